@@ -1,0 +1,66 @@
+import type { EventBus } from '../events/bus.js';
+import { toDeviceDto, type DeviceRepository } from '../store/device.repository.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import { createDeviceSchema, deviceFromCreate, deviceFromPatch, updateDeviceSchema } from './device.schemas.js';
+import { idParam, type ApiRegistry } from './registry.js';
+
+export interface DeviceRoutesDeps {
+  devices: DeviceRepository;
+  bus: EventBus;
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceRoutesDeps): void {
+  const tag = 'devices';
+  const save = <T>(name: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`A device named "${name}" already exists`);
+      throw err;
+    }
+  };
+
+  api.add({ method: 'get', path: '/devices', summary: 'List devices', tag, access: 'viewer', response: '{items: Device[], snmpVersions}' }, () => ({
+    items: devices.list().map(toDeviceDto),
+    snmpVersions: devices.snmpVersionSummary(),
+  }));
+
+  api.add(
+    { method: 'post', path: '/devices', summary: 'Add a device', tag, access: 'operator', body: createDeviceSchema, status: 201, response: 'The device' },
+    ({ body }) => {
+      const write = deviceFromCreate(body);
+      const dto = toDeviceDto(save(write.name, () => devices.create(write)));
+      bus.publish('device.created', dto);
+      return dto;
+    },
+  );
+
+  api.add({ method: 'get', path: '/devices/:id', summary: 'Get a device', tag, access: 'viewer', response: 'The device' }, ({ params }) => {
+    const d = devices.get(idParam(params));
+    if (!d) throw new NotFoundError('No such device');
+    return toDeviceDto(d);
+  });
+
+  api.add(
+    { method: 'patch', path: '/devices/:id', summary: 'Edit a device (omitted secrets are kept, null clears)', tag, access: 'operator', body: updateDeviceSchema, response: 'The device' },
+    ({ params, body }) => {
+      const id = idParam(params);
+      const cur = devices.get(id);
+      if (!cur) throw new NotFoundError('No such device');
+      const write = deviceFromPatch(cur, body);
+      const updated = save(write.name, () => devices.update(id, write));
+      if (!updated) throw new NotFoundError('No such device');
+      const dto = toDeviceDto(updated);
+      bus.publish('device.updated', dto);
+      return dto;
+    },
+  );
+
+  api.add({ method: 'delete', path: '/devices/:id', summary: 'Delete a device', tag, access: 'operator', status: 204 }, ({ params }) => {
+    const id = idParam(params);
+    if (!devices.delete(id)) throw new NotFoundError('No such device');
+    bus.publish('device.deleted', { id });
+  });
+}

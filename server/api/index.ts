@@ -1,0 +1,84 @@
+import cookieParser from 'cookie-parser';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import type { AuthService } from '../auth/auth.service.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { AuthTokenRepository } from '../store/auth-token.repository.js';
+import type { DeviceRepository } from '../store/device.repository.js';
+import type { UserRepository } from '../store/user.repository.js';
+import { authenticate } from './auth.middleware.js';
+import { registerAuthRoutes } from './auth.routes.js';
+import { registerDeviceRoutes } from './devices.routes.js';
+import { apiNotFound, errorMiddleware } from './error-middleware.js';
+import { buildOpenApi } from './openapi.js';
+import { ApiRegistry } from './registry.js';
+import { registerSystemRoutes, type SystemInfo } from './system.routes.js';
+import { registerTokenRoutes } from './tokens.routes.js';
+import { registerUserRoutes } from './users.routes.js';
+import { serveConsole } from './static.js';
+
+export interface ApiDeps {
+  log: Logger;
+  metrics: Metrics;
+  bus: EventBus;
+  auth: AuthService;
+  users: UserRepository;
+  tokens: AuthTokenRepository;
+  devices: DeviceRepository;
+  info: SystemInfo;
+  secureCookies: boolean;
+  loginRateLimit: number;
+  clientDir: string;
+  /** Extra resource routers (one function per resource), registered after the built-in ones. */
+  extraRoutes?: ((api: ApiRegistry, router: Router) => void)[];
+}
+
+/** Counts every request by its route pattern (not its raw URL, to keep label cardinality low). */
+function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (res.locals.route as string | undefined) ?? (req.originalUrl.startsWith('/api/') ? '/api/v1/*' : req.path === '/metrics' ? '/metrics' : 'console');
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route });
+    });
+    next();
+  };
+}
+
+export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegistry } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(httpMetrics(deps.metrics));
+
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.set('Content-Type', deps.metrics.registry.contentType);
+      res.send(await deps.metrics.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const router = Router();
+  const registry = new ApiRegistry(router);
+  router.use(express.json({ limit: '1mb' }));
+  router.use(cookieParser());
+  router.use(authenticate(deps.auth));
+
+  const openapi = () => buildOpenApi(registry, deps.info.version);
+  registerSystemRoutes(registry, { info: deps.info, metrics: deps.metrics, openapi });
+  registerAuthRoutes(registry, router, { auth: deps.auth, secureCookies: deps.secureCookies, loginRateLimit: deps.loginRateLimit });
+  registerUserRoutes(registry, { users: deps.users, tokens: deps.tokens });
+  registerTokenRoutes(registry, { auth: deps.auth, tokens: deps.tokens });
+  registerDeviceRoutes(registry, { devices: deps.devices, bus: deps.bus });
+  for (const extra of deps.extraRoutes ?? []) extra(registry, router);
+  router.use(apiNotFound);
+
+  app.use('/api/v1', router);
+  serveConsole(app, deps.clientDir, deps.log);
+  app.use(errorMiddleware(deps.log));
+  return { app, registry };
+}

@@ -1,0 +1,91 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Role } from '../contracts/dto.js';
+import type { AuthUser } from '../auth/auth.service.js';
+import { roleAllows } from '../auth/auth.service.js';
+import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  method: Method;
+  /** Express-style path relative to /api/v1, e.g. `/devices/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** 'public' = no authentication; otherwise the least role allowed. */
+  access: 'public' | Role;
+  body?: B;
+  query?: Q;
+  /** Success status (default 200; 204 sends no body). */
+  status?: number;
+  /** Description of the success response for the OpenAPI document. */
+  response?: string;
+}
+
+export interface HandlerContext<B, Q> {
+  req: Request;
+  res: Response;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  /** Present on every route except public ones. */
+  user: AuthUser;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/** Turns zod issues into the API's validation error. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = details[0];
+  throw new ValidationError(`Invalid ${where}: ${first ? `${first.path || '(root)'}: ${first.message}` : 'bad input'}`, details);
+}
+
+/**
+ * Every API route is declared through here, so the router and the OpenAPI
+ * document come from one list and cannot drift apart.
+ */
+export class ApiRegistry {
+  readonly routes: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+
+  constructor(private readonly router: Router) {}
+
+  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+    spec: RouteSpec<B, Q>,
+    handler: (ctx: HandlerContext<Infer<B>, Infer<Q>>) => unknown,
+  ): void {
+    this.routes.push(spec as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
+    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+      res.locals.route = `/api/v1${spec.path}`;
+      const user = req.user;
+      if (spec.access !== 'public') {
+        if (!user) throw new UnauthorizedError();
+        if (!roleAllows(user.role, spec.access)) throw new ForbiddenError();
+      }
+      const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'request body') : undefined;
+      const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
+      const result = await handler({
+        req,
+        res,
+        body: body as Infer<B>,
+        query: query as Infer<Q>,
+        params: req.params as Record<string, string>,
+        user: user as AuthUser,
+      });
+      if (res.headersSent) return;
+      const status = spec.status ?? 200;
+      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      else res.status(status).json(result);
+    });
+  }
+}
+
+/** `:id` -> positive integer, or a 404-free 400. */
+export function idParam(params: Record<string, string>, name = 'id'): number {
+  const v = Number(params[name]);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new ValidationError(`${name} must be a positive integer`);
+  return v;
+}

@@ -1,0 +1,55 @@
+import { statSync } from 'node:fs';
+import type { HealthDto, ListenerStatus, StatusDto } from '../contracts/dto.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { ApiRegistry } from './registry.js';
+
+export interface SystemInfo {
+  version: string;
+  startedAt: number;
+  httpPort: () => number;
+  listeners: () => ListenerStatus[];
+  databasePath: string;
+  schemaVersion: () => number;
+}
+
+const boundPort = (listeners: ListenerStatus[], prefix: string) =>
+  listeners.find((l) => l.name.startsWith(prefix) && l.protocol === 'udp')?.boundPort ?? null;
+
+export function registerSystemRoutes(api: ApiRegistry, deps: { info: SystemInfo; metrics: Metrics; openapi: () => unknown }): void {
+  const { info, metrics } = deps;
+  const tag = 'system';
+  const uptimeSec = () => Math.round((Date.now() - info.startedAt) / 1000);
+
+  api.add({ method: 'get', path: '/health', summary: 'Liveness, version, uptime and the ports actually bound', tag, access: 'public', response: 'Health' }, (): HealthDto => {
+    const listeners = info.listeners();
+    return {
+      status: 'ok',
+      version: info.version,
+      uptimeSec: uptimeSec(),
+      ports: { http: info.httpPort(), syslog: boundPort(listeners, 'syslog'), trap: boundPort(listeners, 'trap') },
+    };
+  });
+
+  api.add({ method: 'get', path: '/status', summary: 'Listeners, counters and database facts for the status page', tag, access: 'viewer', response: 'Status' }, (): StatusDto => {
+    let sizeBytes = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        sizeBytes += statSync(info.databasePath + suffix).size;
+      } catch {
+        // the WAL file may not exist yet
+      }
+    }
+    return {
+      version: info.version,
+      uptimeSec: uptimeSec(),
+      startedAt: info.startedAt,
+      listeners: info.listeners(),
+      counters: metrics.snapshot(),
+      database: { path: info.databasePath, sizeBytes, schemaVersion: info.schemaVersion() },
+    };
+  });
+
+  api.add({ method: 'get', path: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', tag, access: 'public', response: 'OpenAPI document' }, () =>
+    deps.openapi(),
+  );
+}

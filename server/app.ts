@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Router } from 'express';
+import type { Config } from './config/config.schema.js';
+import type { ListenerStatus } from './contracts/dto.js';
+import { createHttpApp } from './api/index.js';
+import type { ApiRegistry } from './api/registry.js';
+import { AuthService } from './auth/auth.service.js';
+import { hashPassword, randomPassword } from './auth/password.js';
+import { InProcessBus, type EventBus } from './events/bus.js';
+import { moduleLogger, type Logger } from './log/logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { DEFAULT_CLIENT_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from './paths.js';
+import { attachRealtime } from './realtime/socket.js';
+import { AuthTokenRepository } from './store/auth-token.repository.js';
+import { openDatabase, type Db } from './store/database.js';
+import { DeviceRepository } from './store/device.repository.js';
+import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
+import { UserRepository } from './store/user.repository.js';
+
+export interface Netwatch {
+  config: Config;
+  httpPort: number;
+  url: string;
+  db: Db;
+  bus: EventBus;
+  metrics: Metrics;
+  registry: ApiRegistry;
+  listeners(): ListenerStatus[];
+  stop(): Promise<void>;
+}
+
+export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** First start: create the admin user, with the configured password or a random one logged once. */
+async function ensureAdmin(users: UserRepository, config: Config, log: Logger): Promise<void> {
+  if (users.count() > 0) return;
+  const generated = !config.adminPassword;
+  const password = config.adminPassword ?? randomPassword();
+  users.create({ username: 'admin', passwordHash: await hashPassword(password), role: 'admin' });
+  if (generated) {
+    log.warn(
+      { username: 'admin', password },
+      `FIRST START: created user "admin" with generated password "${password}" — log in and change it; it is not shown again`,
+    );
+  } else {
+    log.info({ username: 'admin' }, 'first start: created user "admin" with the password from NMS_ADMIN_PASSWORD');
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Wires every module and starts listening. `stop()` undoes it in reverse order. */
+export async function startNetwatch(config: Config, rootLog: Logger, opts: { extraRoutes?: ((api: ApiRegistry, router: Router) => void)[] } = {}): Promise<Netwatch> {
+  const log = moduleLogger(rootLog, 'app');
+  const startedAt = Date.now();
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const dbPath = join(dataDir, 'netwatch.db');
+  const db = openDatabase(dbPath);
+  const applied = migrate(db, readMigrations(MIGRATIONS_DIR));
+  if (applied.length) log.info({ applied, dbPath }, 'database migrated');
+
+  const users = new UserRepository(db);
+  const tokens = new AuthTokenRepository(db);
+  const devices = new DeviceRepository(db);
+  await ensureAdmin(users, config, log);
+
+  const busLog = moduleLogger(rootLog, 'bus');
+  const bus = new InProcessBus((topic, err) => busLog.error({ err, topic }, 'bus subscriber failed'));
+  const metrics = new Metrics();
+  const auth = new AuthService(users, tokens, config.sessionTtlHours * 3_600_000);
+
+  const listenerStatus: ListenerStatus[] = [];
+  let httpPort = 0;
+  const info = {
+    version: VERSION,
+    startedAt,
+    httpPort: () => httpPort,
+    listeners: () => listenerStatus,
+    databasePath: dbPath,
+    schemaVersion: () => schemaVersion(db),
+  };
+
+  const { app, registry } = createHttpApp({
+    log: moduleLogger(rootLog, 'api'),
+    metrics,
+    bus,
+    auth,
+    users,
+    tokens,
+    devices,
+    info,
+    secureCookies: config.secureCookies,
+    loginRateLimit: config.loginRateLimit,
+    clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
+    extraRoutes: opts.extraRoutes,
+  });
+
+  const server = createServer(app);
+  const realtime = attachRealtime(server, { auth, bus, log: moduleLogger(rootLog, 'realtime'), counters: () => metrics.snapshot() });
+  httpPort = await listen(server, config.httpPort, config.httpHost);
+  listenerStatus.unshift({
+    name: 'http',
+    protocol: 'tcp',
+    requestedPort: config.httpPort,
+    boundPort: httpPort,
+    address: config.httpHost,
+    state: 'listening',
+    message: null,
+  });
+  const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? 'localhost' : config.httpHost;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
+  log.info({ url, dataDir }, `Netwatch ${VERSION} console at ${url}`);
+
+  const housekeeping = setInterval(() => {
+    try {
+      tokens.purgeExpired();
+    } catch (err) {
+      log.error({ err }, 'token purge failed');
+    }
+  }, 3_600_000);
+  housekeeping.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(housekeeping);
+      await realtime.close();
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      db.close();
+      log.info('stopped');
+    })());
+
+  return { config, httpPort, url, db, bus, metrics, registry, listeners: () => listenerStatus, stop };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
+  typeof v === 'boolean' ? v : ['true', '1', 'yes'].includes(v),
+);
+const optionalText = z.string().min(1).optional();
+
+/**
+ * Every setting, with its environment variable and CLI flag. Precedence:
+ * CLI (`--http-port 9000`) > environment (`NMS_HTTP_PORT`) > config file (JSON,
+ * camelCase keys, path from `--config` or `NMS_CONFIG`) > default.
+ */
+export const OPTIONS = {
+  httpPort: { env: 'NMS_HTTP_PORT', schema: port.default(8080), help: 'HTTP port of the console and API' },
+  httpHost: { env: 'NMS_HTTP_HOST', schema: z.string().min(1).default('0.0.0.0'), help: 'HTTP bind address' },
+  dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database and compiled MIB index live' },
+  syslogPort: { env: 'NMS_SYSLOG_PORT', schema: port.default(514), help: 'Syslog UDP (and TCP) port; falls back to 1514 when 514 is not allowed' },
+  syslogTcpPort: { env: 'NMS_SYSLOG_TCP_PORT', schema: port.optional(), help: 'Syslog TCP port (default: same as the UDP port)' },
+  syslogTlsPort: { env: 'NMS_SYSLOG_TLS_PORT', schema: port.default(6514), help: 'Syslog over TLS (RFC 5425) port, used when a certificate and key are set' },
+  syslogTlsCert: { env: 'NMS_SYSLOG_TLS_CERT', schema: optionalText, help: 'PEM certificate file for syslog over TLS' },
+  syslogTlsKey: { env: 'NMS_SYSLOG_TLS_KEY', schema: optionalText, help: 'PEM key file for syslog over TLS' },
+  syslogMaxBytes: { env: 'NMS_SYSLOG_MAX_BYTES', schema: z.coerce.number().int().min(480).max(1048576).default(65536), help: 'Longer syslog messages are truncated and flagged' },
+  timeZone: { env: 'NMS_TIME_ZONE', schema: z.string().min(1).default('UTC'), help: 'Time zone for RFC 3164 timestamps that carry none' },
+  trapPort: { env: 'NMS_TRAP_PORT', schema: port.default(162), help: 'SNMP trap UDP port; falls back to 1162 when 162 is not allowed' },
+  trapCommunities: { env: 'NMS_TRAP_COMMUNITIES', schema: z.string().default('public'), help: 'Comma-separated communities accepted on v1/v2c traps' },
+  adminPassword: { env: 'NMS_ADMIN_PASSWORD', schema: z.string().min(8, 'must be at least 8 characters').optional(), help: 'Password of the first admin user (random and logged once when unset)' },
+  logLevel: { env: 'NMS_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), help: 'Log level' },
+  logFormat: { env: 'NMS_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), help: 'json (default in production) or pretty' },
+  sessionTtlHours: { env: 'NMS_SESSION_TTL_HOURS', schema: z.coerce.number().positive().max(24 * 365).default(12), help: 'Console session lifetime' },
+  loginRateLimit: { env: 'NMS_LOGIN_RATE_LIMIT', schema: z.coerce.number().int().min(1).default(10), help: 'Login attempts per minute per client address' },
+  secureCookies: { env: 'NMS_SECURE_COOKIES', schema: bool.default(false), help: 'Mark session cookies Secure (enable behind HTTPS)' },
+  clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
+} as const;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+const shape = Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, o.schema])) as {
+  [K in OptionKey]: (typeof OPTIONS)[K]['schema'];
+};
+
+export const configSchema = z.object(shape).strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -1,0 +1,14 @@
+import type { NormalizedEvent } from './events.js';
+import type { DeviceDto } from './dto.js';
+
+/**
+ * Topics on the server's event bus and their payloads.
+ * Collectors publish `event.received`; the store and the realtime layer subscribe.
+ */
+export interface BusEventMap {
+  /** A collector (or the server) produced a normalised event. */
+  'event.received': NormalizedEvent;
+  'device.created': DeviceDto;
+  'device.updated': DeviceDto;
+  'device.deleted': { id: number };
+}

@@ -1,0 +1,34 @@
+/**
+ * Normalised events: the one shape every collector (syslog, trap, poll, icmp)
+ * and the server itself publish on the bus. Events are immutable facts.
+ * Type-only module: the client imports it with `import type`.
+ */
+export const SOURCE_KINDS = ['syslog', 'trap', 'poll', 'icmp', 'system'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Normalised severities, most severe first. */
+export const SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info', 'debug'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface NormalizedEvent {
+  /** When we received it (ms since epoch). */
+  receivedAt: number;
+  /** When the sender says it happened (ms since epoch), if it said. */
+  reportedAt: number | null;
+  source: SourceKind;
+  /** Address the message came from (IPv4/IPv6 text), or null for internal events. */
+  sourceAddress: string | null;
+  /** Device the source maps to, when known. */
+  deviceId: number | null;
+  severity: Severity;
+  /** Trap OID, syslog app-name/msgid, or a poll event type such as `device.unreachable`. */
+  type: string;
+  message: string;
+  /** Structured data / varbinds / poll details. JSON-serialisable. */
+  params: Record<string, unknown>;
+}
+
+/** An event once stored: it has an id. */
+export interface StoredEvent extends NormalizedEvent {
+  id: number;
+}

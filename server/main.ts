@@ -1,0 +1,44 @@
+import { startNetwatch } from './app.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { createLogger, moduleLogger } from './log/logger.js';
+
+// Composition root: read config, start, stop cleanly on SIGINT/SIGTERM.
+let config;
+try {
+  config = loadConfig(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`netwatch: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const root = createLogger({ level: config.logLevel, format: config.logFormat });
+const log = moduleLogger(root, 'main');
+
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
+
+try {
+  const nms = await startNetwatch(config, root);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down');
+    nms.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (err) {
+  log.fatal({ err }, 'start-up failed');
+  process.exit(1);
+}

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A component that exposes plain counters (a listener, the poller, the writer). */
+export interface CounterSource {
+  /** Label value, e.g. `syslog-udp`. */
+  name: string;
+  counters(): Record<string, number>;
+}
+
+/**
+ * The server's own metrics, one registry per server instance (so tests can run
+ * several). Exported at GET /metrics in Prometheus text format; the status page
+ * shows the same numbers.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  private readonly sources: CounterSource[] = [];
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'netwatch_process_' });
+    this.httpRequests = new Counter({
+      name: 'netwatch_http_requests_total',
+      help: 'HTTP requests answered, by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.httpDuration = new Histogram({
+      name: 'netwatch_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    const sources = this.sources;
+    new Gauge({
+      name: 'netwatch_component_counter',
+      help: 'Counters of listeners and workers (received, parsed, parse_errors, stored, dropped, kernel drops, …) by component',
+      labelNames: ['component', 'counter'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of sources) {
+          for (const [counter, value] of Object.entries(s.counters())) this.set({ component: s.name, counter }, value);
+        }
+      },
+    });
+  }
+
+  addSource(source: CounterSource): void {
+    this.sources.push(source);
+  }
+
+  /** `component.counter` -> value, for the status page and socket pushes. */
+  snapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.sources) {
+      for (const [counter, value] of Object.entries(s.counters())) out[`${s.name}.${counter}`] = value;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,78 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { AuthService, AuthUser } from '../auth/auth.service.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/realtime.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import { SESSION_COOKIE } from '../api/auth.middleware.js';
+
+interface SocketData {
+  user: AuthUser;
+}
+
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * socket.io on the HTTP server. A client authenticates with its session cookie
+ * (or `auth: { token }`); everything it receives comes from the bus, here only.
+ */
+export function attachRealtime(
+  http: HttpServer,
+  deps: { auth: AuthService; bus: EventBus; log: Logger; counters: () => Record<string, number>; countersIntervalMs?: number },
+): { io: RealtimeServer; close(): Promise<void> } {
+  const io: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
+  const ROOM = 'users';
+
+  io.use((socket, next) => {
+    const fromAuth = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : undefined;
+    const token = fromAuth ?? cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
+    const user = token ? deps.auth.authenticate(token) : undefined;
+    if (!user) return next(new Error('unauthorized'));
+    socket.data.user = user;
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    void socket.join(ROOM);
+    socket.on('ping', (ack) => {
+      if (typeof ack === 'function') ack({ ok: true, time: Date.now() });
+    });
+  });
+
+  const unsubscribe = [
+    deps.bus.subscribe('device.created', (d) => io.to(ROOM).emit('device.created', d)),
+    deps.bus.subscribe('device.updated', (d) => io.to(ROOM).emit('device.updated', d)),
+    deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
+  ];
+
+  const timer = setInterval(() => {
+    if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
+    try {
+      io.to(ROOM).emit('status.counters', deps.counters());
+    } catch (err) {
+      deps.log.error({ err }, 'cannot push counters');
+    }
+  }, deps.countersIntervalMs ?? 5000);
+  timer.unref();
+
+  return {
+    io,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        unsubscribe.forEach((u) => u());
+        io.disconnectSockets(true);
+        // io.close() would also close the HTTP server; the caller owns that.
+        io.engine.close();
+        resolve();
+      }),
+  };
+}

@@ -1,0 +1,200 @@
+import type { Db } from './database.js';
+import type { AuthProtocol, DeviceDto, PrivProtocol, SnmpVersion } from '../contracts/dto.js';
+
+/** SNMP settings as stored, secrets included. Never sent to clients. */
+export interface DeviceSnmpRecord {
+  enabled: boolean;
+  version: SnmpVersion;
+  port: number;
+  community: string | null;
+  username: string | null;
+  authProtocol: AuthProtocol | null;
+  authKey: string | null;
+  privProtocol: PrivProtocol | null;
+  privKey: string | null;
+  context: string | null;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface DeviceRecord extends Omit<DeviceDto, 'snmp'> {
+  snmp: DeviceSnmpRecord;
+}
+
+export interface DeviceWrite {
+  name: string;
+  address: string;
+  group: string | null;
+  location: string | null;
+  tags: string[];
+  pollIntervalSec: number;
+  icmpEnabled: boolean;
+  snmp: DeviceSnmpRecord;
+}
+
+interface Row {
+  id: number;
+  name: string;
+  address: string;
+  device_group: string | null;
+  location: string | null;
+  tags: string;
+  poll_interval_sec: number;
+  icmp_enabled: number;
+  created_at: number;
+  updated_at: number;
+  enabled: number | null;
+  version: SnmpVersion | null;
+  port: number | null;
+  community: string | null;
+  username: string | null;
+  auth_protocol: AuthProtocol | null;
+  auth_key: string | null;
+  priv_protocol: PrivProtocol | null;
+  priv_key: string | null;
+  context: string | null;
+  timeout_ms: number | null;
+  retries: number | null;
+}
+
+const SELECT = `SELECT d.id, d.name, d.address, d.device_group, d.location, d.tags, d.poll_interval_sec, d.icmp_enabled,
+       d.created_at, d.updated_at, s.enabled, s.version, s.port, s.community, s.username, s.auth_protocol, s.auth_key,
+       s.priv_protocol, s.priv_key, s.context, s.timeout_ms, s.retries
+  FROM devices d LEFT JOIN device_snmp s ON s.device_id = d.id`;
+
+function toRecord(r: Row): DeviceRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    address: r.address,
+    group: r.device_group,
+    location: r.location,
+    tags: JSON.parse(r.tags) as string[],
+    pollIntervalSec: r.poll_interval_sec,
+    icmpEnabled: r.icmp_enabled === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    snmp: {
+      enabled: r.enabled === 1,
+      version: r.version ?? '2c',
+      port: r.port ?? 161,
+      community: r.community,
+      username: r.username,
+      authProtocol: r.auth_protocol,
+      authKey: r.auth_key,
+      privProtocol: r.priv_protocol,
+      privKey: r.priv_key,
+      context: r.context,
+      timeoutMs: r.timeout_ms ?? 2000,
+      retries: r.retries ?? 1,
+    },
+  };
+}
+
+/** The public view of a device: secrets replaced by "is set" flags. */
+export function toDeviceDto(d: DeviceRecord): DeviceDto {
+  const { community, authKey, privKey, ...snmp } = d.snmp;
+  return {
+    ...d,
+    snmp: { ...snmp, communitySet: community !== null, authKeySet: authKey !== null, privKeySet: privKey !== null },
+  };
+}
+
+export class DeviceRepository {
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      list: db.prepare<[], Row>(`${SELECT} ORDER BY d.name`),
+      get: db.prepare<[number], Row>(`${SELECT} WHERE d.id = ?`),
+      byName: db.prepare<[string], { id: number }>('SELECT id FROM devices WHERE name = ?'),
+      byAddress: db.prepare<[string], { id: number }>('SELECT id FROM devices WHERE address = ? ORDER BY id LIMIT 1'),
+      addresses: db.prepare<[], { id: number; address: string }>('SELECT id, address FROM devices'),
+      insert: db.prepare(
+        `INSERT INTO devices (name, address, device_group, location, tags, poll_interval_sec, icmp_enabled, created_at, updated_at)
+         VALUES (@name, @address, @group, @location, @tags, @pollIntervalSec, @icmpEnabled, @now, @now)`,
+      ),
+      update: db.prepare(
+        `UPDATE devices SET name = @name, address = @address, device_group = @group, location = @location, tags = @tags,
+                poll_interval_sec = @pollIntervalSec, icmp_enabled = @icmpEnabled, updated_at = @now WHERE id = @id`,
+      ),
+      upsertSnmp: db.prepare(
+        `INSERT INTO device_snmp (device_id, enabled, version, port, community, username, auth_protocol, auth_key,
+                                  priv_protocol, priv_key, context, timeout_ms, retries)
+         VALUES (@id, @enabled, @version, @port, @community, @username, @authProtocol, @authKey,
+                 @privProtocol, @privKey, @context, @timeoutMs, @retries)
+         ON CONFLICT (device_id) DO UPDATE SET enabled = excluded.enabled, version = excluded.version, port = excluded.port,
+           community = excluded.community, username = excluded.username, auth_protocol = excluded.auth_protocol,
+           auth_key = excluded.auth_key, priv_protocol = excluded.priv_protocol, priv_key = excluded.priv_key,
+           context = excluded.context, timeout_ms = excluded.timeout_ms, retries = excluded.retries`,
+      ),
+      delete: db.prepare<[number]>('DELETE FROM devices WHERE id = ?'),
+      versionSummary: db.prepare<[], { version: SnmpVersion; n: number }>(
+        'SELECT version, count(*) AS n FROM device_snmp WHERE enabled = 1 GROUP BY version',
+      ),
+    };
+  }
+
+  list(): DeviceRecord[] {
+    return this.stmts.list.all().map(toRecord);
+  }
+
+  get(id: number): DeviceRecord | undefined {
+    const row = this.stmts.get.get(id);
+    return row && toRecord(row);
+  }
+
+  idByName(name: string): number | undefined {
+    return this.stmts.byName.get(name)?.id;
+  }
+
+  /** All (id, address) pairs, for mapping a sender's address to a device. */
+  addresses(): { id: number; address: string }[] {
+    return this.stmts.addresses.all();
+  }
+
+  snmpVersionSummary(): Record<SnmpVersion, number> {
+    const out: Record<SnmpVersion, number> = { '1': 0, '2c': 0, '3': 0 };
+    for (const r of this.stmts.versionSummary.all()) out[r.version] = r.n;
+    return out;
+  }
+
+  create(input: DeviceWrite, now = Date.now()): DeviceRecord {
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = this.stmts.insert.run(this.params(input, now));
+      const id = Number(lastInsertRowid);
+      this.stmts.upsertSnmp.run(this.snmpParams(id, input.snmp));
+      return this.get(id)!;
+    })();
+  }
+
+  update(id: number, input: DeviceWrite, now = Date.now()): DeviceRecord | undefined {
+    return this.db.transaction(() => {
+      const { changes } = this.stmts.update.run({ ...this.params(input, now), id });
+      if (changes === 0) return undefined;
+      this.stmts.upsertSnmp.run(this.snmpParams(id, input.snmp));
+      return this.get(id)!;
+    })();
+  }
+
+  delete(id: number): boolean {
+    return this.stmts.delete.run(id).changes > 0;
+  }
+
+  private params(d: DeviceWrite, now: number) {
+    return {
+      name: d.name,
+      address: d.address,
+      group: d.group,
+      location: d.location,
+      tags: JSON.stringify(d.tags),
+      pollIntervalSec: d.pollIntervalSec,
+      icmpEnabled: d.icmpEnabled ? 1 : 0,
+      now,
+    };
+  }
+
+  private snmpParams(id: number, s: DeviceSnmpRecord) {
+    return { id, ...s, enabled: s.enabled ? 1 : 0 };
+  }
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for all three tiers (unit, integration with real peers, e2e in Chromium).
+// Peer tests start real processes, so they get generous timeouts; files run in
+// parallel on a small pool because the machines have two cores.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
