@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { Router } from 'express';
+import type { Express, Router } from 'express';
 import type { Config } from './config/config.schema.js';
 import type { ListenerStatus } from './contracts/dto.js';
 import { createHttpApp } from './api/index.js';
@@ -28,6 +28,8 @@ export interface Netwatch {
   bus: EventBus;
   metrics: Metrics;
   registry: ApiRegistry;
+  /** The express app (for route introspection in tests). */
+  app: Express;
   listeners(): ListenerStatus[];
   stop(): Promise<void>;
 }
@@ -145,5 +147,5 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       log.info('stopped');
     })());
 
-  return { config, httpPort, url, db, bus, metrics, registry, listeners: () => listenerStatus, stop };
+  return { config, httpPort, url, db, bus, metrics, registry, app, listeners: () => listenerStatus, stop };
 }

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNetwatch, type Netwatch } from '../../server/app.js';
+import { loadConfig } from '../../server/config/load-config.js';
+import { createLogger } from '../../server/log/logger.js';
+
+export interface TestServer {
+  url: string;
+  adminPassword: string;
+  dataDir: string;
+  nms: Netwatch;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real server, in-process, on a free loopback port with a temp data dir.
+ * Listeners use port 0 (free ports); the built console is served from dist/client.
+ */
+export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'netwatch-test-'));
+  const adminPassword = opts.adminPassword ?? 'admin-test-password';
+  const config = loadConfig([], {
+    NMS_DATA_DIR: dataDir,
+    NMS_HTTP_PORT: '0',
+    NMS_HTTP_HOST: '127.0.0.1',
+    NMS_SYSLOG_PORT: '0',
+    NMS_TRAP_PORT: '0',
+    NMS_SYSLOG_TLS_PORT: '0',
+    NMS_ADMIN_PASSWORD: adminPassword,
+    NMS_LOG_LEVEL: process.env.NMS_TEST_LOG_LEVEL ?? 'silent',
+    NMS_LOGIN_RATE_LIMIT: '1000',
+    ...opts.env,
+  });
+  const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }));
+  const url = `http://127.0.0.1:${nms.httpPort}`;
+  return {
+    url,
+    adminPassword,
+    dataDir,
+    nms,
+    async stop() {
+      await nms.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs in and returns the bearer token and the Set-Cookie header. */
+export async function login(url: string, username: string, password: string): Promise<{ token: string; cookie: string }> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { token: string };
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  return { token: body.token, cookie };
+}
+
+/** A small JSON client bound to one bearer token. */
+export function apiClient(url: string, token?: string) {
+  return async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed, text };
+  };
+}

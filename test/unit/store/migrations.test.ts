@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../../server/paths.js';
+import { AuthTokenRepository } from '../../../server/store/auth-token.repository.js';
+import { openDatabase } from '../../../server/store/database.js';
+import { DeviceRepository } from '../../../server/store/device.repository.js';
+import { migrate, readMigrations, schemaVersion } from '../../../server/store/migrate.js';
+import { UserRepository } from '../../../server/store/user.repository.js';
+
+const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
+
+describe('migrations', () => {
+  it('apply in order on an empty database and leave the schema the repositories expect', () => {
+    const db = tempDb();
+    const all = readMigrations(MIGRATIONS_DIR);
+    expect(all.length).toBeGreaterThan(0);
+    expect(migrate(db, all)).toEqual(all.map((m) => m.version));
+    expect(schemaVersion(db)).toBe(all.at(-1)!.version);
+    // Every repository prepares all its statements up front: a missing table or column throws here.
+    expect(() => new UserRepository(db)).not.toThrow();
+    expect(() => new AuthTokenRepository(db)).not.toThrow();
+    expect(() => new DeviceRepository(db)).not.toThrow();
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('is a no-op the second time', () => {
+    const db = tempDb();
+    const all = readMigrations(MIGRATIONS_DIR);
+    migrate(db, all);
+    expect(migrate(db, all)).toEqual([]);
+    db.close();
+  });
+
+  it('rolls back a failing migration completely and keeps the old version', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-migdir-'));
+    writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE a (x INTEGER);');
+    writeFileSync(join(dir, '0002_b.sql'), 'CREATE TABLE b (y INTEGER); INSERT INTO nope VALUES (1);');
+    const db = tempDb();
+    expect(() => migrate(db, readMigrations(dir))).toThrow(/nope/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('refuses gaps in numbering and a database newer than the server', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-migdir-'));
+    writeFileSync(join(dir, '0001_a.sql'), 'SELECT 1;');
+    writeFileSync(join(dir, '0003_c.sql'), 'SELECT 1;');
+    expect(() => readMigrations(dir)).toThrow(/without gaps/);
+    const db = tempDb();
+    db.pragma('user_version = 99');
+    expect(() => migrate(db, readMigrations(MIGRATIONS_DIR))).toThrow(/newer than this server/);
+    db.close();
+  });
+
+  it('cascades a device delete to its SNMP settings', () => {
+    const db = tempDb();
+    migrate(db, readMigrations(MIGRATIONS_DIR));
+    const devices = new DeviceRepository(db);
+    const d = devices.create({
+      name: 'r1', address: '127.0.0.1', group: null, location: null, tags: ['core'], pollIntervalSec: 60, icmpEnabled: true,
+      snmp: { enabled: true, version: '2c', port: 161, community: 'c', username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null, timeoutMs: 1000, retries: 1 },
+    });
+    expect(devices.get(d.id)?.tags).toEqual(['core']);
+    devices.delete(d.id);
+    expect(db.prepare('SELECT count(*) AS n FROM device_snmp').get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
