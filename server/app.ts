@@ -17,6 +17,11 @@ import { attachRealtime } from './realtime/socket.js';
 import { AuthTokenRepository } from './store/auth-token.repository.js';
 import { openDatabase, type Db } from './store/database.js';
 import { DeviceRepository } from './store/device.repository.js';
+import { EventRepository } from './store/event.repository.js';
+import { DeviceResolver } from './events/device-resolver.js';
+import { EventRetention } from './events/event-retention.js';
+import { EventWriter } from './events/event-writer.js';
+import { registerEventRoutes } from './api/events.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
 
@@ -83,6 +88,30 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const metrics = new Metrics();
   const auth = new AuthService(users, tokens, config.sessionTtlHours * 3_600_000);
 
+  // Event intake: collectors publish `event.received`; the writer batches them into SQLite
+  // and announces each stored batch as `events.stored`.
+  const events = new EventRepository(db);
+  const resolver = new DeviceResolver(() => devices.addresses(), bus);
+  const writer = new EventWriter(
+    events,
+    {
+      flushIntervalMs: 50,
+      batchSize: 1000,
+      maxQueue: 200_000,
+      resolveDevice: (a) => resolver.resolve(a),
+      onStored: (stored) => bus.publish('events.stored', stored),
+    },
+    moduleLogger(rootLog, 'event-writer'),
+  );
+  const unsubscribeWriter = bus.subscribe('event.received', (e) => writer.push(e));
+  metrics.addSource({ name: 'events', counters: () => writer.counters() });
+  const retention = new EventRetention(
+    events,
+    { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
+    moduleLogger(rootLog, 'retention'),
+  );
+  retention.start();
+
   const listenerStatus: ListenerStatus[] = [];
   let httpPort = 0;
   const info = {
@@ -106,7 +135,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     secureCookies: config.secureCookies,
     loginRateLimit: config.loginRateLimit,
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
-    extraRoutes: opts.extraRoutes,
+    extraRoutes: [(api) => registerEventRoutes(api, { events }), ...(opts.extraRoutes ?? [])],
   });
 
   const server = createServer(app);
@@ -138,6 +167,10 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(housekeeping);
+      retention.stop();
+      unsubscribeWriter();
+      writer.close();
+      resolver.close();
       await realtime.close();
       await new Promise<void>((done) => {
         server.close(() => done());

@@ -24,6 +24,8 @@ export const OPTIONS = {
   timeZone: { env: 'NMS_TIME_ZONE', schema: z.string().min(1).default('UTC'), help: 'Time zone for RFC 3164 timestamps that carry none' },
   trapPort: { env: 'NMS_TRAP_PORT', schema: port.default(162), help: 'SNMP trap UDP port; falls back to 1162 when 162 is not allowed' },
   trapCommunities: { env: 'NMS_TRAP_COMMUNITIES', schema: z.string().default('public'), help: 'Comma-separated communities accepted on v1/v2c traps' },
+  eventRetentionDays: { env: 'NMS_EVENT_RETENTION_DAYS', schema: z.coerce.number().positive().max(3650).default(30), help: 'Events older than this are removed' },
+  eventMaxRows: { env: 'NMS_EVENT_MAX_ROWS', schema: z.coerce.number().int().min(1000).default(10_000_000), help: 'At most this many events are kept (oldest removed first)' },
   adminPassword: { env: 'NMS_ADMIN_PASSWORD', schema: z.string().min(8, 'must be at least 8 characters').optional(), help: 'Password of the first admin user (random and logged once when unset)' },
   logLevel: { env: 'NMS_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), help: 'Log level' },
   logFormat: { env: 'NMS_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), help: 'json (default in production) or pretty' },

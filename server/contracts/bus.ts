@@ -1,4 +1,4 @@
-import type { NormalizedEvent } from './events.js';
+import type { NormalizedEvent, StoredEvent } from './events.js';
 import type { DeviceDto } from './dto.js';
 
 /**
@@ -8,6 +8,8 @@ import type { DeviceDto } from './dto.js';
 export interface BusEventMap {
   /** A collector (or the server) produced a normalised event. */
   'event.received': NormalizedEvent;
+  /** A batch of events was stored (ids assigned); the rule engine and the console consume these. */
+  'events.stored': StoredEvent[];
   'device.created': DeviceDto;
   'device.updated': DeviceDto;
   'device.deleted': { id: number };

@@ -1,10 +1,15 @@
 import type { DeviceDto } from './dto.js';
+import type { StoredEvent } from './events.js';
 
 /** Events the server pushes to console clients over socket.io. */
 export interface ServerToClientEvents {
   'device.created': (device: DeviceDto) => void;
   'device.updated': (device: DeviceDto) => void;
   'device.deleted': (payload: { id: number }) => void;
+  /** New events, newest last, batched (at most ~10 pushes a second under floods). */
+  'events.new': (events: StoredEvent[]) => void;
+  /** Under a flood only the newest events of each push are sent; this many were left out. */
+  'events.overflow': (skipped: number) => void;
   /** Listener and worker counters, every few seconds while someone is connected. */
   'status.counters': (counters: Record<string, number>) => void;
 }

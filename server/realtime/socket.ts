@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { AuthService, AuthUser } from '../auth/auth.service.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/realtime.js';
+import type { StoredEvent } from '../contracts/events.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { SESSION_COOKIE } from '../api/auth.middleware.js';
@@ -53,6 +54,33 @@ export function attachRealtime(
     deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
   ];
 
+  // Events go out at most every 100 ms, at most 1,000 per push (the newest).
+  let pending: StoredEvent[] = [];
+  let skipped = 0;
+  const MAX_PUSH = 1000;
+  unsubscribe.push(
+    deps.bus.subscribe('events.stored', (batch) => {
+      if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
+      for (const e of batch) pending.push(e);
+      if (pending.length > 4 * MAX_PUSH) {
+        skipped += pending.length - MAX_PUSH;
+        pending = pending.slice(-MAX_PUSH);
+      }
+    }),
+  );
+  const eventTimer = setInterval(() => {
+    if (pending.length === 0) return;
+    const batch = pending.length > MAX_PUSH ? pending.slice(-MAX_PUSH) : pending;
+    skipped += pending.length - batch.length;
+    pending = [];
+    io.to(ROOM).emit('events.new', batch);
+    if (skipped) {
+      io.to(ROOM).emit('events.overflow', skipped);
+      skipped = 0;
+    }
+  }, 100);
+  eventTimer.unref();
+
   const timer = setInterval(() => {
     if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
     try {
@@ -68,6 +96,7 @@ export function attachRealtime(
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
+        clearInterval(eventTimer);
         unsubscribe.forEach((u) => u());
         io.disconnectSockets(true);
         // io.close() would also close the HTTP server; the caller owns that.

@@ -1,0 +1,166 @@
+import type { Db } from './database.js';
+import { SEVERITIES, type NormalizedEvent, type Severity, type SourceKind, type StoredEvent } from '../contracts/events.js';
+
+export interface EventQuery {
+  source?: SourceKind[];
+  /** Only events at least this severe. */
+  minSeverity?: Severity;
+  deviceId?: number;
+  /** Case-insensitive substring of message, type or source address. */
+  text?: string;
+  from?: number;
+  to?: number;
+  /** Cursor: only ids below this (newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+interface Row {
+  id: number;
+  received_at: number;
+  reported_at: number | null;
+  source: SourceKind;
+  source_address: string | null;
+  device_id: number | null;
+  severity: number;
+  type: string;
+  message: string;
+  params: string;
+}
+
+const sevIndex = (s: Severity) => SEVERITIES.indexOf(s);
+
+function toEvent(r: Row): StoredEvent {
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    reportedAt: r.reported_at,
+    source: r.source,
+    sourceAddress: r.source_address,
+    deviceId: r.device_id,
+    severity: SEVERITIES[r.severity] ?? 'info',
+    type: r.type,
+    message: r.message,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+  };
+}
+
+/** Safe JSON for params: BigInt as string, Buffers as hex, cycles cut. */
+function paramsJson(params: Record<string, unknown>): string {
+  try {
+    // `this[k]` is the value before Buffer#toJSON turned it into {type, data}.
+    return JSON.stringify(params, function (this: Record<string, unknown>, k: string, v: unknown) {
+      const raw = this[k];
+      return typeof raw === 'bigint' ? raw.toString() : raw instanceof Uint8Array ? Buffer.from(raw).toString('hex') : v;
+    });
+  } catch {
+    return JSON.stringify({ unserializable: true });
+  }
+}
+
+export class EventRepository {
+  private readonly insert;
+  private readonly byId;
+  private readonly deleteOlder;
+  private readonly countStmt;
+  private readonly deleteOverCap;
+
+  constructor(private readonly db: Db) {
+    this.insert = db.prepare(
+      `INSERT INTO events (received_at, reported_at, source, source_address, device_id, severity, type, message, params)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byId = db.prepare<[number], Row>('SELECT * FROM events WHERE id = ?');
+    this.deleteOlder = db.prepare<[number, number]>(
+      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
+    );
+    // min/max on the primary key are O(log n); count(*) would scan the table.
+    this.countStmt = db.prepare<[], { minId: number | null; maxId: number | null }>('SELECT min(id) AS minId, max(id) AS maxId FROM events');
+    this.deleteOverCap = db.prepare<[number, number]>('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)');
+  }
+
+  /** One transaction for the whole batch; returns the stored events with their ids. */
+  insertBatch(events: readonly NormalizedEvent[]): StoredEvent[] {
+    const out: StoredEvent[] = new Array(events.length);
+    this.db.transaction(() => {
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
+        const r = this.insert.run(
+          e.receivedAt,
+          e.reportedAt,
+          e.source,
+          e.sourceAddress,
+          e.deviceId,
+          Math.max(0, sevIndex(e.severity)),
+          e.type,
+          e.message,
+          paramsJson(e.params),
+        );
+        out[i] = { ...e, id: Number(r.lastInsertRowid) };
+      }
+    })();
+    return out;
+  }
+
+  get(id: number): StoredEvent | undefined {
+    const r = this.byId.get(id);
+    return r && toEvent(r);
+  }
+
+  /** Newest first, with a cursor for the next page. */
+  query(q: EventQuery): { items: StoredEvent[]; nextCursor: number | null } {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.source?.length) {
+      where.push(`source IN (${q.source.map(() => '?').join(',')})`);
+      args.push(...q.source);
+    }
+    if (q.minSeverity) {
+      where.push('severity <= ?');
+      args.push(sevIndex(q.minSeverity));
+    }
+    if (q.deviceId !== undefined) {
+      where.push('device_id = ?');
+      args.push(q.deviceId);
+    }
+    if (q.from !== undefined) {
+      where.push('received_at >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('received_at <= ?');
+      args.push(q.to);
+    }
+    if (q.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(q.beforeId);
+    }
+    if (q.text) {
+      const like = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push("(message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR source_address LIKE ? ESCAPE '\\')");
+      args.push(like, like, like);
+    }
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare<(string | number)[], Row>(sql).all(...args, q.limit + 1);
+    const more = rows.length > q.limit;
+    const items = rows.slice(0, q.limit).map(toEvent);
+    return { items, nextCursor: more ? items.at(-1)!.id : null };
+  }
+
+  /** Id range of stored events (ids are dense except where retention removed the oldest). */
+  idRange(): { minId: number | null; maxId: number | null } {
+    return this.countStmt.get()!;
+  }
+
+  /** Deletes at most `batch` events older than `cutoff`; call repeatedly (short write locks). */
+  deleteOlderThan(cutoff: number, batch: number): number {
+    return this.deleteOlder.run(cutoff, batch).changes;
+  }
+
+  /** Deletes at most `batch` of the oldest events beyond a row cap. */
+  deleteBeyondCap(maxRows: number, batch: number): number {
+    const { minId, maxId } = this.countStmt.get()!;
+    if (minId === null || maxId === null || maxId - minId + 1 <= maxRows) return 0;
+    return this.deleteOverCap.run(maxId - maxRows + 1, batch).changes;
+  }
+}

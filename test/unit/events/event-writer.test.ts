@@ -1,0 +1,125 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { NormalizedEvent, StoredEvent } from '../../../server/contracts/events.js';
+import { normalizeAddress } from '../../../server/events/device-resolver.js';
+import { EventRetention } from '../../../server/events/event-retention.js';
+import { EventWriter } from '../../../server/events/event-writer.js';
+import { createLogger } from '../../../server/log/logger.js';
+import { MIGRATIONS_DIR } from '../../../server/paths.js';
+import { openDatabase } from '../../../server/store/database.js';
+import { EventRepository } from '../../../server/store/event.repository.js';
+import { migrate, readMigrations } from '../../../server/store/migrate.js';
+
+const log = createLogger({ level: 'silent', format: 'json' });
+
+function repo() {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-ev-')), 'netwatch.db'));
+  migrate(db, readMigrations(MIGRATIONS_DIR));
+  return { db, events: new EventRepository(db) };
+}
+
+const ev = (i: number, over: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
+  receivedAt: 1_700_000_000_000 + i,
+  reportedAt: null,
+  source: 'syslog',
+  sourceAddress: '127.0.0.1',
+  deviceId: null,
+  severity: 'info',
+  type: 'test',
+  message: `message ${i}`,
+  params: { i },
+  ...over,
+});
+
+describe('event writer', () => {
+  it('stores pushed events in batches and hands each stored batch on with ids', () => {
+    const { events } = repo();
+    const batches: StoredEvent[][] = [];
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 100, maxQueue: 10_000, onStored: (b) => batches.push(b) }, log);
+    for (let i = 0; i < 250; i++) w.push(ev(i));
+    w.flush();
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(batches.flat().map((e) => e.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(w.counters()).toMatchObject({ queued: 250, stored: 250, dropped: 0, backlog: 0 });
+    w.close();
+  });
+
+  it('counts drops beyond the queue bound instead of growing without limit', () => {
+    const { events } = repo();
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 1000, maxQueue: 10, onStored: () => {} }, log);
+    for (let i = 0; i < 15; i++) w.push(ev(i));
+    expect(w.counters()).toMatchObject({ queued: 10, dropped: 5 });
+    w.close();
+    expect(w.counters().stored).toBe(10);
+  });
+
+  it('fills the device from the sender address', () => {
+    const { events } = repo();
+    const stored: StoredEvent[] = [];
+    const w = new EventWriter(
+      events,
+      { flushIntervalMs: 10_000, batchSize: 10, maxQueue: 100, onStored: (b) => stored.push(...b), resolveDevice: (a) => (a === '127.0.0.9' ? 42 : null) },
+      log,
+    );
+    w.push(ev(1, { sourceAddress: '127.0.0.9' }));
+    w.push(ev(2, { sourceAddress: '127.0.0.8' }));
+    w.close();
+    expect(stored.map((e) => e.deviceId)).toEqual([42, null]);
+  });
+
+  it('keeps BigInt and binary params as text', () => {
+    const { events } = repo();
+    const [e] = events.insertBatch([ev(1, { params: { c64: 18446744073709551615n, raw: Buffer.from([0xff, 0x00]) } })]);
+    expect(events.get(e!.id)!.params).toEqual({ c64: '18446744073709551615', raw: 'ff00' });
+  });
+});
+
+describe('event queries', () => {
+  it('filters by source, severity, device, text and time, newest first with a cursor', () => {
+    const { events } = repo();
+    events.insertBatch([
+      ev(1, { source: 'trap', severity: 'warning', type: '1.3.6.1.6.3.1.1.5.3', message: 'linkDown ifIndex 3', deviceId: 1 }),
+      ev(2, { source: 'syslog', severity: 'major', message: '%LINK-3-UPDOWN: Interface Gi0/1, changed state to down' }),
+      ev(3, { source: 'syslog', severity: 'debug', message: 'noise 100%_done' }),
+      ev(4, { source: 'icmp', severity: 'critical', message: 'device down', deviceId: 1 }),
+    ]);
+    expect(events.query({ limit: 10 }).items.map((e) => e.receivedAt % 10)).toEqual([4, 3, 2, 1]);
+    expect(events.query({ limit: 10, source: ['trap', 'icmp'] }).items).toHaveLength(2);
+    expect(events.query({ limit: 10, minSeverity: 'warning' }).items.map((e) => e.severity)).toEqual(['critical', 'major', 'warning']);
+    expect(events.query({ limit: 10, deviceId: 1 }).items).toHaveLength(2);
+    expect(events.query({ limit: 10, text: 'updown' }).items).toHaveLength(1);
+    expect(events.query({ limit: 10, text: '100%_' }).items).toHaveLength(1);
+    expect(events.query({ limit: 10, text: '%' }).items).toHaveLength(2);
+    expect(events.query({ limit: 10, from: 1_700_000_000_002, to: 1_700_000_000_003 }).items).toHaveLength(2);
+    const page1 = events.query({ limit: 3 });
+    expect(page1.nextCursor).toBe(2);
+    const page2 = events.query({ limit: 3, beforeId: page1.nextCursor! });
+    expect(page2.items.map((e) => e.id)).toEqual([1]);
+    expect(page2.nextCursor).toBeNull();
+  });
+});
+
+describe('event retention', () => {
+  it('removes events past their age and beyond the row cap, in small batches', async () => {
+    const { events } = repo();
+    const now = 1_800_000_000_000;
+    const old = Array.from({ length: 50 }, (_, i) => ev(i, { receivedAt: now - 40 * 86_400_000 }));
+    const fresh = Array.from({ length: 30 }, (_, i) => ev(i, { receivedAt: now - 1000 }));
+    events.insertBatch([...old, ...fresh]);
+    const r = new EventRetention(events, { maxAgeMs: 30 * 86_400_000, maxRows: 20, batch: 7 }, log);
+    expect(await r.runOnce(now)).toBe(60);
+    const left = events.query({ limit: 100 }).items;
+    expect(left).toHaveLength(20);
+    expect(left.every((e) => e.receivedAt === now - 1000)).toBe(true);
+  });
+});
+
+describe('address normalisation', () => {
+  it('maps IPv4-mapped IPv6 to IPv4 and canonicalises IPv6', () => {
+    expect(normalizeAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(normalizeAddress('0:0:0:0:0:0:0:1')).toBe('::1');
+    expect(normalizeAddress('FE80::1')).toBe('fe80::1');
+  });
+});
