@@ -11,7 +11,12 @@ export interface EventWriterOptions {
   maxQueue: number;
   /** Fills deviceId from the sender's address when the collector did not. */
   resolveDevice?: (address: string) => number | null;
-  /** Called with each stored batch (the realtime layer and the rule engine listen here). */
+  /**
+   * Runs on each batch before it is stored (the rule engine classifies events
+   * here and may drop some); returns the events to store.
+   */
+  preprocess?: (events: NormalizedEvent[]) => NormalizedEvent[];
+  /** Called with each stored batch, the same objects with ids (the alarm engine and the console consume these). */
   onStored: (events: StoredEvent[]) => void;
 }
 
@@ -24,7 +29,7 @@ export class EventWriter {
   private queue: NormalizedEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
-  private readonly stats = { queued: 0, stored: 0, dropped: 0, write_errors: 0, batches: 0 };
+  private readonly stats = { queued: 0, stored: 0, dropped: 0, dropped_by_rules: 0, write_errors: 0, batches: 0 };
 
   constructor(
     private readonly repo: EventRepository,
@@ -63,7 +68,9 @@ export class EventWriter {
       }
       let stored: StoredEvent[];
       try {
-        stored = this.repo.insertBatch(batch);
+        const toStore = this.opts.preprocess ? this.opts.preprocess(batch) : batch;
+        this.stats.dropped_by_rules += batch.length - toStore.length;
+        stored = this.repo.insertBatch(toStore);
       } catch (err) {
         // A failed batch is counted and logged; a poisoned event must not block the next ones.
         this.stats.write_errors += batch.length;

@@ -79,7 +79,10 @@ export class EventRepository {
     this.deleteOverCap = db.prepare<[number, number]>('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)');
   }
 
-  /** One transaction for the whole batch; returns the stored events with their ids. */
+  /**
+   * One transaction for the whole batch. Returns the same objects with their
+   * `id` set (identity is kept, so callers can attach per-event state beforehand).
+   */
   insertBatch(events: readonly NormalizedEvent[]): StoredEvent[] {
     const out: StoredEvent[] = new Array(events.length);
     this.db.transaction(() => {
@@ -96,7 +99,7 @@ export class EventRepository {
           e.message,
           paramsJson(e.params),
         );
-        out[i] = { ...e, id: Number(r.lastInsertRowid) };
+        out[i] = Object.assign(e, { id: Number(r.lastInsertRowid) });
       }
     })();
     return out;
