@@ -13,4 +13,6 @@ export interface BusEventMap {
   'device.created': DeviceDto;
   'device.updated': DeviceDto;
   'device.deleted': { id: number };
+  /** Manual links or layout changed; the map reloads. */
+  'topology.changed': Record<string, never>;
 }
