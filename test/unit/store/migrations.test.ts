@@ -8,6 +8,11 @@ import { openDatabase } from '../../../server/store/database.js';
 import { DeviceRepository } from '../../../server/store/device.repository.js';
 import { migrate, readMigrations, schemaVersion } from '../../../server/store/migrate.js';
 import { UserRepository } from '../../../server/store/user.repository.js';
+import { EventRepository } from '../../../server/store/event.repository.js';
+import { PollStateRepository } from '../../../server/store/poll-state.repository.js';
+import { SampleRepository } from '../../../server/store/sample.repository.js';
+import { TopologyRepository } from '../../../server/store/topology.repository.js';
+import { DashboardRepository } from '../../../server/store/dashboard.repository.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
 
@@ -22,6 +27,11 @@ describe('migrations', () => {
     expect(() => new UserRepository(db)).not.toThrow();
     expect(() => new AuthTokenRepository(db)).not.toThrow();
     expect(() => new DeviceRepository(db)).not.toThrow();
+    expect(() => new EventRepository(db)).not.toThrow();
+    expect(() => new PollStateRepository(db)).not.toThrow();
+    expect(() => new SampleRepository(db)).not.toThrow();
+    expect(() => new TopologyRepository(db)).not.toThrow();
+    expect(() => new DashboardRepository(db)).not.toThrow();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();

@@ -1,0 +1,64 @@
+import type { Db } from './database.js';
+
+/** Read-only aggregates for the dashboard. */
+export class DashboardRepository {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      perMinute: db.prepare<[number], { minute: number; n: number }>(
+        'SELECT (received_at / 60000) * 60000 AS minute, count(*) AS n FROM events WHERE received_at >= ? GROUP BY received_at / 60000 ORDER BY minute',
+      ),
+      topTypes: db.prepare<[number, number], { type: string; source: string; n: number }>(
+        'SELECT type, source, count(*) AS n FROM events WHERE received_at >= ? GROUP BY type, source ORDER BY n DESC LIMIT ?',
+      ),
+      slowest: db.prepare<[number], { device_id: number; name: string; last_poll_ms: number; last_poll_at: number; last_error: string | null }>(
+        `SELECT s.device_id, d.name, s.last_poll_ms, s.last_poll_at, s.last_error FROM device_status s JOIN devices d ON d.id = s.device_id
+          WHERE s.last_poll_ms IS NOT NULL ORDER BY s.last_poll_ms DESC LIMIT ?`,
+      ),
+      topIfaces: db.prepare<[number], { id: number; device_id: number; device: string; name: string; util: number; in_bps: number | null; out_bps: number | null; speed_bps: number | null }>(
+        `SELECT i.id, i.device_id, d.name AS device, i.name, max(coalesce(i.in_util_pct, 0), coalesce(i.out_util_pct, 0)) AS util,
+                i.in_bps, i.out_bps, i.speed_bps
+           FROM interfaces i JOIN devices d ON d.id = i.device_id
+          WHERE i.in_util_pct IS NOT NULL OR i.out_util_pct IS NOT NULL ORDER BY util DESC LIMIT ?`,
+      ),
+      deviceStates: db.prepare<[], { state: string; n: number }>(
+        `SELECT CASE WHEN s.device_id IS NULL THEN 'unknown'
+                     WHEN s.icmp_state = 'down' OR s.snmp_state IN ('down', 'auth_failure') THEN 'down'
+                     WHEN s.icmp_state = 'up' OR s.snmp_state = 'up' THEN 'up' ELSE 'unknown' END AS state, count(*) AS n
+           FROM devices d LEFT JOIN device_status s ON s.device_id = d.id GROUP BY state`,
+      ),
+    };
+  }
+
+  eventsPerMinute(sinceMs: number): { minute: number; count: number }[] {
+    return this.stmts.perMinute.all(sinceMs).map((r) => ({ minute: r.minute, count: r.n }));
+  }
+
+  topEventTypes(sinceMs: number, limit: number): { type: string; source: string; count: number }[] {
+    return this.stmts.topTypes.all(sinceMs, limit).map((r) => ({ type: r.type, source: r.source, count: r.n }));
+  }
+
+  slowestPolls(limit: number) {
+    return this.stmts.slowest.all(limit).map((r) => ({ deviceId: r.device_id, name: r.name, durationMs: r.last_poll_ms, at: r.last_poll_at, error: r.last_error }));
+  }
+
+  topInterfaces(limit: number) {
+    return this.stmts.topIfaces.all(limit).map((r) => ({
+      id: r.id,
+      deviceId: r.device_id,
+      device: r.device,
+      name: r.name,
+      utilPct: r.util,
+      inBps: r.in_bps,
+      outBps: r.out_bps,
+      speedBps: r.speed_bps,
+    }));
+  }
+
+  deviceStates(): { up: number; down: number; unknown: number } {
+    const out = { up: 0, down: 0, unknown: 0 };
+    for (const r of this.stmts.deviceStates.all()) out[r.state as keyof typeof out] += r.n;
+    return out;
+  }
+}
