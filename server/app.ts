@@ -22,6 +22,15 @@ import { DeviceResolver } from './events/device-resolver.js';
 import { EventRetention } from './events/event-retention.js';
 import { EventWriter } from './events/event-writer.js';
 import { registerEventRoutes } from './api/events.routes.js';
+import { registerMetricRoutes } from './api/metrics.routes.js';
+import { registerTopologyRoutes } from './api/topology.routes.js';
+import { registerDashboardRoutes } from './api/dashboard.routes.js';
+import { PollStateRepository } from './store/poll-state.repository.js';
+import { SampleRepository } from './store/sample.repository.js';
+import { TopologyRepository } from './store/topology.repository.js';
+import { DashboardRepository } from './store/dashboard.repository.js';
+import { SampleMaintenance } from './poller/sample-maintenance.js';
+import { buildTopology } from './topology/topology.builder.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
 
@@ -112,6 +121,25 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   );
   retention.start();
 
+  // Polling state and time series.
+  const pollState = new PollStateRepository(db);
+  const samples = new SampleRepository(db);
+  const topologyRepo = new TopologyRepository(db);
+  const dashboard = new DashboardRepository(db);
+  const keepDays = { raw: config.retentionRawDays, '5m': config.retention5mDays, '1h': config.retention1hDays };
+  const sampleMaintenance = new SampleMaintenance(samples, keepDays, moduleLogger(rootLog, 'samples'));
+  sampleMaintenance.start();
+  bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
+  const topology = () =>
+    buildTopology({
+      devices: devices.list(),
+      status: pollState.allStatus(),
+      neighbours: pollState.neighbours(),
+      interfaces: new Map(devices.list().map((d) => [d.id, pollState.interfaces(d.id)])),
+      manualLinks: topologyRepo.manualLinks(),
+      positions: topologyRepo.positions(),
+    });
+
   const listenerStatus: ListenerStatus[] = [];
   let httpPort = 0;
   const info = {
@@ -135,7 +163,19 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     secureCookies: config.secureCookies,
     loginRateLimit: config.loginRateLimit,
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
-    extraRoutes: [(api) => registerEventRoutes(api, { events }), ...(opts.extraRoutes ?? [])],
+    extraRoutes: [
+      (api) => registerEventRoutes(api, { events }),
+      (api) =>
+        registerMetricRoutes(api, {
+          samples,
+          pollState,
+          devices,
+          retention: { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 },
+        }),
+      (api) => registerTopologyRoutes(api, { topology: topologyRepo, devices, build: topology, bus }),
+      (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus }),
+      ...(opts.extraRoutes ?? []),
+    ],
   });
 
   const server = createServer(app);
@@ -168,6 +208,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     (stopping ??= (async () => {
       clearInterval(housekeeping);
       retention.stop();
+      sampleMaintenance.stop();
       unsubscribeWriter();
       writer.close();
       resolver.close();
