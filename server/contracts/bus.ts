@@ -1,5 +1,6 @@
 import type { NormalizedEvent, StoredEvent } from './events.js';
 import type { DeviceDto } from './dto.js';
+import type { AlarmDto } from './alarms.js';
 
 /**
  * Topics on the server's event bus and their payloads.
@@ -13,6 +14,10 @@ export interface BusEventMap {
   'device.created': DeviceDto;
   'device.updated': DeviceDto;
   'device.deleted': { id: number };
+  /** Polled values (the poller publishes each cycle; ts in seconds since epoch); the threshold evaluator consumes them. */
+  'metrics.sampled': { deviceId: number; metric: string; instance: string; value: number; ts: number }[];
+  /** An alarm was raised, updated, acknowledged, cleared, … (pushed to consoles). */
+  'alarm.changed': AlarmDto;
   /** Manual links or layout changed; the map reloads. */
   'topology.changed': Record<string, never>;
 }

@@ -1,11 +1,14 @@
 import type { DeviceDto } from './dto.js';
 import type { StoredEvent } from './events.js';
+import type { AlarmDto } from './alarms.js';
 
 /** Events the server pushes to console clients over socket.io. */
 export interface ServerToClientEvents {
   'device.created': (device: DeviceDto) => void;
   'device.updated': (device: DeviceDto) => void;
   'device.deleted': (payload: { id: number }) => void;
+  /** An alarm changed (raised, count/severity updated, acknowledged, cleared, noted). */
+  'alarm.changed': (alarm: AlarmDto) => void;
   /** New events, newest last, batched (at most ~10 pushes a second under floods). */
   'events.new': (events: StoredEvent[]) => void;
   /** Under a flood only the newest events of each push are sent; this many were left out. */

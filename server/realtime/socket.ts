@@ -52,6 +52,7 @@ export function attachRealtime(
     deps.bus.subscribe('device.created', (d) => io.to(ROOM).emit('device.created', d)),
     deps.bus.subscribe('device.updated', (d) => io.to(ROOM).emit('device.updated', d)),
     deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
+    deps.bus.subscribe('alarm.changed', (a) => io.to(ROOM).emit('alarm.changed', a)),
   ];
 
   // Events go out at most every 100 ms, at most 1,000 per push (the newest).

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { CHANNEL_TYPES, type AlarmDto } from '../contracts/alarms.js';
+import { CONFIG_SCHEMAS } from '../notify/channel.schema.js';
+import { buildPayload } from '../notify/message.js';
+import type { NotificationQueue } from '../notify/notification-queue.js';
+import type { NotificationRepository } from '../store/notification.repository.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import { idParam, parseOrThrow, type ApiRegistry } from './registry.js';
+
+export interface NotificationRoutesDeps {
+  channels: NotificationRepository;
+  queue: NotificationQueue;
+}
+
+const createBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    type: z.enum(CHANNEL_TYPES),
+    enabled: z.boolean().default(true),
+    config: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+const updateBody = z
+  .object({ name: z.string().trim().min(1).max(100).optional(), enabled: z.boolean().optional(), config: z.record(z.string(), z.unknown()).optional() })
+  .strict();
+
+const isUnique = (err: unknown) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/** A made-up alarm for the "send test" button. */
+function testAlarm(): AlarmDto {
+  const now = Date.now();
+  return {
+    id: 0, reductionKey: 'test', state: 'active', severity: 'info', title: 'Test notification from Netwatch', message: 'If you can read this, the channel works.',
+    deviceId: null, sourceAddress: null, source: 'system', eventType: 'test', ruleId: null, firstSeen: now, lastSeen: now, count: 1,
+    acknowledgedBy: null, acknowledgedAt: null, clearedAt: null, clearedBy: null, inMaintenance: false, flapping: false, archived: false, notes: [],
+  };
+}
+
+export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }: NotificationRoutesDeps): void {
+  const tag = 'notifications';
+  const save = <T>(name: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (isUnique(err)) throw new ConflictError(`A channel named "${name}" already exists`);
+      throw err;
+    }
+  };
+
+  api.add({ method: 'get', path: '/notification-channels', summary: 'List notification channels (secrets hidden) with delivery counters and last error', tag, access: 'admin', response: '{items: Channel[]}' }, () => ({
+    items: channels.list(),
+  }));
+
+  api.add(
+    { method: 'post', path: '/notification-channels', summary: 'Create a channel: webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel' },
+    ({ body }) => {
+      const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
+      return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config }));
+    },
+  );
+
+  api.add({ method: 'get', path: '/notification-channels/:id', summary: 'Get a channel', tag, access: 'admin', response: 'The channel' }, ({ params }) => {
+    const c = channels.dto(idParam(params));
+    if (!c) throw new NotFoundError('No such channel');
+    return c;
+  });
+
+  api.add(
+    { method: 'patch', path: '/notification-channels/:id', summary: 'Edit a channel (omitted settings and secrets are kept; null clears)', tag, access: 'admin', body: updateBody, response: 'The channel' },
+    ({ params, body }) => {
+      const cur = channels.record(idParam(params));
+      if (!cur) throw new NotFoundError('No such channel');
+      const merged = Object.fromEntries(Object.entries({ ...cur.config, ...(body.config ?? {}) }).filter(([, v]) => v !== null));
+      const config = parseOrThrow(CONFIG_SCHEMAS[cur.type], merged, `${cur.type} settings`) as Record<string, unknown>;
+      const name = body.name ?? cur.name;
+      return save(name, () => channels.update(cur.id, { name, enabled: body.enabled ?? cur.enabled, config }))!;
+    },
+  );
+
+  api.add({ method: 'delete', path: '/notification-channels/:id', summary: 'Delete a channel', tag, access: 'admin', status: 204 }, ({ params }) => {
+    if (!channels.delete(idParam(params))) throw new NotFoundError('No such channel');
+  });
+
+  api.add(
+    { method: 'post', path: '/notification-channels/:id/test', summary: 'Send a test notification now; answers whether it was delivered', tag, access: 'admin', response: '{ok: boolean, error?: string}' },
+    async ({ params }) => {
+      const id = idParam(params);
+      if (!channels.record(id)) throw new NotFoundError('No such channel');
+      try {
+        await queue.sendNow(id, buildPayload('test', testAlarm(), null));
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    },
+  );
+}

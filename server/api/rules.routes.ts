@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { RuleBody, RuleDto } from '../contracts/alarms.js';
+import type { OidNameResolver } from '../events/engine/event-context.js';
+import { compileEventRule } from '../events/engine/rule-compiler.js';
+import { createRuleSchema, eventRuleBodySchema, updateRuleSchema } from '../events/engine/rule.schema.js';
+import { compileTemplate } from '../events/engine/template.js';
+import type { NotificationRepository } from '../store/notification.repository.js';
+import type { RuleRepository } from '../store/rule.repository.js';
+import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { idParam, type ApiRegistry } from './registry.js';
+
+export interface RuleRoutesDeps {
+  rules: RuleRepository;
+  channels: NotificationRepository;
+  engine: { reloadRules(): void; dryRun(body: Extract<RuleBody, { kind: 'event' }>, limit: number): unknown };
+  resolveOidName?: OidNameResolver;
+}
+
+const reorderBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict();
+const testBody = z.object({ body: eventRuleBodySchema, limit: z.number().int().min(1).max(10_000).default(500) }).strict();
+
+export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, resolveOidName }: RuleRoutesDeps): void {
+  const tag = 'rules';
+
+  /** Compiles the body the way the engine will: bad regexes, unknown MIB names and missing channels are a 400 here, not a surprise later. */
+  const check = (body: RuleBody): void => {
+    try {
+      if (body.kind === 'event') {
+        compileEventRule(0, 'check', body, resolveOidName);
+        for (const id of body.actions.notify?.channelIds ?? []) {
+          if (!channels.dto(id)) throw new Error(`actions.notify.channelIds: no notification channel ${id}`);
+        }
+      } else if (body.title) compileTemplate(body.title);
+    } catch (err) {
+      throw new ValidationError(`Invalid rule: ${(err as Error).message}`);
+    }
+  };
+  const get = (id: number): RuleDto => {
+    const r = rules.get(id);
+    if (!r) throw new NotFoundError('No such rule');
+    return r;
+  };
+
+  api.add({ method: 'get', path: '/rules', summary: 'List rules in evaluation order', tag, access: 'viewer', response: '{items: Rule[]}' }, () => ({
+    items: rules.list(),
+  }));
+
+  api.add({ method: 'get', path: '/rules/:id', summary: 'Get a rule', tag, access: 'viewer', response: 'The rule' }, ({ params }) => get(idParam(params)));
+
+  api.add(
+    { method: 'post', path: '/rules', summary: 'Create a rule (inserted above the default pack unless a position is given); applies at once', tag, access: 'admin', body: createRuleSchema, status: 201, response: 'The rule' },
+    ({ body }) => {
+      check(body.body);
+      const r = rules.create({ name: body.name, description: body.description, enabled: body.enabled, body: body.body }, body.position);
+      engine.reloadRules();
+      return r;
+    },
+  );
+
+  api.add(
+    { method: 'patch', path: '/rules/:id', summary: 'Edit, enable or disable a rule; applies at once', tag, access: 'admin', body: updateRuleSchema, response: 'The rule' },
+    ({ params, body }) => {
+      const cur = get(idParam(params));
+      if (body.body) check(body.body);
+      const r = rules.update(cur.id, {
+        name: body.name ?? cur.name,
+        description: body.description ?? cur.description,
+        enabled: body.enabled ?? cur.enabled,
+        body: body.body ?? cur.body,
+      })!;
+      engine.reloadRules();
+      return r;
+    },
+  );
+
+  api.add({ method: 'delete', path: '/rules/:id', summary: 'Delete a rule (default rules can only be disabled)', tag, access: 'admin', status: 204 }, ({ params }) => {
+    const cur = get(idParam(params));
+    if (cur.builtinKey) throw new ConflictError('Default rules cannot be deleted; disable it instead');
+    rules.delete(cur.id);
+    engine.reloadRules();
+  });
+
+  api.add(
+    { method: 'post', path: '/rules/reorder', summary: 'Set the evaluation order: the given ids first, in order; the rest keep their order after them', tag, access: 'admin', body: reorderBody, response: '{items: Rule[]}' },
+    ({ body }) => {
+      const unknown = body.ids.filter((id) => !rules.get(id));
+      if (unknown.length) throw new ValidationError(`Unknown rule ids: ${unknown.join(', ')}`);
+      const items = rules.reorder(body.ids);
+      engine.reloadRules();
+      return { items };
+    },
+  );
+
+  api.add(
+    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'operator', body: testBody, response: 'RuleTestResult' },
+    ({ body }) => {
+      check(body.body);
+      return engine.dryRun(body.body, body.limit);
+    },
+  );
+}

@@ -1,0 +1,257 @@
+import type { AlarmDto, NotifyOn } from '../../contracts/alarms.js';
+import type { Severity, StoredEvent } from '../../contracts/events.js';
+import { sevIndex, sevName, type AlarmRepository, type AlarmRow } from '../../store/alarm.repository.js';
+import type { DeviceInfo } from './event-context.js';
+import type { MaintenanceIndex } from './maintenance.js';
+import type { Decision } from './rule-compiler.js';
+
+export interface AlarmOptions {
+  /** A cleared alarm that recurs: reopen it (default) or open a new one. */
+  recurrence: 'reopen' | 'new';
+  /** More than `flapCount` state changes within `flapWindowMs` = flapping. */
+  flapCount: number;
+  flapWindowMs: number;
+  /** Flapping ends after this long without a state change. */
+  flapSettleMs: number;
+  /** Cleared alarms are archived this long after clearing. */
+  archiveAfterMs: number;
+}
+
+export const DEFAULT_ALARM_OPTIONS: AlarmOptions = {
+  recurrence: 'reopen',
+  flapCount: 4,
+  flapWindowMs: 10 * 60_000,
+  flapSettleMs: 10 * 60_000,
+  archiveAfterMs: 7 * 86_400_000,
+};
+
+export type NotificationKind = 'raise' | 'severity' | 'clear';
+
+export interface NotifyTarget {
+  channelIds: number[];
+  on: NotifyOn[];
+}
+
+export interface AlarmServiceDeps {
+  repo: AlarmRepository;
+  maintenance: MaintenanceIndex;
+  device: (id: number | null) => DeviceInfo | undefined;
+  /** Notification settings of the rule that raised an alarm (current rules). */
+  ruleNotify: (ruleId: number | null) => NotifyTarget | null;
+  /** An alarm changed (published on the bus as `alarm.changed`). */
+  onChange: (alarm: AlarmDto) => void;
+  /** Queue a notification (never blocks). */
+  notify: (kind: NotificationKind, alarm: AlarmDto, channelIds: number[], previousSeverity?: Severity) => void;
+  clock?: () => number;
+  options?: Partial<AlarmOptions>;
+}
+
+interface PendingNotice {
+  kind: NotificationKind;
+  alarmId: number;
+  target: NotifyTarget | null;
+  previous?: Severity;
+}
+
+/**
+ * Folds problem events into alarms by reduction key, clears by clear key,
+ * reopens recurring alarms, tracks flapping and maintenance, and decides
+ * which changes notify. All writes of a batch run in one transaction.
+ */
+export class AlarmService {
+  readonly opts: AlarmOptions;
+  private readonly clock: () => number;
+  /** State-change times per reduction key (flap detection). */
+  private readonly changes = new Map<string, number[]>();
+  /** Last notified state per reduction key: what a settled flapping alarm must catch up on. */
+  private readonly lastNotified = new Map<string, NotificationKind>();
+  readonly stats = { raised: 0, reopened: 0, reduced: 0, cleared: 0, clears_unmatched: 0, notifications_held: 0 };
+
+  constructor(private readonly deps: AlarmServiceDeps) {
+    this.opts = { ...DEFAULT_ALARM_OPTIONS, ...deps.options };
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  /** Applies the alarm decisions of one stored batch. */
+  applyBatch(items: { event: StoredEvent; decision: Decision }[]): void {
+    if (items.length === 0) return;
+    const changed = new Set<number>();
+    const notices: PendingNotice[] = [];
+    this.deps.repo.transaction(() => {
+      for (const { event, decision } of items) {
+        if (decision.disposition === 'alarm' && decision.reductionKey) this.raise(event, decision, changed, notices);
+        else if (decision.disposition === 'clear' && decision.clearKey) this.clearByKey(event, decision, changed, notices);
+      }
+    });
+    this.publish(changed, notices);
+  }
+
+  private raise(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
+    const repo = this.deps.repo;
+    const key = d.reductionKey!;
+    const device = this.deps.device(e.deviceId);
+    const inMaint = this.deps.maintenance.covers(e.deviceId, device, e.receivedAt);
+    const title = typeof e.params.title === 'string' ? e.params.title : e.message;
+    const open = repo.open(key);
+    if (open) {
+      const rose = sevIndex(e.severity) < open.severity;
+      const severity = rose ? e.severity : sevName(open.severity);
+      repo.recur(open.id, e.receivedAt, severity, title, e.message, inMaint);
+      repo.link(open.id, e.id);
+      changed.add(open.id);
+      this.stats.reduced++;
+      if (rose) notices.push({ kind: 'severity', alarmId: open.id, target: d.notify, previous: sevName(open.severity) });
+      return;
+    }
+    const latest = this.opts.recurrence === 'reopen' ? repo.latest(key) : undefined;
+    let id: number;
+    if (latest && latest.state === 'cleared') {
+      id = latest.id;
+      repo.reopen(id, e.receivedAt, e.severity, title, e.message, inMaint);
+      this.stats.reopened++;
+    } else {
+      id = repo.insert({
+        reductionKey: key,
+        severity: e.severity,
+        title,
+        message: e.message,
+        deviceId: e.deviceId,
+        sourceAddress: e.sourceAddress,
+        source: e.source,
+        eventType: e.type,
+        ruleId: d.ruleId,
+        at: e.receivedAt,
+        inMaintenance: inMaint,
+      });
+      this.stats.raised++;
+    }
+    repo.link(id, e.id);
+    changed.add(id);
+    this.stateChanged(key, id, inMaint);
+    notices.push({ kind: 'raise', alarmId: id, target: d.notify });
+  }
+
+  private clearByKey(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
+    const open = this.deps.repo.open(d.clearKey!);
+    if (!open) {
+      this.stats.clears_unmatched++;
+      return;
+    }
+    this.deps.repo.clear(open.id, e.receivedAt, null);
+    this.deps.repo.link(open.id, e.id);
+    changed.add(open.id);
+    this.stats.cleared++;
+    this.stateChanged(open.reduction_key, open.id, open.in_maintenance === 1);
+    notices.push({ kind: 'clear', alarmId: open.id, target: d.notify });
+  }
+
+  /** Records a raise/clear for flap detection; marks the alarm flapping when over the limit. */
+  private stateChanged(key: string, id: number, inMaint: boolean): void {
+    const now = this.clock();
+    let times = this.changes.get(key);
+    if (!times) this.changes.set(key, (times = []));
+    times.push(now);
+    while (times.length && times[0]! <= now - this.opts.flapWindowMs) times.shift();
+    if (times.length > this.opts.flapCount) this.deps.repo.setFlags(id, inMaint, true);
+    if (this.changes.size > 100_000) this.changes.delete(this.changes.keys().next().value!);
+  }
+
+  /** Operator actions. Each returns the updated alarm, or undefined when the transition does not apply. */
+  ack(id: number, user: string): AlarmDto | undefined {
+    return this.operator(id, () => this.deps.repo.ack(id, user, this.clock()));
+  }
+
+  unack(id: number): AlarmDto | undefined {
+    return this.operator(id, () => this.deps.repo.unack(id));
+  }
+
+  clear(id: number, user: string): AlarmDto | undefined {
+    const row = this.deps.repo.get(id);
+    const done = this.operator(id, () => this.deps.repo.clear(id, this.clock(), user));
+    if (done && row) {
+      this.stateChanged(row.reduction_key, id, row.in_maintenance === 1);
+      this.publish(new Set(), [{ kind: 'clear', alarmId: id, target: null }]);
+    }
+    return done;
+  }
+
+  note(id: number, user: string, text: string): AlarmDto | undefined {
+    return this.operator(id, () => {
+      this.deps.repo.addNote(id, user, text, this.clock());
+      return true;
+    });
+  }
+
+  private operator(id: number, fn: () => boolean): AlarmDto | undefined {
+    if (!fn()) return undefined;
+    const dto = this.deps.repo.dto(id);
+    if (dto) this.deps.onChange(dto);
+    return dto;
+  }
+
+  /**
+   * Housekeeping: archives old cleared alarms, refreshes maintenance flags of
+   * open alarms, ends flapping that has settled (sending the state the
+   * operator missed). Returns the number of alarms changed.
+   */
+  sweep(): number {
+    const now = this.clock();
+    const repo = this.deps.repo;
+    const changed = new Set<number>();
+    const notices: PendingNotice[] = [];
+    repo.transaction(() => {
+      repo.archiveClearedBefore(now - this.opts.archiveAfterMs);
+      for (const a of repo.openAll()) {
+        const inMaint = this.deps.maintenance.covers(a.device_id, this.deps.device(a.device_id), now);
+        if (inMaint !== (a.in_maintenance === 1)) {
+          repo.setFlags(a.id, inMaint, a.flapping === 1);
+          changed.add(a.id);
+        }
+      }
+      for (const a of repo.flapping()) {
+        if (!this.settled(a.reduction_key, now)) continue;
+        repo.setFlags(a.id, a.in_maintenance === 1, false);
+        changed.add(a.id);
+        const state = a.state === 'cleared' ? 'clear' : 'raise';
+        if (this.lastNotified.get(a.reduction_key) !== state) notices.push({ kind: state, alarmId: a.id, target: null });
+      }
+    });
+    this.publish(changed, notices);
+    return changed.size;
+  }
+
+  private settled(key: string, now: number): boolean {
+    const last = this.changes.get(key)?.at(-1);
+    return last === undefined || now - last >= this.opts.flapSettleMs;
+  }
+
+  private publish(changed: Set<number>, notices: PendingNotice[]): void {
+    const dtos = new Map<number, AlarmDto>();
+    const dto = (id: number) => {
+      let d = dtos.get(id);
+      if (!d) {
+        d = this.deps.repo.dto(id);
+        if (d) dtos.set(id, d);
+      }
+      return d;
+    };
+    for (const id of changed) {
+      const d = dto(id);
+      if (d) this.deps.onChange(d);
+    }
+    for (const n of notices) {
+      const alarm = dto(n.alarmId);
+      if (!alarm) continue;
+      const target = n.target ?? this.deps.ruleNotify(alarm.ruleId);
+      if (!target || !target.on.includes(n.kind) || target.channelIds.length === 0) continue;
+      if (alarm.inMaintenance || alarm.flapping) {
+        this.stats.notifications_held++;
+        continue;
+      }
+      this.lastNotified.set(alarm.reductionKey, n.kind === 'clear' ? 'clear' : 'raise');
+      this.deps.notify(n.kind, alarm, target.channelIds, n.previous);
+    }
+  }
+}
+
+export type { AlarmRow };

@@ -1,0 +1,101 @@
+import type { ConditionOp } from '../../contracts/alarms.js';
+import type { NormalizedEvent } from '../../contracts/events.js';
+import { compileSafeRegex } from './safe-regex.js';
+
+const FACILITIES = [
+  'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron',
+  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+];
+
+/** Facility number from a number or keyword (`local7`, `auth`), or undefined. */
+export function facilityNumber(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v !== 'string') return undefined;
+  if (/^\d+$/.test(v)) return Number(v);
+  const i = FACILITIES.indexOf(v.toLowerCase());
+  return i < 0 ? undefined : i;
+}
+
+/** Normalised severity -> a syslog severity number, for events without one. */
+const SYSLOG_FROM_NORMALISED: Record<string, number> = { critical: 2, major: 3, minor: 3, warning: 4, info: 6, debug: 7 };
+
+/** Syslog severity (0 emergency … 7 debug) of an event. */
+export function syslogSeverity(e: NormalizedEvent): number {
+  const p = e.params;
+  if (typeof p.severityNumber === 'number') return p.severityNumber;
+  if (typeof p.severity === 'number') return p.severity;
+  return SYSLOG_FROM_NORMALISED[e.severity] ?? 6;
+}
+
+export type ValueTest = (actual: unknown) => boolean;
+
+const asText = (v: unknown) => (v === undefined || v === null ? undefined : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** Compiles `{op, value}` into a test; throws on a bad regex or a missing value. */
+export function compileCondition(op: ConditionOp, value: unknown, where: string): ValueTest {
+  if (op !== 'exists' && value === undefined) throw new Error(`${where}: operator "${op}" needs a value`);
+  const expected = value === undefined ? '' : String(value);
+  const num = Number(value);
+  switch (op) {
+    case 'exists':
+      return (a) => a !== undefined && a !== null;
+    case 'eq':
+      return (a) => asText(a) === expected;
+    case 'ne':
+      return (a) => asText(a) !== expected;
+    case 'prefix':
+      return (a) => asText(a)?.startsWith(expected) ?? false;
+    case 'contains':
+      return (a) => asText(a)?.includes(expected) ?? false;
+    case 'regex': {
+      const re = compileSafeRegex(expected);
+      return (a) => {
+        const t = asText(a);
+        return t !== undefined && re.test(t.length > 2048 ? t.slice(0, 2048) : t);
+      };
+    }
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte': {
+      if (!Number.isFinite(num)) throw new Error(`${where}: operator "${op}" needs a number`);
+      return (a) => {
+        if (a === undefined || a === null || a === '') return false;
+        const n = Number(a);
+        if (Number.isNaN(n)) return false;
+        return op === 'gt' ? n > num : op === 'gte' ? n >= num : op === 'lt' ? n < num : n <= num;
+      };
+    }
+  }
+}
+
+/**
+ * Sliding window counter for rate conditions: true from the `count`-th hit
+ * within `windowMs` per key. Bounded: the oldest keys are forgotten first.
+ */
+export class RateWindow {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(
+    private readonly count: number,
+    private readonly windowMs: number,
+    private readonly maxKeys = 10_000,
+  ) {}
+
+  hit(key: string, now: number): boolean {
+    let times = this.hits.get(key);
+    if (!times) {
+      if (this.hits.size >= this.maxKeys) this.hits.delete(this.hits.keys().next().value!);
+      times = [];
+      this.hits.set(key, times);
+    }
+    times.push(now);
+    const cutoff = now - this.windowMs;
+    let drop = 0;
+    while (drop < times.length && times[drop]! <= cutoff) drop++;
+    if (drop) times.splice(0, drop);
+    // Never keep more than `count` timestamps: older ones cannot change the answer.
+    if (times.length > this.count) times.splice(0, times.length - this.count);
+    return times.length >= this.count;
+  }
+}

@@ -1,0 +1,218 @@
+import type { AlarmDto, EventRuleBody, RuleTestResult } from '../../contracts/alarms.js';
+import type { NormalizedEvent, StoredEvent } from '../../contracts/events.js';
+import type { DeviceDto } from '../../contracts/dto.js';
+import type { ApiRegistry } from '../../api/registry.js';
+import { registerAlarmRoutes } from '../../api/alarms.routes.js';
+import { registerMaintenanceRoutes } from '../../api/maintenance.routes.js';
+import { registerNotificationRoutes } from '../../api/notifications.routes.js';
+import { registerRuleRoutes } from '../../api/rules.routes.js';
+import type { Logger } from '../../log/logger.js';
+import { buildPayload } from '../../notify/message.js';
+import { NotificationQueue, type QueueOptions } from '../../notify/notification-queue.js';
+import { AlarmRepository } from '../../store/alarm.repository.js';
+import type { Db } from '../../store/database.js';
+import type { DeviceRepository } from '../../store/device.repository.js';
+import type { EventRepository } from '../../store/event.repository.js';
+import { MaintenanceRepository } from '../../store/maintenance.repository.js';
+import { NotificationRepository } from '../../store/notification.repository.js';
+import { RuleRepository } from '../../store/rule.repository.js';
+import type { EventBus } from '../bus.js';
+import { AlarmService, type AlarmOptions } from './alarm-service.js';
+import { DEFAULT_RULES } from './default-rules.js';
+import { EventContext, type DeviceInfo, type OidNameResolver } from './event-context.js';
+import { MaintenanceIndex } from './maintenance.js';
+import { compileEventRule, type Decision } from './rule-compiler.js';
+import { RuleSet } from './rule-set.js';
+import { ThresholdEvaluator } from './threshold-evaluator.js';
+
+export interface EventEngineDeps {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  devices: DeviceRepository;
+  events: EventRepository;
+  /** MIB name -> numeric OID (the MIB dictionary); numeric OIDs and a few IF-MIB names work without it. */
+  resolveOidName?: OidNameResolver;
+  alarms?: Partial<AlarmOptions>;
+  notifications?: Partial<QueueOptions>;
+  /** Housekeeping period (archive, maintenance flags, flap settling). Default 30 s. */
+  sweepIntervalMs?: number;
+}
+
+export interface EventEngine {
+  /** EventWriter `preprocess`: classifies each event (severity, title) and drops what rules drop. */
+  preprocess(events: NormalizedEvent[]): NormalizedEvent[];
+  /** EventWriter `onStored` (before/after publishing `events.stored`): raises and clears alarms. */
+  onStored(events: StoredEvent[]): void;
+  /** Registers /alarms, /rules, /notification-channels and /maintenance. */
+  routes(api: ApiRegistry): void;
+  counters(): Record<string, number>;
+  /** Recompiles rules from the store (the rules API calls this after each change). */
+  reloadRules(): void;
+  /** Runs housekeeping now (also runs on a timer). */
+  sweep(): void;
+  /** Dry run of an event rule body over the last `limit` stored events. */
+  dryRun(body: EventRuleBody, limit: number): RuleTestResult;
+  close(): Promise<void>;
+}
+
+const toInfo = (d: Pick<DeviceDto, 'id' | 'name' | 'address' | 'group' | 'tags'>): DeviceInfo => ({ id: d.id, name: d.name, address: d.address, group: d.group, tags: d.tags });
+
+/** Wires rules, thresholds, alarms, maintenance and notifications around the event writer. */
+export function createEventEngine(deps: EventEngineDeps): EventEngine {
+  const { db, bus, log } = deps;
+  const rules = new RuleRepository(db);
+  const alarmsRepo = new AlarmRepository(db);
+  const maintenanceRepo = new MaintenanceRepository(db);
+  const channels = new NotificationRepository(db);
+  const seeded = rules.seedBuiltins(DEFAULT_RULES);
+  if (seeded) log.info({ seeded }, 'default rule pack installed');
+
+  const directory = new Map<number, DeviceInfo>(deps.devices.list().map((d) => [d.id, toInfo(d)]));
+  const device = (id: number | null) => (id === null ? undefined : directory.get(id));
+  const stats = { evaluated: 0, dropped: 0, alarm_decisions: 0, rule_errors: 0 };
+
+  let ruleSet = new RuleSet([], deps.resolveOidName);
+  let notifyByRule = new Map<number, { channelIds: number[]; on: ('raise' | 'severity' | 'clear')[] }>();
+  const thresholds = new ThresholdEvaluator((e) => bus.publish('event.received', e), (id) => directory.get(id));
+  const reloadRules = () => {
+    const all = rules.list();
+    ruleSet = new RuleSet(all, deps.resolveOidName);
+    for (const b of ruleSet.broken) log.warn({ rule: b.name, id: b.id, error: b.error }, 'rule skipped: it does not compile');
+    notifyByRule = new Map();
+    for (const r of all) if (r.body.kind === 'event' && r.body.actions.notify) notifyByRule.set(r.id, r.body.actions.notify);
+    thresholds.setRules(all);
+  };
+  reloadRules();
+
+  const maintenance = new MaintenanceIndex(() => maintenanceRepo.list());
+  const queue = new NotificationQueue(channels, log, deps.notifications);
+  const alarms = new AlarmService({
+    repo: alarmsRepo,
+    maintenance,
+    device,
+    ruleNotify: (id) => (id === null ? null : (notifyByRule.get(id) ?? null)),
+    onChange: (a: AlarmDto) => bus.publish('alarm.changed', a),
+    notify: (kind, alarm, channelIds, previous) => {
+      const payload = buildPayload(kind, alarm, device(alarm.deviceId)?.name ?? null, previous);
+      for (const id of channelIds) queue.enqueue(id, payload);
+    },
+    options: deps.alarms,
+  });
+
+  const decisions = new WeakMap<NormalizedEvent, Decision>();
+  const unsubscribe = [
+    bus.subscribe('device.created', (d) => directory.set(d.id, toInfo(d))),
+    bus.subscribe('device.updated', (d) => directory.set(d.id, toInfo(d))),
+    bus.subscribe('device.deleted', ({ id }) => directory.delete(id)),
+    bus.subscribe('metrics.sampled', (samples) => thresholds.evaluate(samples)),
+  ];
+
+  const sweep = () => {
+    try {
+      alarms.sweep();
+      const { minId } = deps.events.idRange();
+      if (minId !== null) alarmsRepo.pruneLinksBelow(minId);
+      maintenanceRepo.deleteEndedBefore(Date.now() - 30 * 86_400_000);
+    } catch (err) {
+      log.error({ err }, 'alarm housekeeping failed');
+    }
+  };
+  const timer = setInterval(sweep, deps.sweepIntervalMs ?? 30_000);
+  timer.unref();
+
+  const engine: EventEngine = {
+    preprocess(batch) {
+      let dropped = 0;
+      for (const e of batch) {
+        stats.evaluated++;
+        let d: Decision;
+        try {
+          d = ruleSet.evaluate(e, device(e.deviceId));
+        } catch (err) {
+          // One bad event (or rule) must not sink the batch: store it unclassified.
+          stats.rule_errors++;
+          log.error({ err, type: e.type }, 'rule evaluation failed');
+          continue;
+        }
+        if (d.disposition === 'drop') {
+          dropped++;
+          decisions.set(e, d);
+        } else if (d.disposition === 'alarm' || d.disposition === 'clear') {
+          stats.alarm_decisions++;
+          decisions.set(e, d);
+        }
+      }
+      if (dropped === 0) return batch;
+      stats.dropped += dropped;
+      return batch.filter((e) => decisions.get(e)?.disposition !== 'drop');
+    },
+    onStored(stored) {
+      const items: { event: StoredEvent; decision: Decision }[] = [];
+      for (const e of stored) {
+        const d = decisions.get(e);
+        if (d) items.push({ event: e, decision: d });
+      }
+      if (items.length) alarms.applyBatch(items);
+    },
+    routes(api) {
+      registerAlarmRoutes(api, { alarms: alarmsRepo, service: alarms });
+      registerRuleRoutes(api, { rules, channels, engine, resolveOidName: deps.resolveOidName });
+      registerNotificationRoutes(api, { channels, queue });
+      registerMaintenanceRoutes(api, { maintenance: maintenanceRepo, index: maintenance, devices: deps.devices, onChange: sweep });
+    },
+    counters() {
+      return {
+        ...stats,
+        rules: ruleSet.size,
+        rules_broken: ruleSet.broken.length,
+        threshold_rules: thresholds.size,
+        ...prefixed('alarms_', alarms.stats),
+        ...prefixed('thresholds_', thresholds.stats),
+        ...prefixed('notifications_', queue.stats),
+        notifications_pending: queue.pending,
+      };
+    },
+    reloadRules,
+    sweep,
+    dryRun(body, limit) {
+      const rule = compileEventRule(0, 'dry run', body, deps.resolveOidName);
+      const { items } = deps.events.query({ limit });
+      const out: RuleTestResult = { evaluated: items.length, matched: 0, results: [] };
+      for (const stored of items.reverse()) {
+        const e: StoredEvent = { ...stored, params: { ...stored.params } };
+        const ctx = new EventContext(e, device(e.deviceId), deps.resolveOidName);
+        if (!rule.test(ctx)) continue;
+        const d: Decision = { disposition: 'store', ruleId: null, reductionKey: null, clearKey: null, notify: null };
+        rule.apply(ctx, d);
+        out.matched++;
+        if (out.results.length < 200) {
+          out.results.push({
+            eventId: e.id,
+            receivedAt: e.receivedAt,
+            message: e.message,
+            severity: e.severity,
+            title: typeof e.params.title === 'string' ? e.params.title : null,
+            disposition: d.disposition,
+            reductionKey: d.reductionKey,
+            clearKey: d.clearKey,
+          });
+        }
+      }
+      out.results.reverse();
+      return out;
+    },
+    async close() {
+      clearInterval(timer);
+      unsubscribe.forEach((u) => u());
+      await queue.close();
+    },
+  };
+  return engine;
+}
+
+function prefixed(prefix: string, o: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) out[prefix + k] = v;
+  return out;
+}

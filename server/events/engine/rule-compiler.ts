@@ -1,0 +1,173 @@
+import type { Disposition, EventRuleBody, NotifyOn } from '../../contracts/alarms.js';
+import { SEVERITIES, type Severity, type SourceKind } from '../../contracts/events.js';
+import { compileCondition, facilityNumber, RateWindow, syslogSeverity, type ValueTest } from './conditions.js';
+import { findVarbind, paramAt, resolveOid, trapOidOf, varbindsOf, type EventContext, type OidNameResolver } from './event-context.js';
+import { compileSafeRegex, execBounded } from './safe-regex.js';
+import { compileTemplate, templateVariables, type Template } from './template.js';
+
+/** What the rules decided for one event (the last matching rule wins for each field). */
+export interface Decision {
+  disposition: Disposition;
+  ruleId: number | null;
+  reductionKey: string | null;
+  clearKey: string | null;
+  notify: { channelIds: number[]; on: NotifyOn[] } | null;
+}
+
+export interface CompiledEventRule {
+  id: number;
+  name: string;
+  /** Index filters: undefined = any. */
+  sources: Set<SourceKind> | undefined;
+  types: Set<string> | undefined;
+  test(ctx: EventContext): boolean;
+  /** Applies the actions to the event and the decision; returns true when evaluation should continue. */
+  apply(ctx: EventContext, d: Decision): boolean;
+}
+
+export class RuleCompileError extends Error {}
+
+type Check = (ctx: EventContext) => boolean;
+
+const sevIndex = (s: Severity) => SEVERITIES.indexOf(s);
+
+function tpl(src: string, where: string): Template {
+  for (const v of templateVariables(src)) {
+    if (v.length > 200) throw new RuleCompileError(`${where}: variable name too long`);
+  }
+  return compileTemplate(src);
+}
+
+function oid(ref: string, resolver: OidNameResolver | undefined, where: string): string {
+  const o = resolveOid(ref, resolver);
+  if (!o) throw new RuleCompileError(`${where}: unknown MIB name "${ref}" (use a numeric OID)`);
+  return o;
+}
+
+function guard<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof RuleCompileError) throw err;
+    throw new RuleCompileError(`${where}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Turns a rule body into closures: the cheapest checks first, the message
+ * regular expression next, the rate window last (it counts only events that
+ * matched everything else). Throws RuleCompileError with a readable reason.
+ */
+export function compileEventRule(id: number, name: string, body: EventRuleBody, resolver?: OidNameResolver): CompiledEventRule {
+  const m = body.match;
+  const checks: Check[] = [];
+  const set = <T>(xs: T[] | undefined) => (xs && xs.length ? new Set(xs) : undefined);
+  const sources = set(m.sources);
+  const types = set(m.types);
+  if (sources) checks.push((c) => sources.has(c.event.source));
+  if (types) checks.push((c) => types.has(c.event.type));
+  const deviceIds = set(m.deviceIds);
+  if (deviceIds) checks.push((c) => c.event.deviceId !== null && deviceIds.has(c.event.deviceId));
+  const groups = set(m.groups);
+  if (groups) checks.push((c) => !!c.device?.group && groups.has(c.device.group));
+  const tags = set(m.tags);
+  if (tags) checks.push((c) => !!c.device?.tags.some((t) => tags.has(t)));
+  if (m.minSeverity) {
+    const max = sevIndex(m.minSeverity);
+    checks.push((c) => sevIndex(c.event.severity) <= max);
+  }
+  if (m.trapOid) {
+    const o = oid(m.trapOid, resolver, 'match.trapOid');
+    checks.push((c) => trapOidOf(c.event) === o);
+  }
+  if (m.trapOidPrefix) {
+    const p = oid(m.trapOidPrefix, resolver, 'match.trapOidPrefix');
+    checks.push((c) => {
+      const t = trapOidOf(c.event);
+      return t !== undefined && (t === p || (t.startsWith(p) && t.charCodeAt(p.length) === 46));
+    });
+  }
+  (m.varbinds ?? []).forEach((vb, i) => {
+    const where = `match.varbinds.${i}`;
+    const o = oid(vb.oid, resolver, where);
+    const test = guard(where, () => compileCondition(vb.op, vb.value, where));
+    checks.push((c) => test(findVarbind(varbindsOf(c.event), o)?.value));
+  });
+  if (m.syslog) {
+    const s = m.syslog;
+    const facilities = s.facilities?.map((f) => {
+      const n = facilityNumber(f);
+      if (n === undefined) throw new RuleCompileError(`match.syslog.facilities: unknown facility "${f}"`);
+      return n;
+    });
+    if (facilities?.length) checks.push((c) => facilities.includes(facilityNumber(c.event.params.facility) ?? -1));
+    if (s.maxSeverity !== undefined) {
+      const max = s.maxSeverity;
+      checks.push((c) => syslogSeverity(c.event) <= max);
+    }
+    if (s.hostname) {
+      const h = s.hostname.toLowerCase();
+      checks.push((c) => String(c.event.params.hostname ?? '').toLowerCase() === h);
+    }
+    if (s.appName) checks.push((c) => c.event.params.appName === s.appName);
+    if (s.msgId) checks.push((c) => c.event.params.msgId === s.msgId);
+    for (const [key, value] of Object.entries(s.structuredData ?? {})) {
+      checks.push((c) => {
+        const sd = c.event.params.structuredData;
+        return !!sd && typeof sd === 'object' && String(paramAt(sd as Record<string, unknown>, key) ?? '') === value;
+      });
+    }
+  }
+  (m.params ?? []).forEach((p, i) => {
+    const where = `match.params.${i}`;
+    const test = guard(where, () => compileCondition(p.op, p.value, where));
+    checks.push((c) => test(paramAt(c.event.params, p.path)));
+  });
+  if (m.message) {
+    const re = guard('match.message', () => compileSafeRegex(m.message!, m.messageCaseInsensitive ? 'i' : ''));
+    checks.push((c) => {
+      const r = execBounded(re, c.event.message);
+      if (!r) return false;
+      c.captures = r.groups ? { ...r.groups } : undefined;
+      return true;
+    });
+  }
+  if (m.rate) {
+    const w = new RateWindow(m.rate.count, m.rate.windowSec * 1000);
+    checks.push((c) => w.hit(String(c.event.deviceId ?? c.event.sourceAddress ?? ''), c.event.receivedAt));
+  }
+
+  const a = body.actions;
+  const title = a.title ? tpl(a.title, 'actions.title') : undefined;
+  const reductionKey = a.reductionKey ? tpl(a.reductionKey, 'actions.reductionKey') : undefined;
+  const clearKey = a.clearKey ? tpl(a.clearKey, 'actions.clearKey') : undefined;
+  if (a.disposition === 'alarm' && !reductionKey) throw new RuleCompileError('actions.reductionKey: an alarm action needs a reductionKey');
+  if (a.disposition === 'clear' && !clearKey) throw new RuleCompileError('actions.clearKey: a clear action needs a clearKey');
+  const disposition: Disposition = a.disposition ?? 'store';
+  const notify = a.notify ? { channelIds: [...a.notify.channelIds], on: [...a.notify.on] } : null;
+  const goOn = a.continue === true;
+
+  const n = checks.length;
+  return {
+    id,
+    name,
+    sources,
+    types,
+    test(ctx) {
+      ctx.captures = undefined;
+      for (let i = 0; i < n; i++) if (!checks[i]!(ctx)) return false;
+      return true;
+    },
+    apply(ctx, d) {
+      const e = ctx.event;
+      if (a.severity) e.severity = a.severity;
+      if (title) e.params = { ...e.params, title: title(ctx) };
+      d.disposition = disposition;
+      d.ruleId = id;
+      d.reductionKey = reductionKey ? reductionKey(ctx) : null;
+      d.clearKey = clearKey ? clearKey(ctx) : null;
+      d.notify = notify;
+      return goOn;
+    },
+  };
+}

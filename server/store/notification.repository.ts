@@ -1,0 +1,118 @@
+import type { Db } from './database.js';
+import type { ChannelType, NotificationChannelDto } from '../contracts/alarms.js';
+import { redactConfig } from '../notify/channel.schema.js';
+
+interface Row {
+  id: number;
+  name: string;
+  type: ChannelType;
+  enabled: number;
+  config: string;
+  sent_count: number;
+  failed_count: number;
+  last_success_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A channel as stored, secrets included. Never sent to clients. */
+export interface ChannelRecord {
+  id: number;
+  name: string;
+  type: ChannelType;
+  enabled: boolean;
+  config: Record<string, unknown>;
+}
+
+export interface ChannelWrite {
+  name: string;
+  type: ChannelType;
+  enabled: boolean;
+  config: Record<string, unknown>;
+}
+
+const toRecord = (r: Row): ChannelRecord => ({ id: r.id, name: r.name, type: r.type, enabled: r.enabled === 1, config: JSON.parse(r.config) as Record<string, unknown> });
+
+function toDto(r: Row): NotificationChannelDto {
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    enabled: r.enabled === 1,
+    config: redactConfig(r.type, JSON.parse(r.config) as Record<string, unknown>),
+    sentCount: r.sent_count,
+    failedCount: r.failed_count,
+    lastSuccessAt: r.last_success_at,
+    lastError: r.last_error,
+    lastErrorAt: r.last_error_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export class NotificationRepository {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      list: db.prepare<[], Row>('SELECT * FROM notification_channels ORDER BY name'),
+      get: db.prepare<[number], Row>('SELECT * FROM notification_channels WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT INTO notification_channels (name, type, enabled, config, created_at, updated_at)
+         VALUES (@name, @type, @enabled, @config, @now, @now)`,
+      ),
+      update: db.prepare('UPDATE notification_channels SET name = @name, enabled = @enabled, config = @config, updated_at = @now WHERE id = @id'),
+      delete: db.prepare<[number]>('DELETE FROM notification_channels WHERE id = ?'),
+      ok: db.prepare<[number, number]>('UPDATE notification_channels SET sent_count = sent_count + 1, last_success_at = ? WHERE id = ?'),
+      attemptError: db.prepare<[string, number, number]>('UPDATE notification_channels SET last_error = ?, last_error_at = ? WHERE id = ?'),
+      fail: db.prepare<[string, number, number]>(
+        'UPDATE notification_channels SET failed_count = failed_count + 1, last_error = ?, last_error_at = ? WHERE id = ?',
+      ),
+    };
+  }
+
+  list(): NotificationChannelDto[] {
+    return this.s.list.all().map(toDto);
+  }
+
+  dto(id: number): NotificationChannelDto | undefined {
+    const r = this.s.get.get(id);
+    return r && toDto(r);
+  }
+
+  record(id: number): ChannelRecord | undefined {
+    const r = this.s.get.get(id);
+    return r && toRecord(r);
+  }
+
+  create(w: ChannelWrite, now = Date.now()): NotificationChannelDto {
+    const id = Number(this.s.insert.run({ ...w, enabled: w.enabled ? 1 : 0, config: JSON.stringify(w.config), now }).lastInsertRowid);
+    return this.dto(id)!;
+  }
+
+  update(id: number, w: Omit<ChannelWrite, 'type'>, now = Date.now()): NotificationChannelDto | undefined {
+    if (this.s.update.run({ id, name: w.name, enabled: w.enabled ? 1 : 0, config: JSON.stringify(w.config), now }).changes === 0) return undefined;
+    return this.dto(id);
+  }
+
+  delete(id: number): boolean {
+    return this.s.delete.run(id).changes > 0;
+  }
+
+  /** A delivery succeeded (counted once per notification, after retries). */
+  recordSuccess(id: number, at = Date.now()): void {
+    this.s.ok.run(at, id);
+  }
+
+  /** One attempt failed (a retry may follow): the error is visible on the channel at once. */
+  recordAttemptError(id: number, error: string, at = Date.now()): void {
+    this.s.attemptError.run(error.slice(0, 1000), at, id);
+  }
+
+  /** A delivery failed for good (after the last retry), or a test failed. */
+  recordFailure(id: number, error: string, at = Date.now()): void {
+    this.s.fail.run(error.slice(0, 1000), at, id);
+  }
+}
