@@ -1,0 +1,378 @@
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import * as snmp from 'net-snmp';
+import type { Session, Varbind } from 'net-snmp';
+import type { AuthProtocol, PrivProtocol, SnmpVersion } from '../../contracts/dto.js';
+import { SharedUdpTransport } from './shared-udp.transport.js';
+import { SnmpError, classifySnmpError } from './snmp.errors.js';
+import { inSubtree, oidCompare } from './snmp.values.js';
+
+/** SNMP settings of one device (secrets in clear: the poller decrypts them). */
+export interface SnmpSettings {
+  version: SnmpVersion;
+  port: number;
+  community?: string | null;
+  username?: string | null;
+  authProtocol?: AuthProtocol | null;
+  authKey?: string | null;
+  privProtocol?: PrivProtocol | null;
+  privKey?: string | null;
+  context?: string | null;
+  timeoutMs: number;
+  retries: number;
+  /** GETBULK max-repetitions cap for this device (default: the client's). */
+  maxRepetitions?: number;
+}
+
+export interface SnmpTarget {
+  address: string;
+  snmp: SnmpSettings;
+}
+
+export interface SnmpClientOptions {
+  /** Share an existing transport (else the client owns one). */
+  transport?: SharedUdpTransport;
+  socketsPerFamily?: number;
+  /** Default GETBULK max-repetitions (default 50, like `snmpbulkwalk -Cr50`). */
+  maxRepetitions?: number;
+  /** Varbinds asked per GETBULK across all walked columns (default 120). */
+  bulkBudget?: number;
+  /** Timeout multiplier between net-snmp retries (default 1.5). */
+  backoff?: number;
+  /** Cached device sessions before the least recently used is closed (default 20,000). */
+  maxSessions?: number;
+}
+
+const sessionKey = (t: SnmpTarget) => {
+  const s = t.snmp;
+  return [t.address, s.port, s.version, s.community, s.username, s.authProtocol, s.authKey, s.privProtocol, s.privKey, s.context, s.timeoutMs, s.retries].join('\u0000');
+};
+
+function settingsError(msg: string): SnmpError {
+  return new SnmpError('other', `invalid SNMP settings: ${msg}`);
+}
+
+/**
+ * Polling client: one cached net-snmp session per device (keeps v3 engine
+ * discovery), all riding on a {@link SharedUdpTransport} with a fixed number
+ * of real sockets.
+ */
+export class SnmpClient {
+  readonly transport: SharedUdpTransport;
+  private readonly ownsTransport: boolean;
+  private readonly sessions = new Map<string, DeviceSession>();
+  readonly maxRepetitions: number;
+  readonly bulkBudget: number;
+  private readonly backoff: number;
+  private readonly maxSessions: number;
+
+  constructor(opts: SnmpClientOptions = {}) {
+    this.ownsTransport = !opts.transport;
+    this.transport = opts.transport ?? new SharedUdpTransport({ socketsPerFamily: opts.socketsPerFamily });
+    this.maxRepetitions = opts.maxRepetitions ?? 50;
+    this.bulkBudget = opts.bulkBudget ?? 120;
+    this.backoff = opts.backoff ?? 1.5;
+    this.maxSessions = opts.maxSessions ?? 20_000;
+  }
+
+  /** The session for a device (created, or reused when its settings are unchanged). */
+  async open(target: SnmpTarget): Promise<DeviceSession> {
+    const key = sessionKey(target);
+    const hit = this.sessions.get(key);
+    if (hit) {
+      this.sessions.delete(key);
+      this.sessions.set(key, hit);
+      return hit;
+    }
+    let ip = target.address;
+    if (!isIP(ip)) {
+      try {
+        ip = (await lookup(ip)).address;
+      } catch (e) {
+        throw new SnmpError('other', `cannot resolve ${target.address}`, e);
+      }
+    }
+    const raw = this.createSession(ip, target.snmp);
+    const s = new DeviceSession(raw, target.snmp, Math.max(1, target.snmp.maxRepetitions ?? this.maxRepetitions), this.bulkBudget);
+    this.sessions.set(key, s);
+    while (this.sessions.size > this.maxSessions) {
+      const [oldKey, old] = this.sessions.entries().next().value as [string, DeviceSession];
+      this.sessions.delete(oldKey);
+      old.close();
+    }
+    return s;
+  }
+
+  /** Drops a device's cached session (e.g. after its settings were edited). */
+  forget(target: SnmpTarget): void {
+    const key = sessionKey(target);
+    this.sessions.get(key)?.close();
+    this.sessions.delete(key);
+  }
+
+  private createSession(ip: string, s: SnmpSettings): Session {
+    const options = {
+      port: s.port,
+      retries: Math.max(0, s.retries),
+      timeout: Math.max(50, s.timeoutMs),
+      backoff: this.backoff,
+      transport: isIP(ip) === 6 ? ('udp6' as const) : ('udp4' as const),
+      context: s.context ?? '',
+      dgramModule: this.transport.dgramModule,
+    };
+    if (s.version === '3') {
+      if (!s.username) throw settingsError('v3 needs a username');
+      const authProtocol = s.authProtocol ? snmp.AuthProtocols[s.authProtocol] : undefined;
+      const privProtocol = s.privProtocol ? snmp.PrivProtocols[s.privProtocol] : undefined;
+      if (s.authProtocol && authProtocol === undefined) throw settingsError(`unknown auth protocol ${s.authProtocol}`);
+      if (s.privProtocol && privProtocol === undefined) throw settingsError(`unknown priv protocol ${s.privProtocol}`);
+      if (privProtocol && !authProtocol) throw settingsError('privacy needs authentication');
+      const level = privProtocol ? snmp.SecurityLevel.authPriv : authProtocol ? snmp.SecurityLevel.authNoPriv : snmp.SecurityLevel.noAuthNoPriv;
+      const user = {
+        name: s.username,
+        level,
+        ...(authProtocol ? { authProtocol, authKey: s.authKey ?? '' } : {}),
+        ...(privProtocol ? { privProtocol, privKey: s.privKey ?? '' } : {}),
+      };
+      return snmp.createV3Session(ip, user, options);
+    }
+    return snmp.createSession(ip, s.community ?? 'public', { ...options, version: s.version === '1' ? snmp.Version1 : snmp.Version2c });
+  }
+
+  close(): void {
+    for (const s of this.sessions.values()) s.close();
+    this.sessions.clear();
+    if (this.ownsTransport) this.transport.close();
+  }
+}
+
+type Cb<T> = (err: Error | null, v?: T) => void;
+const call = <T>(fn: (cb: Cb<T>) => void) =>
+  new Promise<T>((resolve, reject) => {
+    try {
+      fn((err, v) => (err ? reject(err) : resolve(v as T)));
+    } catch (e) {
+      reject(e);
+    }
+  });
+
+/** Requests against one device, with tooBig shrinking and GETNEXT fallback. */
+export class DeviceSession {
+  /** Requests sent through this session (not counting net-snmp's own retries). */
+  requests = 0;
+  /** Set once GETBULK misbehaved on this agent: walks use GETNEXT from then on. */
+  bulkBroken = false;
+  private closed = false;
+
+  constructor(
+    private readonly raw: Session,
+    readonly settings: SnmpSettings,
+    /** Current GETBULK max-repetitions; shrinks on tooBig and stays shrunk. */
+    public maxRepetitions: number,
+    private readonly bulkBudget: number,
+  ) {
+    // net-snmp emits parse errors of stray datagrams; they must not crash us.
+    raw.on('error', () => {});
+  }
+
+  /**
+   * Sends one request. SNMPv3 special case: Debian snmpd silently drops a
+   * request it cannot decrypt (wrong privacy key/protocol) instead of sending
+   * a usmStatsDecryptionErrors report, so that looks like a timeout. When the
+   * agent answered engine discovery during this very request but not the
+   * request itself, we call it an authFailure. After any v3 timeout the
+   * engine state is forgotten so the next request rediscovers it.
+   */
+  private async request<T>(fn: (cb: Cb<T>) => void): Promise<T> {
+    this.requests++;
+    const raw = this.raw as unknown as { msgSecurityParameters?: object };
+    const before = raw.msgSecurityParameters;
+    try {
+      return await call<T>(fn);
+    } catch (e) {
+      const err = classifySnmpError(e);
+      if (err.kind === 'timeout' && this.settings.version === '3') {
+        const discovered = raw.msgSecurityParameters !== undefined && raw.msgSecurityParameters !== before;
+        raw.msgSecurityParameters = undefined;
+        if (discovered) {
+          throw new SnmpError('authFailure', 'SNMPv3 agent answers engine discovery but not our requests: wrong privacy key or protocol?', e);
+        }
+      }
+      throw err;
+    }
+  }
+
+  get usesBulk(): boolean {
+    return this.settings.version !== '1' && !this.bulkBroken;
+  }
+
+  /** GET; missing objects come back as noSuchObject/noSuchInstance varbinds (v1 noSuchName is mapped likewise). */
+  async get(oids: string[]): Promise<Varbind[]> {
+    if (oids.length === 0) return [];
+    try {
+      return await this.request<Varbind[]>((cb) => this.raw.get(oids, cb));
+    } catch (e) {
+      const err = classifySnmpError(e);
+      if ((err.kind === 'tooBig' || err.kind === 'noSuchName') && oids.length > 1) {
+        const mid = Math.ceil(oids.length / 2);
+        return [...(await this.get(oids.slice(0, mid))), ...(await this.get(oids.slice(mid)))];
+      }
+      if (err.kind === 'noSuchName') return [{ oid: oids[0]!, type: snmp.ObjectType.NoSuchObject, value: null }];
+      throw err;
+    }
+  }
+
+  /** Walks one subtree. */
+  async walk(root: string): Promise<Varbind[]> {
+    return (await this.walkColumns([root])).get(root) ?? [];
+  }
+
+  /**
+   * Walks several subtrees (typically table columns) side by side: one
+   * GETBULK carries every unfinished column, so a table of C columns and R
+   * rows costs about C*R/budget requests instead of C separate walks.
+   */
+  async walkColumns(roots: string[]): Promise<Map<string, Varbind[]>> {
+    const out = new Map<string, Varbind[]>(roots.map((r) => [r, []]));
+    if (this.usesBulk) {
+      try {
+        await this.bulkWalk(roots, out);
+        return out;
+      } catch (e) {
+        const err = classifySnmpError(e);
+        if (err.kind === 'timeout' || err.kind === 'authFailure') throw err;
+        // genErr, malformed or looping answers: this agent gets GETNEXT from now on.
+        this.bulkBroken = true;
+        for (const r of roots) out.set(r, []);
+      }
+    }
+    await this.nextWalkColumns(roots, out);
+    return out;
+  }
+
+  /**
+   * GETNEXT walk of several columns, one varbind per column in each request.
+   * SNMPv1 answers noSuchName for the whole PDU when any column is past the
+   * end of the MIB: then the remaining columns are walked one by one.
+   */
+  private async nextWalkColumns(roots: string[], out: Map<string, Varbind[]>): Promise<void> {
+    const last = new Map<string, string>(roots.map((r) => [r, r]));
+    let active = [...roots];
+    while (active.length > 1) {
+      let res: Varbind[];
+      try {
+        res = await this.request<Varbind[]>((cb) => this.raw.getNext(active.map((r) => last.get(r)!), cb));
+      } catch (e) {
+        const err = classifySnmpError(e);
+        if (err.kind !== 'noSuchName' && err.kind !== 'tooBig') throw err;
+        break;
+      }
+      const done = new Set<string>();
+      active.forEach((root, i) => {
+        const vb = res[i];
+        if (!vb || vb.type === snmp.ObjectType.EndOfMibView || snmp.isVarbindError(vb) || !inSubtree(root, vb.oid)) done.add(root);
+        else if (oidCompare(vb.oid, last.get(root)!) <= 0) throw new SnmpError('other', `agent returned non-increasing OID ${vb.oid}`);
+        else {
+          out.get(root)!.push(vb);
+          last.set(root, vb.oid);
+        }
+      });
+      active = active.filter((r) => !done.has(r));
+    }
+    for (const r of active) out.get(r)!.push(...(await this.nextWalk(r, last.get(r)!)));
+  }
+
+  /** `last` holds where each column stands (its root at the start); shared when the walk is split. */
+  private async bulkWalk(roots: string[], out: Map<string, Varbind[]>, last = new Map<string, string>(roots.map((r) => [r, r]))): Promise<void> {
+    let active = [...roots];
+    let answered = false;
+    let shrunkOnTimeout = false;
+    while (active.length > 0) {
+      const reps = Math.max(1, Math.min(this.maxRepetitions, Math.floor(this.bulkBudget / active.length)));
+      const asked = active.map((r) => last.get(r)!);
+      let res: (Varbind | Varbind[])[];
+      try {
+        res = await this.request<(Varbind | Varbind[])[]>((cb) => this.raw.getBulk(asked, 0, reps, cb));
+        answered = true;
+      } catch (e) {
+        const err = classifySnmpError(e);
+        if (err.kind === 'tooBig') {
+          if (this.maxRepetitions > 1 && reps > 1) {
+            this.maxRepetitions = Math.max(1, Math.floor(reps / 2));
+            continue;
+          }
+          if (active.length > 1) {
+            // One repetition of every column is still too big: split the columns.
+            const mid = Math.ceil(active.length / 2);
+            for (const part of [active.slice(0, mid), active.slice(mid)]) await this.bulkWalk(part, out, last);
+            return;
+          }
+          throw err;
+        }
+        // A big answer lost on the way (fragments dropped) looks like a timeout:
+        // when the agent did answer before, retry once with far fewer repetitions.
+        if (err.kind === 'timeout' && answered && !shrunkOnTimeout && reps > 5) {
+          shrunkOnTimeout = true;
+          this.maxRepetitions = Math.max(5, Math.floor(reps / 4));
+          continue;
+        }
+        throw err;
+      }
+      const done = new Set<string>();
+      for (let i = 0; i < active.length; i++) {
+        const root = active[i]!;
+        const vbs = res[i];
+        const list = Array.isArray(vbs) ? vbs : vbs ? [vbs] : [];
+        if (list.length === 0) {
+          done.add(root);
+          continue;
+        }
+        for (const vb of list) {
+          if (vb.type === snmp.ObjectType.EndOfMibView || !inSubtree(root, vb.oid)) {
+            done.add(root);
+            break;
+          }
+          if (snmp.isVarbindError(vb)) {
+            done.add(root);
+            break;
+          }
+          if (oidCompare(vb.oid, last.get(root)!) <= 0) throw new SnmpError('other', `agent returned non-increasing OID ${vb.oid} after ${last.get(root)}`);
+          out.get(root)!.push(vb);
+          last.set(root, vb.oid);
+        }
+      }
+      active = active.filter((r) => !done.has(r));
+    }
+  }
+
+  /** GETNEXT walk of one subtree (v1, or agents whose GETBULK misbehaves). */
+  async nextWalk(root: string, from = root): Promise<Varbind[]> {
+    const out: Varbind[] = [];
+    let cur = from;
+    for (;;) {
+      let res: Varbind[];
+      try {
+        res = await this.request<Varbind[]>((cb) => this.raw.getNext([cur], cb));
+      } catch (e) {
+        const err = classifySnmpError(e);
+        if (err.kind === 'noSuchName') return out; // v1 end of MIB view
+        throw err;
+      }
+      const vb = res[0];
+      if (!vb || vb.type === snmp.ObjectType.EndOfMibView || snmp.isVarbindError(vb) || !inSubtree(root, vb.oid)) return out;
+      if (oidCompare(vb.oid, cur) <= 0) throw new SnmpError('other', `agent returned non-increasing OID ${vb.oid} after ${cur}`);
+      out.push(vb);
+      cur = vb.oid;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.raw.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}
