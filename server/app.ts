@@ -21,6 +21,7 @@ import { EventRepository } from './store/event.repository.js';
 import { DeviceResolver } from './events/device-resolver.js';
 import { EventRetention } from './events/event-retention.js';
 import { EventWriter } from './events/event-writer.js';
+import { createEventEngine } from './events/engine/event-engine.js';
 import { registerEventRoutes } from './api/events.routes.js';
 import { registerMetricRoutes } from './api/metrics.routes.js';
 import { registerTopologyRoutes } from './api/topology.routes.js';
@@ -101,6 +102,9 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   // and announces each stored batch as `events.stored`.
   const events = new EventRepository(db);
   const resolver = new DeviceResolver(() => devices.addresses(), bus);
+  // Rule engine: classifies each batch before it is stored, raises/clears alarms after.
+  const engine = createEventEngine({ db, bus, log: moduleLogger(rootLog, 'engine'), devices, events });
+  metrics.addSource({ name: 'engine', counters: () => engine.counters() });
   const writer = new EventWriter(
     events,
     {
@@ -108,7 +112,11 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       batchSize: 1000,
       maxQueue: 200_000,
       resolveDevice: (a) => resolver.resolve(a),
-      onStored: (stored) => bus.publish('events.stored', stored),
+      preprocess: (batch) => engine.preprocess(batch),
+      onStored: (stored) => {
+        engine.onStored(stored);
+        bus.publish('events.stored', stored);
+      },
     },
     moduleLogger(rootLog, 'event-writer'),
   );
@@ -165,6 +173,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
     extraRoutes: [
       (api) => registerEventRoutes(api, { events }),
+      (api) => engine.routes(api),
       (api) =>
         registerMetricRoutes(api, {
           samples,
@@ -211,6 +220,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       sampleMaintenance.stop();
       unsubscribeWriter();
       writer.close();
+      await engine.close();
       resolver.close();
       await realtime.close();
       await new Promise<void>((done) => {
