@@ -137,3 +137,19 @@ export interface PollResult {
   /** SNMP requests sent (including retries by the walker, not by net-snmp). */
   requests: number;
 }
+
+/** One ICMP cycle for one host (several echo requests). */
+export interface IcmpResult {
+  address: string;
+  sent: number;
+  received: number;
+  /** 0..100 */
+  lossPct: number;
+  rttMinMs: number | null;
+  rttAvgMs: number | null;
+  rttMaxMs: number | null;
+  /** Mean absolute difference between consecutive RTTs (ms). */
+  jitterMs: number | null;
+  /** Set when the host could not be pinged at all (bad name, tool failure). */
+  error?: string;
+}
