@@ -36,9 +36,27 @@ export function formatNumber(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US') : '—';
 }
 
-/** Sorts counter entries by name, grouping by the prefix before the first dot or underscore. */
-export function sortedCounters(counters: Record<string, number>): { name: string; value: number }[] {
-  return Object.entries(counters)
-    .map(([name, value]) => ({ name, value }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+export interface CounterGroup {
+  name: string;
+  counters: { name: string; label: string; value: number }[];
+}
+
+/**
+ * Groups counters by the prefix before the first dot ("syslog.received" ->
+ * group "syslog", label "received"); names without a dot go to "general".
+ * Groups and counters are sorted by name.
+ */
+export function groupCounters(counters: Record<string, number>): CounterGroup[] {
+  const groups = new Map<string, CounterGroup>();
+  for (const [name, value] of Object.entries(counters)) {
+    const dot = name.indexOf('.');
+    const group = dot > 0 ? name.slice(0, dot) : 'general';
+    const label = dot > 0 ? name.slice(dot + 1) : name;
+    let g = groups.get(group);
+    if (!g) groups.set(group, (g = { name: group, counters: [] }));
+    g.counters.push({ name, label, value });
+  }
+  const out = [...groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const g of out) g.counters.sort((a, b) => a.label.localeCompare(b.label));
+  return out;
 }

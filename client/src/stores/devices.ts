@@ -2,7 +2,7 @@ import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { DeviceDto } from '@contracts/dto';
 import { api } from '@/api/client';
-import { onServerEvent } from '@/realtime/socket';
+import { onConnectionState, onServerEvent } from '@/realtime/socket';
 import type { DeviceBody } from '@/lib/device-form';
 
 /**
@@ -65,6 +65,10 @@ export const useDevicesStore = defineStore('devices', () => {
   onServerEvent('device.created', upsert);
   onServerEvent('device.updated', upsert);
   onServerEvent('device.deleted', ({ id }) => forget(id));
+  // Events sent while the socket was down are lost: reload once it is back.
+  onConnectionState((state) => {
+    if (state === 'connected' && loaded.value && !loading.value) void load().catch(() => undefined);
+  });
 
   return { items, loaded, loading, load, create, update, remove, reset };
 });
