@@ -1,0 +1,123 @@
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { PollResult } from '../contracts/poll.js';
+import type { SnmpClientOptions, SnmpTarget } from '../collectors/snmp/snmp.client.js';
+import type { CollectOptions } from '../collectors/snmp/snmp.collect.js';
+
+/** Messages between the pool and `poll.worker`. */
+export type WorkerRequest =
+  | { type: 'poll'; id: number; target: SnmpTarget; options?: Omit<CollectOptions, 'now'> }
+  | { type: 'close' };
+export type WorkerReply = { id: number; result: PollResult; error?: undefined } | { id: number; error: string; result?: undefined };
+
+export interface WorkerPoolOptions {
+  /** Worker threads (default 2: the machines have two cores). */
+  workers?: number;
+  /** Passed to each worker's SnmpClient (sockets per worker, bulk sizes...). */
+  client?: SnmpClientOptions;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+interface Slot {
+  worker: Worker;
+  inflight: Map<number, { resolve: (r: PollResult) => void; reject: (e: Error) => void }>;
+}
+
+/**
+ * Where the worker entry lives. Compiled (dist/...js) it is `./poll.worker.js`;
+ * run from TypeScript sources (vitest, tsx) it is `./poll.worker.ts`, which the
+ * worker can only load after registering tsx's loader (Node 20 ignores
+ * `--import` in a worker's execArgv), so it then starts from a small bootstrap.
+ */
+export function workerEntry(base = import.meta.url): { url: URL; fromTs: boolean } {
+  const fromTs = base.endsWith('.ts');
+  return { url: new URL(fromTs ? './poll.worker.ts' : './poll.worker.js', base), fromTs };
+}
+
+function startWorker(workerData: unknown): Worker {
+  const { url, fromTs } = workerEntry();
+  if (!fromTs) return new Worker(url, { workerData });
+  // The ESM build of tsx's API (its `import` export), located through its package.json.
+  const req = createRequire(import.meta.url);
+  const pkgPath = req.resolve('tsx/package.json');
+  const pkg = req(pkgPath) as { exports: Record<string, { import: { default: string } }> };
+  const tsxApi = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/** SNMP polls in `worker_threads`, dispatched to the least busy worker; a crashed worker is replaced. */
+export class PollWorkerPool {
+  private readonly slots: Slot[] = [];
+  private seq = 0;
+  private closed = false;
+  readonly stats = { polls: 0, failures: 0, workerRestarts: 0 };
+
+  constructor(private readonly opts: WorkerPoolOptions = {}) {
+    const n = Math.max(1, opts.workers ?? 2);
+    for (let i = 0; i < n; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker({ client: this.opts.client ?? {} });
+    const slot: Slot = { worker, inflight: new Map() };
+    worker.on('message', (m: WorkerReply) => {
+      const p = slot.inflight.get(m.id);
+      if (!p) return;
+      slot.inflight.delete(m.id);
+      if (m.result) p.resolve(m.result);
+      else {
+        this.stats.failures++;
+        p.reject(new Error(m.error ?? 'poll failed'));
+      }
+    });
+    const fail = (why: Error) => {
+      for (const p of slot.inflight.values()) p.reject(why);
+      slot.inflight.clear();
+      const i = this.slots.indexOf(slot);
+      if (i >= 0 && !this.closed) {
+        this.opts.log?.warn({ err: why }, 'poll worker died, starting a new one');
+        this.stats.workerRestarts++;
+        this.slots[i] = this.spawn();
+      }
+    };
+    worker.on('error', (e) => fail(e));
+    worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`poll worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  /** Polls one device in a worker. Resolves with the PollResult (errors inside it); rejects only if the worker died. */
+  poll(target: SnmpTarget, options?: Omit<CollectOptions, 'now'>): Promise<PollResult> {
+    if (this.closed) return Promise.reject(new Error('worker pool closed'));
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.inflight.size < slot.inflight.size) slot = s;
+    const id = ++this.seq;
+    this.stats.polls++;
+    return new Promise<PollResult>((resolve, reject) => {
+      slot.inflight.set(id, { resolve, reject });
+      slot.worker.postMessage({ type: 'poll', id, target, options } satisfies WorkerRequest);
+    });
+  }
+
+  inflight(): number {
+    return this.slots.reduce((n, s) => n + s.inflight.size, 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(
+      this.slots.map(async (s) => {
+        for (const p of s.inflight.values()) p.reject(new Error('worker pool closed'));
+        s.inflight.clear();
+        s.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+        const t = setTimeout(() => void s.worker.terminate(), 2000);
+        await new Promise<void>((r) => s.worker.once('exit', () => r()));
+        clearTimeout(t);
+      }),
+    );
+  }
+}
