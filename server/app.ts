@@ -32,6 +32,9 @@ import { TopologyRepository } from './store/topology.repository.js';
 import { DashboardRepository } from './store/dashboard.repository.js';
 import { SampleMaintenance } from './poller/sample-maintenance.js';
 import { buildTopology } from './topology/topology.builder.js';
+import { PollService } from './poller/poll.service.js';
+import { InProcessSnmpRunner } from './poller/snmp-runner.js';
+import { registerPollRoutes } from './api/poll.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
 
@@ -148,6 +151,12 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       positions: topologyRepo.positions(),
     });
 
+  const poller = new PollService(
+    { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: new InProcessSnmpRunner(), icmp: null },
+    { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
+  );
+  metrics.addSource({ name: 'poller', counters: () => poller.counters() });
+
   const listenerStatus: ListenerStatus[] = [];
   let httpPort = 0;
   const info = {
@@ -183,6 +192,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
         }),
       (api) => registerTopologyRoutes(api, { topology: topologyRepo, devices, build: topology, bus }),
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus }),
+      (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
       ...(opts.extraRoutes ?? []),
     ],
   });
@@ -202,6 +212,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? 'localhost' : config.httpHost;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
   log.info({ url, dataDir }, `Netwatch ${VERSION} console at ${url}`);
+  if (config.pollerEnabled) poller.start();
 
   const housekeeping = setInterval(() => {
     try {
@@ -218,6 +229,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       clearInterval(housekeeping);
       retention.stop();
       sampleMaintenance.stop();
+      await poller.stop();
       unsubscribeWriter();
       writer.close();
       await engine.close();

@@ -1,4 +1,5 @@
 import type { DeviceDto } from './dto.js';
+import type { DeviceStatusDto } from './poll-state.js';
 import type { StoredEvent } from './events.js';
 import type { AlarmDto } from './alarms.js';
 
@@ -13,6 +14,10 @@ export interface ServerToClientEvents {
   'events.new': (events: StoredEvent[]) => void;
   /** Under a flood only the newest events of each push are sent; this many were left out. */
   'events.overflow': (skipped: number) => void;
+  /** A device's polled state changed (reachability, RTT, last poll, system info). */
+  'device.status': (status: DeviceStatusDto) => void;
+  /** Manual links or saved layout changed: reload the map. */
+  'topology.changed': () => void;
   /** Listener and worker counters, every few seconds while someone is connected. */
   'status.counters': (counters: Record<string, number>) => void;
 }

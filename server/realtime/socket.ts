@@ -53,6 +53,8 @@ export function attachRealtime(
     deps.bus.subscribe('device.updated', (d) => io.to(ROOM).emit('device.updated', d)),
     deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
     deps.bus.subscribe('alarm.changed', (a) => io.to(ROOM).emit('alarm.changed', a)),
+    deps.bus.subscribe('device.status', (s) => io.to(ROOM).emit('device.status', s)),
+    deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
   ];
 
   // Events go out at most every 100 ms, at most 1,000 per push (the newest).

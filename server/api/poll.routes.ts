@@ -1,0 +1,38 @@
+import type { DeviceStatusDto } from '../contracts/poll-state.js';
+import type { DeviceRepository } from '../store/device.repository.js';
+import type { PollStateRepository } from '../store/poll-state.repository.js';
+import { NotFoundError } from './errors.js';
+import { idParam, type ApiRegistry } from './registry.js';
+
+export interface PollRoutesDeps {
+  devices: DeviceRepository;
+  pollState: PollStateRepository;
+  pollNow: (deviceId: number) => Promise<DeviceStatusDto | undefined>;
+}
+
+export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void {
+  const tag = 'polling';
+  const exists = (id: number) => {
+    if (!deps.devices.get(id)) throw new NotFoundError('No such device');
+    return id;
+  };
+
+  api.add(
+    { method: 'get', path: '/devices/:id/status', summary: 'Poll status of a device: reachability, RTT/loss, last poll time, duration and error, system group', tag, access: 'viewer', response: 'DeviceStatus or {status: null} before the first poll' },
+    ({ params }) => ({ status: deps.pollState.status(exists(idParam(params))) ?? null }),
+  );
+
+  api.add(
+    { method: 'post', path: '/devices/:id/poll', summary: 'Poll a device now (SNMP and ICMP) and return the result', tag, access: 'operator', response: '{status, interfaces}' },
+    async ({ params }) => {
+      const id = exists(idParam(params));
+      const status = await deps.pollNow(id);
+      return { status: status ?? null, interfaces: deps.pollState.interfaces(id) };
+    },
+  );
+
+  api.add(
+    { method: 'get', path: '/device-status', summary: 'Poll status of every device (for the device list)', tag, access: 'viewer', response: '{items: DeviceStatus[]}' },
+    () => ({ items: [...deps.pollState.allStatus().values()] }),
+  );
+}

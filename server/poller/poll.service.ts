@@ -1,0 +1,255 @@
+import type { IcmpResult, PollResult } from '../contracts/poll.js';
+import type { DeviceStatusDto } from '../contracts/poll-state.js';
+import type { NormalizedEvent } from '../contracts/events.js';
+import { initialReach, icmpSuccess, stepReach, type ReachState } from '../collectors/icmp/reachability.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import type { DeviceRecord, DeviceRepository } from '../store/device.repository.js';
+import type { PollStateRepository } from '../store/poll-state.repository.js';
+import type { SampleInput, SampleRepository } from '../store/sample.repository.js';
+import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
+import { PollScheduler } from './scheduler.js';
+
+/** Runs one SNMP poll (in-process or in a worker thread). Never rejects. */
+export interface SnmpRunner {
+  poll(device: DeviceRecord): Promise<PollResult>;
+  forget?(device: DeviceRecord): void;
+  close(): Promise<void> | void;
+}
+
+/** Pings many addresses in one batch. Never rejects. */
+export interface IcmpRunner {
+  readonly name: string;
+  ping(addresses: string[]): Promise<Map<string, IcmpResult>>;
+}
+
+export interface PollServiceOptions {
+  concurrency: number;
+  /** Consecutive failed ICMP cycles before a device is down. */
+  icmpDownAfter: number;
+  /** How often the ICMP loop looks for due devices (ms). */
+  icmpTickMs?: number;
+  /** Samples are written in batches at most this often (ms). */
+  sampleFlushMs?: number;
+}
+
+interface IcmpEntry {
+  reach: ReachState;
+  nextDue: number;
+}
+
+/**
+ * The poller: schedules SNMP polls per device, pings due devices in batches,
+ * turns results into stored state, samples and events. Collectors return
+ * results; this is where they are decided upon and handed to store and bus.
+ */
+export class PollService {
+  private readonly scheduler: PollScheduler<DeviceRecord>;
+  private readonly memory = new Map<number, DevicePollMemory>();
+  private readonly icmp = new Map<number, IcmpEntry>();
+  private pendingSamples: SampleInput[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private icmpRunning = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, samples_written: 0, sample_write_errors: 0 };
+
+  constructor(
+    private readonly deps: {
+      devices: DeviceRepository;
+      pollState: PollStateRepository;
+      samples: SampleRepository;
+      bus: EventBus;
+      log: Logger;
+      snmp: SnmpRunner;
+      icmp: IcmpRunner | null;
+    },
+    private readonly opts: PollServiceOptions,
+  ) {
+    this.scheduler = new PollScheduler<DeviceRecord>({
+      concurrency: opts.concurrency,
+      run: (_key, device) => this.pollSnmp(device.id),
+      onError: (key, err) => deps.log.error({ err, key }, 'poll job failed'),
+    });
+  }
+
+  start(): void {
+    const states = this.deps.pollState.allStatus();
+    for (const d of this.deps.devices.list()) this.track(d, states.get(d.id));
+    const { bus } = this.deps;
+    this.unsubscribe.push(
+      bus.subscribe('device.created', (d) => this.reload(d.id)),
+      bus.subscribe('device.updated', (d) => this.reload(d.id)),
+      bus.subscribe('device.deleted', ({ id }) => this.untrack(id)),
+    );
+    this.scheduler.start();
+    if (this.deps.icmp) {
+      const t = setInterval(() => void this.icmpTick(), this.opts.icmpTickMs ?? 5000);
+      t.unref();
+      this.timers.push(t);
+      void this.icmpTick();
+    }
+    const f = setInterval(() => this.flushSamples(), this.opts.sampleFlushMs ?? 1000);
+    f.unref();
+    this.timers.push(f);
+  }
+
+  private track(d: DeviceRecord, state?: DeviceStatusDto): void {
+    if (!this.memory.has(d.id)) this.memory.set(d.id, newMemory(state?.snmpState ?? 'unknown'));
+    if (d.snmp.enabled) this.scheduler.upsert(d.id, d.pollIntervalSec * 1000, d);
+    else this.scheduler.remove(d.id);
+    if (d.icmpEnabled) {
+      if (!this.icmp.has(d.id)) {
+        const reach: ReachState = { status: state?.icmpState ?? 'unknown', failures: 0 };
+        this.icmp.set(d.id, { reach, nextDue: Date.now() });
+      }
+    } else this.icmp.delete(d.id);
+  }
+
+  private reload(id: number): void {
+    const d = this.deps.devices.get(id);
+    if (!d) return this.untrack(id);
+    // New settings (community, keys, address) mean a new session.
+    this.deps.snmp.forget?.(d);
+    this.track(d);
+  }
+
+  private untrack(id: number): void {
+    this.scheduler.remove(id);
+    this.memory.delete(id);
+    this.icmp.delete(id);
+  }
+
+  /** One SNMP poll of one device, stored and announced. Returns the stored status. */
+  async pollSnmp(deviceId: number): Promise<DeviceStatusDto | undefined> {
+    const device = this.deps.devices.get(deviceId);
+    if (!device || !device.snmp.enabled) return this.deps.pollState.status(deviceId);
+    const result = await this.deps.snmp.poll(device);
+    // The device may have been deleted while we waited.
+    if (!this.deps.devices.get(deviceId)) return undefined;
+    const mem = this.memory.get(deviceId) ?? newMemory();
+    this.memory.set(deviceId, mem);
+    const out = processSnmpResult(device, result, mem);
+    this.stats.snmp_polls++;
+    this.stats.snmp_poll_ms_total += result.durationMs;
+    if (!result.ok) this.stats.snmp_failures++;
+    const { pollState } = this.deps;
+    pollState.recordSnmp(deviceId, out.status);
+    if (out.interfaces) pollState.replaceInterfaces(deviceId, out.interfaces, result.startedAt);
+    if (out.neighbours) pollState.replaceNeighbours(deviceId, out.neighbours, result.startedAt);
+    this.queueSamples(out.samples);
+    this.publish(out.events);
+    const status = pollState.status(deviceId);
+    if (status) this.deps.bus.publish('device.status', status);
+    return status;
+  }
+
+  /** Poll now (API): SNMP and, when enabled, one ICMP probe. */
+  async pollNow(deviceId: number): Promise<DeviceStatusDto | undefined> {
+    const device = this.deps.devices.get(deviceId);
+    if (!device) return undefined;
+    const tasks: Promise<unknown>[] = [];
+    if (device.snmp.enabled) tasks.push(this.scheduler.has(deviceId) ? this.scheduler.runNow(deviceId) : this.pollSnmp(deviceId));
+    if (device.icmpEnabled && this.deps.icmp) tasks.push(this.pingDevices([device]));
+    await Promise.all(tasks);
+    this.flushSamples();
+    return this.deps.pollState.status(deviceId);
+  }
+
+  private async icmpTick(): Promise<void> {
+    if (this.icmpRunning || !this.deps.icmp) return;
+    const now = Date.now();
+    const due: DeviceRecord[] = [];
+    for (const [id, e] of this.icmp) {
+      if (e.nextDue > now) continue;
+      const d = this.deps.devices.get(id);
+      if (!d) continue;
+      e.nextDue = now + d.pollIntervalSec * 1000;
+      due.push(d);
+    }
+    if (due.length === 0) return;
+    this.icmpRunning = true;
+    try {
+      await this.pingDevices(due);
+    } catch (err) {
+      this.deps.log.error({ err }, 'ICMP cycle failed');
+    } finally {
+      this.icmpRunning = false;
+    }
+  }
+
+  private async pingDevices(devices: DeviceRecord[]): Promise<void> {
+    const results = await this.deps.icmp!.ping([...new Set(devices.map((d) => d.address))]);
+    this.stats.icmp_cycles++;
+    this.stats.icmp_hosts += devices.length;
+    const at = Date.now();
+    const ts = Math.floor(at / 1000);
+    const updates: Parameters<PollStateRepository['recordIcmp']>[0] = [];
+    const events: NormalizedEvent[] = [];
+    for (const d of devices) {
+      const entry = this.icmp.get(d.id);
+      const r = results.get(d.address);
+      if (!entry || !r) continue;
+      const step = stepReach(entry.reach, icmpSuccess(r), this.opts.icmpDownAfter);
+      entry.reach = step.state;
+      if (step.changed?.to === 'down') {
+        events.push({ receivedAt: at, reportedAt: null, source: 'icmp', sourceAddress: d.address, deviceId: d.id, severity: 'critical', type: 'icmp.down',
+          message: `${d.name}: not answering ping (${step.state.failures} cycles, ${r.error ?? `${r.lossPct}% loss`})`, params: { lossPct: r.lossPct, failures: step.state.failures, error: r.error ?? null } });
+      } else if (step.changed?.to === 'up' && step.changed.from === 'down') {
+        events.push({ receivedAt: at, reportedAt: null, source: 'icmp', sourceAddress: d.address, deviceId: d.id, severity: 'info', type: 'icmp.up',
+          message: `${d.name}: answers ping again (${r.rttAvgMs ?? '?'} ms)`, params: { rttMs: r.rttAvgMs, lossPct: r.lossPct } });
+      }
+      updates.push({ deviceId: d.id, update: { icmpState: step.state.status, at, min: r.rttMinMs, avg: r.rttAvgMs, max: r.rttMaxMs, jitter: r.jitterMs, lossPct: r.lossPct } });
+      this.pendingSamples.push({ deviceId: d.id, metric: 'icmpLoss', instance: '', ts, value: r.lossPct, unit: '%' });
+      if (r.rttAvgMs !== null) {
+        this.pendingSamples.push({ deviceId: d.id, metric: 'icmpRtt', instance: '', ts, value: r.rttAvgMs, unit: 'ms' });
+        if (r.jitterMs !== null) this.pendingSamples.push({ deviceId: d.id, metric: 'icmpJitter', instance: '', ts, value: r.jitterMs, unit: 'ms' });
+      }
+    }
+    this.deps.pollState.recordIcmp(updates);
+    this.publish(events);
+    for (const u of updates) {
+      const s = this.deps.pollState.status(u.deviceId);
+      if (s) this.deps.bus.publish('device.status', s);
+    }
+  }
+
+  private queueSamples(samples: SampleInput[]): void {
+    for (const s of samples) this.pendingSamples.push(s);
+    if (this.pendingSamples.length >= 20_000) this.flushSamples();
+  }
+
+  /** Writes queued samples in one transaction and offers them to threshold rules. */
+  flushSamples(): void {
+    if (this.pendingSamples.length === 0) return;
+    const batch = this.pendingSamples;
+    this.pendingSamples = [];
+    try {
+      this.deps.samples.write(batch);
+      this.stats.samples_written += batch.length;
+    } catch (err) {
+      this.stats.sample_write_errors += batch.length;
+      this.deps.log.error({ err, count: batch.length }, 'sample write failed');
+    }
+    this.deps.bus.publish(
+      'metrics.sampled',
+      batch.map((s) => ({ deviceId: s.deviceId, metric: s.metric, instance: s.instance, value: s.value, ts: s.ts })),
+    );
+  }
+
+  private publish(events: NormalizedEvent[]): void {
+    for (const e of events) this.deps.bus.publish('event.received', e);
+  }
+
+  counters(): Record<string, number> {
+    const s = this.scheduler.stats();
+    return { ...this.stats, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs };
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    this.timers.forEach((t) => clearInterval(t));
+    this.unsubscribe.forEach((u) => u());
+    this.flushSamples();
+    await this.deps.snmp.close();
+  }
+}
