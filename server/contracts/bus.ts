@@ -1,5 +1,6 @@
 import type { NormalizedEvent, StoredEvent } from './events.js';
 import type { DeviceDto } from './dto.js';
+import type { DeviceStatusDto } from './poll-state.js';
 import type { AlarmDto } from './alarms.js';
 
 /**
@@ -18,6 +19,8 @@ export interface BusEventMap {
   'metrics.sampled': { deviceId: number; metric: string; instance: string; value: number; ts: number }[];
   /** An alarm was raised, updated, acknowledged, cleared, … (pushed to consoles). */
   'alarm.changed': AlarmDto;
+  /** A device's polled state changed (reachability, RTT, last poll). */
+  'device.status': DeviceStatusDto;
   /** Manual links or layout changed; the map reloads. */
   'topology.changed': Record<string, never>;
 }
