@@ -208,4 +208,54 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
       await context.close();
     }
   });
+
+  it('lets an admin add a user and create, use and revoke an API token in Settings', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'admin', server.adminPassword);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByTestId('users-section').waitFor(WAIT);
+
+      await page.getByRole('button', { name: 'Add user' }).click();
+      await page.fill('#user-name', 'e2e-operator');
+      await page.selectOption('#user-role', 'operator');
+      await page.fill('#user-password', 'operator-password-1');
+      await page.locator('button[form=user-form]').click();
+      await page.getByTestId('users-section').getByText('e2e-operator').waitFor(WAIT);
+      await login(server.url, 'e2e-operator', 'operator-password-1'); // the new user can sign in
+
+      await page.getByLabel('Token name').fill('e2e-script');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const secret = (await page.getByTestId('new-token').locator('code').textContent())?.trim() ?? '';
+      expect(secret.length).toBeGreaterThan(16);
+      expect((await apiClient(server.url, secret)('GET', '/auth/me')).body.user.username).toBe('admin');
+      await page.screenshot({ path: `${RESULTS}/console-settings.png`, fullPage: true });
+
+      await page.getByRole('button', { name: 'Revoke token e2e-script' }).click();
+      await page.getByTestId('confirm').click();
+      await page.getByText('You have no API tokens.').waitFor(WAIT);
+      expect((await apiClient(server.url, secret)('GET', '/auth/me')).status).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('sends a user whose session was ended elsewhere back to the login page', async () => {
+    const user = { username: 'e2e-expiring', password: 'expiring-password-1' };
+    const created = await adminApi('POST', '/users', { ...user, role: 'operator' });
+    expect(created.status).toBe(201);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signIn(page, user.username, user.password);
+      // An admin changes the password, which ends the user's sessions.
+      expect((await adminApi('PATCH', `/users/${created.body.id}`, { password: 'another-password-2' })).status).toBe(200);
+      await page.getByRole('link', { name: 'Status' }).click();
+      await page.waitForURL(/\/login\?.*expired=1/, WAIT);
+      await page.getByText('Your session has ended').waitFor(WAIT);
+    } finally {
+      await context.close();
+    }
+  });
 });
