@@ -33,7 +33,7 @@ import { DashboardRepository } from './store/dashboard.repository.js';
 import { SampleMaintenance } from './poller/sample-maintenance.js';
 import { buildTopology } from './topology/topology.builder.js';
 import { PollService } from './poller/poll.service.js';
-import { InProcessSnmpRunner } from './poller/snmp-runner.js';
+import { InProcessSnmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
 import { registerPollRoutes } from './api/poll.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
@@ -152,7 +152,9 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     });
 
   const poller = new PollService(
-    { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: new InProcessSnmpRunner(), icmp: null },
+    { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, moduleLogger(rootLog, 'poll-workers')) : new InProcessSnmpRunner(),
+      icmp: null,
+    },
     { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
   );
   metrics.addSource({ name: 'poller', counters: () => poller.counters() });

@@ -31,6 +31,7 @@ export const OPTIONS = {
   retention1hDays: { env: 'NMS_RETENTION_1H_DAYS', schema: z.coerce.number().positive().max(36500).default(730), help: '1-hour rollups are kept this long' },
   pollConcurrency: { env: 'NMS_POLL_CONCURRENCY', schema: z.coerce.number().int().min(1).max(10_000).default(200), help: 'SNMP polls in flight at once' },
   icmpDownAfter: { env: 'NMS_ICMP_DOWN_AFTER', schema: z.coerce.number().int().min(1).max(100).default(3), help: 'Failed ICMP cycles before a device is down' },
+  pollWorkers: { env: 'NMS_POLL_WORKERS', schema: z.coerce.number().int().min(0).max(64).default(2), help: 'Worker threads for SNMP polls (0 = poll in the main thread)' },
   pollerEnabled: { env: 'NMS_POLLER', schema: bool.default(true), help: 'Run the SNMP/ICMP poller in this process' },
   adminPassword: { env: 'NMS_ADMIN_PASSWORD', schema: z.string().min(8, 'must be at least 8 characters').optional(), help: 'Password of the first admin user (random and logged once when unset)' },
   logLevel: { env: 'NMS_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), help: 'Log level' },

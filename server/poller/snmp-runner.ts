@@ -3,6 +3,7 @@ import { SnmpClient, type SnmpTarget } from '../collectors/snmp/snmp.client.js';
 import { collectDevice } from '../collectors/snmp/snmp.collect.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import type { SnmpRunner } from './poll.service.js';
+import { PollWorkerPool } from './worker-pool.js';
 
 /** The SNMP settings of a stored device as the collector wants them. */
 export function snmpTarget(d: Pick<DeviceRecord, 'address' | 'snmp'>): SnmpTarget {
@@ -39,5 +40,32 @@ export class InProcessSnmpRunner implements SnmpRunner {
 
   close(): void {
     this.client.close();
+  }
+}
+
+/** Polls in worker threads so both cores work; the main thread keeps serving the API and listeners. */
+export class WorkerSnmpRunner implements SnmpRunner {
+  private readonly pool: PollWorkerPool;
+
+  constructor(workers: number, log?: { warn(obj: object, msg: string): void }) {
+    this.pool = new PollWorkerPool({ workers, log });
+  }
+
+  async poll(device: DeviceRecord): Promise<PollResult> {
+    const startedAt = Date.now();
+    try {
+      return await this.pool.poll(snmpTarget(device));
+    } catch (err) {
+      // Only a dead worker rejects; report it as this poll's failure.
+      const message = `poll worker failed: ${(err as Error).message}`;
+      return {
+        address: device.address, startedAt, durationMs: Date.now() - startedAt, ok: false, error: { kind: 'other', message },
+        system: null, interfaces: null, host: null, ucd: null, neighbours: null, custom: null, errors: {}, requests: 0,
+      };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

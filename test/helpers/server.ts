@@ -30,6 +30,7 @@ export async function startTestServer(opts: { adminPassword?: string; env?: Reco
     NMS_ADMIN_PASSWORD: adminPassword,
     NMS_LOG_LEVEL: process.env.NMS_TEST_LOG_LEVEL ?? 'silent',
     NMS_LOGIN_RATE_LIMIT: '1000',
+    NMS_POLL_WORKERS: '1',
     ...opts.env,
   });
   const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }));
