@@ -105,7 +105,7 @@ export class AlarmRepository {
                  @at, @at, 1, @inMaintenance)`,
       ),
       recur: db.prepare(
-        `UPDATE alarms SET count = count + 1, last_seen = max(last_seen, @at), severity = @severity, title = @title, message = @message,
+        `UPDATE alarms SET count = count + @n, last_seen = max(last_seen, @at), severity = @severity, title = @title, message = @message,
                            in_maintenance = @inMaintenance WHERE id = @id`,
       ),
       reopen: db.prepare(
@@ -126,6 +126,10 @@ export class AlarmRepository {
       ),
       events: db.prepare<[number, number], EventRow>(
         'SELECT e.* FROM alarm_events ae JOIN events e ON e.id = ae.event_id WHERE ae.alarm_id = ? ORDER BY e.id DESC LIMIT ?',
+      ),
+      many: db.prepare<[string], AlarmRow>('SELECT * FROM alarms WHERE id IN (SELECT value FROM json_each(?))'),
+      manyNotes: db.prepare<[string], { id: number; alarm_id: number; username: string; text: string; created_at: number }>(
+        'SELECT id, alarm_id, username, text, created_at FROM alarm_notes WHERE alarm_id IN (SELECT value FROM json_each(?)) ORDER BY id',
       ),
       openAll: db.prepare<[], AlarmRow>("SELECT * FROM alarms WHERE state <> 'cleared'"),
       flapping: db.prepare<[], AlarmRow>('SELECT * FROM alarms WHERE flapping = 1 AND archived = 0'),
@@ -160,8 +164,9 @@ export class AlarmRepository {
     return Number(this.s.insert.run({ ...a, severity: sevIndex(a.severity), inMaintenance: a.inMaintenance ? 1 : 0 }).lastInsertRowid);
   }
 
-  recur(id: number, at: number, severity: Severity, title: string, message: string, inMaintenance: boolean): void {
-    this.s.recur.run({ id, at, severity: sevIndex(severity), title, message, inMaintenance: inMaintenance ? 1 : 0 });
+  /** `n` more occurrences of an open alarm, the last at `at`. */
+  recur(id: number, n: number, at: number, severity: Severity, title: string, message: string, inMaintenance: boolean): void {
+    this.s.recur.run({ id, n, at, severity: sevIndex(severity), title, message, inMaintenance: inMaintenance ? 1 : 0 });
   }
 
   reopen(id: number, at: number, severity: Severity, title: string, message: string, inMaintenance: boolean): void {
@@ -199,6 +204,19 @@ export class AlarmRepository {
   dto(id: number): AlarmDto | undefined {
     const r = this.get(id);
     return r && toAlarmDto(r, this.notes(id));
+  }
+
+  /** Several alarms with their notes in two queries (for pushing a batch of changes). */
+  dtos(ids: number[]): AlarmDto[] {
+    if (ids.length === 0) return [];
+    const json = JSON.stringify(ids);
+    const notes = new Map<number, AlarmNoteDto[]>();
+    for (const n of this.s.manyNotes.all(json)) {
+      let list = notes.get(n.alarm_id);
+      if (!list) notes.set(n.alarm_id, (list = []));
+      list.push({ id: n.id, user: n.username, text: n.text, createdAt: n.created_at });
+    }
+    return this.s.many.all(json).map((r) => toAlarmDto(r, notes.get(r.id) ?? []));
   }
 
   /** Open alarms: most severe first, then newest; history: newest cleared first. */

@@ -46,6 +46,23 @@ export interface AlarmServiceDeps {
   options?: Partial<AlarmOptions>;
 }
 
+/** What the service keeps in memory about each open alarm (it is the only writer of alarm state). */
+interface OpenAlarm {
+  id: number;
+  severity: number;
+  inMaintenance: boolean;
+}
+
+/** Repeats of one open alarm within a batch, written as one UPDATE. */
+interface Recurrence {
+  n: number;
+  at: number;
+  severity: Severity;
+  title: string;
+  message: string;
+  inMaintenance: boolean;
+}
+
 interface PendingNotice {
   kind: NotificationKind;
   alarmId: number;
@@ -66,10 +83,23 @@ export class AlarmService {
   /** Last notified state per reduction key: what a settled flapping alarm must catch up on. */
   private readonly lastNotified = new Map<string, NotificationKind>();
   readonly stats = { raised: 0, reopened: 0, reduced: 0, cleared: 0, clears_unmatched: 0, notifications_held: 0 };
+  /** Open alarms by reduction key: lookups on the intake path never hit SQLite. */
+  private readonly openByKey = new Map<string, OpenAlarm>();
+  private readonly recurrences = new Map<number, Recurrence>();
+  /** Reduction key -> id of the alarm marked flapping (so the flag is written once per transition). */
+  private readonly flapping = new Map<string, number>();
 
   constructor(private readonly deps: AlarmServiceDeps) {
     this.opts = { ...DEFAULT_ALARM_OPTIONS, ...deps.options };
     this.clock = deps.clock ?? Date.now;
+    for (const a of deps.repo.openAll()) this.openByKey.set(a.reduction_key, { id: a.id, severity: a.severity, inMaintenance: a.in_maintenance === 1 });
+  }
+
+  private flushRecurrence(id: number): void {
+    const r = this.recurrences.get(id);
+    if (!r) return;
+    this.recurrences.delete(id);
+    this.deps.repo.recur(id, r.n, r.at, r.severity, r.title, r.message, r.inMaintenance);
   }
 
   /** Applies the alarm decisions of one stored batch. */
@@ -82,6 +112,7 @@ export class AlarmService {
         if (decision.disposition === 'alarm' && decision.reductionKey) this.raise(event, decision, changed, notices);
         else if (decision.disposition === 'clear' && decision.clearKey) this.clearByKey(event, decision, changed, notices);
       }
+      for (const id of [...this.recurrences.keys()]) this.flushRecurrence(id);
     });
     this.publish(changed, notices);
   }
@@ -92,21 +123,34 @@ export class AlarmService {
     const device = this.deps.device(e.deviceId);
     const inMaint = this.deps.maintenance.covers(e.deviceId, device, e.receivedAt);
     const title = typeof e.params.title === 'string' ? e.params.title : e.message;
-    const open = repo.open(key);
+    const open = this.openByKey.get(key);
     if (open) {
       const rose = sevIndex(e.severity) < open.severity;
-      const severity = rose ? e.severity : sevName(open.severity);
-      repo.recur(open.id, e.receivedAt, severity, title, e.message, inMaint);
+      const previous = sevName(open.severity);
+      if (rose) open.severity = sevIndex(e.severity);
+      open.inMaintenance = inMaint;
+      const r = this.recurrences.get(open.id);
+      if (r) {
+        r.n++;
+        r.at = Math.max(r.at, e.receivedAt);
+        r.severity = sevName(open.severity);
+        r.title = title;
+        r.message = e.message;
+        r.inMaintenance = inMaint;
+      } else {
+        this.recurrences.set(open.id, { n: 1, at: e.receivedAt, severity: sevName(open.severity), title, message: e.message, inMaintenance: inMaint });
+      }
       repo.link(open.id, e.id);
       changed.add(open.id);
       this.stats.reduced++;
-      if (rose) notices.push({ kind: 'severity', alarmId: open.id, target: d.notify, previous: sevName(open.severity) });
+      if (rose) notices.push({ kind: 'severity', alarmId: open.id, target: d.notify, previous });
       return;
     }
     const latest = this.opts.recurrence === 'reopen' ? repo.latest(key) : undefined;
     let id: number;
     if (latest && latest.state === 'cleared') {
       id = latest.id;
+      this.flushRecurrence(id);
       repo.reopen(id, e.receivedAt, e.severity, title, e.message, inMaint);
       this.stats.reopened++;
     } else {
@@ -125,6 +169,7 @@ export class AlarmService {
       });
       this.stats.raised++;
     }
+    this.openByKey.set(key, { id, severity: sevIndex(e.severity), inMaintenance: inMaint });
     repo.link(id, e.id);
     changed.add(id);
     this.stateChanged(key, id, inMaint);
@@ -132,16 +177,19 @@ export class AlarmService {
   }
 
   private clearByKey(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
-    const open = this.deps.repo.open(d.clearKey!);
+    const key = d.clearKey!;
+    const open = this.openByKey.get(key);
     if (!open) {
       this.stats.clears_unmatched++;
       return;
     }
+    this.flushRecurrence(open.id);
+    this.openByKey.delete(key);
     this.deps.repo.clear(open.id, e.receivedAt, null);
     this.deps.repo.link(open.id, e.id);
     changed.add(open.id);
     this.stats.cleared++;
-    this.stateChanged(open.reduction_key, open.id, open.in_maintenance === 1);
+    this.stateChanged(key, open.id, open.inMaintenance);
     notices.push({ kind: 'clear', alarmId: open.id, target: d.notify });
   }
 
@@ -152,7 +200,10 @@ export class AlarmService {
     if (!times) this.changes.set(key, (times = []));
     times.push(now);
     while (times.length && times[0]! <= now - this.opts.flapWindowMs) times.shift();
-    if (times.length > this.opts.flapCount) this.deps.repo.setFlags(id, inMaint, true);
+    if (times.length > this.opts.flapCount && this.flapping.get(key) !== id) {
+      this.flapping.set(key, id);
+      this.deps.repo.setFlags(id, inMaint, true);
+    }
     if (this.changes.size > 100_000) this.changes.delete(this.changes.keys().next().value!);
   }
 
@@ -169,6 +220,7 @@ export class AlarmService {
     const row = this.deps.repo.get(id);
     const done = this.operator(id, () => this.deps.repo.clear(id, this.clock(), user));
     if (done && row) {
+      if (this.openByKey.get(row.reduction_key)?.id === id) this.openByKey.delete(row.reduction_key);
       this.stateChanged(row.reduction_key, id, row.in_maintenance === 1);
       this.publish(new Set(), [{ kind: 'clear', alarmId: id, target: null }]);
     }
@@ -210,6 +262,7 @@ export class AlarmService {
       }
       for (const a of repo.flapping()) {
         if (!this.settled(a.reduction_key, now)) continue;
+        this.flapping.delete(a.reduction_key);
         repo.setFlags(a.id, a.in_maintenance === 1, false);
         changed.add(a.id);
         const state = a.state === 'cleared' ? 'clear' : 'raise';
@@ -226,15 +279,11 @@ export class AlarmService {
   }
 
   private publish(changed: Set<number>, notices: PendingNotice[]): void {
+    const ids = new Set(changed);
+    for (const n of notices) ids.add(n.alarmId);
     const dtos = new Map<number, AlarmDto>();
-    const dto = (id: number) => {
-      let d = dtos.get(id);
-      if (!d) {
-        d = this.deps.repo.dto(id);
-        if (d) dtos.set(id, d);
-      }
-      return d;
-    };
+    for (const d of this.deps.repo.dtos([...ids])) dtos.set(d.id, d);
+    const dto = (id: number) => dtos.get(id);
     for (const id of changed) {
       const d = dto(id);
       if (d) this.deps.onChange(d);

@@ -100,7 +100,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     options: deps.alarms,
   });
 
-  const decisions = new WeakMap<NormalizedEvent, Decision>();
+  // Decisions of the batch in flight: EventWriter runs preprocess -> insert -> onStored synchronously,
+  // so a plain map reset per batch is enough (cheaper for the GC than a WeakMap).
+  let decisions = new Map<NormalizedEvent, Decision>();
   const unsubscribe = [
     bus.subscribe('device.created', (d) => directory.set(d.id, toInfo(d))),
     bus.subscribe('device.updated', (d) => directory.set(d.id, toInfo(d))),
@@ -123,6 +125,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
 
   const engine: EventEngine = {
     preprocess(batch) {
+      decisions = new Map();
       let dropped = 0;
       for (const e of batch) {
         stats.evaluated++;
@@ -153,6 +156,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         const d = decisions.get(e);
         if (d) items.push({ event: e, decision: d });
       }
+      decisions = new Map();
       if (items.length) alarms.applyBatch(items);
     },
     routes(api) {

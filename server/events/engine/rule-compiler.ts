@@ -121,7 +121,9 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
   (m.params ?? []).forEach((p, i) => {
     const where = `match.params.${i}`;
     const test = guard(where, () => compileCondition(p.op, p.value, where));
-    checks.push((c) => test(paramAt(c.event.params, p.path)));
+    const path = p.path;
+    const parts = path.split('.');
+    checks.push(parts.length === 1 ? (c) => test(c.event.params[path]) : (c) => test(paramAt(c.event.params, path)));
   });
   if (m.message) {
     const re = guard('match.message', () => compileSafeRegex(m.message!, m.messageCaseInsensitive ? 'i' : ''));
@@ -161,7 +163,7 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
     apply(ctx, d) {
       const e = ctx.event;
       if (a.severity) e.severity = a.severity;
-      if (title) e.params = { ...e.params, title: title(ctx) };
+      if (title) e.params.title = title(ctx);
       d.disposition = disposition;
       d.ruleId = id;
       d.reductionKey = reductionKey ? reductionKey(ctx) : null;

@@ -12,7 +12,9 @@ const MAX_CACHE = 5000;
  */
 export class RuleSet {
   private readonly rules: CompiledEventRule[];
-  private readonly candidates = new Map<string, CompiledEventRule[]>();
+  /** source -> type -> candidate rules. */
+  private readonly candidates = new Map<string, Map<string, CompiledEventRule[]>>();
+  private cached = 0;
   /** Rules that failed to compile (e.g. a MIB name not known any more): skipped, reported. */
   readonly broken: { id: number; name: string; error: string }[] = [];
 
@@ -36,12 +38,17 @@ export class RuleSet {
   }
 
   private candidatesFor(e: NormalizedEvent): CompiledEventRule[] {
-    const key = `${e.source}\u0000${e.type}`;
-    let list = this.candidates.get(key);
+    let byType = this.candidates.get(e.source);
+    if (!byType) this.candidates.set(e.source, (byType = new Map()));
+    let list = byType.get(e.type);
     if (!list) {
       list = this.rules.filter((r) => (!r.sources || r.sources.has(e.source)) && (!r.types || r.types.has(e.type)));
-      if (this.candidates.size >= MAX_CACHE) this.candidates.clear();
-      this.candidates.set(key, list);
+      if (++this.cached > MAX_CACHE) {
+        this.candidates.clear();
+        this.cached = 0;
+        this.candidates.set(e.source, (byType = new Map()));
+      }
+      byType.set(e.type, list);
     }
     return list;
   }
