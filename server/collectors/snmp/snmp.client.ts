@@ -162,6 +162,8 @@ export class DeviceSession {
   requests = 0;
   /** Set once GETBULK misbehaved on this agent: walks use GETNEXT from then on. */
   bulkBroken = false;
+  /** Set when the agent treats max-repetitions as the total number of varbinds. */
+  repsIsTotal = false;
   private closed = false;
 
   constructor(
@@ -288,7 +290,9 @@ export class DeviceSession {
     let answered = false;
     let shrunkOnTimeout = false;
     while (active.length > 0) {
-      const reps = Math.max(1, Math.min(this.maxRepetitions, Math.floor(this.bulkBudget / active.length)));
+      const reps = this.repsIsTotal
+        ? Math.max(1, Math.min(this.bulkBudget, this.maxRepetitions * active.length))
+        : Math.max(1, Math.min(this.maxRepetitions, Math.floor(this.bulkBudget / active.length)));
       const asked = active.map((r) => last.get(r)!);
       let res: (Varbind | Varbind[])[];
       try {
@@ -319,14 +323,14 @@ export class DeviceSession {
         throw err;
       }
       const done = new Set<string>();
+      let got = 0;
       for (let i = 0; i < active.length; i++) {
         const root = active[i]!;
         const vbs = res[i];
         const list = Array.isArray(vbs) ? vbs : vbs ? [vbs] : [];
-        if (list.length === 0) {
-          done.add(root);
-          continue;
-        }
+        // An agent may truncate the answer (RFC 3416 4.2.3): a column with no
+        // varbinds this time is asked again, not finished.
+        got += list.length;
         for (const vb of list) {
           if (vb.type === snmp.ObjectType.EndOfMibView || !inSubtree(root, vb.oid)) {
             done.add(root);
@@ -341,6 +345,10 @@ export class DeviceSession {
           last.set(root, vb.oid);
         }
       }
+      if (got === 0) throw new SnmpError('other', 'agent returned an empty GETBULK response');
+      // Some agents (net-snmp's own) read max-repetitions as a cap on the whole
+      // answer, not per column: then ask for the whole budget at once.
+      if (!this.repsIsTotal && active.length > 1 && got === reps && got < active.length * reps) this.repsIsTotal = true;
       active = active.filter((r) => !done.has(r));
     }
   }
