@@ -22,6 +22,10 @@ export const EVENT_TYPES = {
   /** Poller: ifOperStatus changed. params: { ifIndex: number, ifName?: string, ifDescr?: string } */
   interfaceDown: 'interface.down',
   interfaceUp: 'interface.up',
+  /** Poller: the device rejected our SNMP credentials. params: { error } */
+  snmpAuthFailure: 'snmp.authFailure',
+  /** Poller: sysUpTime went backwards (the device restarted). */
+  deviceReboot: 'device.reboot',
   /** Trap receiver: a community/USM check failed (no trap OID). params: { community?, user? } */
   snmpAuthenticationFailure: 'snmp.authenticationFailure',
   /** Emitted by the threshold evaluator (source 'poll'). params: ThresholdEventParams */
@@ -184,7 +188,7 @@ export type ThresholdOp = (typeof THRESHOLD_OPS)[number];
 export interface ThresholdRuleBody {
   kind: 'threshold';
   metrics: string[];
-  /** Instance glob (`*` wildcard); omitted = every instance. */
+  /** Instance glob (`*` wildcard; '' = only the empty instance, e.g. the CPU average); omitted = every instance. */
   instance?: string;
   deviceIds?: number[];
   groups?: string[];

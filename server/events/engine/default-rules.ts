@@ -38,6 +38,12 @@ export const DEFAULT_RULES: BuiltinRule[] = [
   ev('snmp-reachable', 'SNMP reachable', 'Clears "SNMP unreachable".', { types: [T.snmpReachable] }, {
     disposition: 'clear', severity: 'info', title: '{device.name}: SNMP agent responding again', clearKey: 'snmpUnreachable:{deviceOrSource}',
   }),
+  ev('snmp-auth-failure', 'SNMP credentials rejected', 'The device refuses our community or USM user; cleared when SNMP answers again.', { types: [T.snmpAuthFailure] }, {
+    disposition: 'alarm', severity: 'minor', title: '{device.name}: SNMP credentials rejected', reductionKey: 'snmpUnreachable:{deviceOrSource}',
+  }),
+  ev('device-reboot', 'Device restarted (polled)', 'sysUpTime went backwards.', { types: [T.deviceReboot] }, {
+    disposition: 'alarm', severity: 'warning', title: '{device.name}: restarted', reductionKey: 'restart:{deviceOrSource}',
+  }),
   ev('link-down-trap', 'Interface down (linkDown trap)', 'IF-MIB linkDown; ifIndex from the ifIndex varbind.', { sources: ['trap'], trapOid: O.linkDown }, {
     disposition: 'alarm', severity: 'major', title: '{device.name}: interface {ifName} down', reductionKey: LINK_KEY,
   }),
@@ -77,8 +83,8 @@ export const DEFAULT_RULES: BuiltinRule[] = [
   ev('syslog-error', 'Syslog error or worse', 'Syslog severity error (3) or more severe, one alarm per device and type.', { sources: ['syslog'], syslog: { maxSeverity: 3 } }, {
     disposition: 'alarm', title: '{device.name}: syslog errors ({type})', reductionKey: 'syslog:{deviceOrSource}:{type}',
   }),
-  th('high-cpu', 'High CPU', 'CPU over 90 % for 3 polls; clears under 80 %.', {
-    metrics: [M.cpu], op: '>', value: 90, clearValue: 80, forPolls: 3, severity: 'major', title: '{device.name}: CPU {value} % (over {threshold} %)',
+  th('high-cpu', 'High CPU', 'Average CPU over 90 % for 3 polls; clears at 80 % or less.', {
+    metrics: [M.cpu], instance: '', op: '>', value: 90, clearValue: 80, forPolls: 3, severity: 'major', title: '{device.name}: CPU {value} % (over {threshold} %)',
   }),
   th('interface-utilisation', 'Interface utilisation', 'Over 90 % for 5 minutes; clears under 80 %.', {
     metrics: [M.ifUtilisation], op: '>', value: 90, clearValue: 80, forSec: 300, severity: 'minor', title: '{device.name}: {instance} at {value} % (over {threshold} %)',

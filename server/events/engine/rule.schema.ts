@@ -60,7 +60,7 @@ export const thresholdRuleBodySchema = z
   .object({
     kind: z.literal('threshold'),
     metrics: z.array(str()).min(1).max(20),
-    instance: str().optional(),
+    instance: z.string().max(200).optional(),
     deviceIds: z.array(z.number().int().positive()).max(1000).optional(),
     groups: z.array(str()).max(100).optional(),
     tags: z.array(str()).max(100).optional(),

@@ -64,7 +64,7 @@ export class ThresholdEvaluator {
         id: r.id,
         body: b,
         metrics: new Set(b.metrics),
-        instance: b.instance ? globToRegExp(b.instance) : undefined,
+        instance: b.instance !== undefined ? globToRegExp(b.instance) : undefined,
         deviceIds: b.deviceIds?.length ? new Set(b.deviceIds) : undefined,
         groups: b.groups?.length ? new Set(b.groups) : undefined,
         tags: b.tags?.length ? new Set(b.tags) : undefined,

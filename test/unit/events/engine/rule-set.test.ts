@@ -118,6 +118,9 @@ describe('rule evaluation', () => {
       expect(set.evaluate(ev({ source: 'trap', type: '1.3.6.1.6.3.1.1.5.1' }), undefined).reductionKey).toBe('restart:192.0.2.1');
       expect(set.evaluate(ev({ source: 'trap', type: '1.3.6.1.6.3.1.1.5.5' }), undefined).reductionKey).toBe('authFailure:192.0.2.1');
       expect(set.evaluate(ev({ source: 'trap', type: 'snmp.authenticationFailure' }), undefined).reductionKey).toBe('authFailure:192.0.2.1');
+      expect(set.evaluate(ev({ source: 'poll', type: 'snmp.authFailure' }), undefined).reductionKey).toBe('snmpUnreachable:192.0.2.1');
+      expect(set.evaluate(ev({ source: 'poll', type: 'snmp.reachable' }), undefined).clearKey).toBe('snmpUnreachable:192.0.2.1');
+      expect(set.evaluate(ev({ source: 'poll', type: 'device.reboot' }), undefined).reductionKey).toBe('restart:192.0.2.1');
     });
   });
 });
