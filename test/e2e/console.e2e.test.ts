@@ -74,6 +74,11 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
       // Add
       await page.getByTestId('add-device').click();
       await page.fill('#dev-name', 'e2e-router');
+      // The server rejects a bad address; the form says so beside the field.
+      await page.fill('#dev-address', 'not-an-address');
+      await page.getByTestId('save-device').click();
+      await page.getByTestId('form-error').waitFor(WAIT);
+      await page.getByText('must be an IPv4 or IPv6 address').first().waitFor(WAIT);
       await page.fill('#dev-address', '192.0.2.44');
       await page.fill('#dev-group', 'lab');
       await page.fill('#dev-tags', 'core, e2e');

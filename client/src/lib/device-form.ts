@@ -240,3 +240,26 @@ export function toUpdateBody(m: DeviceFormModel): DeviceBody {
     snmp: snmpBody(m, 'edit'),
   };
 }
+
+/**
+ * Field errors from a 400 answer: the API's `details` ([{path, message}]) or,
+ * for cross-field checks, a message of the form "snmp.community: required …".
+ * Paths map onto form fields ("snmp.authKey" -> "authKey", "tags.2" -> "tags").
+ */
+export function fieldErrorsFromApi(details: unknown, message: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (path: string, msg: string) => {
+    const key = path.replace(/^snmp\./, '').replace(/\.\d+$/, '');
+    if (key && !(key in out)) out[key] = msg;
+  };
+  if (Array.isArray(details)) {
+    for (const d of details) {
+      if (d && typeof d === 'object' && typeof d.path === 'string' && typeof d.message === 'string') add(d.path, d.message);
+    }
+  }
+  if (Object.keys(out).length === 0) {
+    const m = /^([A-Za-z.]+\w): (.+)$/.exec(message);
+    if (m) add(m[1]!, m[2]!);
+  }
+  return out;
+}

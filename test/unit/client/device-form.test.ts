@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceDto } from '../../../server/contracts/dto.js';
 import {
   emptyDeviceForm,
+  fieldErrorsFromApi,
   formFromDevice,
   parseTags,
   secretsOf,
@@ -124,5 +125,20 @@ describe('device form', () => {
   it('rejects a poll interval outside 5..86400 seconds', () => {
     expect(validateDeviceForm(form({ pollIntervalSec: 2 })).pollIntervalSec).toBeDefined();
     expect(validateDeviceForm(form({ pollIntervalSec: 300 })).pollIntervalSec).toBeUndefined();
+  });
+
+  it("puts the server's validation errors beside the fields they name", () => {
+    expect(
+      fieldErrorsFromApi(
+        [
+          { path: 'address', message: 'must be an IPv4 or IPv6 address' },
+          { path: 'snmp.authKey', message: 'v3 keys must be at least 8 characters' },
+          { path: 'tags.3', message: 'Too long' },
+        ],
+        'Invalid body: address: must be an IPv4 or IPv6 address',
+      ),
+    ).toEqual({ address: 'must be an IPv4 or IPv6 address', authKey: 'v3 keys must be at least 8 characters', tags: 'Too long' });
+    expect(fieldErrorsFromApi(undefined, 'snmp.community: required for SNMPv2c')).toEqual({ community: 'required for SNMPv2c' });
+    expect(fieldErrorsFromApi(undefined, 'Something else went wrong')).toEqual({});
   });
 });
