@@ -92,7 +92,12 @@ export class AlarmService {
   constructor(private readonly deps: AlarmServiceDeps) {
     this.opts = { ...DEFAULT_ALARM_OPTIONS, ...deps.options };
     this.clock = deps.clock ?? Date.now;
-    for (const a of deps.repo.openAll()) this.openByKey.set(a.reduction_key, { id: a.id, severity: a.severity, inMaintenance: a.in_maintenance === 1 });
+    this.loadOpen();
+  }
+
+  private loadOpen(): void {
+    this.openByKey.clear();
+    for (const a of this.deps.repo.openAll()) this.openByKey.set(a.reduction_key, { id: a.id, severity: a.severity, inMaintenance: a.in_maintenance === 1 });
   }
 
   private flushRecurrence(id: number): void {
@@ -107,13 +112,20 @@ export class AlarmService {
     if (items.length === 0) return;
     const changed = new Set<number>();
     const notices: PendingNotice[] = [];
-    this.deps.repo.transaction(() => {
-      for (const { event, decision } of items) {
-        if (decision.disposition === 'alarm' && decision.reductionKey) this.raise(event, decision, changed, notices);
-        else if (decision.disposition === 'clear' && decision.clearKey) this.clearByKey(event, decision, changed, notices);
-      }
-      for (const id of [...this.recurrences.keys()]) this.flushRecurrence(id);
-    });
+    try {
+      this.deps.repo.transaction(() => {
+        for (const { event, decision } of items) {
+          if (decision.disposition === 'alarm' && decision.reductionKey) this.raise(event, decision, changed, notices);
+          else if (decision.disposition === 'clear' && decision.clearKey) this.clearByKey(event, decision, changed, notices);
+        }
+        for (const id of [...this.recurrences.keys()]) this.flushRecurrence(id);
+      });
+    } catch (err) {
+      // The transaction rolled back: forget what memory believed and re-read the truth.
+      this.recurrences.clear();
+      this.loadOpen();
+      throw err;
+    }
     this.publish(changed, notices);
   }
 

@@ -70,7 +70,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
 
   const directory = new Map<number, DeviceInfo>(deps.devices.list().map((d) => [d.id, toInfo(d)]));
   const device = (id: number | null) => (id === null ? undefined : directory.get(id));
-  const stats = { evaluated: 0, dropped: 0, alarm_decisions: 0, rule_errors: 0 };
+  const stats = { evaluated: 0, dropped: 0, alarm_decisions: 0, rule_errors: 0, alarm_errors: 0 };
 
   let ruleSet = new RuleSet([], deps.resolveOidName);
   let notifyByRule = new Map<number, { channelIds: number[]; on: ('raise' | 'severity' | 'clear')[] }>();
@@ -157,7 +157,14 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         if (d) items.push({ event: e, decision: d });
       }
       decisions = new Map();
-      if (items.length) alarms.applyBatch(items);
+      if (items.length === 0) return;
+      try {
+        alarms.applyBatch(items);
+      } catch (err) {
+        // Never throws into the writer: the batch is stored and announced whatever happens here.
+        stats.alarm_errors += items.length;
+        log.error({ err, count: items.length }, 'alarm update failed');
+      }
     },
     routes(api) {
       registerAlarmRoutes(api, { alarms: alarmsRepo, service: alarms });

@@ -111,6 +111,18 @@ describe('alarm reduction and clearing', () => {
     expect(t.changes.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('keeps memory and database in step when a batch fails and rolls back', () => {
+    const t = setup();
+    t.raise('k');
+    t.db.exec('ALTER TABLE alarm_events RENAME TO alarm_events_away');
+    expect(() => t.raise('new-key')).toThrow();
+    expect(() => t.raise('k')).toThrow();
+    t.db.exec('ALTER TABLE alarm_events_away RENAME TO alarm_events');
+    t.raise('new-key');
+    t.raise('k');
+    expect(Object.fromEntries(t.list().map((a) => [a.reductionKey, a.count]))).toEqual({ k: 2, 'new-key': 1 });
+  });
+
   it('archives cleared alarms after the configured time', () => {
     const t = setup({ archiveAfterMs: 60_000 });
     t.raise('k');
