@@ -25,12 +25,12 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   /** Compiles the body the way the engine will: bad regexes, unknown MIB names and missing channels are a 400 here, not a surprise later. */
   const check = (body: RuleBody): void => {
     try {
-      if (body.kind === 'event') {
-        compileEventRule(0, 'check', body, resolveOidName);
-        for (const id of body.actions.notify?.channelIds ?? []) {
-          if (!channels.dto(id)) throw new Error(`actions.notify.channelIds: no notification channel ${id}`);
-        }
-      } else if (body.title) compileTemplate(body.title);
+      if (body.kind === 'event') compileEventRule(0, 'check', body, resolveOidName);
+      else if (body.title) compileTemplate(body.title);
+      const notify = body.kind === 'event' ? body.actions.notify : body.notify;
+      for (const id of notify?.channelIds ?? []) {
+        if (!channels.dto(id)) throw new Error(`notify.channelIds: no notification channel ${id}`);
+      }
     } catch (err) {
       throw new ValidationError(`Invalid rule: ${(err as Error).message}`);
     }

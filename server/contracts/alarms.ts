@@ -204,6 +204,8 @@ export interface ThresholdRuleBody {
   severity: Severity;
   /** Title template; `{metric}`, `{instance}`, `{value}`, `{threshold}` and `{device.name}` are available. */
   title?: string;
+  /** Channels notified when this threshold raises / clears its alarm. */
+  notify?: { channelIds: number[]; on: NotifyOn[] };
 }
 
 export type RuleBody = EventRuleBody | ThresholdRuleBody;

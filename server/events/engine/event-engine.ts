@@ -80,7 +80,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     ruleSet = new RuleSet(all, deps.resolveOidName);
     for (const b of ruleSet.broken) log.warn({ rule: b.name, id: b.id, error: b.error }, 'rule skipped: it does not compile');
     notifyByRule = new Map();
-    for (const r of all) if (r.body.kind === 'event' && r.body.actions.notify) notifyByRule.set(r.id, r.body.actions.notify);
+    for (const r of all) {
+      const notify = r.body.kind === 'event' ? r.body.actions.notify : r.body.notify;
+      if (notify) notifyByRule.set(r.id, notify);
+    }
     thresholds.setRules(all);
   };
   reloadRules();
@@ -143,6 +146,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
           decisions.set(e, d);
         } else if (d.disposition === 'alarm' || d.disposition === 'clear') {
           stats.alarm_decisions++;
+          // Threshold events notify the channels of the threshold rule that produced them.
+          if (d.notify === null && e.source === 'poll' && typeof e.params.ruleId === 'number' && e.type.startsWith('threshold.')) {
+            d.notify = notifyByRule.get(e.params.ruleId) ?? null;
+          }
           decisions.set(e, d);
         }
       }

@@ -6,6 +6,10 @@ const str = (max = 200) => z.string().min(1).max(max);
 const scalar = z.union([z.string().max(1000), z.number(), z.boolean()]);
 const condition = { op: z.enum(CONDITION_OPS).default('eq'), value: scalar.optional() };
 
+const notifySchema = z
+  .object({ channelIds: z.array(z.number().int().positive()).max(20), on: z.array(z.enum(NOTIFY_ON)).max(3).default(['raise', 'severity', 'clear']) })
+  .strict();
+
 export const eventMatchSchema = z
   .object({
     sources: z.array(z.enum(SOURCE_KINDS)).max(10).optional(),
@@ -42,10 +46,7 @@ export const eventActionsSchema = z
     disposition: z.enum(DISPOSITIONS).default('store'),
     reductionKey: z.string().min(1).max(500).optional(),
     clearKey: z.string().min(1).max(500).optional(),
-    notify: z
-      .object({ channelIds: z.array(z.number().int().positive()).max(20), on: z.array(z.enum(NOTIFY_ON)).max(3).default(['raise', 'severity', 'clear']) })
-      .strict()
-      .optional(),
+    notify: notifySchema.optional(),
     continue: z.boolean().optional(),
   })
   .strict()
@@ -71,6 +72,7 @@ export const thresholdRuleBodySchema = z
     forSec: z.number().int().min(0).max(7 * 86_400).optional(),
     severity: z.enum(SEVERITIES),
     title: z.string().min(1).max(500).optional(),
+    notify: notifySchema.optional(),
   })
   .strict()
   .refine((t) => t.clearValue === undefined || (t.op.startsWith('>') ? t.clearValue <= t.value : t.clearValue >= t.value), {

@@ -119,6 +119,19 @@ describe('notification channels', () => {
     expect(received.filter((r) => r.path === '/ops')).toHaveLength(2);
   });
 
+  it('notifies the channels of a threshold rule when it raises its alarm', async () => {
+    const hook = (await call('POST', '/notification-channels', { name: 'temp-hook', type: 'webhook', config: { url: `${httpUrl}/temp` } })).body;
+    const dev = (await call('POST', '/devices', { name: 'hot-box', address: '127.0.0.81' })).body;
+    const rule = await call('POST', '/rules', {
+      name: 'too hot',
+      body: { kind: 'threshold', metrics: ['temperature'], op: '>', value: 70, severity: 'critical', title: '{device.name}: {value} °C', notify: { channelIds: [hook.id], on: ['raise'] } },
+    });
+    expect(rule.status).toBe(201);
+    srv.nms.bus.publish('metrics.sampled', [{ deviceId: dev.id, metric: 'temperature', instance: '', value: 75, ts: Math.floor(Date.now() / 1000) }]);
+    const got = await until(async () => received.find((r) => r.path === '/temp'));
+    expect(got.body).toMatchObject({ kind: 'raise', alarm: { severity: 'critical', title: 'hot-box: 75 °C', deviceName: 'hot-box' } });
+  });
+
   it('keeps secrets on edit unless replaced, and deletes', async () => {
     const ch = (await call('POST', '/notification-channels', { name: 'edit-me', type: 'webhook', config: { url: `${httpUrl}/e`, secret: 'secret-number-1' } })).body;
     const p = await call('PATCH', `/notification-channels/${ch.id}`, { name: 'edited', config: { url: `${httpUrl}/e2` } });
