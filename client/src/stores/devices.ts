@@ -1,8 +1,9 @@
-import { computed, ref } from 'vue';
+import { computed, reactive, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { DeviceDto } from '@contracts/dto';
 import { api } from '@/api/client';
 import { onConnectionState, onServerEvent } from '@/realtime/socket';
+import { createLiveMap } from '@/lib/live-map';
 import type { DeviceBody } from '@/lib/device-form';
 
 /**
@@ -10,65 +11,54 @@ import type { DeviceBody } from '@/lib/device-form';
  * socket's device.created/updated/deleted events (from any user or tool).
  */
 export const useDevicesStore = defineStore('devices', () => {
-  const byId = ref(new Map<number, DeviceDto>());
+  const byId = reactive(new Map<number, DeviceDto>());
+  const live = createLiveMap(byId as Map<number, DeviceDto>);
   const loaded = ref(false);
-  const loading = ref(false);
+  const loading = ref(0);
 
   const items = computed(() =>
-    [...byId.value.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.id - b.id),
+    [...byId.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.id - b.id),
   );
 
-  function upsert(d: DeviceDto): void {
-    const cur = byId.value.get(d.id);
-    // An older copy (e.g. a late socket echo) never overwrites a newer one.
-    if (cur && cur.updatedAt > d.updatedAt) return;
-    byId.value.set(d.id, d);
-  }
-
-  function forget(id: number): void {
-    byId.value.delete(id);
-  }
-
   async function load(): Promise<void> {
-    loading.value = true;
+    loading.value++;
     try {
-      const res = await api.get<{ items: DeviceDto[] }>('/devices');
-      byId.value = new Map(res.items.map((d) => [d.id, d]));
+      await live.load(async () => (await api.get<{ items: DeviceDto[] }>('/devices')).items);
       loaded.value = true;
     } finally {
-      loading.value = false;
+      loading.value--;
     }
   }
 
   async function create(body: DeviceBody): Promise<DeviceDto> {
     const d = await api.post<DeviceDto>('/devices', body);
-    upsert(d);
+    live.upsert(d);
     return d;
   }
 
   async function update(id: number, body: DeviceBody): Promise<DeviceDto> {
     const d = await api.patch<DeviceDto>(`/devices/${id}`, body);
-    upsert(d);
+    live.upsert(d);
     return d;
   }
 
   async function remove(id: number): Promise<void> {
     await api.delete(`/devices/${id}`);
-    forget(id);
+    live.forget(id);
   }
 
   function reset(): void {
-    byId.value = new Map();
+    live.clear();
     loaded.value = false;
   }
 
-  onServerEvent('device.created', upsert);
-  onServerEvent('device.updated', upsert);
-  onServerEvent('device.deleted', ({ id }) => forget(id));
+  onServerEvent('device.created', live.upsert);
+  onServerEvent('device.updated', live.upsert);
+  onServerEvent('device.deleted', ({ id }) => live.forget(id));
   // Events sent while the socket was down are lost: reload once it is back.
   onConnectionState((state) => {
-    if (state === 'connected' && loaded.value && !loading.value) void load().catch(() => undefined);
+    if (state === 'connected' && loaded.value) void load().catch(() => undefined);
   });
 
-  return { items, loaded, loading, load, create, update, remove, reset };
+  return { items, loaded, loading: computed(() => loading.value > 0), load, create, update, remove, reset };
 });
