@@ -1,0 +1,100 @@
+import dgram from 'node:dgram';
+import type { Logger } from 'pino';
+
+/** Receive buffer we ask for; the kernel caps it at net.core.rmem_max (x2). */
+export const DEFAULT_RECV_BUFFER = 16 * 1024 * 1024;
+
+export interface BindUdpOptions {
+  type: 'udp4' | 'udp6';
+  /** Address to bind, e.g. '0.0.0.0', '::', '127.0.0.1'. */
+  host: string;
+  /** 0 = any free port (tests). */
+  port: number;
+  /** Port tried once when `port` fails with EACCES (e.g. 1514 for 514). */
+  fallbackPort?: number;
+  recvBufferSize?: number;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export interface BoundUdp {
+  socket: dgram.Socket;
+  boundPort: number;
+  /** True when the fallback port is in use. */
+  fallback: boolean;
+  /** What the kernel granted (Linux reports double the usable size). */
+  recvBufferSize: number;
+  message: string | null;
+}
+
+function bindOnce(type: 'udp4' | 'udp6', host: string, port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    // ipv6Only so that an IPv4 socket and an IPv6 socket can share one port.
+    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', reuseAddr: false });
+    const onError = (err: Error) => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind({ port, address: host, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/**
+ * Binds a UDP socket with a large receive buffer. When the configured port is
+ * privileged and we are not allowed to bind it (EACCES), warns once and binds
+ * the fallback port instead. Other errors (EADDRINUSE, EADDRNOTAVAIL) reject.
+ */
+export async function bindUdp(opts: BindUdpOptions): Promise<BoundUdp> {
+  let socket: dgram.Socket;
+  let fallback = false;
+  let message: string | null = null;
+  try {
+    socket = await bindOnce(opts.type, opts.host, opts.port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' || opts.fallbackPort === undefined || opts.fallbackPort === opts.port) throw err;
+    message = `port ${opts.port} not permitted (EACCES); using ${opts.fallbackPort}`;
+    opts.logger?.warn({ err, type: opts.type, host: opts.host, port: opts.port, fallbackPort: opts.fallbackPort }, 'privileged port refused, using fallback port');
+    socket = await bindOnce(opts.type, opts.host, opts.fallbackPort);
+    fallback = true;
+  }
+  let granted = 0;
+  try {
+    socket.setRecvBufferSize(opts.recvBufferSize ?? DEFAULT_RECV_BUFFER);
+  } catch (err) {
+    opts.logger?.warn({ err }, 'could not set UDP receive buffer size');
+  }
+  try {
+    granted = socket.getRecvBufferSize();
+  } catch {
+    granted = 0;
+  }
+  return { socket, boundPort: socket.address().port, fallback, recvBufferSize: granted, message };
+}
+
+/** A `dgramModule` for net-snmp whose createSocket hands out sockets we already bound. */
+export function preboundDgramModule(sockets: Partial<Record<'udp4' | 'udp6', dgram.Socket>>): { createSocket(type: string): dgram.Socket } {
+  return {
+    createSocket(type: string) {
+      const socket = sockets[type as 'udp4' | 'udp6'];
+      if (!socket) throw new Error(`no pre-bound ${type} socket`);
+      // net-snmp calls bind(port, address) itself; the socket is already bound.
+      (socket as unknown as { bind: () => dgram.Socket }).bind = () => socket;
+      return socket;
+    },
+  };
+}
+
+/** Whether this host can open an IPv6 socket on ::1 (some containers cannot). */
+export async function ipv6Available(): Promise<boolean> {
+  try {
+    const s = await bindOnce('udp6', '::1', 0);
+    s.close();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { normaliseSeverity, parseStructuredData, parseSyslog } from '../../../../server/collectors/syslog/syslog.parser.js';
+
+interface Case {
+  name: string;
+  raw?: string;
+  rawBase64?: string;
+  receivedAt?: string;
+  timeZone?: string;
+  expect: { severity?: string; type?: string; message?: string; reportedAt?: string | null; params?: Record<string, unknown> };
+}
+const corpus = JSON.parse(readFileSync(new URL('../../../fixtures/syslog/corpus.json', import.meta.url), 'utf8')) as { receivedAt: string; cases: Case[] };
+
+describe('syslog parser on the real-world corpus', () => {
+  it.each(corpus.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const buf = c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, 'base64') : Buffer.from(c.raw ?? '', 'utf8');
+    const receivedAt = Date.parse(c.receivedAt ?? corpus.receivedAt);
+    const ev = parseSyslog(buf, { receivedAt, sourceAddress: '192.0.2.10' }, { timeZone: c.timeZone ?? 'UTC' });
+    expect(ev.source).toBe('syslog');
+    expect(ev.receivedAt).toBe(receivedAt);
+    expect(ev.sourceAddress).toBe('192.0.2.10');
+    expect(ev.deviceId).toBeNull();
+    const { params, reportedAt, ...top } = c.expect;
+    expect(ev).toMatchObject(top);
+    if (reportedAt !== undefined) expect(ev.reportedAt === null ? null : new Date(ev.reportedAt).toISOString()).toBe(reportedAt);
+    if (params) expect(ev.params).toMatchObject(params);
+    // Whatever came in, the event is JSON-safe.
+    expect(JSON.parse(JSON.stringify(ev))).toEqual(ev);
+  });
+});
+
+describe('syslog parser limits', () => {
+  const at = { receivedAt: Date.parse('2024-06-15T12:00:00Z'), sourceAddress: '::1' };
+
+  it('truncates an oversized message at the limit and flags it', () => {
+    const raw = Buffer.from(`<14>1 2024-06-15T11:00:00Z h app - - - ${'x'.repeat(100_000)}`);
+    const ev = parseSyslog(raw, at);
+    expect(ev.params.truncated).toBe(true);
+    expect(ev.params.originalBytes).toBe(raw.length);
+    expect(Buffer.byteLength(ev.message)).toBe(65_536 - '<14>1 2024-06-15T11:00:00Z h app - - - '.length);
+  });
+
+  it('honours a configured limit and never splits a UTF-8 character', () => {
+    const raw = Buffer.from(`<14>Jun 15 11:00:00 h app: ${'é'.repeat(400)}`);
+    const ev = parseSyslog(raw, at, { maxMessageBytes: 500 });
+    expect(ev.params.truncated).toBe(true);
+    expect(ev.message).toMatch(/^é+$/);
+    expect(ev.params.rawBase64).toBeUndefined();
+  });
+
+  it('keeps a message exactly at the limit untouched', () => {
+    const raw = Buffer.from(`<14>Jun 15 11:00:00 h app: ${'a'.repeat(473)}`);
+    expect(raw.length).toBe(500);
+    expect(parseSyslog(raw, at, { maxMessageBytes: 500 }).params.truncated).toBe(false);
+  });
+
+  it('maps every syslog severity to a normalised one', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map(normaliseSeverity)).toEqual(['critical', 'critical', 'critical', 'major', 'warning', 'info', 'info', 'debug']);
+  });
+
+  it('never throws on random bytes', () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const prefixes = ['', '<13>', '<13>1 ', '<13>1 2024-06-15T11:00:00Z h a p m [', '<189>000001: *Mar  1 ', '<13>Jun 15 '];
+    for (let i = 0; i < 3000; i++) {
+      const body = Buffer.from(Array.from({ length: Math.floor(rnd() * 80) }, () => Math.floor(rnd() * 256)));
+      const buf = Buffer.concat([Buffer.from(prefixes[i % prefixes.length]!), body]);
+      const ev = parseSyslog(buf, at);
+      expect(typeof ev.message).toBe('string');
+    }
+  });
+
+  it('parses structured data on its own, reporting where it stopped', () => {
+    expect(parseStructuredData('[a b="1"][c d="\\]"] rest', 0)).toEqual({ sd: { a: { b: '1' }, c: { d: ']' } }, end: 19, error: null });
+    expect(parseStructuredData('[a b=1]', 0).error).toMatch(/bad SD-PARAM/);
+  });
+});
