@@ -2,12 +2,14 @@ import { rateLimit } from 'express-rate-limit';
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../auth/auth.service.js';
+import type { UserRepository } from '../store/user.repository.js';
 import { SESSION_COOKIE } from './auth.middleware.js';
 import { TooManyRequestsError, UnauthorizedError } from './errors.js';
 import type { ApiRegistry } from './registry.js';
 
 export interface AuthRoutesDeps {
   auth: AuthService;
+  users: UserRepository;
   secureCookies: boolean;
   loginRateLimit: number;
 }
@@ -49,7 +51,8 @@ export function registerAuthRoutes(api: ApiRegistry, router: Router, deps: AuthR
     res.clearCookie(SESSION_COOKIE, { path: '/' });
   });
 
-  api.add({ method: 'get', path: '/auth/me', summary: 'The logged-in user', tag, access: 'viewer', response: '{user}' }, ({ user }) => ({
-    user: { id: user.id, username: user.username, role: user.role },
-  }));
+  api.add({ method: 'get', path: '/auth/me', summary: 'The logged-in user', tag, access: 'viewer', response: '{user}' }, ({ user }) => {
+    const u = deps.users.get(user.id);
+    return { user: { id: user.id, username: user.username, role: user.role, createdAt: u?.createdAt ?? 0 } };
+  });
 }

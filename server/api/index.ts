@@ -70,7 +70,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
 
   const openapi = () => buildOpenApi(registry, deps.info.version);
   registerSystemRoutes(registry, { info: deps.info, metrics: deps.metrics, openapi });
-  registerAuthRoutes(registry, router, { auth: deps.auth, secureCookies: deps.secureCookies, loginRateLimit: deps.loginRateLimit });
+  registerAuthRoutes(registry, router, { auth: deps.auth, users: deps.users, secureCookies: deps.secureCookies, loginRateLimit: deps.loginRateLimit });
   registerUserRoutes(registry, { users: deps.users, tokens: deps.tokens });
   registerTokenRoutes(registry, { auth: deps.auth, tokens: deps.tokens });
   registerDeviceRoutes(registry, { devices: deps.devices, bus: deps.bus });
