@@ -2,7 +2,7 @@ import type { Disposition, EventRuleBody, NotifyOn } from '../../contracts/alarm
 import { SEVERITIES, type Severity, type SourceKind } from '../../contracts/events.js';
 import { compileCondition, facilityNumber, RateWindow, syslogSeverity, type ValueTest } from './conditions.js';
 import { findVarbind, paramAt, resolveOid, trapOidOf, varbindsOf, type EventContext, type OidNameResolver } from './event-context.js';
-import { compileSafeRegex, execBounded } from './safe-regex.js';
+import { compileSafeRegex, execBounded, requiredPrefix } from './safe-regex.js';
 import { compileTemplate, templateVariables, type Template } from './template.js';
 
 /** What the rules decided for one event (the last matching rule wins for each field). */
@@ -21,6 +21,8 @@ export interface CompiledEventRule {
   sources: Set<SourceKind> | undefined;
   types: Set<string> | undefined;
   test(ctx: EventContext): boolean;
+  /** `test` minus the source/type checks, for callers that already filtered on them (RuleSet). */
+  testIndexed(ctx: EventContext): boolean;
   /** Applies the actions to the event and the decision; returns true when evaluation should continue. */
   apply(ctx: EventContext, d: Decision): boolean;
 }
@@ -44,6 +46,17 @@ function oid(ref: string, resolver: OidNameResolver | undefined, where: string):
   return o;
 }
 
+/** Membership test: `===` for one value, a scan for a few, a Set beyond. */
+function member<T>(values: T[]): (x: T) => boolean {
+  if (values.length === 1) {
+    const v = values[0];
+    return (x) => x === v;
+  }
+  if (values.length <= 8) return (x) => values.includes(x);
+  const set = new Set(values);
+  return (x) => set.has(x);
+}
+
 function guard<T>(where: string, fn: () => T): T {
   try {
     return fn();
@@ -60,18 +73,22 @@ function guard<T>(where: string, fn: () => T): T {
  */
 export function compileEventRule(id: number, name: string, body: EventRuleBody, resolver?: OidNameResolver): CompiledEventRule {
   const m = body.match;
-  const checks: Check[] = [];
   const set = <T>(xs: T[] | undefined) => (xs && xs.length ? new Set(xs) : undefined);
   const sources = set(m.sources);
   const types = set(m.types);
-  if (sources) checks.push((c) => sources.has(c.event.source));
-  if (types) checks.push((c) => types.has(c.event.type));
-  const deviceIds = set(m.deviceIds);
-  if (deviceIds) checks.push((c) => c.event.deviceId !== null && deviceIds.has(c.event.deviceId));
-  const groups = set(m.groups);
-  if (groups) checks.push((c) => !!c.device?.group && groups.has(c.device.group));
-  const tags = set(m.tags);
-  if (tags) checks.push((c) => !!c.device?.tags.some((t) => tags.has(t)));
+  // Source and type are also what RuleSet indexes on: kept apart so indexed evaluation skips them.
+  const indexChecks: Check[] = [];
+  const srcIn = sources && member([...sources]);
+  const typeIn = types && member([...types]);
+  if (srcIn) indexChecks.push((c) => srcIn(c.event.source));
+  if (typeIn) indexChecks.push((c) => typeIn(c.event.type));
+  const checks: Check[] = [];
+  const deviceIn = m.deviceIds?.length ? member(m.deviceIds) : undefined;
+  if (deviceIn) checks.push((c) => c.event.deviceId !== null && deviceIn(c.event.deviceId));
+  const groupIn = m.groups?.length ? member(m.groups) : undefined;
+  if (groupIn) checks.push((c) => !!c.device?.group && groupIn(c.device.group));
+  const tagIn = m.tags?.length ? member(m.tags) : undefined;
+  if (tagIn) checks.push((c) => !!c.device?.tags.some(tagIn));
   if (m.minSeverity) {
     const max = sevIndex(m.minSeverity);
     checks.push((c) => sevIndex(c.event.severity) <= max);
@@ -84,7 +101,8 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
     const p = oid(m.trapOidPrefix, resolver, 'match.trapOidPrefix');
     checks.push((c) => {
       const t = trapOidOf(c.event);
-      return t !== undefined && (t === p || (t.startsWith(p) && t.charCodeAt(p.length) === 46));
+      // Cheap length and separator tests first: most OIDs fail there.
+      return t !== undefined && (t === p || (t.length > p.length && t.charCodeAt(p.length) === 46 && t.startsWith(p)));
     });
   }
   (m.varbinds ?? []).forEach((vb, i) => {
@@ -126,9 +144,14 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
     checks.push(parts.length === 1 ? (c) => test(c.event.params[path]) : (c) => test(paramAt(c.event.params, path)));
   });
   if (m.message) {
-    const re = guard('match.message', () => compileSafeRegex(m.message!, m.messageCaseInsensitive ? 'i' : ''));
+    const flags = m.messageCaseInsensitive ? 'i' : '';
+    const re = guard('match.message', () => compileSafeRegex(m.message!, flags));
+    const prefix = requiredPrefix(m.message, flags);
+    const first = prefix.charCodeAt(0);
     checks.push((c) => {
-      const r = execBounded(re, c.event.message);
+      const msg = c.event.message;
+      if (prefix && (msg.charCodeAt(0) !== first || !msg.startsWith(prefix))) return false;
+      const r = execBounded(re, msg);
       if (!r) return false;
       c.captures = r.groups ? { ...r.groups } : undefined;
       return true;
@@ -149,17 +172,19 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
   const notify = a.notify ? { channelIds: [...a.notify.channelIds], on: [...a.notify.on] } : null;
   const goOn = a.continue === true;
 
-  const n = checks.length;
+  const all = [...indexChecks, ...checks];
+  const run = (list: Check[], ctx: EventContext) => {
+    ctx.captures = undefined;
+    for (let i = 0; i < list.length; i++) if (!list[i]!(ctx)) return false;
+    return true;
+  };
   return {
     id,
     name,
     sources,
     types,
-    test(ctx) {
-      ctx.captures = undefined;
-      for (let i = 0; i < n; i++) if (!checks[i]!(ctx)) return false;
-      return true;
-    },
+    test: (ctx) => run(all, ctx),
+    testIndexed: (ctx) => run(checks, ctx),
     apply(ctx, d) {
       const e = ctx.event;
       if (a.severity) e.severity = a.severity;

@@ -64,7 +64,7 @@ export class RuleSet {
     if (list.length === 0) return d;
     const ctx = new EventContext(e, device, this.oidNames);
     for (const rule of list) {
-      if (rule.test(ctx) && !rule.apply(ctx, d)) break;
+      if (rule.testIndexed(ctx) && !rule.apply(ctx, d)) break;
     }
     return d;
   }

@@ -106,3 +106,23 @@ export function compileSafeRegex(pattern: string, flags = ''): RegExp {
 export function execBounded(re: RegExp, subject: string): RegExpExecArray | null {
   return re.exec(subject.length > MAX_SUBJECT ? subject.slice(0, MAX_SUBJECT) : subject);
 }
+
+/**
+ * The literal text an anchored, alternation-free pattern must start with
+ * (`^ERR-42-(?<code>\\d+)` -> `ERR-42-`), or '' when there is none. Lets the
+ * engine skip `exec` with one character test for most messages.
+ */
+export function requiredPrefix(pattern: string, flags: string): string {
+  if (!pattern.startsWith('^') || flags.includes('i') || flags.includes('m') || pattern.includes('|')) return '';
+  let lit = '';
+  for (let i = 1; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if ('\\^$.|?*+()[]{}'.includes(c)) {
+      // A quantifier makes the previous character optional or repeated: it is not required as is.
+      if ('?*{'.includes(c)) lit = lit.slice(0, -1);
+      break;
+    }
+    lit += c;
+  }
+  return lit;
+}

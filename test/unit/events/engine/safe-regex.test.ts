@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileSafeRegex, execBounded, MAX_SUBJECT, UnsafeRegexError } from '../../../../server/events/engine/safe-regex.js';
+import { compileSafeRegex, execBounded, MAX_SUBJECT, requiredPrefix, UnsafeRegexError } from '../../../../server/events/engine/safe-regex.js';
 
 describe('safe regular expressions', () => {
   it('accepts ordinary patterns, including named captures and bounded groups', () => {
@@ -19,6 +19,15 @@ describe('safe regular expressions', () => {
   it('rejects invalid syntax and back-references with a readable reason', () => {
     expect(() => compileSafeRegex('(unclosed')).toThrow(UnsafeRegexError);
     expect(() => compileSafeRegex('(a)\\1')).toThrow(/back-references/);
+  });
+
+  it('finds the literal prefix an anchored pattern requires, and none when it is not certain', () => {
+    expect(requiredPrefix('^ERR-42-(?<code>\\d+)', '')).toBe('ERR-42-');
+    expect(requiredPrefix('^abc?d', '')).toBe('ab');
+    expect(requiredPrefix('^abc+d', '')).toBe('abc');
+    expect(requiredPrefix('^foo|bar', '')).toBe('');
+    expect(requiredPrefix('^foo', 'i')).toBe('');
+    expect(requiredPrefix('foo', '')).toBe('');
   });
 
   it('matches only the first MAX_SUBJECT characters of huge messages', () => {
