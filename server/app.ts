@@ -33,7 +33,8 @@ import { DashboardRepository } from './store/dashboard.repository.js';
 import { SampleMaintenance } from './poller/sample-maintenance.js';
 import { buildTopology } from './topology/topology.builder.js';
 import { PollService } from './poller/poll.service.js';
-import { InProcessSnmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
+import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
+import { IcmpPinger } from './collectors/icmp/icmp.pinger.js';
 import { registerPollRoutes } from './api/poll.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
@@ -153,7 +154,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
 
   const poller = new PollService(
     { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, moduleLogger(rootLog, 'poll-workers')) : new InProcessSnmpRunner(),
-      icmp: null,
+      icmp: new PingerIcmpRunner(new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') })),
     },
     { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
   );

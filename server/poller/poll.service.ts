@@ -186,9 +186,14 @@ export class PollService {
     const updates: Parameters<PollStateRepository['recordIcmp']>[0] = [];
     const events: NormalizedEvent[] = [];
     for (const d of devices) {
-      const entry = this.icmp.get(d.id);
+      let entry = this.icmp.get(d.id);
+      if (!entry) {
+        // Poll-now of a device the loop does not track (yet): start its state here.
+        entry = { reach: initialReach(), nextDue: at + d.pollIntervalSec * 1000 };
+        if (d.icmpEnabled) this.icmp.set(d.id, entry);
+      }
       const r = results.get(d.address);
-      if (!entry || !r) continue;
+      if (!r) continue;
       const step = stepReach(entry.reach, icmpSuccess(r), this.opts.icmpDownAfter);
       entry.reach = step.state;
       if (step.changed?.to === 'down') {

@@ -1,8 +1,9 @@
-import type { PollResult } from '../contracts/poll.js';
+import type { IcmpResult, PollResult } from '../contracts/poll.js';
+import type { IcmpPinger } from '../collectors/icmp/icmp.pinger.js';
 import { SnmpClient, type SnmpTarget } from '../collectors/snmp/snmp.client.js';
 import { collectDevice } from '../collectors/snmp/snmp.collect.js';
 import type { DeviceRecord } from '../store/device.repository.js';
-import type { SnmpRunner } from './poll.service.js';
+import type { IcmpRunner, SnmpRunner } from './poll.service.js';
 import { PollWorkerPool } from './worker-pool.js';
 
 /** The SNMP settings of a stored device as the collector wants them. */
@@ -67,5 +68,19 @@ export class WorkerSnmpRunner implements SnmpRunner {
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+}
+
+/** Batches ICMP through the collector's pinger (fping when installed). */
+export class PingerIcmpRunner implements IcmpRunner {
+  constructor(private readonly pinger: IcmpPinger) {}
+
+  get name(): string {
+    return this.pinger.backend;
+  }
+
+  async ping(addresses: string[]): Promise<Map<string, IcmpResult>> {
+    const results = await this.pinger.pingMany(addresses);
+    return new Map(results.map((r) => [r.address, r]));
   }
 }
