@@ -67,6 +67,9 @@ describe('rule evaluation', () => {
     expect(set.evaluate(ev({ params }), undefined).disposition).toBe('drop');
     expect(set.evaluate(ev({ params: { ...params, severityNumber: 5 } }), undefined).disposition).toBe('store');
     expect(set.evaluate(ev({ params: { ...params, facility: 'local6' } }), undefined).disposition).toBe('store');
+    const { severityNumber: _n, ...keyword } = params;
+    expect(set.evaluate(ev({ params: { ...keyword, severity: 'crit' } }), undefined).disposition).toBe('drop');
+    expect(set.evaluate(ev({ params: { ...keyword, severity: 'notice' } }), undefined).disposition).toBe('store');
   });
 
   it('counts a rate rule only from the N-th matching event within the window', () => {
