@@ -28,6 +28,8 @@ export interface SyslogOrigin {
   sourceAddress: string | null;
   deviceId?: number | null;
   transport?: 'udp' | 'tcp' | 'tls';
+  /** Length of the message before the framer cut it (TCP/TLS), when longer than the buffer. */
+  originalBytes?: number;
 }
 
 export const FACILITY_NAMES = [
@@ -157,8 +159,9 @@ export function parseSyslog(input: Buffer, origin: SyslogOrigin, opts: SyslogPar
   let len = buf.length;
   while (len > 0 && (buf[len - 1] === 0x0a || buf[len - 1] === 0x0d || buf[len - 1] === 0x00)) len--;
   if (len !== buf.length) buf = buf.subarray(0, len);
-  const truncated = buf.length > max;
-  if (truncated) buf = truncateUtf8(buf, max);
+  const cutByFramer = origin.originalBytes !== undefined && origin.originalBytes > input.length;
+  const truncated = buf.length > max || cutByFramer;
+  if (buf.length > max) buf = truncateUtf8(buf, max);
   const validUtf8 = isUtf8(buf);
   let text = buf.toString('utf8');
 
@@ -206,7 +209,7 @@ export function parseSyslog(input: Buffer, origin: SyslogOrigin, opts: SyslogPar
     ...f.extra,
   };
   if (f.parseError !== null) params.parseErrorReason = f.parseError;
-  if (truncated) params.originalBytes = len;
+  if (truncated) params.originalBytes = cutByFramer ? origin.originalBytes : len;
   if (!validUtf8) params.rawBase64 = buf.toString('base64');
   if (origin.transport) params.transport = origin.transport;
 

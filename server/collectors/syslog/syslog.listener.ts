@@ -1,0 +1,245 @@
+import type dgram from 'node:dgram';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { ListenerStatus } from '../../contracts/dto.js';
+import type { NormalizedEvent } from '../../contracts/events.js';
+import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
+import { IntakeQueue } from '../udp/intake-queue.js';
+import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
+import { listenTcp, plainAddress } from '../udp/listen-tcp.js';
+import { SyslogFramer } from './syslog.framing.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, parseSyslog } from './syslog.parser.js';
+import { assertTimeZone } from './syslog.time.js';
+
+export type EventSink = (events: NormalizedEvent[]) => void;
+
+export interface SyslogListenerOptions {
+  /** UDP port (0 = any free port; null = no UDP). */
+  udpPort: number | null;
+  /** TCP port (0 = any; null = no TCP). */
+  tcpPort: number | null;
+  /** TLS port, used only when `tls` is set (null = none). */
+  tlsPort?: number | null;
+  /** PEM certificate and key (contents, not paths). */
+  tls?: { cert: string | Buffer; key: string | Buffer } | null;
+  /** IPv4 address to listen on (null = no IPv4). Default 0.0.0.0. */
+  host?: string | null;
+  /** IPv6 address to listen on (null = no IPv6). Default ::. */
+  host6?: string | null;
+  maxMessageBytes?: number;
+  /** IANA zone for timestamps without offset. Default UTC. */
+  timeZone?: string;
+  logger: Logger;
+  /** Source address -> device id, called once per message off the receive path. */
+  resolveDevice?: (address: string) => number | null;
+  /** Receive buffer asked of the kernel (default 16 MiB). */
+  recvBufferSize?: number;
+  /** Messages waiting to be parsed at most (default 200,000); more are dropped and counted. */
+  queueCapacity?: number;
+  /** Messages parsed and handed to the sink per tick (default 1,000). */
+  batchSize?: number;
+  /** Used when binding a privileged port fails with EACCES. Defaults: 1514 (UDP/TCP), 6514 is unprivileged. */
+  fallbackPort?: number;
+  /** Concurrent TCP/TLS connections at most (default 1,000). */
+  maxConnections?: number;
+}
+
+export interface SyslogListener {
+  start(): Promise<ListenerStatus[]>;
+  stop(): Promise<void>;
+  /** Plain counters for /metrics and the status page. */
+  counters(): Record<string, number>;
+  status(): ListenerStatus[];
+}
+
+type Transport = 'udp' | 'tcp' | 'tls';
+interface Raw {
+  buf: Buffer;
+  address: string | null;
+  at: number;
+  transport: Transport;
+  originalBytes?: number;
+}
+
+export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSink): SyslogListener {
+  const log = opts.logger;
+  const timeZone = opts.timeZone ?? 'UTC';
+  assertTimeZone(timeZone);
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const parseOpts = { maxMessageBytes: maxBytes, timeZone };
+  const fallbackPort = opts.fallbackPort ?? 1514;
+  const hosts = [opts.host === undefined ? '0.0.0.0' : opts.host, opts.host6 === undefined ? '::' : opts.host6].filter((h): h is string => !!h);
+
+  const c = {
+    received: 0, receivedUdp: 0, receivedTcp: 0, receivedTls: 0, parsed: 0, parseErrors: 0, truncated: 0,
+    sinkErrors: 0, tcpConnections: 0, tcpConnectionsRejected: 0, framingErrors: 0, tlsErrors: 0, socketErrors: 0,
+  };
+  let recvBufferBytes = 0;
+
+  const queue = new IntakeQueue<Raw>({
+    capacity: opts.queueCapacity ?? 200_000,
+    batchSize: opts.batchSize ?? 1000,
+    process(batch) {
+      const events: NormalizedEvent[] = new Array(batch.length);
+      for (let k = 0; k < batch.length; k++) {
+        const r = batch[k]!;
+        let deviceId: number | null = null;
+        if (opts.resolveDevice && r.address) {
+          try {
+            deviceId = opts.resolveDevice(r.address);
+          } catch (err) {
+            log.warn({ err, address: r.address }, 'resolveDevice failed');
+          }
+        }
+        const ev = parseSyslog(r.buf, { receivedAt: r.at, sourceAddress: r.address, deviceId, transport: r.transport, originalBytes: r.originalBytes }, parseOpts);
+        if (ev.params.parseError) c.parseErrors++;
+        else c.parsed++;
+        if (ev.params.truncated) c.truncated++;
+        events[k] = ev;
+      }
+      try {
+        sink(events);
+      } catch (err) {
+        c.sinkErrors++;
+        log.error({ err, lost: events.length }, 'syslog sink threw; batch lost');
+      }
+    },
+    onError(err, lost) {
+      log.error({ err, lost }, 'syslog batch failed');
+    },
+  });
+
+  const udpSockets: dgram.Socket[] = [];
+  const servers: net.Server[] = [];
+  const connections = new Set<net.Socket>();
+  let statuses: ListenerStatus[] = [];
+  let running = false;
+
+  function onUdp(msg: Buffer, rinfo: dgram.RemoteInfo) {
+    c.received++;
+    c.receivedUdp++;
+    queue.push({ buf: msg, address: plainAddress(rinfo.address), at: Date.now(), transport: 'udp' });
+  }
+
+  function onStream(sock: net.Socket, transport: Transport) {
+    if (connections.size >= (opts.maxConnections ?? 1000)) {
+      c.tcpConnectionsRejected++;
+      sock.destroy();
+      return;
+    }
+    connections.add(sock);
+    c.tcpConnections++;
+    const address = plainAddress(sock.remoteAddress);
+    const framer = new SyslogFramer(maxBytes, (frame, originalBytes) => {
+      c.received++;
+      if (transport === 'tls') c.receivedTls++;
+      else c.receivedTcp++;
+      // Copy: the frame is a view into a chunk the framer may keep.
+      queue.push({ buf: Buffer.from(frame), address, at: Date.now(), transport, originalBytes: originalBytes > frame.length ? originalBytes : undefined });
+    });
+    let seenFramingErrors = 0;
+    sock.on('data', (chunk: Buffer) => {
+      framer.push(chunk);
+      if (framer.framingErrors !== seenFramingErrors) {
+        c.framingErrors += framer.framingErrors - seenFramingErrors;
+        seenFramingErrors = framer.framingErrors;
+      }
+    });
+    sock.on('end', () => framer.end());
+    sock.on('error', (err) => {
+      c.socketErrors++;
+      log.debug({ err, address }, 'syslog connection error');
+    });
+    sock.on('close', () => connections.delete(sock));
+  }
+
+  async function startUdp(host: string, port: number): Promise<ListenerStatus> {
+    const type = host.includes(':') ? 'udp6' : 'udp4';
+    const name = `syslog-${type}`;
+    try {
+      const b = await bindUdp({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
+      b.socket.on('message', onUdp);
+      b.socket.on('error', (err) => {
+        c.socketErrors++;
+        log.error({ err, name }, 'syslog UDP socket error');
+      });
+      udpSockets.push(b.socket);
+      recvBufferBytes = Math.max(recvBufferBytes, b.recvBufferSize);
+      log.info({ name, host, port: b.boundPort, recvBufferSize: b.recvBufferSize }, 'syslog UDP listening');
+      return { name, protocol: 'udp', requestedPort: port, boundPort: b.boundPort, address: host, state: b.fallback ? 'fallback' : 'listening', message: b.message ?? `receive buffer ${b.recvBufferSize} bytes` };
+    } catch (err) {
+      log.error({ err, name, host, port }, 'syslog UDP bind failed');
+      return { name, protocol: 'udp', requestedPort: port, boundPort: null, address: host, state: 'failed', message: (err as Error).message };
+    }
+  }
+
+  async function startStream(host: string, port: number, transport: 'tcp' | 'tls'): Promise<ListenerStatus> {
+    const name = `syslog-${transport}${host.includes(':') ? '6' : '4'}`;
+    const server =
+      transport === 'tls'
+        ? tls.createServer({ cert: opts.tls!.cert, key: opts.tls!.key }, (s) => onStream(s, 'tls'))
+        : net.createServer((s) => onStream(s, 'tcp'));
+    if (transport === 'tls') {
+      server.on('tlsClientError', (err) => {
+        c.tlsErrors++;
+        log.debug({ err }, 'syslog TLS handshake failed');
+      });
+    }
+    try {
+      const r = await listenTcp(server, { host, port, fallbackPort: transport === 'tcp' ? fallbackPort : undefined, logger: log });
+      server.on('error', (err) => log.error({ err, name }, 'syslog server error'));
+      servers.push(server);
+      log.info({ name, host, port: r.boundPort }, `syslog ${transport.toUpperCase()} listening`);
+      return { name, protocol: transport, requestedPort: port, boundPort: r.boundPort, address: host, state: r.fallback ? 'fallback' : 'listening', message: r.message };
+    } catch (err) {
+      server.close();
+      log.error({ err, name, host, port }, `syslog ${transport.toUpperCase()} listen failed`);
+      return { name, protocol: transport, requestedPort: port, boundPort: null, address: host, state: 'failed', message: (err as Error).message };
+    }
+  }
+
+  return {
+    async start() {
+      if (running) return statuses;
+      running = true;
+      const out: ListenerStatus[] = [];
+      for (const host of hosts) {
+        if (opts.udpPort !== null) out.push(await startUdp(host, opts.udpPort));
+        if (opts.tcpPort !== null) out.push(await startStream(host, opts.tcpPort, 'tcp'));
+        if (opts.tls && opts.tlsPort !== null && opts.tlsPort !== undefined) out.push(await startStream(host, opts.tlsPort, 'tls'));
+      }
+      if (opts.udpPort === null) out.push({ name: 'syslog-udp', protocol: 'udp', requestedPort: 0, boundPort: null, address: '', state: 'disabled', message: null });
+      if (opts.tcpPort === null) out.push({ name: 'syslog-tcp', protocol: 'tcp', requestedPort: 0, boundPort: null, address: '', state: 'disabled', message: null });
+      if (!opts.tls) out.push({ name: 'syslog-tls', protocol: 'tls', requestedPort: opts.tlsPort ?? 0, boundPort: null, address: '', state: 'disabled', message: 'no certificate/key configured' });
+      statuses = out;
+      return out;
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      for (const s of udpSockets) s.close();
+      udpSockets.length = 0;
+      for (const conn of connections) conn.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
+      servers.length = 0;
+      // Hand on what was already received.
+      queue.flush();
+      statuses = statuses.map((s) => (s.state === 'disabled' ? s : { ...s, boundPort: null, state: 'disabled', message: 'stopped' }));
+    },
+    counters() {
+      const k = readKernelUdpStats();
+      return {
+        ...c,
+        dropped: queue.dropped,
+        queueDepth: queue.length,
+        queueHighWater: queue.highWater,
+        openConnections: connections.size,
+        recvBufferBytes,
+        kernelRcvbufErrors: k.udp4RcvbufErrors,
+        kernelRcvbufErrors6: k.udp6RcvbufErrors,
+      };
+    },
+    status: () => statuses,
+  };
+}
