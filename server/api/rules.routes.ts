@@ -92,7 +92,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   );
 
   api.add(
-    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'operator', body: testBody, response: 'RuleTestResult' },
+    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'admin', body: testBody, response: 'RuleTestResult' },
     ({ body }) => {
       check(body.body);
       return engine.dryRun(body.body, body.limit);

@@ -269,7 +269,13 @@ export class AlarmService {
         const inMaint = this.deps.maintenance.covers(a.device_id, this.deps.device(a.device_id), now);
         if (inMaint !== (a.in_maintenance === 1)) {
           repo.setFlags(a.id, inMaint, a.flapping === 1);
+          const open = this.openByKey.get(a.reduction_key);
+          if (open) open.inMaintenance = inMaint;
           changed.add(a.id);
+          // Out of maintenance and still a problem: tell the operator now (nothing was sent during the window).
+          if (!inMaint && a.flapping !== 1 && this.lastNotified.get(a.reduction_key) !== 'raise') {
+            notices.push({ kind: 'raise', alarmId: a.id, target: null });
+          }
         }
       }
       for (const a of repo.flapping()) {
