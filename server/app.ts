@@ -35,6 +35,8 @@ import { buildTopology } from './topology/topology.builder.js';
 import { PollService } from './poller/poll.service.js';
 import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
 import { IcmpPinger } from './collectors/icmp/icmp.pinger.js';
+import { DiscoveryService } from './poller/discovery.service.js';
+import { registerDiscoveryRoutes } from './api/discovery.routes.js';
 import { registerPollRoutes } from './api/poll.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
@@ -152,9 +154,11 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       positions: topologyRepo.positions(),
     });
 
+  const pinger = new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') });
+  const discovery = new DiscoveryService({ devices, pinger, bus, log: moduleLogger(rootLog, 'discovery') });
   const poller = new PollService(
     { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, moduleLogger(rootLog, 'poll-workers')) : new InProcessSnmpRunner(),
-      icmp: new PingerIcmpRunner(new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') })),
+      icmp: new PingerIcmpRunner(pinger),
     },
     { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
   );
@@ -195,6 +199,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
         }),
       (api) => registerTopologyRoutes(api, { topology: topologyRepo, devices, build: topology, bus }),
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus }),
+      (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
       ...(opts.extraRoutes ?? []),
     ],

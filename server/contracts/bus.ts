@@ -1,6 +1,7 @@
 import type { NormalizedEvent, StoredEvent } from './events.js';
 import type { DeviceDto } from './dto.js';
 import type { DeviceStatusDto } from './poll-state.js';
+import type { DiscoveryJobDto } from './discovery.js';
 import type { AlarmDto } from './alarms.js';
 
 /**
@@ -21,6 +22,8 @@ export interface BusEventMap {
   'alarm.changed': AlarmDto;
   /** A device's polled state changed (reachability, RTT, last poll). */
   'device.status': DeviceStatusDto;
+  /** Progress of a discovery job (after each sweep/probe step). */
+  'discovery.progress': DiscoveryJobDto;
   /** Manual links or layout changed; the map reloads. */
   'topology.changed': Record<string, never>;
 }

@@ -1,5 +1,6 @@
 import type { DeviceDto } from './dto.js';
 import type { DeviceStatusDto } from './poll-state.js';
+import type { DiscoveryJobDto } from './discovery.js';
 import type { StoredEvent } from './events.js';
 import type { AlarmDto } from './alarms.js';
 
@@ -18,6 +19,8 @@ export interface ServerToClientEvents {
   'device.status': (status: DeviceStatusDto) => void;
   /** Manual links or saved layout changed: reload the map. */
   'topology.changed': () => void;
+  /** Progress of a discovery job. */
+  'discovery.progress': (job: DiscoveryJobDto) => void;
   /** Listener and worker counters, every few seconds while someone is connected. */
   'status.counters': (counters: Record<string, number>) => void;
 }

@@ -54,6 +54,7 @@ export function attachRealtime(
     deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
     deps.bus.subscribe('alarm.changed', (a) => io.to(ROOM).emit('alarm.changed', a)),
     deps.bus.subscribe('device.status', (s) => io.to(ROOM).emit('device.status', s)),
+    deps.bus.subscribe('discovery.progress', (j) => io.to(ROOM).emit('discovery.progress', j)),
     deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
   ];
 
