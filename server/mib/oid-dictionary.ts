@@ -1,0 +1,168 @@
+/**
+ * The OID dictionary: pure, in memory. Numeric OIDs resolve by longest known
+ * prefix (keeping the instance suffix); names resolve qualified or bare;
+ * search ranks exact name > prefix > substring > description words.
+ */
+import type { MibModuleInfo, MibNode, MibSearchHit, MibTreeChild, NameCandidates, ResolvedOid } from '../contracts/mib.js';
+import type { CompiledModule } from './mib-types.js';
+
+export type NameResolution =
+  | { found: true; node: MibNode; instance: string; oid: string; label: string }
+  | { found: false; ambiguous: NameCandidates | null };
+
+interface SearchEntry {
+  node: MibNode;
+  lname: string;
+  ldesc: string;
+}
+
+const OID_RE = /^\.?\d+(\.\d+)*$/;
+
+export class OidDictionary {
+  private readonly byOid = new Map<string, MibNode>();
+  private readonly byQualified = new Map<string, MibNode>();
+  private readonly byName = new Map<string, MibNode[]>();
+  private readonly childArcs = new Map<string, Set<number>>();
+  private readonly entries: SearchEntry[] = [];
+  private readonly smiV2 = new Set<string>();
+
+  constructor(
+    modules: CompiledModule[] = [],
+    private readonly moduleInfos: MibModuleInfo[] = [],
+  ) {
+    for (const m of modules) if (m.smiV2) this.smiV2.add(m.name);
+    for (const m of modules) for (const n of m.nodes) this.add(n);
+    this.childArcs.set('', new Set());
+    for (const oid of this.byOid.keys()) this.linkAncestors(oid);
+  }
+
+  get size(): number {
+    return this.byQualified.size;
+  }
+
+  private add(n: MibNode): void {
+    this.byQualified.set(`${n.module}::${n.name}`, n);
+    const same = this.byName.get(n.name);
+    if (same) same.push(n);
+    else this.byName.set(n.name, [n]);
+    this.entries.push({ node: n, lname: n.name.toLowerCase(), ldesc: (n.description ?? '').toLowerCase() });
+    const cur = this.byOid.get(n.oid);
+    if (!cur || this.prefer(n, cur)) this.byOid.set(n.oid, n);
+  }
+
+  /** Which of two nodes at one OID names it: SMIv2 over SMIv1, then a typed node over a bare OID assignment. */
+  private prefer(a: MibNode, b: MibNode): boolean {
+    const v2a = this.smiV2.has(a.module);
+    const v2b = this.smiV2.has(b.module);
+    if (v2a !== v2b) return v2a;
+    return a.kind !== 'node' && b.kind === 'node';
+  }
+
+  private linkAncestors(oid: string): void {
+    let child = oid;
+    for (;;) {
+      const dot = child.lastIndexOf('.');
+      const parent = dot < 0 ? '' : child.slice(0, dot);
+      const arc = Number(child.slice(dot + 1));
+      let set = this.childArcs.get(parent);
+      const known = set !== undefined;
+      if (!set) this.childArcs.set(parent, (set = new Set()));
+      set.add(arc);
+      if (known || parent === '') return;
+      child = parent;
+    }
+  }
+
+  node(oid: string): MibNode | undefined {
+    return this.byOid.get(oid);
+  }
+
+  /** Longest known prefix of a numeric OID, keeping the rest as the instance. */
+  resolve(numericOid: string): ResolvedOid {
+    const oid = numericOid.startsWith('.') ? numericOid.slice(1) : numericOid;
+    let prefix = oid;
+    for (;;) {
+      const node = this.byOid.get(prefix);
+      if (node) {
+        const instance = prefix.length === oid.length ? '' : oid.slice(prefix.length + 1);
+        return { oid, node, instance, label: `${node.module}::${node.name}${instance ? `.${instance}` : ''}` };
+      }
+      const dot = prefix.lastIndexOf('.');
+      if (dot < 0) return { oid, node: null, instance: '', label: oid };
+      prefix = prefix.slice(0, dot);
+    }
+  }
+
+  /** `IF-MIB::ifInOctets`, `ifInOctets`, `IF-MIB::ifInOctets.3` or `ifInOctets.3`. */
+  resolveName(input: string): NameResolution {
+    const text = input.trim();
+    const sep = text.indexOf('::');
+    const module = sep >= 0 ? text.slice(0, sep) : null;
+    const rest = sep >= 0 ? text.slice(sep + 2) : text;
+    const m = /^([A-Za-z][\w-]*)((?:\.\d+)*)$/.exec(rest);
+    if (!m) return { found: false, ambiguous: null };
+    const name = m[1]!;
+    const instance = m[2] ? m[2].slice(1) : '';
+    let node: MibNode | undefined;
+    if (module) node = this.byQualified.get(`${module}::${name}`);
+    else {
+      const all = this.byName.get(name) ?? [];
+      const distinct = new Map(all.map((n) => [n.oid, n]));
+      if (distinct.size > 1) return { found: false, ambiguous: { name, candidates: all } };
+      // Same name at the same OID in several modules (e.g. RFC1213-MIB and IF-MIB): one meaning.
+      if (all.length) node = this.byOid.get(all[0]!.oid) ?? all[0];
+    }
+    if (!node) return { found: false, ambiguous: null };
+    const oid = instance ? `${node.oid}.${instance}` : node.oid;
+    return { found: true, node, instance, oid, label: `${node.module}::${node.name}${instance ? `.${instance}` : ''}` };
+  }
+
+  /** Numeric OID or name, as the API accepts it. */
+  lookup(oidOrName: string): NameResolution {
+    if (OID_RE.test(oidOrName.trim())) {
+      const r = this.resolve(oidOrName.trim());
+      if (!r.node) return { found: false, ambiguous: null };
+      return { found: true, node: r.node, instance: r.instance, oid: r.oid, label: r.label };
+    }
+    return this.resolveName(oidOrName);
+  }
+
+  /** Ranked search over names and descriptions. */
+  search(q: string, limit = 50): MibSearchHit[] {
+    const query = q.trim().toLowerCase();
+    if (!query) return [];
+    const words = query.split(/\s+/).filter(Boolean);
+    const single = words.length === 1;
+    const hits: MibSearchHit[] = [];
+    for (const e of this.entries) {
+      let score = 0;
+      if (single && e.lname === query) score = 1000;
+      else if (single && e.lname.startsWith(query)) score = 800 - Math.min(e.lname.length, 200);
+      else if (single && e.lname.includes(query)) score = 600 - Math.min(e.lname.length, 200);
+      else if (e.ldesc && words.every((w) => e.ldesc.includes(w) || e.lname.includes(w))) score = 100;
+      if (score === 0) continue;
+      if (this.byOid.get(e.node.oid) === e.node) score += 5; // the preferred definition first
+      hits.push({ node: e.node, score });
+    }
+    hits.sort((a, b) => b.score - a.score || a.node.name.length - b.node.name.length || a.node.name.localeCompare(b.node.name) || a.node.module.localeCompare(b.node.module));
+    return hits.slice(0, limit);
+  }
+
+  /** Direct children of an OID ('' for the roots), with the node naming each when known. */
+  children(oid: string): MibTreeChild[] {
+    const parent = oid.startsWith('.') ? oid.slice(1) : oid;
+    const arcs = this.childArcs.get(parent);
+    if (!arcs) return [];
+    return [...arcs]
+      .sort((a, b) => a - b)
+      .map((arc) => {
+        const child = parent ? `${parent}.${arc}` : String(arc);
+        const n = this.byOid.get(child);
+        return { oid: child, name: n?.name ?? null, module: n?.module ?? null, kind: n?.kind ?? null, hasChildren: this.childArcs.has(child) };
+      });
+  }
+
+  modules(): MibModuleInfo[] {
+    return this.moduleInfos;
+  }
+}
