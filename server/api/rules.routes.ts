@@ -14,13 +14,16 @@ export interface RuleRoutesDeps {
   channels: NotificationRepository;
   engine: { reloadRules(): void; dryRun(body: Extract<RuleBody, { kind: 'event' }>, limit: number): unknown };
   resolveOidName?: OidNameResolver;
+  /** Events a rule matched since start. */
+  hits?: (ruleId: number) => number;
 }
 
 const reorderBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict();
 const testBody = z.object({ body: eventRuleBodySchema, limit: z.number().int().min(1).max(10_000).default(500) }).strict();
 
-export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, resolveOidName }: RuleRoutesDeps): void {
+export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, resolveOidName, hits }: RuleRoutesDeps): void {
   const tag = 'rules';
+  const withHits = (r: RuleDto): RuleDto => (hits ? { ...r, hits: hits(r.id) } : r);
 
   /** Compiles the body the way the engine will: bad regexes, unknown MIB names and missing channels are a 400 here, not a surprise later. */
   const check = (body: RuleBody): void => {
@@ -41,11 +44,11 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
     return r;
   };
 
-  api.add({ method: 'get', path: '/rules', summary: 'List rules in evaluation order', tag, access: 'viewer', response: '{items: Rule[]}' }, () => ({
-    items: rules.list(),
+  api.add({ method: 'get', path: '/rules', summary: 'List rules in evaluation order, with events matched since start', tag, access: 'viewer', response: '{items: Rule[]}' }, () => ({
+    items: rules.list().map(withHits),
   }));
 
-  api.add({ method: 'get', path: '/rules/:id', summary: 'Get a rule', tag, access: 'viewer', response: 'The rule' }, ({ params }) => get(idParam(params)));
+  api.add({ method: 'get', path: '/rules/:id', summary: 'Get a rule', tag, access: 'viewer', response: 'The rule' }, ({ params }) => withHits(get(idParam(params))));
 
   api.add(
     { method: 'post', path: '/rules', summary: 'Create a rule (inserted above the default pack unless a position is given); applies at once', tag, access: 'admin', body: createRuleSchema, status: 201, response: 'The rule' },

@@ -221,6 +221,8 @@ export interface RuleDto {
   body: RuleBody;
   createdAt: number;
   updatedAt: number;
+  /** Events this rule matched since the server started (list and get only). */
+  hits?: number;
 }
 
 export interface RuleTestResult {

@@ -72,12 +72,13 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const device = (id: number | null) => (id === null ? undefined : directory.get(id));
   const stats = { evaluated: 0, dropped: 0, alarm_decisions: 0, rule_errors: 0, alarm_errors: 0 };
 
-  let ruleSet = new RuleSet([], deps.resolveOidName);
+  const ruleHits = new Map<number, number>();
+  let ruleSet = new RuleSet([], deps.resolveOidName, ruleHits);
   let notifyByRule = new Map<number, { channelIds: number[]; on: ('raise' | 'severity' | 'clear')[] }>();
   const thresholds = new ThresholdEvaluator((e) => bus.publish('event.received', e), (id) => directory.get(id));
   const reloadRules = () => {
     const all = rules.list();
-    ruleSet = new RuleSet(all, deps.resolveOidName);
+    ruleSet = new RuleSet(all, deps.resolveOidName, ruleHits);
     for (const b of ruleSet.broken) log.warn({ rule: b.name, id: b.id, error: b.error }, 'rule skipped: it does not compile');
     notifyByRule = new Map();
     for (const r of all) {
@@ -175,7 +176,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     },
     routes(api) {
       registerAlarmRoutes(api, { alarms: alarmsRepo, service: alarms });
-      registerRuleRoutes(api, { rules, channels, engine, resolveOidName: deps.resolveOidName });
+      registerRuleRoutes(api, { rules, channels, engine, resolveOidName: deps.resolveOidName, hits: (id) => ruleHits.get(id) ?? 0 });
       registerNotificationRoutes(api, { channels, queue });
       registerMaintenanceRoutes(api, { maintenance: maintenanceRepo, index: maintenance, devices: deps.devices, onChange: sweep });
     },

@@ -21,6 +21,8 @@ export class RuleSet {
   constructor(
     rules: RuleDto[],
     private readonly oidNames?: OidNameResolver,
+    /** Rule id -> events matched (kept by the caller across reloads). */
+    private readonly hits: Map<number, number> = new Map(),
   ) {
     this.rules = [];
     for (const r of rules) {
@@ -64,7 +66,9 @@ export class RuleSet {
     if (list.length === 0) return d;
     const ctx = new EventContext(e, device, this.oidNames);
     for (const rule of list) {
-      if (rule.testIndexed(ctx) && !rule.apply(ctx, d)) break;
+      if (!rule.testIndexed(ctx)) continue;
+      this.hits.set(rule.id, (this.hits.get(rule.id) ?? 0) + 1);
+      if (!rule.apply(ctx, d)) break;
     }
     return d;
   }

@@ -56,6 +56,7 @@ describe('rules API', () => {
     const alarms: AlarmDto[] = (await call('GET', '/alarms')).body.items;
     expect(alarms.find((a) => a.reductionKey === 'fan:127.0.0.9:2')).toMatchObject({ severity: 'critical', title: '127.0.0.9: fan 2 failed' });
     expect(await eventsMatching('chatter')).toHaveLength(0);
+    expect((await call('GET', `/rules/${drop.body.id}`)).body.hits).toBe(1);
     const status = (await call('GET', '/status')).body;
     expect(status.counters['engine.dropped']).toBeGreaterThanOrEqual(1);
 
