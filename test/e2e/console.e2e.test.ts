@@ -79,14 +79,14 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
       await page.getByTestId('save-device').click();
       await page.getByTestId('form-error').waitFor(WAIT);
       await page.getByText('must be an IPv4 or IPv6 address').first().waitFor(WAIT);
-      await page.fill('#dev-address', '192.0.2.44');
+      await page.fill('#dev-address', '127.0.2.44');
       await page.fill('#dev-group', 'lab');
       await page.fill('#dev-tags', 'core, e2e');
       await page.fill('#dev-snmp-community', 'e2e-community');
       await page.getByTestId('save-device').click();
       await row(page, 'e2e-router').waitFor(WAIT);
       const added = (await row(page, 'e2e-router').textContent()) ?? '';
-      expect(added).toContain('192.0.2.44');
+      expect(added).toContain('127.0.2.44');
       expect(added).toContain('v2c');
       expect(added).toContain('lab');
       expect(added).toContain('e2e');
@@ -147,7 +147,7 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
       await page.getByTestId('no-devices').waitFor(WAIT);
       await page.locator('[data-testid=connection][data-state=connected]').waitFor(WAIT);
       // The list loaded and the socket is up; now another client adds, renames and removes a device.
-      const created = await adminApi('POST', '/devices', { name: 'live-switch', address: '198.51.100.7' });
+      const created = await adminApi('POST', '/devices', { name: 'live-switch', address: '127.0.51.7' });
       expect(created.status).toBe(201);
       await row(page, 'live-switch').waitFor(WAIT);
       await adminApi('PATCH', `/devices/${created.body.id}`, { name: 'live-switch-2' });
@@ -160,7 +160,7 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
   });
 
   it('gives a viewer a read-only device list without add, edit or delete', async () => {
-    const created = await adminApi('POST', '/devices', { name: 'viewer-visible', address: '203.0.113.9', tags: ['ro'] });
+    const created = await adminApi('POST', '/devices', { name: 'viewer-visible', address: '127.0.113.9', tags: ['ro'] });
     expect(created.status).toBe(201);
     const context = await browser.newContext({ viewport: { width: 1360, height: 700 } });
     const page = await context.newPage();

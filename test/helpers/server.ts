@@ -31,6 +31,8 @@ export async function startTestServer(opts: { adminPassword?: string; env?: Reco
     NMS_LOG_LEVEL: process.env.NMS_TEST_LOG_LEVEL ?? 'silent',
     NMS_LOGIN_RATE_LIMIT: '1000',
     NMS_POLL_WORKERS: '1',
+    // No background polling in tests (only loopback peers, only when a test asks): poll-now still works.
+    NMS_POLLER: 'false',
     ...opts.env,
   });
   const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }));

@@ -29,6 +29,7 @@ export const routes: RouteRecordRaw[] = [
       { path: '', redirect: { name: 'dashboard' } },
       ...planned,
       { path: 'devices', name: 'devices', component: () => import('@/views/DevicesView.vue'), meta: { title: 'Devices' } },
+      { path: 'devices/:id(\\d+)', name: 'device', component: () => import('@/views/DeviceDetailView.vue'), meta: { title: 'Device' } },
       { path: 'settings', name: 'settings', component: () => import('@/views/SettingsView.vue'), meta: { title: 'Settings' } },
       { path: 'status', name: 'status', component: () => import('@/views/StatusView.vue'), meta: { title: 'Status' } },
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { title: 'Not found' } },

@@ -1,0 +1,39 @@
+import { reactive, ref } from 'vue';
+import { defineStore } from 'pinia';
+import type { DeviceStatusDto } from '@contracts/poll-state';
+import { api } from '@/api/client';
+import { onConnectionState, onServerEvent } from '@/realtime/socket';
+
+/** Polled state of every device (reachability, RTT/loss, last poll), kept live by `device.status`. */
+export const useDeviceStatusStore = defineStore('device-status', () => {
+  const byId = reactive(new Map<number, DeviceStatusDto>());
+  const loaded = ref(false);
+
+  async function load(): Promise<void> {
+    const { items } = await api.get<{ items: DeviceStatusDto[] }>('/device-status');
+    byId.clear();
+    for (const s of items) byId.set(s.deviceId, s);
+    loaded.value = true;
+  }
+
+  function put(s: DeviceStatusDto): void {
+    byId.set(s.deviceId, s);
+  }
+
+  onServerEvent('device.status', put);
+  onServerEvent('device.deleted', ({ id }) => byId.delete(id));
+  onConnectionState((state) => {
+    if (state === 'connected' && loaded.value) void load().catch(() => undefined);
+  });
+
+  return { byId, loaded, load, put };
+});
+
+/** One word for the list: up, down, auth failure, unknown. */
+export function reachability(s: DeviceStatusDto | undefined): { label: string; tone: 'green' | 'red' | 'amber' | '' } {
+  if (!s) return { label: 'not polled yet', tone: '' };
+  if (s.icmpState === 'down' || s.snmpState === 'down') return { label: s.icmpState === 'down' ? 'down' : 'SNMP down', tone: 'red' };
+  if (s.snmpState === 'auth_failure') return { label: 'SNMP auth failure', tone: 'amber' };
+  if (s.icmpState === 'up' || s.snmpState === 'up') return { label: 'up', tone: 'green' };
+  return { label: 'unknown', tone: '' };
+}
