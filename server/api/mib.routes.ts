@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { MibService } from '../mib/mib.service.js';
+import { MibUploadError } from '../mib/mib.service.js';
+import { NotFoundError, ValidationError } from './errors.js';
+import type { ApiRegistry } from './registry.js';
+
+export interface MibRoutesDeps {
+  mibs: MibService;
+}
+
+const searchQuery = z.object({
+  q: z.string().trim().min(1, 'type something to search for').max(200),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const uploadBody = z.object({
+  filename: z.string().min(1).max(128),
+  content: z.string().min(1).max(900_000),
+});
+
+const NUMERIC = /^\.?\d+(\.\d+)*$/;
+
+export function registerMibRoutes(api: ApiRegistry, { mibs }: MibRoutesDeps): void {
+  const tag = 'mibs';
+
+  api.add(
+    { method: 'get', path: '/oids', summary: 'Search OIDs by name and description (ranked)', tag, access: 'viewer', query: searchQuery, response: '{items: {node, score}[]}' },
+    ({ query }) => ({ items: mibs.dictionary.search(query.q, query.limit), loading: mibs.loading }),
+  );
+
+  api.add(
+    { method: 'get', path: '/oids/:oidOrName', summary: 'Resolve a numeric OID (longest prefix, instance kept) or a name (MODULE::name, bare name, .instance)', tag, access: 'viewer', response: '{found, oid, instance, label, node} or {found: false, ambiguous: true, candidates}' },
+    ({ params }) => {
+      const input = params.oidOrName ?? '';
+      const r = mibs.dictionary.lookup(input);
+      if (r.found) return { found: true, oid: r.oid, instance: r.instance, label: r.label, node: r.node };
+      if (r.ambiguous) return { found: false, ambiguous: true, name: r.ambiguous.name, candidates: r.ambiguous.candidates };
+      throw new NotFoundError(mibs.loading ? `"${input}" is not known (MIBs are still loading)` : `"${input}" is not in the loaded MIBs`);
+    },
+  );
+
+  api.add(
+    { method: 'get', path: '/oids/:oid/children', summary: "Direct children of an OID or name ('root' for the top)", tag, access: 'viewer', response: '{oid, node, items: MibTreeChild[]}' },
+    ({ params }) => {
+      const input = params.oid ?? '';
+      let oid: string;
+      if (input === 'root') oid = '';
+      else if (NUMERIC.test(input)) oid = input.replace(/^\./, '');
+      else {
+        const r = mibs.dictionary.resolveName(input);
+        if (!r.found) throw new NotFoundError(`"${input}" is not in the loaded MIBs`);
+        oid = r.oid;
+      }
+      return { oid, node: oid ? (mibs.dictionary.node(oid) ?? null) : null, items: mibs.dictionary.children(oid) };
+    },
+  );
+
+  api.add({ method: 'get', path: '/mibs', summary: 'Loaded MIB modules with their status and errors', tag, access: 'viewer', response: '{loading, result, items: MibModuleInfo[]}' }, () => ({
+    loading: mibs.loading,
+    result: mibs.lastResult,
+    items: mibs.dictionary.modules(),
+  }));
+
+  api.add(
+    { method: 'post', path: '/mibs', summary: 'Upload a MIB file ({filename, content}); compiled with what it imports, result returned', tag, access: 'admin', body: uploadBody, status: 201, response: '{result: MibCompileResult, modules: MibModuleInfo[]}' },
+    async ({ body }) => {
+      try {
+        return await mibs.upload(body.filename, body.content);
+      } catch (err) {
+        if (err instanceof MibUploadError) throw new ValidationError(err.message, { line: err.line });
+        throw err;
+      }
+    },
+  );
+}

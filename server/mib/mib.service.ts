@@ -1,0 +1,136 @@
+/**
+ * Owns the live OID dictionary: loads it after start-up (warm from the index),
+ * accepts uploaded MIB files into `<dataDir>/mibs/` and recompiles what changed.
+ * Loads and uploads run one at a time.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MibCompileResult, MibModuleInfo } from '../contracts/mib.js';
+import type { Logger } from '../log/logger.js';
+import { loadMibs } from './mib.loader.js';
+import { parseMib } from './mib.parser.js';
+import { MibSyntaxError } from './mib.tokenizer.js';
+import { OidDictionary } from './oid-dictionary.js';
+
+export interface MibServiceOptions {
+  dataDir: string;
+  /** The project's `mibs/` folder. */
+  projectDir: string;
+  extraDirs?: string[];
+  /** Replaces /usr/share/snmp/mibs and /var/lib/mibs (tests). */
+  systemDirs?: string[];
+  log?: Logger;
+}
+
+export class MibUploadError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null,
+  ) {
+    super(message);
+    this.name = 'MibUploadError';
+  }
+}
+
+const FILENAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class MibService {
+  private dict = new OidDictionary();
+  private last: MibCompileResult | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private loadingNow = false;
+  readonly uploadDir: string;
+  readonly indexPath: string;
+
+  constructor(private readonly opts: MibServiceOptions) {
+    this.uploadDir = join(opts.dataDir, 'mibs');
+    this.indexPath = join(opts.dataDir, 'mib-index.json');
+  }
+
+  /** The current dictionary (empty until the first load finishes; replaced whole on reload). */
+  get dictionary(): OidDictionary {
+    return this.dict;
+  }
+
+  get lastResult(): MibCompileResult | null {
+    return this.last;
+  }
+
+  get loading(): boolean {
+    return this.loadingNow;
+  }
+
+  /** Compiles (or loads from the index) every known MIB and swaps in the new dictionary. */
+  load(): Promise<MibCompileResult> {
+    return this.serial(() => this.compileNow());
+  }
+
+  /**
+   * Stores an uploaded MIB and recompiles. A file that does not parse, or
+   * holds no module, is refused (and not stored); missing imports are reported
+   * in the result, since the next upload may supply them.
+   */
+  upload(filename: string, content: string): Promise<{ result: MibCompileResult; modules: MibModuleInfo[] }> {
+    return this.serial(async () => {
+      if (!FILENAME_RE.test(filename)) throw new MibUploadError('filename may contain only letters, digits, ".", "_" and "-"', null);
+      let names: string[];
+      try {
+        names = parseMib(content).map((m) => m.name);
+      } catch (err) {
+        throw new MibUploadError(`${filename}: ${(err as Error).message}`, err instanceof MibSyntaxError ? err.line : null);
+      }
+      if (names.length === 0) throw new MibUploadError(`${filename}: no MIB module ("NAME DEFINITIONS ::= BEGIN") found`, null);
+      mkdirSync(this.uploadDir, { recursive: true });
+      writeFileSync(join(this.uploadDir, filename), content);
+      const result = await this.compileNow();
+      const modules = this.dict.modules().filter((m) => names.includes(m.name));
+      return { result, modules };
+    });
+  }
+
+  /** Resolves when no load or upload is running (call before removing the data directory). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const q = this.queue;
+      await q;
+      if (q === this.queue) return;
+    }
+  }
+
+  /** The stored upload's text, if any (for re-download). */
+  uploaded(filename: string): string | null {
+    const p = join(this.uploadDir, filename);
+    return FILENAME_RE.test(filename) && existsSync(p) ? readFileSync(p, 'utf8') : null;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compileNow(): Promise<MibCompileResult> {
+    this.loadingNow = true;
+    try {
+      // Let pending I/O (e.g. the HTTP listen) run before the CPU-bound compile.
+      await new Promise((r) => setImmediate(r));
+      const loaded = loadMibs({
+        projectDir: this.opts.projectDir,
+        uploadDir: this.uploadDir,
+        extraDirs: this.opts.extraDirs,
+        systemDirs: this.opts.systemDirs,
+        indexPath: this.indexPath,
+      });
+      this.dict = new OidDictionary(loaded.modules, loaded.infos);
+      this.last = loaded.result;
+      const failed = loaded.infos.filter((m) => m.status === 'error');
+      this.opts.log?.info(
+        { ...loaded.result, errors: loaded.result.errors.length, failed: failed.map((m) => m.name) },
+        `MIBs: ${loaded.result.modulesLoaded} modules, ${loaded.result.nodes} nodes in ${loaded.result.durationMs} ms (${loaded.result.filesCompiled} files compiled)`,
+      );
+      return loaded.result;
+    } finally {
+      this.loadingNow = false;
+    }
+  }
+}
