@@ -12,7 +12,7 @@ import { hashPassword, randomPassword } from './auth/password.js';
 import { InProcessBus, type EventBus } from './events/bus.js';
 import { moduleLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
-import { DEFAULT_CLIENT_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from './paths.js';
+import { DEFAULT_CLIENT_DIR, MIBS_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from './paths.js';
 import { attachRealtime } from './realtime/socket.js';
 import { AuthTokenRepository } from './store/auth-token.repository.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -40,6 +40,9 @@ import { registerDiscoveryRoutes } from './api/discovery.routes.js';
 import { registerPollRoutes } from './api/poll.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
+import { MibService } from './mib/mib.service.js';
+import type { OidDictionary } from './mib/oid-dictionary.js';
+import { registerMibRoutes } from './api/mib.routes.js';
 
 export interface Netwatch {
   config: Config;
@@ -53,6 +56,9 @@ export interface Netwatch {
   app: Express;
   listeners(): ListenerStatus[];
   stop(): Promise<void>;
+  /** MIB compiler/uploads; `dictionary` is its current OID dictionary (empty until the first load ends). */
+  mibs: MibService;
+  readonly dictionary: OidDictionary;
 }
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -175,6 +181,9 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     schemaVersion: () => schemaVersion(db),
   };
 
+  // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
+  const mibs = new MibService({ dataDir, projectDir: MIBS_DIR, log: moduleLogger(rootLog, 'mib') });
+
   const { app, registry } = createHttpApp({
     log: moduleLogger(rootLog, 'api'),
     metrics,
@@ -201,6 +210,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
+      (api) => registerMibRoutes(api, { mibs }),
       ...(opts.extraRoutes ?? []),
     ],
   });
@@ -208,6 +218,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const server = createServer(app);
   const realtime = attachRealtime(server, { auth, bus, log: moduleLogger(rootLog, 'realtime'), counters: () => metrics.snapshot() });
   httpPort = await listen(server, config.httpPort, config.httpHost);
+  mibs.load().catch((err: unknown) => log.error({ err }, 'MIB load failed'));
   listenerStatus.unshift({
     name: 'http',
     protocol: 'tcp',
@@ -243,6 +254,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       await engine.close();
       resolver.close();
       await realtime.close();
+      await mibs.idle();
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
@@ -251,5 +263,5 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       log.info('stopped');
     })());
 
-  return { config, httpPort, url, db, bus, metrics, registry, app, listeners: () => listenerStatus, stop };
+  return { config, httpPort, url, db, bus, metrics, registry, app, listeners: () => listenerStatus, stop, mibs, get dictionary() { return mibs.dictionary; } };
 }
