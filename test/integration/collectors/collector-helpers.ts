@@ -42,9 +42,9 @@ export interface RunResult {
 }
 
 /** Runs a real CLI peer; resolves with its exit code (never rejects on a non-zero exit). */
-export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
+export function run(cmd: string, args: string[], timeoutMs = 20_000, env?: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs, env: env ? { ...process.env, ...env } : process.env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });

@@ -1,0 +1,264 @@
+import type dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import * as snmp from 'net-snmp';
+import type { Logger } from 'pino';
+import type { AuthProtocol, ListenerStatus, PrivProtocol } from '../../contracts/dto.js';
+import type { NormalizedEvent } from '../../contracts/events.js';
+import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
+import { IntakeQueue } from '../udp/intake-queue.js';
+import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
+import { plainAddress } from '../udp/listen-tcp.js';
+import { trapToEvent, type TrapPdu } from './trap.convert.js';
+
+export type EventSink = (events: NormalizedEvent[]) => void;
+
+/** A USM user traps/informs may come from (same protocols as polling). */
+export interface TrapUser {
+  name: string;
+  level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+  authProtocol?: AuthProtocol;
+  authKey?: string;
+  privProtocol?: PrivProtocol;
+  privKey?: string;
+}
+
+export interface TrapReceiverOptions {
+  /** UDP port (0 = any free port). */
+  port: number;
+  /** IPv4 address (null = no IPv4). Default 0.0.0.0. */
+  host?: string | null;
+  /** IPv6 address (null = no IPv6). Default ::. */
+  host6?: string | null;
+  /** Communities accepted on v1/v2c. Default ['public']. */
+  communities?: string[];
+  users?: TrapUser[];
+  /** Our engine ID (hex) for informs, where the receiver is authoritative; random when unset. */
+  engineID?: string;
+  logger: Logger;
+  resolveDevice?: (address: string) => number | null;
+  recvBufferSize?: number;
+  queueCapacity?: number;
+  batchSize?: number;
+  /** Used when the port is refused with EACCES. Default 1162. */
+  fallbackPort?: number;
+}
+
+export interface TrapReceiver {
+  start(): Promise<ListenerStatus[]>;
+  stop(): Promise<void>;
+  counters(): Record<string, number>;
+  status(): ListenerStatus[];
+  /** Replaces the USM users (takes effect for the next message). */
+  setUsers(users: TrapUser[]): void;
+  setCommunities(communities: string[]): void;
+}
+
+/**
+ * The socket net-snmp's receiver sees. The real socket only queues datagrams;
+ * batches later `emit('message')` here, so BER decoding, USM checks and
+ * decryption run off the receive path. INFORM responses go out through `send`.
+ */
+class FeedSocket extends EventEmitter {
+  constructor(readonly real: dgram.Socket) {
+    super();
+  }
+  bind(): this {
+    return this; // already bound by bindUdp
+  }
+  send(...args: unknown[]): void {
+    (this.real.send as (...a: unknown[]) => void)(...args);
+  }
+  close(cb?: () => void): void {
+    try {
+      this.real.close(cb);
+    } catch {
+      cb?.();
+    }
+  }
+  address() {
+    return this.real.address();
+  }
+}
+
+function toNetSnmpUser(u: TrapUser): snmp.UserOptions {
+  const level = snmp.SecurityLevel[u.level];
+  const user: snmp.UserOptions = { name: u.name, level };
+  if (u.level !== 'noAuthNoPriv') {
+    user.authProtocol = snmp.AuthProtocols[u.authProtocol ?? 'sha'];
+    user.authKey = u.authKey ?? '';
+  }
+  if (u.level === 'authPriv') {
+    user.privProtocol = snmp.PrivProtocols[u.privProtocol ?? 'aes'];
+    user.privKey = u.privKey ?? '';
+  }
+  return user;
+}
+
+type Failure = 'auth' | 'parse' | 'rejected';
+
+/** Which of net-snmp's receive errors mean "bad credentials" (community, user, digest, keys). */
+export function classifyError(err: Error & { code?: number }): { kind: Failure; user?: string; reason: string } {
+  const msg = err.message ?? '';
+  if (err.name === 'ProcessingError') return { kind: 'parse', reason: msg };
+  if (/Local community not found/.test(msg)) return { kind: 'auth', reason: 'unknown community' };
+  const u = /with user (\S+)|Local user (\S+) requires/.exec(msg);
+  if (/Local user not found/.test(msg)) return { kind: 'auth', user: u?.[1], reason: 'unknown user' };
+  if (/requires (authentication|privacy) but message does not provide it/.test(msg)) return { kind: 'auth', user: u?.[2], reason: 'security level too low' };
+  const code = err.code;
+  if (err.name === 'ResponseInvalidError' && (code === snmp.ResponseInvalidCode.EAuthFailure || code === snmp.ResponseInvalidCode.ECouldNotDecrypt)) {
+    const info = (err as { info?: { user?: { name?: string } } }).info;
+    return { kind: 'auth', user: info?.user?.name, reason: code === snmp.ResponseInvalidCode.EAuthFailure ? 'wrong digest' : 'could not decrypt' };
+  }
+  return { kind: 'rejected', reason: msg };
+}
+
+interface RawTrap {
+  feed: FeedSocket;
+  buf: Buffer;
+  rinfo: dgram.RemoteInfo;
+  at: number;
+}
+
+export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): TrapReceiver {
+  const log = opts.logger;
+  const c = { received: 0, parsed: 0, informs: 0, parseErrors: 0, authFailures: 0, rejected: 0, sinkErrors: 0, socketErrors: 0 };
+  let recvBufferBytes = 0;
+  let communities = opts.communities ?? ['public'];
+  let users = opts.users ?? [];
+  let receiver: snmp.Receiver | null = null;
+  let statuses: ListenerStatus[] = [];
+  let current: NormalizedEvent[] = [];
+  let currentAt = 0;
+
+  function onReceived(error: Error | null, data?: { pdu: Record<string, unknown>; rinfo: { address: string; port: number } }) {
+    if (error) {
+      const rinfo = (error as { rinfo?: { address: string; port: number } }).rinfo;
+      const f = classifyError(error as Error & { code?: number });
+      if (f.kind === 'parse') c.parseErrors++;
+      else if (f.kind === 'rejected') c.rejected++;
+      else c.authFailures++;
+      log.debug({ err: error, from: rinfo?.address }, 'trap rejected');
+      if (f.kind === 'auth') {
+        const address = plainAddress(rinfo?.address) ?? null;
+        current.push({
+          receivedAt: currentAt || Date.now(), reportedAt: null, source: 'trap', sourceAddress: address,
+          deviceId: address && opts.resolveDevice ? opts.resolveDevice(address) : null,
+          severity: 'warning', type: 'snmp.authenticationFailure',
+          message: `SNMP trap rejected from ${address ?? 'unknown'}: ${f.reason}${f.user ? ` (user ${f.user})` : ''}`,
+          params: { reason: f.reason, ...(f.user ? { user: f.user } : {}), udpAddress: address, udpPort: rinfo?.port ?? null },
+        });
+      }
+      return;
+    }
+    if (!data) return;
+    const pdu = data.pdu as unknown as TrapPdu;
+    c.parsed++;
+    if (pdu.type === snmp.PduType.InformRequest) c.informs++;
+    current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice: opts.resolveDevice }));
+  }
+
+  const queue = new IntakeQueue<RawTrap>({
+    capacity: opts.queueCapacity ?? 100_000,
+    batchSize: opts.batchSize ?? 1000,
+    process(batch) {
+      current = [];
+      for (const r of batch) {
+        currentAt = r.at;
+        try {
+          r.feed.emit('message', r.buf, r.rinfo);
+        } catch (err) {
+          c.parseErrors++;
+          log.debug({ err }, 'trap processing failed');
+        }
+      }
+      currentAt = 0;
+      const events = current;
+      current = [];
+      if (events.length === 0) return;
+      try {
+        sink(events);
+      } catch (err) {
+        c.sinkErrors++;
+        log.error({ err, lost: events.length }, 'trap sink threw; batch lost');
+      }
+    },
+  });
+
+  function applyCredentials() {
+    if (!receiver) return;
+    const a = receiver.getAuthorizer();
+    for (const old of a.getCommunities().slice()) a.deleteCommunity(old);
+    for (const cm of communities) a.addCommunity(cm);
+    for (const old of a.getUsers().slice()) a.deleteUser(old.name);
+    for (const u of users) a.addUser(toNetSnmpUser(u));
+  }
+
+  return {
+    async start() {
+      if (receiver) return statuses;
+      const hosts = [opts.host === undefined ? '0.0.0.0' : opts.host, opts.host6 === undefined ? '::' : opts.host6].filter((h): h is string => !!h);
+      const feeds: Partial<Record<'udp4' | 'udp6', FeedSocket>> = {};
+      const out: ListenerStatus[] = [];
+      for (const host of hosts) {
+        const type = host.includes(':') ? 'udp6' : 'udp4';
+        const name = `trap-${type}`;
+        try {
+          const b = await bindUdp({ type, host, port: opts.port, fallbackPort: opts.fallbackPort ?? 1162, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
+          const feed = new FeedSocket(b.socket);
+          b.socket.on('message', (buf: Buffer, rinfo: dgram.RemoteInfo) => {
+            c.received++;
+            queue.push({ feed, buf, rinfo, at: Date.now() });
+          });
+          b.socket.on('error', (err) => {
+            c.socketErrors++;
+            log.error({ err, name }, 'trap socket error');
+          });
+          feeds[type] = feed;
+          recvBufferBytes = Math.max(recvBufferBytes, b.recvBufferSize);
+          log.info({ name, host, port: b.boundPort, recvBufferSize: b.recvBufferSize }, 'trap receiver listening');
+          out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: b.boundPort, address: host, state: b.fallback ? 'fallback' : 'listening', message: b.message ?? `receive buffer ${b.recvBufferSize} bytes` });
+        } catch (err) {
+          log.error({ err, name, host, port: opts.port }, 'trap bind failed');
+          out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: null, address: host, state: 'failed', message: (err as Error).message });
+        }
+      }
+      const sockets = (Object.keys(feeds) as ('udp4' | 'udp6')[]).map((transport) => ({ transport, address: null, port: feeds[transport]!.address().port }));
+      if (sockets.length > 0) {
+        receiver = snmp.createReceiver(
+          {
+            sockets, includeAuthentication: true, engineID: opts.engineID,
+            dgramModule: { createSocket: (type: string) => feeds[type as 'udp4' | 'udp6'] },
+          },
+          onReceived,
+        );
+        applyCredentials();
+      }
+      statuses = out;
+      return out;
+    },
+    async stop() {
+      if (!receiver) return;
+      const r = receiver;
+      receiver = null;
+      queue.flush(); // hand on (and acknowledge) what already arrived
+      r.close();
+      statuses = statuses.map((s) => ({ ...s, boundPort: null, state: 'disabled', message: 'stopped' }));
+    },
+    counters() {
+      const k = readKernelUdpStats();
+      return {
+        ...c, dropped: queue.dropped, queueDepth: queue.length, queueHighWater: queue.highWater, recvBufferBytes,
+        kernelRcvbufErrors: k.udp4RcvbufErrors, kernelRcvbufErrors6: k.udp6RcvbufErrors,
+      };
+    },
+    status: () => statuses,
+    setUsers(next) {
+      users = next.slice();
+      applyCredentials();
+    },
+    setCommunities(next) {
+      communities = next.slice();
+      applyCredentials();
+    },
+  };
+}
