@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.js';
+
+// Issue 3 in a real browser: add the real snmpd from the console, poll it,
+// see its interfaces and a graph with points.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = `${ROOT}test-results`;
+const WAIT = { timeout: 30_000 };
+
+let server: TestServer;
+let agent: SnmpdHandle;
+let browser: Browser;
+
+describe('device page in a real browser', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` first');
+    mkdirSync(RESULTS, { recursive: true });
+    agent = await startSnmpd({ sysName: 'e2e-snmpd' });
+    server = await startTestServer();
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await agent?.stop();
+  }, 60_000);
+
+  it('adds the snmpd device from the console, polls it, and shows interfaces and a graph with points', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/devices`);
+      await page.waitForURL(/\/login/, WAIT);
+      await page.fill('#login-user', 'admin');
+      await page.fill('#login-password', server.adminPassword);
+      await page.click('button[type=submit]');
+      await page.waitForURL(/\/devices$/, WAIT);
+
+      await page.getByTestId('add-device').click();
+      await page.fill('#dev-name', 'lab-snmpd');
+      await page.fill('#dev-address', '127.0.0.1');
+      await page.fill('#dev-snmp-port', String(agent.port));
+      await page.fill('#dev-snmp-community', agent.community);
+      await page.getByTestId('save-device').click();
+      const row = page.locator('[data-testid=device-row][data-device-name="lab-snmpd"]');
+      await row.waitFor(WAIT);
+      expect(await page.getByTestId('snmp-version-summary').textContent()).toContain('v2c 1');
+
+      await row.getByTestId('device-link').click();
+      await page.waitForURL(/\/devices\/\d+$/, WAIT);
+      await page.getByTestId('device-title').filter({ hasText: 'lab-snmpd' }).waitFor(WAIT);
+      // Two polls a second apart: the second gives rates, so graphs get points.
+      await page.getByTestId('poll-now').click();
+      await page.getByTestId('interface-row').first().waitFor(WAIT);
+      await expect.poll(() => page.getByTestId('system-info').textContent(), WAIT).toContain('e2e-snmpd');
+      await page.waitForTimeout(1100);
+      await page.getByTestId('poll-now').click();
+      await expect.poll(() => page.getByTestId('poll-now').textContent(), WAIT).toContain('Poll now');
+      expect(await page.getByTestId('interface-table').textContent()).toContain('lo');
+      const chart = page.getByTestId('metric-chart').first();
+      await chart.waitFor(WAIT);
+      expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
+      expect(await page.locator('[data-testid=metric-chart] canvas').count()).toBeGreaterThan(0);
+      // The list shows the polled state too.
+      await page.screenshot({ path: `${RESULTS}/device-page.png`, fullPage: true });
+      await page.goto(`${server.url}/devices`);
+      await expect.poll(() => row.getByTestId('device-state').textContent(), WAIT).toContain('up');
+    } finally {
+      await context.close();
+    }
+  });
+});
