@@ -58,7 +58,8 @@ export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
 
 function snmpgetReady(address: string, port: number, community: string): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('snmpget', ['-v2c', '-c', community, '-t', '0.3', '-r', '0', `${address}:${port}`, '1.3.6.1.2.1.1.3.0'], (err) => resolve(!err));
+    const peer = address.includes(':') ? `udp6:[${address}]:${port}` : `${address}:${port}`;
+    execFile('snmpget', ['-v2c', '-c', community, '-t', '0.3', '-r', '0', peer, '1.3.6.1.2.1.1.3.0'], (err) => resolve(!err));
   });
 }
 
@@ -78,8 +79,8 @@ export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> 
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freeUdpPort(address);
     const conf = [
-      `agentaddress udp:${address}:${port}`,
-      `rocommunity ${community} ${address}`,
+      address.includes(':') ? `agentaddress udp6:[${address}]:${port}` : `agentaddress udp:${address}:${port}`,
+      address.includes(':') ? `rocommunity6 ${community} ${address}` : `rocommunity ${community} ${address}`,
       `createUser ${user} ${authProtocol} "${authPass}" ${privProtocol} "${privPass}"`,
       `rouser ${user} priv`,
       `sysName ${sysName}`,

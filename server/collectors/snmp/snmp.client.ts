@@ -92,6 +92,8 @@ export class SnmpClient {
         throw new SnmpError('other', `cannot resolve ${target.address}`, e);
       }
     }
+    // Replies are routed by source address: use the form the kernel reports.
+    if (isIP(ip) === 6) ip = new URL(`http://[${ip}]`).hostname.slice(1, -1);
     const raw = this.createSession(ip, target.snmp);
     const s = new DeviceSession(raw, target.snmp, Math.max(1, target.snmp.maxRepetitions ?? this.maxRepetitions), this.bulkBudget);
     this.sessions.set(key, s);
