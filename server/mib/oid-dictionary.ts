@@ -16,6 +16,8 @@ interface SearchEntry {
   ldesc: string;
 }
 
+const ROOT_NAMES: Record<string, string> = { '0': 'ccitt', '1': 'iso', '2': 'joint-iso-ccitt' };
+
 const OID_RE = /^\.?\d+(\.\d+)*$/;
 
 export class OidDictionary {
@@ -158,7 +160,7 @@ export class OidDictionary {
       .map((arc) => {
         const child = parent ? `${parent}.${arc}` : String(arc);
         const n = this.byOid.get(child);
-        return { oid: child, name: n?.name ?? null, module: n?.module ?? null, kind: n?.kind ?? null, hasChildren: this.childArcs.has(child) };
+        return { oid: child, name: n?.name ?? ROOT_NAMES[child] ?? null, module: n?.module ?? null, kind: n?.kind ?? null, hasChildren: this.childArcs.has(child) };
       });
   }
 
