@@ -16,6 +16,10 @@ port.on('message', (msg: WorkerRequest) => {
     port.close();
     return;
   }
+  if (msg.type === 'forget') {
+    client.forget(msg.target);
+    return;
+  }
   collectDevice(client, msg.target, msg.options).then(
     (result) => port.postMessage({ id: msg.id, result } satisfies WorkerReply),
     (e: unknown) => port.postMessage({ id: msg.id, error: String((e as Error)?.message ?? e) } satisfies WorkerReply),

@@ -8,6 +8,7 @@ import type { CollectOptions } from '../collectors/snmp/snmp.collect.js';
 /** Messages between the pool and `poll.worker`. */
 export type WorkerRequest =
   | { type: 'poll'; id: number; target: SnmpTarget; options?: Omit<CollectOptions, 'now'> }
+  | { type: 'forget'; target: SnmpTarget }
   | { type: 'close' };
 export type WorkerReply = { id: number; result: PollResult; error?: undefined } | { id: number; error: string; result?: undefined };
 
@@ -100,6 +101,12 @@ export class PollWorkerPool {
       slot.inflight.set(id, { resolve, reject });
       slot.worker.postMessage({ type: 'poll', id, target, options } satisfies WorkerRequest);
     });
+  }
+
+  /** Drops the cached session for a device in every worker (after its settings changed or it was deleted). */
+  forget(target: SnmpTarget): void {
+    if (this.closed) return;
+    for (const s of this.slots) s.worker.postMessage({ type: 'forget', target } satisfies WorkerRequest);
   }
 
   inflight(): number {

@@ -28,6 +28,9 @@ describe('SNMP polls in worker threads', () => {
       expect(typeof r.interfaces![0]!.counters.inOctets!.value).toBe('bigint');
     }
     expect(pool.inflight()).toBe(0);
+    // Forgetting a device's session is harmless: the next poll opens a new one.
+    pool.forget(target);
+    expect((await pool.poll(target)).ok).toBe(true);
   });
 
   it('returns a classified error for a wrong community instead of rejecting', async () => {
