@@ -12,7 +12,7 @@ describe('ICMP over loopback', () => {
     expect(p.backend).toBe('fping');
     expect(log.lines.some((l) => l.includes('ICMP backend chosen') && l.includes('fping'))).toBe(true);
     const addrs = ['127.0.0.1', '127.0.0.2', '127.0.1.7', '127.1.2.3', '127.0.0.2'];
-    const res = await p.pingMany(addrs, { count: 3, periodMs: 20, timeoutMs: 500 });
+    const res = await p.pingMany(addrs, { count: 3, periodMs: 20, timeoutMs: 2000 });
     expect(res.map((r) => r.address)).toEqual(['127.0.0.1', '127.0.0.2', '127.0.1.7', '127.1.2.3']);
     for (const r of res) {
       expect(r).toMatchObject({ sent: 3, received: 3, lossPct: 0 });
@@ -31,7 +31,7 @@ describe('ICMP over loopback', () => {
 
   it('an unresolvable name is a failed result, not a crash', async () => {
     const p = new IcmpPinger();
-    const res = await p.pingMany(['127.0.0.1', 'nosuch-host.invalid'], { count: 1, timeoutMs: 300 });
+    const res = await p.pingMany(['127.0.0.1', 'nosuch-host.invalid'], { count: 1, timeoutMs: 1500 });
     expect(res[0]!.received).toBe(1);
     expect(res[1]).toMatchObject({ address: 'nosuch-host.invalid', received: 0, lossPct: 100 });
   });
@@ -67,7 +67,7 @@ describe('ICMP unreachable host inside a test network namespace', () => {
     let state: ReachState = initialReach();
     const history: string[] = [];
     const cycle = async () => {
-      const [self, target] = await p.pingMany(['10.199.0.1', '10.199.0.2'], { count: 1, timeoutMs: 300 });
+      const [self, target] = await p.pingMany(['10.199.0.1', '10.199.0.2'], { count: 1, timeoutMs: 800 });
       expect(self!.received).toBe(1);
       const step = stepReach(state, icmpSuccess(target!), 3);
       state = step.state;
