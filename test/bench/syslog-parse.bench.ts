@@ -1,0 +1,35 @@
+/**
+ * Syslog parse speed: messages/s through parseSyslog (pure, one core) for the
+ * real-world corpus mix and for a typical ~200 B RFC 5424 line. The reference
+ * is the cost of just decoding the same buffers to strings (Buffer#toString),
+ * the floor any parser pays.
+ *
+ *   npx tsx test/bench/syslog-parse.bench.ts
+ */
+import { readFileSync } from 'node:fs';
+import { parseSyslog } from '../../server/collectors/syslog/syslog.parser.js';
+
+const corpus = JSON.parse(readFileSync(new URL('../fixtures/syslog/corpus.json', import.meta.url), 'utf8')) as { cases: { raw?: string; rawBase64?: string }[] };
+const mixed = corpus.cases.map((c) => (c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, 'base64') : Buffer.from(c.raw ?? '')));
+const rfc5424 = [Buffer.from('<134>1 2024-06-15T11:00:00.123Z edge-router-7.example.net bench 4242 SEQ [meta@32473 seq="1" site="dc1"] %LINK-3-UPDOWN: Interface GigabitEthernet0/7, changed state to down (bench message padding)')];
+const rfc3164 = [Buffer.from('<187>000123: router1: Jun 15 11:59:00.123 UTC: %LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down')];
+
+function rate(bufs: Buffer[], fn: (b: Buffer) => unknown, ms = 1500): number {
+  for (let i = 0; i < 20_000; i++) fn(bufs[i % bufs.length]!); // warm up
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (let i = 0; i < 5000; i++) fn(bufs[(n + i) % bufs.length]!);
+    n += 5000;
+    t = performance.now();
+  }
+  return Math.round((n / (t - t0)) * 1000);
+}
+
+const origin = { receivedAt: Date.now(), sourceAddress: '127.0.0.1' };
+for (const [name, bufs] of [['corpus-mix', mixed], ['rfc5424-200B', rfc5424], ['cisco-3164', rfc3164]] as const) {
+  const value = rate(bufs, (b) => parseSyslog(b, origin));
+  const reference = rate(bufs, (b) => b.toString('utf8'));
+  process.stdout.write(JSON.stringify({ bench: 'syslog-parse', case: name, metric: 'msg_per_s', value, reference, referenceName: 'Buffer#toString only', ratio: Math.round((value / reference) * 1000) / 1000 }) + '\n');
+}
