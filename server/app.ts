@@ -158,6 +158,8 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       interfaces: new Map(devices.list().map((d) => [d.id, pollState.interfaces(d.id)])),
       manualLinks: topologyRepo.manualLinks(),
       positions: topologyRepo.positions(),
+      alarmSeverity: dashboard.worstAlarmByDevice(),
+      downPorts: dashboard.downPorts(),
     });
 
   const pinger = new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') });
@@ -207,7 +209,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
           retention: { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 },
         }),
       (api) => registerTopologyRoutes(api, { topology: topologyRepo, devices, build: topology, bus }),
-      (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus }),
+      (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus, alarmCounts: () => dashboard.activeAlarmCounts() }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
       (api) => registerMibRoutes(api, { mibs }),

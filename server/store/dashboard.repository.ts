@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { SEVERITIES } from '../contracts/events.js';
 
 /** Read-only aggregates for the dashboard. */
 export class DashboardRepository {
@@ -22,6 +23,11 @@ export class DashboardRepository {
            FROM interfaces i JOIN devices d ON d.id = i.device_id
           WHERE i.in_util_pct IS NOT NULL OR i.out_util_pct IS NOT NULL ORDER BY util DESC LIMIT ?`,
       ),
+      alarmCounts: db.prepare<[], { severity: number; n: number }>("SELECT severity, count(*) AS n FROM alarms WHERE state <> 'cleared' GROUP BY severity"),
+      worstAlarmByDevice: db.prepare<[], { device_id: number; severity: number }>(
+        "SELECT device_id, min(severity) AS severity FROM alarms WHERE state <> 'cleared' AND device_id IS NOT NULL GROUP BY device_id",
+      ),
+      linkDownKeys: db.prepare<[], { reduction_key: string }>("SELECT reduction_key FROM alarms WHERE state <> 'cleared' AND reduction_key LIKE 'linkDown:%'"),
       deviceStates: db.prepare<[], { state: string; n: number }>(
         `SELECT CASE WHEN s.device_id IS NULL THEN 'unknown'
                      WHEN s.icmp_state = 'down' OR s.snmp_state IN ('down', 'auth_failure') THEN 'down'
@@ -54,6 +60,34 @@ export class DashboardRepository {
       outBps: r.out_bps,
       speedBps: r.speed_bps,
     }));
+  }
+
+  /** Active (not cleared) alarms by severity name. */
+  activeAlarmCounts(): Record<string, number> {
+    const out: Record<string, number> = { critical: 0, major: 0, minor: 0, warning: 0, info: 0, debug: 0 };
+    for (const r of this.stmts.alarmCounts.all()) out[SEVERITIES[r.severity] ?? 'info'] += r.n;
+    return out;
+  }
+
+  /** deviceId -> worst active alarm severity (for the topology map). */
+  worstAlarmByDevice(): Map<number, string> {
+    return new Map(this.stmts.worstAlarmByDevice.all().map((r) => [r.device_id, SEVERITIES[r.severity] ?? 'info']));
+  }
+
+  /**
+   * Ports with an active linkDown alarm (reduction key `linkDown:<deviceId>:<ifIndex or ifName>`,
+   * as the default rules build it): deviceId -> lower-case ifIndex/ifName values.
+   */
+  downPorts(): Map<number, Set<string>> {
+    const out = new Map<number, Set<string>>();
+    for (const { reduction_key } of this.stmts.linkDownKeys.all()) {
+      const m = /^linkDown:(\d+):(.+)$/.exec(reduction_key);
+      if (!m) continue;
+      const id = Number(m[1]);
+      if (!out.has(id)) out.set(id, new Set());
+      out.get(id)!.add(m[2]!.toLowerCase());
+    }
+    return out;
   }
 
   deviceStates(): { up: number; down: number; unknown: number } {

@@ -18,6 +18,8 @@ export interface TopologyInput {
   positions: Map<string, { x: number; y: number }>;
   /** deviceId -> worst active alarm severity. */
   alarmSeverity?: Map<number, string>;
+  /** deviceId -> ports (ifIndex or ifName, lower case) with an active linkDown alarm. */
+  downPorts?: Map<number, Set<string>>;
 }
 
 /** Host part of a name, lower case: `core-1.example.net` -> `core-1`. */
@@ -80,7 +82,20 @@ export function buildTopology(input: TopologyInput): TopologyDto {
     const srcIf = sourceDevice !== null ? findIface(input.interfaces.get(sourceDevice), l.sourcePort) : undefined;
     const dstIf = targetDevice !== null ? findIface(input.interfaces.get(targetDevice), l.targetPort) : undefined;
     const opers = [srcIf?.operStatus, dstIf?.operStatus].filter((v): v is number => typeof v === 'number');
-    const status: NodeStatus = opers.length === 0 ? 'unknown' : opers.every((o) => o === 1) ? 'up' : 'down';
+    const alarmed = (deviceId: number | null, port: string | null, iface: InterfaceDto | undefined) => {
+      const set = deviceId !== null ? input.downPorts?.get(deviceId) : undefined;
+      if (!set) return false;
+      return [port, iface?.name, iface?.descr, iface ? String(iface.ifIndex) : null].some((k) => k && set.has(k.toLowerCase()));
+    };
+    // A linkDown alarm (trap or syslog) turns the link red before the next poll sees it.
+    const status: NodeStatus =
+      alarmed(sourceDevice, l.sourcePort, srcIf) || alarmed(targetDevice, l.targetPort, dstIf)
+        ? 'down'
+        : opers.length === 0
+          ? 'unknown'
+          : opers.every((o) => o === 1)
+            ? 'up'
+            : 'down';
     const utils = [srcIf?.inUtilPct, srcIf?.outUtilPct, dstIf?.inUtilPct, dstIf?.outUtilPct].filter((v): v is number => typeof v === 'number');
     const utilPct = utils.length ? Math.max(...utils) : null;
     // A reports B and B reports A: the same link when a port at either end agrees
@@ -94,7 +109,7 @@ export function buildTopology(input: TopologyInput): TopologyDto {
     });
     if (same) {
       // Seen from both ends: fill in what the other side knew.
-      if (same.status === 'unknown') same.status = status;
+      if (same.status === 'unknown' || status === 'down') same.status = status;
       if (same.utilPct === null) same.utilPct = utilPct;
       if (!same.targetPort && l.sourcePort && same.target === l.source) same.targetPort = l.sourcePort;
       return;

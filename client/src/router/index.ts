@@ -28,6 +28,8 @@ export const routes: RouteRecordRaw[] = [
     children: [
       { path: '', redirect: { name: 'dashboard' } },
       ...planned,
+      { path: 'dashboard', name: 'dashboard', component: () => import('@/views/DashboardView.vue'), meta: { title: 'Dashboard' } },
+      { path: 'topology', name: 'topology', component: () => import('@/views/TopologyView.vue'), meta: { title: 'Topology' } },
       { path: 'devices', name: 'devices', component: () => import('@/views/DevicesView.vue'), meta: { title: 'Devices' } },
       { path: 'devices/:id(\\d+)', name: 'device', component: () => import('@/views/DeviceDetailView.vue'), meta: { title: 'Device' } },
       { path: 'settings', name: 'settings', component: () => import('@/views/SettingsView.vue'), meta: { title: 'Settings' } },

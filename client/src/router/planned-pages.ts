@@ -11,18 +11,6 @@ export interface PlannedPage {
 
 export const PLANNED_PAGES: PlannedPage[] = [
   {
-    path: '/dashboard',
-    name: 'dashboard',
-    title: 'Dashboard',
-    summary: 'An overview of device reachability, open alarms by severity and the busiest interfaces.',
-  },
-  {
-    path: '/topology',
-    name: 'topology',
-    title: 'Topology',
-    summary: 'A map of devices and the links between them, discovered from LLDP/CDP neighbours, ARP and routes.',
-  },
-  {
     path: '/events',
     name: 'events',
     title: 'Events',

@@ -71,4 +71,12 @@ describe('topology builder', () => {
     expect(g.links[0]).toMatchObject({ kind: 'manual', manualId: 5 });
     expect(g.nodes[0]!.position).toEqual({ x: 10, y: 20 });
   });
+
+  it('turns a link red while a linkDown alarm is active on one of its ports, before a poll sees it', () => {
+    const ifaces = new Map<number, InterfaceDto[]>([[1, [{ name: 'eth1', ifIndex: 3, operStatus: 1 } as InterfaceDto]]]);
+    const base = { devices: [dev(1), dev(2)], interfaces: ifaces, neighbours: [nb(1, 'eth1', { remoteSysName: 'sw2', remotePort: 'eth2' })] };
+    expect(buildTopology(input(base)).links[0]!.status).toBe('up');
+    expect(buildTopology(input({ ...base, downPorts: new Map([[1, new Set(['3'])]]) })).links[0]!.status).toBe('down');
+    expect(buildTopology(input({ ...base, downPorts: new Map([[2, new Set(['eth2'])]]) })).links[0]!.status).toBe('down');
+  });
 });
