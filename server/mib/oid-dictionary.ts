@@ -110,9 +110,16 @@ export class OidDictionary {
     else {
       const all = this.byName.get(name) ?? [];
       const distinct = new Map(all.map((n) => [n.oid, n]));
-      if (distinct.size > 1) return { found: false, ambiguous: { name, candidates: all } };
+      if (distinct.size > 1) {
+        // An SMIv1 and an SMIv2 definition of one thing (e.g. a TRAP-TYPE and its NOTIFICATION-TYPE): the SMIv2 one.
+        const v2 = [...distinct.values()].filter((n) => this.smiV2.has(n.module));
+        if (v2.length !== 1) return { found: false, ambiguous: { name, candidates: all } };
+        distinct.clear();
+        distinct.set(v2[0]!.oid, v2[0]!);
+      }
       // Same name at the same OID in several modules (e.g. RFC1213-MIB and IF-MIB): one meaning.
-      if (all.length) node = this.byOid.get(all[0]!.oid) ?? all[0];
+      const only = [...distinct.values()][0];
+      if (only) node = this.byOid.get(only.oid) ?? only;
     }
     if (!node) return { found: false, ambiguous: null };
     const oid = instance ? `${node.oid}.${instance}` : node.oid;
