@@ -1,4 +1,4 @@
-import { runInNewContext } from 'node:vm';
+import { createContext, runInContext, type Context } from 'node:vm';
 
 /** Messages longer than this are matched on their first MAX_SUBJECT characters only. */
 export const MAX_SUBJECT = 2048;
@@ -90,17 +90,25 @@ export function compileSafeRegex(pattern: string, flags = ''): RegExp {
   if (/\\[1-9]|\\k</.test(pattern)) throw new UnsafeRegexError('back-references are not allowed in rules');
   const nested = nestedQuantifier(pattern);
   if (nested) throw new UnsafeRegexError(`regular expression may backtrack catastrophically: ${nested}`);
-  try {
-    runInNewContext(
-      'for (const p of probes) { re.test(p); re.lastIndex = 0; }',
-      { re: new RegExp(pattern, flags), probes: probes() },
-      { timeout: BUDGET_MS * 4 },
-    );
-  } catch {
-    throw new UnsafeRegexError(`regular expression too slow on test input (over ${BUDGET_MS * 4} ms)`);
+  const cacheKey = `${flags}/${pattern}`;
+  if (!probed.has(cacheKey)) {
+    probeContext ??= createContext({ probes: probes(), source: '', flags: '' });
+    probeContext.source = pattern;
+    probeContext.flags = flags;
+    try {
+      runInContext('{ const re = new RegExp(source, flags); for (const p of probes) { re.test(p); re.lastIndex = 0; } }', probeContext, { timeout: BUDGET_MS * 4 });
+    } catch {
+      throw new UnsafeRegexError(`regular expression too slow on test input (over ${BUDGET_MS * 4} ms)`);
+    }
+    // Only patterns that passed are remembered (rules are recompiled on every change).
+    if (probed.size >= 10_000) probed.clear();
+    probed.add(cacheKey);
   }
   return re;
 }
+
+let probeContext: Context | undefined;
+const probed = new Set<string>();
 
 /** Runs a compiled rule regex on a bounded subject. */
 export function execBounded(re: RegExp, subject: string): RegExpExecArray | null {
