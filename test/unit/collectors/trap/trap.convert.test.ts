@@ -1,0 +1,46 @@
+import * as snmp from 'net-snmp';
+import { describe, expect, it } from 'vitest';
+import { trapToEvent, v1TrapOid, varbindToJson } from '../../../../server/collectors/trap/trap.convert.js';
+import { classifyError } from '../../../../server/collectors/trap/trap.receiver.js';
+
+const T = snmp.ObjectType;
+
+describe('trap conversion', () => {
+  it('maps v1 generic and enterprise-specific traps per RFC 3584', () => {
+    expect([0, 1, 2, 3, 4, 5].map((g) => v1TrapOid('1.3.6.1.4.1.9', g, 0))).toEqual([1, 2, 3, 4, 5, 6].map((n) => `1.3.6.1.6.3.1.1.5.${n}`));
+    expect(v1TrapOid('1.3.6.1.4.1.9.9.41.2', 6, 1)).toBe('1.3.6.1.4.1.9.9.41.2.0.1');
+  });
+
+  it('makes varbind values JSON-safe', () => {
+    expect(varbindToJson({ oid: '1.1', type: T.Counter64, value: Buffer.from('ffffffffffffffff', 'hex') })).toEqual({ oid: '1.1', type: 'Counter64', value: '18446744073709551615' });
+    expect(varbindToJson({ oid: '1.2', type: T.OctetString, value: Buffer.from([0, 1, 0xfe]) })).toEqual({ oid: '1.2', type: 'OctetString', value: '0001fe', encoding: 'hex' });
+    expect(varbindToJson({ oid: '1.3', type: T.OctetString, value: Buffer.from('Zürich') })).toEqual({ oid: '1.3', type: 'OctetString', value: 'Zürich' });
+    expect(varbindToJson({ oid: '1.4', type: T.Null, value: null })).toEqual({ oid: '1.4', type: 'Null', value: null });
+    expect(varbindToJson({ oid: '1.5', type: T.TimeTicks, value: 5 })).toEqual({ oid: '1.5', type: 'TimeTicks', value: 5 });
+  });
+
+  it('ignores a 0.0.0.0 snmpTrapAddress and keeps the UDP sender', () => {
+    const e = trapToEvent(
+      { type: snmp.PduType.Trap, enterprise: '1.3.6.1.4.1.9', agentAddr: '0.0.0.0', generic: 3, specific: 0, upTime: 7, varbinds: [], community: 'public' },
+      { receivedAt: 1, udpAddress: '192.0.2.1', udpPort: 3000 },
+    );
+    expect(e).toMatchObject({ type: '1.3.6.1.6.3.1.1.5.4', sourceAddress: '192.0.2.1', severity: 'info', message: expect.stringMatching(/^linkUp/) });
+    expect(e.params).toMatchObject({ version: '1', trapAddress: null, sysUpTime: 7, trapName: 'linkUp' });
+  });
+
+  it('keeps a v2 trap without snmpTrapOID.0 and says so', () => {
+    const e = trapToEvent({ type: snmp.PduType.TrapV2, varbinds: [] }, { receivedAt: 1, udpAddress: '::1', udpPort: 1 });
+    expect(e.type).toBe('snmp.trap');
+    expect(e.params.parseErrorReason).toMatch(/snmpTrapOID/);
+  });
+
+  it('tells credential failures from malformed packets', () => {
+    expect(classifyError(new Error('Local community not found for message with community x')).kind).toBe('auth');
+    expect(classifyError(new Error('Local user not found for message with user bob'))).toMatchObject({ kind: 'auth', user: 'bob' });
+    const pe = Object.assign(new Error('Failure to process incoming message'), { name: 'ProcessingError' });
+    expect(classifyError(pe).kind).toBe('parse');
+    const digest = Object.assign(new Error('Authentication digest …'), { name: 'ResponseInvalidError', code: snmp.ResponseInvalidCode.EAuthFailure, info: { user: { name: 'u1' } } });
+    expect(classifyError(digest)).toMatchObject({ kind: 'auth', user: 'u1', reason: 'wrong digest' });
+    expect(classifyError(new Error('Unexpected PDU type 160')).kind).toBe('rejected');
+  });
+});
