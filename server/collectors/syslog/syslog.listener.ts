@@ -1,4 +1,5 @@
 import type dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ export interface SyslogListenerOptions {
   tcpPort: number | null;
   /** TLS port, used only when `tls` is set (null = none). */
   tlsPort?: number | null;
-  /** PEM certificate and key (contents, not paths). */
+  /** PEM certificate and key: the PEM text, or a path to a PEM file. */
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
   /** IPv4 address to listen on (null = no IPv4). Default 0.0.0.0. */
   host?: string | null;
@@ -43,6 +44,13 @@ export interface SyslogListenerOptions {
   fallbackPort?: number;
   /** Concurrent TCP/TLS connections at most (default 1,000). */
   maxConnections?: number;
+  /** A TCP/TLS connection silent this long is closed (default 15 minutes). */
+  idleTimeoutMs?: number;
+}
+
+/** PEM text as is; anything else is read as a file path. */
+function pem(v: string | Buffer): string | Buffer {
+  return Buffer.isBuffer(v) || v.includes('-----BEGIN') ? v : readFileSync(v);
 }
 
 export interface SyslogListener {
@@ -152,6 +160,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
       log.debug({ err, address }, 'syslog connection error');
     });
     sock.on('close', () => connections.delete(sock));
+    sock.setTimeout(opts.idleTimeoutMs ?? 15 * 60_000, () => sock.destroy());
   }
 
   async function startUdp(host: string, port: number): Promise<ListenerStatus> {
@@ -176,10 +185,15 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
 
   async function startStream(host: string, port: number, transport: 'tcp' | 'tls'): Promise<ListenerStatus> {
     const name = `syslog-${transport}${host.includes(':') ? '6' : '4'}`;
-    const server =
-      transport === 'tls'
-        ? tls.createServer({ cert: opts.tls!.cert, key: opts.tls!.key }, (s) => onStream(s, 'tls'))
+    let server: net.Server;
+    try {
+      server = transport === 'tls'
+        ? tls.createServer({ cert: pem(opts.tls!.cert), key: pem(opts.tls!.key) }, (s) => onStream(s, 'tls'))
         : net.createServer((s) => onStream(s, 'tcp'));
+    } catch (err) {
+      log.error({ err, name }, 'syslog TLS certificate/key unusable');
+      return { name, protocol: transport, requestedPort: port, boundPort: null, address: host, state: 'failed', message: (err as Error).message };
+    }
     if (transport === 'tls') {
       server.on('tlsClientError', (err) => {
         c.tlsErrors++;

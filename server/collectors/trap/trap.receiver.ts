@@ -53,19 +53,33 @@ export interface TrapReceiver {
   setCommunities(communities: string[]): void;
 }
 
+/** BER of usmStatsUnknownUserNames.0 and usmStatsWrongDigests.0 (RFC 3414), as they appear in a Report PDU. */
+const USM_UNKNOWN_USER = Buffer.from('060a2b060106030f0101030' + '0', 'hex');
+const USM_WRONG_DIGEST = Buffer.from('060a2b060106030f0101050' + '0', 'hex');
+
 /**
  * The socket net-snmp's receiver sees. The real socket only queues datagrams;
  * batches later `emit('message')` here, so BER decoding, USM checks and
  * decryption run off the receive path. INFORM responses go out through `send`.
  */
 class FeedSocket extends EventEmitter {
-  constructor(readonly real: dgram.Socket) {
+  constructor(
+    readonly real: dgram.Socket,
+    private readonly onReport: (kind: 'unknown user' | 'wrong digest', address: string, port: number) => void,
+  ) {
     super();
   }
   bind(): this {
     return this; // already bound by bindUdp
   }
+  /** net-snmp calls send(buffer, offset, length, port, address, cb) for INFORM responses and USM reports. */
   send(...args: unknown[]): void {
+    const buf = args[0];
+    if (Buffer.isBuffer(buf) && buf.length < 512) {
+      // A reportable (INFORM) message with bad credentials gets a Report instead of reaching our callback.
+      if (buf.indexOf(USM_UNKNOWN_USER) >= 0) this.onReport('unknown user', String(args[4]), Number(args[3]));
+      else if (buf.indexOf(USM_WRONG_DIGEST) >= 0) this.onReport('wrong digest', String(args[4]), Number(args[3]));
+    }
     (this.real.send as (...a: unknown[]) => void)(...args);
   }
   close(cb?: () => void): void {
@@ -130,6 +144,21 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
   let current: NormalizedEvent[] = [];
   let currentAt = 0;
 
+  function authFailure(address: string | null, port: number | null, reason: string, user?: string) {
+    current.push({
+      receivedAt: currentAt || Date.now(), reportedAt: null, source: 'trap', sourceAddress: address,
+      deviceId: address && opts.resolveDevice ? opts.resolveDevice(address) : null,
+      severity: 'warning', type: 'snmp.authenticationFailure',
+      message: `SNMP trap rejected from ${address ?? 'unknown'}: ${reason}${user ? ` (user ${user})` : ''}`,
+      params: { reason, ...(user ? { user } : {}), udpAddress: address, udpPort: port },
+    });
+  }
+
+  function onReport(reason: string, address: string, port: number) {
+    c.authFailures++;
+    authFailure(plainAddress(address), port, reason);
+  }
+
   function onReceived(error: Error | null, data?: { pdu: Record<string, unknown>; rinfo: { address: string; port: number } }) {
     if (error) {
       const rinfo = (error as { rinfo?: { address: string; port: number } }).rinfo;
@@ -138,16 +167,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       else if (f.kind === 'rejected') c.rejected++;
       else c.authFailures++;
       log.debug({ err: error, from: rinfo?.address }, 'trap rejected');
-      if (f.kind === 'auth') {
-        const address = plainAddress(rinfo?.address) ?? null;
-        current.push({
-          receivedAt: currentAt || Date.now(), reportedAt: null, source: 'trap', sourceAddress: address,
-          deviceId: address && opts.resolveDevice ? opts.resolveDevice(address) : null,
-          severity: 'warning', type: 'snmp.authenticationFailure',
-          message: `SNMP trap rejected from ${address ?? 'unknown'}: ${f.reason}${f.user ? ` (user ${f.user})` : ''}`,
-          params: { reason: f.reason, ...(f.user ? { user: f.user } : {}), udpAddress: address, udpPort: rinfo?.port ?? null },
-        });
-      }
+      if (f.kind === 'auth') authFailure(plainAddress(rinfo?.address), rinfo?.port ?? null, f.reason, f.user);
       return;
     }
     if (!data) return;
@@ -204,7 +224,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
         const name = `trap-${type}`;
         try {
           const b = await bindUdp({ type, host, port: opts.port, fallbackPort: opts.fallbackPort ?? 1162, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
-          const feed = new FeedSocket(b.socket);
+          const feed = new FeedSocket(b.socket, onReport);
           b.socket.on('message', (buf: Buffer, rinfo: dgram.RemoteInfo) => {
             c.received++;
             queue.push({ feed, buf, rinfo, at: Date.now() });

@@ -129,6 +129,16 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
     expect(got.events.some((x) => x.type === '1.3.6.1.4.1.99.0.9')).toBe(false);
   });
 
+  it('counts an INFORM from an unknown v3 user (answered with a USM report) as an auth failure', async () => {
+    const before = rx.counters().authFailures;
+    const r = await snmp('snmpinform', ['-v', '3', '-u', 'ghost', '-l', 'authNoPriv', '-a', 'SHA', '-A', 'ghostpass123', '-t', '2', '-r', '0', target, '', '1.3.6.1.4.1.99.0.8']);
+    expect(r.code).not.toBe(0);
+    await until(() => rx.counters().authFailures > before, 'auth failure from report');
+    const e = got.events.filter((x) => x.type === 'snmp.authenticationFailure').at(-1)!;
+    expect(e.params).toMatchObject({ reason: 'unknown user', udpAddress: '127.0.0.1' });
+    expect(got.events.some((x) => x.type === '1.3.6.1.4.1.99.0.8')).toBe(false);
+  });
+
   it('accepts a user added at runtime', async () => {
     rx.setUsers([
       { name: 'trapuser', level: 'authPriv', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'aes', privKey: 'privpass123' },
