@@ -121,7 +121,10 @@ export class MibService {
         systemDirs: this.opts.systemDirs,
         indexPath: this.indexPath,
       });
-      this.dict = new OidDictionary(loaded.modules, loaded.infos);
+      const dict = new OidDictionary(loaded.modules, loaded.infos);
+      this.dict = dict;
+      // Search structures in the background, so the first search is fast and start-up is not slower.
+      setImmediate(() => dict.prepareSearch());
       this.last = loaded.result;
       const failed = loaded.infos.filter((m) => m.status === 'error');
       this.opts.log?.info(

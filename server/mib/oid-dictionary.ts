@@ -10,10 +10,13 @@ export type NameResolution =
   | { found: true; node: MibNode; instance: string; oid: string; label: string }
   | { found: false; ambiguous: NameCandidates | null };
 
-interface SearchEntry {
-  node: MibNode;
-  lname: string;
-  ldesc: string;
+/** Built on first use (or by `prepareSearch()` after a load): lowercase names and a description word index. */
+interface SearchIndex {
+  names: string[];
+  /** Sorted distinct description words. */
+  words: string[];
+  /** Entry numbers whose description has the word at the same position in `words`. */
+  postings: Int32Array[];
 }
 
 const ROOT_NAMES: Record<string, string> = { '0': 'ccitt', '1': 'iso', '2': 'joint-iso-ccitt' };
@@ -25,7 +28,8 @@ export class OidDictionary {
   private readonly byQualified = new Map<string, MibNode>();
   private readonly byName = new Map<string, MibNode[]>();
   private readonly childArcs = new Map<string, Set<number>>();
-  private readonly entries: SearchEntry[] = [];
+  private readonly entries: MibNode[] = [];
+  private searchIndex: SearchIndex | null = null;
   private readonly smiV2 = new Set<string>();
 
   constructor(
@@ -47,7 +51,7 @@ export class OidDictionary {
     const same = this.byName.get(n.name);
     if (same) same.push(n);
     else this.byName.set(n.name, [n]);
-    this.entries.push({ node: n, lname: n.name.toLowerCase(), ldesc: (n.description ?? '').toLowerCase() });
+    this.entries.push(n);
     const cur = this.byOid.get(n.oid);
     if (!cur || this.prefer(n, cur)) this.byOid.set(n.oid, n);
   }
@@ -136,25 +140,76 @@ export class OidDictionary {
     return this.resolveName(oidOrName);
   }
 
-  /** Ranked search over names and descriptions. */
+  /** Builds the search structures now rather than on the first search. */
+  prepareSearch(): void {
+    if (this.searchIndex) return;
+    const lists = new Map<string, number[]>();
+    this.entries.forEach((n, i) => {
+      if (!n.description) return;
+      for (const w of new Set(n.description.toLowerCase().split(/[^a-z0-9]+/))) {
+        if (w.length < 2) continue;
+        const l = lists.get(w);
+        if (l) l.push(i);
+        else lists.set(w, [i]);
+      }
+    });
+    const words = [...lists.keys()].sort();
+    this.searchIndex = { names: this.entries.map((n) => n.name.toLowerCase()), words, postings: words.map((w) => Int32Array.from(lists.get(w)!)) };
+  }
+
+  /** Entries whose description has a word starting with `w` (exact word for very short ones). */
+  private descriptionMatches(idx: SearchIndex, w: string, into: Uint8Array, bit: number): void {
+    let lo = 0;
+    let hi = idx.words.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (idx.words[mid]! < w) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < idx.words.length && idx.words[k]!.startsWith(w); k++) {
+      if (w.length < 3 && idx.words[k] !== w) break;
+      for (const e of idx.postings[k]!) into[e]! |= bit;
+    }
+  }
+
+  /** Ranked search: exact name > name prefix > name substring > every word in the name or description. */
   search(q: string, limit = 50): MibSearchHit[] {
     const query = q.trim().toLowerCase();
     if (!query) return [];
-    const words = query.split(/\s+/).filter(Boolean);
+    this.prepareSearch();
+    const idx = this.searchIndex!;
+    const words = query.split(/\s+/).filter(Boolean).slice(0, 8);
     const single = words.length === 1;
+    // Bit i set = word i found in the name or description of that entry.
+    const seen = new Uint8Array(this.entries.length);
+    words.forEach((w, i) => this.descriptionMatches(idx, w, seen, 1 << i));
+    const all = (1 << words.length) - 1;
     const hits: MibSearchHit[] = [];
-    for (const e of this.entries) {
+    for (let i = 0; i < idx.names.length; i++) {
+      const name = idx.names[i]!;
       let score = 0;
-      if (single && e.lname === query) score = 1000;
-      else if (single && e.lname.startsWith(query)) score = 800 - Math.min(e.lname.length, 200);
-      else if (single && e.lname.includes(query)) score = 600 - Math.min(e.lname.length, 200);
-      else if (e.ldesc && words.every((w) => e.ldesc.includes(w) || e.lname.includes(w))) score = 100;
+      if (single && name === query) score = 1000;
+      else if (single && name.startsWith(query)) score = 800 - Math.min(name.length, 200);
+      else if (single && name.includes(query)) score = 600 - Math.min(name.length, 200);
+      else {
+        let found = seen[i]!;
+        if (found !== all) words.forEach((w, k) => name.includes(w) && (found |= 1 << k));
+        if (found === all) score = 100;
+      }
       if (score === 0) continue;
-      if (this.byOid.get(e.node.oid) === e.node) score += 5; // the preferred definition first
-      hits.push({ node: e.node, score });
+      const node = this.entries[i]!;
+      // One hit per OID: the definition that names it (IF-MIB's ifInOctets, not RFC1213-MIB's too).
+      if (this.byOid.get(node.oid) !== node) continue;
+      hits.push({ node, score });
     }
-    hits.sort((a, b) => b.score - a.score || a.node.name.length - b.node.name.length || a.node.name.localeCompare(b.node.name) || a.node.module.localeCompare(b.node.module));
-    return hits.slice(0, limit);
+    const cmp = (a: MibSearchHit, b: MibSearchHit) =>
+      b.score - a.score || a.node.name.length - b.node.name.length || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : a.node.module < b.node.module ? -1 : 1);
+    // Only the best `limit` are sorted in full: cut at the limit-th score first.
+    if (hits.length > limit * 4) {
+      const cut = hits.map((h) => h.score).sort((x, y) => y - x)[limit - 1]!;
+      return hits.filter((h) => h.score >= cut).sort(cmp).slice(0, limit);
+    }
+    return hits.sort(cmp).slice(0, limit);
   }
 
   /** Direct children of an OID ('' for the roots), with the node naming each when known. */

@@ -1,0 +1,76 @@
+/**
+ * MIB compiler and OID dictionary over the whole IETF + IANA set (plus the
+ * shipped base and net-snmp's own MIBs): cold compile, warm start from the
+ * index, resolve p99 and search p99. One JSON line per figure.
+ * Needs `bash .ci/install-mibs.sh` first.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMibs } from '../../server/mib/mib.loader.js';
+import { OidDictionary } from '../../server/mib/oid-dictionary.js';
+import { MIBS_DIR } from '../../server/paths.js';
+
+if (!existsSync('/usr/share/snmp/mibs/ietf')) {
+  console.error('mib bench: /usr/share/snmp/mibs/ietf is missing; run "bash .ci/install-mibs.sh"');
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'netwatch-mib-bench-'));
+const opts = { projectDir: MIBS_DIR, uploadDir: join(dir, 'uploads'), indexPath: join(dir, 'mib-index.json') };
+const out = (figure: string, value: number, extra: Record<string, unknown> = {}) =>
+  console.log(JSON.stringify({ bench: 'mib', figure, value: Math.round(value * 1000) / 1000, ...extra }));
+const p = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+
+try {
+  let t = performance.now();
+  const cold = loadMibs(opts);
+  let dict = new OidDictionary(cold.modules, cold.infos);
+  const coldMs = performance.now() - t;
+  out('cold_compile_ms', coldMs, {
+    target: 10_000,
+    files: cold.result.filesSeen,
+    modules: cold.result.modulesLoaded,
+    failed: cold.result.modulesFailed,
+    nodes: cold.result.nodes,
+    index_bytes: statSync(opts.indexPath).size,
+  });
+
+  const warmRuns: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    t = performance.now();
+    const warm = loadMibs(opts);
+    dict = new OidDictionary(warm.modules, warm.infos);
+    warmRuns.push(performance.now() - t);
+    if (warm.result.filesCompiled !== 0) throw new Error(`warm start compiled ${warm.result.filesCompiled} files`);
+  }
+  out('warm_start_ms_median', p(warmRuns, 0.5), { target: 1_000, runs: warmRuns.map((x) => Math.round(x)) });
+
+  // Resolve: numeric OIDs of every known node with an instance suffix, shuffled deterministically.
+  const oids = cold.modules.flatMap((m) => m.nodes.map((n) => `${n.oid}.${(n.oid.length * 7) % 50}`));
+  const lat: number[] = [];
+  let sink = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const oid = oids[(i * 7919) % oids.length]!;
+    const s = performance.now();
+    sink += dict.resolve(oid).instance.length;
+    lat.push(performance.now() - s);
+  }
+  out('resolve_p99_ms', p(lat, 0.99), { target: 1, p50_ms: Math.round(p(lat, 0.5) * 10_000) / 10_000, lookups: lat.length, nodes: dict.size, sink: sink > 0 });
+
+  t = performance.now();
+  dict.prepareSearch();
+  out('search_index_build_ms', performance.now() - t, { note: 'built in the background after each load' });
+  const queries = ['ifInOctets', 'ifin', 'octets', 'sysName', 'lldpRem', 'bgpPeerState', 'temperature', 'interface errors', 'ospf neighbor state', 'x', 'entPhysical', 'power supply', 'hrStorage', 'dot1q', 'ipAddress', 'route', 'mac address', 'fan', 'cpu', 'trap'];
+  const slat: number[] = [];
+  for (let r = 0; r < 10; r++) {
+    for (const q of queries) {
+      const s = performance.now();
+      sink += dict.search(q, 50).length;
+      slat.push(performance.now() - s);
+    }
+  }
+  out('search_p99_ms', p(slat, 0.99), { target: 50, p50_ms: Math.round(p(slat, 0.5) * 100) / 100, queries: slat.length });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
