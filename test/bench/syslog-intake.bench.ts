@@ -26,7 +26,9 @@ const DURATION_MS = 1500;
 const ATTEMPTS = 2;
 
 function message(i: number): Buffer {
-  const body = `<134>1 2024-06-15T11:00:00.123Z edge-router-${i % 64}.example.net bench 4242 SEQ [meta@32473 seq="${i}" site="dc1"] %LINK-3-UPDOWN: Interface GigabitEthernet0/${i % 48}, changed state to down (bench message padding)`;
+  // Timestamps differ per message (ms precision), as in a real flood.
+  const ts = `2024-06-15T11:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z`;
+  const body = `<134>1 ${ts} edge-router-${i % 64}.example.net bench 4242 SEQ [meta@32473 seq="${i}" site="dc1"] %LINK-3-UPDOWN: Interface GigabitEthernet0/${i % 48}, changed state to down (bench message padding)`;
   return Buffer.from(body);
 }
 

@@ -11,7 +11,10 @@ import { parseSyslog } from '../../server/collectors/syslog/syslog.parser.js';
 
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/syslog/corpus.json', import.meta.url), 'utf8')) as { cases: { raw?: string; rawBase64?: string }[] };
 const mixed = corpus.cases.map((c) => (c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, 'base64') : Buffer.from(c.raw ?? '')));
-const rfc5424 = [Buffer.from('<134>1 2024-06-15T11:00:00.123Z edge-router-7.example.net bench 4242 SEQ [meta@32473 seq="1" site="dc1"] %LINK-3-UPDOWN: Interface GigabitEthernet0/7, changed state to down (bench message padding)')];
+// 1,024 distinct ms-precision timestamps, so the parser's same-second cache does not flatter the figure.
+const rfc5424 = Array.from({ length: 1024 }, (_, i) =>
+  Buffer.from(`<134>1 2024-06-15T11:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z edge-router-7.example.net bench 4242 SEQ [meta@32473 seq="${i}" site="dc1"] %LINK-3-UPDOWN: Interface GigabitEthernet0/7, changed state to down (bench message padding)`),
+);
 const rfc3164 = [Buffer.from('<187>000123: router1: Jun 15 11:59:00.123 UTC: %LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down')];
 
 function rate(bufs: Buffer[], fn: (b: Buffer) => unknown, ms = 1500): number {

@@ -63,42 +63,49 @@ const nil = (v: string | undefined): string | null => (v === undefined || v === 
 
 /** RFC 5424 STRUCTURED-DATA at `s[i]`; returns the parsed elements and the index after them. */
 export function parseStructuredData(s: string, i: number): { sd: StructuredData | null; end: number; error: string | null } {
-  if (s[i] === '-') return { sd: null, end: i + 1, error: null };
+  if (s.charCodeAt(i) === 45 /* - */) return { sd: null, end: i + 1, error: null };
   const sd: StructuredData = {};
-  while (s[i] === '[') {
+  const n = s.length;
+  while (s.charCodeAt(i) === 91 /* [ */) {
     i++;
     let j = i;
-    while (j < s.length && s[j] !== ' ' && s[j] !== ']' && s[j] !== '=' && s[j] !== '"') j++;
+    for (let c = s.charCodeAt(j); j < n && c !== 32 && c !== 93 && c !== 61 && c !== 34; c = s.charCodeAt(++j));
     const id = s.slice(i, j);
-    if (!id || j >= s.length) return { sd, end: i, error: 'bad SD-ID' };
+    if (!id || j >= n) return { sd, end: i, error: 'bad SD-ID' };
     const params = (sd[id] ??= {});
     i = j;
-    while (s[i] === ' ') {
+    while (s.charCodeAt(i) === 32) {
       i++;
       j = i;
-      while (j < s.length && s[j] !== '=' && s[j] !== ' ' && s[j] !== ']' && s[j] !== '"') j++;
+      for (let c = s.charCodeAt(j); j < n && c !== 61 && c !== 32 && c !== 93 && c !== 34; c = s.charCodeAt(++j));
       const name = s.slice(i, j);
-      if (!name || s[j] !== '=' || s[j + 1] !== '"') return { sd, end: i, error: `bad SD-PARAM in [${id}]` };
+      if (!name || s.charCodeAt(j) !== 61 || s.charCodeAt(j + 1) !== 34) return { sd, end: i, error: `bad SD-PARAM in [${id}]` };
       i = j + 2;
       let value = '';
       let start = i;
       for (;;) {
-        if (i >= s.length) return { sd, end: i, error: `unterminated value of ${id}/${name}` };
+        if (i >= n) return { sd, end: i, error: `unterminated value of ${id}/${name}` };
         const c = s.charCodeAt(i);
-        if (c === 92 /* \ */ && (s[i + 1] === '"' || s[i + 1] === '\\' || s[i + 1] === ']')) {
-          value += s.slice(start, i) + s[i + 1];
-          i += 2;
-          start = i;
-        } else if (c === 34 /* " */) {
+        if (c === 34 /* " */) {
           value += s.slice(start, i);
           i++;
           break;
-        } else i++;
+        }
+        if (c === 92 /* \ */) {
+          const next = s.charCodeAt(i + 1);
+          if (next === 34 || next === 92 || next === 93) {
+            value += s.slice(start, i) + s[i + 1];
+            i += 2;
+            start = i;
+            continue;
+          }
+        }
+        i++;
       }
       const prev = params[name];
       params[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
     }
-    if (s[i] !== ']') return { sd, end: i, error: `unterminated SD-ELEMENT [${id}]` };
+    if (s.charCodeAt(i) !== 93 /* ] */) return { sd, end: i, error: `unterminated SD-ELEMENT [${id}]` };
     i++;
   }
   return { sd, end: i, error: null };

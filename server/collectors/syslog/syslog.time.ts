@@ -91,19 +91,40 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
  * RFC 3339 / RFC 5424 timestamp -> epoch ms; null when invalid. Without an
  * offset (allowed only in 3164-style senders) the configured zone applies.
  */
+let lastText = '';
+let lastZone = '';
+let lastValue: number | null = null;
+
 export function parseRfc3339(text: string, timeZone: string): number | null {
+  // Floods repeat the same second: a one-entry cache saves the regex and date maths.
+  if (text === lastText && timeZone === lastZone) return lastValue;
+  const v = parseRfc3339Uncached(text, timeZone);
+  lastText = text;
+  lastZone = timeZone;
+  lastValue = v;
+  return v;
+}
+
+function parseRfc3339Uncached(text: string, timeZone: string): number | null {
   const m = RFC3339.exec(text);
   if (!m) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const y = +m[1]!;
+  const mo = +m[2]!;
+  const d = +m[3]!;
+  const h = +m[4]!;
+  const mi = +m[5]!;
+  const s = +m[6]!;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
-  const ms = m[7] ? Math.floor(Number(m[7].slice(0, 3).padEnd(3, '0'))) : 0;
+  const f = m[7];
+  const ms = f ? (f.length >= 3 ? +f.slice(0, 3) : +f * (f.length === 1 ? 100 : 10)) : 0;
   const off = m[8];
   if (!off) return zonedToEpoch(y, mo - 1, d, h, mi, s, ms, timeZone);
   let offsetMin = 0;
   if (off !== 'Z' && off !== 'z') {
-    const sign = off[0] === '-' ? -1 : 1;
-    const digits = off.slice(1).replace(':', '');
-    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+    const sign = off.charCodeAt(0) === 45 ? -1 : 1;
+    const hh = +off.slice(1, 3);
+    const mm = +off.slice(off.length - 2);
+    offsetMin = sign * (hh * 60 + mm);
   }
   return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
 }
