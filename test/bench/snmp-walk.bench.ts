@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeUdpPort, startSnmpd } from '../helpers/snmpd.js';
 import { SnmpClient } from '../../server/collectors/snmp/snmp.client.js';
+import { walkParallel } from '../../server/collectors/snmp/snmp.parallel-walk.js';
 
 const SIM_DATA = '/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -104,6 +105,8 @@ try {
   const target = { address: '127.0.0.1', snmp: { version: '2c' as const, port: agent.port, community: agent.community, timeoutMs: 5000, retries: 1 } };
   const full = new SnmpClient({ maxRepetitions: 50, bulkBudget: 50, socketsPerFamily: 1 });
   await compare('snmp-walk-full', agent, async () => (await (await full.open(target)).walk('1.3.6.1')).length, () => refWalk(agent, '.1.3.6.1'));
+  // Same walk with 4 GETBULK streams in flight (work stealing).
+  await compare('snmp-walk-full-parallel4', agent, async () => (await walkParallel(await full.open(target), '1.3.6.1', 4)).length, () => refWalk(agent, '.1.3.6.1'));
   const tables = new SnmpClient({ maxRepetitions: 50, bulkBudget: 100, socketsPerFamily: 1 });
   await compare(
     'snmp-walk-iftables',

@@ -85,6 +85,28 @@ export class DeviceSession {
     }
   }
 
+  /**
+   * One GETBULK for a single OID with this session's max-repetitions (halved
+   * on tooBig). The varbinds come back as the agent sent them.
+   */
+  async bulkOnce(oid: string): Promise<Varbind[]> {
+    for (;;) {
+      const reps = this.maxRepetitions;
+      try {
+        const res = await this.request<(Varbind | Varbind[])[]>((cb) => this.raw.getBulk([oid], 0, reps, cb));
+        const first = res[0];
+        return Array.isArray(first) ? first : first ? [first] : [];
+      } catch (e) {
+        const err = classifySnmpError(e);
+        if (err.kind === 'tooBig' && reps > 1) {
+          this.maxRepetitions = Math.max(1, Math.floor(reps / 2));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
   /** Walks one subtree. */
   async walk(root: string): Promise<Varbind[]> {
     return (await this.walkColumns([root])).get(root) ?? [];
