@@ -143,11 +143,22 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
   let statuses: ListenerStatus[] = [];
   let current: NormalizedEvent[] = [];
   let currentAt = 0;
+  /** The caller's lookup must not cost us the trap: errors mean "unknown device". */
+  const resolveDevice = opts.resolveDevice
+    ? (address: string): number | null => {
+        try {
+          return opts.resolveDevice!(address);
+        } catch (err) {
+          log.warn({ err, address }, 'resolveDevice failed');
+          return null;
+        }
+      }
+    : undefined;
 
   function authFailure(address: string | null, port: number | null, reason: string, user?: string) {
     current.push({
       receivedAt: currentAt || Date.now(), reportedAt: null, source: 'trap', sourceAddress: address,
-      deviceId: address && opts.resolveDevice ? opts.resolveDevice(address) : null,
+      deviceId: address && resolveDevice ? resolveDevice(address) : null,
       severity: 'warning', type: 'snmp.authenticationFailure',
       message: `SNMP trap rejected from ${address ?? 'unknown'}: ${reason}${user ? ` (user ${user})` : ''}`,
       params: { reason, ...(user ? { user } : {}), udpAddress: address, udpPort: port },
@@ -174,7 +185,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     const pdu = data.pdu as unknown as TrapPdu;
     c.parsed++;
     if (pdu.type === snmp.PduType.InformRequest) c.informs++;
-    current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice: opts.resolveDevice }));
+    current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice }));
   }
 
   const queue = new IntakeQueue<RawTrap>({

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSyslogListener, type SyslogListener } from '../../../server/collectors/syslog/syslog.listener.js';
+import { createTrapReceiver, type TrapReceiver } from '../../../server/collectors/trap/trap.receiver.js';
+import { collectingSink, quietLogger, run, until } from './collector-helpers.js';
+
+describe('collectors under bad luck: throwing callers and a full queue', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  async function syslogOn(extra: Partial<Parameters<typeof createSyslogListener>[0]>, sink: Parameters<typeof createSyslogListener>[1]): Promise<{ l: SyslogListener; port: number }> {
+    const l = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, logger: quietLogger(), ...extra }, sink);
+    cleanups.push(() => l.stop());
+    const st = await l.start();
+    return { l, port: st.find((s) => s.name === 'syslog-udp4')!.boundPort! };
+  }
+
+  it('a sink that throws loses only its batch (counted); the next messages still arrive', async () => {
+    const got = collectingSink();
+    let first = true;
+    const { l, port } = await syslogOn({}, (evs) => {
+      if (first) {
+        first = false;
+        throw new Error('sink down');
+      }
+      got.sink(evs);
+    });
+    await run('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '-t', 'x', 'lost one']);
+    await until(() => l.counters().sinkErrors === 1, 'sink error counted');
+    await run('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '-t', 'x', 'kept one']);
+    await got.waitFor((e) => e.message === 'kept one', 'message after sink error');
+  });
+
+  it('a resolveDevice that throws leaves deviceId null and keeps the message (syslog and trap)', async () => {
+    const got = collectingSink();
+    const boom = () => {
+      throw new Error('db closed');
+    };
+    const { port } = await syslogOn({ resolveDevice: boom }, got.sink);
+    await run('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '-t', 'x', 'no device']);
+    expect((await got.waitFor((e) => e.message === 'no device', 'syslog message')).deviceId).toBeNull();
+
+    const rx: TrapReceiver = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, logger: quietLogger(), resolveDevice: boom }, got.sink);
+    cleanups.push(() => rx.stop());
+    const st = await rx.start();
+    const r = await run('snmptrap', ['-v', '2c', '-c', 'public', `127.0.0.1:${st[0]!.boundPort}`, '', '1.3.6.1.4.1.99.0.42']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await got.waitFor((e) => e.type === '1.3.6.1.4.1.99.0.42', 'trap')).deviceId).toBeNull();
+  });
+
+  it('counts what a full queue drops, and received = handed on + dropped', async () => {
+    const got = collectingSink();
+    const { l, port } = await syslogOn({ queueCapacity: 1, batchSize: 1 }, got.sink);
+    const dir = mkdtempSync(join(tmpdir(), 'nw-flood-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'lines.txt');
+    writeFileSync(file, Array.from({ length: 300 }, (_, i) => `flood ${i}`).join('\n') + '\n');
+    // The event loop is blocked while logger sends, so the datagrams pile up in the kernel
+    // and are read in bursts larger than the queue.
+    execFileSync('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '-t', 'flood', '-f', file]);
+    await until(() => l.counters().received === 300, 'all 300 datagrams read');
+    await until(() => l.counters().queueDepth === 0, 'queue drained');
+    const k = l.counters();
+    expect(k.dropped).toBeGreaterThan(0);
+    expect(k.parsed + k.parseErrors + k.dropped).toBe(300);
+    expect(got.events.length).toBe(300 - k.dropped);
+  });
+});
