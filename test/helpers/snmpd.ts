@@ -99,7 +99,16 @@ export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> 
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     let exited = false;
-    child.once('exit', () => (exited = true));
+    // If the test process ends without stop() (crash, uncaught error), take snmpd with it.
+    const killOnExit = () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => {
+      exited = true;
+      process.removeListener('exit', killOnExit);
+    });
     const deadline = Date.now() + 10_000;
     while (!exited && Date.now() < deadline) {
       if (await snmpgetReady(address, port, community)) {
