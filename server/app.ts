@@ -256,7 +256,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       await engine.close();
       resolver.close();
       await realtime.close();
-      await mibs.idle();
+      await mibs.close();
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MibCompileResult, MibModuleInfo } from '../contracts/mib.js';
 import type { Logger } from '../log/logger.js';
-import { loadMibs } from './mib.loader.js';
+import { loadMibs, type MibLoadResult } from './mib.loader.js';
+import { loadMibsInWorker } from './mib-worker.js';
 import { parseMib } from './mib.parser.js';
 import { MibSyntaxError } from './mib.tokenizer.js';
 import { OidDictionary } from './oid-dictionary.js';
@@ -20,6 +21,8 @@ export interface MibServiceOptions {
   /** Replaces /usr/share/snmp/mibs and /var/lib/mibs (tests). */
   systemDirs?: string[];
   log?: Logger;
+  /** Compile in a worker thread (default) so the event loop stays free; false = in this thread. */
+  worker?: boolean;
 }
 
 export class MibUploadError extends Error {
@@ -39,6 +42,7 @@ export class MibService {
   private last: MibCompileResult | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private loadingNow = false;
+  private readonly abort = new AbortController();
   readonly uploadDir: string;
   readonly indexPath: string;
 
@@ -56,7 +60,12 @@ export class MibService {
     return this.last;
   }
 
-  get loading(): boolean {
+  /** True once `close()` was called (a load that fails then was aborted, not broken). */
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+    get loading(): boolean {
     return this.loadingNow;
   }
 
@@ -88,6 +97,12 @@ export class MibService {
     });
   }
 
+  /** Stops a running compile (its worker is terminated) and waits for queued work to settle. */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await this.idle();
+  }
+
   /** Resolves when no load or upload is running (call before removing the data directory). */
   async idle(): Promise<void> {
     for (;;) {
@@ -109,18 +124,31 @@ export class MibService {
     return run;
   }
 
+  private async runLoad(): Promise<MibLoadResult> {
+    const opts = {
+      projectDir: this.opts.projectDir,
+      uploadDir: this.uploadDir,
+      extraDirs: this.opts.extraDirs,
+      systemDirs: this.opts.systemDirs,
+      indexPath: this.indexPath,
+    };
+    if (this.opts.worker !== false) {
+      try {
+        return await loadMibsInWorker(opts, this.abort.signal);
+      } catch (err) {
+        if (this.abort.signal.aborted) throw err;
+        this.opts.log?.error({ err }, 'MIB compile worker failed; compiling in the main thread');
+      }
+    }
+    await new Promise((r) => setImmediate(r)); // let pending I/O run before the CPU-bound compile
+    if (this.abort.signal.aborted) throw new Error('MIB load aborted');
+    return loadMibs(opts);
+  }
+
   private async compileNow(): Promise<MibCompileResult> {
     this.loadingNow = true;
     try {
-      // Let pending I/O (e.g. the HTTP listen) run before the CPU-bound compile.
-      await new Promise((r) => setImmediate(r));
-      const loaded = loadMibs({
-        projectDir: this.opts.projectDir,
-        uploadDir: this.uploadDir,
-        extraDirs: this.opts.extraDirs,
-        systemDirs: this.opts.systemDirs,
-        indexPath: this.indexPath,
-      });
+      const loaded = await this.runLoad();
       const dict = new OidDictionary(loaded.modules, loaded.infos);
       this.dict = dict;
       // Search structures in the background, so the first search is fast and start-up is not slower.
