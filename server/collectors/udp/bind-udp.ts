@@ -75,19 +75,6 @@ export async function bindUdp(opts: BindUdpOptions): Promise<BoundUdp> {
   return { socket, boundPort: socket.address().port, fallback, recvBufferSize: granted, message };
 }
 
-/** A `dgramModule` for net-snmp whose createSocket hands out sockets we already bound. */
-export function preboundDgramModule(sockets: Partial<Record<'udp4' | 'udp6', dgram.Socket>>): { createSocket(type: string): dgram.Socket } {
-  return {
-    createSocket(type: string) {
-      const socket = sockets[type as 'udp4' | 'udp6'];
-      if (!socket) throw new Error(`no pre-bound ${type} socket`);
-      // net-snmp calls bind(port, address) itself; the socket is already bound.
-      (socket as unknown as { bind: () => dgram.Socket }).bind = () => socket;
-      return socket;
-    },
-  };
-}
-
 /** Whether this host can open an IPv6 socket on ::1 (some containers cannot). */
 export async function ipv6Available(): Promise<boolean> {
   try {
