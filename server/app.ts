@@ -114,8 +114,15 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   // and announces each stored batch as `events.stored`.
   const events = new EventRepository(db);
   const resolver = new DeviceResolver(() => devices.addresses(), bus);
-  // Rule engine: classifies each batch before it is stored, raises/clears alarms after.
-  const engine = createEventEngine({ db, bus, log: moduleLogger(rootLog, 'engine'), devices, events });
+  // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
+  const mibs = new MibService({ dataDir, projectDir: MIBS_DIR, log: moduleLogger(rootLog, 'mib') });
+  // Rule engine: classifies each batch before it is stored, raises/clears alarms after. Rules naming
+  // MIB objects compile once the dictionary has loaded (rules are reloaded then).
+  const resolveOidName = (name: string) => {
+    const r = mibs.dictionary.resolveName(name);
+    return r.found ? r.oid : undefined;
+  };
+  const engine = createEventEngine({ db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, resolveOidName });
   metrics.addSource({ name: 'engine', counters: () => engine.counters() });
   const writer = new EventWriter(
     events,
@@ -183,9 +190,6 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     schemaVersion: () => schemaVersion(db),
   };
 
-  // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
-  const mibs = new MibService({ dataDir, projectDir: MIBS_DIR, log: moduleLogger(rootLog, 'mib') });
-
   const { app, registry } = createHttpApp({
     log: moduleLogger(rootLog, 'api'),
     metrics,
@@ -220,7 +224,10 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const server = createServer(app);
   const realtime = attachRealtime(server, { auth, bus, log: moduleLogger(rootLog, 'realtime'), counters: () => metrics.snapshot() });
   httpPort = await listen(server, config.httpPort, config.httpHost);
-  mibs.load().catch((err: unknown) => log.error({ err }, 'MIB load failed'));
+  mibs
+    .load()
+    .then(() => engine.reloadRules())
+    .catch((err: unknown) => log.error({ err }, 'MIB load failed'));
   listenerStatus.unshift({
     name: 'http',
     protocol: 'tcp',
