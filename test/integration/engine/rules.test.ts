@@ -90,6 +90,24 @@ describe('rules API', () => {
     expect((await call('POST', '/rules/test', { body: { kind: 'event', match: { message: '(x|xx)*y' }, actions: {} } })).status).toBe(400);
   });
 
+  it('accepts MIB names in rules once the OID dictionary has loaded', async () => {
+    await srv.nms.mibs.idle();
+    const r = await call('POST', '/rules', {
+      name: 'admin-down links are quiet',
+      body: { kind: 'event', match: { trapOid: 'IF-MIB::linkDown', varbinds: [{ oid: 'IF-MIB::ifAdminStatus', op: 'eq', value: 2 }] }, actions: { disposition: 'drop' } },
+    });
+    expect(r.status).toBe(201);
+    const vb = (ifIndex: number, admin: number) => [
+      { oid: `1.3.6.1.2.1.2.2.1.1.${ifIndex}`, type: 'Integer', value: ifIndex },
+      { oid: `1.3.6.1.2.1.2.2.1.7.${ifIndex}`, type: 'Integer', value: admin },
+    ];
+    publish({ source: 'trap', sourceAddress: '127.0.0.91', type: '1.3.6.1.6.3.1.1.5.3', message: 'shut by admin', params: { varbinds: vb(7, 2) } });
+    publish({ source: 'trap', sourceAddress: '127.0.0.91', type: '1.3.6.1.6.3.1.1.5.3', message: 'really down', params: { varbinds: vb(8, 1) } });
+    await until(async () => (await eventsMatching('really down')).length === 1);
+    expect(await eventsMatching('shut by admin')).toHaveLength(0);
+    expect((await call('POST', '/rules', { name: 'x', body: { kind: 'event', match: { trapOid: 'NO-SUCH-MIB::thing' }, actions: {} } })).status).toBe(400);
+  });
+
   it('turns polled metric samples into threshold alarms that clear', async () => {
     const dev = (await call('POST', '/devices', { name: 'cpu-box', address: '127.0.0.71' })).body;
     const ts = Math.floor(Date.now() / 1000);
