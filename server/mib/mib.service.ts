@@ -65,7 +65,7 @@ export class MibService {
     return this.abort.signal.aborted;
   }
 
-    get loading(): boolean {
+  get loading(): boolean {
     return this.loadingNow;
   }
 
