@@ -11,27 +11,9 @@ export interface PlannedPage {
 
 export const PLANNED_PAGES: PlannedPage[] = [
   {
-    path: '/events',
-    name: 'events',
-    title: 'Events',
-    summary: 'A live, searchable stream of syslog messages, SNMP traps and poller events.',
-  },
-  {
-    path: '/alarms',
-    name: 'alarms',
-    title: 'Alarms',
-    summary: 'Open problems derived from events, with acknowledgement, clearing and notes.',
-  },
-  {
     path: '/oid-dictionary',
     name: 'oids',
     title: 'OID Dictionary',
     summary: 'Search the loaded MIBs and translate between numeric OIDs and names.',
-  },
-  {
-    path: '/rules',
-    name: 'rules',
-    title: 'Rules',
-    summary: 'Rules that classify events, raise and clear alarms and send notifications.',
   },
 ];
