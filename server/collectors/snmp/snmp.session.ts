@@ -32,7 +32,8 @@ export class DeviceSession {
     readonly settings: SnmpSettings,
     /** Current GETBULK max-repetitions; shrinks on tooBig and stays shrunk. */
     public maxRepetitions: number,
-    private readonly bulkBudget: number,
+    /** Varbinds asked per GETBULK across all columns; shrinks on tooBig too. */
+    public bulkBudget: number,
   ) {
     // net-snmp emits parse errors of stray datagrams; they must not crash us.
     raw.on('error', () => {});
@@ -184,11 +185,13 @@ export class DeviceSession {
       } catch (e) {
         const err = classifySnmpError(e);
         if (err.kind === 'tooBig') {
-          if (this.maxRepetitions > 1 && reps > 1) {
-            this.maxRepetitions = Math.max(1, Math.floor(reps / 2));
+          // Next request asks for at most half as much; stays that way for this device.
+          if (reps > 1) {
+            if (this.repsIsTotal) this.bulkBudget = Math.max(1, Math.floor(reps / 2));
+            else this.maxRepetitions = Math.max(1, Math.floor(reps / 2));
             continue;
           }
-          if (active.length > 1) {
+          if (active.length > 1 && !this.repsIsTotal) {
             // One repetition of every column is still too big: split the columns.
             const mid = Math.ceil(active.length / 2);
             for (const part of [active.slice(0, mid), active.slice(mid)]) await this.bulkWalk(part, out, last);
