@@ -41,6 +41,12 @@ export interface TrapReceiverOptions {
   batchSize?: number;
   /** Used when the port is refused with EACCES. Default 1162. */
   fallbackPort?: number;
+  /**
+   * At most one auth-failure event per source address per this many ms (default 10 s);
+   * the rest are only counted (authFailures, authFailureEventsSuppressed), so a scanner
+   * trying communities cannot flood the event store. 0 = an event for every failure.
+   */
+  authFailureEventIntervalMs?: number;
 }
 
 export interface TrapReceiver {
@@ -135,7 +141,7 @@ interface RawTrap {
 
 export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): TrapReceiver {
   const log = opts.logger;
-  const c = { received: 0, parsed: 0, informs: 0, parseErrors: 0, authFailures: 0, rejected: 0, sinkErrors: 0, socketErrors: 0 };
+  const c = { received: 0, parsed: 0, traps: 0, informs: 0, authFailureEventsSuppressed: 0, parseErrors: 0, authFailures: 0, rejected: 0, sinkErrors: 0, socketErrors: 0 };
   let recvBufferBytes = 0;
   let communities = opts.communities ?? ['public'];
   let users = opts.users ?? [];
@@ -155,7 +161,25 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       }
     : undefined;
 
+  const failureInterval = opts.authFailureEventIntervalMs ?? 10_000;
+  /** Source address -> when its last auth-failure event was emitted. */
+  const lastFailureEvent = new Map<string, number>();
+
   function authFailure(address: string | null, port: number | null, reason: string, user?: string) {
+    if (failureInterval > 0) {
+      const now = currentAt || Date.now();
+      const key = address ?? '';
+      const last = lastFailureEvent.get(key);
+      if (last !== undefined && now - last < failureInterval) {
+        c.authFailureEventsSuppressed++;
+        return;
+      }
+      if (lastFailureEvent.size >= 10_000) {
+        for (const [k, t] of lastFailureEvent) if (now - t >= failureInterval) lastFailureEvent.delete(k);
+        if (lastFailureEvent.size >= 10_000) lastFailureEvent.clear();
+      }
+      lastFailureEvent.set(key, now);
+    }
     current.push({
       receivedAt: currentAt || Date.now(), reportedAt: null, source: 'trap', sourceAddress: address,
       deviceId: address && resolveDevice ? resolveDevice(address) : null,
@@ -185,6 +209,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     const pdu = data.pdu as unknown as TrapPdu;
     c.parsed++;
     if (pdu.type === snmp.PduType.InformRequest) c.informs++;
+    else c.traps++;
     current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice }));
   }
 

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthProtocol, PrivProtocol } from '../contracts/dto.js';
+import type { Db } from './database.js';
+
+/** A USM user traps/informs may come from, secrets included. Never sent to clients. */
+export interface TrapUserRecord {
+  id: number;
+  username: string;
+  authProtocol: AuthProtocol | null;
+  authKey: string | null;
+  privProtocol: PrivProtocol | null;
+  privKey: string | null;
+  createdAt: number;
+}
+
+export type TrapUserWrite = Omit<TrapUserRecord, 'id' | 'createdAt'>;
+
+/** What the API shows: keys are write-only. */
+export interface TrapUserDto {
+  id: number;
+  username: string;
+  level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+  authProtocol: AuthProtocol | null;
+  authKeySet: boolean;
+  privProtocol: PrivProtocol | null;
+  privKeySet: boolean;
+  createdAt: number;
+}
+
+interface Row {
+  id: number;
+  username: string;
+  auth_protocol: AuthProtocol | null;
+  auth_key: string | null;
+  priv_protocol: PrivProtocol | null;
+  priv_key: string | null;
+  created_at: number;
+}
+
+const fromRow = (r: Row): TrapUserRecord => ({
+  id: r.id,
+  username: r.username,
+  authProtocol: r.auth_protocol,
+  authKey: r.auth_key,
+  privProtocol: r.priv_protocol,
+  privKey: r.priv_key,
+  createdAt: r.created_at,
+});
+
+export const trapUserLevel = (u: Pick<TrapUserRecord, 'authKey' | 'privKey'>): TrapUserDto['level'] =>
+  u.privKey ? 'authPriv' : u.authKey ? 'authNoPriv' : 'noAuthNoPriv';
+
+export function toTrapUserDto(u: TrapUserRecord): TrapUserDto {
+  return {
+    id: u.id,
+    username: u.username,
+    level: trapUserLevel(u),
+    authProtocol: u.authProtocol,
+    authKeySet: !!u.authKey,
+    privProtocol: u.privProtocol,
+    privKeySet: !!u.privKey,
+    createdAt: u.createdAt,
+  };
+}
+
+export class TrapUserRepository {
+  constructor(private readonly db: Db) {}
+
+  list(): TrapUserRecord[] {
+    return (this.db.prepare('SELECT * FROM trap_users ORDER BY username').all() as Row[]).map(fromRow);
+  }
+
+  get(id: number): TrapUserRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM trap_users WHERE id = ?').get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  create(u: TrapUserWrite, now = Date.now()): TrapUserRecord {
+    const info = this.db
+      .prepare('INSERT INTO trap_users (username, auth_protocol, auth_key, priv_protocol, priv_key, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(u.username, u.authProtocol, u.authKey, u.privProtocol, u.privKey, now);
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  delete(id: number): boolean {
+    return this.db.prepare('DELETE FROM trap_users WHERE id = ?').run(id).changes > 0;
+  }
+
+  /**
+   * Our SNMP engine ID for INFORMs (hex), created on first use and kept: RFC 3411
+   * format 5 (octets) under net-snmp's enterprise number, 0x80000000 | 8072, with
+   * 8 random octets — the same shape snmpd uses for its own random engine IDs.
+   */
+  engineId(): string {
+    const row = this.db.prepare('SELECT engine_id FROM trap_engine WHERE id = 1').get() as { engine_id: string } | undefined;
+    if (row) return row.engine_id;
+    const id = '80001f8805' + randomBytes(8).toString('hex');
+    this.db.prepare('INSERT OR IGNORE INTO trap_engine (id, engine_id) VALUES (1, ?)').run(id);
+    return (this.db.prepare('SELECT engine_id FROM trap_engine WHERE id = 1').get() as { engine_id: string }).engine_id;
+  }
+}
