@@ -43,6 +43,10 @@ import { UserRepository } from './store/user.repository.js';
 import { MibService } from './mib/mib.service.js';
 import type { OidDictionary } from './mib/oid-dictionary.js';
 import { registerMibRoutes } from './api/mib.routes.js';
+import { createTrapReceiver } from './collectors/trap/trap.receiver.js';
+import { parseCommunities, toTrapUser } from './collectors/trap/trap.users.js';
+import { TrapUserRepository } from './store/trap-user.repository.js';
+import { registerTrapUserRoutes } from './api/trap-users.routes.js';
 
 export interface Netwatch {
   config: Config;
@@ -181,6 +185,18 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
 
   const listenerStatus: ListenerStatus[] = [];
   let httpPort = 0;
+
+  // SNMP trap receiver (v1/v2c/v3, INFORMs acknowledged): events onto the bus; v3 users from the
+  // store, replaced live when the trap-user API changes them; our engine ID kept in the store.
+  const trapUsers = new TrapUserRepository(db);
+  const traps = createTrapReceiver(
+    { port: config.trapPort, communities: parseCommunities(config.trapCommunities), users: trapUsers.list().map(toTrapUser), engineID: trapUsers.engineId(),
+      logger: moduleLogger(rootLog, 'trap'), resolveDevice: (a) => resolver.resolve(a) },
+    (evs) => { for (const e of evs) bus.publish('event.received', e); },
+  );
+  listenerStatus.push(...(await traps.start()));
+  metrics.addSource({ name: 'trap', counters: () => traps.counters() });
+  const trapRoutes = (api: ApiRegistry) => registerTrapUserRoutes(api, { trapUsers, onChange: (u) => traps.setUsers(u.map(toTrapUser)) });
   const info = {
     version: VERSION,
     startedAt,
@@ -217,6 +233,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
       (api) => registerMibRoutes(api, { mibs }),
+      trapRoutes,
       ...(opts.extraRoutes ?? []),
     ],
   });
@@ -254,6 +271,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await traps.stop();
       clearInterval(housekeeping);
       retention.stop();
       sampleMaintenance.stop();
