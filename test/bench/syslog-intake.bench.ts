@@ -90,7 +90,7 @@ async function ours(): Promise<Receiver> {
     for (const e of evs) if (!e.params.parseError) n++;
   });
   const st = await l.start();
-  return { port: st.find((s) => s.name === 'syslog-udp4')!.boundPort!, count: () => n, stop: () => l.stop() };
+  return { port: st.find((s) => s.name === 'syslog-udp')!.boundPort!, count: () => n, stop: () => l.stop() };
 }
 
 function freePort(): Promise<number> {

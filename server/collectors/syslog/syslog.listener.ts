@@ -36,9 +36,9 @@ export interface SyslogListenerOptions {
   resolveDevice?: (address: string) => number | null;
   /** Receive buffer asked of the kernel (default 16 MiB). */
   recvBufferSize?: number;
-  /** Messages waiting to be parsed at most (default 200,000); more are dropped and counted. */
+  /** Messages waiting to be parsed at most (default 100,000); more are dropped and counted. */
   queueCapacity?: number;
-  /** Messages parsed and handed to the sink per tick (default 1,000). */
+  /** Messages parsed and handed to the sink per tick (default 2,000). */
   batchSize?: number;
   /** Used when binding a privileged port fails with EACCES. Defaults: 1514 (UDP/TCP), 6514 is unprivileged. */
   fallbackPort?: number;
@@ -46,6 +46,15 @@ export interface SyslogListenerOptions {
   maxConnections?: number;
   /** A TCP/TLS connection silent this long is closed (default 15 minutes). */
   idleTimeoutMs?: number;
+}
+
+/** Framing errors (digits not followed by a space) a connection may make before it is closed. */
+const MAX_FRAMING_ERRORS = 100;
+
+/** Bind errors that mean "this host has no IPv6", not "something is wrong". */
+function ipv6Missing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL' || code === 'EPROTONOSUPPORT';
 }
 
 /** PEM text as is; anything else is read as a file path. */
@@ -79,15 +88,16 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
   const fallbackPort = opts.fallbackPort ?? 1514;
   const hosts = [opts.host === undefined ? '0.0.0.0' : opts.host, opts.host6 === undefined ? '::' : opts.host6].filter((h): h is string => !!h);
 
+  // Counter names are snake_case: they are Prometheus labels and the dashboard reads them.
   const c = {
-    received: 0, receivedUdp: 0, receivedTcp: 0, receivedTls: 0, parsed: 0, parseErrors: 0, truncated: 0,
-    sinkErrors: 0, tcpConnections: 0, tcpConnectionsRejected: 0, framingErrors: 0, tlsErrors: 0, socketErrors: 0,
+    received: 0, received_udp: 0, received_tcp: 0, received_tls: 0, parsed: 0, parse_errors: 0, truncated: 0,
+    sink_errors: 0, tcp_connections: 0, tcp_connections_rejected: 0, tcp_connections_closed_abusive: 0, framing_errors: 0, tls_errors: 0, socket_errors: 0,
   };
   let recvBufferBytes = 0;
 
   const queue = new IntakeQueue<Raw>({
-    capacity: opts.queueCapacity ?? 200_000,
-    batchSize: opts.batchSize ?? 1000,
+    capacity: opts.queueCapacity ?? 100_000,
+    batchSize: opts.batchSize ?? 2000,
     process(batch) {
       const events: NormalizedEvent[] = new Array(batch.length);
       for (let k = 0; k < batch.length; k++) {
@@ -101,7 +111,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
           }
         }
         const ev = parseSyslog(r.buf, { receivedAt: r.at, sourceAddress: r.address, deviceId, transport: r.transport, originalBytes: r.originalBytes }, parseOpts);
-        if (ev.params.parseError) c.parseErrors++;
+        if (ev.params.parseError) c.parse_errors++;
         else c.parsed++;
         if (ev.params.truncated) c.truncated++;
         events[k] = ev;
@@ -109,7 +119,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
       try {
         sink(events);
       } catch (err) {
-        c.sinkErrors++;
+        c.sink_errors++;
         log.error({ err, lost: events.length }, 'syslog sink threw; batch lost');
       }
     },
@@ -126,23 +136,23 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
 
   function onUdp(msg: Buffer, rinfo: dgram.RemoteInfo) {
     c.received++;
-    c.receivedUdp++;
+    c.received_udp++;
     queue.push({ buf: msg, address: plainAddress(rinfo.address), at: Date.now(), transport: 'udp' });
   }
 
   function onStream(sock: net.Socket, transport: Transport) {
     if (connections.size >= (opts.maxConnections ?? 1000)) {
-      c.tcpConnectionsRejected++;
+      c.tcp_connections_rejected++;
       sock.destroy();
       return;
     }
     connections.add(sock);
-    c.tcpConnections++;
+    c.tcp_connections++;
     const address = plainAddress(sock.remoteAddress);
     const framer = new SyslogFramer(maxBytes, (frame, originalBytes) => {
       c.received++;
-      if (transport === 'tls') c.receivedTls++;
-      else c.receivedTcp++;
+      if (transport === 'tls') c.received_tls++;
+      else c.received_tcp++;
       // Copy: the frame is a view into a chunk the framer may keep.
       queue.push({ buf: Buffer.from(frame), address, at: Date.now(), transport, originalBytes: originalBytes > frame.length ? originalBytes : undefined });
     });
@@ -150,13 +160,19 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     sock.on('data', (chunk: Buffer) => {
       framer.push(chunk);
       if (framer.framingErrors !== seenFramingErrors) {
-        c.framingErrors += framer.framingErrors - seenFramingErrors;
+        c.framing_errors += framer.framingErrors - seenFramingErrors;
         seenFramingErrors = framer.framingErrors;
+        // A peer that keeps sending bogus lengths is not a syslog sender: hang up.
+        if (seenFramingErrors > MAX_FRAMING_ERRORS) {
+          c.tcp_connections_closed_abusive++;
+          log.warn({ address, framingErrors: seenFramingErrors }, 'syslog connection closed: too many framing errors');
+          sock.destroy();
+        }
       }
     });
     sock.on('end', () => framer.end());
     sock.on('error', (err) => {
-      c.socketErrors++;
+      c.socket_errors++;
       log.debug({ err, address }, 'syslog connection error');
     });
     sock.on('close', () => connections.delete(sock));
@@ -165,12 +181,12 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
 
   async function startUdp(host: string, port: number): Promise<ListenerStatus> {
     const type = host.includes(':') ? 'udp6' : 'udp4';
-    const name = `syslog-${type}`;
+    const name = type === 'udp6' ? 'syslog-udp6' : 'syslog-udp';
     try {
       const b = await bindUdp({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
       b.socket.on('message', onUdp);
       b.socket.on('error', (err) => {
-        c.socketErrors++;
+        c.socket_errors++;
         log.error({ err, name }, 'syslog UDP socket error');
       });
       udpSockets.push(b.socket);
@@ -178,13 +194,17 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
       log.info({ name, host, port: b.boundPort, recvBufferSize: b.recvBufferSize }, 'syslog UDP listening');
       return { name, protocol: 'udp', requestedPort: port, boundPort: b.boundPort, address: host, state: b.fallback ? 'fallback' : 'listening', message: b.message ?? `receive buffer ${b.recvBufferSize} bytes` };
     } catch (err) {
+      if (type === 'udp6' && ipv6Missing(err)) {
+        log.info({ err, name, host }, 'IPv6 not available; syslog listens on IPv4 only');
+        return { name, protocol: 'udp', requestedPort: port, boundPort: null, address: host, state: 'disabled', message: 'IPv6 not available on this host' };
+      }
       log.error({ err, name, host, port }, 'syslog UDP bind failed');
       return { name, protocol: 'udp', requestedPort: port, boundPort: null, address: host, state: 'failed', message: (err as Error).message };
     }
   }
 
   async function startStream(host: string, port: number, transport: 'tcp' | 'tls'): Promise<ListenerStatus> {
-    const name = `syslog-${transport}${host.includes(':') ? '6' : '4'}`;
+    const name = `syslog-${transport}${host.includes(':') ? '6' : ''}`;
     let server: net.Server;
     try {
       server = transport === 'tls'
@@ -196,7 +216,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     }
     if (transport === 'tls') {
       server.on('tlsClientError', (err) => {
-        c.tlsErrors++;
+        c.tls_errors++;
         log.debug({ err }, 'syslog TLS handshake failed');
       });
     }
@@ -208,6 +228,9 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
       return { name, protocol: transport, requestedPort: port, boundPort: r.boundPort, address: host, state: r.fallback ? 'fallback' : 'listening', message: r.message };
     } catch (err) {
       server.close();
+      if (host.includes(':') && ipv6Missing(err)) {
+        return { name, protocol: transport, requestedPort: port, boundPort: null, address: host, state: 'disabled', message: 'IPv6 not available on this host' };
+      }
       log.error({ err, name, host, port }, `syslog ${transport.toUpperCase()} listen failed`);
       return { name, protocol: transport, requestedPort: port, boundPort: null, address: host, state: 'failed', message: (err as Error).message };
     }
@@ -246,12 +269,14 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
       return {
         ...c,
         dropped: queue.dropped,
-        queueDepth: queue.length,
-        queueHighWater: queue.highWater,
-        openConnections: connections.size,
-        recvBufferBytes,
-        kernelRcvbufErrors: k.udp4RcvbufErrors,
-        kernelRcvbufErrors6: k.udp6RcvbufErrors,
+        queue_depth: queue.length,
+        queue_high_water: queue.highWater,
+        open_connections: connections.size,
+        recv_buffer_bytes: recvBufferBytes,
+        // Host-wide (every UDP socket in this network namespace), -1 when unreadable.
+        kernel_rcvbuf_errors: k.udp4RcvbufErrors,
+        kernel_rcvbuf_errors6: k.udp6RcvbufErrors,
+        kernel_in_errors: k.udp4InErrors,
       };
     },
     status: () => statuses,

@@ -6,7 +6,13 @@ import { parseRfc3339 } from './syslog.time.js';
 /**
  * Syslog message (one datagram or one TCP/TLS frame) -> NormalizedEvent. Pure.
  * Never throws and never drops: what cannot be parsed is kept as text with
- * `params.parseError = true` and a reason.
+ * `params.parseError` set to the reason.
+ *
+ * params: { rfc: '5424'|'3164'|'unknown', facility, facilityName, severityNumber,
+ * hostname, appName, procId, msgId, structuredData ({} when none), parseError?,
+ * truncated? + originalBytes, rawBase64? (only when the bytes were not valid
+ * UTF-8), transport?, and per format: version, bom (5424); sequence,
+ * timestampText, clockStatus, ciscoSeverity (3164). }
  *
  * Severity mapping (syslog -> normalised): 0 emergency, 1 alert, 2 critical ->
  * critical; 3 error -> major; 4 warning -> warning; 5 notice, 6 informational ->
@@ -202,7 +208,7 @@ export function parseSyslog(input: Buffer, origin: SyslogOrigin, opts: SyslogPar
   }
 
   const params: Record<string, unknown> = {
-    format: f.format,
+    rfc: f.format === 'rfc5424' ? '5424' : f.format === 'rfc3164' ? '3164' : 'unknown',
     facility,
     facilityName: facility === null ? null : FACILITY_NAMES[facility] ?? null,
     severityNumber: sev,
@@ -210,13 +216,15 @@ export function parseSyslog(input: Buffer, origin: SyslogOrigin, opts: SyslogPar
     appName: f.appName,
     procId: f.procId,
     msgId: f.msgId,
-    structuredData: f.structuredData,
-    parseError: f.parseError !== null,
-    truncated,
+    structuredData: f.structuredData ?? {},
     ...f.extra,
   };
-  if (f.parseError !== null) params.parseErrorReason = f.parseError;
-  if (truncated) params.originalBytes = cutByFramer ? origin.originalBytes : len;
+  // Present only when something went wrong, so `params.parseError` / `params.truncated` are the flags.
+  if (f.parseError !== null) params.parseError = f.parseError;
+  if (truncated) {
+    params.truncated = true;
+    params.originalBytes = cutByFramer ? origin.originalBytes : len;
+  }
   if (!validUtf8) params.rawBase64 = buf.toString('base64');
   if (origin.transport) params.transport = origin.transport;
 

@@ -26,6 +26,24 @@ export interface BoundUdp {
   message: string | null;
 }
 
+/** The one clear line logged (and shown on the status page) when a privileged port is refused. */
+export function fallbackMessage(port: number, proto: 'udp' | 'tcp', fallbackPort: number): string {
+  return `cannot bind ${port}/${proto} (needs root or CAP_NET_BIND_SERVICE), listening on ${fallbackPort} instead`;
+}
+
+const warned = new Set<string>();
+
+/**
+ * Logs `message` once per process (IPv4 and IPv6 sockets of one listener, or a
+ * restarted listener, do not repeat it). Returns whether it was logged.
+ */
+export function warnFallbackOnce(logger: Pick<Logger, 'warn'> | undefined, message: string, fields: Record<string, unknown>): boolean {
+  if (warned.has(message)) return false;
+  warned.add(message);
+  logger?.warn(fields, message);
+  return true;
+}
+
 function bindOnce(type: 'udp4' | 'udp6', host: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     // ipv6Only so that an IPv4 socket and an IPv6 socket can share one port.
@@ -56,8 +74,8 @@ export async function bindUdp(opts: BindUdpOptions): Promise<BoundUdp> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' || opts.fallbackPort === undefined || opts.fallbackPort === opts.port) throw err;
-    message = `port ${opts.port} not permitted (EACCES); using ${opts.fallbackPort}`;
-    opts.logger?.warn({ err, type: opts.type, host: opts.host, port: opts.port, fallbackPort: opts.fallbackPort }, 'privileged port refused, using fallback port');
+    message = fallbackMessage(opts.port, 'udp', opts.fallbackPort);
+    warnFallbackOnce(opts.logger, message, { err, type: opts.type, host: opts.host, port: opts.port, fallbackPort: opts.fallbackPort });
     socket = await bindOnce(opts.type, opts.host, opts.fallbackPort);
     fallback = true;
   }

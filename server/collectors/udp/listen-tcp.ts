@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
+import { fallbackMessage, warnFallbackOnce } from './bind-udp.js';
 
 export interface ListenTcpResult {
   boundPort: number;
@@ -29,13 +30,10 @@ export async function listenTcp(server: Server, opts: { host: string; port: numb
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' || opts.fallbackPort === undefined || opts.fallbackPort === opts.port) throw err;
-    opts.logger?.warn({ err, host: opts.host, port: opts.port, fallbackPort: opts.fallbackPort }, 'privileged port refused, using fallback port');
+    const message = fallbackMessage(opts.port, 'tcp', opts.fallbackPort);
+    warnFallbackOnce(opts.logger, message, { err, host: opts.host, port: opts.port, fallbackPort: opts.fallbackPort });
     await listenOnce(server, opts.host, opts.fallbackPort);
-    return {
-      boundPort: (server.address() as { port: number }).port,
-      fallback: true,
-      message: `port ${opts.port} not permitted (EACCES); using ${opts.fallbackPort}`,
-    };
+    return { boundPort: (server.address() as { port: number }).port, fallback: true, message };
   }
 }
 

@@ -13,6 +13,11 @@ interface Case {
 const corpus = JSON.parse(readFileSync(new URL('../../../fixtures/syslog/corpus.json', import.meta.url), 'utf8')) as { receivedAt: string; cases: Case[] };
 
 describe('syslog parser on the real-world corpus', () => {
+  it('covers at least 40 varied lines', () => {
+    expect(corpus.cases.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(corpus.cases.map((c) => c.name)).size).toBe(corpus.cases.length);
+  });
+
   it.each(corpus.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const buf = c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, 'base64') : Buffer.from(c.raw ?? '', 'utf8');
     const receivedAt = Date.parse(c.receivedAt ?? corpus.receivedAt);
@@ -25,6 +30,10 @@ describe('syslog parser on the real-world corpus', () => {
     expect(ev).toMatchObject(top);
     if (reportedAt !== undefined) expect(ev.reportedAt === null ? null : new Date(ev.reportedAt).toISOString()).toBe(reportedAt);
     if (params) expect(ev.params).toMatchObject(params);
+    // The flags are present only when set.
+    if (params?.parseError === undefined) expect(ev.params.parseError).toBeUndefined();
+    if (params?.truncated === undefined) expect(ev.params.truncated).toBeUndefined();
+    expect(['5424', '3164', 'unknown']).toContain(ev.params.rfc);
     // Whatever came in, the event is JSON-safe.
     expect(JSON.parse(JSON.stringify(ev))).toEqual(ev);
   });
@@ -52,7 +61,7 @@ describe('syslog parser limits', () => {
   it('keeps a message exactly at the limit untouched', () => {
     const raw = Buffer.from(`<14>Jun 15 11:00:00 h app: ${'a'.repeat(473)}`);
     expect(raw.length).toBe(500);
-    expect(parseSyslog(raw, at, { maxMessageBytes: 500 }).params.truncated).toBe(false);
+    expect(parseSyslog(raw, at, { maxMessageBytes: 500 }).params.truncated).toBeUndefined();
   });
 
   it('maps every syslog severity to a normalised one', () => {
