@@ -44,6 +44,10 @@ export interface AlarmServiceDeps {
   notify: (kind: NotificationKind, alarm: AlarmDto, channelIds: number[], previousSeverity?: Severity) => void;
   clock?: () => number;
   options?: Partial<AlarmOptions>;
+  /** Coalescing delay for `onChange` pushes (0 = immediately). Default 100 ms. */
+  changeDelayMs?: number;
+  /** A deferred push failed. */
+  onError?: (err: unknown) => void;
 }
 
 /** What the service keeps in memory about each open alarm (it is the only writer of alarm state). */
@@ -86,12 +90,16 @@ export class AlarmService {
   /** Open alarms by reduction key: lookups on the intake path never hit SQLite. */
   private readonly openByKey = new Map<string, OpenAlarm>();
   private readonly recurrences = new Map<number, Recurrence>();
+  private readonly pendingChanges = new Set<number>();
+  private changeTimer: NodeJS.Timeout | undefined;
+  private readonly changeDelayMs: number;
   /** Reduction key -> id of the alarm marked flapping (so the flag is written once per transition). */
   private readonly flapping = new Map<string, number>();
 
   constructor(private readonly deps: AlarmServiceDeps) {
     this.opts = { ...DEFAULT_ALARM_OPTIONS, ...deps.options };
     this.clock = deps.clock ?? Date.now;
+    this.changeDelayMs = deps.changeDelayMs ?? 100;
     this.loadOpen();
   }
 
@@ -296,18 +304,30 @@ export class AlarmService {
     return last === undefined || now - last >= this.opts.flapSettleMs;
   }
 
+  /**
+   * Pushes changes (`alarm.changed`) at most every `changeDelayMs`, the newest
+   * state of each alarm once, so a trap storm folding into one alarm does not
+   * become a storm of pushes. Notifications are decided at once.
+   */
   private publish(changed: Set<number>, notices: PendingNotice[]): void {
-    const ids = new Set(changed);
-    for (const n of notices) ids.add(n.alarmId);
-    const dtos = new Map<number, AlarmDto>();
-    for (const d of this.deps.repo.dtos([...ids])) dtos.set(d.id, d);
-    const dto = (id: number) => dtos.get(id);
-    for (const id of changed) {
-      const d = dto(id);
-      if (d) this.deps.onChange(d);
+    for (const id of changed) this.pendingChanges.add(id);
+    if (this.changeDelayMs === 0) this.flushChanges();
+    else if (!this.changeTimer && this.pendingChanges.size) {
+      this.changeTimer = setTimeout(() => {
+        this.changeTimer = undefined;
+        try {
+          this.flushChanges();
+        } catch (err) {
+          this.deps.onError?.(err);
+        }
+      }, this.changeDelayMs);
+      this.changeTimer.unref();
     }
+    if (notices.length === 0) return;
+    const dtos = new Map<number, AlarmDto>();
+    for (const d of this.deps.repo.dtos([...new Set(notices.map((n) => n.alarmId))])) dtos.set(d.id, d);
     for (const n of notices) {
-      const alarm = dto(n.alarmId);
+      const alarm = dtos.get(n.alarmId);
       if (!alarm) continue;
       const target = n.target ?? this.deps.ruleNotify(alarm.ruleId);
       if (!target || !target.on.includes(n.kind) || target.channelIds.length === 0) continue;
@@ -319,6 +339,22 @@ export class AlarmService {
       this.deps.notify(n.kind, alarm, target.channelIds, n.previous);
     }
   }
+
+  /** Publishes the pending alarm changes now. */
+  flushChanges(): void {
+    if (this.pendingChanges.size === 0) return;
+    const ids = [...this.pendingChanges];
+    this.pendingChanges.clear();
+    for (const d of this.deps.repo.dtos(ids)) this.deps.onChange(d);
+  }
+
+  /** Stops the push timer after publishing what is pending. */
+  close(): void {
+    if (this.changeTimer) clearTimeout(this.changeTimer);
+    this.changeTimer = undefined;
+    this.flushChanges();
+  }
+
 }
 
 export type { AlarmRow };

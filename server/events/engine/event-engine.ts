@@ -102,6 +102,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       for (const id of channelIds) queue.enqueue(id, payload);
     },
     options: deps.alarms,
+    onError: (err) => log.error({ err }, 'alarm push failed'),
   });
 
   // Decisions of the batch in flight: EventWriter runs preprocess -> insert -> onStored synchronously,
@@ -224,6 +225,11 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     async close() {
       clearInterval(timer);
       unsubscribe.forEach((u) => u());
+      try {
+        alarms.close();
+      } catch (err) {
+        log.error({ err }, 'alarm push failed');
+      }
       await queue.close();
     },
   };

@@ -12,7 +12,7 @@ import { ev, tempDb } from './helpers.js';
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-function setup(options: Partial<AlarmOptions> = {}) {
+function setup(options: Partial<AlarmOptions> = {}, changeDelayMs = 0) {
   const { db, cleanup } = tempDb();
   cleanups.push(cleanup);
   const repo = new AlarmRepository(db);
@@ -32,6 +32,7 @@ function setup(options: Partial<AlarmOptions> = {}) {
     notify: (kind, alarm) => sent.push({ kind, alarm }),
     clock: () => now,
     options,
+    changeDelayMs,
   });
   const store = (over: Parameters<typeof ev>[0] = {}): StoredEvent => events.insertBatch([ev({ receivedAt: now, ...over })])[0]!;
   const raise = (key: string, over: Parameters<typeof ev>[0] = {}) => {
@@ -121,6 +122,15 @@ describe('alarm reduction and clearing', () => {
     t.raise('new-key');
     t.raise('k');
     expect(Object.fromEntries(t.list().map((a) => [a.reductionKey, a.count]))).toEqual({ k: 2, 'new-key': 1 });
+  });
+
+  it('pushes the newest state of a busy alarm once per interval instead of once per event', async () => {
+    const t = setup({}, 20);
+    for (let i = 0; i < 10; i++) t.raise('storm');
+    expect(t.changes).toHaveLength(0);
+    for (let i = 0; i < 500 && t.changes.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.changes.map((a) => a.count)).toEqual([10]);
+    t.svc.close();
   });
 
   it('archives cleared alarms after the configured time', () => {
