@@ -44,6 +44,7 @@ import { MibService } from './mib/mib.service.js';
 import type { OidDictionary } from './mib/oid-dictionary.js';
 import { registerMibRoutes } from './api/mib.routes.js';
 import { createTrapReceiver } from './collectors/trap/trap.receiver.js';
+import { createSyslogListener } from './collectors/syslog/syslog.listener.js';
 import { parseCommunities, toTrapUser } from './collectors/trap/trap.users.js';
 import { TrapUserRepository } from './store/trap-user.repository.js';
 import { registerTrapUserRoutes } from './api/trap-users.routes.js';
@@ -196,6 +197,15 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   );
   listenerStatus.push(...(await traps.start()));
   metrics.addSource({ name: 'trap', counters: () => traps.counters() });
+  // Syslog (UDP v4/v6, TCP with RFC 6587 framing, TLS when a certificate and key are set): events onto the bus.
+  const syslog = createSyslogListener(
+    { udpPort: config.syslogPort, tcpPort: config.syslogTcpPort ?? config.syslogPort, tlsPort: config.syslogTlsPort,
+      tls: config.syslogTlsCert && config.syslogTlsKey ? { cert: config.syslogTlsCert, key: config.syslogTlsKey } : null,
+      maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, logger: moduleLogger(rootLog, 'syslog') },
+    (evs) => { for (const e of evs) bus.publish('event.received', e); },
+  );
+  listenerStatus.push(...(await syslog.start()));
+  metrics.addSource({ name: 'syslog', counters: () => syslog.counters() });
   const trapRoutes = (api: ApiRegistry) => registerTrapUserRoutes(api, { trapUsers, onChange: (u) => traps.setUsers(u.map(toTrapUser)) });
   const info = {
     version: VERSION,
@@ -271,6 +281,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await syslog.stop();
       await traps.stop();
       clearInterval(housekeeping);
       retention.stop();
