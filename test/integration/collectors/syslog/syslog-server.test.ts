@@ -1,0 +1,87 @@
+import dgram from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ListenerStatus } from '../../../../server/contracts/dto.js';
+import type { StoredEvent } from '../../../../server/contracts/events.js';
+import { apiClient, login, startTestServer, type TestServer } from '../../../helpers/server.js';
+import { run } from '../collector-helpers.js';
+
+/** The real server (app.ts wiring): util-linux `logger` -> syslog listener -> bus -> event writer -> events API. */
+describe('syslog through the real server', () => {
+  let srv: TestServer;
+  let call: ReturnType<typeof apiClient>;
+  let udpPort: number;
+  let tcpPort: number;
+
+  async function waitForEvent(pred: (e: StoredEvent) => boolean, what: string, ms = 30_000): Promise<StoredEvent> {
+    const t0 = Date.now();
+    for (;;) {
+      const r = await call('GET', '/events?source=syslog&limit=200');
+      const hit = (r.body?.items as StoredEvent[] | undefined)?.find(pred);
+      if (hit) return hit;
+      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}: ${r.text.slice(0, 500)}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
+    const listeners = srv.nms.listeners();
+    udpPort = listeners.find((l) => l.name === 'syslog-udp')!.boundPort!;
+    tcpPort = listeners.find((l) => l.name === 'syslog-tcp')!.boundPort!;
+  }, 60_000);
+  afterAll(async () => {
+    await srv?.stop();
+  });
+
+  it('shows the bound syslog port in /api/v1/health and the listeners in /api/v1/status', async () => {
+    const health = await call('GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.body.ports.syslog).toBe(udpPort);
+    expect(udpPort).toBeGreaterThan(0);
+    const status = await call('GET', '/status');
+    const syslog = (status.body.listeners as ListenerStatus[]).filter((l) => l.name.startsWith('syslog'));
+    expect(syslog.find((l) => l.name === 'syslog-udp')).toMatchObject({ protocol: 'udp', state: 'listening', boundPort: udpPort });
+    expect(syslog.find((l) => l.name === 'syslog-tcp')).toMatchObject({ protocol: 'tcp', state: 'listening', boundPort: tcpPort });
+    // No certificate configured in tests: TLS is reported as disabled, not failed.
+    expect(syslog.find((l) => l.name === 'syslog-tls')).toMatchObject({ state: 'disabled' });
+  });
+
+  it('stores an RFC 5424 message sent by logger over UDP, readable from GET /api/v1/events?source=syslog', async () => {
+    const r = await run('logger', ['-n', '127.0.0.1', '-P', String(udpPort), '--udp', '--rfc5424', '-p', 'local0.warning', '-t', 'srvtest',
+      '--msgid', 'SRV1', '--sd-id', 'nw@32473', '--sd-param', 'k="v"', 'server syslog 5424 hello']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await waitForEvent((x) => x.message === 'server syslog 5424 hello', '5424 event');
+    expect(e).toMatchObject({ source: 'syslog', sourceAddress: '127.0.0.1', type: 'SRV1' });
+    expect(e.params).toMatchObject({ rfc: '5424', facility: 16, facilityName: 'local0', severityNumber: 4, appName: 'srvtest', msgId: 'SRV1',
+      structuredData: { 'nw@32473': { k: 'v' } }, transport: 'udp' });
+    expect(e.reportedAt).not.toBeNull();
+  });
+
+  it('stores an RFC 3164 message sent by logger over TCP', async () => {
+    const r = await run('logger', ['-n', '127.0.0.1', '-P', String(tcpPort), '--tcp', '--rfc3164', '-p', 'daemon.err', '-t', 'srvbsd', 'server syslog 3164 hello']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await waitForEvent((x) => x.message === 'server syslog 3164 hello', '3164 event');
+    expect(e).toMatchObject({ source: 'syslog', sourceAddress: '127.0.0.1', type: 'srvbsd' });
+    expect(e.params).toMatchObject({ rfc: '3164', facility: 3, severityNumber: 3, appName: 'srvbsd', transport: 'tcp' });
+  });
+
+  it('keeps an unparseable datagram as a flagged event and counts it in /metrics', async () => {
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((res, rej) => s.send(Buffer.from('no pri here, just text'), udpPort, '127.0.0.1', (err) => (err ? rej(err) : res())));
+    s.close();
+    const e = await waitForEvent((x) => x.message === 'no pri here, just text', 'raw event');
+    expect(e.params).toMatchObject({ rfc: 'unknown', parseError: 'missing <PRI>' });
+
+    const res = await fetch(`${srv.url}/metrics`);
+    const text = await res.text();
+    const value = (counter: string) => {
+      const m = new RegExp(`^netwatch_component_counter\\{component="syslog",counter="${counter}"\\} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    expect(value('received')).toBeGreaterThanOrEqual(3);
+    expect(value('parsed')).toBeGreaterThanOrEqual(2);
+    expect(value('parse_errors')).toBeGreaterThanOrEqual(1);
+    for (const c of ['dropped', 'truncated', 'tcp_connections', 'kernel_rcvbuf_errors', 'recv_buffer_bytes']) expect(value(c), c).toBeTypeOf('number');
+  });
+});
