@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 import type { MibError } from '../contracts/mib.js';
 import type { CompiledModule, ModuleHeader } from './mib-types.js';
 
-export const INDEX_VERSION = 4;
+/** Bump whenever the parser or compiler output changes: an older index is then recompiled from scratch. */
+export const INDEX_VERSION = 5;
 
 export interface FileEntry {
   modules: ModuleHeader[];

@@ -62,7 +62,8 @@ export function compileModule(input: CompileInput): CompiledModule {
   const localTypes = new Map(parsed.defs.filter((d) => d.macro === 'TEXTUAL-CONVENTION' || d.macro === 'TYPE').map((d) => [d.name, d]));
   const types: Record<string, TypeInfo> = {};
   const typeOf = (name: string, seen = new Set<string>()): TypeInfo | undefined => {
-    if (PRIMITIVE_TYPES.has(name)) return { baseType: name, enums: null, displayHint: null };
+    // SEQUENCE/CHOICE: the structure types of rows (`IfEntry ::= SEQUENCE {…}`) and of SNMPv2-PDU.
+    if (PRIMITIVE_TYPES.has(name) || name === 'SEQUENCE' || name === 'CHOICE') return { baseType: name, enums: null, displayHint: null };
     if (types[name]) return types[name];
     const local = localTypes.get(name);
     if (local?.syntax && !seen.has(name)) {
@@ -80,7 +81,7 @@ export function compileModule(input: CompileInput): CompiledModule {
     return lookup(name)?.type;
   };
   for (const d of localTypes.values()) {
-    if (d.syntax && !d.syntax.name.startsWith('SEQUENCE') && d.syntax.name !== 'CHOICE' && !typeOf(d.name)) {
+    if (d.syntax && !d.syntax.name.startsWith('SEQUENCE OF') && !typeOf(d.name)) {
       warn(`type ${d.name}: unknown base type ${d.syntax.name}`, d.line);
     }
   }
@@ -218,8 +219,7 @@ function syntaxInfo(
   if (syntax.name.startsWith('SEQUENCE OF')) return { syntax: syntax.name, baseType: 'SEQUENCE OF', enums: null, displayHint: null };
   const t = typeOf(syntax.name);
   const list = syntax.enums ?? t?.enums ?? null;
-  // A v1 `SYNTAX SomeEntry` (row) names a SEQUENCE type.
-  const baseType = t?.baseType ?? (syntax.name === 'SEQUENCE' ? 'SEQUENCE' : null);
+  const baseType = t?.baseType ?? null;
   return {
     syntax: syntax.name,
     baseType,
