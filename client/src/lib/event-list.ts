@@ -14,6 +14,11 @@ export function severityRank(s: string): number {
   return i < 0 ? SEVERITY_ORDER.length : i;
 }
 
+/** Alarms by severity (critical first), then most recently seen. */
+export function compareAlarms(a: { id: number; severity: string; lastSeen: number }, b: { id: number; severity: string; lastSeen: number }): number {
+  return severityRank(a.severity) - severityRank(b.severity) || b.lastSeen - a.lastSeen || b.id - a.id;
+}
+
 export interface EventFilter {
   sources: SourceKind[];
   /** Only events at least this severe; '' = all. */

@@ -46,6 +46,9 @@ export interface RuleFormModel {
   continueAfter: boolean;
   // threshold
   metrics: string;
+  /** Omit the instance: the threshold applies to every instance. */
+  everyInstance: boolean;
+  /** Instance glob; '' = only the empty instance (e.g. the CPU average). */
   instance: string;
   op: ThresholdOp;
   value: number | '';
@@ -64,7 +67,7 @@ export function emptyRuleForm(): RuleFormModel {
     sources: [], types: '', deviceIds: [], groups: '', tags: '', minSeverity: '', trapOid: '', trapOidPrefix: '', varbinds: [],
     message: '', messageCaseInsensitive: false, syslogMaxSeverity: '', syslogHostname: '', syslogAppName: '', syslogMsgId: '', rateCount: '', rateWindowSec: '',
     severity: '', title: '', disposition: 'alarm', reductionKey: '{deviceOrSource}:{type}', clearKey: '', notifyChannelIds: [], notifyOn: ['raise', 'severity', 'clear'], continueAfter: false,
-    metrics: '', instance: '', op: '>', value: '', clearValue: '', forPolls: '', forSec: '',
+    metrics: '', everyInstance: true, instance: '', op: '>', value: '', clearValue: '', forPolls: '', forSec: '',
     extraMatch: {},
   };
 }
@@ -82,6 +85,7 @@ export function formFromRule(r: RuleDto): RuleFormModel {
   if (b.kind === 'threshold') {
     m.kind = 'threshold';
     m.metrics = joined(b.metrics);
+    m.everyInstance = b.instance === undefined;
     m.instance = b.instance ?? '';
     m.deviceIds = [...(b.deviceIds ?? [])];
     m.groups = joined(b.groups);
@@ -171,7 +175,7 @@ export function toRuleBody(m: RuleFormModel): RuleBody {
   const notify = m.notifyChannelIds.length ? { channelIds: [...m.notifyChannelIds], on: [...m.notifyOn] } : undefined;
   if (m.kind === 'threshold') {
     const t: ThresholdRuleBody = { kind: 'threshold', metrics: csv(m.metrics), op: m.op, value: Number(m.value), severity: (m.severity || 'warning') as Severity };
-    if (m.instance !== '') t.instance = m.instance;
+    if (!m.everyInstance) t.instance = m.instance;
     if (m.deviceIds.length) t.deviceIds = [...m.deviceIds];
     if (csv(m.groups).length) t.groups = csv(m.groups);
     if (csv(m.tags).length) t.tags = csv(m.tags);

@@ -4,15 +4,10 @@ import type { AlarmDto } from '@contracts/alarms';
 import type { StoredEvent } from '@contracts/events';
 import { api } from '@/api/client';
 import { onConnectionState, onServerEvent } from '@/realtime/socket';
-import { severityRank } from '@/lib/event-list';
+import { compareAlarms } from '@/lib/event-list';
 
 export type AlarmAction = 'ack' | 'unack' | 'clear';
 export type AlarmWithEvents = AlarmDto & { events: StoredEvent[] };
-
-/** Open alarms first by severity (critical first), then most recently seen. */
-export function compareAlarms(a: AlarmDto, b: AlarmDto): number {
-  return severityRank(a.severity) - severityRank(b.severity) || b.lastSeen - a.lastSeen || b.id - a.id;
-}
 
 /**
  * Alarms: the open ones (active or acknowledged) kept live by `alarm.changed`,
