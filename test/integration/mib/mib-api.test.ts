@@ -12,12 +12,12 @@ let viewer: ReturnType<typeof apiClient>;
 
 /** The dictionary loads after the server listens; wait for the first load to finish. */
 async function mibsLoaded(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1200; i++) {
     const r = await call('GET', '/mibs');
     if (r.body?.result && !r.body.loading) return;
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new Error('the MIB dictionary did not load within 60 s');
+  throw new Error('the MIB dictionary did not load within 120 s');
 }
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ beforeAll(async () => {
   expect((await call('POST', '/users', { username: 'vera', password: 'vera-password-1', role: 'viewer' })).status).toBe(201);
   viewer = apiClient(srv.url, (await login(srv.url, 'vera', 'vera-password-1')).token);
   await mibsLoaded();
-}, 90_000);
+}, 150_000);
 afterAll(() => srv?.stop());
 
 describe('OID dictionary API', () => {
@@ -82,7 +82,7 @@ describe('OID dictionary API', () => {
     expect((await viewer('GET', '/oids/ACME-SWITCH-MIB::acmeFanFailed')).body).toMatchObject({ oid: '1.3.6.1.4.1.99999.2.1.0.1', node: { objects: ['acmeFanName', 'acmeFanState'] } });
     // Other modules see the new dictionary too.
     expect(srv.nms.dictionary.resolve('1.3.6.1.4.1.99999.2.1.1.2.1.2.4').label).toBe('ACME-SWITCH-MIB::acmeFanState.4');
-  });
+  }, 120_000);
 
   it('refuses a MIB that does not parse, and reports one whose imports are missing', async () => {
     const broken = await call('POST', '/mibs', { filename: 'BROKEN-MIB.txt', content: fixture('BROKEN-MIB.txt') });
@@ -97,5 +97,5 @@ describe('OID dictionary API', () => {
     expect(orphan.body.modules[0].errors[0].reason).toMatch(/NONEXISTENT-TC-MIB/);
     // The rest still resolves.
     expect((await viewer('GET', '/oids/ifInOctets')).body).toMatchObject({ found: true });
-  });
+  }, 90_000);
 });

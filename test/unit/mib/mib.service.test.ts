@@ -34,7 +34,7 @@ describe('MIB service', () => {
       expect(again.dictionary.resolveName('acmeMgmt')).toMatchObject({ found: true });
       await svc.close();
       await again.close();
-    });
+    }, 90_000);
   }
 
   it('refuses an upload that does not parse or has a bad file name, without storing it', async () => {
