@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -158,6 +160,68 @@ describe('alarms and rules in a real browser', { timeout: 240_000 }, () => {
       await expect.poll(() => row.getAttribute('data-state'), WAIT).toBe('acknowledged');
     } finally {
       await context.close();
+    }
+  });
+
+  it('manages notification channels (send test, last error) and maintenance windows in Settings', async () => {
+    // A local webhook receiver: the first channel works, the second answers 500.
+    const received: string[] = [];
+    const hook: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(req.url === '/fail' ? 500 : 200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const port = (hook.address() as AddressInfo).port;
+    const admin = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
+    expect((await admin('POST', '/devices', { name: 'mw-switch', address: '127.0.60.1' })).status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, '/settings', 'admin', server.adminPassword);
+      const section = page.getByTestId('channels-section');
+      for (const [name, path] of [['e2e-hook', '/ok'], ['e2e-broken', '/fail']] as const) {
+        await section.getByTestId('add-channel').click();
+        await page.fill('#ch-name', name);
+        await page.fill('#ch-url', `http://127.0.0.1:${port}${path}`);
+        await page.getByTestId('save-channel').click();
+        await section.locator(`[data-testid=channel-row][data-channel-name="${name}"]`).waitFor(WAIT);
+      }
+      const ok = section.locator('[data-testid=channel-row][data-channel-name="e2e-hook"]');
+      await ok.getByTestId('test-channel').click();
+      await expect.poll(() => ok.getByTestId('channel-test-result').textContent(), WAIT).toContain('delivered');
+      expect(received.some((b) => b.includes('Test notification from Netwatch'))).toBe(true);
+      const bad = section.locator('[data-testid=channel-row][data-channel-name="e2e-broken"]');
+      await bad.getByTestId('test-channel').click();
+      await expect.poll(() => bad.getByTestId('channel-test-result').textContent(), WAIT).toContain('failed');
+      expect(await bad.textContent()).toContain('500');
+
+      // A weekly maintenance window for the device.
+      const mw = page.getByTestId('maintenance-section');
+      await mw.getByTestId('add-maintenance').click();
+      await page.fill('#mw-name', 'e2e firmware');
+      await page.selectOption('#mw-device', { label: 'mw-switch' });
+      await page.selectOption('#mw-kind', 'weekly');
+      await page.getByLabel('Tue').check();
+      await page.fill('#mw-start', '02:30');
+      await page.fill('#mw-dur', '90');
+      await page.fill('#mw-tz', 'UTC');
+      await page.getByTestId('save-maintenance').click();
+      const row = mw.locator('[data-testid=maintenance-row][data-window-name="e2e firmware"]');
+      await row.waitFor(WAIT);
+      expect(await row.textContent()).toContain('Tue at 02:30 for 90 min (UTC)');
+      expect(await row.textContent()).toContain('mw-switch');
+      expect((await admin('GET', '/maintenance')).body.items[0]).toMatchObject({ kind: 'weekly', days: [2], startTime: '02:30', durationMin: 90 });
+      await page.screenshot({ path: `${RESULTS}/settings-channels-maintenance.png`, fullPage: true });
+      await row.getByRole('button', { name: 'Delete e2e firmware' }).click();
+      await page.getByTestId('confirm').click();
+      await expect.poll(() => row.count(), WAIT).toBe(0);
+    } finally {
+      await context.close();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
     }
   });
 
