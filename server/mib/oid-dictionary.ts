@@ -193,8 +193,14 @@ export class OidDictionary {
       else if (single && name.includes(query)) score = 600 - Math.min(name.length, 200);
       else {
         let found = seen[i]!;
-        if (found !== all) words.forEach((w, k) => name.includes(w) && (found |= 1 << k));
-        if (found === all) score = 100;
+        let inName = 0;
+        for (let k = 0; k < words.length; k++) {
+          if (name.includes(words[k]!)) {
+            found |= 1 << k;
+            inName++;
+          }
+        }
+        if (found === all) score = 100 + 20 * inName; // words in the name weigh more than in the description
       }
       if (score === 0) continue;
       const node = this.entries[i]!;
