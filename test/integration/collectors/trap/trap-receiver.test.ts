@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ListenerStatus } from '../../../server/contracts/dto.js';
-import { createTrapReceiver, type TrapReceiver } from '../../../server/collectors/trap/trap.receiver.js';
-import { ipv6Available } from '../../../server/collectors/udp/bind-udp.js';
-import { collectingSink, quietLogger, run, until } from './collector-helpers.js';
+import type { ListenerStatus } from '../../../../server/contracts/dto.js';
+import { createTrapReceiver, type TrapReceiver } from '../../../../server/collectors/trap/trap.receiver.js';
+import { ipv6Available } from '../../../../server/collectors/udp/bind-udp.js';
+import { collectingSink, quietLogger, run, until } from '../collector-helpers.js';
 
 const V3 = ['-v', '3', '-u', 'trapuser', '-l', 'authPriv', '-a', 'SHA', '-A', 'authpass123', '-x', 'AES', '-X', 'privpass123'];
 
