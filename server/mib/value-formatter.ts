@@ -183,3 +183,25 @@ export function formatBits(b: Uint8Array, enums: Record<string, string> | null):
   }
   return set.join(' ');
 }
+
+export interface FormattedVarbind {
+  oid: string;
+  /** `IF-MIB::ifOperStatus.3`, or the numeric OID when unknown. */
+  label: string;
+  name: string | null;
+  module: string | null;
+  instance: string;
+  /** Display text, e.g. `down(2)`. */
+  value: string;
+}
+
+/** A varbind as an operator reads it, named through the dictionary (anything with `resolve`). */
+export function formatVarbind(
+  dict: { resolve(oid: string): { node: MibNode | null; instance: string; label: string } },
+  oid: string,
+  value: RawValue,
+): FormattedVarbind {
+  const r = dict.resolve(oid);
+  const resolveOid = (o: string) => dict.resolve(o).label;
+  return { oid, label: r.label, name: r.node?.name ?? null, module: r.node?.module ?? null, instance: r.instance, value: formatValue(value, r.node, { resolveOid }) };
+}

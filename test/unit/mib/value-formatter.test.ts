@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyOctetHint, formatTimeTicks, formatValue } from '../../../server/mib/value-formatter.js';
+import { applyOctetHint, formatTimeTicks, formatValue, formatVarbind } from '../../../server/mib/value-formatter.js';
 
 const info = (baseType: string, extra: Partial<{ enums: Record<string, string>; displayHint: string; units: string; syntax: string }> = {}) => ({
   baseType,
@@ -48,5 +48,19 @@ describe('value formatter', () => {
   it('names OBJECT IDENTIFIER values through the dictionary when given', () => {
     expect(formatValue('1.3.6.1.4.1.8072.3.2.10', info('OBJECT IDENTIFIER'), { resolveOid: (o) => `NET-SNMP-TC::linux(${o})` })).toMatch(/^NET-SNMP-TC::linux/);
     expect(formatValue(null, info('INTEGER'))).toBe('');
+  });
+});
+
+describe('formatVarbind', () => {
+  it('names a varbind and formats its value through the dictionary', () => {
+    const ifOperStatus = { oid: '1.3.6.1.2.1.2.2.1.8', name: 'ifOperStatus', module: 'IF-MIB', kind: 'column' as const, syntax: 'INTEGER', baseType: 'INTEGER', enums: { 1: 'up', 2: 'down' }, displayHint: null, units: null, access: 'read-only', status: 'current', description: null, index: null, augments: null, objects: null };
+    const dict = {
+      resolve: (oid: string) =>
+        oid.startsWith(`${ifOperStatus.oid}.`)
+          ? { node: ifOperStatus, instance: oid.slice(ifOperStatus.oid.length + 1), label: `IF-MIB::ifOperStatus.${oid.slice(ifOperStatus.oid.length + 1)}` }
+          : { node: null, instance: '', label: oid },
+    };
+    expect(formatVarbind(dict, '1.3.6.1.2.1.2.2.1.8.3', 2)).toEqual({ oid: '1.3.6.1.2.1.2.2.1.8.3', label: 'IF-MIB::ifOperStatus.3', name: 'ifOperStatus', module: 'IF-MIB', instance: '3', value: 'down(2)' });
+    expect(formatVarbind(dict, '1.3.6.1.4.1.1.1', Buffer.from('hello'))).toMatchObject({ label: '1.3.6.1.4.1.1.1', name: null, value: 'hello' });
   });
 });
