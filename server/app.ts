@@ -281,6 +281,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await mibs.close(); // first: a load finishing now would reload the engine's rules
       await syslog.stop();
       await traps.stop();
       clearInterval(housekeeping);
@@ -292,7 +293,6 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       await engine.close();
       resolver.close();
       await realtime.close();
-      await mibs.close();
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
