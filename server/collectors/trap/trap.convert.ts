@@ -8,7 +8,8 @@ import type { NormalizedEvent, Severity } from '../../contracts/events.js';
  * - type = numeric trap OID (snmpTrapOID.0). SNMPv1 traps are converted per
  *   RFC 3584 3.1: generic 0-5 -> 1.3.6.1.6.3.1.1.5.{1..6}, enterprise-specific ->
  *   `enterprise.0.specific`; sysUpTime.0 and snmpTrapOID.0 are put first and
- *   snmpTrapAddress.0 (agent-addr) and snmpTrapEnterprise.0 appended.
+ *   snmpTrapAddress.0 (agent-addr), snmpTrapCommunity.0 and snmpTrapEnterprise.0
+ *   appended (RFC 3584 3.1 (3); each only when not already present).
  * - sourceAddress = snmpTrapAddress.0 when present (a relay or NAT forwarded
  *   it), else the UDP source; both are kept in params.
  * - Severity: linkDown, authenticationFailure, coldStart, egpNeighborLoss ->
@@ -22,6 +23,7 @@ export const OID = {
   snmpTrapOID: '1.3.6.1.6.3.1.1.4.1.0',
   snmpTrapEnterprise: '1.3.6.1.6.3.1.1.4.3.0',
   snmpTrapAddress: '1.3.6.1.6.3.18.1.3.0',
+  snmpTrapCommunity: '1.3.6.1.6.3.18.1.4.0',
   genericTrapPrefix: '1.3.6.1.6.3.1.1.5',
 } as const;
 
@@ -117,7 +119,8 @@ export function trapToEvent(pdu: TrapPdu, origin: TrapOrigin): NormalizedEvent {
       { oid: OID.snmpTrapOID, type: 'OID', value: trapOid },
       ...varbinds,
       ...(varbinds.some((v) => v.oid === OID.snmpTrapAddress) ? [] : [{ oid: OID.snmpTrapAddress, type: 'IpAddress', value: pdu.agentAddr ?? '0.0.0.0' }]),
-      { oid: OID.snmpTrapEnterprise, type: 'OID', value: enterprise },
+      ...(pdu.community === undefined || varbinds.some((v) => v.oid === OID.snmpTrapCommunity) ? [] : [{ oid: OID.snmpTrapCommunity, type: 'OctetString', value: pdu.community }]),
+      ...(varbinds.some((v) => v.oid === OID.snmpTrapEnterprise) ? [] : [{ oid: OID.snmpTrapEnterprise, type: 'OID', value: enterprise }]),
     ];
   } else {
     const t = varbinds.find((v) => v.oid === OID.snmpTrapOID);

@@ -52,6 +52,7 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
       { oid: '1.3.6.1.6.3.1.1.4.1.0', type: 'OID', value: '1.3.6.1.4.1.8072.2.3.0.17' },
       { oid: '1.3.6.1.2.1.1.5.0', type: 'OctetString', value: 'v1 hello' },
       { oid: '1.3.6.1.6.3.18.1.3.0', type: 'IpAddress', value: '127.0.0.5' },
+      { oid: '1.3.6.1.6.3.18.1.4.0', type: 'OctetString', value: 'public' },
       { oid: '1.3.6.1.6.3.1.1.4.3.0', type: 'OID', value: '1.3.6.1.4.1.8072.2.3' },
     ]);
   });

@@ -28,6 +28,32 @@ describe('trap conversion', () => {
     expect(e.params).toMatchObject({ version: '1', trapAddress: null, sysUpTime: 7, trapName: 'linkUp' });
   });
 
+  it('appends snmpTrapAddress.0, snmpTrapCommunity.0 and snmpTrapEnterprise.0 to a v1 trap (RFC 3584 3.1), not twice', () => {
+    const e = trapToEvent(
+      { type: snmp.PduType.Trap, enterprise: '1.3.6.1.4.1.9.9.41.2', agentAddr: '192.0.2.9', generic: 6, specific: 1, upTime: 42, community: 'site7',
+        varbinds: [{ oid: '1.3.6.1.4.1.9.9.41.1.2.3.1.5.1', type: T.OctetString, value: Buffer.from('LINK-3-UPDOWN') }] },
+      { receivedAt: 1, udpAddress: '198.51.100.1', udpPort: 162 },
+    );
+    expect(e).toMatchObject({ type: '1.3.6.1.4.1.9.9.41.2.0.1', sourceAddress: '192.0.2.9', params: { version: '1', udpAddress: '198.51.100.1', community: 'site7' } });
+    expect(e.params.varbinds).toEqual([
+      { oid: '1.3.6.1.2.1.1.3.0', type: 'TimeTicks', value: 42 },
+      { oid: '1.3.6.1.6.3.1.1.4.1.0', type: 'OID', value: '1.3.6.1.4.1.9.9.41.2.0.1' },
+      { oid: '1.3.6.1.4.1.9.9.41.1.2.3.1.5.1', type: 'OctetString', value: 'LINK-3-UPDOWN' },
+      { oid: '1.3.6.1.6.3.18.1.3.0', type: 'IpAddress', value: '192.0.2.9' },
+      { oid: '1.3.6.1.6.3.18.1.4.0', type: 'OctetString', value: 'site7' },
+      { oid: '1.3.6.1.6.3.1.1.4.3.0', type: 'OID', value: '1.3.6.1.4.1.9.9.41.2' },
+    ]);
+    const relayed = trapToEvent(
+      { type: snmp.PduType.Trap, enterprise: '1.3.6.1.4.1.9', agentAddr: '10.0.0.1', generic: 0, specific: 0, upTime: 1, community: 'c',
+        varbinds: [{ oid: '1.3.6.1.6.3.18.1.3.0', type: T.IpAddress, value: '10.9.9.9' }, { oid: '1.3.6.1.6.3.18.1.4.0', type: T.OctetString, value: Buffer.from('orig') }] },
+      { receivedAt: 1, udpAddress: '10.0.0.1', udpPort: 162 },
+    );
+    const vbs = relayed.params.varbinds as { oid: string; value: unknown }[];
+    expect(vbs.filter((v) => v.oid === '1.3.6.1.6.3.18.1.3.0').map((v) => v.value)).toEqual(['10.9.9.9']);
+    expect(vbs.filter((v) => v.oid === '1.3.6.1.6.3.18.1.4.0').map((v) => v.value)).toEqual(['orig']);
+    expect(relayed.sourceAddress).toBe('10.9.9.9');
+  });
+
   it('keeps a v2 trap without snmpTrapOID.0 and says so', () => {
     const e = trapToEvent({ type: snmp.PduType.TrapV2, varbinds: [] }, { receivedAt: 1, udpAddress: '::1', udpPort: 1 });
     expect(e.type).toBe('snmp.trap');
