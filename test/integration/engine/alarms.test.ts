@@ -17,14 +17,14 @@ beforeAll(async () => {
   await call('POST', '/users', { username: 'watcher', password: 'watcher-password-1', role: 'viewer' });
   viewer = apiClient(srv.url, (await login(srv.url, 'watcher', 'watcher-password-1')).token);
   publish = publisher(srv);
-});
+}, 120_000);
 afterAll(() => srv?.stop());
 
 const openAlarms = async (): Promise<AlarmDto[]> => (await call('GET', '/alarms')).body.items;
 const byKey = async (key: string, state = 'all'): Promise<AlarmDto | undefined> =>
   ((await call('GET', `/alarms?state=${state}`)).body.items as AlarmDto[]).find((a) => a.reductionKey === key);
 
-describe('alarms from traps', () => {
+describe('alarms from traps', { timeout: 120_000 }, () => {
   it('raises one linkDown alarm for ifIndex 3, counts repeats to 6, keeps ifIndex 4 apart, and clears on linkUp', async () => {
     const dev = (await call('POST', '/devices', { name: 'edge-sw', address: '127.0.0.31' })).body;
     const key3 = `linkDown:${dev.id}:3`;

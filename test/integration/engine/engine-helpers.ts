@@ -35,7 +35,7 @@ export function linkTrap(kind: 'down' | 'up', ifIndex: number, sourceAddress = '
   };
 }
 
-export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();

@@ -57,14 +57,14 @@ beforeAll(async () => {
   srv = await startTestServer();
   call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
   publish = publisher(srv);
-});
+}, 120_000);
 afterAll(async () => {
   await srv?.stop();
   await new Promise<void>((r) => http?.close(() => r()));
   await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
 });
 
-describe('notification channels', () => {
+describe('notification channels', { timeout: 120_000 }, () => {
   it('sends a signed webhook test and hides the secret', async () => {
     const ch = await call('POST', '/notification-channels', { name: 'hook', type: 'webhook', config: { url: `${httpUrl}/hook`, secret: 'shared-secret-1' } });
     expect(ch.status).toBe(201);

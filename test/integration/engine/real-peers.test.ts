@@ -42,7 +42,7 @@ beforeAll(async () => {
   trapTarget = `127.0.0.1:${udpPort(await traps.start())}`;
   syslog = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, logger: quietLogger() }, publish);
   syslogPort = udpPort(await syslog.start());
-});
+}, 120_000);
 afterAll(async () => {
   await traps?.stop();
   await syslog?.stop();
@@ -59,7 +59,7 @@ const LINK_DOWN = '1.3.6.1.6.3.1.1.5.3';
 const LINK_UP = '1.3.6.1.6.3.1.1.5.4';
 const alarm = async (key: string): Promise<AlarmDto | undefined> => ((await call('GET', '/alarms?state=all&limit=1000')).body.items as AlarmDto[]).find((a) => a.reductionKey === key);
 
-describe('alarms from real snmptrap and logger peers', () => {
+describe('alarms from real snmptrap and logger peers', { timeout: 120_000 }, () => {
   it('snmptrap linkDown for ifIndex 3 raises one alarm, five more count to 6, ifIndex 4 is another, linkUp 3 clears', async () => {
     expect((await snmptrap(LINK_DOWN, 3)).code).toBe(0);
     const first = await until(() => alarm(`linkDown:${deviceId}:3`));

@@ -10,12 +10,12 @@ beforeAll(async () => {
   srv = await startTestServer();
   call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
   publish = publisher(srv);
-});
+}, 120_000);
 afterAll(() => srv?.stop());
 
 const eventsMatching = async (q: string) => (await call('GET', `/events?q=${encodeURIComponent(q)}`)).body.items as { message: string; severity: string; params: Record<string, unknown> }[];
 
-describe('rules API', () => {
+describe('rules API', { timeout: 120_000 }, () => {
   it('ships the default pack enabled, in order, and refuses to delete it', async () => {
     const items: RuleDto[] = (await call('GET', '/rules')).body.items;
     const keys = items.map((r) => r.builtinKey);

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 const payload = { kind: 'test', alarm: { id: 1 }, sentAt: 0 } as unknown as AlarmNotificationPayload;
 const until = async (fn: () => boolean) => {
-  for (let i = 0; i < 500 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 3000 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(fn()).toBe(true);
 };
 
