@@ -84,9 +84,9 @@ interface Receiver {
   stop(): Promise<void>;
 }
 
-async function ours(): Promise<Receiver> {
+async function ours(receiveThread = false): Promise<Receiver> {
   let n = 0;
-  const l = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, logger: pino({ level: 'silent' }) }, (evs) => {
+  const l = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, receiveThread, logger: pino({ level: 'silent' }) }, (evs) => {
     for (const e of evs) if (!e.params.parseError) n++;
   });
   const st = await l.start();
@@ -185,11 +185,14 @@ async function ladder(name: string, make: () => Promise<Receiver | null>): Promi
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const our = await ladder('netwatch', ours);
+  const our = await ladder('netwatch', () => ours(false));
+  const thr = await ladder('netwatch-receive-thread', () => ours(true));
   const ref = await ladder('rsyslog', rsyslog);
-  for (const s of [...our.steps, ...ref.steps]) process.stderr.write(`# ${JSON.stringify(s)}\n`);
+  for (const s of [...our.steps, ...thr.steps, ...ref.steps]) process.stderr.write(`# ${JSON.stringify(s)}\n`);
   const ratio = ref.best ? Math.round((our.best! / ref.best) * 100) / 100 : null;
-  process.stdout.write(JSON.stringify({ bench: 'syslog-intake', metric: 'lossless_msg_per_s', value: our.best, reference: ref.best, referenceName: 'rsyslog imudp->omfile', ratio, target: '>= 50000 and >= 0.5x rsyslog', ladderMax: RATES.at(-1), durationMs: DURATION_MS, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100, elapsedSec: Math.round((Date.now() - t0) / 1000) }) + '\n');
+  const thrRatio = ref.best ? Math.round((thr.best! / ref.best) * 100) / 100 : null;
+  process.stdout.write(JSON.stringify({ bench: 'syslog-intake', case: 'receive-thread', metric: 'lossless_msg_per_s', value: thr.best, reference: ref.best, referenceName: 'rsyslog imudp->omfile', ratio: thrRatio, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100 }) + '\n');
+  process.stdout.write(JSON.stringify({ bench: 'syslog-intake', case: 'main-thread', metric: 'lossless_msg_per_s', value: our.best, reference: ref.best, referenceName: 'rsyslog imudp->omfile', ratio, target: '>= 50000 and >= 0.5x rsyslog', ladderMax: RATES.at(-1), durationMs: DURATION_MS, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100, elapsedSec: Math.round((Date.now() - t0) / 1000) }) + '\n');
 }
 
 if (process.argv[2] === '--sender') {

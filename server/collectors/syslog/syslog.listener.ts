@@ -9,6 +9,7 @@ import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
 import { IntakeQueue } from '../udp/intake-queue.js';
 import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
 import { listenTcp, plainAddress } from '../udp/listen-tcp.js';
+import { openUdpThreadSocket, type UdpThreadSocket } from '../udp/udp-thread-socket.js';
 import { SyslogFramer } from './syslog.framing.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, parseSyslog } from './syslog.parser.js';
 import { assertTimeZone } from './syslog.time.js';
@@ -44,6 +45,11 @@ export interface SyslogListenerOptions {
   fallbackPort?: number;
   /** Concurrent TCP/TLS connections at most (default 1,000). */
   maxConnections?: number;
+  /**
+   * Drain each UDP socket in its own thread (udp-thread-socket.ts), so bursts
+   * are not lost while the main thread parses or is descheduled. Default false.
+   */
+  receiveThread?: boolean;
   /** A TCP/TLS connection silent this long is closed (default 15 minutes). */
   idleTimeoutMs?: number;
 }
@@ -129,6 +135,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
   });
 
   const udpSockets: dgram.Socket[] = [];
+  const threadSockets: UdpThreadSocket[] = [];
   const servers: net.Server[] = [];
   const connections = new Set<net.Socket>();
   let statuses: ListenerStatus[] = [];
@@ -183,6 +190,17 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     const type = host.includes(':') ? 'udp6' : 'udp4';
     const name = type === 'udp6' ? 'syslog-udp6' : 'syslog-udp';
     try {
+      if (opts.receiveThread) {
+        const t = await openUdpThreadSocket({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log }, (msg, address, _port, at) => {
+          c.received++;
+          c.received_udp++;
+          queue.push({ buf: msg, address: plainAddress(address), at, transport: 'udp' });
+        });
+        threadSockets.push(t);
+        recvBufferBytes = Math.max(recvBufferBytes, t.bound.recvBufferSize);
+        log.info({ name, host, port: t.bound.boundPort, recvBufferSize: t.bound.recvBufferSize }, 'syslog UDP listening (receive thread)');
+        return { name, protocol: 'udp', requestedPort: port, boundPort: t.bound.boundPort, address: host, state: t.bound.fallback ? 'fallback' : 'listening', message: t.bound.message ?? `receive buffer ${t.bound.recvBufferSize} bytes, receive thread` };
+      }
       const b = await bindUdp({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
       b.socket.on('message', onUdp);
       b.socket.on('error', (err) => {
@@ -257,6 +275,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
       running = false;
       for (const s of udpSockets) s.close();
       udpSockets.length = 0;
+      await Promise.all(threadSockets.splice(0).map((t) => t.close()));
       for (const conn of connections) conn.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
       servers.length = 0;
