@@ -30,9 +30,10 @@ export function registerTrapUserRoutes(api: ApiRegistry, { trapUsers, onChange }
   const tag = 'trap-users';
   const changed = () => onChange?.(trapUsers.list());
 
-  api.add({ method: 'get', path: '/trap-users', summary: 'List SNMPv3 users accepted on the trap receiver (keys never returned)', tag, access: 'admin', response: '{items: TrapUser[]}' }, () => ({
-    items: trapUsers.list().map(toTrapUserDto),
-  }));
+  api.add(
+    { method: 'get', path: '/trap-users', summary: 'List SNMPv3 users accepted on the trap receiver (keys never returned) and our engine ID for INFORMs', tag, access: 'admin', response: '{items: TrapUser[], engineId}' },
+    () => ({ items: trapUsers.list().map(toTrapUserDto), engineId: trapUsers.engineId() }),
+  );
 
   api.add(
     { method: 'post', path: '/trap-users', summary: 'Add an SNMPv3 trap user (applies to the running receiver)', tag, access: 'admin', body: createTrapUserSchema, status: 201, response: 'The user (authKeySet/privKeySet instead of keys)' },

@@ -88,6 +88,12 @@ describe('traps through the real server', () => {
     expect(r.code, r.stderr).toBe(0);
     const e = await waitForEvent((x) => x.type === '1.3.6.1.4.1.99.0.32', 'trap from the user added at runtime');
     expect(e.params).toMatchObject({ version: '3', user: 'live' });
+    // A v3 INFORM: snmpinform discovers our (stored) engine ID, the receiver is authoritative and acknowledges.
+    expect(listed.body.engineId).toMatch(/^80001f8805[0-9a-f]{16}$/);
+    const inform = await snmp('snmpinform', ['-v', '3', '-u', 'live', '-l', 'authPriv', '-a', 'SHA-256', '-A', 'liveauth123', '-x', 'AES', '-X', 'livepriv123',
+      '-t', '3', '-r', '2', target, '', '1.3.6.1.4.1.99.0.34']);
+    expect(inform.code, inform.stderr).toBe(0);
+    expect((await waitForEvent((x) => x.type === '1.3.6.1.4.1.99.0.34', 'v3 inform')).params).toMatchObject({ pduType: 'inform', version: '3', user: 'live' });
 
     expect((await call('DELETE', `/trap-users/${created.body.id}`)).status).toBe(204);
     expect((await call('DELETE', `/trap-users/${created.body.id}`)).status).toBe(404);
