@@ -107,7 +107,7 @@ async function ours(): Promise<Receiver> {
     for (const e of evs) if (e.type === '1.3.6.1.6.3.1.1.5.3') n++;
   });
   const st = await r.start();
-  return { port: st.find((s) => s.name === 'trap-udp4')!.boundPort!, count: () => n, stop: () => r.stop() };
+  return { port: st.find((s) => s.name === 'trap-udp')!.boundPort!, count: () => n, stop: () => r.stop() };
 }
 
 function freePort(): Promise<number> {

@@ -113,10 +113,10 @@ async function server(): Promise<Target> {
   srv.nms.bus.subscribe('events.stored', (batch) => {
     for (const e of batch) if (e.type === TRAP_OID) stored++;
   });
-  const port = srv.nms.listeners().find((l) => l.name === 'trap-udp4')!.boundPort!;
+  const port = srv.nms.listeners().find((l) => l.name === 'trap-udp')!.boundPort!;
   const busy = () => {
     const m = srv.nms.metrics.snapshot();
-    return (m['trap.queueDepth'] ?? 0) > 0 || (m['events.backlog'] ?? 0) > 0;
+    return (m['trap.queue_depth'] ?? 0) > 0 || (m['events.backlog'] ?? 0) > 0;
   };
   return { port, count: () => stored, busy, stop: () => srv.stop() };
 }

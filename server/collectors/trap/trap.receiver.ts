@@ -43,7 +43,7 @@ export interface TrapReceiverOptions {
   fallbackPort?: number;
   /**
    * At most one auth-failure event per source address per this many ms (default 10 s);
-   * the rest are only counted (authFailures, authFailureEventsSuppressed), so a scanner
+   * the rest are only counted (auth_failures, auth_failure_events_suppressed), so a scanner
    * trying communities cannot flood the event store. 0 = an event for every failure.
    */
   authFailureEventIntervalMs?: number;
@@ -141,7 +141,8 @@ interface RawTrap {
 
 export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): TrapReceiver {
   const log = opts.logger;
-  const c = { received: 0, parsed: 0, traps: 0, informs: 0, authFailureEventsSuppressed: 0, parseErrors: 0, authFailures: 0, rejected: 0, sinkErrors: 0, socketErrors: 0 };
+  // snake_case like the syslog listener's: the dashboard reads received, parsed, dropped, parse_errors, kernel_rcvbuf_errors.
+  const c = { received: 0, parsed: 0, traps: 0, informs: 0, auth_failures: 0, auth_failure_events_suppressed: 0, parse_errors: 0, rejected: 0, sink_errors: 0, socket_errors: 0 };
   let recvBufferBytes = 0;
   let communities = opts.communities ?? ['public'];
   let users = opts.users ?? [];
@@ -171,7 +172,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       const key = address ?? '';
       const last = lastFailureEvent.get(key);
       if (last !== undefined && now - last < failureInterval) {
-        c.authFailureEventsSuppressed++;
+        c.auth_failure_events_suppressed++;
         return;
       }
       if (lastFailureEvent.size >= 10_000) {
@@ -190,7 +191,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
   }
 
   function onReport(reason: string, address: string, port: number) {
-    c.authFailures++;
+    c.auth_failures++;
     authFailure(plainAddress(address), port, reason);
   }
 
@@ -198,9 +199,9 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     if (error) {
       const rinfo = (error as { rinfo?: { address: string; port: number } }).rinfo;
       const f = classifyError(error as Error & { code?: number });
-      if (f.kind === 'parse') c.parseErrors++;
+      if (f.kind === 'parse') c.parse_errors++;
       else if (f.kind === 'rejected') c.rejected++;
-      else c.authFailures++;
+      else c.auth_failures++;
       log.debug({ err: error, from: rinfo?.address }, 'trap rejected');
       if (f.kind === 'auth') authFailure(plainAddress(rinfo?.address), rinfo?.port ?? null, f.reason, f.user);
       return;
@@ -223,7 +224,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
         try {
           r.feed.emit('message', r.buf, r.rinfo);
         } catch (err) {
-          c.parseErrors++;
+          c.parse_errors++;
           log.debug({ err }, 'trap processing failed');
         }
       }
@@ -234,7 +235,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       try {
         sink(events);
       } catch (err) {
-        c.sinkErrors++;
+        c.sink_errors++;
         log.error({ err, lost: events.length }, 'trap sink threw; batch lost');
       }
     },
@@ -257,7 +258,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       const out: ListenerStatus[] = [];
       for (const host of hosts) {
         const type = host.includes(':') ? 'udp6' : 'udp4';
-        const name = `trap-${type}`;
+        const name = type === 'udp4' ? 'trap-udp' : 'trap-udp6';
         try {
           const b = await bindUdp({ type, host, port: opts.port, fallbackPort: opts.fallbackPort ?? 1162, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
           const feed = new FeedSocket(b.socket, onReport);
@@ -266,7 +267,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
             queue.push({ feed, buf, rinfo, at: Date.now() });
           });
           b.socket.on('error', (err) => {
-            c.socketErrors++;
+            c.socket_errors++;
             log.error({ err, name }, 'trap socket error');
           });
           feeds[type] = feed;
@@ -274,6 +275,12 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
           log.info({ name, host, port: b.boundPort, recvBufferSize: b.recvBufferSize }, 'trap receiver listening');
           out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: b.boundPort, address: host, state: b.fallback ? 'fallback' : 'listening', message: b.message ?? `receive buffer ${b.recvBufferSize} bytes` });
         } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (type === 'udp6' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL' || code === 'EPROTONOSUPPORT')) {
+            log.info({ err, name, host }, 'IPv6 not available; traps are received on IPv4 only');
+            out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: null, address: host, state: 'disabled', message: 'IPv6 not available on this host' });
+            continue;
+          }
           log.error({ err, name, host, port: opts.port }, 'trap bind failed');
           out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: null, address: host, state: 'failed', message: (err as Error).message });
         }
@@ -303,8 +310,9 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     counters() {
       const k = readKernelUdpStats();
       return {
-        ...c, dropped: queue.dropped, queueDepth: queue.length, queueHighWater: queue.highWater, recvBufferBytes,
-        kernelRcvbufErrors: k.udp4RcvbufErrors, kernelRcvbufErrors6: k.udp6RcvbufErrors,
+        ...c, dropped: queue.dropped, queue_depth: queue.length, queue_high_water: queue.highWater, recv_buffer_bytes: recvBufferBytes,
+        // Host-wide (every UDP socket in this network namespace), -1 when unreadable.
+        kernel_rcvbuf_errors: k.udp4RcvbufErrors, kernel_rcvbuf_errors6: k.udp6RcvbufErrors,
       };
     },
     status: () => statuses,

@@ -40,17 +40,17 @@ describe('trap receiver under a community scanner', () => {
   it('counts every wrong community but emits one auth-failure event per source per interval, and keeps receiving', async () => {
     const guesses = ['public', 'private', 'cisco', 'admin', 'snmp', 'manager', 'monitor', 'write', 'read', 'test'];
     for (const g of guesses) for (const b of encodeTraps(g, '1.3.6.1.4.1.99.0.66', 3)) await send(b);
-    await until(() => rx.counters().authFailures === 30, 'all 30 wrong-community traps counted');
+    await until(() => rx.counters().auth_failures === 30, 'all 30 wrong-community traps counted');
     const fails = got.events.filter((e) => e.type === 'snmp.authenticationFailure');
     expect(fails).toHaveLength(1);
     expect(fails[0]).toMatchObject({ source: 'trap', severity: 'warning', sourceAddress: '127.0.0.1', params: { reason: 'unknown community' } });
-    expect(rx.counters().authFailureEventsSuppressed).toBe(29);
+    expect(rx.counters().auth_failure_events_suppressed).toBe(29);
     expect(got.events.some((e) => e.type === '1.3.6.1.4.1.99.0.66')).toBe(false);
 
     await send(encodeTraps('s3cret', '1.3.6.1.4.1.99.0.67', 1)[0]!);
     const ok = await got.waitFor((e) => e.type === '1.3.6.1.4.1.99.0.67', 'the good trap after the scan');
     expect(ok.params).toMatchObject({ version: '2c', community: 's3cret' });
-    expect(rx.counters()).toMatchObject({ traps: 1, parseErrors: 0 });
+    expect(rx.counters()).toMatchObject({ traps: 1, parse_errors: 0 });
   });
 
   it('counts garbage and truncated datagrams as parse errors and still takes the next good trap', async () => {
@@ -59,7 +59,7 @@ describe('trap receiver under a community scanner', () => {
     await send(Buffer.from('\x00\xffnot an SNMP message'));
     await send(good.subarray(0, Math.floor(good.length / 2)));
     await send(good.subarray(0, good.length - 1));
-    await until(() => rx.counters().parseErrors - before.parseErrors === 3, 'three parse errors');
+    await until(() => rx.counters().parse_errors - before.parse_errors === 3, 'three parse errors');
     await send(good);
     await got.waitFor((e) => e.type === '1.3.6.1.4.1.99.0.68', 'trap after garbage');
     expect(rx.counters().received - before.received).toBe(4);

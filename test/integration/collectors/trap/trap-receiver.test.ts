@@ -29,7 +29,7 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
       got.sink,
     );
     statuses = await rx.start();
-    target = `127.0.0.1:${statuses.find((s) => s.name === 'trap-udp4')!.boundPort}`;
+    target = `127.0.0.1:${statuses.find((s) => s.name === 'trap-udp')!.boundPort}`;
   });
   afterAll(async () => {
     await rx?.stop();
@@ -37,8 +37,8 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
   });
 
   it('listens on a free port with a large receive buffer', () => {
-    expect(statuses.find((s) => s.name === 'trap-udp4')).toMatchObject({ state: 'listening', protocol: 'udp' });
-    expect(rx.counters().recvBufferBytes).toBeGreaterThan(200_000);
+    expect(statuses.find((s) => s.name === 'trap-udp')).toMatchObject({ state: 'listening', protocol: 'udp' });
+    expect(rx.counters().recv_buffer_bytes).toBeGreaterThan(200_000);
   });
 
   it('converts an SNMPv1 enterprise-specific trap per RFC 3584 and takes agent-addr as the source', async () => {
@@ -117,11 +117,11 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
   });
 
   it('counts a wrong community and a wrong v3 password as auth failures and emits events', async () => {
-    const before = rx.counters().authFailures;
+    const before = rx.counters().auth_failures;
     await snmp('snmptrap', ['-v', '2c', '-c', 'wrongcommunity', target, '', '1.3.6.1.4.1.99.0.9']);
     await snmp('snmptrap', ['-v', '3', '-u', 'trapuser', '-l', 'authPriv', '-a', 'SHA', '-A', 'wrongpass123', '-x', 'AES', '-X', 'privpass123', '-e', '0x8000000001020305', target, '', '1.3.6.1.4.1.99.0.9']);
     await snmp('snmptrap', ['-v', '3', '-u', 'nosuchuser', '-l', 'authNoPriv', '-a', 'SHA', '-A', 'whatever123', '-e', '0x8000000001020306', target, '', '1.3.6.1.4.1.99.0.9']);
-    await until(() => rx.counters().authFailures - before >= 3, 'three auth failures');
+    await until(() => rx.counters().auth_failures - before >= 3, 'three auth failures');
     const fails = got.events.filter((x) => x.type === 'snmp.authenticationFailure');
     expect(fails.length).toBeGreaterThanOrEqual(3);
     expect(fails[0]).toMatchObject({ source: 'trap', severity: 'warning', sourceAddress: '127.0.0.1', deviceId: 3 });
@@ -131,10 +131,10 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
   });
 
   it('counts an INFORM from an unknown v3 user (answered with a USM report) as an auth failure', async () => {
-    const before = rx.counters().authFailures;
+    const before = rx.counters().auth_failures;
     const r = await snmp('snmpinform', ['-v', '3', '-u', 'ghost', '-l', 'authNoPriv', '-a', 'SHA', '-A', 'ghostpass123', '-t', '2', '-r', '0', target, '', '1.3.6.1.4.1.99.0.8']);
     expect(r.code).not.toBe(0);
-    await until(() => rx.counters().authFailures > before, 'auth failure from report');
+    await until(() => rx.counters().auth_failures > before, 'auth failure from report');
     const e = got.events.filter((x) => x.type === 'snmp.authenticationFailure').at(-1)!;
     expect(e.params).toMatchObject({ reason: 'unknown user', udpAddress: '127.0.0.1' });
     expect(got.events.some((x) => x.type === '1.3.6.1.4.1.99.0.8')).toBe(false);
@@ -162,7 +162,7 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
     await snmp('snmptrap', ['-v', '2c', '-c', 'public', target, '', '1.3.6.1.4.1.99.0.5']);
     await got.waitFor((x) => x.type === '1.3.6.1.4.1.99.0.5', 'trap after garbage');
     const after = rx.counters();
-    expect(after.parseErrors - before.parseErrors).toBe(3);
+    expect(after.parse_errors - before.parse_errors).toBe(3);
     expect(after.received - before.received).toBe(4);
   });
 

@@ -40,7 +40,7 @@ describe('traps through the real server', () => {
 
   it('lists the trap listeners with the port actually bound', () => {
     const trap = srv.nms.listeners().filter((l) => l.name.startsWith('trap'));
-    expect(trap[0]).toMatchObject({ name: 'trap-udp4', protocol: 'udp', state: 'listening' });
+    expect(trap[0]).toMatchObject({ name: 'trap-udp', protocol: 'udp', state: 'listening' });
   });
 
   it('stores a v2c linkDown from snmptrap with its trap OID and varbinds, readable from the events API', async () => {
@@ -69,10 +69,10 @@ describe('traps through the real server', () => {
     const counters = () => srv.nms.metrics.snapshot();
 
     // Unknown user first: counted and turned into an auth-failure event, not a trap.
-    const before = counters()['trap.authFailures'] ?? 0;
+    const before = counters()['trap.auth_failures'] ?? 0;
     await v3('31');
     await waitForEvent((x) => x.type === 'snmp.authenticationFailure', 'auth failure event for the unknown user');
-    expect(counters()['trap.authFailures']).toBeGreaterThan(before);
+    expect(counters()['trap.auth_failures']).toBeGreaterThan(before);
 
     const created = await call('POST', '/trap-users', { username: 'live', authProtocol: 'sha256', authKey: 'liveauth123', privProtocol: 'aes', privKey: 'livepriv123' });
     expect(created.status, created.text).toBe(201);
@@ -97,11 +97,11 @@ describe('traps through the real server', () => {
 
     expect((await call('DELETE', `/trap-users/${created.body.id}`)).status).toBe(204);
     expect((await call('DELETE', `/trap-users/${created.body.id}`)).status).toBe(404);
-    const failures = counters()['trap.authFailures']!;
+    const failures = counters()['trap.auth_failures']!;
     await v3('33');
     const t0 = Date.now();
-    while (counters()['trap.authFailures'] === failures && Date.now() - t0 < 20_000) await new Promise((res) => setTimeout(res, 50));
-    expect(counters()['trap.authFailures']).toBeGreaterThan(failures);
+    while (counters()['trap.auth_failures'] === failures && Date.now() - t0 < 20_000) await new Promise((res) => setTimeout(res, 50));
+    expect(counters()['trap.auth_failures']).toBeGreaterThan(failures);
     expect((await call('GET', '/events?source=trap&limit=200')).body.items.some((x: StoredEvent) => x.type === '1.3.6.1.4.1.99.0.33')).toBe(false);
   });
 
