@@ -1,15 +1,20 @@
 /**
  * Syslog intake: the highest paced UDP rate (RFC 5424, ~200 B) at which every
- * message sent is received and parsed by our listener, and the same for
- * rsyslog (imudp -> omfile) on the same machine in the same run.
+ * message sent is
+ *   - STORED by the real server (a row in `events`, counted from the server's
+ *     own `events.stored` announcements: listener -> bus -> rule engine -> writer),
+ *   - parsed by the syslog listener alone (no store), and
+ *   - written to a file by rsyslog (imudp -> omfile, Debian's `rsyslog`),
+ * on the same machine in the same run.
  *
- *   npx tsx test/bench/syslog-intake.bench.ts
+ *   npx tsx test/bench/syslog.bench.ts      (or: npm run bench -- syslog)
  *
- * A child process paces datagrams (1 ms steps) for 1.5 s per step; a step
- * passes when nothing was lost (two attempts, the machine is shared) and is
- * credited with the rate the sender really achieved (at most the target). Prints
- * one JSON line per figure. rsyslog comes from Debian's `rsyslog` package;
- * without it the reference is null.
+ * A child process paces datagrams for 1.5 s per step; a step passes when
+ * nothing was lost (two attempts, the machine is shared) and is credited with
+ * the rate the sender really achieved (at most the target). One JSON line per
+ * figure on stdout, ladder steps on stderr. Bounded: each ladder stops at its
+ * first lossy step and the whole run at ~170 s. Without rsyslogd the reference
+ * is null.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -20,15 +25,20 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createSyslogListener } from '../../server/collectors/syslog/syslog.listener.js';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
+import { startTestServer } from '../helpers/server.js';
 
 const RATES = [20_000, 40_000, 60_000, 80_000, 100_000, 125_000, 150_000, 200_000];
 const DURATION_MS = 1500;
 const ATTEMPTS = 2;
+/** Whole-run budget: ladders that would start after it are skipped (reported as such). */
+const BUDGET_MS = 170_000;
+const T0 = Date.now();
 
 function message(i: number): Buffer {
   // Timestamps differ per message (ms precision), as in a real flood.
   const ts = `2024-06-15T11:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z`;
-  const body = `<134>1 ${ts} edge-router-${i % 64}.example.net bench 4242 SEQ [meta@32473 seq="${i}" site="dc1"] %LINK-3-UPDOWN: Interface GigabitEthernet0/${i % 48}, changed state to down (bench message padding)`;
+  // Informational and matched by no default rule: this measures intake, not alarm raising.
+  const body = `<134>1 ${ts} edge-router-${i % 64}.example.net bench 4242 SEQ [meta@32473 seq="${i}" site="dc1"] %SEC-6-IPACCESSLOGP: list 101 permitted tcp 10.1.${i % 250}.7(51514) -> 10.2.2.2(443), 1 packet`;
   return Buffer.from(body);
 }
 
@@ -64,16 +74,18 @@ function runSender(port: number, rate: number): Promise<{ sent: number; elapsedM
   });
 }
 
-async function settle(count: () => number, expected: number): Promise<number> {
+async function settle(count: () => number, expected: number, busy: () => boolean): Promise<number> {
   let last = -1;
   let stableSince = Date.now();
+  const t0 = Date.now();
   for (;;) {
     const n = count();
     if (n >= expected) return n;
-    if (n !== last) {
+    if (n !== last || busy()) {
       last = n;
       stableSince = Date.now();
-    } else if (Date.now() - stableSince > 500) return n;
+    } else if (Date.now() - stableSince > 1000) return n;
+    if (Date.now() - t0 > 30_000) return n;
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -81,16 +93,35 @@ async function settle(count: () => number, expected: number): Promise<number> {
 interface Receiver {
   port: number;
   count(): number;
+  /** Something received but not yet parsed/stored. */
+  busy(): boolean;
   stop(): Promise<void>;
 }
 
-async function ours(receiveThread = false): Promise<Receiver> {
+/** The real server (as tests start it): counts our bench messages as they are stored. */
+async function server(): Promise<Receiver> {
+  const srv = await startTestServer();
+  // The OID dictionary compiles in the background after start: let it finish so it does not steal the CPU.
+  await srv.nms.mibs.idle();
+  let stored = 0;
+  srv.nms.bus.subscribe('events.stored', (batch) => {
+    for (const e of batch) if (e.type === 'SEQ') stored++;
+  });
+  const port = srv.nms.listeners().find((l) => l.name === 'syslog-udp')!.boundPort!;
+  const busy = () => {
+    const m = srv.nms.metrics.snapshot();
+    return (m['syslog.queue_depth'] ?? 0) > 0 || (m['events.backlog'] ?? 0) > 0;
+  };
+  return { port, count: () => stored, busy, stop: () => srv.stop() };
+}
+
+async function ours(): Promise<Receiver> {
   let n = 0;
-  const l = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, receiveThread, logger: pino({ level: 'silent' }) }, (evs) => {
+  const l = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, logger: pino({ level: 'silent' }) }, (evs) => {
     for (const e of evs) if (!e.params.parseError) n++;
   });
   const st = await l.start();
-  return { port: st.find((s) => s.name === 'syslog-udp')!.boundPort!, count: () => n, stop: () => l.stop() };
+  return { port: st.find((s) => s.name === 'syslog-udp')!.boundPort!, count: () => n, busy: () => l.counters().queue_depth! > 0, stop: () => l.stop() };
 }
 
 function freePort(): Promise<number> {
@@ -148,6 +179,7 @@ async function rsyslog(): Promise<Receiver | null> {
   return {
     port,
     count: () => count() - base,
+    busy: () => false,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -157,6 +189,7 @@ async function rsyslog(): Promise<Receiver | null> {
 }
 
 async function ladder(name: string, make: () => Promise<Receiver | null>): Promise<{ best: number | null; steps: unknown[] }> {
+  if (Date.now() - T0 > BUDGET_MS) return { best: null, steps: [{ receiver: name, skipped: 'time budget spent' }] };
   const r = await make();
   if (!r) return { best: null, steps: [] };
   let best = 0;
@@ -168,14 +201,14 @@ async function ladder(name: string, make: () => Promise<Receiver | null>): Promi
         const before = r.count();
         const k0 = readKernelUdpStats().udp4RcvbufErrors;
         const { sent, elapsedMs } = await runSender(r.port, rate);
-        const got = (await settle(() => r.count() - before, sent)) ;
+        const got = await settle(() => r.count() - before, sent, () => r.busy());
         const achieved = Math.round((sent / elapsedMs) * 1000);
         // Lossless passes; a sender that could not keep the pace (shared CPU) earns what it achieved.
         ok = got === sent;
         if (ok) best = Math.max(best, Math.min(rate, achieved));
         steps.push({ receiver: name, rate, attempt: a + 1, sent, received: got, achievedRate: achieved, kernelDrops: readKernelUdpStats().udp4RcvbufErrors - k0 });
       }
-      if (!ok) break;
+      if (!ok || Date.now() - T0 > BUDGET_MS) break;
     }
   } finally {
     await r.stop();
@@ -184,15 +217,16 @@ async function ladder(name: string, make: () => Promise<Receiver | null>): Promi
 }
 
 async function main(): Promise<void> {
-  const t0 = Date.now();
-  const our = await ladder('netwatch', () => ours(false));
-  const thr = await ladder('netwatch-receive-thread', () => ours(true));
+  const stored = await ladder('netwatch-server', server);
+  const parsed = await ladder('netwatch-listener', ours);
   const ref = await ladder('rsyslog', rsyslog);
-  for (const s of [...our.steps, ...thr.steps, ...ref.steps]) process.stderr.write(`# ${JSON.stringify(s)}\n`);
-  const ratio = ref.best ? Math.round((our.best! / ref.best) * 100) / 100 : null;
-  const thrRatio = ref.best ? Math.round((thr.best! / ref.best) * 100) / 100 : null;
-  process.stdout.write(JSON.stringify({ bench: 'syslog-intake', case: 'receive-thread', metric: 'lossless_msg_per_s', value: thr.best, reference: ref.best, referenceName: 'rsyslog imudp->omfile', ratio: thrRatio, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100 }) + '\n');
-  process.stdout.write(JSON.stringify({ bench: 'syslog-intake', case: 'main-thread', metric: 'lossless_msg_per_s', value: our.best, reference: ref.best, referenceName: 'rsyslog imudp->omfile', ratio, target: '>= 50000 and >= 0.5x rsyslog', ladderMax: RATES.at(-1), durationMs: DURATION_MS, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100, elapsedSec: Math.round((Date.now() - t0) / 1000) }) + '\n');
+  for (const s of [...stored.steps, ...parsed.steps, ...ref.steps]) process.stderr.write(`# ${JSON.stringify(s)}\n`);
+  const common = { referenceName: 'rsyslog imudp->omfile', reference: ref.best, target: '>= 50000 and >= 0.5x rsyslog', ladderMax: RATES.at(-1), stepMs: DURATION_MS, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100 };
+  const ratio = (v: number | null) => (ref.best && v !== null ? Math.round((v / ref.best) * 100) / 100 : null);
+  const line = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
+  line({ bench: 'syslog-intake', metric: 'lossless_stored_msg_per_s', what: 'every message stored by the real server', value: stored.best, ratio: ratio(stored.best), ...common });
+  line({ bench: 'syslog-intake', metric: 'lossless_parsed_msg_per_s', what: 'every message parsed by the listener (no store)', value: parsed.best, ratio: ratio(parsed.best), ...common });
+  line({ bench: 'syslog-intake', metric: 'rsyslog_lossless_msg_per_s', what: 'every message written to a file by rsyslogd', value: ref.best, elapsedSec: Math.round((Date.now() - T0) / 1000) });
 }
 
 if (process.argv[2] === '--sender') {
