@@ -10,13 +10,13 @@ export type NameResolution =
   | { found: true; node: MibNode; instance: string; oid: string; label: string }
   | { found: false; ambiguous: NameCandidates | null };
 
-/** Built on first use (or by `prepareSearch()` after a load): lowercase names and a description word index. */
+/** Built on first use (or by `prepareSearch()` after a load): lowercase names and descriptions. */
 interface SearchIndex {
   names: string[];
-  /** Sorted distinct description words. */
-  words: string[];
-  /** Entry numbers whose description has the word at the same position in `words`. */
-  postings: Int32Array[];
+  /** Every description, lowercased, joined by newlines (one `indexOf` scans them all). */
+  text: string;
+  /** Where each entry's description starts in `text`. */
+  starts: Int32Array;
 }
 
 const ROOT_NAMES: Record<string, string> = { '0': 'ccitt', '1': 'iso', '2': 'joint-iso-ccitt' };
@@ -143,32 +143,35 @@ export class OidDictionary {
   /** Builds the search structures now rather than on the first search. */
   prepareSearch(): void {
     if (this.searchIndex) return;
-    const lists = new Map<string, number[]>();
+    const starts = new Int32Array(this.entries.length);
+    const parts: string[] = [];
+    let at = 0;
     this.entries.forEach((n, i) => {
-      if (!n.description) return;
-      for (const w of new Set(n.description.toLowerCase().split(/[^a-z0-9]+/))) {
-        if (w.length < 2) continue;
-        const l = lists.get(w);
-        if (l) l.push(i);
-        else lists.set(w, [i]);
-      }
+      starts[i] = at;
+      const d = n.description ?? '';
+      parts.push(d);
+      at += d.length + 1;
     });
-    const words = [...lists.keys()].sort();
-    this.searchIndex = { names: this.entries.map((n) => n.name.toLowerCase()), words, postings: words.map((w) => Int32Array.from(lists.get(w)!)) };
+    this.searchIndex = { names: this.entries.map((n) => n.name.toLowerCase()), text: parts.join('\n').toLowerCase(), starts };
   }
 
-  /** Entries whose description has a word starting with `w` (exact word for very short ones). */
+  /** Marks entries whose description contains `w` (words of 3+ characters; shorter ones match names only). */
   private descriptionMatches(idx: SearchIndex, w: string, into: Uint8Array, bit: number): void {
-    let lo = 0;
-    let hi = idx.words.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (idx.words[mid]! < w) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let k = lo; k < idx.words.length && idx.words[k]!.startsWith(w); k++) {
-      if (w.length < 3 && idx.words[k] !== w) break;
-      for (const e of idx.postings[k]!) into[e]! |= bit;
+    if (w.length < 3) return;
+    const { text, starts } = idx;
+    let pos = text.indexOf(w);
+    while (pos >= 0) {
+      // The entry whose description holds `pos`: the last start <= pos.
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= pos) lo = mid;
+        else hi = mid - 1;
+      }
+      into[lo]! |= bit;
+      const next = lo + 1 < starts.length ? starts[lo + 1]! : text.length;
+      pos = text.indexOf(w, next);
     }
   }
 

@@ -4,6 +4,7 @@
  * index, resolve p99 and search p99. One JSON line per figure.
  * Needs `bash .ci/install-mibs.sh` first.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,18 @@ try {
     nodes: cold.result.nodes,
     index_bytes: statSync(opts.indexPath).size,
   });
+
+  // Reference: net-snmp's C parser loading the same set (snmptranslate -m ALL), median of 3.
+  const refRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = performance.now();
+    const r = spawnSync('snmptranslate', ['-M', '/usr/share/snmp/mibs:/usr/share/snmp/mibs/ietf:/usr/share/snmp/mibs/iana', '-m', 'ALL', '-On', 'SNMPv2-MIB::sysName.0'], { stdio: 'ignore' });
+    if (r.status === 0) refRuns.push(performance.now() - s);
+  }
+  if (refRuns.length) {
+    const ref = p(refRuns, 0.5);
+    out('reference_snmptranslate_load_all_ms', ref, { note: 'net-snmp C parser, parse only, no index; a process start included', ratio_cold_to_ref: Math.round((coldMs / ref) * 100) / 100 });
+  }
 
   const warmRuns: number[] = [];
   const warmCpu: number[] = [];
