@@ -53,6 +53,7 @@ export interface AlarmServiceDeps {
 /** What the service keeps in memory about each open alarm (it is the only writer of alarm state). */
 interface OpenAlarm {
   id: number;
+  ruleId: number | null;
   severity: number;
   inMaintenance: boolean;
 }
@@ -70,6 +71,8 @@ interface Recurrence {
 interface PendingNotice {
   kind: NotificationKind;
   alarmId: number;
+  /** Rule that raised the alarm (its notify settings apply when the event's rule has none). */
+  ruleId: number | null;
   target: NotifyTarget | null;
   previous?: Severity;
 }
@@ -105,7 +108,9 @@ export class AlarmService {
 
   private loadOpen(): void {
     this.openByKey.clear();
-    for (const a of this.deps.repo.openAll()) this.openByKey.set(a.reduction_key, { id: a.id, severity: a.severity, inMaintenance: a.in_maintenance === 1 });
+    for (const a of this.deps.repo.openAll()) {
+      this.openByKey.set(a.reduction_key, { id: a.id, ruleId: a.rule_id, severity: a.severity, inMaintenance: a.in_maintenance === 1 });
+    }
   }
 
   private flushRecurrence(id: number): void {
@@ -163,7 +168,7 @@ export class AlarmService {
       repo.link(open.id, e.id);
       changed.add(open.id);
       this.stats.reduced++;
-      if (rose) notices.push({ kind: 'severity', alarmId: open.id, target: d.notify, previous });
+      if (rose) notices.push({ kind: 'severity', alarmId: open.id, ruleId: open.ruleId, target: d.notify, previous });
       return;
     }
     const latest = this.opts.recurrence === 'reopen' ? repo.latest(key) : undefined;
@@ -189,11 +194,12 @@ export class AlarmService {
       });
       this.stats.raised++;
     }
-    this.openByKey.set(key, { id, severity: sevIndex(e.severity), inMaintenance: inMaint });
+    const ruleId = latest && latest.state === 'cleared' ? latest.rule_id : d.ruleId;
+    this.openByKey.set(key, { id, ruleId, severity: sevIndex(e.severity), inMaintenance: inMaint });
     repo.link(id, e.id);
     changed.add(id);
     this.stateChanged(key, id, inMaint);
-    notices.push({ kind: 'raise', alarmId: id, target: d.notify });
+    notices.push({ kind: 'raise', alarmId: id, ruleId, target: d.notify });
   }
 
   private clearByKey(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
@@ -210,7 +216,7 @@ export class AlarmService {
     changed.add(open.id);
     this.stats.cleared++;
     this.stateChanged(key, open.id, open.inMaintenance);
-    notices.push({ kind: 'clear', alarmId: open.id, target: d.notify });
+    notices.push({ kind: 'clear', alarmId: open.id, ruleId: open.ruleId, target: d.notify });
   }
 
   /** Records a raise/clear for flap detection; marks the alarm flapping when over the limit. */
@@ -242,7 +248,7 @@ export class AlarmService {
     if (done && row) {
       if (this.openByKey.get(row.reduction_key)?.id === id) this.openByKey.delete(row.reduction_key);
       this.stateChanged(row.reduction_key, id, row.in_maintenance === 1);
-      this.publish(new Set(), [{ kind: 'clear', alarmId: id, target: null }]);
+      this.publish(new Set(), [{ kind: 'clear', alarmId: id, ruleId: row.rule_id, target: null }]);
     }
     return done;
   }
@@ -282,7 +288,7 @@ export class AlarmService {
           changed.add(a.id);
           // Out of maintenance and still a problem: tell the operator now (nothing was sent during the window).
           if (!inMaint && a.flapping !== 1 && this.lastNotified.get(a.reduction_key) !== 'raise') {
-            notices.push({ kind: 'raise', alarmId: a.id, target: null });
+            notices.push({ kind: 'raise', alarmId: a.id, ruleId: a.rule_id, target: null });
           }
         }
       }
@@ -292,7 +298,7 @@ export class AlarmService {
         repo.setFlags(a.id, a.in_maintenance === 1, false);
         changed.add(a.id);
         const state = a.state === 'cleared' ? 'clear' : 'raise';
-        if (this.lastNotified.get(a.reduction_key) !== state) notices.push({ kind: state, alarmId: a.id, target: null });
+        if (this.lastNotified.get(a.reduction_key) !== state) notices.push({ kind: state, alarmId: a.id, ruleId: a.rule_id, target: null });
       }
     });
     this.publish(changed, notices);
@@ -323,14 +329,18 @@ export class AlarmService {
       }, this.changeDelayMs);
       this.changeTimer.unref();
     }
-    if (notices.length === 0) return;
-    const dtos = new Map<number, AlarmDto>();
-    for (const d of this.deps.repo.dtos([...new Set(notices.map((n) => n.alarmId))])) dtos.set(d.id, d);
+    // Only notices some channel wants cost a database read.
+    const wanted: { n: PendingNotice; target: NotifyTarget }[] = [];
     for (const n of notices) {
+      const target = n.target ?? this.deps.ruleNotify(n.ruleId);
+      if (target && target.on.includes(n.kind) && target.channelIds.length > 0) wanted.push({ n, target });
+    }
+    if (wanted.length === 0) return;
+    const dtos = new Map<number, AlarmDto>();
+    for (const d of this.deps.repo.dtos([...new Set(wanted.map((w) => w.n.alarmId))])) dtos.set(d.id, d);
+    for (const { n, target } of wanted) {
       const alarm = dtos.get(n.alarmId);
       if (!alarm) continue;
-      const target = n.target ?? this.deps.ruleNotify(alarm.ruleId);
-      if (!target || !target.on.includes(n.kind) || target.channelIds.length === 0) continue;
       if (alarm.inMaintenance || alarm.flapping) {
         this.stats.notifications_held++;
         continue;
