@@ -93,11 +93,15 @@ describe('event console in a real browser', { timeout: 180_000 }, () => {
       expect(await page.locator('[data-testid=event-list] img').count()).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 
-      // Details: varbinds of the trap, structured data of the syslog message, as text.
+      // Details: varbinds of the trap (named from the loaded MIBs), structured data of the syslog message, as text.
+      const admin = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
+      await expect.poll(async () => (await admin('GET', '/oids/1.3.6.1.2.1.2.2.1.1.3')).status, WAIT).toBe(200);
       await row(page, 'e2e-linkDown').click();
       const details = page.getByTestId('event-details');
       await details.getByTestId('varbinds').waitFor(WAIT);
       expect(await details.getByTestId('varbinds').textContent()).toContain('1.3.6.1.2.1.2.2.1.1.3');
+      await expect.poll(() => details.getByTestId('varbinds').textContent(), WAIT).toContain('IF-MIB::ifIndex.3');
+      await expect.poll(() => details.getByTestId('type-label').textContent(), WAIT).toContain('linkDown');
       await row(page, 'e2e-syslog').click();
       await details.getByTestId('structured-data').waitFor(WAIT);
       const sd = (await details.getByTestId('structured-data').textContent()) ?? '';
