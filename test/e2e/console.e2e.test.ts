@@ -10,7 +10,7 @@ import { PLANNED_PAGES } from '../../client/src/router/planned-pages.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = `${ROOT}test-results`;
 const VIEWER = { username: 'e2e-viewer', password: 'viewer-password-1' };
-const WAIT = { timeout: 30_000 };
+const WAIT = { timeout: 60_000 };
 
 let server: TestServer;
 let browser: Browser;

@@ -9,7 +9,7 @@ import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.js';
 // see its interfaces and a graph with points.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = `${ROOT}test-results`;
-const WAIT = { timeout: 30_000 };
+const WAIT = { timeout: 60_000 };
 
 let server: TestServer;
 let agent: SnmpdHandle;

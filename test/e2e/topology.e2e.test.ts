@@ -12,7 +12,7 @@ import { apiClient, login, startTestServer, type TestServer } from '../helpers/s
 // linkDown trap for a port turns that link red without a reload.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = `${ROOT}test-results`;
-const WAIT = { timeout: 30_000 };
+const WAIT = { timeout: 60_000 };
 const run = promisify(execFile);
 
 let server: TestServer;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNetwatch, type Netwatch } from '../../server/app.js';
@@ -17,8 +17,11 @@ export interface TestServer {
  * The real server, in-process, on a free loopback port with a temp data dir.
  * Listeners use port 0 (free ports); the built console is served from dist/client.
  */
-export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string>; coldMibs?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netwatch-test-'));
+  // Start warm from the index test/global-setup.ts compiled once for the run.
+  const warmIndex = process.env.NETWATCH_TEST_MIB_INDEX;
+  if (warmIndex && existsSync(warmIndex) && !opts.coldMibs) copyFileSync(warmIndex, join(dataDir, 'mib-index.json'));
   const adminPassword = opts.adminPassword ?? 'admin-test-password';
   const config = loadConfig([], {
     NMS_DATA_DIR: dataDir,
