@@ -45,6 +45,15 @@ describe('OID dictionary over the shipped base modules', () => {
     expect(!r.found && r.ambiguous?.candidates.map((c) => `${c.module}::${c.name}`)).toEqual(['A-MIB::thing', 'B-MIB::thing']);
   });
 
+  it('takes the SMIv2 definition when a bare name has an SMIv1 TRAP-TYPE twin at another OID', () => {
+    const d = new OidDictionary([
+      { name: 'V1-MIB', file: 'a', hash: '', key: '', status: 'ok', errors: [], imports: [], smiV2: false, types: {}, nodes: [node('V1-MIB', 'fanDown', '1.3.6.1.4.1.9.0.1')] },
+      { name: 'V2-MIB', file: 'b', hash: '', key: '', status: 'ok', errors: [], imports: [], smiV2: true, types: {}, nodes: [node('V2-MIB', 'fanDown', '1.3.6.1.4.1.9.2.0.1')] },
+    ]);
+    expect(d.resolveName('fanDown')).toMatchObject({ found: true, oid: '1.3.6.1.4.1.9.2.0.1' });
+    expect(d.resolveName('V1-MIB::fanDown')).toMatchObject({ found: true, oid: '1.3.6.1.4.1.9.0.1' });
+  });
+
   it('ranks exact name, then prefix, then substring, then description words', () => {
     const names = dict.search('ifInOctets', 5).map((h) => h.node.name);
     expect(names[0]).toBe('ifInOctets');
