@@ -151,25 +151,27 @@ describe('event console in a real browser', { timeout: 180_000 }, () => {
     }
   });
 
-  it('shows a real trap and a real syslog line live when the listeners are bound', async () => {
+  it('shows a real trap (snmptrap) and a real syslog line (logger) live, the message as text', async () => {
     const health = (await apiClient(server.url)('GET', '/health')).body as { ports: { trap: number | null; syslog: number | null } };
+    expect(health.ports.trap).not.toBeNull();
+    expect(health.ports.syslog).not.toBeNull();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     try {
       await signIn(page);
-      if (health.ports.trap !== null) {
-        await run('snmptrap', ['-v2c', '-c', 'public', `127.0.0.1:${health.ports.trap}`, '', '1.3.6.1.6.3.1.1.5.3', '1.3.6.1.2.1.2.2.1.1.3', 'i', '3']);
-        await row(page, '1.3.6.1.6.3.1.1.5.3').first().waitFor(WAIT);
-      }
-      if (health.ports.syslog !== null) {
-        await run('logger', ['-n', '127.0.0.1', '-P', String(health.ports.syslog), '--udp', '--rfc5424', `e2e-real ${XSS}`]);
-        const r = row(page, 'e2e-real').first();
-        await r.waitFor(WAIT);
-        expect(await r.locator('[data-testid=event-message-cell]').textContent()).toContain(XSS);
-        expect(await page.locator('[data-testid=event-list] img').count()).toBe(0);
-        expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
-      }
-      // Without bound listeners there is nothing real to send; the published events above cover the page.
+      await run('snmptrap', ['-v2c', '-c', 'public', `127.0.0.1:${health.ports.trap}`, '', '1.3.6.1.6.3.1.1.5.3', '1.3.6.1.2.1.2.2.1.1.3', 'i', '3']);
+      const trap = row(page, 'linkDown (1.3.6.1.6.3.1.1.5.3)').first();
+      await trap.waitFor(WAIT);
+      expect(await trap.textContent()).toContain('127.0.0.1');
+      await run('logger', ['-n', '127.0.0.1', '-P', String(health.ports.syslog), '--udp', '--rfc5424', `e2e-real ${XSS}`]);
+      const r = row(page, 'e2e-real').first();
+      await r.waitFor(WAIT);
+      expect(await r.locator('[data-testid=event-message-cell]').textContent()).toContain(XSS);
+      expect(await page.locator('[data-testid=event-list] img').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      await r.click();
+      expect(await page.getByTestId('event-message').textContent()).toContain(XSS);
+      expect(await page.locator('[data-testid=event-details] img').count()).toBe(0);
       await page.screenshot({ path: `${RESULTS}/events-real.png` });
     } finally {
       await context.close();
