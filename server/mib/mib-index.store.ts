@@ -9,7 +9,7 @@ import type { MibError } from '../contracts/mib.js';
 import type { CompiledModule, ModuleHeader } from './mib-types.js';
 
 /** Bump whenever the parser or compiler output changes: an older index is then recompiled from scratch. */
-export const INDEX_VERSION = 5;
+export const INDEX_VERSION = 6;
 
 export interface FileEntry {
   modules: ModuleHeader[];

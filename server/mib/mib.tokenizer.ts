@@ -79,9 +79,11 @@ export function tokenize(src: string): Token[] {
     }
     if (c === 34) {
       const startLine = line;
-      const end = src.indexOf('"', i + 1);
+      // `""` inside a string is an escaped quote (ASN.1).
+      let end = src.indexOf('"', i + 1);
+      while (end >= 0 && src.charCodeAt(end + 1) === 34) end = src.indexOf('"', end + 2);
       if (end < 0) throw new MibSyntaxError('unterminated string', startLine);
-      const text = src.slice(i + 1, end);
+      const text = src.slice(i + 1, end).replaceAll('""', '"');
       for (let k = i + 1; k < end; k++) if (src.charCodeAt(k) === 10) line++;
       out.push({ type: 'string', text, line: startLine });
       i = end + 1;

@@ -13,6 +13,10 @@ describe('MIB tokenizer', () => {
     expect(toks.map((t) => t.text)).toEqual(['a', 'b', 'c', 'multi\nline', 'd-e', '12', '::=', '..']);
     expect(toks.find((t) => t.text === 'd-e')?.line).toBe(4);
   });
+
+  it('reads a doubled quote inside a string as one quote', () => {
+    expect(tokenize('"say ""hi"" now" x').map((t) => t.text)).toEqual(['say "hi" now', 'x']);
+  });
 });
 
 describe('MIB parser', () => {
