@@ -144,6 +144,19 @@ describe('syslog listener with real peers (logger, TLS client, raw sockets)', ()
     expect(after.received_tcp - before.received_tcp).toBe(3);
   });
 
+  it('hangs up on a peer that keeps sending bogus octet counts, and keeps serving others', async () => {
+    const before = listener.counters();
+    const sock = net.connect(port('syslog-tcp'), '127.0.0.1');
+    await new Promise<void>((res) => sock.once('connect', res));
+    const closed = new Promise<void>((res) => sock.once('close', () => res()));
+    sock.on('error', () => undefined); // the server resets us
+    sock.write('999x bogus\n'.repeat(150));
+    await closed;
+    await until(() => listener.counters().tcp_connections_closed_abusive - before.tcp_connections_closed_abusive === 1, 'abusive connection closed');
+    await run('logger', ['-n', '127.0.0.1', '-P', String(port('syslog-tcp')), '--tcp', '--octet-count', '--rfc5424', '-t', 'polite', 'after the abuser']);
+    await got.waitFor((x) => x.message === 'after the abuser', 'message after abusive connection');
+  });
+
   it('exposes plain counters including the kernel drop counter', () => {
     const k = listener.counters();
     for (const key of ['received', 'parsed', 'parse_errors', 'truncated', 'dropped', 'kernel_rcvbuf_errors', 'tcp_connections']) expect(typeof k[key]).toBe('number');
