@@ -70,3 +70,14 @@ describe('rule form model', () => {
     expect(describeMatch({ kind: 'event', match: {}, actions: {} })).toBe('every event');
   });
 });
+
+describe('rule form and the shipped default pack', () => {
+  it('opens and saves every default rule without changing it', async () => {
+    const { DEFAULT_RULES } = await import('../../../server/events/engine/default-rules.js');
+    expect(DEFAULT_RULES.length).toBeGreaterThan(5);
+    for (const d of DEFAULT_RULES) {
+      const body = (d as { body: RuleDto['body'] }).body;
+      expect(toRuleBody(formFromRule(rule(body))), (d as { name?: string }).name).toEqual(body);
+    }
+  });
+});
