@@ -66,4 +66,21 @@ describe('MIB parser', () => {
     const src = 'X-MIB DEFINITIONS ::= BEGIN\nIMPORTS enterprises FROM SNMPv2-SMI\n\nx OBJECT IDENTIFIER ::= { enterprises 1 }\nEND\n';
     expect(() => parseMib(src)).toThrow(/IMPORTS/);
   });
+
+  it('never fails with anything but a syntax error on truncated or mangled MIBs', () => {
+    const base = join(import.meta.dirname, '../../../mibs/base');
+    for (const file of ['IF-MIB.txt', 'SNMPv2-TC.txt', 'RFC1213-MIB.txt']) {
+      const src = readFileSync(join(base, file), 'utf8');
+      for (let k = 1; k < 40; k++) {
+        const cut = Math.floor((src.length * k) / 40);
+        for (const mangled of [src.slice(0, cut), src.slice(0, cut) + src.slice(cut + 7), `${src.slice(0, cut)}{ ( [ ${src.slice(cut)}`]) {
+          try {
+            parseMib(mangled);
+          } catch (err) {
+            expect(err, `${file} cut at ${cut}`).toBeInstanceOf(MibSyntaxError);
+          }
+        }
+      }
+    }
+  });
 });
