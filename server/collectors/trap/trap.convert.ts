@@ -103,6 +103,20 @@ export interface TrapOrigin {
   udpAddress: string;
   udpPort: number;
   resolveDevice?: (address: string) => number | null;
+  /**
+   * Name of a numeric OID from the OID dictionary (`ifIndex.3`, `linkDown`), or
+   * undefined when unknown: used for the message text only (params keep numeric OIDs).
+   */
+  oidName?: (oid: string) => string | undefined;
+}
+
+function safeName(f: TrapOrigin['oidName'], oid: string): string | undefined {
+  if (!f || !oid) return undefined;
+  try {
+    return f(oid) || undefined;
+  } catch {
+    return undefined; // a dictionary problem must not cost the trap
+  }
 }
 
 export function trapToEvent(pdu: TrapPdu, origin: TrapOrigin): NormalizedEvent {
@@ -159,9 +173,11 @@ export function trapToEvent(pdu: TrapPdu, origin: TrapOrigin): NormalizedEvent {
 
   const shown = varbinds
     .filter((v) => v.oid !== OID.sysUpTime && v.oid !== OID.snmpTrapOID)
-    .map((v) => `${v.oid}=${v.value}`)
+    .map((v) => `${safeName(origin.oidName, v.oid) ?? v.oid}=${v.value}`)
     .join(', ');
-  const head = generic ? `${generic.name} (${trapOid})` : trapOid || 'trap without snmpTrapOID.0';
+  const trapName = generic?.name ?? safeName(origin.oidName, trapOid);
+  if (!generic && trapName) params.trapName = trapName;
+  const head = trapName ? `${trapName} (${trapOid})` : trapOid || 'trap without snmpTrapOID.0';
   const message = (shown ? `${head}: ${shown}` : head).slice(0, 2000);
 
   return {

@@ -36,6 +36,8 @@ export interface TrapReceiverOptions {
   engineID?: string;
   logger: Logger;
   resolveDevice?: (address: string) => number | null;
+  /** OID -> dictionary name (`ifIndex.3`) for message texts; undefined when unknown (numeric is shown). */
+  oidName?: (oid: string) => string | undefined;
   recvBufferSize?: number;
   queueCapacity?: number;
   batchSize?: number;
@@ -211,7 +213,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     c.parsed++;
     if (pdu.type === snmp.PduType.InformRequest) c.informs++;
     else c.traps++;
-    current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice }));
+    current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice, oidName: opts.oidName }));
   }
 
   const queue = new IntakeQueue<RawTrap>({

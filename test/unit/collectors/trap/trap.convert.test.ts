@@ -54,6 +54,21 @@ describe('trap conversion', () => {
     expect(relayed.sourceAddress).toBe('10.9.9.9');
   });
 
+  it('writes dictionary names into the message when known, numeric OIDs otherwise (never a made-up name)', () => {
+    const names: Record<string, string> = { '1.3.6.1.2.1.2.2.1.1.3': 'ifIndex.3', '1.3.6.1.4.1.9.9.43.2.0.1': 'ciscoConfigManEvent' };
+    const oidName = (oid: string) => names[oid];
+    const vb = (oid: string, value: number) => ({ oid, type: T.Integer, value });
+    const trapOidVb = (oid: string) => ({ oid: '1.3.6.1.6.3.1.1.4.1.0', type: T.OID, value: oid });
+    const origin = { receivedAt: 1, udpAddress: '192.0.2.1', udpPort: 162, oidName };
+    const down = trapToEvent({ type: snmp.PduType.TrapV2, varbinds: [trapOidVb('1.3.6.1.6.3.1.1.5.3'), vb('1.3.6.1.2.1.2.2.1.1.3', 3), vb('1.3.6.1.2.1.2.2.1.7.3', 1)] }, origin);
+    expect(down.message).toBe('linkDown (1.3.6.1.6.3.1.1.5.3): ifIndex.3=3, 1.3.6.1.2.1.2.2.1.7.3=1');
+    const cisco = trapToEvent({ type: snmp.PduType.TrapV2, varbinds: [trapOidVb('1.3.6.1.4.1.9.9.43.2.0.1')] }, origin);
+    expect(cisco.message).toBe('ciscoConfigManEvent (1.3.6.1.4.1.9.9.43.2.0.1)');
+    expect(cisco.params.trapName).toBe('ciscoConfigManEvent');
+    const unknown = trapToEvent({ type: snmp.PduType.TrapV2, varbinds: [trapOidVb('1.3.6.1.4.1.77.0.1')] }, { ...origin, oidName: () => { throw new Error('dictionary broken'); } });
+    expect(unknown).toMatchObject({ type: '1.3.6.1.4.1.77.0.1', message: '1.3.6.1.4.1.77.0.1', params: { trapName: null } });
+  });
+
   it('keeps a v2 trap without snmpTrapOID.0 and says so', () => {
     const e = trapToEvent({ type: snmp.PduType.TrapV2, varbinds: [] }, { receivedAt: 1, udpAddress: '::1', udpPort: 1 });
     expect(e.type).toBe('snmp.trap');
