@@ -110,8 +110,18 @@ describe('event console in a real browser', { timeout: 180_000 }, () => {
       expect(await details.getByTestId('event-message').textContent()).toContain(XSS);
       expect(await details.getByTestId('event-params').textContent()).toContain('<b>host</b>');
       expect(await page.locator('[data-testid=event-details] img, [data-testid=event-details] b').count()).toBe(0);
-      await details.getByTestId('add-as-device').waitFor(WAIT); // unknown sender
       await page.screenshot({ path: `${RESULTS}/events-details.png` });
+
+      // The sender is unknown: add it as a device from the event; new events from it carry the device.
+      await details.getByTestId('add-as-device').click();
+      await page.getByTestId('device-form').waitFor(WAIT);
+      expect(await page.inputValue('#dev-address')).toBe('192.0.2.10');
+      await page.fill('#dev-name', 'e2e-sender');
+      await page.getByTestId('save-device').click();
+      await page.getByText('Added e2e-sender.').waitFor(WAIT);
+      const devices = (await admin('GET', '/devices')).body.items as { id: number; name: string; address: string }[];
+      const added = devices.find((d) => d.name === 'e2e-sender');
+      expect(added?.address).toBe('192.0.2.10');
       await page.getByRole('button', { name: 'Close details' }).click();
 
       // Source filter: only traps, from history and live.
