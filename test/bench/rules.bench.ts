@@ -4,7 +4,13 @@
  * core. Figures: events/s classified by the rules alone, and events/s
  * classified, stored and turned into alarms through the real EventWriter.
  * Target ≥ 20,000/s for the second. A third figure stores the same events
- * without the engine, so the ratio survives a noisy machine.
+ * without the engine (alternating rounds, best of each), so the ratio
+ * survives a noisy machine.
+ *
+ * The event mix is harsh on purpose: 40 % syslog (5 % Cisco LINK-3-UPDOWN),
+ * 30 % traps (linkDown/linkUp/vendor), 20 % ICMP down/up, 10 % polled
+ * interface-down; about half the events raise or clear an alarm, and every
+ * device's alarms flip state every 200 events (reopen/clear churn).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +28,8 @@ import { EventRepository } from '../../server/store/event.repository.js';
 import { migrate, readMigrations } from '../../server/store/migrate.js';
 import { RuleRepository } from '../../server/store/rule.repository.js';
 
-const EVENTS = 200_000;
+const EVENTS = 100_000;
+const ROUNDS = 3;
 const USER_RULES = 200;
 const DEVICES = 200;
 const log = createLogger({ level: 'silent', format: 'json' });
@@ -100,37 +107,45 @@ async function main() {
   const s = setup();
   const ruleCount = s.rules.list().length;
 
-  // 1. Classification only.
-  const evalEvents = makeEvents(EVENTS);
-  let t = performance.now();
-  for (let i = 0; i < evalEvents.length; i += 1000) s.engine.preprocess(evalEvents.slice(i, i + 1000));
-  const evalRate = EVENTS / ((performance.now() - t) / 1000);
-  console.log(JSON.stringify({ bench: 'rules', figure: 'events_classified_per_sec', value: Math.round(evalRate), rules: ruleCount, events: EVENTS }));
+  // 1. Classification only (best of three).
+  let evalRate = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const evs = makeEvents(EVENTS);
+    const t = performance.now();
+    for (let i = 0; i < evs.length; i += 1000) s.engine.preprocess(evs.slice(i, i + 1000));
+    evalRate = Math.max(evalRate, EVENTS / ((performance.now() - t) / 1000));
+  }
+  console.log(JSON.stringify({ bench: 'rules', figure: 'events_classified_per_sec', value: Math.round(evalRate), rules: ruleCount, events: EVENTS, rounds: ROUNDS }));
 
-  // 2. Classified, stored and reduced into alarms through the EventWriter (one transaction per 1,000).
-  const writer = new EventWriter(s.events, { flushIntervalMs: 3_600_000, batchSize: 1000, maxQueue: EVENTS + 1, preprocess: (b) => s.engine.preprocess(b), onStored: (b) => s.engine.onStored(b) }, log);
-  const storeEvents = makeEvents(EVENTS);
-  t = performance.now();
-  for (const e of storeEvents) writer.push(e);
-  writer.flush();
-  const storeRate = EVENTS / ((performance.now() - t) / 1000);
+  // 2. Classified, stored and reduced into alarms through the EventWriter (one transaction per 1,000),
+  // alternating with 3. the same events stored by a plain EventWriter (no engine), best of each: the
+  // machines are shared and noisy, so the ratio is the figure that travels.
+  const before = s.engine.counters();
+  let storeRate = 0;
+  let plainRate = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const withEngine = new EventWriter(s.events, { flushIntervalMs: 3_600_000, batchSize: 1000, maxQueue: EVENTS + 1, preprocess: (b) => s.engine.preprocess(b), onStored: (b) => s.engine.onStored(b) }, log);
+    storeRate = Math.max(storeRate, timeWriter(withEngine, makeEvents(EVENTS)));
+    const plain = new EventWriter(s.events, { flushIntervalMs: 3_600_000, batchSize: 1000, maxQueue: EVENTS + 1, onStored: () => {} }, log);
+    plainRate = Math.max(plainRate, timeWriter(plain, makeEvents(EVENTS)));
+  }
   const c = s.engine.counters();
-  console.log(JSON.stringify({ bench: 'rules', figure: 'events_classified_stored_alarmed_per_sec', value: Math.round(storeRate), target: 20_000, rules: ruleCount, events: EVENTS, stored: writer.counters().stored, alarm_decisions: c.alarm_decisions, alarms_raised: c.alarms_raised, alarms_reduced: c.alarms_reduced, alarms_cleared: c.alarms_cleared }));
-  writer.close();
-
-  // 3. Reference: the same events stored by the EventWriter with no engine, same machine, same moment.
-  const plain = new EventWriter(s.events, { flushIntervalMs: 3_600_000, batchSize: 1000, maxQueue: EVENTS + 1, onStored: () => {} }, log);
-  const plainEvents = makeEvents(EVENTS);
-  t = performance.now();
-  for (const e of plainEvents) plain.push(e);
-  plain.flush();
-  const plainRate = EVENTS / ((performance.now() - t) / 1000);
-  plain.close();
-  console.log(JSON.stringify({ bench: 'rules', figure: 'events_stored_without_engine_per_sec', value: Math.round(plainRate), events: EVENTS }));
+  const delta = (k: string) => (c[k] ?? 0) - (before[k] ?? 0);
+  console.log(JSON.stringify({ bench: 'rules', figure: 'events_classified_stored_alarmed_per_sec', value: Math.round(storeRate), target: 20_000, rules: ruleCount, events: EVENTS, rounds: ROUNDS, alarm_decisions: delta('alarm_decisions'), alarms_raised: delta('alarms_raised'), alarms_reopened: delta('alarms_reopened'), alarms_reduced: delta('alarms_reduced'), alarms_cleared: delta('alarms_cleared') }));
+  console.log(JSON.stringify({ bench: 'rules', figure: 'events_stored_without_engine_per_sec', value: Math.round(plainRate), events: EVENTS, rounds: ROUNDS }));
   console.log(JSON.stringify({ bench: 'rules', figure: 'engine_to_plain_store_ratio', value: Math.round((storeRate / plainRate) * 100) / 100 }));
   await s.engine.close();
   s.db.close();
   rmSync(s.dir, { recursive: true, force: true });
+}
+
+function timeWriter(w: EventWriter, evs: NormalizedEvent[]): number {
+  const t = performance.now();
+  for (const e of evs) w.push(e);
+  w.flush();
+  const rate = evs.length / ((performance.now() - t) / 1000);
+  w.close();
+  return rate;
 }
 
 await main();
