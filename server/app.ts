@@ -127,7 +127,16 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     const r = mibs.dictionary.resolveName(name);
     return r.found ? r.oid : undefined;
   };
-  const engine = createEventEngine({ db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, resolveOidName });
+  const engine = createEventEngine({
+    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, resolveOidName,
+    alarms: {
+      recurrence: config.alarmRecurrence,
+      archiveAfterMs: config.alarmArchiveHours * 3_600_000,
+      flapCount: config.flapCount,
+      flapWindowMs: config.flapWindowMinutes * 60_000,
+      flapSettleMs: config.flapWindowMinutes * 60_000,
+    },
+  });
   metrics.addSource({ name: 'engine', counters: () => engine.counters() });
   const writer = new EventWriter(
     events,
