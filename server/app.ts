@@ -252,7 +252,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus, alarmCounts: () => dashboard.activeAlarmCounts() }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
-      (api) => registerMibRoutes(api, { mibs }),
+      (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
       trapRoutes,
       ...(opts.extraRoutes ?? []),
     ],

@@ -5,6 +5,8 @@ import { NotFoundError, ValidationError } from './errors.js';
 import type { ApiRegistry } from './registry.js';
 
 export interface MibRoutesDeps {
+  /** Called after an upload changed the dictionary (the rule engine recompiles). */
+  onChange?: () => void;
   mibs: MibService;
 }
 
@@ -20,7 +22,7 @@ const uploadBody = z.object({
 
 const NUMERIC = /^\.?\d+(\.\d+)*$/;
 
-export function registerMibRoutes(api: ApiRegistry, { mibs }: MibRoutesDeps): void {
+export function registerMibRoutes(api: ApiRegistry, { mibs, onChange }: MibRoutesDeps): void {
   const tag = 'mibs';
 
   api.add(
@@ -65,7 +67,10 @@ export function registerMibRoutes(api: ApiRegistry, { mibs }: MibRoutesDeps): vo
     { method: 'post', path: '/mibs', summary: 'Upload a MIB file ({filename, content}); compiled with what it imports, result returned', tag, access: 'admin', body: uploadBody, status: 201, response: '{result: MibCompileResult, modules: MibModuleInfo[]}' },
     async ({ body }) => {
       try {
-        return await mibs.upload(body.filename, body.content);
+        const result = await mibs.upload(body.filename, body.content);
+        // Rules naming objects of the new module compile now.
+        onChange?.();
+        return result;
       } catch (err) {
         if (err instanceof MibUploadError) throw new ValidationError(err.message, { line: err.line });
         throw err;
