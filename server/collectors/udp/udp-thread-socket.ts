@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { BindUdpOptions, BoundUdp } from './bind-udp.js';
+import { warnFallbackOnce, type BindUdpOptions, type BoundUdp } from './bind-udp.js';
 
 /**
  * A UDP socket drained by its own thread (udp-receive.worker.ts). The main
@@ -60,7 +60,8 @@ export function openUdpThreadSocket(opts: Omit<BindUdpOptions, 'logger'> & { log
           off += len;
         }
       } else if (m.type === 'ready') {
-        for (const w of (m.warnings as string[]) ?? []) logger?.warn({ host: opts.host, port: opts.port }, w);
+        // Once per process, not once per thread (IPv4 and IPv6 each have one).
+        for (const w of (m.warnings as string[]) ?? []) warnFallbackOnce(logger, w, { host: opts.host, port: opts.port });
         resolve({
           bound: { boundPort: m.boundPort as number, fallback: m.fallback as boolean, recvBufferSize: m.recvBufferSize as number, message: (m.message as string | null) ?? null },
           close: () =>
