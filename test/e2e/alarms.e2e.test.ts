@@ -125,6 +125,20 @@ describe('alarms and rules in a real browser', { timeout: 240_000 }, () => {
       expect(await page.getByTestId('rule-test-result').textContent()).toContain('e2e-port:Gi0/7');
       await page.screenshot({ path: `${RESULTS}/rules-dry-run.png`, fullPage: true });
       await page.keyboard.press('Escape');
+      await page.getByTestId('rule-form').waitFor({ state: 'detached', ...WAIT });
+
+      // Disable it, move it below the next rule: the server's order and state follow.
+      const admin = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
+      const ruleRow = page.locator('[data-testid=rule-row][data-rule-name="e2e port down"]');
+      await ruleRow.getByTestId('rule-enabled').uncheck();
+      await expect.poll(async () => (await admin('GET', '/rules')).body.items.find((r: { name: string }) => r.name === 'e2e port down').enabled, WAIT).toBe(false);
+      const before = (await admin('GET', '/rules')).body.items.map((r: { name: string }) => r.name) as string[];
+      const at = before.indexOf('e2e port down');
+      await page.getByRole('button', { name: 'Move e2e port down down' }).click();
+      await expect.poll(async () => ((await admin('GET', '/rules')).body.items.map((r: { name: string }) => r.name) as string[]).indexOf('e2e port down'), WAIT).toBe(at + 1);
+      await expect.poll(() => page.locator('[data-testid=rule-row]').nth(at + 1).getAttribute('data-rule-name'), WAIT).toBe('e2e port down');
+      await ruleRow.getByTestId('rule-enabled').check();
+      await expect.poll(async () => (await admin('GET', '/rules')).body.items.find((r: { name: string }) => r.name === 'e2e port down').enabled, WAIT).toBe(true);
     } finally {
       await context.close();
     }

@@ -6,6 +6,8 @@ import { api } from '@/api/client';
 import { onConnectionState, onServerEvent } from '@/realtime/socket';
 import { compareAlarms } from '@/lib/event-list';
 
+const OPEN_LIMIT = 1000;
+
 export type AlarmAction = 'ack' | 'unack' | 'clear';
 export type AlarmWithEvents = AlarmDto & { events: StoredEvent[] };
 
@@ -16,6 +18,8 @@ export type AlarmWithEvents = AlarmDto & { events: StoredEvent[] };
 export const useAlarmsStore = defineStore('alarms', () => {
   const open = reactive(new Map<number, AlarmDto>());
   const loaded = ref(false);
+  /** The server returned its maximum: more open alarms exist than are shown. */
+  const truncated = ref(false);
   const history = ref<AlarmDto[]>([]);
   const historyCursor = ref<number | null>(null);
   const historyLoaded = ref(false);
@@ -33,7 +37,8 @@ export const useAlarmsStore = defineStore('alarms', () => {
   }
 
   async function load(): Promise<void> {
-    const res = await api.get<{ items: AlarmDto[] }>('/alarms?state=open&limit=1000');
+    const res = await api.get<{ items: AlarmDto[] }>(`/alarms?state=open&limit=${OPEN_LIMIT}`);
+    truncated.value = res.items.length >= OPEN_LIMIT;
     open.clear();
     for (const a of res.items) open.set(a.id, a);
     loaded.value = true;
@@ -83,5 +88,5 @@ export const useAlarmsStore = defineStore('alarms', () => {
     if (state === 'connected' && loaded.value) void load().catch(() => undefined);
   });
 
-  return { active, loaded, history, historyCursor, historyLoaded, load, loadHistory, act, bulk, addNote, detail, reset, put };
+  return { active, loaded, truncated, history, historyCursor, historyLoaded, load, loadHistory, act, bulk, addNote, detail, reset, put };
 });
