@@ -120,7 +120,12 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const events = new EventRepository(db);
   const resolver = new DeviceResolver(() => devices.addresses(), bus);
   // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
-  const mibs = new MibService({ dataDir, projectDir: MIBS_DIR, log: moduleLogger(rootLog, 'mib') });
+  const mibs = new MibService({
+    dataDir,
+    projectDir: MIBS_DIR,
+    extraDirs: config.mibDirs.split(',').map((d) => d.trim()).filter(Boolean).map((d) => resolve(d)),
+    log: moduleLogger(rootLog, 'mib'),
+  });
   // Rule engine: classifies each batch before it is stored, raises/clears alarms after. Rules naming
   // MIB objects compile once the dictionary has loaded (rules are reloaded then).
   const resolveOidName = (name: string) => {

@@ -37,6 +37,7 @@ export const OPTIONS = {
   alarmArchiveHours: { env: 'NMS_ALARM_ARCHIVE_HOURS', schema: z.coerce.number().positive().max(24 * 3650).default(168), help: 'Cleared alarms are archived this long after clearing' },
   flapCount: { env: 'NMS_FLAP_COUNT', schema: z.coerce.number().int().min(1).max(1000).default(4), help: 'More state changes than this within the flap window = flapping' },
   flapWindowMinutes: { env: 'NMS_FLAP_WINDOW_MINUTES', schema: z.coerce.number().positive().max(1440).default(10), help: 'Flap detection window; flapping ends after as long without a change' },
+  mibDirs: { env: 'NMS_MIB_DIRS', schema: z.string().default(''), help: 'Extra MIB directories (comma-separated), searched before the system ones' },
   adminPassword: { env: 'NMS_ADMIN_PASSWORD', schema: z.string().min(8, 'must be at least 8 characters').optional(), help: 'Password of the first admin user (random and logged once when unset)' },
   logLevel: { env: 'NMS_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), help: 'Log level' },
   logFormat: { env: 'NMS_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), help: 'json (default in production) or pretty' },
