@@ -45,8 +45,18 @@ function toEvent(r: Row): StoredEvent {
   };
 }
 
-/** Safe JSON for params: BigInt as string, Buffers as hex, cycles cut. */
+/**
+ * JSON for params. Collectors hand over JSON-safe params, so the fast path is a
+ * plain stringify; BigInt (which throws) and Buffers (which would become
+ * {type, data}) take the slower path that writes them as decimal text and hex.
+ */
 function paramsJson(params: Record<string, unknown>): string {
+  try {
+    const fast = JSON.stringify(params);
+    if (!fast.includes('"type":"Buffer"')) return fast;
+  } catch {
+    // BigInt somewhere: fall through
+  }
   try {
     // `this[k]` is the value before Buffer#toJSON turned it into {type, data}.
     return JSON.stringify(params, function (this: Record<string, unknown>, k: string, v: unknown) {
