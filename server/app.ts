@@ -43,6 +43,7 @@ import { UserRepository } from './store/user.repository.js';
 import { MibService } from './mib/mib.service.js';
 import type { OidDictionary } from './mib/oid-dictionary.js';
 import { registerMibRoutes } from './api/mib.routes.js';
+import { registerSnmpBrowseRoutes } from './api/snmp-browse.routes.js';
 import { createTrapReceiver } from './collectors/trap/trap.receiver.js';
 import { createSyslogListener } from './collectors/syslog/syslog.listener.js';
 import { parseCommunities, toTrapUser } from './collectors/trap/trap.users.js';
@@ -258,6 +259,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
       (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
+      (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary }),
       trapRoutes,
       ...(opts.extraRoutes ?? []),
     ],
