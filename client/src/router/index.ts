@@ -34,6 +34,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'alarms', name: 'alarms', component: () => import('@/views/AlarmsView.vue'), meta: { title: 'Alarms' } },
       { path: 'rules', name: 'rules', component: () => import('@/views/RulesView.vue'), meta: { title: 'Rules' } },
       { path: 'devices', name: 'devices', component: () => import('@/views/DevicesView.vue'), meta: { title: 'Devices' } },
+      { path: 'oid-dictionary', name: 'oids', component: () => import('@/views/OidDictionaryView.vue'), meta: { title: 'OID Dictionary' } },
       { path: 'devices/:id(\\d+)', name: 'device', component: () => import('@/views/DeviceDetailView.vue'), meta: { title: 'Device' } },
       { path: 'settings', name: 'settings', component: () => import('@/views/SettingsView.vue'), meta: { title: 'Settings' } },
       { path: 'status', name: 'status', component: () => import('@/views/StatusView.vue'), meta: { title: 'Status' } },

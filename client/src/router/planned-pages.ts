@@ -9,11 +9,4 @@ export interface PlannedPage {
   summary: string;
 }
 
-export const PLANNED_PAGES: PlannedPage[] = [
-  {
-    path: '/oid-dictionary',
-    name: 'oids',
-    title: 'OID Dictionary',
-    summary: 'Search the loaded MIBs and translate between numeric OIDs and names.',
-  },
-];
+export const PLANNED_PAGES: PlannedPage[] = [];
