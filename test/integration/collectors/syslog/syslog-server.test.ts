@@ -1,9 +1,13 @@
 import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListenerStatus } from '../../../../server/contracts/dto.js';
 import type { StoredEvent } from '../../../../server/contracts/events.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../../helpers/server.js';
-import { run } from '../collector-helpers.js';
+import { run, selfSignedCert } from '../collector-helpers.js';
 
 /** The real server (app.ts wiring): util-linux `logger` -> syslog listener -> bus -> event writer -> events API. */
 describe('syslog through the real server', () => {
@@ -83,5 +87,45 @@ describe('syslog through the real server', () => {
     expect(value('parsed')).toBeGreaterThanOrEqual(2);
     expect(value('parse_errors')).toBeGreaterThanOrEqual(1);
     for (const c of ['dropped', 'truncated', 'tcp_connections', 'kernel_rcvbuf_errors', 'recv_buffer_bytes']) expect(value(c), c).toBeTypeOf('number');
+  });
+});
+
+describe('syslog over TLS through the real server (NMS_SYSLOG_TLS_CERT/KEY as file paths)', () => {
+  let srv: TestServer;
+  let dir: string;
+  let cert: { cert: string; key: string };
+
+  beforeAll(async () => {
+    cert = await selfSignedCert();
+    dir = mkdtempSync(join(tmpdir(), 'nw-syslog-tls-'));
+    writeFileSync(join(dir, 'cert.pem'), cert.cert);
+    writeFileSync(join(dir, 'key.pem'), cert.key);
+    srv = await startTestServer({ env: { NMS_SYSLOG_TLS_CERT: join(dir, 'cert.pem'), NMS_SYSLOG_TLS_KEY: join(dir, 'key.pem') } });
+  }, 60_000);
+  afterAll(async () => {
+    await srv?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('listens on TLS and stores an octet-counted RFC 5425 frame from a TLS client', async () => {
+    const l = srv.nms.listeners().find((x) => x.name === 'syslog-tls')!;
+    expect(l).toMatchObject({ protocol: 'tls', state: 'listening' });
+    const sock = tls.connect({ host: '127.0.0.1', port: l.boundPort!, ca: cert.cert, servername: 'localhost' });
+    await new Promise<void>((res, rej) => sock.once('secureConnect', res).once('error', rej));
+    const m = '<131>1 2024-06-15T11:00:00Z tlsdev tlsapp 1 TLSSRV - server over tls';
+    sock.end(`${Buffer.byteLength(m)} ${m}`);
+    const call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
+    const t0 = Date.now();
+    for (;;) {
+      const items = ((await call('GET', '/events?source=syslog&limit=50')).body?.items ?? []) as StoredEvent[];
+      const e = items.find((x) => x.message === 'server over tls');
+      if (e) {
+        expect(e).toMatchObject({ type: 'TLSSRV', sourceAddress: '127.0.0.1' });
+        expect(e.params).toMatchObject({ rfc: '5424', transport: 'tls', hostname: 'tlsdev', severityNumber: 3 });
+        break;
+      }
+      if (Date.now() - t0 > 30_000) throw new Error('TLS message not stored');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 });
