@@ -296,6 +296,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
         kernel_rcvbuf_errors: k.udp4RcvbufErrors,
         kernel_rcvbuf_errors6: k.udp6RcvbufErrors,
         kernel_in_errors: k.udp4InErrors,
+        kernel_in_errors6: k.udp6InErrors,
       };
     },
     status: () => statuses,

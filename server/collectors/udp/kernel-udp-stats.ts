@@ -10,6 +10,7 @@ export interface KernelUdpStats {
   udp4RcvbufErrors: number;
   udp6RcvbufErrors: number;
   udp4InErrors: number;
+  udp6InErrors: number;
 }
 
 /** Parses the `Udp:` header/value line pair of /proc/net/snmp. */
@@ -25,9 +26,9 @@ export function parseProcNetSnmp(text: string): { rcvbufErrors: number; inErrors
   return { rcvbufErrors: get('RcvbufErrors'), inErrors: get('InErrors') };
 }
 
-/** Parses `Udp6RcvbufErrors  N` from /proc/net/snmp6. */
-export function parseProcNetSnmp6(text: string): number {
-  const m = /^Udp6RcvbufErrors\s+(\d+)/m.exec(text);
+/** Parses `Udp6RcvbufErrors  N` (or another Udp6 counter) from /proc/net/snmp6. */
+export function parseProcNetSnmp6(text: string, counter: 'Udp6RcvbufErrors' | 'Udp6InErrors' = 'Udp6RcvbufErrors'): number {
+  const m = new RegExp(`^${counter}\\s+(\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : -1;
 }
 
@@ -41,5 +42,11 @@ function readOr(path: string): string {
 
 export function readKernelUdpStats(): KernelUdpStats {
   const v4 = parseProcNetSnmp(readOr('/proc/net/snmp'));
-  return { udp4RcvbufErrors: v4.rcvbufErrors, udp4InErrors: v4.inErrors, udp6RcvbufErrors: parseProcNetSnmp6(readOr('/proc/net/snmp6')) };
+  const v6 = readOr('/proc/net/snmp6');
+  return {
+    udp4RcvbufErrors: v4.rcvbufErrors,
+    udp4InErrors: v4.inErrors,
+    udp6RcvbufErrors: parseProcNetSnmp6(v6, 'Udp6RcvbufErrors'),
+    udp6InErrors: parseProcNetSnmp6(v6, 'Udp6InErrors'),
+  };
 }

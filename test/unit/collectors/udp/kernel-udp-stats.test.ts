@@ -16,11 +16,13 @@ describe('kernel UDP drop counters', () => {
 
   it('reads Udp6RcvbufErrors from /proc/net/snmp6', () => {
     expect(parseProcNetSnmp6('Udp6InErrors   3\nUdp6RcvbufErrors                \t12\nUdpLite6RcvbufErrors 4\n')).toBe(12);
+    expect(parseProcNetSnmp6('Udp6InErrors   3\nUdp6RcvbufErrors 12\n', 'Udp6InErrors')).toBe(3);
     expect(parseProcNetSnmp6('')).toBe(-1);
   });
 
   it('reads this machine\'s counters', () => {
     const k = readKernelUdpStats();
     expect(k.udp4RcvbufErrors).toBeGreaterThanOrEqual(0);
+    expect(k.udp4InErrors).toBeGreaterThanOrEqual(k.udp4RcvbufErrors);
   });
 });
