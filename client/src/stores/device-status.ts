@@ -20,13 +20,18 @@ export const useDeviceStatusStore = defineStore('device-status', () => {
     byId.set(s.deviceId, s);
   }
 
+  function reset(): void {
+    byId.clear();
+    loaded.value = false;
+  }
+
   onServerEvent('device.status', put);
   onServerEvent('device.deleted', ({ id }) => byId.delete(id));
   onConnectionState((state) => {
     if (state === 'connected' && loaded.value) void load().catch(() => undefined);
   });
 
-  return { byId, loaded, load, put };
+  return { byId, loaded, load, put, reset };
 });
 
 /** One word for the list: up, down, auth failure, unknown. */
