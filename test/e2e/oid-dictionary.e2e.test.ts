@@ -47,11 +47,20 @@ describe('OID dictionary page in a real browser', { timeout: 240_000 }, () => {
       await page.waitForURL(/\/oid-dictionary$/, WAIT);
       await expect.poll(() => page.title(), WAIT).toContain('OID Dictionary');
 
-      // The tree starts at the roots; iso(1) expands lazily.
-      const iso = page.locator('[data-testid=tree-node][data-oid="1"]');
-      await iso.waitFor(WAIT);
-      await iso.getByTestId('tree-toggle').click();
-      await page.locator('[data-testid=tree-node][data-oid="1.3"]').waitFor(WAIT);
+      // The tree starts at the roots and expands lazily: iso(1) down to system, then sysName.
+      for (const oid of ['1', '1.3', '1.3.6', '1.3.6.1', '1.3.6.1.2', '1.3.6.1.2.1', '1.3.6.1.2.1.1']) {
+        const node = page.locator(`[data-testid=tree-node][data-oid="${oid}"]`);
+        await node.waitFor(WAIT);
+        await node.getByTestId('tree-toggle').click();
+      }
+      const sysName = page.locator('[data-testid=tree-node][data-oid="1.3.6.1.2.1.1.5"]');
+      await sysName.waitFor(WAIT);
+      expect(await sysName.textContent()).toContain('sysName');
+      await sysName.getByRole('button', { name: /sysName/ }).click();
+      const sysDetails = page.locator('[data-testid=oid-details][data-oid="1.3.6.1.2.1.1.5"]');
+      await sysDetails.waitFor(WAIT);
+      expect(await sysDetails.getByTestId('oid-detail-syntax').textContent()).toContain('DisplayString');
+      await page.screenshot({ path: `${RESULTS}/oid-dictionary-tree.png` });
 
       // The dictionary may still be loading right after start: wait for the hit itself.
       await page.getByTestId('oid-search').fill('ifInOctets');
@@ -86,9 +95,21 @@ describe('OID dictionary page in a real browser', { timeout: 240_000 }, () => {
       await expect.poll(() => page.locator('[data-testid=browse-row][data-label="SNMPv2-MIB::sysName.0"]').count(), WAIT).toBe(1);
       expect(await page.getByTestId('browse-value').first().textContent()).toBe('oid-e2e-snmpd');
 
-      // The module list shows what loaded.
-      await page.locator('[data-testid=mib-module-row][data-module="IF-MIB"][data-status="ok"]').waitFor(WAIT);
       await page.screenshot({ path: `${RESULTS}/oid-dictionary-browser.png`, fullPage: true });
+
+      // The module list shows what loaded; an admin uploads a vendor MIB and sees the compile result.
+      await page.locator('[data-testid=mib-module-row][data-module="IF-MIB"][data-status="ok"]').waitFor(WAIT);
+      await page.getByTestId('mib-upload-input').setInputFiles(`${ROOT}test/fixtures/mibs/ACME-SMI.txt`);
+      const result = page.getByTestId('mib-upload-result');
+      await result.waitFor(WAIT);
+      expect(await result.locator('[data-module="ACME-SMI"]').getAttribute('data-status')).toBe('ok');
+      expect(await result.getByTestId('mib-upload-summary').textContent()).toMatch(/1 module compiled .* All MIBs: \d+ loaded, \d+ failed/);
+      await page.locator('[data-testid=mib-module-row][data-module="ACME-SMI"]').waitFor(WAIT);
+      // A file that does not parse is refused with the reason.
+      await page.getByTestId('mib-upload-input').setInputFiles(`${ROOT}test/fixtures/mibs/BROKEN-MIB.txt`);
+      await expect.poll(() => page.getByTestId('mib-upload-error').textContent(), WAIT).toContain('BROKEN-MIB.txt');
+      await page.getByTestId('mib-upload').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${RESULTS}/oid-dictionary-modules.png` });
     } finally {
       await context.close();
     }

@@ -58,6 +58,19 @@ export function detailRows(node: MibNode): { key: string; label: string; value: 
   return rows.filter((r): r is { key: string; label: string; value: string } => r.value !== null && r.value !== '');
 }
 
+/**
+ * A MIB DESCRIPTION as it reads best: lines after the first lose the
+ * indentation they share (MIB files indent continuation lines), blank lines
+ * kept as paragraph breaks, trailing blanks dropped.
+ */
+export function dedent(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const rest = lines.slice(1).filter((l) => l.trim() !== '');
+  const common = rest.length ? Math.min(...rest.map((l) => /^[ \t]*/.exec(l)![0].length)) : 0;
+  const out = [lines[0]!.trim(), ...lines.slice(1).map((l) => (l.trim() === '' ? '' : l.slice(common).trimEnd()))];
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
 /** What the MIB browser asks for by default: the qualified name of the node. */
 export function browseTarget(node: Pick<MibNode, 'module' | 'name'>): string {
   return `${node.module}::${node.name}`;
