@@ -37,6 +37,8 @@ import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from './polle
 import { IcmpPinger } from './collectors/icmp/icmp.pinger.js';
 import { DiscoveryService } from './poller/discovery.service.js';
 import { registerDiscoveryRoutes } from './api/discovery.routes.js';
+import { registerCustomOidRoutes } from './api/custom-oids.routes.js';
+import { CustomOidRepository } from './store/custom-oid.repository.js';
 import { registerPollRoutes } from './api/poll.routes.js';
 import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
@@ -189,11 +191,13 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       downPorts: dashboard.downPorts(),
     });
 
+  const customOids = new CustomOidRepository(db);
   const pinger = new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') });
   const discovery = new DiscoveryService({ devices, pinger, bus, log: moduleLogger(rootLog, 'discovery') });
   const poller = new PollService(
     { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, moduleLogger(rootLog, 'poll-workers')) : new InProcessSnmpRunner(),
       icmp: new PingerIcmpRunner(pinger),
+      customOids: (d) => customOids.forDevice(d.id, d.group),
     },
     { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
   );
@@ -257,6 +261,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerTopologyRoutes(api, { topology: topologyRepo, devices, build: topology, bus }),
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus, alarmCounts: () => dashboard.activeAlarmCounts() }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
+      (api) => registerCustomOidRoutes(api, { customOids, devices, dictionary: () => mibs.dictionary }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
       (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
       (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary }),

@@ -57,12 +57,18 @@ function event(device: DeviceRef, at: number, severity: Severity, type: string, 
  *   resets the counter baselines, so no bogus spike is recorded.
  * - Interfaces are remembered by name, so ifIndex renumbering keeps history.
  */
-export function processSnmpResult(device: DeviceRef, r: PollResult, mem: DevicePollMemory): ProcessedPoll {
+export function processSnmpResult(
+  device: DeviceRef,
+  r: PollResult,
+  mem: DevicePollMemory,
+  customNames: Map<string, { name: string; unit: string | null }> = new Map(),
+): ProcessedPoll {
   const at = r.startedAt;
   const ts = Math.floor(at / 1000);
   const events: NormalizedEvent[] = [];
   const samples: SampleInput[] = [];
-  const sample = (metric: string, instance: string, value: number) => samples.push({ deviceId: device.id, metric, instance, ts, value, unit: UNITS[metric] ?? null });
+  const sample = (metric: string, instance: string, value: number, unit?: string | null) =>
+    samples.push({ deviceId: device.id, metric, instance, ts, value, unit: unit ?? UNITS[metric] ?? null });
 
   const state: SnmpState = r.ok ? 'up' : r.error?.kind === 'authFailure' ? 'auth_failure' : 'down';
   if (state !== mem.snmpState) {
@@ -127,7 +133,11 @@ export function processSnmpResult(device: DeviceRef, r: PollResult, mem: DeviceP
       if (!r.host?.storage.some((s) => s.kind === 'ram')) sample('memoryUsedPct', 'Physical memory', 100 * (1 - r.ucd.memAvailRealKb / r.ucd.memTotalRealKb));
     }
   }
-  for (const c of r.custom ?? []) if (c.value !== null) sample('custom', c.oid, c.value);
+  for (const c of r.custom ?? []) {
+    if (c.value === null) continue;
+    const named = customNames.get(c.oid.replace(/^\./, ''));
+    sample(named?.name ?? 'custom', named ? '' : c.oid, c.value, named?.unit);
+  }
 
   const neighbours: NeighbourWrite[] | null = r.neighbours
     ? r.neighbours.map((n) => ({

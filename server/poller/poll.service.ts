@@ -12,7 +12,8 @@ import { PollScheduler } from './scheduler.js';
 
 /** Runs one SNMP poll (in-process or in a worker thread). Never rejects. */
 export interface SnmpRunner {
-  poll(device: DeviceRecord): Promise<PollResult>;
+  /** `customOids`: numeric OIDs (with instance) read with the poll as metrics. */
+  poll(device: DeviceRecord, customOids?: string[]): Promise<PollResult>;
   forget?(device: DeviceRecord): void;
   close(): Promise<void> | void;
 }
@@ -62,6 +63,8 @@ export class PollService {
       log: Logger;
       snmp: SnmpRunner;
       icmp: IcmpRunner | null;
+      /** User-defined OIDs of a device (its own and its group's). */
+      customOids?: (device: DeviceRecord) => { oid: string; name: string; unit: string | null }[];
     },
     private readonly opts: PollServiceOptions,
   ) {
@@ -123,12 +126,13 @@ export class PollService {
   async pollSnmp(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
     if (!device || !device.snmp.enabled) return this.deps.pollState.status(deviceId);
-    const result = await this.deps.snmp.poll(device);
+    const custom = this.deps.customOids?.(device) ?? [];
+    const result = await this.deps.snmp.poll(device, custom.map((c) => c.oid));
     // The device may have been deleted while we waited.
     if (!this.deps.devices.get(deviceId)) return undefined;
     const mem = this.memory.get(deviceId) ?? newMemory();
     this.memory.set(deviceId, mem);
-    const out = processSnmpResult(device, result, mem);
+    const out = processSnmpResult(device, result, mem, new Map(custom.map((c) => [c.oid, c])));
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;
     if (!result.ok) this.stats.snmp_failures++;

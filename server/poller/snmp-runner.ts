@@ -31,8 +31,8 @@ export function snmpTarget(d: Pick<DeviceRecord, 'address' | 'snmp'>): SnmpTarge
 export class InProcessSnmpRunner implements SnmpRunner {
   private readonly client = new SnmpClient();
 
-  poll(device: DeviceRecord): Promise<PollResult> {
-    return collectDevice(this.client, snmpTarget(device));
+  poll(device: DeviceRecord, customOids: string[] = []): Promise<PollResult> {
+    return collectDevice(this.client, snmpTarget(device), { customOids });
   }
 
   forget(device: DeviceRecord): void {
@@ -52,10 +52,10 @@ export class WorkerSnmpRunner implements SnmpRunner {
     this.pool = new PollWorkerPool({ workers, log });
   }
 
-  async poll(device: DeviceRecord): Promise<PollResult> {
+  async poll(device: DeviceRecord, customOids: string[] = []): Promise<PollResult> {
     const startedAt = Date.now();
     try {
-      return await this.pool.poll(snmpTarget(device));
+      return await this.pool.poll(snmpTarget(device), { customOids });
     } catch (err) {
       // Only a dead worker rejects; report it as this poll's failure.
       const message = `poll worker failed: ${(err as Error).message}`;

@@ -13,6 +13,7 @@ import { PollStateRepository } from '../../../server/store/poll-state.repository
 import { SampleRepository } from '../../../server/store/sample.repository.js';
 import { TopologyRepository } from '../../../server/store/topology.repository.js';
 import { DashboardRepository } from '../../../server/store/dashboard.repository.js';
+import { CustomOidRepository } from '../../../server/store/custom-oid.repository.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
 
@@ -32,6 +33,7 @@ describe('migrations', () => {
     expect(() => new SampleRepository(db)).not.toThrow();
     expect(() => new TopologyRepository(db)).not.toThrow();
     expect(() => new DashboardRepository(db)).not.toThrow();
+    expect(() => new CustomOidRepository(db)).not.toThrow();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
