@@ -113,7 +113,18 @@ export const useOidsStore = defineStore('oids', () => {
     } catch (err) {
       if (selectedOid.value !== oid) return;
       selected.value = null;
-      detailError.value = err instanceof ApiError ? err.message : 'Could not load this OID';
+      detailError.value =
+        err instanceof ApiError && err.status === 404 ? `${oid} has no definition of its own in the loaded MIBs` : err instanceof ApiError ? err.message : 'Could not load this OID';
+    }
+  }
+
+  /** The node an OID or name stands for (its definition, not an instance), or null. */
+  async function find(oidOrName: string): Promise<MibNode | null> {
+    try {
+      const r = await api.get<{ found: boolean; node?: MibNode | null }>(`/oids/${encodeURIComponent(oidOrName)}`);
+      return r.found && r.node ? r.node : null;
+    } catch {
+      return null;
     }
   }
 
@@ -160,6 +171,7 @@ export const useOidsStore = defineStore('oids', () => {
     selectedOid,
     detailError,
     select,
+    find,
     modules,
     lastCompile,
     modulesLoaded,
