@@ -110,6 +110,14 @@ describe('OID dictionary page in a real browser', { timeout: 240_000 }, () => {
       await expect.poll(() => page.getByTestId('mib-upload-error').textContent(), WAIT).toContain('BROKEN-MIB.txt');
       await page.getByTestId('mib-upload').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${RESULTS}/oid-dictionary-modules.png` });
+
+      // A link to a notification opens it, with its OBJECTS; an enum column lists its labels.
+      await page.goto(`${server.url}/oid-dictionary?oid=IF-MIB::linkDown`);
+      const trap = page.locator('[data-testid=oid-details][data-oid="1.3.6.1.6.3.1.1.5.3"]');
+      await trap.waitFor(WAIT);
+      expect(await trap.getByTestId('oid-detail-objects').textContent()).toBe('ifIndex, ifAdminStatus, ifOperStatus');
+      await page.goto(`${server.url}/oid-dictionary?oid=1.3.6.1.2.1.2.2.1.8`);
+      await expect.poll(() => page.getByTestId('oid-detail-enums').textContent(), WAIT).toContain('down(2)');
     } finally {
       await context.close();
     }
