@@ -68,18 +68,33 @@ function paramsJson(params: Record<string, unknown>): string {
   }
 }
 
+const CHUNK = 64;
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT = 'INSERT INTO events (received_at, reported_at, source, source_address, device_id, severity, type, message, params) VALUES ';
+
+function rowArgs(e: NormalizedEvent, args: unknown[], at: number): void {
+  args[at] = e.receivedAt;
+  args[at + 1] = e.reportedAt;
+  args[at + 2] = e.source;
+  args[at + 3] = e.sourceAddress;
+  args[at + 4] = e.deviceId;
+  args[at + 5] = Math.max(0, sevIndex(e.severity));
+  args[at + 6] = e.type;
+  args[at + 7] = e.message;
+  args[at + 8] = paramsJson(e.params);
+}
+
 export class EventRepository {
   private readonly insert;
+  private readonly insertChunk;
   private readonly byId;
   private readonly deleteOlder;
   private readonly countStmt;
   private readonly deleteOverCap;
 
   constructor(private readonly db: Db) {
-    this.insert = db.prepare(
-      `INSERT INTO events (received_at, reported_at, source, source_address, device_id, severity, type, message, params)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.insert = db.prepare(INSERT + ROW);
+    this.insertChunk = db.prepare(INSERT + Array.from({ length: CHUNK }, () => ROW).join(', '));
     this.byId = db.prepare<[number], Row>('SELECT * FROM events WHERE id = ?');
     this.deleteOlder = db.prepare<[number, number]>(
       'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
@@ -96,20 +111,20 @@ export class EventRepository {
   insertBatch(events: readonly NormalizedEvent[]): StoredEvent[] {
     const out: StoredEvent[] = new Array(events.length);
     this.db.transaction(() => {
-      for (let i = 0; i < events.length; i++) {
-        const e = events[i]!;
-        const r = this.insert.run(
-          e.receivedAt,
-          e.reportedAt,
-          e.source,
-          e.sourceAddress,
-          e.deviceId,
-          Math.max(0, sevIndex(e.severity)),
-          e.type,
-          e.message,
-          paramsJson(e.params),
-        );
-        out[i] = Object.assign(e, { id: Number(r.lastInsertRowid) });
+      let i = 0;
+      // Multi-row INSERTs of CHUNK rows: one statement step per chunk instead of per row.
+      // This connection is the only writer of `events`, so a statement's rows get
+      // consecutive ids ending at lastInsertRowid.
+      for (; i + CHUNK <= events.length; i += CHUNK) {
+        const args: unknown[] = new Array(CHUNK * 9);
+        for (let k = 0; k < CHUNK; k++) rowArgs(events[i + k]!, args, k * 9);
+        const last = Number(this.insertChunk.run(...args).lastInsertRowid);
+        for (let k = 0; k < CHUNK; k++) out[i + k] = Object.assign(events[i + k]!, { id: last - CHUNK + 1 + k });
+      }
+      for (; i < events.length; i++) {
+        const args: unknown[] = new Array(9);
+        rowArgs(events[i]!, args, 0);
+        out[i] = Object.assign(events[i]!, { id: Number(this.insert.run(...args).lastInsertRowid) });
       }
     })();
     return out;
