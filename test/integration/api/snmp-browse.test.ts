@@ -87,6 +87,19 @@ describe('POST /devices/:id/snmp (MIB browser)', () => {
     expect((await admin('POST', '/devices/999999/snmp', { op: 'get', oid: 'sysName.0' })).status).toBe(404);
   });
 
+  it('speaks SNMPv3 (authPriv) and reports a wrong key as authFailure', async () => {
+    const v3 = { version: '3', username: agent.v3.username, authProtocol: 'sha', authKey: agent.v3.authKey, privProtocol: 'aes', privKey: agent.v3.privKey };
+    const good = await admin('POST', '/devices', { name: 'browse-v3', address: '127.0.0.1', icmpEnabled: false, snmp: { port: agent.port, timeoutMs: 2000, retries: 1, ...v3 } });
+    expect(good.status).toBe(201);
+    const r = await admin('POST', `/devices/${good.body.id}/snmp`, { op: 'walk', oid: 'system' });
+    expect(r.body.error).toBeUndefined();
+    expect(r.body.varbinds.find((v: { label: string }) => v.label === 'SNMPv2-MIB::sysName.0')?.formatted).toBe('browse-snmpd');
+    const bad = await admin('POST', '/devices', { name: 'browse-v3-bad', address: '127.0.0.1', icmpEnabled: false, snmp: { port: agent.port, timeoutMs: 1000, retries: 0, ...v3, authKey: 'wrong-auth-pass' } });
+    const denied = await admin('POST', `/devices/${bad.body.id}/snmp`, { op: 'get', oid: 'sysName.0' });
+    expect(denied.status).toBe(200);
+    expect(denied.body).toMatchObject({ varbinds: [], error: { kind: 'authFailure' } });
+  });
+
   it('reports an agent that does not answer as an SNMP error, not an HTTP one', async () => {
     const port = await freeUdpPort();
     const d = await admin('POST', '/devices', { name: 'browse-silent', address: '127.0.0.1', icmpEnabled: false, snmp: { port, timeoutMs: 300, retries: 0 } });
