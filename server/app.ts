@@ -149,7 +149,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const writer = new EventWriter(
     events,
     {
-      flushIntervalMs: 50,
+      flushIntervalMs: 20,
       batchSize: 1000,
       maxQueue: 200_000,
       resolveDevice: (a) => resolver.resolve(a),

@@ -58,22 +58,18 @@ export function attachRealtime(
     deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
   ];
 
-  // Events go out at most every 100 ms, at most 1,000 per push (the newest).
+  // Events go out at most every 100 ms, at most 1,000 per push (the newest): a quiet
+  // stream is pushed at once, a flood is batched ten times a second.
   let pending: StoredEvent[] = [];
   let skipped = 0;
+  let lastPush = 0;
+  let pushTimer: NodeJS.Timeout | null = null;
   const MAX_PUSH = 1000;
-  unsubscribe.push(
-    deps.bus.subscribe('events.stored', (batch) => {
-      if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
-      for (const e of batch) pending.push(e);
-      if (pending.length > 4 * MAX_PUSH) {
-        skipped += pending.length - MAX_PUSH;
-        pending = pending.slice(-MAX_PUSH);
-      }
-    }),
-  );
-  const eventTimer = setInterval(() => {
+  const PUSH_EVERY_MS = 100;
+  const push = () => {
+    pushTimer = null;
     if (pending.length === 0) return;
+    lastPush = Date.now();
     const batch = pending.length > MAX_PUSH ? pending.slice(-MAX_PUSH) : pending;
     skipped += pending.length - batch.length;
     pending = [];
@@ -82,8 +78,24 @@ export function attachRealtime(
       io.to(ROOM).emit('events.overflow', skipped);
       skipped = 0;
     }
-  }, 100);
-  eventTimer.unref();
+  };
+  unsubscribe.push(
+    deps.bus.subscribe('events.stored', (batch) => {
+      if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
+      for (const e of batch) pending.push(e);
+      if (pending.length > 4 * MAX_PUSH) {
+        skipped += pending.length - MAX_PUSH;
+        pending = pending.slice(-MAX_PUSH);
+      }
+      if (pushTimer) return;
+      const wait = lastPush + PUSH_EVERY_MS - Date.now();
+      if (wait <= 0) push();
+      else {
+        pushTimer = setTimeout(push, wait);
+        pushTimer.unref();
+      }
+    }),
+  );
 
   const timer = setInterval(() => {
     if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
@@ -100,7 +112,7 @@ export function attachRealtime(
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
-        clearInterval(eventTimer);
+        if (pushTimer) clearTimeout(pushTimer);
         unsubscribe.forEach((u) => u());
         io.disconnectSockets(true);
         // io.close() would also close the HTTP server; the caller owns that.
