@@ -91,7 +91,7 @@ export class PollService {
       this.timers.push(t);
       void this.icmpTick();
     }
-    const f = setInterval(() => this.flushSamples(), this.opts.sampleFlushMs ?? 1000);
+    const f = setInterval(() => this.flushSamples(), this.opts.sampleFlushMs ?? 250);
     f.unref();
     this.timers.push(f);
   }
@@ -224,7 +224,8 @@ export class PollService {
 
   private queueSamples(samples: SampleInput[]): void {
     for (const s of samples) this.pendingSamples.push(s);
-    if (this.pendingSamples.length >= 20_000) this.flushSamples();
+    // Keep each write transaction short (the API and listeners share this thread).
+    if (this.pendingSamples.length >= 4000) this.flushSamples();
   }
 
   /** Writes queued samples in one transaction and offers them to threshold rules. */
