@@ -9,7 +9,8 @@
  *
  *   npx tsx test/bench/syslog.bench.ts      (or: npm run bench -- syslog)
  *
- * A child process paces datagrams for 1.5 s per step; a step passes when
+ * Paced sender processes (lib/paced-udp-sender.cjs: millisecond bursts, no spinning)
+ * send for 1.5 s per step; a step passes when
  * nothing was lost (two attempts, the machine is shared) and is credited with
  * the rate the sender really achieved (at most the target). One JSON line per
  * figure on stdout, ladder steps on stderr. Bounded: each ladder stops at its
@@ -21,12 +22,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { createSyslogListener } from '../../server/collectors/syslog/syslog.listener.js';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
 import { startTestServer } from '../helpers/server.js';
+import { runPacedSenders, writePacketFile } from './lib/paced-udp-sender.js';
 
 const RATES = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 125_000, 150_000, 200_000];
 const DURATION_MS = 1500;
@@ -44,47 +45,11 @@ function message(i: number): Buffer {
   return Buffer.from(body);
 }
 
-/** Child mode: send `rate` msg/s for `ms` to host:port, print {"sent":n,"elapsedMs":t}. */
-async function sender(port: number, rate: number, ms: number): Promise<void> {
-  const sock = dgram.createSocket('udp4');
-  sock.on('error', () => undefined);
-  const pool = Array.from({ length: 1024 }, (_, i) => message(i));
-  const total = Math.round((rate * ms) / 1000);
-  const start = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
-      while (sent < due) sock.send(pool[sent++ & 1023]!, port, '127.0.0.1');
-      if (sent >= total) resolve();
-      else setImmediate(tick);
-    };
-    tick();
-  });
-  const elapsedMs = performance.now() - start;
-  await new Promise((r) => setTimeout(r, 50));
-  sock.close();
-  process.stdout.write(JSON.stringify({ sent, elapsedMs }) + '\n');
-}
+/** Written once per run; the paced senders replay it round-robin. */
+const PACKETS = join(mkdtempSync(join(tmpdir(), 'nw-syslogbench-')), 'packets.bin');
+writePacketFile(PACKETS, Array.from({ length: 1024 }, (_, i) => message(i)));
 
-function runSender(port: number, rate: number): Promise<{ sent: number; elapsedMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--sender', String(port), String(rate), String(DURATION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`sender exited ${code}`))));
-  });
-}
-
-/**
- * SENDERS child processes at rate/SENDERS each: on a shared two-core machine
- * one Node sender often cannot keep the pace by itself. Achieved rate = all
- * datagrams sent / the longest sender's time.
- */
-async function runSenders(port: number, rate: number): Promise<{ sent: number; elapsedMs: number }> {
-  const rs = await Promise.all(Array.from({ length: SENDERS }, () => runSender(port, rate / SENDERS)));
-  return { sent: rs.reduce((a, r) => a + r.sent, 0), elapsedMs: Math.max(...rs.map((r) => r.elapsedMs)) };
-}
+const runSenders = (port: number, rate: number) => runPacedSenders(PACKETS, port, rate, DURATION_MS, SENDERS);
 
 async function settle(count: () => number, expected: number, busy: () => boolean): Promise<number> {
   let last = -1;
@@ -253,9 +218,9 @@ async function main(): Promise<void> {
   line({ bench: 'syslog-intake', metric: 'rsyslog_lossless_msg_per_s', what: 'every message written to a file by rsyslogd', value: ref.best, stoppedBy: ref.stoppedBy, elapsedSec: Math.round((Date.now() - T0) / 1000) });
 }
 
-if (process.argv[2] === '--sender') {
-  await sender(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
-} else {
-  if (spawnSync('/usr/sbin/rsyslogd', ['-v']).status !== 0) process.stderr.write('# rsyslog not installed: apt-get install -y rsyslog for the reference\n');
+if (spawnSync('/usr/sbin/rsyslogd', ['-v']).status !== 0) process.stderr.write('# rsyslog not installed: apt-get install -y rsyslog for the reference\n');
+try {
   await main();
+} finally {
+  rmSync(dirname(PACKETS), { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
  *
  *   npx tsx test/bench/trap-intake.bench.ts
  *
- * A child process paces datagrams (1 ms steps) for 1.5 s per step; a step
+ * A child process (lib/paced-udp-sender.cjs) paces datagrams in 1 ms bursts for 1.5 s per step; a step
  * passes when nothing was lost (two attempts, the machine is shared) and is
  * credited with the rate the sender really achieved (at most the target). Prints
  * one JSON line per figure. snmptrapd comes from Debian's `snmptrapd` package;
@@ -15,10 +15,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import * as snmp from 'net-snmp';
+import { runPacedSender, writePacketFile } from './lib/paced-udp-sender.js';
 import { createTrapReceiver } from '../../server/collectors/trap/trap.receiver.js';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
 
@@ -49,37 +49,10 @@ async function trapPackets(n: number): Promise<Buffer[]> {
   return out;
 }
 
-/** Child mode: send `rate` msg/s for `ms` to host:port, print {"sent":n,"elapsedMs":t}. */
-async function sender(port: number, rate: number, ms: number): Promise<void> {
-  const sock = dgram.createSocket('udp4');
-  sock.on('error', () => undefined);
-  const pool = await trapPackets(1024);
-  const total = Math.round((rate * ms) / 1000);
-  const start = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
-      while (sent < due) sock.send(pool[sent++ & 1023]!, port, '127.0.0.1');
-      if (sent >= total) resolve();
-      else setImmediate(tick);
-    };
-    tick();
-  });
-  const elapsedMs = performance.now() - start;
-  await new Promise((r) => setTimeout(r, 50));
-  sock.close();
-  process.stdout.write(JSON.stringify({ sent, elapsedMs }) + '\n');
-}
-
-function runSender(port: number, rate: number): Promise<{ sent: number; elapsedMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--sender', String(port), String(rate), String(DURATION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`sender exited ${code}`))));
-  });
-}
+/** Written once per run; the paced sender (lib/paced-udp-sender.cjs) replays it round-robin. */
+const PACKETS = join(mkdtempSync(join(tmpdir(), 'nw-trapintake-')), 'packets.bin');
+writePacketFile(PACKETS, await trapPackets(1024));
+const runSender = (port: number, rate: number) => runPacedSender(PACKETS, port, rate, DURATION_MS);
 
 async function settle(count: () => number, expected: number): Promise<number> {
   let last = -1;
@@ -206,9 +179,9 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify({ bench: 'trap-intake', metric: 'lossless_traps_per_s', value: our.best, reference: ref.best, referenceName: 'snmptrapd -Lf file', ratio, target: '>= 20000 and >= 2x snmptrapd', ladderMax: RATES.at(-1), durationMs: DURATION_MS, loadAvg1m: Math.round(loadavg()[0]! * 100) / 100, elapsedSec: Math.round((Date.now() - t0) / 1000) }) + '\n');
 }
 
-if (process.argv[2] === '--sender') {
-  await sender(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
-} else {
-  if (spawnSync('/usr/sbin/snmptrapd', ['-v']).status !== 0) process.stderr.write('# snmptrapd not installed: apt-get install -y snmptrapd for the reference\n');
+if (spawnSync('/usr/sbin/snmptrapd', ['-v']).status !== 0) process.stderr.write('# snmptrapd not installed: apt-get install -y snmptrapd for the reference\n');
+try {
   await main();
+} finally {
+  rmSync(dirname(PACKETS), { recursive: true, force: true });
 }

@@ -11,8 +11,8 @@
  *
  * Traps: an enterprise-specific v2c trap with 3 varbinds (~110 B), encoded by
  * net-snmp's own session code, request ids varied; no rule raises alarms on it,
- * so the figure is intake, not alarm work. A plain-JS child process sends the
- * pre-encoded datagrams paced (setImmediate steps) for DURATION_MS per step; a
+ * so the figure is intake, not alarm work. A plain-JS child process (lib/paced-udp-sender.cjs) sends
+ * the pre-encoded datagrams paced in millisecond bursts for DURATION_MS per step; a
  * step passes when nothing was lost (two attempts: the machine is shared) and is
  * credited with the rate the sender really achieved (at most the target).
  * One JSON line per figure on stdout; step details on stderr.
@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import * as snmp from 'net-snmp';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
 import { startTestServer } from '../helpers/server.js';
+import { runPacedSender, writePacketFile } from './lib/paced-udp-sender.js';
 
 const TRAP_OID = '1.3.6.1.4.1.8072.2.3.0.1';
 const OURS = [5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000];
@@ -54,30 +55,7 @@ function encodeTraps(n: number): Buffer[] {
   return out;
 }
 
-/** Plain JS (no TypeScript loader: starts in ~50 ms): paced sender of length-prefixed packets from a file. */
-const SENDER = `
-const dgram = require('node:dgram'); const fs = require('node:fs');
-const [file, port, rate, ms] = process.argv.slice(1); const raw = fs.readFileSync(file); const pool = [];
-for (let o = 0; o < raw.length; ) { const n = raw.readUInt16BE(o); pool.push(raw.subarray(o + 2, o + 2 + n)); o += 2 + n; }
-const sock = dgram.createSocket('udp4'); sock.on('error', () => {});
-const total = Math.round((Number(rate) * Number(ms)) / 1000); const start = performance.now(); let sent = 0;
-const tick = () => {
-  const due = Math.min(total, Math.floor(((performance.now() - start) * Number(rate)) / 1000));
-  while (sent < due) sock.send(pool[sent++ % pool.length], Number(port), '127.0.0.1');
-  if (sent < total) return setImmediate(tick);
-  const elapsedMs = performance.now() - start;
-  setTimeout(() => { sock.close(); process.stdout.write(JSON.stringify({ sent, elapsedMs })); }, 50);
-};
-tick();`;
-
-function runSender(file: string, port: number, rate: number): Promise<{ sent: number; elapsedMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', SENDER, file, String(port), String(rate), String(DURATION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`sender exited ${code}`))));
-  });
-}
+const runSender = (file: string, port: number, rate: number) => runPacedSender(file, port, rate, DURATION_MS);
 
 /**
  * Waits until `count` reaches `expected`, or stops moving for 1.5 s while the
@@ -210,7 +188,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nw-trapbench-'));
 try {
   const packets = encodeTraps(1024);
   const file = join(dir, 'packets.bin');
-  writeFileSync(file, Buffer.concat(packets.flatMap((p) => [Buffer.from([p.length >> 8, p.length & 0xff]), p])));
+  writePacketFile(file, packets);
   // Each ladder gets at most ~75 s so the whole bench stays under 3 minutes.
   const our = await ladder('netwatch-server', OURS, file, server, Date.now() + 75_000);
   const ref = await ladder('snmptrapd', REFERENCE, file, () => snmptrapd(packets[0]!), Date.now() + 75_000);
