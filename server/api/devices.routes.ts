@@ -22,10 +22,13 @@ export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceR
     }
   };
 
-  api.add({ method: 'get', path: '/devices', summary: 'List devices', tag, access: 'viewer', response: '{items: Device[], snmpVersions}' }, () => ({
-    items: devices.list().map(toDeviceDto),
-    snmpVersions: devices.snmpVersionSummary(),
-  }));
+  // The list changes only when a device is written: consoles polling it cost one JSON encoding.
+  let listed: { gen: number; body: { items: ReturnType<typeof toDeviceDto>[]; snmpVersions: ReturnType<DeviceRepository['snmpVersionSummary']> } } | null = null;
+  api.add({ method: 'get', path: '/devices', summary: 'List devices', tag, access: 'viewer', response: '{items: Device[], snmpVersions}' }, () => {
+    const gen = devices.generation();
+    if (listed?.gen !== gen) listed = { gen, body: { items: devices.list().map(toDeviceDto), snmpVersions: devices.snmpVersionSummary() } };
+    return listed.body;
+  });
 
   api.add(
     { method: 'post', path: '/devices', summary: 'Add a device', tag, access: 'operator', body: createDeviceSchema, status: 201, response: 'The device' },

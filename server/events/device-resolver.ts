@@ -21,6 +21,8 @@ export function normalizeAddress(address: string): string {
  */
 export class DeviceResolver {
   private byAddress = new Map<string, number>();
+  /** Set by device changes; the next lookup reloads (adding 1,000 devices costs one reload, not 1,000). */
+  private stale = false;
   private readonly unsubscribe: (() => void)[];
 
   constructor(
@@ -29,13 +31,14 @@ export class DeviceResolver {
   ) {
     this.reload();
     this.unsubscribe = [
-      bus.subscribe('device.created', () => this.reload()),
-      bus.subscribe('device.updated', () => this.reload()),
-      bus.subscribe('device.deleted', () => this.reload()),
+      bus.subscribe('device.created', () => (this.stale = true)),
+      bus.subscribe('device.updated', () => (this.stale = true)),
+      bus.subscribe('device.deleted', () => (this.stale = true)),
     ];
   }
 
   reload(): void {
+    this.stale = false;
     const m = new Map<string, number>();
     // The lowest id wins when two devices share an address.
     for (const d of this.load().sort((a, b) => b.id - a.id)) m.set(normalizeAddress(d.address), d.id);
@@ -43,6 +46,7 @@ export class DeviceResolver {
   }
 
   resolve(address: string): number | null {
+    if (this.stale) this.reload();
     return this.byAddress.get(normalizeAddress(address)) ?? null;
   }
 

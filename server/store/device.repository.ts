@@ -100,10 +100,28 @@ export function toDeviceDto(d: DeviceRecord): DeviceDto {
   };
 }
 
+/**
+ * Write generation per database, shared by every DeviceRepository on it (this
+ * file holds all SQL that writes devices), so a cached list is never stale.
+ */
+const generations = new WeakMap<Db, { n: number }>();
+
+function deepFreeze(d: DeviceRecord): DeviceRecord {
+  Object.freeze(d.tags);
+  Object.freeze(d.snmp);
+  return Object.freeze(d);
+}
+
 export class DeviceRepository {
   private readonly stmts;
+  private readonly gen: { n: number };
+  /** The sorted list as of generation `gen` (the console and the poller read it often; devices change rarely). */
+  private cache: { gen: number; records: readonly DeviceRecord[] } | null = null;
 
   constructor(private readonly db: Db) {
+    let gen = generations.get(db);
+    if (!gen) generations.set(db, (gen = { n: 0 }));
+    this.gen = gen;
     this.stmts = {
       list: db.prepare<[], Row>(`${SELECT} ORDER BY d.name`),
       get: db.prepare<[number], Row>(`${SELECT} WHERE d.id = ?`),
@@ -135,8 +153,19 @@ export class DeviceRepository {
     };
   }
 
+  /** All devices by name. Records are frozen: they may be shared by several readers. */
   list(): DeviceRecord[] {
-    return this.stmts.list.all().map(toRecord);
+    const gen = this.gen.n;
+    if (this.cache?.gen === gen) return this.cache.records.slice();
+    const records = this.stmts.list.all().map((r) => deepFreeze(toRecord(r)));
+    // Inside an open transaction the rows may still be rolled back: do not keep them.
+    if (!this.db.inTransaction) this.cache = { gen, records };
+    return records.slice();
+  }
+
+  /** Changes whenever any device is written (a cheap "has the list changed?" for readers that cache). */
+  generation(): number {
+    return this.gen.n;
   }
 
   get(id: number): DeviceRecord | undefined {
@@ -160,6 +189,7 @@ export class DeviceRepository {
   }
 
   create(input: DeviceWrite, now = Date.now()): DeviceRecord {
+    this.gen.n++;
     return this.db.transaction(() => {
       const { lastInsertRowid } = this.stmts.insert.run(this.params(input, now));
       const id = Number(lastInsertRowid);
@@ -169,6 +199,7 @@ export class DeviceRepository {
   }
 
   update(id: number, input: DeviceWrite, now = Date.now()): DeviceRecord | undefined {
+    this.gen.n++;
     return this.db.transaction(() => {
       const { changes } = this.stmts.update.run({ ...this.params(input, now), id });
       if (changes === 0) return undefined;
@@ -178,6 +209,7 @@ export class DeviceRepository {
   }
 
   delete(id: number): boolean {
+    this.gen.n++;
     return this.stmts.delete.run(id).changes > 0;
   }
 
