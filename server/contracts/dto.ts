@@ -8,6 +8,18 @@ export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha5
 export type AuthProtocol = (typeof AUTH_PROTOCOLS)[number];
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
 export type PrivProtocol = (typeof PRIV_PROTOCOLS)[number];
+
+/** An SNMPv3 user the trap receiver accepts, as the API shows it: keys are write-only. */
+export interface TrapUserDto {
+  id: number;
+  username: string;
+  level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+  authProtocol: AuthProtocol | null;
+  authKeySet: boolean;
+  privProtocol: PrivProtocol | null;
+  privKeySet: boolean;
+  createdAt: number;
+}
 export const ROLES = ['admin', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 

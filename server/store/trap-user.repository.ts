@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthProtocol, PrivProtocol } from '../contracts/dto.js';
+import type { AuthProtocol, PrivProtocol, TrapUserDto } from '../contracts/dto.js';
+
+export type { TrapUserDto };
 import type { Db } from './database.js';
 
 /** A USM user traps/informs may come from, secrets included. Never sent to clients. */
@@ -14,18 +16,6 @@ export interface TrapUserRecord {
 }
 
 export type TrapUserWrite = Omit<TrapUserRecord, 'id' | 'createdAt'>;
-
-/** What the API shows: keys are write-only. */
-export interface TrapUserDto {
-  id: number;
-  username: string;
-  level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
-  authProtocol: AuthProtocol | null;
-  authKeySet: boolean;
-  privProtocol: PrivProtocol | null;
-  privKeySet: boolean;
-  createdAt: number;
-}
 
 interface Row {
   id: number;

@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
+import { run } from '../integration/collectors/collector-helpers.js';
 import { PLANNED_PAGES } from '../../client/src/router/planned-pages.js';
 
 // End-to-end: the real server (in-process, port 0) serving the built console,
@@ -250,6 +253,55 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
       expect((await apiClient(server.url, secret)('GET', '/auth/me')).status).toBe(401);
     } finally {
       await context.close();
+    }
+  });
+
+  it('lets an admin add an SNMPv3 trap user in Settings whose traps are then accepted, and remove it', async () => {
+    const persist = mkdtempSync(join(tmpdir(), 'nw-e2e-trapuser-'));
+    const port = (await adminApi('GET', '/health')).body.ports.trap as number;
+    const trap = (tag: string) =>
+      run('snmptrap', ['-v', '3', '-u', 'e2e-v3', '-l', 'authPriv', '-a', 'SHA-256', '-A', 'e2e-auth-key', '-x', 'AES', '-X', 'e2e-priv-key',
+        '-e', '0x80001f8804653265747261', `127.0.0.1:${port}`, '', `1.3.6.1.4.1.99.0.${tag}`], 20_000, { SNMP_PERSISTENT_DIR: persist, SNMPCONFPATH: persist });
+    const stored = async (type: string) => ((await adminApi('GET', '/events?source=trap&limit=200')).body.items as { type: string }[]).some((e) => e.type === type);
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'admin', server.adminPassword);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      const section = page.getByTestId('trap-users-section');
+      await section.waitFor(WAIT);
+      await expect.poll(async () => (await section.getByTestId('trap-engine-id').textContent())?.trim(), WAIT).toMatch(/^80001f8805[0-9a-f]{16}$/);
+      // A short key is refused in the form, before any request.
+      await page.getByLabel('Trap user name').fill('e2e-v3');
+      await page.getByLabel('Authentication key').fill('short');
+      await section.getByRole('button', { name: 'Add user' }).click();
+      await section.getByText('at least 8 characters').waitFor(WAIT);
+
+      await page.getByLabel('Authentication protocol').selectOption('sha256');
+      await page.getByLabel('Authentication key').fill('e2e-auth-key');
+      await page.getByLabel('Privacy protocol').selectOption('aes');
+      await page.getByLabel('Privacy key').fill('e2e-priv-key');
+      await section.getByRole('button', { name: 'Add user' }).click();
+      const userRow = page.getByTestId('trap-user-e2e-v3');
+      await userRow.waitFor(WAIT);
+      await expect.poll(() => userRow.textContent(), WAIT).toMatch(/authPriv.*SHA256.*AES-128/);
+      expect(await section.textContent()).not.toContain('e2e-auth-key');
+
+      // The running receiver accepts the user at once: a real snmptrap v3 authPriv trap is stored.
+      expect((await trap('41')).code).toBe(0);
+      await expect.poll(() => stored('1.3.6.1.4.1.99.0.41'), WAIT).toBe(true);
+
+      await page.getByRole('button', { name: 'Remove trap user e2e-v3' }).click();
+      await page.getByTestId('confirm').click();
+      await section.getByText('No SNMPv3 trap users').waitFor(WAIT);
+      const failures = async () => (await adminApi('GET', '/events?source=trap&limit=200')).body.items.filter((e: { type: string }) => e.type === 'snmp.authenticationFailure').length;
+      const before = await failures();
+      await trap('42');
+      await expect.poll(failures, WAIT).toBeGreaterThan(before);
+      expect(await stored('1.3.6.1.4.1.99.0.42')).toBe(false);
+    } finally {
+      await context.close();
+      rmSync(persist, { recursive: true, force: true });
     }
   });
 
