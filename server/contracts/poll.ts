@@ -153,3 +153,18 @@ export interface IcmpResult {
   /** Set when the host could not be pinged at all (bad name, tool failure). */
   error?: string;
 }
+
+/** A user-defined OID polled as a metric on one device or on every device of a group. */
+export interface CustomOid {
+  id: number;
+  deviceId: number | null;
+  group: string | null;
+  /** Numeric OID with its instance, as polled. */
+  oid: string;
+  /** Metric name the samples are stored under. */
+  name: string;
+  /** What the user typed (a MIB name or a number). */
+  input: string;
+  unit: string | null;
+  createdAt: number;
+}

@@ -1,18 +1,7 @@
+import type { CustomOid } from '../contracts/poll.js';
 import type { Db } from './database.js';
 
-export interface CustomOid {
-  id: number;
-  deviceId: number | null;
-  group: string | null;
-  /** Numeric OID with its instance, as polled. */
-  oid: string;
-  /** Metric name the samples are stored under. */
-  name: string;
-  /** What the user typed (a MIB name or a number). */
-  input: string;
-  unit: string | null;
-  createdAt: number;
-}
+export type { CustomOid };
 
 interface Row {
   id: number;

@@ -60,9 +60,20 @@ describe('device page in a real browser', { timeout: 180_000 }, () => {
       await page.getByTestId('poll-now').click();
       await page.getByTestId('interface-row').first().waitFor(WAIT);
       await expect.poll(() => page.getByTestId('system-info').textContent(), WAIT).toContain('e2e-snmpd');
+      // A custom OID by MIB name (a scalar: its .0 is implied), polled from the next poll on.
+      const custom = page.getByTestId('custom-oids');
+      await custom.getByLabel('OID or MIB name').fill('HOST-RESOURCES-MIB::hrSystemProcesses');
+      await custom.getByRole('button', { name: 'Add OID' }).click();
+      await expect.poll(() => custom.getByTestId('custom-oid-hrSystemProcesses.0').textContent(), WAIT).toContain('1.3.6.1.2.1.25.1.6.0');
+      await custom.getByLabel('OID or MIB name').fill('NO-SUCH-MIB::nothing');
+      await custom.getByRole('button', { name: 'Add OID' }).click();
+      await custom.getByText('unknown MIB name').waitFor(WAIT);
       await page.waitForTimeout(1100);
       await page.getByTestId('poll-now').click();
       await expect.poll(() => page.getByTestId('poll-now').textContent(), WAIT).toContain('Poll now');
+      const customChart = page.locator('[data-testid=metric-chart]', { hasText: 'hrSystemProcesses.0' });
+      await customChart.waitFor(WAIT);
+      expect(Number(await customChart.getAttribute('data-points'))).toBeGreaterThan(0);
       expect(await page.getByTestId('interface-table').textContent()).toContain('lo');
       const chart = page.getByTestId('metric-chart').first();
       await chart.waitFor(WAIT);
