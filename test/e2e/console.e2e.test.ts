@@ -274,14 +274,14 @@ describe('web console in a real browser', { timeout: 120_000 }, () => {
       // A short key is refused in the form, before any request.
       await page.getByLabel('Trap user name').fill('e2e-v3');
       await page.getByLabel('Authentication key').fill('short');
-      await section.getByRole('button', { name: 'Add user' }).click();
+      await section.getByRole('button', { name: 'Add trap user' }).click();
       await section.getByText('at least 8 characters').waitFor(WAIT);
 
       await page.getByLabel('Authentication protocol').selectOption('sha256');
       await page.getByLabel('Authentication key').fill('e2e-auth-key');
       await page.getByLabel('Privacy protocol').selectOption('aes');
       await page.getByLabel('Privacy key').fill('e2e-priv-key');
-      await section.getByRole('button', { name: 'Add user' }).click();
+      await section.getByRole('button', { name: 'Add trap user' }).click();
       const userRow = page.getByTestId('trap-user-e2e-v3');
       await userRow.waitFor(WAIT);
       await expect.poll(() => userRow.textContent(), WAIT).toMatch(/authPriv.*SHA256.*AES-128/);
