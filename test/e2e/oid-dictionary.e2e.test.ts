@@ -73,6 +73,13 @@ describe('OID dictionary page in a real browser', { timeout: 240_000 }, () => {
       expect(await details.getByTestId('oid-detail-syntax').textContent()).toContain('Counter32');
       expect(await details.getByTestId('oid-detail-module').textContent()).toBe('IF-MIB');
       expect(await details.getByTestId('oid-detail-description').textContent()).toMatch(/total number of octets received/i);
+      // Clearing the search shows the tree, opened down to the node found and showing it selected, in view.
+      await page.getByTestId('oid-search').fill('');
+      const inTree = page.locator('[role=treeitem][aria-selected=true] > [data-testid=tree-node][data-oid="1.3.6.1.2.1.2.2.1.10"]');
+      await inTree.waitFor(WAIT);
+      expect(await inTree.textContent()).toContain('ifInOctets');
+      await expect.poll(() => inTree.isVisible(), WAIT).toBe(true);
+      expect(await page.locator('[role=treeitem][aria-expanded=true] > [data-testid=tree-node][data-oid="1.3.6.1.2.1.2.2.1"]').count()).toBe(1);
 
       // Walk it on the device: one formatted counter per interface.
       expect(await page.getByTestId('browse-oid').inputValue()).toBe('IF-MIB::ifInOctets');

@@ -93,6 +93,24 @@ export const useOidsStore = defineStore('oids', () => {
     await loadChildren(oid);
   }
 
+  /**
+   * Opens the tree down to `oid` (loading each ancestor's children), so a node
+   * chosen from search or a link is shown in place. Stops where the tree has
+   * no such arc (an OID the MIBs do not define).
+   */
+  async function reveal(oid: string): Promise<void> {
+    const arcs = oid.split('.');
+    await loadChildren('');
+    for (let i = 1; i < arcs.length; i++) {
+      const parent = arcs.slice(0, i).join('.');
+      const siblings = children.get(i === 1 ? '' : arcs.slice(0, i - 1).join('.')) ?? [];
+      if (!siblings.some((c) => c.oid === parent)) return;
+      expanded.add(parent);
+      await loadChildren(parent);
+      if (selectedOid.value !== oid) return; // the user moved on
+    }
+  }
+
   // The selected node, as the details panel shows it.
   const selected = ref<MibNode | null>(null);
   const selectedOid = ref<string | null>(null);
@@ -101,6 +119,7 @@ export const useOidsStore = defineStore('oids', () => {
   async function select(oid: string, known?: MibNode): Promise<void> {
     selectedOid.value = oid;
     detailError.value = null;
+    void reveal(oid);
     if (known) {
       selected.value = known;
       return;
@@ -167,6 +186,7 @@ export const useOidsStore = defineStore('oids', () => {
     treeError,
     loadChildren,
     toggle,
+    reveal,
     selected,
     selectedOid,
     detailError,
