@@ -19,14 +19,14 @@
  * is null.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { createSyslogListener } from '../../server/collectors/syslog/syslog.listener.js';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
 import { startTestServer } from '../helpers/server.js';
+import { fileReference, freePort } from './lib/file-reference.js';
 import { runPacedSenders, writePacketFile } from './lib/paced-udp-sender.js';
 
 const RATES = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 125_000, 150_000, 200_000];
@@ -102,16 +102,6 @@ async function ours(): Promise<Receiver> {
   return { port: st.find((s) => s.name === 'syslog-udp')!.boundPort!, count: () => n, busy: () => l.counters().queue_depth! > 0, stop: () => l.stop() };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-}
-
 async function rsyslog(): Promise<Receiver | null> {
   if (!existsSync('/usr/sbin/rsyslogd')) return null;
   const dir = mkdtempSync(join(tmpdir(), 'nw-rsyslog-'));
@@ -125,45 +115,7 @@ async function rsyslog(): Promise<Receiver | null> {
     `*.* action(type="omfile" file="${out}" template="short")`,
   ].join('\n'));
   const child: ChildProcess = spawn('/usr/sbin/rsyslogd', ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslog.pid')], { stdio: 'ignore' });
-  // Lines are counted incrementally (the file only grows).
-  let lines = 0;
-  let offset = 0;
-  const buf = Buffer.alloc(1 << 20);
-  const count = () => {
-    if (!existsSync(out)) return 0;
-    const size = statSync(out).size;
-    if (size > offset) {
-      const fd = openSync(out, 'r');
-      while (offset < size) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);
-        if (n <= 0) break;
-        for (let i = 0; i < n; i++) if (buf[i] === 0x0a) lines++;
-        offset += n;
-      }
-      closeSync(fd);
-    }
-    return lines;
-  };
-  // Ready when a probe message lands in the file.
-  const probe = dgram.createSocket('udp4');
-  const t0 = Date.now();
-  while (count() === 0 && Date.now() - t0 < 10_000) {
-    probe.send(Buffer.from('<13>1 - - probe - PROBE - ready'), port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  probe.close();
-  await new Promise((r) => setTimeout(r, 300));
-  const base = count();
-  return {
-    port,
-    count: () => count() - base,
-    busy: () => false,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return fileReference({ child, dir, out, port, marker: 0x0a, probe: Buffer.from('<13>1 - - probe - PROBE - ready') });
 }
 
 type Stop = 'loss' | 'time budget' | 'ladder end' | 'not installed';

@@ -12,12 +12,12 @@
  * without it the reference is null.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import * as snmp from 'net-snmp';
+import { fileReference, freePort } from './lib/file-reference.js';
 import { runPacedSender, writePacketFile } from './lib/paced-udp-sender.js';
 import { createTrapReceiver } from '../../server/collectors/trap/trap.receiver.js';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
@@ -83,16 +83,6 @@ async function ours(): Promise<Receiver> {
   return { port: st.find((s) => s.name === 'trap-udp')!.boundPort!, count: () => n, stop: () => r.stop() };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-}
-
 async function snmptrapd(): Promise<Receiver | null> {
   if (!existsSync('/usr/sbin/snmptrapd')) return null;
   const dir = mkdtempSync(join(tmpdir(), 'nw-snmptrapd-'));
@@ -102,45 +92,8 @@ async function snmptrapd(): Promise<Receiver | null> {
   // One '@' per trap in the log file (-F), numeric addresses (-n), no MIB loading.
   const child: ChildProcess = spawn('/usr/sbin/snmptrapd', ['-f', '-C', '-c', join(dir, 'snmptrapd.conf'), '-Lf', out, '-n', '-F', '@\\n', '-M', '/dev/null', '-m', '', `udp:127.0.0.1:${port}`],
     { stdio: 'ignore', env: { ...process.env, SNMP_PERSISTENT_DIR: join(dir, 'persist') } });
-  // Lines are counted incrementally (the file only grows).
-  let lines = 0;
-  let offset = 0;
-  const buf = Buffer.alloc(1 << 20);
-  const count = () => {
-    if (!existsSync(out)) return 0;
-    const size = statSync(out).size;
-    if (size > offset) {
-      const fd = openSync(out, 'r');
-      while (offset < size) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);
-        if (n <= 0) break;
-        for (let i = 0; i < n; i++) if (buf[i] === 0x40) lines++;
-        offset += n;
-      }
-      closeSync(fd);
-    }
-    return lines;
-  };
-  // Ready when a probe message lands in the file.
-  const probe = dgram.createSocket('udp4');
   const [probePacket] = await trapPackets(1);
-  const t0 = Date.now();
-  while (count() === 0 && Date.now() - t0 < 10_000) {
-    probe.send(probePacket, port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  probe.close();
-  await new Promise((r) => setTimeout(r, 300));
-  const base = count();
-  return {
-    port,
-    count: () => count() - base,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return fileReference({ child, dir, out, port, marker: 0x40, probe: probePacket });
 }
 
 async function ladder(name: string, make: () => Promise<Receiver | null>): Promise<{ best: number | null; steps: unknown[] }> {

@@ -18,13 +18,13 @@
  * One JSON line per figure on stdout; step details on stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as snmp from 'net-snmp';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
 import { startTestServer } from '../helpers/server.js';
+import { fileReference, freePort } from './lib/file-reference.js';
 import { runPacedSender, writePacketFile } from './lib/paced-udp-sender.js';
 
 const TRAP_OID = '1.3.6.1.4.1.8072.2.3.0.1';
@@ -99,16 +99,6 @@ async function server(): Promise<Target> {
   return { port, count: () => stored, busy, stop: () => srv.stop() };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-}
-
 /** snmptrapd as PEERS.md runs it, own temp dir, one '@' per trap in its log file (-F), no MIBs. */
 async function snmptrapd(probePacket: Buffer): Promise<Target | null> {
   if (!existsSync('/usr/sbin/snmptrapd')) return null;
@@ -118,43 +108,7 @@ async function snmptrapd(probePacket: Buffer): Promise<Target | null> {
   writeFileSync(join(dir, 'snmptrapd.conf'), 'authCommunity log,execute,net public\n');
   const child: ChildProcess = spawn('/usr/sbin/snmptrapd', ['-f', '-C', '-c', join(dir, 'snmptrapd.conf'), '-Lf', out, '-n', '-F', '@\\n', '-M', '/dev/null', '-m', '', `udp:127.0.0.1:${port}`],
     { stdio: 'ignore', env: { ...process.env, SNMP_PERSISTENT_DIR: join(dir, 'persist') } });
-  let ats = 0;
-  let offset = 0;
-  const buf = Buffer.alloc(1 << 20);
-  const count = () => {
-    if (!existsSync(out)) return 0;
-    const size = statSync(out).size;
-    if (size > offset) {
-      const fd = openSync(out, 'r');
-      while (offset < size) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);
-        if (n <= 0) break;
-        for (let i = 0; i < n; i++) if (buf[i] === 0x40) ats++;
-        offset += n;
-      }
-      closeSync(fd);
-    }
-    return ats;
-  };
-  const probe = dgram.createSocket('udp4');
-  const t0 = Date.now();
-  while (count() === 0 && Date.now() - t0 < 10_000) {
-    probe.send(probePacket, port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  probe.close();
-  await new Promise((r) => setTimeout(r, 300));
-  const base = count();
-  return {
-    port,
-    count: () => count() - base,
-    busy: () => false,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return fileReference({ child, dir, out, port, marker: 0x40, probe: probePacket });
 }
 
 async function ladder(name: string, rates: number[], file: string, make: () => Promise<Target | null>, deadline: number) {
