@@ -10,9 +10,9 @@
  * A second figure animates the viewport from code (cy.panBy/cy.zoom each frame,
  * which repaints the whole map every frame): what a scripted fly-over costs.
  */
-import { chromium } from 'playwright-core';
 import { DeviceRepository } from '../../server/store/device.repository.js';
 import { TopologyRepository } from '../../server/store/topology.repository.js';
+import { launchChromium } from '../helpers/browser.js';
 import { login, startTestServer } from '../helpers/server.js';
 
 const NODES = 1000;
@@ -39,10 +39,7 @@ srv.nms.db.transaction(() => {
   }
 })();
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const { cookie } = await login(srv.url, 'admin', srv.adminPassword);
 const [name, value] = cookie.split('=') as [string, string];
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });

@@ -1,18 +1,15 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
+import { launchChromium, RESULTS } from '../helpers/browser.js';
 
 // Operator workflow in a real Chromium: a rule made in the Rules form raises an
 // alarm from a matching event, the alarm appears live on the Alarms page, is
 // acknowledged, noted and cleared; viewers see it read-only.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const WAIT = { timeout: 60_000 };
 const VIEWER = { username: 'alarm-viewer', password: 'viewer-password-1' };
 const run = promisify(execFile);
@@ -43,15 +40,10 @@ const alarmRow = (page: Page, title: string) => page.locator('[data-testid=alarm
 
 describe('alarms and rules in a real browser', { timeout: 240_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` (npm test does) first');
-    mkdirSync(RESULTS, { recursive: true });
     server = await startTestServer();
     const admin = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
     expect((await admin('POST', '/users', { ...VIEWER, role: 'viewer' })).status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,17 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
 import { run } from '../integration/collectors/collector-helpers.js';
 import { PLANNED_PAGES } from '../../client/src/router/planned-pages.js';
+import { launchChromium, RESULTS } from '../helpers/browser.js';
 
 // End-to-end: the real server (in-process, port 0) serving the built console,
 // driven by a real headless Chromium. `npm test` builds dist/client first.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const VIEWER = { username: 'e2e-viewer', password: 'viewer-password-1' };
 const WAIT = { timeout: 60_000 };
 
@@ -36,16 +34,11 @@ function row(page: Page, name: string) {
 
 describe('web console in a real browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` (npm test does) first');
-    mkdirSync(RESULTS, { recursive: true });
     server = await startTestServer();
     adminApi = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
     const created = await adminApi('POST', '/users', { ...VIEWER, role: 'viewer' });
     expect(created.status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

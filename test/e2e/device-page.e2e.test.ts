@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.js';
+import { launchChromium, RESULTS } from '../helpers/browser.js';
 
 // Issue 3 in a real browser: add the real snmpd from the console, poll it,
 // see its interfaces and a graph with points.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const WAIT = { timeout: 60_000 };
 
 let server: TestServer;
@@ -17,14 +14,9 @@ let browser: Browser;
 
 describe('device page in a real browser', { timeout: 180_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` first');
-    mkdirSync(RESULTS, { recursive: true });
     agent = await startSnmpd({ sysName: 'e2e-snmpd' });
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

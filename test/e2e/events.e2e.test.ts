@@ -1,18 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { NormalizedEvent } from '../../server/contracts/events.js';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
+import { launchChromium, RESULTS } from '../helpers/browser.js';
 
 // The event console in a real Chromium against the real server: events published
 // into the running server (and, when its listeners are bound, a real trap and a
 // real syslog line) appear without a reload; filters, details, pause; network text
 // is shown as text and never runs.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const WAIT = { timeout: 60_000 };
 const run = promisify(execFile);
 const XSS = '<img src=x onerror=window.__xss=1>';
@@ -50,13 +47,8 @@ const row = (page: Page, text: string) => page.locator('[data-testid=event-row]'
 
 describe('event console in a real browser', { timeout: 180_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` (npm test does) first');
-    mkdirSync(RESULTS, { recursive: true });
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
 import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.js';
+import { launchChromium, RESULTS } from '../helpers/browser.js';
 
 // Issue 6 in a real browser: search the OID dictionary, read a node's
 // definition, browse the tree, then get and walk it on a real snmpd.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const WAIT = { timeout: 60_000 };
 
 let server: TestServer;
@@ -17,17 +16,12 @@ let browser: Browser;
 
 describe('OID dictionary page in a real browser', { timeout: 240_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` first');
-    mkdirSync(RESULTS, { recursive: true });
     agent = await startSnmpd({ sysName: 'oid-e2e-snmpd' });
     server = await startTestServer();
     const call = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
     const d = await call('POST', '/devices', { name: 'oid-lab', address: '127.0.0.1', icmpEnabled: false, snmp: { port: agent.port, community: agent.community, timeoutMs: 2000, retries: 1 } });
     if (d.status !== 201) throw new Error(`adding the device failed: ${d.status} ${d.text}`);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

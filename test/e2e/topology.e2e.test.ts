@@ -1,17 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPort } from '../helpers/snmpd.js';
 import { startLldpAgent, type LldpAgent } from '../helpers/lldp-agent.js';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
+import { launchChromium, RESULTS } from '../helpers/browser.js';
 
 // Issue 7 in a real browser: the map draws the simulated LLDP topology, and a
 // linkDown trap for a port turns that link red without a reload.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const WAIT = { timeout: 60_000 };
 const run = promisify(execFile);
 
@@ -22,8 +19,6 @@ let call: ReturnType<typeof apiClient>;
 
 describe('topology map in a real browser', { timeout: 180_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}dist/client/index.html`)) throw new Error('dist/client is not built: run `npm run build` first');
-    mkdirSync(RESULTS, { recursive: true });
     const port = await freeUdpPort();
     const names = ['core-a', 'core-b', 'access-c'];
     for (let i = 0; i < names.length; i++) agents.push(await startLldpAgent(`127.89.0.${i + 1}`, port, names[i]!, 4));
@@ -36,10 +31,7 @@ describe('topology map in a real browser', { timeout: 180_000 }, () => {
       const d = await call('POST', '/devices', { name: a.sysName, address: a.address, icmpEnabled: false, snmp: { port, community: 'public', timeoutMs: 2000, retries: 1 } });
       expect((await call('POST', `/devices/${d.body.id}/poll`)).body.status.snmpState).toBe('up');
     }
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
