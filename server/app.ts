@@ -221,7 +221,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const syslog = createSyslogListener(
     { udpPort: config.syslogPort, tcpPort: config.syslogTcpPort ?? config.syslogPort, tlsPort: config.syslogTlsPort,
       tls: config.syslogTlsCert && config.syslogTlsKey ? { cert: config.syslogTlsCert, key: config.syslogTlsKey } : null,
-      maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, receiveThread: true, logger: moduleLogger(rootLog, 'syslog') },
+      maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, receiveThread: true, receivePriority: config.syslogReceivePriority, logger: moduleLogger(rootLog, 'syslog') },
     (evs) => { for (const e of evs) bus.publish('event.received', e); },
   );
   listenerStatus.push(...(await syslog.start()));

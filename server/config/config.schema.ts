@@ -21,6 +21,7 @@ export const OPTIONS = {
   syslogTlsCert: { env: 'NMS_SYSLOG_TLS_CERT', schema: optionalText, help: 'PEM certificate file for syslog over TLS' },
   syslogTlsKey: { env: 'NMS_SYSLOG_TLS_KEY', schema: optionalText, help: 'PEM key file for syslog over TLS' },
   syslogMaxBytes: { env: 'NMS_SYSLOG_MAX_BYTES', schema: z.coerce.number().int().min(480).max(1048576).default(65536), help: 'Longer syslog messages are truncated and flagged' },
+  syslogReceivePriority: { env: 'NMS_SYSLOG_RECEIVE_PRIORITY', schema: z.coerce.number().int().min(-20).max(19).default(-10), help: 'Nice value of the syslog UDP receive threads (negative: they drain the socket first under CPU load; needs root or CAP_SYS_NICE, else normal priority); 0 leaves it' },
   timeZone: { env: 'NMS_TIME_ZONE', schema: z.string().min(1).default('UTC'), help: 'Time zone for RFC 3164 timestamps that carry none' },
   trapPort: { env: 'NMS_TRAP_PORT', schema: port.default(162), help: 'SNMP trap UDP port; falls back to 1162 when 162 is not allowed' },
   trapCommunities: { env: 'NMS_TRAP_COMMUNITIES', schema: z.string().default('public'), help: 'Comma-separated communities accepted on v1/v2c traps' },

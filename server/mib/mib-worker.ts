@@ -3,26 +3,13 @@
  * IETF set) never blocks the HTTP server. From TypeScript sources (vitest, tsx)
  * the worker registers tsx's loader first, as the poll workers do.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread.js';
 import type { loadMibs, MibLoadResult } from './mib.loader.js';
 
 /** `signal` aborts the compile: the worker is terminated and the promise rejects. */
 export function loadMibsInWorker(opts: Parameters<typeof loadMibs>[0], signal?: AbortSignal): Promise<MibLoadResult> {
   if (signal?.aborted) return Promise.reject(new Error('MIB load aborted'));
-  const fromTs = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromTs ? './mib-compile.worker.ts' : './mib-compile.worker.js', import.meta.url);
-  let worker: Worker;
-  if (!fromTs) worker = new Worker(entry, { workerData: opts });
-  else {
-    const req = createRequire(import.meta.url);
-    const pkgPath = req.resolve('tsx/package.json');
-    const pkg = req(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-    const tsxApi = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-    worker = new Worker(boot, { eval: true, workerData: opts });
-  }
+  const worker = startWorker(import.meta.url, 'mib-compile.worker', opts);
   return new Promise((resolve, reject) => {
     let settled = false;
     signal?.addEventListener('abort', () => {

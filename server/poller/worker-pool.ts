@@ -1,6 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startWorker as startThreadWorker, workerEntry as threadWorkerEntry } from '../worker-thread.js';
 import type { PollResult } from '../contracts/poll.js';
 import type { SnmpClientOptions, SnmpTarget } from '../collectors/snmp/snmp.client.js';
 import type { CollectOptions } from '../collectors/snmp/snmp.collect.js';
@@ -25,27 +24,13 @@ interface Slot {
   inflight: Map<number, { resolve: (r: PollResult) => void; reject: (e: Error) => void }>;
 }
 
-/**
- * Where the worker entry lives. Compiled (dist/...js) it is `./poll.worker.js`;
- * run from TypeScript sources (vitest, tsx) it is `./poll.worker.ts`, which the
- * worker can only load after registering tsx's loader (Node 20 ignores
- * `--import` in a worker's execArgv), so it then starts from a small bootstrap.
- */
+/** Where `poll.worker` lives (see worker-thread.ts). */
 export function workerEntry(base = import.meta.url): { url: URL; fromTs: boolean } {
-  const fromTs = base.endsWith('.ts');
-  return { url: new URL(fromTs ? './poll.worker.ts' : './poll.worker.js', base), fromTs };
+  return threadWorkerEntry(base, 'poll.worker');
 }
 
 function startWorker(workerData: unknown): Worker {
-  const { url, fromTs } = workerEntry();
-  if (!fromTs) return new Worker(url, { workerData });
-  // The ESM build of tsx's API (its `import` export), located through its package.json.
-  const req = createRequire(import.meta.url);
-  const pkgPath = req.resolve('tsx/package.json');
-  const pkg = req(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-  const tsxApi = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return startThreadWorker(import.meta.url, 'poll.worker', workerData);
 }
 
 /** SNMP polls in `worker_threads`, dispatched to the least busy worker; a crashed worker is replaced. */

@@ -50,6 +50,13 @@ export interface SyslogListenerOptions {
    * are not lost while the main thread parses or is descheduled. Default false.
    */
   receiveThread?: boolean;
+  /**
+   * Nice value for the UDP receive threads (default -10: they get the CPU first
+   * under contention; parsing and storing wait in the bounded queue). Needs root
+   * or CAP_SYS_NICE; when refused the thread runs at normal priority and the
+   * listener status says so. 0 = leave it.
+   */
+  receivePriority?: number;
   /** A TCP/TLS connection silent this long is closed (default 15 minutes). */
   idleTimeoutMs?: number;
 }
@@ -191,15 +198,18 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     const name = type === 'udp6' ? 'syslog-udp6' : 'syslog-udp';
     try {
       if (opts.receiveThread) {
-        const t = await openUdpThreadSocket({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log }, (msg, address, _port, at) => {
+        const priority = opts.receivePriority ?? -10;
+        const t = await openUdpThreadSocket({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log, priority }, (msg, address, _port, at) => {
           c.received++;
           c.received_udp++;
           queue.push({ buf: msg, address: plainAddress(address), at, transport: 'udp' });
         });
         threadSockets.push(t);
         recvBufferBytes = Math.max(recvBufferBytes, t.bound.recvBufferSize);
-        log.info({ name, host, port: t.bound.boundPort, recvBufferSize: t.bound.recvBufferSize }, 'syslog UDP listening (receive thread)');
-        return { name, protocol: 'udp', requestedPort: port, boundPort: t.bound.boundPort, address: host, state: t.bound.fallback ? 'fallback' : 'listening', message: t.bound.message ?? `receive buffer ${t.bound.recvBufferSize} bytes, receive thread` };
+        const prio = t.bound.priority !== null ? `, priority ${t.bound.priority}` : t.bound.priorityError ? `, priority ${priority} refused (${t.bound.priorityError}: needs root or CAP_SYS_NICE)` : '';
+        if (t.bound.priorityError) log.warn({ name, priority, error: t.bound.priorityError }, 'syslog receive thread priority not raised (needs root or CAP_SYS_NICE); bursts are more likely to be dropped under CPU contention');
+        log.info({ name, host, port: t.bound.boundPort, recvBufferSize: t.bound.recvBufferSize, priority: t.bound.priority }, 'syslog UDP listening (receive thread)');
+        return { name, protocol: 'udp', requestedPort: port, boundPort: t.bound.boundPort, address: host, state: t.bound.fallback ? 'fallback' : 'listening', message: t.bound.message ?? `receive buffer ${t.bound.recvBufferSize} bytes, receive thread${prio}` };
       }
       const b = await bindUdp({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
       b.socket.on('message', onUdp);

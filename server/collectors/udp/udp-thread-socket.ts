@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../../worker-thread.js';
 import type { Logger } from 'pino';
 import { warnFallbackOnce, type BindUdpOptions, type BoundUdp } from './bind-udp.js';
 
@@ -13,7 +11,12 @@ import { warnFallbackOnce, type BindUdpOptions, type BoundUdp } from './bind-udp
 export type ThreadMessageHandler = (msg: Buffer, address: string, port: number, receivedAt: number) => void;
 
 export interface UdpThreadSocket {
-  bound: Omit<BoundUdp, 'socket'>;
+  bound: Omit<BoundUdp, 'socket'> & {
+    /** Nice value the receive thread runs at, or null when not raised. */
+    priority: number | null;
+    /** Why the requested priority was refused (e.g. EACCES without CAP_SYS_NICE). */
+    priorityError: string | null;
+  };
   close(): Promise<void>;
 }
 
@@ -21,26 +24,23 @@ interface Batch {
   type: 'batch';
   block: ArrayBuffer;
   lens: ArrayBuffer;
-  addrs: string[];
-  ports: number[];
+  /** Distinct sender addresses of the batch; addrIdx[i] points into it. */
+  addrList: string[];
+  addrIdx: ArrayBuffer;
+  ports: ArrayBuffer;
   at: ArrayBuffer;
 }
 
-function startWorker(workerData: unknown): Worker {
-  const fromTs = import.meta.url.endsWith('.ts');
-  const url = new URL(fromTs ? './udp-receive.worker.ts' : './udp-receive.worker.js', import.meta.url);
-  if (!fromTs) return new Worker(url, { workerData });
-  // From TypeScript sources (vitest, tsx) the worker first registers tsx's loader.
-  const req = createRequire(import.meta.url);
-  const pkgPath = req.resolve('tsx/package.json');
-  const pkg = req(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-  const tsxApi = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData });
+
+export interface UdpThreadSocketOptions extends Omit<BindUdpOptions, 'logger'> {
+  logger?: Logger;
+  /** Nice value for the receive thread (-20..19; negative = more CPU under contention). 0/undefined leaves it. */
+  priority?: number | null;
 }
 
-export function openUdpThreadSocket(opts: Omit<BindUdpOptions, 'logger'> & { logger?: Logger }, onMessage: ThreadMessageHandler): Promise<UdpThreadSocket> {
+export function openUdpThreadSocket(opts: UdpThreadSocketOptions, onMessage: ThreadMessageHandler): Promise<UdpThreadSocket> {
   const { logger, ...data } = opts;
-  const worker = startWorker(data);
+  const worker = startWorker(import.meta.url, 'udp-receive.worker', data);
   return new Promise((resolve, reject) => {
     let closed: (() => void) | null = null;
     worker.on('error', (err) => {
@@ -53,17 +53,26 @@ export function openUdpThreadSocket(opts: Omit<BindUdpOptions, 'logger'> & { log
         const b = m as Batch;
         const lens = new Uint32Array(b.lens);
         const at = new Float64Array(b.at);
+        const idx = new Uint16Array(b.addrIdx);
+        const ports = new Uint16Array(b.ports);
         let off = 0;
         for (let i = 0; i < lens.length; i++) {
           const len = lens[i]!;
-          onMessage(Buffer.from(b.block, off, len), b.addrs[i]!, b.ports[i]!, at[i]!);
+          onMessage(Buffer.from(b.block, off, len), b.addrList[idx[i]!]!, ports[i]!, at[i]!);
           off += len;
         }
       } else if (m.type === 'ready') {
         // Once per process, not once per thread (IPv4 and IPv6 each have one).
         for (const w of (m.warnings as string[]) ?? []) warnFallbackOnce(logger, w, { host: opts.host, port: opts.port });
         resolve({
-          bound: { boundPort: m.boundPort as number, fallback: m.fallback as boolean, recvBufferSize: m.recvBufferSize as number, message: (m.message as string | null) ?? null },
+          bound: {
+            boundPort: m.boundPort as number,
+            fallback: m.fallback as boolean,
+            recvBufferSize: m.recvBufferSize as number,
+            message: (m.message as string | null) ?? null,
+            priority: (m.priority as number | null) ?? null,
+            priorityError: (m.priorityError as string | null) ?? null,
+          },
           close: () =>
             new Promise<void>((res) => {
               closed = res;
