@@ -21,6 +21,7 @@ import { EventRepository } from './store/event.repository.js';
 import { DeviceResolver } from './events/device-resolver.js';
 import { EventRetention } from './events/event-retention.js';
 import { EventWriter } from './events/event-writer.js';
+import { openEventStoreThread } from './store/event-store-thread.js';
 import { createEventEngine } from './events/engine/event-engine.js';
 import { registerEventRoutes } from './api/events.routes.js';
 import { registerMetricRoutes } from './api/metrics.routes.js';
@@ -146,9 +147,13 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     },
   });
   metrics.addSource({ name: 'engine', counters: () => engine.counters() });
+  // Rows are written by the event store thread on its own connection; the main thread parses,
+  // classifies and assigns ids, and announces each batch once it is committed.
+  const eventSink = await openEventStoreThread(dbPath);
   const writer = new EventWriter(
     events,
     {
+      sink: { rows: eventSink, nextId: events.nextId() },
       flushIntervalMs: 20,
       batchSize: 1000,
       maxQueue: 200_000,
@@ -311,7 +316,8 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       sampleMaintenance.stop();
       await poller.stop();
       unsubscribeWriter();
-      writer.close();
+      await writer.close();
+      await eventSink.close();
       await engine.close();
       resolver.close();
       await realtime.close();

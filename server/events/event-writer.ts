@@ -1,6 +1,7 @@
 import type { NormalizedEvent, StoredEvent } from '../contracts/events.js';
 import type { Logger } from '../log/logger.js';
-import type { EventRepository } from '../store/event.repository.js';
+import { eventRows, type EventRepository } from '../store/event.repository.js';
+import type { EventRowSink } from '../store/event-store-thread.js';
 
 export interface EventWriterOptions {
   /** Flush at least this often (ms). */
@@ -18,6 +19,14 @@ export interface EventWriterOptions {
   preprocess?: (events: NormalizedEvent[]) => NormalizedEvent[];
   /** Called with each stored batch, the same objects with ids (the alarm engine and the console consume these). */
   onStored: (events: StoredEvent[]) => void;
+  /**
+   * Store off the main thread: ids are assigned here, counting up from
+   * `nextId` (this writer must be the only one adding events), rows go to the
+   * sink (the event store thread) and `onStored` runs once the sink has
+   * committed them, batch by batch in order. Without it, batches are written
+   * with `repo` on this thread.
+   */
+  sink?: { rows: EventRowSink; nextId: number };
 }
 
 /**
@@ -27,6 +36,10 @@ export interface EventWriterOptions {
  */
 export class EventWriter {
   private queue: NormalizedEvent[] = [];
+  /** Events handed to the sink and not yet committed (count towards maxQueue). */
+  private inFlight = 0;
+  private inFlightDone: Promise<void> = Promise.resolve();
+  private nextId: number;
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private readonly stats = { queued: 0, stored: 0, dropped: 0, dropped_by_rules: 0, write_errors: 0, batches: 0 };
@@ -36,13 +49,14 @@ export class EventWriter {
     private readonly opts: EventWriterOptions,
     private readonly log: Logger,
   ) {
+    this.nextId = opts.sink?.nextId ?? 0;
     this.timer = setInterval(() => this.flush(), opts.flushIntervalMs);
     this.timer.unref();
   }
 
   /** Never blocks and never throws. */
   push(event: NormalizedEvent): void {
-    if (this.queue.length >= this.opts.maxQueue) {
+    if (this.queue.length + this.inFlight >= this.opts.maxQueue) {
       this.stats.dropped++;
       return;
     }
@@ -70,6 +84,10 @@ export class EventWriter {
       try {
         const toStore = this.opts.preprocess ? this.opts.preprocess(batch) : batch;
         this.stats.dropped_by_rules += batch.length - toStore.length;
+        if (this.opts.sink) {
+          this.handOver(toStore);
+          continue;
+        }
         stored = this.repo.insertBatch(toStore);
       } catch (err) {
         // A failed batch is counted and logged; a poisoned event must not block the next ones.
@@ -77,23 +95,50 @@ export class EventWriter {
         this.log.error({ err, count: batch.length }, 'event batch write failed');
         continue;
       }
-      this.stats.stored += stored.length;
-      this.stats.batches++;
-      try {
-        this.opts.onStored(stored);
-      } catch (err) {
-        this.log.error({ err }, 'event consumer failed');
-      }
+      this.announce(stored);
     }
   }
 
-  counters(): Record<string, number> {
-    return { ...this.stats, backlog: this.queue.length };
+  private announce(stored: StoredEvent[]): void {
+    this.stats.stored += stored.length;
+    this.stats.batches++;
+    try {
+      this.opts.onStored(stored);
+    } catch (err) {
+      this.log.error({ err }, 'event consumer failed');
+    }
   }
 
-  close(): void {
+  /** Assigns ids and posts the rows to the sink; announces the batch once committed. */
+  private handOver(events: NormalizedEvent[]): void {
+    if (events.length === 0) return;
+    const stored = events as StoredEvent[];
+    for (const e of stored) e.id = this.nextId++;
+    const rows = eventRows(stored);
+    this.inFlight += stored.length;
+    const done = this.opts.sink!.rows.insert(rows).then(
+      () => {
+        this.inFlight -= stored.length;
+        this.announce(stored);
+      },
+      (err: unknown) => {
+        this.inFlight -= stored.length;
+        this.stats.write_errors += stored.length;
+        this.log.error({ err, count: stored.length }, 'event batch write failed');
+      },
+    );
+    this.inFlightDone = this.inFlightDone.then(() => done);
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.stats, backlog: this.queue.length + this.inFlight };
+  }
+
+  /** Writes what is queued; resolves once everything handed to the sink is committed and announced. */
+  close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.flush();
+    return this.inFlightDone;
   }
 }

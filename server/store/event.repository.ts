@@ -84,6 +84,53 @@ function rowArgs(e: NormalizedEvent, args: unknown[], at: number): void {
   args[at + 8] = paramsJson(e.params);
 }
 
+/** Values per row of `eventRows` / `EventRowInserter`: id, then the nine columns. */
+export const EVENT_ROW_WIDTH = 10;
+const ROW_WITH_ID = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_WITH_ID = 'INSERT INTO events (id, received_at, reported_at, source, source_address, device_id, severity, type, message, params) VALUES ';
+
+/**
+ * Flat column values (id first) for events whose ids were assigned by the
+ * caller, ready to be posted to the event store thread (strings and numbers
+ * only: cheap to copy between threads).
+ */
+export function eventRows(events: readonly StoredEvent[]): unknown[] {
+  const out: unknown[] = new Array(events.length * EVENT_ROW_WIDTH);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    out[i * EVENT_ROW_WIDTH] = e.id;
+    rowArgs(e, out, i * EVENT_ROW_WIDTH + 1);
+  }
+  return out;
+}
+
+/**
+ * Inserts rows made by `eventRows` in one transaction (64-row statements).
+ * Used by the event store thread on its own connection; ids come with the rows,
+ * so it must be the only writer of new events.
+ */
+export class EventRowInserter {
+  private readonly one;
+  private readonly chunk;
+  private readonly tx;
+
+  constructor(db: Db) {
+    this.one = db.prepare(INSERT_WITH_ID + ROW_WITH_ID);
+    this.chunk = db.prepare(INSERT_WITH_ID + Array.from({ length: CHUNK }, () => ROW_WITH_ID).join(', '));
+    this.tx = db.transaction((rows: unknown[]) => {
+      const n = rows.length / EVENT_ROW_WIDTH;
+      let i = 0;
+      for (; i + CHUNK <= n; i += CHUNK) this.chunk.run(rows.slice(i * EVENT_ROW_WIDTH, (i + CHUNK) * EVENT_ROW_WIDTH));
+      for (; i < n; i++) this.one.run(rows.slice(i * EVENT_ROW_WIDTH, (i + 1) * EVENT_ROW_WIDTH));
+    });
+  }
+
+  insert(rows: unknown[]): void {
+    if (rows.length % EVENT_ROW_WIDTH !== 0) throw new Error(`event rows: ${rows.length} values is not a whole number of rows`);
+    this.tx(rows);
+  }
+}
+
 export class EventRepository {
   private readonly insert;
   private readonly insertChunk;
@@ -173,6 +220,11 @@ export class EventRepository {
     const more = rows.length > q.limit;
     const items = rows.slice(0, q.limit).map(toEvent);
     return { items, nextCursor: more ? items.at(-1)!.id : null };
+  }
+
+  /** The id the next stored event gets (ids are assigned by the writer when events are stored off the main thread). */
+  nextId(): number {
+    return (this.countStmt.get()!.maxId ?? 0) + 1;
   }
 
   /** Id range of stored events (ids are dense except where retention removed the oldest). */

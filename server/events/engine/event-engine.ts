@@ -105,9 +105,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     onError: (err) => log.error({ err }, 'alarm push failed'),
   });
 
-  // Decisions of the batch in flight: EventWriter runs preprocess -> insert -> onStored synchronously,
-  // so a plain map reset per batch is enough (cheaper for the GC than a WeakMap).
-  let decisions = new Map<NormalizedEvent, Decision>();
+  // Alarm/clear decisions from preprocess until the event is stored. Several batches may be in flight
+  // (the writer can store off the main thread), and a batch that fails to store is never seen again,
+  // so entries live exactly as long as their event.
+  const decisions = new WeakMap<NormalizedEvent, Decision>();
   const unsubscribe = [
     bus.subscribe('device.created', (d) => directory.set(d.id, toInfo(d))),
     bus.subscribe('device.updated', (d) => directory.set(d.id, toInfo(d))),
@@ -130,8 +131,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
 
   const engine: EventEngine = {
     preprocess(batch) {
-      decisions = new Map();
-      let dropped = 0;
+      let dropped: Set<NormalizedEvent> | null = null;
       for (const e of batch) {
         stats.evaluated++;
         let d: Decision;
@@ -144,8 +144,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
           continue;
         }
         if (d.disposition === 'drop') {
-          dropped++;
-          decisions.set(e, d);
+          (dropped ??= new Set()).add(e);
         } else if (d.disposition === 'alarm' || d.disposition === 'clear') {
           stats.alarm_decisions++;
           // Threshold events notify the channels of the threshold rule that produced them.
@@ -155,9 +154,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
           decisions.set(e, d);
         }
       }
-      if (dropped === 0) return batch;
-      stats.dropped += dropped;
-      return batch.filter((e) => decisions.get(e)?.disposition !== 'drop');
+      if (dropped === null) return batch;
+      stats.dropped += dropped.size;
+      return batch.filter((e) => !dropped.has(e));
     },
     onStored(stored) {
       const items: { event: StoredEvent; decision: Decision }[] = [];
@@ -165,7 +164,6 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         const d = decisions.get(e);
         if (d) items.push({ event: e, decision: d });
       }
-      decisions = new Map();
       if (items.length === 0) return;
       try {
         alarms.applyBatch(items);

@@ -56,7 +56,9 @@ describe('dashboard API', () => {
       receivedAt: Date.now(), reportedAt: null, source: 'system', sourceAddress: null, deviceId: null, severity: 'info', type: 'test.dashboard', message: 'hello', params: {},
     });
     let r = await call('GET', '/dashboard');
-    for (let i = 0; i < 200 && !r.body.topEventTypes.some((t: { type: string }) => t.type === 'test.dashboard'); i++) {
+    // The row is visible once the event store thread commits it; the counter follows when the commit is reported.
+    const seen = () => r.body.topEventTypes.some((t: { type: string }) => t.type === 'test.dashboard') && r.body.intake.events.stored >= 1;
+    for (let i = 0; i < 200 && !seen(); i++) {
       await new Promise((res) => setTimeout(res, 50));
       r = await call('GET', '/dashboard');
     }

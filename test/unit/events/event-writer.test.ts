@@ -10,14 +10,16 @@ import { createLogger } from '../../../server/log/logger.js';
 import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import { openDatabase } from '../../../server/store/database.js';
 import { EventRepository } from '../../../server/store/event.repository.js';
+import { openEventStoreThread, type EventRowSink } from '../../../server/store/event-store-thread.js';
 import { migrate, readMigrations } from '../../../server/store/migrate.js';
 
 const log = createLogger({ level: 'silent', format: 'json' });
 
 function repo() {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-ev-')), 'netwatch.db'));
+  const file = join(mkdtempSync(join(tmpdir(), 'nw-ev-')), 'netwatch.db');
+  const db = openDatabase(file);
   migrate(db, readMigrations(MIGRATIONS_DIR));
-  return { db, events: new EventRepository(db) };
+  return { db, file, events: new EventRepository(db) };
 }
 
 const ev = (i: number, over: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
@@ -73,6 +75,57 @@ describe('event writer', () => {
     const { events } = repo();
     const [e] = events.insertBatch([ev(1, { params: { c64: 18446744073709551615n, raw: Buffer.from([0xff, 0x00]) } })]);
     expect(events.get(e!.id)!.params).toEqual({ c64: '18446744073709551615', raw: 'ff00' });
+  });
+});
+
+describe('event writer with the event store thread', () => {
+  it('assigns ids after the stored ones, commits on the thread and announces batches in order once committed', async () => {
+    const { events, file } = repo();
+    events.insertBatch([ev(0), ev(1)]);
+    const sink = await openEventStoreThread(file);
+    const batches: StoredEvent[][] = [];
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 1000, maxQueue: 10_000, sink: { rows: sink, nextId: events.nextId() }, onStored: (b) => batches.push(b) }, log);
+    for (let i = 2; i < 2502; i++) w.push(ev(i, { params: { i, c64: 18446744073709551615n } }));
+    w.flush();
+    // Handed over, not yet announced: nothing is "stored" before the thread commits it.
+    expect(w.counters()).toMatchObject({ stored: 0, backlog: 2500 });
+    await w.close();
+    expect(batches.map((b) => b.length)).toEqual([1000, 1000, 500]);
+    expect(batches.flat().map((e) => e.id)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 3));
+    expect(w.counters()).toMatchObject({ stored: 2500, backlog: 0, write_errors: 0 });
+    // Committed by the thread's connection, read back through the main one.
+    expect(events.idRange()).toEqual({ minId: 1, maxId: 2502 });
+    expect(events.get(2502)).toMatchObject({ message: 'message 2501', params: { i: 2501, c64: '18446744073709551615' } });
+    await sink.close();
+  });
+
+  it('counts events handed to the thread against the queue bound', async () => {
+    const { events } = repo();
+    // A sink that never commits: what is in flight must still count, or memory grows without limit.
+    const stuck: EventRowSink = { insert: () => new Promise<void>(() => {}), close: async () => {} };
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 5, maxQueue: 10, sink: { rows: stuck, nextId: 1 }, onStored: () => {} }, log);
+    for (let i = 0; i < 10; i++) w.push(ev(i));
+    w.flush();
+    for (let i = 0; i < 5; i++) w.push(ev(i));
+    expect(w.counters()).toMatchObject({ queued: 10, dropped: 5, backlog: 10, stored: 0 });
+  });
+
+  it('counts a batch the thread cannot write as write errors and goes on', async () => {
+    const { events, file } = repo();
+    const sink = await openEventStoreThread(file);
+    const stored: StoredEvent[] = [];
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 10, maxQueue: 100, sink: { rows: sink, nextId: 1 }, onStored: (b) => stored.push(...b) }, log);
+    // A row the schema refuses (severity is checked) fails its batch only.
+    w.push(ev(1));
+    w.flush();
+    w.push(ev(2, { source: 'bogus' as never }));
+    w.flush();
+    w.push(ev(3));
+    await w.close();
+    expect(w.counters()).toMatchObject({ stored: 2, write_errors: 1 });
+    expect(stored.map((e) => e.message)).toEqual(['message 1', 'message 3']);
+    expect(events.query({ limit: 10 }).items.map((e) => e.message)).toEqual(['message 3', 'message 1']);
+    await sink.close();
   });
 });
 

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyslogListener, type SyslogListener } from '../../../../server/collectors/syslog/syslog.listener.js';
 import { collectingSink, quietLogger, run, until } from '../collector-helpers.js';
@@ -37,5 +38,28 @@ describe('syslog UDP drained by a receive thread', () => {
     s.close();
     const seq = got.events.slice(before).map((e) => Number(e.message.slice(2)));
     expect(seq).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+
+  it('runs the receive thread at the configured priority when allowed, and says so', async () => {
+    const niceOf = () =>
+      readdirSync('/proc/self/task').map((t) => {
+        const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const before = niceOf().filter((n) => n === -7).length;
+    const p = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, receiveThread: true, receivePriority: -7, logger: quietLogger() }, () => {});
+    const st = (await p.start()).find((x) => x.protocol === 'udp')!;
+    try {
+      if (process.getuid?.() === 0) {
+        expect(st.message).toContain('priority -7');
+        expect(niceOf().filter((n) => n === -7).length).toBe(before + 1);
+      } else {
+        // Without CAP_SYS_NICE the thread runs at normal priority and the status says why.
+        expect(st.message).toMatch(/priority -7 refused \(E\w+: needs root or CAP_SYS_NICE\)/);
+      }
+      expect(st.state).toBe('listening');
+    } finally {
+      await p.stop();
+    }
   });
 });
