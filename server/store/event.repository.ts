@@ -146,8 +146,11 @@ export class EventRepository {
     this.deleteOlder = db.prepare<[number, number]>(
       'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
     );
-    // min/max on the primary key are O(log n); count(*) would scan the table.
-    this.countStmt = db.prepare<[], { minId: number | null; maxId: number | null }>('SELECT min(id) AS minId, max(id) AS maxId FROM events');
+    // min and max on the primary key are O(log n) only each in its own query: both in one SELECT
+    // (or count(*)) scan the whole table.
+    this.countStmt = db.prepare<[], { minId: number | null; maxId: number | null }>(
+      'SELECT (SELECT min(id) FROM events) AS minId, (SELECT max(id) FROM events) AS maxId',
+    );
     this.deleteOverCap = db.prepare<[number, number]>('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)');
   }
 
