@@ -215,7 +215,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   // store, replaced live when the trap-user API changes them; our engine ID kept in the store.
   const trapUsers = new TrapUserRepository(db);
   const traps = createTrapReceiver(
-    { port: config.trapPort, communities: parseCommunities(config.trapCommunities), users: trapUsers.list().map(toTrapUser), engineID: trapUsers.engineId(),
+    { port: config.trapPort, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: trapUsers.list().map(toTrapUser), engineID: trapUsers.engineId(),
       logger: moduleLogger(rootLog, 'trap'), resolveDevice: (a) => resolver.resolve(a),
       oidName: (oid) => { const r = mibs.dictionary.resolve(oid); return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined; } },
     (evs) => { for (const e of evs) bus.publish('event.received', e); },
@@ -226,7 +226,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const syslog = createSyslogListener(
     { udpPort: config.syslogPort, tcpPort: config.syslogTcpPort ?? config.syslogPort, tlsPort: config.syslogTlsPort,
       tls: config.syslogTlsCert && config.syslogTlsKey ? { cert: config.syslogTlsCert, key: config.syslogTlsKey } : null,
-      maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, receiveThread: true, receivePriority: config.syslogReceivePriority, logger: moduleLogger(rootLog, 'syslog') },
+      maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, receiveThread: true, receivePriority: config.syslogReceivePriority, queueBytes: config.syslogQueueBytes, logger: moduleLogger(rootLog, 'syslog') },
     (evs) => { for (const e of evs) bus.publish('event.received', e); },
   );
   listenerStatus.push(...(await syslog.start()));

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ListenerStatus } from '../../contracts/dto.js';
 import type { NormalizedEvent } from '../../contracts/events.js';
 import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
-import { IntakeQueue } from '../udp/intake-queue.js';
+import { DEFAULT_INTAKE_QUEUE_BYTES, IntakeQueue, QUEUED_MESSAGE_OVERHEAD } from '../udp/intake-queue.js';
 import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
 import { listenTcp, plainAddress } from '../udp/listen-tcp.js';
 import { openUdpThreadSocket, type UdpThreadSocket } from '../udp/udp-thread-socket.js';
@@ -37,7 +37,13 @@ export interface SyslogListenerOptions {
   resolveDevice?: (address: string) => number | null;
   /** Receive buffer asked of the kernel (default 16 MiB). */
   recvBufferSize?: number;
-  /** Messages waiting to be parsed at most (default 100,000); more are dropped and counted. */
+  /**
+   * Memory that messages waiting to be parsed may hold (bytes plus ~192 per
+   * message; default 128 MiB); more are dropped and counted. A burst is held
+   * here while the receive thread has the CPU.
+   */
+  queueBytes?: number;
+  /** Messages waiting to be parsed at most (default: bounded by `queueBytes` only). */
   queueCapacity?: number;
   /** Messages parsed and handed to the sink per tick (default 2,000). */
   batchSize?: number;
@@ -109,7 +115,9 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
   let recvBufferBytes = 0;
 
   const queue = new IntakeQueue<Raw>({
-    capacity: opts.queueCapacity ?? 100_000,
+    capacity: opts.queueCapacity,
+    capacityBytes: opts.queueBytes ?? DEFAULT_INTAKE_QUEUE_BYTES,
+    sizeOf: (r) => r.buf.length + QUEUED_MESSAGE_OVERHEAD,
     batchSize: opts.batchSize ?? 2000,
     process(batch) {
       const events: NormalizedEvent[] = new Array(batch.length);
@@ -300,6 +308,8 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
         dropped: queue.dropped,
         queue_depth: queue.length,
         queue_high_water: queue.highWater,
+        queue_bytes: queue.bytes,
+        queue_high_water_bytes: queue.highWaterBytes,
         open_connections: connections.size,
         recv_buffer_bytes: recvBufferBytes,
         // Host-wide (every UDP socket in this network namespace), -1 when unreadable.

@@ -3,7 +3,9 @@
 // PACKETS_FILE holds packets as [u16 big-endian length][bytes], sent round-robin to 127.0.0.1:PORT.
 // Pacing: every millisecond timer tick sends what is due by then (a burst of RATE/1000), then
 // sleeps. It does not spin: a spinning sender eats a core the receiver under test needs, which
-// real senders (other machines) never do. Prints {"sent":n,"elapsedMs":t} when done.
+// real senders (other machines) never do. The socket is connected: an unconnected send resolves
+// the address on every call, which cost ~20% more CPU per datagram (0.97 vs 0.79 s for 93,750).
+// Prints {"sent":n,"elapsedMs":t} when done.
 'use strict';
 const dgram = require('node:dgram');
 const fs = require('node:fs');
@@ -19,11 +21,11 @@ for (let o = 0; o < raw.length; ) {
 const sock = dgram.createSocket('udp4');
 sock.on('error', () => {});
 const total = Math.round((Number(rate) * Number(ms)) / 1000);
-const start = performance.now();
+let start = 0;
 let sent = 0;
 const tick = () => {
   const due = Math.min(total, Math.floor(((performance.now() - start) * Number(rate)) / 1000));
-  while (sent < due) sock.send(pool[sent++ % pool.length], Number(port), '127.0.0.1');
+  while (sent < due) sock.send(pool[sent++ % pool.length]);
   if (sent < total) return void setTimeout(tick, 1);
   const elapsedMs = performance.now() - start;
   setTimeout(() => {
@@ -31,4 +33,7 @@ const tick = () => {
     process.stdout.write(JSON.stringify({ sent, elapsedMs }));
   }, 50);
 };
-tick();
+sock.connect(Number(port), '127.0.0.1', () => {
+  start = performance.now();
+  tick();
+});

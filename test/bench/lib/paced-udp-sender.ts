@@ -32,7 +32,8 @@ export function runPacedSender(file: string, port: number, rate: number, ms: num
     }
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as SendResult) : reject(new Error(`sender exited ${code}`))));
+    // 'close', not 'exit': the exit can be reported before the last stdout bytes are read.
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as SendResult) : reject(new Error(`sender exited ${code}`))));
   });
 }
 

@@ -70,4 +70,34 @@ describe('collectors under bad luck: throwing callers and a full queue', () => {
     expect(k.parsed + k.parse_errors + k.dropped).toBe(300);
     expect(got.events.length).toBe(300 - k.dropped);
   });
+
+  it('bounds the queue by memory: a burst of large messages is cut short where small ones of the same count fit', async () => {
+    const got = collectingSink();
+    // 40 KB: about 32 messages of 1,000 bytes (each also costs ~192 of bookkeeping), or 165 of 50.
+    const { l, port } = await syslogOn({ queueBytes: 40_000, batchSize: 1 }, got.sink);
+    const dir = mkdtempSync(join(tmpdir(), 'nw-flood-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const send = (name: string, lines: string[]) => {
+      const file = join(dir, name);
+      writeFileSync(file, lines.join('\n') + '\n');
+      // The event loop is blocked while logger sends: the burst waits in the kernel
+      // and is read into the queue faster than it is parsed.
+      execFileSync('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '--rfc5424', '--size', '4096', '-t', 'flood', '-f', file]);
+    };
+    send('large.txt', Array.from({ length: 120 }, (_, i) => `large ${i} ${'x'.repeat(1000)}`));
+    await until(() => l.counters().received === 120, 'all 120 large datagrams read');
+    await until(() => l.counters().queue_depth === 0, 'queue drained');
+    const afterLarge = l.counters();
+    expect(afterLarge.dropped).toBeGreaterThan(0);
+    expect(afterLarge.queue_high_water_bytes).toBeLessThanOrEqual(40_000);
+    expect(afterLarge.queue_bytes).toBe(0);
+
+    send('small.txt', Array.from({ length: 120 }, (_, i) => `small ${i}`));
+    await until(() => l.counters().received === 240, 'all 120 small datagrams read');
+    await until(() => l.counters().queue_depth === 0, 'queue drained');
+    const k = l.counters();
+    expect(k.dropped).toBe(afterLarge.dropped);
+    expect(got.events.filter((e) => e.message.startsWith('small ')).length).toBe(120);
+    expect(got.events.length).toBe(240 - k.dropped);
+  });
 });

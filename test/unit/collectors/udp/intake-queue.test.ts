@@ -47,4 +47,29 @@ describe('intake queue', () => {
     q.flush();
     expect(seen.length).toBe(2500);
   });
+
+  it('with a byte budget, holds many small items but few large ones, and frees the bytes once processed', () => {
+    const seen: string[] = [];
+    const q = new IntakeQueue<string>({ capacityBytes: 1000, sizeOf: (s) => s.length, batchSize: 100, process: (b) => seen.push(...b) });
+    const small = Array.from({ length: 20 }, (_, i) => `s${String(i).padStart(49, '0')}`); // 50 bytes each
+    expect(small.map((s) => q.push(s)).every(Boolean)).toBe(true);
+    expect(q.bytes).toBe(1000);
+    expect(q.push('x')).toBe(false);
+    expect(q.dropped).toBe(1);
+    q.flush();
+    expect(q.bytes).toBe(0);
+    expect(seen.length).toBe(20);
+    const large = 'L'.repeat(400);
+    expect([large, large, large].map((s) => q.push(s))).toEqual([true, true, false]);
+    expect(q.bytes).toBe(800);
+    expect(q.highWaterBytes).toBe(1000);
+    expect(q.dropped).toBe(2);
+  });
+
+  it('applies the count bound and the byte budget together, and refuses to be unbounded', () => {
+    const q = new IntakeQueue<string>({ capacity: 2, capacityBytes: 1000, sizeOf: (s) => s.length, batchSize: 10, process: () => undefined });
+    expect(['a', 'b', 'c'].map((s) => q.push(s))).toEqual([true, true, false]);
+    expect(() => new IntakeQueue<string>({ batchSize: 1, process: () => undefined })).toThrow(/capacity/);
+    expect(() => new IntakeQueue<string>({ capacityBytes: 10, batchSize: 1, process: () => undefined })).toThrow(/sizeOf/);
+  });
 });
