@@ -21,7 +21,7 @@ export const OPTIONS = {
   syslogTlsCert: { env: 'NMS_SYSLOG_TLS_CERT', schema: optionalText, help: 'PEM certificate file for syslog over TLS' },
   syslogTlsKey: { env: 'NMS_SYSLOG_TLS_KEY', schema: optionalText, help: 'PEM key file for syslog over TLS' },
   syslogMaxBytes: { env: 'NMS_SYSLOG_MAX_BYTES', schema: z.coerce.number().int().min(480).max(1048576).default(65536), help: 'Longer syslog messages are truncated and flagged' },
-  syslogReceivePriority: { env: 'NMS_SYSLOG_RECEIVE_PRIORITY', schema: z.coerce.number().int().min(-20).max(19).default(-10), help: 'Nice value of the syslog UDP receive threads (negative: they drain the socket first under CPU load; needs root or CAP_SYS_NICE, else normal priority); 0 leaves it' },
+  syslogReceivePriority: { env: 'NMS_SYSLOG_RECEIVE_PRIORITY', schema: z.coerce.number().int().min(-20).max(19).default(-20), help: 'Nice value of the syslog UDP receive threads (negative: they drain the socket first under CPU load, before anything else on the host; needs root or CAP_SYS_NICE, else normal priority); 0 leaves it' },
   timeZone: { env: 'NMS_TIME_ZONE', schema: z.string().min(1).default('UTC'), help: 'Time zone for RFC 3164 timestamps that carry none' },
   syslogQueueBytes: { env: 'NMS_SYSLOG_QUEUE_BYTES', schema: z.coerce.number().int().min(1 << 20).max(16 * 2 ** 30).default(128 * 2 ** 20), help: 'Memory that received syslog messages waiting to be parsed may hold (bytes plus ~192 per message); beyond it messages are dropped and counted' },
   trapPort: { env: 'NMS_TRAP_PORT', schema: port.default(162), help: 'SNMP trap UDP port; falls back to 1162 when 162 is not allowed' },

@@ -57,8 +57,10 @@ export interface SyslogListenerOptions {
    */
   receiveThread?: boolean;
   /**
-   * Nice value for the UDP receive threads (default -10: they get the CPU first
-   * under contention; parsing and storing wait in the bounded queue). Needs root
+   * Nice value for the UDP receive threads (default -20: they get the CPU first
+   * under contention, also against other busy processes on the host; their CPU
+   * use is bounded by the arrival rate, as they only copy datagrams; parsing and
+   * storing wait in the bounded queue). Needs root
    * or CAP_SYS_NICE; when refused the thread runs at normal priority and the
    * listener status says so. 0 = leave it.
    */
@@ -206,7 +208,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     const name = type === 'udp6' ? 'syslog-udp6' : 'syslog-udp';
     try {
       if (opts.receiveThread) {
-        const priority = opts.receivePriority ?? -10;
+        const priority = opts.receivePriority ?? -20;
         const t = await openUdpThreadSocket({ type, host, port, fallbackPort, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log, priority }, (msg, address, _port, at) => {
           c.received++;
           c.received_udp++;
