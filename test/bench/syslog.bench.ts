@@ -11,7 +11,8 @@
  *
  * Paced sender processes (lib/paced-udp-sender.cjs: millisecond bursts, no spinning)
  * send for 1.5 s per step; a step passes when
- * nothing was lost (two attempts, the machine is shared) and is credited with
+ * nothing was lost and the senders kept at least 97% of the pace (two
+ * attempts, the machine is shared) and is credited with
  * the rate the sender really achieved (at most the target). One JSON line per
  * figure on stdout, ladder steps on stderr. Bounded: each ladder stops at its
  * first lossy step, and no new step starts after 140 s (`stoppedBy` says
@@ -130,7 +131,17 @@ async function rsyslog(): Promise<Receiver | null> {
   return fileReference({ child, dir, out, port, marker: 0x0a, probe: Buffer.from('<13>1 - - probe - PROBE - ready') });
 }
 
-type Stop = 'loss' | 'time budget' | 'ladder end' | 'not installed';
+type Stop = 'loss' | 'sender fell behind' | 'time budget' | 'ladder end' | 'not installed';
+
+/**
+ * A step counts only when the senders kept the pace: at least this share of
+ * the target rate. Our receive threads outrank the senders (nice -20 vs -10),
+ * and a receiver that starves its own load generator spreads the step over
+ * more time and then "passes" a rate it never faced (one run passed the
+ * 200,000 step at 184,640 achieved that way). On a real network the senders
+ * are elsewhere and do not slow down.
+ */
+const MIN_PACE = 0.97;
 
 async function ladder(name: string, make: () => Promise<Receiver | null>): Promise<{ best: number | null; stoppedBy: Stop; steps: unknown[] }> {
   if (Date.now() - T0 > BUDGET_MS) return { best: null, stoppedBy: 'time budget', steps: [] };
@@ -142,19 +153,23 @@ async function ladder(name: string, make: () => Promise<Receiver | null>): Promi
   try {
     for (const rate of RATES) {
       let ok = false;
+      let failed: Stop = 'loss';
       for (let a = 0; a < ATTEMPTS && !ok; a++) {
         const before = r.count();
         const k0 = readKernelUdpStats().udp4RcvbufErrors;
         const { sent, elapsedMs } = await runSenders(r.port, rate);
         const got = await settle(() => r.count() - before, sent, () => r.busy());
         const achieved = Math.round((sent / elapsedMs) * 1000);
-        // Lossless passes; a sender that could not keep the pace (shared CPU) earns what it achieved.
-        ok = got === sent;
+        // Lossless at (nearly) the target pace passes, credited with what the senders achieved.
+        const lossless = got === sent;
+        const paced = achieved >= MIN_PACE * rate;
+        ok = lossless && paced;
         if (ok) best = Math.max(best, Math.min(rate, achieved));
-        steps.push({ receiver: name, rate, attempt: a + 1, sent, received: got, achievedRate: achieved, kernelDrops: readKernelUdpStats().udp4RcvbufErrors - k0 });
+        else failed = lossless ? 'sender fell behind' : 'loss';
+        steps.push({ receiver: name, rate, attempt: a + 1, sent, received: got, achievedRate: achieved, paced, kernelDrops: readKernelUdpStats().udp4RcvbufErrors - k0 });
       }
       if (!ok) {
-        stoppedBy = 'loss';
+        stoppedBy = failed;
         break;
       }
       if (Date.now() - T0 > BUDGET_MS) {
