@@ -64,13 +64,13 @@ export interface TrapReceiver {
   setCommunities(communities: string[]): void;
 }
 
-/** BER of usmStatsUnknownUserNames.0 and usmStatsWrongDigests.0 (RFC 3414), as they appear in a Report PDU. */
 /**
  * Memory a queued trap holds besides its bytes: Node's own Buffer (a backing
  * store per datagram), its rinfo object and the record. Measured ~700 bytes of
  * RSS per 120-byte datagram.
  */
 const QUEUED_TRAP_OVERHEAD = 640;
+/** BER of usmStatsUnknownUserNames.0 and usmStatsWrongDigests.0 (RFC 3414), as they appear in a Report PDU. */
 const USM_UNKNOWN_USER = Buffer.from('060a2b060106030f0101030' + '0', 'hex');
 const USM_WRONG_DIGEST = Buffer.from('060a2b060106030f0101050' + '0', 'hex');
 
