@@ -73,6 +73,12 @@ describe('device page in a real browser', { timeout: 180_000 }, () => {
       expect(await page.locator('[data-testid=metric-chart] canvas').count()).toBeGreaterThan(0);
       // The list shows the polled state too.
       await page.screenshot({ path: `${RESULTS}/device-page.png`, fullPage: true });
+      // Removing a custom OID asks first; confirmed, it leaves the list.
+      await custom.getByRole('button', { name: 'Stop polling hrSystemProcesses.0' }).click();
+      await page.getByText('Stop polling hrSystemProcesses.0?').waitFor(WAIT);
+      expect(await custom.getByTestId('custom-oid-hrSystemProcesses.0').count()).toBe(1);
+      await page.getByTestId('confirm').click();
+      await custom.getByTestId('custom-oid-hrSystemProcesses.0').waitFor({ ...WAIT, state: 'detached' });
       await page.goto(`${server.url}/devices`);
       await expect.poll(() => row.getByTestId('device-state').textContent(), WAIT).toContain('up');
     } finally {
