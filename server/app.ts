@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,9 @@ import { Metrics } from './metrics/metrics.js';
 import { DEFAULT_CLIENT_DIR, MIBS_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from './paths.js';
 import { attachRealtime } from './realtime/socket.js';
 import { AuthTokenRepository } from './store/auth-token.repository.js';
-import { openDatabase, type Db } from './store/database.js';
+import type { Db } from './store/database.js';
+import { openStore } from './store/open-store.js';
+import type { SecretBox } from './store/secret-box.js';
 import { DeviceRepository } from './store/device.repository.js';
 import { EventRepository } from './store/event.repository.js';
 import { DeviceResolver } from './events/device-resolver.js';
@@ -41,7 +43,7 @@ import { registerDiscoveryRoutes } from './api/discovery.routes.js';
 import { registerCustomOidRoutes } from './api/custom-oids.routes.js';
 import { CustomOidRepository } from './store/custom-oid.repository.js';
 import { registerPollRoutes } from './api/poll.routes.js';
-import { migrate, readMigrations, schemaVersion } from './store/migrate.js';
+import { schemaVersion } from './store/migrate.js';
 import { UserRepository } from './store/user.repository.js';
 import { MibService } from './mib/mib.service.js';
 import type { OidDictionary } from './mib/oid-dictionary.js';
@@ -49,7 +51,7 @@ import { registerMibRoutes } from './api/mib.routes.js';
 import { registerSnmpBrowseRoutes } from './api/snmp-browse.routes.js';
 import { createTrapReceiver } from './collectors/trap/trap.receiver.js';
 import { createSyslogListener } from './collectors/syslog/syslog.listener.js';
-import { parseCommunities, toTrapUser } from './collectors/trap/trap.users.js';
+import { parseCommunities, receiverUsers } from './collectors/trap/trap.users.js';
 import { TrapUserRepository } from './store/trap-user.repository.js';
 import { registerTrapUserRoutes } from './api/trap-users.routes.js';
 
@@ -58,6 +60,8 @@ export interface Netwatch {
   httpPort: number;
   url: string;
   db: Db;
+  /** Encrypts/decrypts secret columns (repositories built outside, e.g. by tests, need it). */
+  secrets: SecretBox;
   bus: EventBus;
   metrics: Metrics;
   registry: ApiRegistry;
@@ -103,15 +107,11 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const log = moduleLogger(rootLog, 'app');
   const startedAt = Date.now();
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const dbPath = join(dataDir, 'netwatch.db');
-  const db = openDatabase(dbPath);
-  const applied = migrate(db, readMigrations(MIGRATIONS_DIR));
-  if (applied.length) log.info({ applied, dbPath }, 'database migrated');
+  const { db, dbPath, secrets } = openStore({ dataDir, secretKeyFile: config.secretKeyFile, migrationsDir: MIGRATIONS_DIR, log: moduleLogger(rootLog, 'store') });
 
   const users = new UserRepository(db);
   const tokens = new AuthTokenRepository(db);
-  const devices = new DeviceRepository(db);
+  const devices = new DeviceRepository(db, secrets);
   await ensureAdmin(users, config, log);
 
   const busLog = moduleLogger(rootLog, 'bus');
@@ -137,7 +137,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     return r.found ? r.oid : undefined;
   };
   const engine = createEventEngine({
-    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, resolveOidName,
+    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, secrets, resolveOidName,
     alarms: {
       recurrence: config.alarmRecurrence,
       archiveAfterMs: config.alarmArchiveHours * 3_600_000,
@@ -147,6 +147,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     },
   });
   metrics.addSource({ name: 'engine', counters: () => engine.counters() });
+  metrics.addSource({ name: 'secrets', counters: () => secrets.counters() });
   // Rows are written by the event store thread on its own connection; the main thread parses,
   // classifies and assigns ids, and announces each batch once it is committed.
   const eventSink = await openEventStoreThread(dbPath);
@@ -213,9 +214,9 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
 
   // SNMP trap receiver (v1/v2c/v3, INFORMs acknowledged): events onto the bus; v3 users from the
   // store, replaced live when the trap-user API changes them; our engine ID kept in the store.
-  const trapUsers = new TrapUserRepository(db);
+  const trapUsers = new TrapUserRepository(db, secrets);
   const traps = createTrapReceiver(
-    { port: config.trapPort, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: trapUsers.list().map(toTrapUser), engineID: trapUsers.engineId(),
+    { port: config.trapPort, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: receiverUsers(trapUsers.list()), engineID: trapUsers.engineId(),
       logger: moduleLogger(rootLog, 'trap'), resolveDevice: (a) => resolver.resolve(a),
       oidName: (oid) => { const r = mibs.dictionary.resolve(oid); return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined; } },
     (evs) => { for (const e of evs) bus.publish('event.received', e); },
@@ -231,7 +232,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   );
   listenerStatus.push(...(await syslog.start()));
   metrics.addSource({ name: 'syslog', counters: () => syslog.counters() });
-  const trapRoutes = (api: ApiRegistry) => registerTrapUserRoutes(api, { trapUsers, onChange: (u) => traps.setUsers(u.map(toTrapUser)) });
+  const trapRoutes = (api: ApiRegistry) => registerTrapUserRoutes(api, { trapUsers, onChange: (u) => traps.setUsers(receiverUsers(u)) });
   const info = {
     version: VERSION,
     startedAt,
@@ -329,5 +330,5 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       log.info('stopped');
     })());
 
-  return { config, httpPort, url, db, bus, metrics, registry, app, listeners: () => listenerStatus, stop, mibs, get dictionary() { return mibs.dictionary; } };
+  return { config, httpPort, url, db, secrets, bus, metrics, registry, app, listeners: () => listenerStatus, stop, mibs, get dictionary() { return mibs.dictionary; } };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { CHANNEL_TYPES, type AlarmDto } from '../contracts/alarms.js';
-import { CONFIG_SCHEMAS } from '../notify/channel.schema.js';
+import { CONFIG_SCHEMAS, mergeConfig } from '../notify/channel.schema.js';
 import { buildPayload } from '../notify/message.js';
 import type { NotificationQueue } from '../notify/notification-queue.js';
-import type { NotificationRepository } from '../store/notification.repository.js';
+import type { ChannelRecord, NotificationRepository } from '../store/notification.repository.js';
+import { SecretUnreadableError } from '../store/secret-box.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { idParam, parseOrThrow, type ApiRegistry } from './registry.js';
 
@@ -38,6 +39,16 @@ function testAlarm(): AlarmDto {
 
 export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }: NotificationRoutesDeps): void {
   const tag = 'notifications';
+  /** The stored channel; settings that cannot be decrypted read as none, so an edit can enter them again. */
+  const storedChannel = (id: number): ChannelRecord | undefined => {
+    try {
+      return channels.record(id);
+    } catch (err) {
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      const dto = channels.dto(id);
+      return dto && { id: dto.id, name: dto.name, type: dto.type, enabled: dto.enabled, config: {} };
+    }
+  };
   const save = <T>(name: string, fn: () => T): T => {
     try {
       return fn();
@@ -52,7 +63,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
   }));
 
   api.add(
-    { method: 'post', path: '/notification-channels', summary: 'Create a channel: webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel' },
+    { method: 'post', path: '/notification-channels', summary: 'Create a channel (settings are stored encrypted; secrets and header values are never returned): webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel' },
     ({ body }) => {
       const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
       return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config }));
@@ -66,11 +77,14 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
   });
 
   api.add(
-    { method: 'patch', path: '/notification-channels/:id', summary: 'Edit a channel (omitted settings and secrets are kept; null clears)', tag, access: 'admin', body: updateBody, response: 'The channel' },
+    {
+      method: 'patch', path: '/notification-channels/:id', tag, access: 'admin', body: updateBody, response: 'The channel',
+      summary: 'Edit a channel (omitted settings and secrets are kept; null clears; webhook headers merge by name, a null value removes one)',
+    },
     ({ params, body }) => {
-      const cur = channels.record(idParam(params));
+      const cur = storedChannel(idParam(params));
       if (!cur) throw new NotFoundError('No such channel');
-      const merged = Object.fromEntries(Object.entries({ ...cur.config, ...(body.config ?? {}) }).filter(([, v]) => v !== null));
+      const merged = mergeConfig(cur.config, body.config ?? {});
       const config = parseOrThrow(CONFIG_SCHEMAS[cur.type], merged, `${cur.type} settings`) as Record<string, unknown>;
       const name = body.name ?? cur.name;
       return save(name, () => channels.update(cur.id, { name, enabled: body.enabled ?? cur.enabled, config }))!;
@@ -85,7 +99,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
     { method: 'post', path: '/notification-channels/:id/test', summary: 'Send a test notification now; answers whether it was delivered', tag, access: 'admin', response: '{ok: boolean, error?: string}' },
     async ({ params }) => {
       const id = idParam(params);
-      if (!channels.record(id)) throw new NotFoundError('No such channel');
+      if (!channels.dto(id)) throw new NotFoundError('No such channel');
       try {
         await queue.sendNow(id, buildPayload('test', testAlarm(), null));
         return { ok: true };

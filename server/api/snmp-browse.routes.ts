@@ -176,6 +176,7 @@ export function registerSnmpBrowseRoutes(api: ApiRegistry, deps: SnmpBrowseDeps)
       const device = deps.devices.get(idParam(params));
       if (!device) throw new NotFoundError('No such device');
       if (!device.snmp.enabled) throw new ValidationError(`SNMP is switched off for ${device.name}`);
+      if (device.secretError) throw new ValidationError(`${device.name}: ${device.secretError}`);
       const dict = deps.dictionary();
       const oid = resolveTarget(dict, req.oid, req.op);
       const got: Varbind[] = [];

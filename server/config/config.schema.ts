@@ -15,6 +15,7 @@ export const OPTIONS = {
   httpPort: { env: 'NMS_HTTP_PORT', schema: port.default(8080), help: 'HTTP port of the console and API' },
   httpHost: { env: 'NMS_HTTP_HOST', schema: z.string().min(1).default('0.0.0.0'), help: 'HTTP bind address' },
   dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database and compiled MIB index live' },
+  secretKeyFile: { env: 'NMS_SECRET_KEY_FILE', schema: optionalText, help: 'Key file that encrypts stored secrets (default <dataDir>/secret.key, created 0600 on first start; back it up apart from the database)' },
   syslogPort: { env: 'NMS_SYSLOG_PORT', schema: port.default(514), help: 'Syslog UDP (and TCP) port; falls back to 1514 when 514 is not allowed' },
   syslogTcpPort: { env: 'NMS_SYSLOG_TCP_PORT', schema: port.optional(), help: 'Syslog TCP port (default: same as the UDP port)' },
   syslogTlsPort: { env: 'NMS_SYSLOG_TLS_PORT', schema: port.default(6514), help: 'Syslog over TLS (RFC 5425) port, used when a certificate and key are set' },

@@ -51,11 +51,43 @@ export const SECRET_FIELDS: Record<keyof typeof CONFIG_SCHEMAS, string[]> = {
   email: ['password'],
 };
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The settings as the API and console see them: secrets replaced by
+ * `<name>Set`, and webhook headers (they carry tokens) by `headerNames`.
+ */
 export function redactConfig(type: keyof typeof CONFIG_SCHEMAS, config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   for (const f of SECRET_FIELDS[type]) {
     out[`${f}Set`] = out[f] !== undefined && out[f] !== null && out[f] !== '';
     delete out[f];
   }
+  if (type === 'webhook') {
+    out.headerNames = isPlainObject(config.headers) ? Object.keys(config.headers).sort() : [];
+    delete out.headers;
+  }
   return out;
+}
+
+/**
+ * A PATCH of a channel's settings over the stored ones: omitted settings and
+ * secrets are kept and null clears one. Webhook `headers` merge by name
+ * (case-insensitively): a string sets that header, null removes it, headers
+ * not named are kept, and `headers: null` removes them all. The result is
+ * validated by the type's schema afterwards.
+ */
+export function mergeConfig(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged = new Map<string, unknown>(Object.entries(current));
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === 'headers' && isPlainObject(v)) {
+      const headers = new Map<string, unknown>(isPlainObject(current.headers) ? Object.entries(current.headers) : []);
+      for (const [name, value] of Object.entries(v)) {
+        for (const old of [...headers.keys()]) if (old.toLowerCase() === name.toLowerCase()) headers.delete(old);
+        if (value !== null) headers.set(name, value);
+      }
+      merged.set(k, Object.fromEntries(headers));
+    } else merged.set(k, v);
+  }
+  return Object.fromEntries([...merged].filter(([, v]) => v !== null));
 }

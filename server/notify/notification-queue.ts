@@ -1,6 +1,6 @@
 import type { AlarmNotificationPayload } from '../contracts/alarms.js';
 import type { Logger } from '../log/logger.js';
-import type { NotificationRepository } from '../store/notification.repository.js';
+import type { ChannelRecord, NotificationRepository } from '../store/notification.repository.js';
 import { SENDERS, type Sender } from './senders.js';
 
 export interface QueueOptions {
@@ -64,9 +64,9 @@ export class NotificationQueue {
 
   /** Sends once, now, bypassing the queue; throws the delivery error (the "send test" button). */
   async sendNow(channelId: number, payload: AlarmNotificationPayload): Promise<void> {
-    const ch = this.channels.record(channelId);
-    if (!ch) throw new Error('no such channel');
     try {
+      const ch = this.channels.record(channelId);
+      if (!ch) throw new Error('no such channel');
       await this.senders[ch.type]!(ch.config, payload);
       this.channels.recordSuccess(channelId);
     } catch (err) {
@@ -104,7 +104,16 @@ export class NotificationQueue {
   }
 
   private async deliver(job: Job): Promise<void> {
-    const ch = this.channels.record(job.channelId);
+    let ch: ChannelRecord | undefined;
+    try {
+      ch = this.channels.record(job.channelId);
+    } catch (err) {
+      // Settings that cannot be decrypted: nothing is sent, the channel shows why.
+      this.channels.recordFailure(job.channelId, (err as Error).message);
+      this.stats.failed++;
+      this.log.error({ err, channelId: job.channelId }, 'notification not sent: channel settings unreadable');
+      return;
+    }
     if (!ch || !ch.enabled) return;
     job.attempt++;
     try {

@@ -127,7 +127,8 @@ export class PollService {
     const device = this.deps.devices.get(deviceId);
     if (!device || !device.snmp.enabled) return this.deps.pollState.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
-    const result = await this.deps.snmp.poll(device, custom.map((c) => c.oid));
+    // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
+    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
     // The device may have been deleted while we waited.
     if (!this.deps.devices.get(deviceId)) return undefined;
     const mem = this.memory.get(deviceId) ?? newMemory();
@@ -262,4 +263,12 @@ export class PollService {
     this.flushSamples();
     await this.deps.snmp.close();
   }
+}
+
+/** The failed poll of a device whose stored SNMP secrets cannot be decrypted (nothing was sent). */
+function unreadableCredentials(address: string, message: string): PollResult {
+  return {
+    address, startedAt: Date.now(), durationMs: 0, ok: false, error: { kind: 'other', message },
+    system: null, interfaces: null, host: null, ucd: null, neighbours: null, custom: null, errors: {}, requests: 0,
+  };
 }

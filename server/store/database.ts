@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Db = Database.Database;
@@ -7,9 +7,14 @@ export type Db = Database.Database;
 /**
  * Opens the one connection the server uses: WAL, synchronous=NORMAL,
  * foreign keys on, a busy timeout so a checkpoint never fails a write.
+ * A new database file is created 0600 (its directory 0700); SQLite gives the
+ * WAL and shared-memory files the database file's mode.
  */
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

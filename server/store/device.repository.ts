@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import type { AuthProtocol, DeviceDto, PrivProtocol, SnmpVersion } from '../contracts/dto.js';
+import type { SecretBox } from './secret-box.js';
 
 /** SNMP settings as stored, secrets included. Never sent to clients. */
 export interface DeviceSnmpRecord {
@@ -19,6 +20,12 @@ export interface DeviceSnmpRecord {
 
 export interface DeviceRecord extends Omit<DeviceDto, 'snmp'> {
   snmp: DeviceSnmpRecord;
+  /**
+   * Set when a stored SNMP secret could not be decrypted (reported through the
+   * SecretBox): that secret reads as null and the device must not be polled
+   * until it is entered again.
+   */
+  secretError?: string;
 }
 
 export interface DeviceWrite {
@@ -62,8 +69,15 @@ const SELECT = `SELECT d.id, d.name, d.address, d.device_group, d.location, d.ta
        s.priv_protocol, s.priv_key, s.context, s.timeout_ms, s.retries
   FROM devices d LEFT JOIN device_snmp s ON s.device_id = d.id`;
 
-function toRecord(r: Row): DeviceRecord {
-  return {
+function toRecord(r: Row, secrets: SecretBox): DeviceRecord {
+  const unreadable: string[] = [];
+  const open = (value: string | null, field: string): string | null => {
+    if (value === null) return null;
+    const plain = secrets.tryOpen(value, `device ${r.id} (${r.name}) snmp.${field}`);
+    if (plain === undefined) unreadable.push(field);
+    return plain ?? null;
+  };
+  const record: DeviceRecord = {
     id: r.id,
     name: r.name,
     address: r.address,
@@ -78,24 +92,27 @@ function toRecord(r: Row): DeviceRecord {
       enabled: r.enabled === 1,
       version: r.version ?? '2c',
       port: r.port ?? 161,
-      community: r.community,
+      community: open(r.community, 'community'),
       username: r.username,
       authProtocol: r.auth_protocol,
-      authKey: r.auth_key,
+      authKey: open(r.auth_key, 'authKey'),
       privProtocol: r.priv_protocol,
-      privKey: r.priv_key,
+      privKey: open(r.priv_key, 'privKey'),
       context: r.context,
       timeoutMs: r.timeout_ms ?? 2000,
       retries: r.retries ?? 1,
     },
   };
+  if (unreadable.length) record.secretError = `stored SNMP ${unreadable.join(', ')} cannot be decrypted: enter ${unreadable.length > 1 ? 'them' : 'it'} again`;
+  return record;
 }
 
 /** The public view of a device: secrets replaced by "is set" flags. */
 export function toDeviceDto(d: DeviceRecord): DeviceDto {
   const { community, authKey, privKey, ...snmp } = d.snmp;
+  const { secretError: _unreadable, ...device } = d;
   return {
-    ...d,
+    ...device,
     snmp: { ...snmp, communitySet: community !== null, authKeySet: authKey !== null, privKeySet: privKey !== null },
   };
 }
@@ -118,7 +135,10 @@ export class DeviceRepository {
   /** The sorted list as of generation `gen` (the console and the poller read it often; devices change rarely). */
   private cache: { gen: number; records: readonly DeviceRecord[] } | null = null;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {
     let gen = generations.get(db);
     if (!gen) generations.set(db, (gen = { n: 0 }));
     this.gen = gen;
@@ -157,7 +177,7 @@ export class DeviceRepository {
   list(): DeviceRecord[] {
     const gen = this.gen.n;
     if (this.cache?.gen === gen) return this.cache.records.slice();
-    const records = this.stmts.list.all().map((r) => deepFreeze(toRecord(r)));
+    const records = this.stmts.list.all().map((r) => deepFreeze(toRecord(r, this.secrets)));
     // Inside an open transaction the rows may still be rolled back: do not keep them.
     if (!this.db.inTransaction) this.cache = { gen, records };
     return records.slice();
@@ -170,7 +190,7 @@ export class DeviceRepository {
 
   get(id: number): DeviceRecord | undefined {
     const row = this.stmts.get.get(id);
-    return row && toRecord(row);
+    return row && toRecord(row, this.secrets);
   }
 
   idByName(name: string): number | undefined {
@@ -227,6 +247,7 @@ export class DeviceRepository {
   }
 
   private snmpParams(id: number, s: DeviceSnmpRecord) {
-    return { id, ...s, enabled: s.enabled ? 1 : 0 };
+    const seal = (v: string | null) => this.secrets.sealNullable(v);
+    return { id, ...s, enabled: s.enabled ? 1 : 0, community: seal(s.community), authKey: seal(s.authKey), privKey: seal(s.privKey) };
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import type { ChannelType, NotificationChannelDto } from '../contracts/alarms.js';
 import { redactConfig } from '../notify/channel.schema.js';
+import { SecretUnreadableError, type SecretBox } from './secret-box.js';
 
 interface Row {
   id: number;
@@ -33,19 +34,36 @@ export interface ChannelWrite {
   config: Record<string, unknown>;
 }
 
-const toRecord = (r: Row): ChannelRecord => ({ id: r.id, name: r.name, type: r.type, enabled: r.enabled === 1, config: JSON.parse(r.config) as Record<string, unknown> });
+/** The channel's settings; throws SecretUnreadableError when they cannot be decrypted. */
+function openConfig(r: Row, secrets: SecretBox): Record<string, unknown> {
+  const plain = secrets.tryOpen(r.config, `notification channel ${r.id} (${r.name}) settings`);
+  if (plain === undefined) throw new SecretUnreadableError(`the stored settings of channel "${r.name}" cannot be decrypted: enter them again`, null);
+  return JSON.parse(plain) as Record<string, unknown>;
+}
 
-function toDto(r: Row): NotificationChannelDto {
+const toRecord = (r: Row, secrets: SecretBox): ChannelRecord => ({ id: r.id, name: r.name, type: r.type, enabled: r.enabled === 1, config: openConfig(r, secrets) });
+
+function toDto(r: Row, secrets: SecretBox): NotificationChannelDto {
+  let config: Record<string, unknown>;
+  let lastError = r.last_error;
+  try {
+    config = redactConfig(r.type, openConfig(r, secrets));
+  } catch (err) {
+    if (!(err instanceof SecretUnreadableError)) throw err;
+    // Still listed (so it can be fixed or deleted), with nothing of its settings.
+    config = {};
+    lastError = err.message;
+  }
   return {
     id: r.id,
     name: r.name,
     type: r.type,
     enabled: r.enabled === 1,
-    config: redactConfig(r.type, JSON.parse(r.config) as Record<string, unknown>),
+    config,
     sentCount: r.sent_count,
     failedCount: r.failed_count,
     lastSuccessAt: r.last_success_at,
-    lastError: r.last_error,
+    lastError,
     lastErrorAt: r.last_error_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -55,7 +73,10 @@ function toDto(r: Row): NotificationChannelDto {
 export class NotificationRepository {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly secrets: SecretBox,
+  ) {
     this.s = {
       list: db.prepare<[], Row>('SELECT * FROM notification_channels ORDER BY name'),
       get: db.prepare<[number], Row>('SELECT * FROM notification_channels WHERE id = ?'),
@@ -74,26 +95,27 @@ export class NotificationRepository {
   }
 
   list(): NotificationChannelDto[] {
-    return this.s.list.all().map(toDto);
+    return this.s.list.all().map((r) => toDto(r, this.secrets));
   }
 
   dto(id: number): NotificationChannelDto | undefined {
     const r = this.s.get.get(id);
-    return r && toDto(r);
+    return r && toDto(r, this.secrets);
   }
 
+  /** The channel with its secrets; throws SecretUnreadableError when they cannot be decrypted. */
   record(id: number): ChannelRecord | undefined {
     const r = this.s.get.get(id);
-    return r && toRecord(r);
+    return r && toRecord(r, this.secrets);
   }
 
   create(w: ChannelWrite, now = Date.now()): NotificationChannelDto {
-    const id = Number(this.s.insert.run({ ...w, enabled: w.enabled ? 1 : 0, config: JSON.stringify(w.config), now }).lastInsertRowid);
+    const id = Number(this.s.insert.run({ ...w, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), now }).lastInsertRowid);
     return this.dto(id)!;
   }
 
   update(id: number, w: Omit<ChannelWrite, 'type'>, now = Date.now()): NotificationChannelDto | undefined {
-    if (this.s.update.run({ id, name: w.name, enabled: w.enabled ? 1 : 0, config: JSON.stringify(w.config), now }).changes === 0) return undefined;
+    if (this.s.update.run({ id, name: w.name, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), now }).changes === 0) return undefined;
     return this.dto(id);
   }
 

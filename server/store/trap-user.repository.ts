@@ -3,6 +3,7 @@ import type { AuthProtocol, PrivProtocol, TrapUserDto } from '../contracts/dto.j
 
 export type { TrapUserDto };
 import type { Db } from './database.js';
+import type { SecretBox } from './secret-box.js';
 
 /** A USM user traps/informs may come from, secrets included. Never sent to clients. */
 export interface TrapUserRecord {
@@ -13,9 +14,11 @@ export interface TrapUserRecord {
   privProtocol: PrivProtocol | null;
   privKey: string | null;
   createdAt: number;
+  /** Set when a stored key could not be decrypted (reported through the SecretBox): the receiver skips this user. */
+  secretError?: string;
 }
 
-export type TrapUserWrite = Omit<TrapUserRecord, 'id' | 'createdAt'>;
+export type TrapUserWrite = Omit<TrapUserRecord, 'id' | 'createdAt' | 'secretError'>;
 
 interface Row {
   id: number;
@@ -27,18 +30,30 @@ interface Row {
   created_at: number;
 }
 
-const fromRow = (r: Row): TrapUserRecord => ({
-  id: r.id,
-  username: r.username,
-  authProtocol: r.auth_protocol,
-  authKey: r.auth_key,
-  privProtocol: r.priv_protocol,
-  privKey: r.priv_key,
-  createdAt: r.created_at,
-});
+function fromRow(r: Row, secrets: SecretBox): TrapUserRecord {
+  const unreadable: string[] = [];
+  const open = (value: string | null, field: string): string | null => {
+    if (value === null) return null;
+    const plain = secrets.tryOpen(value, `trap user ${r.id} (${r.username}) ${field}`);
+    if (plain === undefined) unreadable.push(field);
+    return plain ?? null;
+  };
+  const rec: TrapUserRecord = {
+    id: r.id,
+    username: r.username,
+    authProtocol: r.auth_protocol,
+    authKey: open(r.auth_key, 'authKey'),
+    privProtocol: r.priv_protocol,
+    privKey: open(r.priv_key, 'privKey'),
+    createdAt: r.created_at,
+  };
+  if (unreadable.length) rec.secretError = `stored ${unreadable.join(', ')} cannot be decrypted: add the user again`;
+  return rec;
+}
 
-export const trapUserLevel = (u: Pick<TrapUserRecord, 'authKey' | 'privKey'>): TrapUserDto['level'] =>
-  u.privKey ? 'authPriv' : u.authKey ? 'authNoPriv' : 'noAuthNoPriv';
+/** From the protocols (set exactly when the key is, by the table's CHECK), so an unreadable key keeps its level. */
+export const trapUserLevel = (u: Pick<TrapUserRecord, 'authProtocol' | 'privProtocol'>): TrapUserDto['level'] =>
+  u.privProtocol ? 'authPriv' : u.authProtocol ? 'authNoPriv' : 'noAuthNoPriv';
 
 export function toTrapUserDto(u: TrapUserRecord): TrapUserDto {
   return {
@@ -46,29 +61,32 @@ export function toTrapUserDto(u: TrapUserRecord): TrapUserDto {
     username: u.username,
     level: trapUserLevel(u),
     authProtocol: u.authProtocol,
-    authKeySet: !!u.authKey,
+    authKeySet: u.authProtocol !== null,
     privProtocol: u.privProtocol,
-    privKeySet: !!u.privKey,
+    privKeySet: u.privProtocol !== null,
     createdAt: u.createdAt,
   };
 }
 
 export class TrapUserRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
 
   list(): TrapUserRecord[] {
-    return (this.db.prepare('SELECT * FROM trap_users ORDER BY username').all() as Row[]).map(fromRow);
+    return (this.db.prepare('SELECT * FROM trap_users ORDER BY username').all() as Row[]).map((r) => fromRow(r, this.secrets));
   }
 
   get(id: number): TrapUserRecord | undefined {
     const r = this.db.prepare('SELECT * FROM trap_users WHERE id = ?').get(id) as Row | undefined;
-    return r && fromRow(r);
+    return r && fromRow(r, this.secrets);
   }
 
   create(u: TrapUserWrite, now = Date.now()): TrapUserRecord {
     const info = this.db
       .prepare('INSERT INTO trap_users (username, auth_protocol, auth_key, priv_protocol, priv_key, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(u.username, u.authProtocol, u.authKey, u.privProtocol, u.privKey, now);
+      .run(u.username, u.authProtocol, this.secrets.sealNullable(u.authKey), u.privProtocol, this.secrets.sealNullable(u.privKey), now);
     return this.get(Number(info.lastInsertRowid))!;
   }
 

@@ -25,7 +25,7 @@ const first = await new Promise<string>((resolve, reject) => {
 const { port, addresses } = JSON.parse(first) as { port: number; addresses: string[] };
 
 const srv = await startTestServer({ env: { NMS_POLLER: 'true', NMS_POLL_WORKERS: '2', NMS_POLL_CONCURRENCY: '128', NMS_LOG_LEVEL: 'silent' } });
-const devices = new DeviceRepository(srv.nms.db);
+const devices = new DeviceRepository(srv.nms.db, srv.nms.secrets);
 srv.nms.db.transaction(() => {
   addresses.forEach((address, i) =>
     devices.create({

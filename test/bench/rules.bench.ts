@@ -27,6 +27,7 @@ import { DeviceRepository } from '../../server/store/device.repository.js';
 import { EventRepository } from '../../server/store/event.repository.js';
 import { migrate, readMigrations } from '../../server/store/migrate.js';
 import { RuleRepository } from '../../server/store/rule.repository.js';
+import { testSecretBox } from '../helpers/secrets.js';
 
 const EVENTS = 100_000;
 const ROUNDS = 3;
@@ -87,7 +88,8 @@ function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'nw-rules-bench-'));
   const db = openDatabase(join(dir, 'netwatch.db'));
   migrate(db, readMigrations(MIGRATIONS_DIR));
-  const devices = new DeviceRepository(db);
+  const secrets = testSecretBox();
+  const devices = new DeviceRepository(db, secrets);
   for (let d = 1; d <= DEVICES; d++) {
     devices.create({
       name: `sw${d}`, address: `10.0.${d >> 8}.${d & 255}`, group: `g${d % 7}`, location: null, tags: [`t${d % 3}`], pollIntervalSec: 60, icmpEnabled: true,
@@ -96,7 +98,7 @@ function setup() {
   }
   const events = new EventRepository(db);
   const bus = new InProcessBus();
-  const engine = createEventEngine({ db, bus, log, devices, events, sweepIntervalMs: 3_600_000 });
+  const engine = createEventEngine({ db, bus, log, devices, events, secrets, sweepIntervalMs: 3_600_000 });
   const rules = new RuleRepository(db);
   for (let i = 0; i < USER_RULES; i++) rules.create({ name: `user ${i}`, description: '', enabled: true, body: userRule(i) });
   engine.reloadRules();

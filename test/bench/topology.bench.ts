@@ -19,7 +19,7 @@ const NODES = 1000;
 const LINKS = 2000;
 
 const srv = await startTestServer();
-const devices = new DeviceRepository(srv.nms.db);
+const devices = new DeviceRepository(srv.nms.db, srv.nms.secrets);
 const topo = new TopologyRepository(srv.nms.db);
 const ids: number[] = [];
 srv.nms.db.transaction(() => {

@@ -16,6 +16,7 @@ import type { EventRepository } from '../../store/event.repository.js';
 import { MaintenanceRepository } from '../../store/maintenance.repository.js';
 import { NotificationRepository } from '../../store/notification.repository.js';
 import { RuleRepository } from '../../store/rule.repository.js';
+import type { SecretBox } from '../../store/secret-box.js';
 import type { EventBus } from '../bus.js';
 import { AlarmService, type AlarmOptions } from './alarm-service.js';
 import { DEFAULT_RULES } from './default-rules.js';
@@ -31,6 +32,8 @@ export interface EventEngineDeps {
   log: Logger;
   devices: DeviceRepository;
   events: EventRepository;
+  /** Encrypts and decrypts the notification channels' settings. */
+  secrets: SecretBox;
   /** MIB name -> numeric OID (the MIB dictionary); numeric OIDs and a few IF-MIB names work without it. */
   resolveOidName?: OidNameResolver;
   alarms?: Partial<AlarmOptions>;
@@ -64,7 +67,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const rules = new RuleRepository(db);
   const alarmsRepo = new AlarmRepository(db);
   const maintenanceRepo = new MaintenanceRepository(db);
-  const channels = new NotificationRepository(db);
+  const channels = new NotificationRepository(db, deps.secrets);
   const seeded = rules.seedBuiltins(DEFAULT_RULES);
   if (seeded) log.info({ seeded }, 'default rule pack installed');
 

@@ -15,6 +15,7 @@ import { DeviceRepository } from '../../../server/store/device.repository.js';
 import { migrate, readMigrations } from '../../../server/store/migrate.js';
 import { PollStateRepository } from '../../../server/store/poll-state.repository.js';
 import { SampleRepository } from '../../../server/store/sample.repository.js';
+import { testSecretBox } from '../../helpers/secrets.js';
 
 // The device's address is 127.0.0.1 inside a network namespace this test
 // creates: its loopback starts DOWN (nothing answers), then is brought UP.
@@ -31,7 +32,7 @@ describe('ICMP reachability through the poll service', () => {
     ip('netns', 'add', ns);
     const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-icmp-')), 'netwatch.db'));
     migrate(db, readMigrations(MIGRATIONS_DIR));
-    const devices = new DeviceRepository(db);
+    const devices = new DeviceRepository(db, testSecretBox());
     pollState = new PollStateRepository(db);
     const bus = new InProcessBus();
     bus.subscribe('event.received', (e) => events.push(e));

@@ -8,6 +8,9 @@ import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import { openDatabase } from '../../../server/store/database.js';
 import { DeviceRepository, type DeviceWrite } from '../../../server/store/device.repository.js';
 import { migrate, readMigrations } from '../../../server/store/migrate.js';
+import { testSecretBox } from '../../helpers/secrets.js';
+
+const box = testSecretBox();
 
 function setup() {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-devices-')), 'netwatch.db'));
@@ -23,8 +26,8 @@ const write = (name: string, address: string): DeviceWrite => ({
 describe('DeviceRepository list cache', () => {
   it('sees every write, also one made through another repository on the same database', () => {
     const db = setup();
-    const a = new DeviceRepository(db);
-    const b = new DeviceRepository(db);
+    const a = new DeviceRepository(db, box);
+    const b = new DeviceRepository(db, box);
     const r1 = a.create(write('r1', '127.0.0.1'));
     expect(a.list().map((d) => d.name)).toEqual(['r1']);
     const g = a.generation();
@@ -39,7 +42,7 @@ describe('DeviceRepository list cache', () => {
 
   it('does not keep rows of a transaction that is rolled back', () => {
     const db = setup();
-    const repo = new DeviceRepository(db);
+    const repo = new DeviceRepository(db, box);
     repo.create(write('keep', '127.0.0.1'));
     expect(() =>
       db.transaction(() => {
@@ -53,7 +56,7 @@ describe('DeviceRepository list cache', () => {
 
   it('hands out frozen records, so one reader cannot change what another sees', () => {
     const db = setup();
-    const repo = new DeviceRepository(db);
+    const repo = new DeviceRepository(db, box);
     repo.create(write('r1', '127.0.0.1'));
     const [d] = repo.list();
     expect(() => ((d as { name: string }).name = 'x')).toThrow(TypeError);
@@ -65,7 +68,7 @@ describe('DeviceRepository list cache', () => {
 describe('DeviceResolver', () => {
   it('follows devices added, changed and removed (reloading once per burst of changes)', () => {
     const db = setup();
-    const repo = new DeviceRepository(db);
+    const repo = new DeviceRepository(db, box);
     const bus = new InProcessBus();
     let loads = 0;
     const resolver = new DeviceResolver(() => (loads++, repo.addresses()), bus);

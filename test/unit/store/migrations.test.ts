@@ -14,6 +14,7 @@ import { SampleRepository } from '../../../server/store/sample.repository.js';
 import { TopologyRepository } from '../../../server/store/topology.repository.js';
 import { DashboardRepository } from '../../../server/store/dashboard.repository.js';
 import { CustomOidRepository } from '../../../server/store/custom-oid.repository.js';
+import { testSecretBox } from '../../helpers/secrets.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
 
@@ -27,7 +28,7 @@ describe('migrations', () => {
     // Every repository prepares all its statements up front: a missing table or column throws here.
     expect(() => new UserRepository(db)).not.toThrow();
     expect(() => new AuthTokenRepository(db)).not.toThrow();
-    expect(() => new DeviceRepository(db)).not.toThrow();
+    expect(() => new DeviceRepository(db, testSecretBox())).not.toThrow();
     expect(() => new EventRepository(db)).not.toThrow();
     expect(() => new PollStateRepository(db)).not.toThrow();
     expect(() => new SampleRepository(db)).not.toThrow();
@@ -72,7 +73,7 @@ describe('migrations', () => {
   it('cascades a device delete to its SNMP settings', () => {
     const db = tempDb();
     migrate(db, readMigrations(MIGRATIONS_DIR));
-    const devices = new DeviceRepository(db);
+    const devices = new DeviceRepository(db, testSecretBox());
     const d = devices.create({
       name: 'r1', address: '127.0.0.1', group: null, location: null, tags: ['core'], pollIntervalSec: 60, icmpEnabled: true,
       snmp: { enabled: true, version: '2c', port: 161, community: 'c', username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null, timeoutMs: 1000, retries: 1 },

@@ -8,6 +8,7 @@ import { MIGRATIONS_DIR } from '../../../../server/paths.js';
 import { openDatabase, type Db } from '../../../../server/store/database.js';
 import { migrate, readMigrations } from '../../../../server/store/migrate.js';
 import { toTrapUserDto, TrapUserRepository } from '../../../../server/store/trap-user.repository.js';
+import { testSecretBox } from '../../../helpers/secrets.js';
 
 describe('trap users', () => {
   const dirs: string[] = [];
@@ -18,7 +19,7 @@ describe('trap users', () => {
     const db = openDatabase(join(dir, 'netwatch.db'));
     dbs.push(db);
     migrate(db, readMigrations(MIGRATIONS_DIR));
-    return { db, repo: new TrapUserRepository(db), file: join(dir, 'netwatch.db') };
+    return { db, repo: new TrapUserRepository(db, testSecretBox()), file: join(dir, 'netwatch.db') };
   };
   afterEach(() => {
     for (const db of dbs.splice(0)) if (db.open) db.close();
@@ -46,7 +47,7 @@ describe('trap users', () => {
     db.close();
     const again = openDatabase(file);
     dbs.push(again);
-    expect(new TrapUserRepository(again).engineId()).toBe(id);
+    expect(new TrapUserRepository(again, testSecretBox()).engineId()).toBe(id);
   });
 
   it('turns stored users into receiver users with the right security level', () => {

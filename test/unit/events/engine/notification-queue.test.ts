@@ -4,6 +4,7 @@ import { createLogger } from '../../../../server/log/logger.js';
 import { backoffMs, NotificationQueue } from '../../../../server/notify/notification-queue.js';
 import { NotificationRepository } from '../../../../server/store/notification.repository.js';
 import { tempDb } from './helpers.js';
+import { testSecretBox } from '../../../helpers/secrets.js';
 
 const log = createLogger({ level: 'silent', format: 'json' });
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -20,7 +21,7 @@ const until = async (fn: () => boolean) => {
 function setup(failures: number) {
   const { db, cleanup } = tempDb();
   cleanups.push(cleanup);
-  const channels = new NotificationRepository(db);
+  const channels = new NotificationRepository(db, testSecretBox());
   const ch = channels.create({ name: 'hook', type: 'webhook', enabled: true, config: { url: 'http://127.0.0.1:9/' } });
   let calls = 0;
   const queue = new NotificationQueue(channels, log, { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 }, {

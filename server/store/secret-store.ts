@@ -1,0 +1,199 @@
+import Database from 'better-sqlite3';
+import { chmodSync, copyFileSync, existsSync, unlinkSync } from 'node:fs';
+import type { Db } from './database.js';
+import { schemaVersion } from './migrate.js';
+import { isSealed, newSecretKey, SecretBox, SecretKeyError, SecretUnreadableError, type SecretKey } from './secret-box.js';
+import { installStagedKey, readKeyFile, stagedKeyPath, writeKeyFile } from './secret-key-file.js';
+import { describeCell, SecretRepository } from './secret.repository.js';
+
+/** The known value sealed into `secret_key_check`: opening it proves the key is the database's. */
+const CHECK_TEXT = 'netwatch secret key check';
+/** The migration that introduced encrypted secret columns. */
+const SECRETS_SCHEMA = 7;
+
+export interface SecretStartReport {
+  kid: string;
+  /** A key file was created (first start, or a database from before encryption). */
+  generatedKey: boolean;
+  /** Plaintext values found and encrypted now. */
+  sealed: number;
+  /** Encrypted values checked. */
+  verified: number;
+  /** An interrupted rotation found at start-up: finished (`completed`) or undone (`discarded`). */
+  rotation: 'completed' | 'discarded' | null;
+}
+
+/**
+ * Which key the database's secrets are sealed with, from the key file and a
+ * rotation's staged `<file>.new` (finishing or discarding that rotation).
+ * Throws SecretKeyError when neither file holds the database's key.
+ */
+function resolveKey(repo: SecretRepository, keyFile: string): { key: SecretKey | null; rotation: SecretStartReport['rotation'] } {
+  const check = repo.check();
+  const current = readKeyFile(keyFile);
+  const staged = stagedKeyPath(keyFile);
+  const next = existsSync(staged) ? readKeyFile(staged) : null;
+  if (!check) return { key: current, rotation: null };
+  const holder = [current, next].find((k) => k?.kid === check.kid);
+  if (!holder) {
+    throw new SecretKeyError(
+      current
+        ? `the database's secrets are encrypted with key ${check.kid}, but ${keyFile} holds key ${current.kid}: ` +
+            'put back the key file that belongs to this database (from your backup), or point secretKeyFile / NMS_SECRET_KEY_FILE at it'
+        : `the database's secrets are encrypted with key ${check.kid}, but the key file ${keyFile} does not exist: ` +
+            'restore it from your backup, or point secretKeyFile / NMS_SECRET_KEY_FILE at it (a new key cannot read them)',
+    );
+  }
+  try {
+    if (new SecretBox([holder], holder.kid).open(check.sealed) !== CHECK_TEXT) throw new Error('check value differs');
+  } catch {
+    throw new SecretKeyError(
+      `${holder === current ? keyFile : staged} holds key id ${holder.kid} but does not decrypt the database's secrets: the key file is damaged or not the one of this database`,
+    );
+  }
+  if (!next) return { key: holder, rotation: null };
+  if (holder === next) {
+    installStagedKey(keyFile); // the rotation committed, then stopped before putting its key in place
+    return { key: next, rotation: 'completed' };
+  }
+  unlinkSync(staged); // the rotation stopped before it committed: the database still uses the current key
+  return { key: holder, rotation: 'discarded' };
+}
+
+/** Every secret value opened with `from` (throws, listing the unreadable ones); `rewrite` may re-seal each. */
+function forEachSecret(repo: SecretRepository, from: SecretBox, rewrite: ((plain: string) => string) | null): { sealed: number; verified: number } {
+  let sealed = 0;
+  let verified = 0;
+  const bad: string[] = [];
+  for (const cell of repo.cells()) {
+    let plain: string;
+    if (isSealed(cell.value)) {
+      try {
+        plain = from.open(cell.value);
+      } catch (err) {
+        if (!(err instanceof SecretUnreadableError)) throw err;
+        bad.push(`${describeCell(cell)}: ${err.message}`);
+        continue;
+      }
+      verified++;
+      if (rewrite) repo.update(cell, rewrite(plain));
+    } else {
+      repo.update(cell, (rewrite ?? ((p: string) => from.seal(p)))(cell.value));
+      sealed++;
+    }
+  }
+  if (bad.length) {
+    throw new SecretKeyError(`${bad.length} stored secret(s) cannot be decrypted with key ${from.kid}: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; …' : ''}`);
+  }
+  return { sealed, verified };
+}
+
+/**
+ * Start-up, right after the migrations: finds the key (creating the key file,
+ * 0600, only while the database holds no encrypted secret), then in one
+ * transaction encrypts any plaintext secret and checks that every encrypted
+ * one opens. Throws SecretKeyError, having changed nothing in the database,
+ * when the key is missing or wrong.
+ */
+export function openSecretBox(
+  db: Db,
+  keyFile: string,
+  onUnreadable?: (err: SecretUnreadableError, where: string) => void,
+): { box: SecretBox; report: SecretStartReport } {
+  const repo = new SecretRepository(db);
+  let { key, rotation } = resolveKey(repo, keyFile);
+  let generatedKey = false;
+  if (!key) {
+    const sealedCell = repo.cells().find((c) => isSealed(c.value));
+    if (sealedCell) throw new SecretKeyError(`the database holds encrypted secrets (${describeCell(sealedCell)}) but the key file ${keyFile} does not exist: restore it from your backup`);
+    key = newSecretKey();
+    writeKeyFile(keyFile, key);
+    generatedKey = true;
+  }
+  const box = new SecretBox([key], key.kid, onUnreadable);
+  const prior = db.pragma('secure_delete', { simple: true }) as number;
+  // Overwrite the plaintext being replaced instead of leaving it in the pages' free space.
+  db.pragma('secure_delete = ON');
+  let counts: { sealed: number; verified: number };
+  try {
+    counts = repo.transaction(() => {
+      const c = forEachSecret(repo, box, null);
+      if (repo.check()?.kid !== box.kid) repo.setCheck(box.kid, box.seal(CHECK_TEXT));
+      return c;
+    });
+  } finally {
+    db.pragma(`secure_delete = ${prior}`);
+  }
+  // Old plaintext pages in the WAL go with it.
+  if (counts.sealed) db.pragma('wal_checkpoint(TRUNCATE)');
+  return { box, report: { kid: key.kid, generatedKey, rotation, ...counts } };
+}
+
+export interface RotationResult {
+  oldKid: string;
+  newKid: string;
+  rewritten: number;
+  rotation: SecretStartReport['rotation'];
+  /** Where the old key was kept (`keepOldKey`). */
+  oldKeyFile: string | null;
+}
+
+export type RotationStep = 'staged' | 'committed' | 'installed';
+
+/**
+ * Replaces the key: writes the new one to `<keyFile>.new`, re-encrypts every
+ * secret in one transaction (with the database locked exclusively, so it
+ * refuses to run while a server has it open), then renames the new key over
+ * the old. Interrupted anywhere, the key the database uses is still on disk
+ * (the old file until the commit, `.new` after it) and the next start or
+ * rotation finishes or undoes the step. `afterStep` is for crash tests.
+ */
+export function rotateSecretKey(dbFile: string, keyFile: string, opts: { keepOldKey?: boolean; afterStep?: (step: RotationStep) => void } = {}): RotationResult {
+  if (!existsSync(dbFile)) throw new SecretKeyError(`no database at ${dbFile}`);
+  const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('synchronous = FULL');
+    db.pragma('secure_delete = ON');
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec('COMMIT');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new SecretKeyError(`the database ${dbFile} is in use: stop the Netwatch server before rotating its key`);
+      throw err;
+    }
+    if (schemaVersion(db) < SECRETS_SCHEMA) throw new SecretKeyError('this database has not been opened by a server with encrypted secrets yet: start the server once, then rotate');
+    const repo = new SecretRepository(db);
+    if (!repo.check()) throw new SecretKeyError('the database has no key check yet: start the server once, then rotate');
+    const { key: old, rotation } = resolveKey(repo, keyFile);
+    const oldBox = new SecretBox([old!], old!.kid);
+    const next = newSecretKey();
+    const nextBox = new SecretBox([next], next.kid);
+    writeKeyFile(stagedKeyPath(keyFile), next);
+    opts.afterStep?.('staged');
+    let rewritten: number;
+    try {
+      rewritten = repo.transaction(() => {
+        const { sealed, verified } = forEachSecret(repo, oldBox, (plain) => nextBox.seal(plain));
+        repo.setCheck(next.kid, nextBox.seal(CHECK_TEXT));
+        return sealed + verified;
+      });
+    } catch (err) {
+      unlinkSync(stagedKeyPath(keyFile));
+      throw err;
+    }
+    opts.afterStep?.('committed');
+    let oldKeyFile: string | null = null;
+    if (opts.keepOldKey) {
+      oldKeyFile = `${keyFile}.${old!.kid}.old`;
+      copyFileSync(keyFile, oldKeyFile);
+      chmodSync(oldKeyFile, 0o600);
+    }
+    installStagedKey(keyFile);
+    opts.afterStep?.('installed');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return { oldKid: old!.kid, newKid: next.kid, rewritten, rotation, oldKeyFile };
+  } finally {
+    db.close();
+  }
+}
