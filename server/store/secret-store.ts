@@ -152,16 +152,19 @@ export function rotateSecretKey(dbFile: string, keyFile: string, opts: { keepOld
   if (!existsSync(dbFile)) throw new SecretKeyError(`no database at ${dbFile}`);
   const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
   try {
+    // Held until close: no server can open the database while its key changes.
     db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('synchronous = FULL');
-    db.pragma('secure_delete = ON');
     try {
       db.exec('BEGIN EXCLUSIVE');
       db.exec('COMMIT');
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new SecretKeyError(`the database ${dbFile} is in use: stop the Netwatch server before rotating its key`);
+      if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) {
+        throw new SecretKeyError(`the database ${dbFile} is in use: stop the Netwatch server before rotating its key`);
+      }
       throw err;
     }
+    db.pragma('synchronous = FULL');
+    db.pragma('secure_delete = ON');
     if (schemaVersion(db) < SECRETS_SCHEMA) throw new SecretKeyError('this database has not been opened by a server with encrypted secrets yet: start the server once, then rotate');
     const repo = new SecretRepository(db);
     if (!repo.check()) throw new SecretKeyError('the database has no key check yet: start the server once, then rotate');
