@@ -13,7 +13,7 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    closeSync(openSync(file, 'a', 0o600));
+    createPrivate(file);
   }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -22,4 +22,18 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
   return db;
+}
+
+/**
+ * Creates an empty database file 0600 when there is none. Never opens an
+ * existing one: closing any descriptor of a file drops every POSIX lock this
+ * process holds on it, including those of SQLite connections already open
+ * (the event store thread opens the file while the main connection has it).
+ */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }

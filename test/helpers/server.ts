@@ -17,11 +17,12 @@ export interface TestServer {
  * The real server, in-process, on a free loopback port with a temp data dir.
  * Listeners use port 0 (free ports); the built console is served from dist/client.
  */
-export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string>; coldMibs?: boolean } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'netwatch-test-'));
+export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string>; coldMibs?: boolean; dataDir?: string } = {}): Promise<TestServer> {
+  // `dataDir`: start again on the data of an earlier server (stopped with `nms.stop()`, which keeps it).
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'netwatch-test-'));
   // Start warm from the index test/global-setup.ts compiled once for the run.
   const warmIndex = process.env.NETWATCH_TEST_MIB_INDEX;
-  if (warmIndex && existsSync(warmIndex) && !opts.coldMibs) copyFileSync(warmIndex, join(dataDir, 'mib-index.json'));
+  if (warmIndex && existsSync(warmIndex) && !opts.coldMibs && !existsSync(join(dataDir, 'mib-index.json'))) copyFileSync(warmIndex, join(dataDir, 'mib-index.json'));
   const adminPassword = opts.adminPassword ?? 'admin-test-password';
   const config = loadConfig([], {
     NMS_DATA_DIR: dataDir,

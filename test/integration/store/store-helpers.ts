@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { pino } from 'pino';
 import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import { openDatabase } from '../../../server/store/database.js';
@@ -36,12 +37,16 @@ export function legacyDatabase(dbPath: string): void {
   db.close();
 }
 
-/** Which of `needles` occur in the raw bytes of the database, its WAL and its SHM file. */
+/**
+ * Which of `needles` occur in the raw bytes of the database, its WAL and its
+ * SHM file. Read by `cat`, in another process: closing a descriptor of the
+ * file here would drop the POSIX locks of a server running in this process.
+ */
 export function leakedInto(dbPath: string, needles: readonly string[]): string[] {
   const found: string[] = [];
   for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
     if (!existsSync(file)) continue;
-    const bytes = readFileSync(file);
+    const bytes = execFileSync('cat', [file], { maxBuffer: 1 << 30 });
     for (const n of needles) if (bytes.includes(Buffer.from(n))) found.push(`${n} in ${file.slice(file.lastIndexOf('/') + 1)}`);
   }
   return found;
