@@ -1,6 +1,7 @@
 import { startNetwatch } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, moduleLogger } from './log/logger.js';
+import { SecretKeyError } from './store/secret-box.js';
 
 // Composition root: read config, start, stop cleanly on SIGINT/SIGTERM.
 let config;
@@ -40,5 +41,7 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
   log.fatal({ err }, 'start-up failed');
-  process.exit(1);
+  // A missing or wrong secret key is the operator's to fix: say it plainly, like a config error.
+  if (err instanceof SecretKeyError) process.stderr.write(`netwatch: cannot start: ${err.message}\n`);
+  process.exit(err instanceof SecretKeyError ? 2 : 1);
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkKey, KEY_BYTES, SecretKeyError, type SecretKey } from './secret-box.js';
 
@@ -48,6 +48,7 @@ function fsyncDir(dir: string): void {
 export function writeKeyFile(file: string, k: SecretKey): void {
   let fd: number;
   try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     fd = openSync(file, 'wx', 0o600);
   } catch (err) {
     throw new SecretKeyError(`cannot create the secret key file ${file}: ${(err as Error).message}`);
