@@ -62,7 +62,8 @@ describe('devices API', () => {
     const kept = await call('PATCH', `/devices/${c.body.id}`, { snmp: { port: 1161 } });
     expect(kept.body.snmp).toMatchObject({ port: 1161, communitySet: true });
     const row = srv.nms.db.prepare('SELECT community FROM device_snmp WHERE device_id = ?').get(c.body.id) as { community: string };
-    expect(row.community).toBe('first-community');
+    expect(row.community).toMatch(/^enc:v1:/); // stored encrypted, kept as it was
+    expect(srv.nms.secrets.open(row.community)).toBe('first-community');
     // Clearing the community of a v2c device would leave it unpollable: refused.
     expect((await call('PATCH', `/devices/${c.body.id}`, { snmp: { community: null } })).status).toBe(400);
     const off = await call('PATCH', `/devices/${c.body.id}`, { snmp: { enabled: false, community: null } });

@@ -68,7 +68,7 @@ describe('notification channels', { timeout: 120_000 }, () => {
   it('sends a signed webhook test and hides the secret', async () => {
     const ch = await call('POST', '/notification-channels', { name: 'hook', type: 'webhook', config: { url: `${httpUrl}/hook`, secret: 'shared-secret-1' } });
     expect(ch.status).toBe(201);
-    expect(ch.body.config).toEqual({ url: `${httpUrl}/hook`, secretSet: true });
+    expect(ch.body.config).toEqual({ url: `${httpUrl}/hook`, secretSet: true, headerNames: [] });
     const t = await call('POST', `/notification-channels/${ch.body.id}/test`);
     expect(t.body).toEqual({ ok: true });
     const got = received.find((r) => r.path === '/hook')!;
