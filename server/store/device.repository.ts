@@ -69,11 +69,14 @@ const SELECT = `SELECT d.id, d.name, d.address, d.device_group, d.location, d.ta
        s.priv_protocol, s.priv_key, s.context, s.timeout_ms, s.retries
   FROM devices d LEFT JOIN device_snmp s ON s.device_id = d.id`;
 
-function toRecord(r: Row, secrets: SecretBox): DeviceRecord {
+/** Opens one stored envelope (undefined when it cannot be, already reported). */
+type Opener = (sealed: string, where: string) => string | undefined;
+
+function toRecord(r: Row, openSecret: Opener): DeviceRecord {
   const unreadable: string[] = [];
   const open = (value: string | null, field: string): string | null => {
     if (value === null) return null;
-    const plain = secrets.tryOpen(value, `device ${r.id} (${r.name}) snmp.${field}`);
+    const plain = openSecret(value, `device ${r.id} (${r.name}) snmp.${field}`);
     if (plain === undefined) unreadable.push(field);
     return plain ?? null;
   };
@@ -134,6 +137,11 @@ export class DeviceRepository {
   private readonly gen: { n: number };
   /** The sorted list as of generation `gen` (the console and the poller read it often; devices change rarely). */
   private cache: { gen: number; records: readonly DeviceRecord[] } | null = null;
+  /**
+   * Plaintexts of the envelopes the last list held (an envelope changes whenever
+   * its value is written), so rebuilding the list decrypts only what changed.
+   */
+  private opened = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -177,7 +185,14 @@ export class DeviceRepository {
   list(): DeviceRecord[] {
     const gen = this.gen.n;
     if (this.cache?.gen === gen) return this.cache.records.slice();
-    const records = this.stmts.list.all().map((r) => deepFreeze(toRecord(r, this.secrets)));
+    const next = new Map<string, string>();
+    const open: Opener = (sealed, where) => {
+      const plain = this.opened.get(sealed) ?? this.secrets.tryOpen(sealed, where);
+      if (plain !== undefined) next.set(sealed, plain);
+      return plain;
+    };
+    const records = this.stmts.list.all().map((r) => deepFreeze(toRecord(r, open)));
+    this.opened = next;
     // Inside an open transaction the rows may still be rolled back: do not keep them.
     if (!this.db.inTransaction) this.cache = { gen, records };
     return records.slice();
@@ -190,7 +205,7 @@ export class DeviceRepository {
 
   get(id: number): DeviceRecord | undefined {
     const row = this.stmts.get.get(id);
-    return row && toRecord(row, this.secrets);
+    return row && toRecord(row, (sealed, where) => this.opened.get(sealed) ?? this.secrets.tryOpen(sealed, where));
   }
 
   idByName(name: string): number | undefined {
