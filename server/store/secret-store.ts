@@ -32,7 +32,15 @@ function resolveKey(repo: SecretRepository, keyFile: string): { key: SecretKey |
   const check = repo.check();
   const current = readKeyFile(keyFile);
   const staged = stagedKeyPath(keyFile);
-  const next = existsSync(staged) ? readKeyFile(staged) : null;
+  let next: SecretKey | null = null;
+  let stagedUnreadable = false;
+  try {
+    next = existsSync(staged) ? readKeyFile(staged) : null;
+  } catch (err) {
+    // Cut short while being written: the database never used it (it commits only after the file is synced).
+    if (!(err instanceof SecretKeyError)) throw err;
+    stagedUnreadable = true;
+  }
   if (!check) return { key: current, rotation: null };
   const holder = [current, next].find((k) => k?.kid === check.kid);
   if (!holder) {
@@ -51,7 +59,7 @@ function resolveKey(repo: SecretRepository, keyFile: string): { key: SecretKey |
       `${holder === current ? keyFile : staged} holds key id ${holder.kid} but does not decrypt the database's secrets: the key file is damaged or not the one of this database`,
     );
   }
-  if (!next) return { key: holder, rotation: null };
+  if (!next && !stagedUnreadable) return { key: holder, rotation: null };
   if (holder === next) {
     installStagedKey(keyFile); // the rotation committed, then stopped before putting its key in place
     return { key: next, rotation: 'completed' };

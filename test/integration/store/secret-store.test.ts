@@ -224,4 +224,16 @@ describe('secrets at rest: key rotation', () => {
       expect(rotateSecretKey(dbPath, keyFile).rewritten).toBe(8);
     }
   });
+
+  it('discards a next-key file cut short while being written (before anything was re-encrypted)', () => {
+    const dir = dataDir();
+    const { dbPath, keyFile } = storePaths(dir);
+    legacyDatabase(dbPath);
+    open(dir).db.close();
+    writeFileSync(`${keyFile}.new`, 'netwatch-secret-key:v1:0123456789abcdef:AAAA', { mode: 0o600 });
+    const s = open(dir);
+    expect(readBack(s.db, s.secrets)).toEqual(PLAINTEXT);
+    expect(existsSync(`${keyFile}.new`)).toBe(false);
+    expect(s.messages()).toContain('undid an interrupted key rotation: the database still uses the current key');
+  });
 });
