@@ -38,6 +38,7 @@ function testAlarm(): AlarmDto {
 
 export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }: NotificationRoutesDeps): void {
   const tag = 'notifications';
+  const audit = { object: 'notification-channel', load: (id: number) => channels.dto(id) };
   const save = <T>(name: string, fn: () => T): T => {
     try {
       return fn();
@@ -52,7 +53,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
   }));
 
   api.add(
-    { method: 'post', path: '/notification-channels', summary: 'Create a channel: webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel' },
+    { method: 'post', path: '/notification-channels', summary: 'Create a channel: webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel', audit: audit },
     ({ body }) => {
       const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
       return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config }));
@@ -66,7 +67,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
   });
 
   api.add(
-    { method: 'patch', path: '/notification-channels/:id', summary: 'Edit a channel (omitted settings and secrets are kept; null clears)', tag, access: 'admin', body: updateBody, response: 'The channel' },
+    { method: 'patch', path: '/notification-channels/:id', summary: 'Edit a channel (omitted settings and secrets are kept; null clears)', tag, access: 'admin', body: updateBody, response: 'The channel', audit: audit },
     ({ params, body }) => {
       const cur = channels.record(idParam(params));
       if (!cur) throw new NotFoundError('No such channel');
@@ -77,12 +78,12 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
     },
   );
 
-  api.add({ method: 'delete', path: '/notification-channels/:id', summary: 'Delete a channel', tag, access: 'admin', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/notification-channels/:id', summary: 'Delete a channel', tag, access: 'admin', status: 204, audit: audit }, ({ params }) => {
     if (!channels.delete(idParam(params))) throw new NotFoundError('No such channel');
   });
 
   api.add(
-    { method: 'post', path: '/notification-channels/:id/test', summary: 'Send a test notification now; answers whether it was delivered', tag, access: 'admin', response: '{ok: boolean, error?: string}' },
+    { method: 'post', path: '/notification-channels/:id/test', summary: 'Send a test notification now; answers whether it was delivered', tag, access: 'admin', response: '{ok: boolean, error?: string}', audit: { ...audit, action: 'test' } },
     async ({ params }) => {
       const id = idParam(params);
       if (!channels.record(id)) throw new NotFoundError('No such channel');
