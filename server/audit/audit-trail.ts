@@ -122,17 +122,19 @@ export class AuditTrail {
     const after = r.after === undefined ? undefined : redactSecrets(r.after);
     // Failed logins name the account tried, never the password.
     const tried = !user && call.body && typeof call.body === 'object' ? (call.body as { username?: unknown }).username : undefined;
+    const username = user?.username ?? (typeof tried === 'string' ? tried.slice(0, 200) : null);
     try {
       this.sink.record({
         at: Date.now(),
         userId: user?.id ?? null,
-        username: user?.username ?? (typeof tried === 'string' ? tried.slice(0, 200) : null),
+        username,
         role: user?.role ?? null,
         sourceAddress: req.ip ?? req.socket.remoteAddress ?? null,
         action: `${a.object}.${a.action ?? defaultAction(spec.method, spec.path)}`,
         objectType: a.object,
         objectId: r.objectId === null ? null : String(r.objectId),
-        objectName: nameOf(after) ?? nameOf(before),
+        // A session is named by its user (`Logged in  admin`).
+        objectName: nameOf(after) ?? nameOf(before) ?? (a.object === 'session' ? username : null),
         method: spec.method.toUpperCase(),
         path: req.originalUrl.split('?')[0]!.slice(0, 500),
         status: r.status,
