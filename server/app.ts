@@ -53,6 +53,9 @@ import { createTrapReceiver } from './collectors/trap/trap.receiver.js';
 import { createSyslogListener } from './collectors/syslog/syslog.listener.js';
 import { parseCommunities, receiverUsers } from './collectors/trap/trap.users.js';
 import { TrapUserRepository } from './store/trap-user.repository.js';
+import { AuditRepository } from './store/audit.repository.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { registerAuditRoutes } from './api/audit.routes.js';
 import { registerTrapUserRoutes } from './api/trap-users.routes.js';
 
 export interface Netwatch {
@@ -118,6 +121,10 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const bus = new InProcessBus((topic, err) => busLog.error({ err, topic }, 'bus subscriber failed'));
   const metrics = new Metrics();
   const auth = new AuthService(users, tokens, config.sessionTtlHours * 3_600_000);
+  // Audit: every change through the API is recorded by the registry; trimmed by age in housekeeping.
+  const audit = new AuditRepository(db);
+  const auditTrail = new AuditTrail(audit, moduleLogger(rootLog, 'audit'));
+  metrics.addSource({ name: 'audit', counters: () => auditTrail.counters() });
 
   // Event intake: collectors publish `event.received`; the writer batches them into SQLite
   // and announces each stored batch as `events.stored`.
@@ -252,6 +259,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     devices,
     info,
     secureCookies: config.secureCookies,
+    auditTrail,
     loginRateLimit: config.loginRateLimit,
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
     extraRoutes: [
@@ -272,6 +280,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
       (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary }),
       trapRoutes,
+      (api) => registerAuditRoutes(api, { audit }),
       ...(opts.extraRoutes ?? []),
     ],
   });
@@ -302,6 +311,18 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       tokens.purgeExpired();
     } catch (err) {
       log.error({ err }, 'token purge failed');
+    }
+    try {
+      const cutoff = Date.now() - config.auditRetentionDays * 86_400_000;
+      let removed = 0;
+      for (;;) {
+        const n = audit.deleteOlderThan(cutoff, 1000);
+        removed += n;
+        if (n < 1000) break;
+      }
+      if (removed) log.info({ removed }, 'old audit entries removed');
+    } catch (err) {
+      log.error({ err }, 'audit retention failed');
     }
   }, 3_600_000);
   housekeeping.unref();

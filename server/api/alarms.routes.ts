@@ -22,6 +22,7 @@ const bulkBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max
 
 export function registerAlarmRoutes(api: ApiRegistry, { alarms, service }: AlarmRoutesDeps): void {
   const tag = 'alarms';
+  const audit = { object: 'alarm', load: (id: number) => alarms.dto(id) };
   const exists = (id: number) => {
     const a = alarms.get(id);
     if (!a) throw new NotFoundError('No such alarm');
@@ -55,23 +56,23 @@ export function registerAlarmRoutes(api: ApiRegistry, { alarms, service }: Alarm
     },
   );
 
-  api.add({ method: 'post', path: '/alarms/:id/ack', summary: 'Acknowledge an active alarm', tag, access: 'operator', response: 'The alarm' }, ({ params, user }) => {
+  api.add({ method: 'post', path: '/alarms/:id/ack', summary: 'Acknowledge an active alarm', tag, access: 'operator', response: 'The alarm', audit }, ({ params, user }) => {
     const id = idParam(params);
     return act(id, 'acknowledge', () => service.ack(id, user.username));
   });
 
-  api.add({ method: 'post', path: '/alarms/:id/unack', summary: 'Take back an acknowledgement', tag, access: 'operator', response: 'The alarm' }, ({ params }) => {
+  api.add({ method: 'post', path: '/alarms/:id/unack', summary: 'Take back an acknowledgement', tag, access: 'operator', response: 'The alarm', audit }, ({ params }) => {
     const id = idParam(params);
     return act(id, 'unacknowledge', () => service.unack(id));
   });
 
-  api.add({ method: 'post', path: '/alarms/:id/clear', summary: 'Clear an alarm by hand', tag, access: 'operator', response: 'The alarm' }, ({ params, user }) => {
+  api.add({ method: 'post', path: '/alarms/:id/clear', summary: 'Clear an alarm by hand', tag, access: 'operator', response: 'The alarm', audit }, ({ params, user }) => {
     const id = idParam(params);
     return act(id, 'clear', () => service.clear(id, user.username));
   });
 
   api.add(
-    { method: 'post', path: '/alarms/:id/notes', summary: 'Add a note to an alarm', tag, access: 'operator', body: noteBody, status: 201, response: 'The alarm' },
+    { method: 'post', path: '/alarms/:id/notes', summary: 'Add a note to an alarm', tag, access: 'operator', body: noteBody, status: 201, response: 'The alarm', audit: { ...audit, action: 'note' } },
     ({ params, body, user }) => {
       const id = idParam(params);
       exists(id);
@@ -80,7 +81,8 @@ export function registerAlarmRoutes(api: ApiRegistry, { alarms, service }: Alarm
   );
 
   api.add(
-    { method: 'post', path: '/alarms/bulk', summary: 'Acknowledge, unacknowledge or clear several alarms', tag, access: 'operator', body: bulkBody, response: '{updated: Alarm[], skipped: {id, reason}[]}' },
+    { method: 'post', path: '/alarms/bulk', summary: 'Acknowledge, unacknowledge or clear several alarms', tag, access: 'operator', body: bulkBody, response: '{updated: Alarm[], skipped: {id, reason}[]}',
+      audit: { object: 'alarm', action: 'bulk', objectId: ({ body }) => (body as { ids: number[] }).ids.slice(0, 50).join(',') } },
     ({ body, user }) => {
       const updated: AlarmDto[] = [];
       const skipped: { id: number; reason: string }[] = [];

@@ -31,7 +31,8 @@ export function registerAuthRoutes(api: ApiRegistry, router: Router, deps: AuthR
   );
 
   api.add(
-    { method: 'post', path: '/auth/login', summary: 'Log in; sets the session cookie and returns a bearer token', tag, access: 'public', body: loginSchema, response: '{token, user, expiresAt}' },
+    { method: 'post', path: '/auth/login', summary: 'Log in; sets the session cookie and returns a bearer token', tag, access: 'public', body: loginSchema, response: '{token, user, expiresAt}',
+      audit: { object: 'session', action: 'login', recordFailures: [401], objectId: ({ result }) => (result as { user?: { id: number } } | undefined)?.user?.id } },
     async ({ body, res }) => {
       const result = await deps.auth.login(body.username, body.password);
       if (!result) throw new UnauthorizedError('Wrong username or password');
@@ -46,7 +47,7 @@ export function registerAuthRoutes(api: ApiRegistry, router: Router, deps: AuthR
     },
   );
 
-  api.add({ method: 'post', path: '/auth/logout', summary: 'Log out (ends this session)', tag, access: 'viewer', status: 204 }, ({ req, res }) => {
+  api.add({ method: 'post', path: '/auth/logout', summary: 'Log out (ends this session)', tag, access: 'viewer', status: 204, audit: { object: 'session', action: 'logout' } }, ({ req, res }) => {
     if (req.authToken && req.user?.tokenKind === 'session') deps.auth.logout(req.authToken);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
   });

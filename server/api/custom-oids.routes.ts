@@ -21,12 +21,13 @@ const bodySchema = z
 /** User-defined OIDs, polled with each device's SNMP cycle and stored as metrics. */
 export function registerCustomOidRoutes(api: ApiRegistry, deps: { customOids: CustomOidRepository; devices: DeviceRepository; dictionary: () => OidDictionary }): void {
   const tag = 'polling';
+  const audit = { object: 'custom-oid', load: (id: number) => deps.customOids.get(id) };
   api.add({ method: 'get', path: '/custom-oids', summary: 'User-defined OIDs polled as metrics (per device or group)', tag, access: 'viewer', response: '{items}' }, () => ({
     items: deps.customOids.list(),
   }));
 
   api.add(
-    { method: 'post', path: '/custom-oids', summary: 'Poll an extra OID (numeric or MIB name) on a device or on every device of a group', tag, access: 'operator', body: bodySchema, status: 201, response: 'The custom OID' },
+    { method: 'post', path: '/custom-oids', summary: 'Poll an extra OID (numeric or MIB name) on a device or on every device of a group', tag, access: 'operator', body: bodySchema, status: 201, response: 'The custom OID', audit },
     ({ body }) => {
       if (body.deviceId !== undefined && !deps.devices.get(body.deviceId)) throw new NotFoundError('No such device');
       let oid: string;
@@ -51,7 +52,7 @@ export function registerCustomOidRoutes(api: ApiRegistry, deps: { customOids: Cu
     },
   );
 
-  api.add({ method: 'delete', path: '/custom-oids/:id', summary: 'Stop polling a custom OID', tag, access: 'operator', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/custom-oids/:id', summary: 'Stop polling a custom OID', tag, access: 'operator', status: 204, audit }, ({ params }) => {
     if (!deps.customOids.delete(idParam(params))) throw new NotFoundError('No such custom OID');
   });
 }

@@ -13,6 +13,7 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
 
 export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceRoutesDeps): void {
   const tag = 'devices';
+  const audit = { object: 'device', load: (id: number) => { const d = devices.get(id); return d && toDeviceDto(d); } };
   const save = <T>(name: string, fn: () => T): T => {
     try {
       return fn();
@@ -31,7 +32,7 @@ export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceR
   });
 
   api.add(
-    { method: 'post', path: '/devices', summary: 'Add a device', tag, access: 'operator', body: createDeviceSchema, status: 201, response: 'The device' },
+    { method: 'post', path: '/devices', summary: 'Add a device', tag, access: 'operator', body: createDeviceSchema, status: 201, response: 'The device', audit },
     ({ body }) => {
       const write = deviceFromCreate(body);
       const dto = toDeviceDto(save(write.name, () => devices.create(write)));
@@ -47,7 +48,7 @@ export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceR
   });
 
   api.add(
-    { method: 'patch', path: '/devices/:id', summary: 'Edit a device (omitted secrets are kept, null clears)', tag, access: 'operator', body: updateDeviceSchema, response: 'The device' },
+    { method: 'patch', path: '/devices/:id', summary: 'Edit a device (omitted secrets are kept, null clears)', tag, access: 'operator', body: updateDeviceSchema, response: 'The device', audit },
     ({ params, body }) => {
       const id = idParam(params);
       const cur = devices.get(id);
@@ -61,7 +62,7 @@ export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceR
     },
   );
 
-  api.add({ method: 'delete', path: '/devices/:id', summary: 'Delete a device', tag, access: 'operator', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/devices/:id', summary: 'Delete a device', tag, access: 'operator', status: 204, audit }, ({ params }) => {
     const id = idParam(params);
     if (!devices.delete(id)) throw new NotFoundError('No such device');
     bus.publish('device.deleted', { id });

@@ -41,6 +41,7 @@ export function registerDiscoveryRoutes(api: ApiRegistry, deps: { discovery: Dis
       body: bodySchema,
       status: 202,
       response: 'The job (poll GET /discovery/{id} or listen to discovery.progress)',
+      audit: { object: 'discovery', action: 'start' },
     },
     ({ body }) => {
       try {

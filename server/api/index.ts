@@ -1,5 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Express, type RequestHandler } from 'express';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   secureCookies: boolean;
   loginRateLimit: number;
   clientDir: string;
+  /** Records every change made through the API (see `audit` on each route). */
+  auditTrail?: AuditTrail;
   /** Extra resource routers (one function per resource), registered after the built-in ones. */
   extraRoutes?: ((api: ApiRegistry, router: Router) => void)[];
 }
@@ -63,7 +66,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
   });
 
   const router = Router();
-  const registry = new ApiRegistry(router);
+  const registry = new ApiRegistry(router, deps.auditTrail);
   router.use(express.json({ limit: '1mb' }));
   router.use(cookieParser());
   router.use(authenticate(deps.auth));

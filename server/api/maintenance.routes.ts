@@ -33,6 +33,7 @@ const toDto = (w: MaintenanceWindow, now: number): MaintenanceWindowDto => ({ ..
 
 export function registerMaintenanceRoutes(api: ApiRegistry, { maintenance, index, devices, onChange }: MaintenanceRoutesDeps): void {
   const tag = 'maintenance';
+  const audit = { object: 'maintenance', load: (id: number) => maintenance.get(id) };
 
   api.add({ method: 'get', path: '/maintenance', summary: 'List maintenance windows (activeNow computed)', tag, access: 'viewer', response: '{items: MaintenanceWindow[]}' }, () => {
     const now = Date.now();
@@ -43,6 +44,7 @@ export function registerMaintenanceRoutes(api: ApiRegistry, { maintenance, index
     {
       method: 'post', path: '/maintenance', tag, access: 'operator', body: createBody, status: 201, response: 'The window',
       summary: 'Create a window for a device or a group: once (startsAt..endsAt, ms) or daily/weekly (days 0=Sunday, startTime HH:MM, durationMin, timezone)',
+      audit: audit,
     },
     ({ body, user }) => {
       if (body.deviceId === null && body.group === null) throw new ValidationError('Give a deviceId or a group');
@@ -72,7 +74,7 @@ export function registerMaintenanceRoutes(api: ApiRegistry, { maintenance, index
     return toDto(w, Date.now());
   });
 
-  api.add({ method: 'delete', path: '/maintenance/:id', summary: 'Delete a maintenance window', tag, access: 'operator', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/maintenance/:id', summary: 'Delete a maintenance window', tag, access: 'operator', status: 204, audit: audit }, ({ params }) => {
     if (!maintenance.delete(idParam(params))) throw new NotFoundError('No such maintenance window');
     index.reload();
     onChange();

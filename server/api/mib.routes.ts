@@ -64,7 +64,7 @@ export function registerMibRoutes(api: ApiRegistry, { mibs, onChange }: MibRoute
   }));
 
   api.add(
-    { method: 'post', path: '/mibs', summary: 'Upload a MIB file ({filename, content}); compiled with what it imports, result returned', tag, access: 'admin', body: uploadBody, status: 201, response: '{result: MibCompileResult, modules: MibModuleInfo[]}' },
+    { method: 'post', path: '/mibs', summary: 'Upload a MIB file ({filename, content}); compiled with what it imports, result returned', tag, access: 'admin', body: uploadBody, status: 201, response: '{result: MibCompileResult, modules: MibModuleInfo[]}', audit: { object: 'mib', action: 'upload', objectId: ({ body }) => (body as { filename: string }).filename } },
     async ({ body }) => {
       try {
         const result = await mibs.upload(body.filename, body.content);

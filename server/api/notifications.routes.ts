@@ -49,6 +49,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
       return dto && { id: dto.id, name: dto.name, type: dto.type, enabled: dto.enabled, config: {} };
     }
   };
+  const audit = { object: 'notification-channel', load: (id: number) => channels.dto(id) };
   const save = <T>(name: string, fn: () => T): T => {
     try {
       return fn();
@@ -63,7 +64,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
   }));
 
   api.add(
-    { method: 'post', path: '/notification-channels', summary: 'Create a channel (settings are stored encrypted; secrets and header values are never returned): webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel' },
+    { method: 'post', path: '/notification-channels', summary: 'Create a channel (settings are stored encrypted; secrets and header values are never returned): webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel', audit },
     ({ body }) => {
       const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
       return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config }));
@@ -80,6 +81,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
     {
       method: 'patch', path: '/notification-channels/:id', tag, access: 'admin', body: updateBody, response: 'The channel',
       summary: 'Edit a channel (omitted settings and secrets are kept; null clears; webhook headers merge by name, a null value removes one)',
+      audit,
     },
     ({ params, body }) => {
       const cur = storedChannel(idParam(params));
@@ -91,12 +93,12 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
     },
   );
 
-  api.add({ method: 'delete', path: '/notification-channels/:id', summary: 'Delete a channel', tag, access: 'admin', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/notification-channels/:id', summary: 'Delete a channel', tag, access: 'admin', status: 204, audit }, ({ params }) => {
     if (!channels.delete(idParam(params))) throw new NotFoundError('No such channel');
   });
 
   api.add(
-    { method: 'post', path: '/notification-channels/:id/test', summary: 'Send a test notification now; answers whether it was delivered', tag, access: 'admin', response: '{ok: boolean, error?: string}' },
+    { method: 'post', path: '/notification-channels/:id/test', summary: 'Send a test notification now; answers whether it was delivered', tag, access: 'admin', response: '{ok: boolean, error?: string}', audit: { ...audit, action: 'test' } },
     async ({ params }) => {
       const id = idParam(params);
       if (!channels.dto(id)) throw new NotFoundError('No such channel');

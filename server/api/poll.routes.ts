@@ -23,7 +23,7 @@ export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void
   );
 
   api.add(
-    { method: 'post', path: '/devices/:id/poll', summary: 'Poll a device now (SNMP and ICMP) and return the result', tag, access: 'operator', response: '{status, interfaces}' },
+    { method: 'post', path: '/devices/:id/poll', summary: 'Poll a device now (SNMP and ICMP) and return the result', tag, access: 'operator', response: '{status, interfaces}', audit: { object: 'device', action: 'poll' } },
     async ({ params }) => {
       const id = exists(idParam(params));
       const status = await deps.pollNow(id);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Role } from '../contracts/dto.js';
 import type { AuthUser } from '../auth/auth.service.js';
 import { roleAllows } from '../auth/auth.service.js';
+import type { AuditSpec, AuditTrail } from '../audit/audit-trail.js';
 import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -21,6 +22,11 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   status?: number;
   /** Description of the success response for the OpenAPI document. */
   response?: string;
+  /**
+   * How the change is audited (who, when, from where, object before/after).
+   * Every non-GET route declares it; `false` for requests that change nothing (dry runs, reads by POST).
+   */
+  audit?: AuditSpec | false;
 }
 
 export interface HandlerContext<B, Q> {
@@ -51,33 +57,48 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, whe
 export class ApiRegistry {
   readonly routes: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
 
-  constructor(private readonly router: Router) {}
+  constructor(
+    private readonly router: Router,
+    private readonly auditTrail?: AuditTrail,
+  ) {}
 
   add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
     spec: RouteSpec<B, Q>,
     handler: (ctx: HandlerContext<Infer<B>, Infer<Q>>) => unknown,
   ): void {
     this.routes.push(spec as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
+    const audit = spec.method !== 'get' && spec.audit ? spec.audit : undefined;
+    const successStatus = (result: unknown) => {
+      const status = spec.status ?? 200;
+      return status === 204 || result === undefined ? (status === 200 ? 204 : status) : status;
+    };
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       res.locals.route = `/api/v1${spec.path}`;
       const user = req.user;
-      if (spec.access !== 'public') {
-        if (!user) throw new UnauthorizedError();
-        if (!roleAllows(user.role, spec.access)) throw new ForbiddenError();
-      }
-      const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'request body') : undefined;
-      const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
-      const result = await handler({
-        req,
-        res,
-        body: body as Infer<B>,
-        query: query as Infer<Q>,
-        params: req.params as Record<string, string>,
-        user: user as AuthUser,
-      });
+      if (spec.access !== 'public' && !user) throw new UnauthorizedError();
+      const run = async () => {
+        if (spec.access !== 'public' && !roleAllows(user!.role, spec.access)) throw new ForbiddenError();
+        const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'request body') : undefined;
+        const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
+        return handler({
+          req,
+          res,
+          body: body as Infer<B>,
+          query: query as Infer<Q>,
+          params: req.params as Record<string, string>,
+          user: user as AuthUser,
+        });
+      };
+      const result =
+        audit && this.auditTrail
+          ? await this.auditTrail.around(
+              { spec: { method: spec.method, path: spec.path, audit }, req, user, params: req.params as Record<string, string>, body: req.body, successStatus },
+              run,
+            )
+          : await run();
       if (res.headersSent) return;
-      const status = spec.status ?? 200;
-      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      const status = successStatus(result);
+      if (status === 204 || result === undefined) res.status(status).end();
       else res.status(status).json(result);
     });
   }

@@ -23,6 +23,7 @@ const testBody = z.object({ body: eventRuleBodySchema, limit: z.number().int().m
 
 export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, resolveOidName, hits }: RuleRoutesDeps): void {
   const tag = 'rules';
+  const audit = { object: 'rule', load: (id: number) => rules.get(id) };
   const withHits = (r: RuleDto): RuleDto => (hits ? { ...r, hits: hits(r.id) } : r);
 
   /** Compiles the body the way the engine will: bad regexes, unknown MIB names and missing channels are a 400 here, not a surprise later. */
@@ -51,7 +52,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   api.add({ method: 'get', path: '/rules/:id', summary: 'Get a rule', tag, access: 'viewer', response: 'The rule' }, ({ params }) => withHits(get(idParam(params))));
 
   api.add(
-    { method: 'post', path: '/rules', summary: 'Create a rule (inserted above the default pack unless a position is given); applies at once', tag, access: 'admin', body: createRuleSchema, status: 201, response: 'The rule' },
+    { method: 'post', path: '/rules', summary: 'Create a rule (inserted above the default pack unless a position is given); applies at once', tag, access: 'admin', body: createRuleSchema, status: 201, response: 'The rule', audit: audit },
     ({ body }) => {
       check(body.body);
       const r = rules.create({ name: body.name, description: body.description, enabled: body.enabled, body: body.body }, body.position);
@@ -61,7 +62,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   );
 
   api.add(
-    { method: 'patch', path: '/rules/:id', summary: 'Edit, enable or disable a rule; applies at once', tag, access: 'admin', body: updateRuleSchema, response: 'The rule' },
+    { method: 'patch', path: '/rules/:id', summary: 'Edit, enable or disable a rule; applies at once', tag, access: 'admin', body: updateRuleSchema, response: 'The rule', audit: audit },
     ({ params, body }) => {
       const cur = get(idParam(params));
       if (body.body) check(body.body);
@@ -76,7 +77,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
     },
   );
 
-  api.add({ method: 'delete', path: '/rules/:id', summary: 'Delete a rule (default rules can only be disabled)', tag, access: 'admin', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/rules/:id', summary: 'Delete a rule (default rules can only be disabled)', tag, access: 'admin', status: 204, audit: audit }, ({ params }) => {
     const cur = get(idParam(params));
     if (cur.builtinKey) throw new ConflictError('Default rules cannot be deleted; disable it instead');
     rules.delete(cur.id);
@@ -84,7 +85,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   });
 
   api.add(
-    { method: 'post', path: '/rules/reorder', summary: 'Set the evaluation order: the given ids first, in order; the rest keep their order after them', tag, access: 'admin', body: reorderBody, response: '{items: Rule[]}' },
+    { method: 'post', path: '/rules/reorder', summary: 'Set the evaluation order: the given ids first, in order; the rest keep their order after them', tag, access: 'admin', body: reorderBody, response: '{items: Rule[]}', audit: { object: 'rule', action: 'reorder', objectId: () => null } },
     ({ body }) => {
       const unknown = body.ids.filter((id) => !rules.get(id));
       if (unknown.length) throw new ValidationError(`Unknown rule ids: ${unknown.join(', ')}`);
@@ -95,7 +96,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   );
 
   api.add(
-    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'admin', body: testBody, response: 'RuleTestResult' },
+    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'admin', body: testBody, response: 'RuleTestResult', audit: false },
     ({ body }) => {
       check(body.body);
       return engine.dryRun(body.body, body.limit);

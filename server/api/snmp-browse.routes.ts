@@ -171,6 +171,7 @@ export function registerSnmpBrowseRoutes(api: ApiRegistry, deps: SnmpBrowseDeps)
       access: 'operator',
       body,
       response: '{varbinds: {oid, name, instance, label, type, value, formatted}[], truncated, error?: {kind, message}}',
+      audit: false,
     },
     async ({ params, body: req }): Promise<BrowseResult> => {
       const device = deps.devices.get(idParam(params));

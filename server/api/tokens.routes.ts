@@ -16,7 +16,7 @@ export function registerTokenRoutes(api: ApiRegistry, deps: { auth: AuthService;
   }));
 
   api.add(
-    { method: 'post', path: '/tokens', summary: 'Create an API token (shown once)', tag, access: 'viewer', body: createSchema, status: 201, response: '{token, ...ApiToken}' },
+    { method: 'post', path: '/tokens', summary: 'Create an API token (shown once)', tag, access: 'viewer', body: createSchema, status: 201, response: '{token, ...ApiToken}', audit: { object: 'api-token' } },
     ({ body, user }) => {
       const expiresAt = body.expiresInDays ? Date.now() + body.expiresInDays * 86_400_000 : null;
       const { token, id } = deps.auth.createApiToken(user.id, body.name, expiresAt);
@@ -24,7 +24,7 @@ export function registerTokenRoutes(api: ApiRegistry, deps: { auth: AuthService;
     },
   );
 
-  api.add({ method: 'delete', path: '/tokens/:id', summary: 'Revoke one of my API tokens', tag, access: 'viewer', status: 204 }, ({ params, user }) => {
+  api.add({ method: 'delete', path: '/tokens/:id', summary: 'Revoke one of my API tokens', tag, access: 'viewer', status: 204, audit: { object: 'api-token', action: 'revoke' } }, ({ params, user }) => {
     if (!deps.tokens.deleteApiToken(idParam(params), user.id)) throw new NotFoundError('No such token');
   });
 }

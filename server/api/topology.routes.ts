@@ -35,7 +35,7 @@ export function registerTopologyRoutes(
   );
 
   api.add(
-    { method: 'post', path: '/topology/links', summary: 'Add a manual link between two devices', tag, access: 'operator', body: linkSchema, status: 201, response: '{id}' },
+    { method: 'post', path: '/topology/links', summary: 'Add a manual link between two devices', tag, access: 'operator', body: linkSchema, status: 201, response: '{id}', audit: { object: 'topology-link', load: (id: number) => deps.topology.manualLink(id) } },
     ({ body }) => {
       if (body.aDeviceId === body.bDeviceId) throw new ValidationError('A link needs two different devices');
       for (const id of [body.aDeviceId, body.bDeviceId]) if (!deps.devices.get(id)) throw new NotFoundError(`No device ${id}`);
@@ -45,19 +45,19 @@ export function registerTopologyRoutes(
     },
   );
 
-  api.add({ method: 'delete', path: '/topology/links/:id', summary: 'Remove a manual link', tag, access: 'operator', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/topology/links/:id', summary: 'Remove a manual link', tag, access: 'operator', status: 204, audit: { object: 'topology-link', load: (id: number) => deps.topology.manualLink(id) } }, ({ params }) => {
     if (!deps.topology.deleteManualLink(idParam(params))) throw new NotFoundError('No such manual link');
     changed();
   });
 
   api.add(
-    { method: 'put', path: '/topology/positions', summary: 'Save node positions (the saved layout survives restarts)', tag, access: 'operator', body: positionsSchema, status: 204 },
+    { method: 'put', path: '/topology/positions', summary: 'Save node positions (the saved layout survives restarts)', tag, access: 'operator', body: positionsSchema, status: 204, audit: { object: 'topology-layout', action: 'save', objectId: () => null } },
     ({ body }) => {
       deps.topology.savePositions(body.positions);
     },
   );
 
-  api.add({ method: 'delete', path: '/topology/positions', summary: 'Forget saved positions (automatic layout again)', tag, access: 'operator', status: 204 }, () => {
+  api.add({ method: 'delete', path: '/topology/positions', summary: 'Forget saved positions (automatic layout again)', tag, access: 'operator', status: 204, audit: { object: 'topology-layout', action: 'reset' } }, () => {
     deps.topology.clearPositions();
     changed();
   });

@@ -28,6 +28,7 @@ export const createTrapUserSchema = z
 
 export function registerTrapUserRoutes(api: ApiRegistry, { trapUsers, onChange }: TrapUserRoutesDeps): void {
   const tag = 'trap-users';
+  const audit = { object: 'trap-user', load: (id: number) => { const u = trapUsers.get(id); return u && toTrapUserDto(u); } };
   const changed = () => onChange?.(trapUsers.list());
 
   api.add(
@@ -36,7 +37,7 @@ export function registerTrapUserRoutes(api: ApiRegistry, { trapUsers, onChange }
   );
 
   api.add(
-    { method: 'post', path: '/trap-users', summary: 'Add an SNMPv3 trap user (applies to the running receiver)', tag, access: 'admin', body: createTrapUserSchema, status: 201, response: 'The user (authKeySet/privKeySet instead of keys)' },
+    { method: 'post', path: '/trap-users', summary: 'Add an SNMPv3 trap user (applies to the running receiver)', tag, access: 'admin', body: createTrapUserSchema, status: 201, response: 'The user (authKeySet/privKeySet instead of keys)', audit: audit },
     ({ body }) => {
       let rec: TrapUserRecord;
       try {
@@ -56,7 +57,7 @@ export function registerTrapUserRoutes(api: ApiRegistry, { trapUsers, onChange }
     },
   );
 
-  api.add({ method: 'delete', path: '/trap-users/:id', summary: 'Remove an SNMPv3 trap user (applies to the running receiver)', tag, access: 'admin', status: 204 }, ({ params }) => {
+  api.add({ method: 'delete', path: '/trap-users/:id', summary: 'Remove an SNMPv3 trap user (applies to the running receiver)', tag, access: 'admin', status: 204, audit: audit }, ({ params }) => {
     if (!trapUsers.delete(idParam(params))) throw new NotFoundError('No such trap user');
     changed();
   });

@@ -16,6 +16,7 @@ const toDto = ({ passwordHash: _h, ...u }: UserWithHash): UserDto => u;
 export function registerUserRoutes(api: ApiRegistry, deps: { users: UserRepository; tokens: AuthTokenRepository }): void {
   const { users, tokens } = deps;
   const tag = 'users';
+  const audit = { object: 'user', load: (id: number) => { const u = users.get(id); return u && toDto(u); } };
   const unique = <T>(name: string, fn: () => T): T => {
     try {
       return fn();
@@ -30,7 +31,7 @@ export function registerUserRoutes(api: ApiRegistry, deps: { users: UserReposito
   }));
 
   api.add(
-    { method: 'post', path: '/users', summary: 'Create a user', tag, access: 'admin', body: createSchema, status: 201, response: 'The user' },
+    { method: 'post', path: '/users', summary: 'Create a user', tag, access: 'admin', body: createSchema, status: 201, response: 'The user', audit },
     async ({ body }) => {
       const passwordHash = await hashPassword(body.password);
       return toDto(unique(body.username, () => users.create({ username: body.username, passwordHash, role: body.role })));
@@ -38,7 +39,7 @@ export function registerUserRoutes(api: ApiRegistry, deps: { users: UserReposito
   );
 
   api.add(
-    { method: 'patch', path: '/users/:id', summary: 'Change a user (name, password, role)', tag, access: 'admin', body: updateSchema, response: 'The user' },
+    { method: 'patch', path: '/users/:id', summary: 'Change a user (name, password, role)', tag, access: 'admin', body: updateSchema, response: 'The user', audit },
     async ({ params, body }) => {
       const id = idParam(params);
       const cur = users.get(id);
@@ -54,7 +55,7 @@ export function registerUserRoutes(api: ApiRegistry, deps: { users: UserReposito
     },
   );
 
-  api.add({ method: 'delete', path: '/users/:id', summary: 'Delete a user', tag, access: 'admin', status: 204 }, ({ params, user }) => {
+  api.add({ method: 'delete', path: '/users/:id', summary: 'Delete a user', tag, access: 'admin', status: 204, audit }, ({ params, user }) => {
     const id = idParam(params);
     const cur = users.get(id);
     if (!cur) throw new NotFoundError('No such user');

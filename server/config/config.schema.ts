@@ -30,6 +30,7 @@ export const OPTIONS = {
   trapQueueBytes: { env: 'NMS_TRAP_QUEUE_BYTES', schema: z.coerce.number().int().min(1 << 20).max(16 * 2 ** 30).default(128 * 2 ** 20), help: 'Memory that received traps waiting to be decoded may hold (bytes plus ~640 per trap); beyond it traps are dropped and counted' },
   eventRetentionDays: { env: 'NMS_EVENT_RETENTION_DAYS', schema: z.coerce.number().positive().max(3650).default(30), help: 'Events older than this are removed' },
   eventMaxRows: { env: 'NMS_EVENT_MAX_ROWS', schema: z.coerce.number().int().min(1000).default(10_000_000), help: 'At most this many events are kept (oldest removed first)' },
+  auditRetentionDays: { env: 'NMS_AUDIT_RETENTION_DAYS', schema: z.coerce.number().positive().max(36500).default(365), help: 'Audit log entries older than this are removed' },
   retentionRawDays: { env: 'NMS_RETENTION_RAW_DAYS', schema: z.coerce.number().positive().max(3650).default(7), help: 'Raw samples are kept this long' },
   retention5mDays: { env: 'NMS_RETENTION_5M_DAYS', schema: z.coerce.number().positive().max(3650).default(90), help: '5-minute rollups are kept this long' },
   retention1hDays: { env: 'NMS_RETENTION_1H_DAYS', schema: z.coerce.number().positive().max(36500).default(730), help: '1-hour rollups are kept this long' },

@@ -55,6 +55,11 @@ export class CustomOidRepository {
     return toDto(this.stmts.get.get(Number(lastInsertRowid))!);
   }
 
+  get(id: number): CustomOid | undefined {
+    const r = this.stmts.get.get(id);
+    return r && toDto(r);
+  }
+
   delete(id: number): boolean {
     return this.stmts.delete.run(id).changes > 0;
   }

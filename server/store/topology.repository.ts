@@ -37,6 +37,10 @@ export class TopologyRepository {
     return Number(this.stmts.addLink.run(l.aDeviceId, l.aPort, l.bDeviceId, l.bPort, now).lastInsertRowid);
   }
 
+  manualLink(id: number): ManualLink | undefined {
+    return this.manualLinks().find((l) => l.id === id);
+  }
+
   deleteManualLink(id: number): boolean {
     return this.stmts.deleteLink.run(id).changes > 0;
   }
