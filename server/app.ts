@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Express, Router } from 'express';
@@ -79,20 +79,41 @@ export interface Netwatch {
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** First start: create the admin user, with the configured password or a random one logged once. */
-async function ensureAdmin(users: UserRepository, config: Config, log: Logger): Promise<void> {
+/**
+ * First start: create the admin user, with the configured password or a random one.
+ * A generated password is written once to stderr, as plain text for the person
+ * starting the server (a terminal, `docker logs`, the journal), never into the JSON log,
+ * which is often shipped elsewhere; the log only says where to look.
+ */
+async function ensureAdmin(users: UserRepository, config: Config, log: Logger, showOnce: (text: string) => void): Promise<void> {
   if (users.count() > 0) return;
   const generated = !config.adminPassword;
   const password = config.adminPassword ?? randomPassword();
   users.create({ username: 'admin', passwordHash: await hashPassword(password), role: 'admin' });
   if (generated) {
-    log.warn(
-      { username: 'admin', password },
-      `FIRST START: created user "admin" with generated password "${password}" — log in and change it; it is not shown again`,
+    showOnce(
+      [
+        '',
+        '  Netwatch first start: created user "admin" with the generated password',
+        '',
+        `      ${password}`,
+        '',
+        '  Log in and change it (user menu > Change password). It is not shown again.',
+        '',
+      ].join('\n') + '\n',
     );
+    log.warn({ username: 'admin' }, 'first start: created user "admin" with a generated password, shown once on stderr (not in this log)');
   } else {
     log.info({ username: 'admin' }, 'first start: created user "admin" with the password from NMS_ADMIN_PASSWORD');
   }
+}
+
+/** The host a request was sent to: Host, or X-Forwarded-Host from a trusted proxy (as express's req.host). */
+function hostOf(app: Express, req: IncomingMessage): string | undefined {
+  const trust = app.get('trust proxy fn') as (addr: string | undefined, i: number) => boolean;
+  const fwd = req.headers['x-forwarded-host'];
+  if (typeof fwd === 'string' && fwd && trust(req.socket.remoteAddress, 0)) return fwd.split(',')[0]!.trim();
+  return req.headers.host;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -106,7 +127,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /** Wires every module and starts listening. `stop()` undoes it in reverse order. */
-export async function startNetwatch(config: Config, rootLog: Logger, opts: { extraRoutes?: ((api: ApiRegistry, router: Router) => void)[] } = {}): Promise<Netwatch> {
+export async function startNetwatch(
+  config: Config,
+  rootLog: Logger,
+  opts: { extraRoutes?: ((api: ApiRegistry, router: Router) => void)[]; showOnce?: (text: string) => void } = {},
+): Promise<Netwatch> {
   const log = moduleLogger(rootLog, 'app');
   const startedAt = Date.now();
   const dataDir = resolve(config.dataDir);
@@ -115,12 +140,16 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const users = new UserRepository(db);
   const tokens = new AuthTokenRepository(db);
   const devices = new DeviceRepository(db, secrets);
-  await ensureAdmin(users, config, log);
+  await ensureAdmin(users, config, log, opts.showOnce ?? ((text) => process.stderr.write(text)));
 
   const busLog = moduleLogger(rootLog, 'bus');
   const bus = new InProcessBus((topic, err) => busLog.error({ err, topic }, 'bus subscriber failed'));
   const metrics = new Metrics();
-  const auth = new AuthService(users, tokens, config.sessionTtlHours * 3_600_000);
+  const auth = new AuthService(users, tokens, {
+    sessionTtlMs: config.sessionTtlHours * 3_600_000,
+    apiTokenTtlMs: config.apiTokenTtlDays > 0 ? config.apiTokenTtlDays * 86_400_000 : null,
+    onRevoked: (r) => bus.publish('auth.revoked', r),
+  });
   // Audit: every change through the API is recorded by the registry; trimmed by age in housekeeping.
   const audit = new AuditRepository(db);
   const auditTrail = new AuditTrail(audit, moduleLogger(rootLog, 'audit'));
@@ -261,6 +290,8 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     secureCookies: config.secureCookies,
     auditTrail,
     loginRateLimit: config.loginRateLimit,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
     extraRoutes: [
       (api) => registerEventRoutes(api, { events }),
@@ -286,7 +317,14 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   });
 
   const server = createServer(app);
-  const realtime = attachRealtime(server, { auth, bus, log: moduleLogger(rootLog, 'realtime'), counters: () => metrics.snapshot() });
+  const realtime = attachRealtime(server, {
+    auth,
+    bus,
+    log: moduleLogger(rootLog, 'realtime'),
+    counters: () => metrics.snapshot(),
+    // The browser's origin is checked against the host it connected to, as express sees it.
+    requestHost: (req) => hostOf(app, req),
+  });
   httpPort = await listen(server, config.httpPort, config.httpHost);
   mibs
     .load()

@@ -46,3 +46,16 @@ export class TooManyRequestsError extends AppError {
     super(429, 'rate_limited', message);
   }
 }
+
+/** A state-changing request from another site (CSRF) or over a cross-site WebSocket. */
+export class CrossSiteRequestError extends AppError {
+  constructor(message = 'Cross-site request refused: use the Netwatch console itself, or an API token') {
+    super(403, 'cross_site_refused', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message = 'Send the request body as application/json') {
+    super(415, 'unsupported_media_type', message);
+  }
+}

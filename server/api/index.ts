@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -18,6 +19,9 @@ import { registerSystemRoutes, type SystemInfo } from './system.routes.js';
 import { registerTokenRoutes } from './tokens.routes.js';
 import { registerUserRoutes } from './users.routes.js';
 import { serveConsole } from './static.js';
+import { refuseCrossSite } from './same-origin.js';
+import { securityHeaders } from './security-headers.js';
+import { UnauthorizedError } from './errors.js';
 
 export interface ApiDeps {
   log: Logger;
@@ -30,6 +34,10 @@ export interface ApiDeps {
   info: SystemInfo;
   secureCookies: boolean;
   loginRateLimit: number;
+  /** Proxies whose X-Forwarded-* headers are believed (express "trust proxy"); empty = none. */
+  trustProxy: readonly string[];
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   clientDir: string;
   /** Records every change made through the API (see `audit` on each route). */
   auditTrail?: AuditTrail;
@@ -50,14 +58,28 @@ function httpMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/** `Authorization: Bearer <token>` equal to `expected`, compared in constant time. */
+function bearerMatches(authorization: string | undefined, expected: string): boolean {
+  const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+  return !!m && timingSafeEqual(sha256(m[1]!), sha256(expected));
+}
+
 export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegistry } {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For/-Proto/-Host count only from the configured proxies (none by default).
+  app.set('trust proxy', deps.trustProxy.length ? [...deps.trustProxy] : false);
   app.use(httpMetrics(deps.metrics));
+  app.use(securityHeaders({ https: deps.secureCookies }));
 
-  app.get('/metrics', async (_req, res, next) => {
+  app.get('/metrics', async (req, res, next) => {
     try {
+      if (deps.metricsToken !== undefined && !bearerMatches(req.headers.authorization, deps.metricsToken)) {
+        res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+        throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <metricsToken>"');
+      }
       res.set('Content-Type', deps.metrics.registry.contentType);
       res.send(await deps.metrics.registry.metrics());
     } catch (err) {
@@ -67,6 +89,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
 
   const router = Router();
   const registry = new ApiRegistry(router, deps.auditTrail);
+  router.use(refuseCrossSite());
   router.use(express.json({ limit: '1mb' }));
   router.use(cookieParser());
   router.use(authenticate(deps.auth));
@@ -74,7 +97,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
   const openapi = () => buildOpenApi(registry, deps.info.version);
   registerSystemRoutes(registry, { info: deps.info, metrics: deps.metrics, openapi });
   registerAuthRoutes(registry, router, { auth: deps.auth, users: deps.users, secureCookies: deps.secureCookies, loginRateLimit: deps.loginRateLimit });
-  registerUserRoutes(registry, { users: deps.users, tokens: deps.tokens });
+  registerUserRoutes(registry, { users: deps.users, auth: deps.auth });
   registerTokenRoutes(registry, { auth: deps.auth, tokens: deps.tokens });
   registerDeviceRoutes(registry, { devices: deps.devices, bus: deps.bus });
   for (const extra of deps.extraRoutes ?? []) extra(registry, router);

@@ -16,15 +16,16 @@ export function registerTokenRoutes(api: ApiRegistry, deps: { auth: AuthService;
   }));
 
   api.add(
-    { method: 'post', path: '/tokens', summary: 'Create an API token (shown once)', tag, access: 'viewer', body: createSchema, status: 201, response: '{token, ...ApiToken}', audit: { object: 'api-token' } },
+    { method: 'post', path: '/tokens', summary: 'Create an API token (shown once); without expiresInDays it expires after the configured default (apiTokenTtlDays)', tag, access: 'viewer', body: createSchema, status: 201, response: '{token, ...ApiToken}', audit: { object: 'api-token' } },
     ({ body, user }) => {
-      const expiresAt = body.expiresInDays ? Date.now() + body.expiresInDays * 86_400_000 : null;
+      // Without expiresInDays the token gets the configured default lifetime (apiTokenTtlDays).
+      const expiresAt = body.expiresInDays ? Date.now() + body.expiresInDays * 86_400_000 : undefined;
       const { token, id } = deps.auth.createApiToken(user.id, body.name, expiresAt);
       return { token, ...deps.tokens.getApiToken(id, user.id)! };
     },
   );
 
   api.add({ method: 'delete', path: '/tokens/:id', summary: 'Revoke one of my API tokens', tag, access: 'viewer', status: 204, audit: { object: 'api-token', action: 'revoke' } }, ({ params, user }) => {
-    if (!deps.tokens.deleteApiToken(idParam(params), user.id)) throw new NotFoundError('No such token');
+    if (!deps.auth.revokeApiToken(idParam(params), user.id)) throw new NotFoundError('No such token');
   });
 }

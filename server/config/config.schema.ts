@@ -1,10 +1,33 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { passwordProblem } from '../auth/password-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
   typeof v === 'boolean' ? v : ['true', '1', 'yes'].includes(v),
 );
 const optionalText = z.string().min(1).optional();
+
+/** `trustProxy`: comma-separated addresses, CIDRs or express's names for address ranges. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_NAMES.has(entry)) return undefined;
+  const [addr = '', bits, ...rest] = entry.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length) return `"${entry}" is not an address, a CIDR or one of loopback, linklocal, uniquelocal`;
+  if (bits !== undefined && !(isIP(bits) || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)))) return `"${entry}" has a bad prefix length`;
+  return undefined;
+}
+const trustProxy = z
+  .union([z.string(), z.array(z.string())])
+  .default('')
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+  .superRefine((entries, ctx) => {
+    for (const e of entries) {
+      const problem = proxyEntryProblem(e);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
 
 /**
  * Every setting, with its environment variable and CLI flag. Precedence:
@@ -43,11 +66,21 @@ export const OPTIONS = {
   flapCount: { env: 'NMS_FLAP_COUNT', schema: z.coerce.number().int().min(1).max(1000).default(4), help: 'More state changes than this within the flap window = flapping' },
   flapWindowMinutes: { env: 'NMS_FLAP_WINDOW_MINUTES', schema: z.coerce.number().positive().max(1440).default(10), help: 'Flap detection window; flapping ends after as long without a change' },
   mibDirs: { env: 'NMS_MIB_DIRS', schema: z.string().default(''), help: 'Extra MIB directories (comma-separated), searched before the system ones' },
-  adminPassword: { env: 'NMS_ADMIN_PASSWORD', schema: z.string().min(8, 'must be at least 8 characters').optional(), help: 'Password of the first admin user (random and logged once when unset)' },
+  adminPassword: {
+    env: 'NMS_ADMIN_PASSWORD',
+    schema: z.string().superRefine((v, ctx) => {
+      const problem = passwordProblem(v, 'admin');
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
+    help: 'Password of the first admin user (when unset, a random one is printed once on stderr, never to the log)',
+  },
   logLevel: { env: 'NMS_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), help: 'Log level' },
   logFormat: { env: 'NMS_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), help: 'json (default in production) or pretty' },
   sessionTtlHours: { env: 'NMS_SESSION_TTL_HOURS', schema: z.coerce.number().positive().max(24 * 365).default(12), help: 'Console session lifetime' },
-  loginRateLimit: { env: 'NMS_LOGIN_RATE_LIMIT', schema: z.coerce.number().int().min(1).default(10), help: 'Login attempts per minute per client address' },
+  loginRateLimit: { env: 'NMS_LOGIN_RATE_LIMIT', schema: z.coerce.number().int().min(1).default(10), help: 'Login attempts per minute per client address, and failed ones per minute per user name' },
+  trustProxy: { env: 'NMS_TRUST_PROXY', schema: trustProxy, help: 'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (comma-separated addresses, CIDRs, or loopback/linklocal/uniquelocal); default none' },
+  apiTokenTtlDays: { env: 'NMS_API_TOKEN_TTL_DAYS', schema: z.coerce.number().int().min(0).max(3650).default(90), help: 'Lifetime of an API token created without an expiry (0 = such tokens never expire)' },
+  metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics requires "Authorization: Bearer <this token>"' },
   secureCookies: { env: 'NMS_SECURE_COOKIES', schema: bool.default(false), help: 'Mark session cookies Secure (enable behind HTTPS)' },
   clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
 } as const;

@@ -26,4 +26,6 @@ export interface BusEventMap {
   'discovery.progress': DiscoveryJobDto;
   /** Manual links or layout changed; the map reloads. */
   'topology.changed': Record<string, never>;
+  /** Some of a user's sessions or API tokens ended (logout, revocation, new password/role, disabled, deleted): realtime re-checks that user's sockets at once. */
+  'auth.revoked': { userId: number };
 }

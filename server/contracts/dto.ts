@@ -59,6 +59,8 @@ export interface UserDto {
   username: string;
   role: Role;
   createdAt: number;
+  /** A disabled user cannot sign in, and none of their sessions or API tokens work. */
+  disabled: boolean;
 }
 
 export interface ApiTokenDto {

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import type { AuthService, AuthUser } from '../auth/auth.service.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/realtime.js';
@@ -6,9 +6,12 @@ import type { StoredEvent } from '../contracts/events.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { SESSION_COOKIE } from '../api/auth.middleware.js';
+import { isSameOriginRequest } from '../api/same-origin.js';
 
 interface SocketData {
   user: AuthUser;
+  /** The session or API token the socket authenticated with, re-checked on revocation. */
+  token: string;
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -21,25 +24,65 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+export interface RealtimeDeps {
+  auth: AuthService;
+  bus: EventBus;
+  log: Logger;
+  counters: () => Record<string, number>;
+  countersIntervalMs?: number;
+  /** The host a request was sent to (Host, or X-Forwarded-Host from a trusted proxy); default: Host. */
+  requestHost?: (req: IncomingMessage) => string | undefined;
+  /** Safety net behind the revocation event: every socket's token is re-checked this often (expiry too). */
+  recheckIntervalMs?: number;
+}
+
 /**
  * socket.io on the HTTP server. A client authenticates with its session cookie
  * (or `auth: { token }`); everything it receives comes from the bus, here only.
+ * A browser may connect only from the console's own origin (a WebSocket is not
+ * subject to CORS, and the session cookie rides along from any page of the site).
+ * A socket whose session or token ends is disconnected at once.
  */
-export function attachRealtime(
-  http: HttpServer,
-  deps: { auth: AuthService; bus: EventBus; log: Logger; counters: () => Record<string, number>; countersIntervalMs?: number },
-): { io: RealtimeServer; close(): Promise<void> } {
-  const io: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
+export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: RealtimeServer; close(): Promise<void> } {
+  const requestHost = deps.requestHost ?? ((req: IncomingMessage) => req.headers.host);
+  const io: RealtimeServer = new Server(http, {
+    serveClient: false,
+    cors: { origin: false },
+    allowRequest: (req, callback) => {
+      const ok = isSameOriginRequest(req.headers, requestHost(req));
+      if (!ok) deps.log.warn({ origin: req.headers.origin, site: req.headers['sec-fetch-site'] }, 'refused a cross-site socket.io connection');
+      callback(ok ? null : 'cross-site connection refused', ok);
+    },
+  });
   const ROOM = 'users';
 
   io.use((socket, next) => {
     const fromAuth = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : undefined;
     const token = fromAuth ?? cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
     const user = token ? deps.auth.authenticate(token) : undefined;
-    if (!user) return next(new Error('unauthorized'));
+    if (!user || !token) return next(new Error('unauthorized'));
     socket.data.user = user;
+    socket.data.token = token;
     next();
   });
+
+  /** Disconnects the sockets (of one user, or all) whose token no longer authenticates. */
+  const recheck = (userId?: number) => {
+    for (const socket of io.sockets.sockets.values()) {
+      if (userId !== undefined && socket.data.user?.id !== userId) continue;
+      const user = socket.data.token ? deps.auth.authenticate(socket.data.token) : undefined;
+      if (user) socket.data.user = user;
+      else socket.disconnect(true);
+    }
+  };
+  const recheckTimer = setInterval(() => {
+    try {
+      recheck();
+    } catch (err) {
+      deps.log.error({ err }, 'cannot re-check socket sessions');
+    }
+  }, deps.recheckIntervalMs ?? 30_000);
+  recheckTimer.unref();
 
   io.on('connection', (socket) => {
     void socket.join(ROOM);
@@ -56,6 +99,7 @@ export function attachRealtime(
     deps.bus.subscribe('device.status', (s) => io.to(ROOM).emit('device.status', s)),
     deps.bus.subscribe('discovery.progress', (j) => io.to(ROOM).emit('discovery.progress', j)),
     deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
+    deps.bus.subscribe('auth.revoked', ({ userId }) => recheck(userId)),
   ];
 
   // Events go out at most every 100 ms, at most 1,000 per push (the newest): a quiet
@@ -112,6 +156,7 @@ export function attachRealtime(
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
+        clearInterval(recheckTimer);
         if (pushTimer) clearTimeout(pushTimer);
         unsubscribe.forEach((u) => u());
         io.disconnectSockets(true);

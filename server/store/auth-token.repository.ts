@@ -31,7 +31,7 @@ export class AuthTokenRepository {
       find: db.prepare<[string, number], { id: number; kind: TokenKind; user_id: number; username: string; role: Role; last_used_at: number | null }>(
         `SELECT t.id, t.kind, t.user_id, u.username, u.role, t.last_used_at
            FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,
+          WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.disabled_at IS NULL`,
       ),
       touch: db.prepare<[number, number]>('UPDATE auth_tokens SET last_used_at = ? WHERE id = ?'),
       deleteByHash: db.prepare<[string]>('DELETE FROM auth_tokens WHERE token_hash = ?'),
@@ -42,7 +42,7 @@ export class AuthTokenRepository {
         "SELECT id, name, created_at, expires_at, last_used_at FROM auth_tokens WHERE id = ? AND user_id = ? AND kind = 'api'",
       ),
       deleteApi: db.prepare<[number, number]>("DELETE FROM auth_tokens WHERE id = ? AND user_id = ? AND kind = 'api'"),
-      deleteSessionsOfUser: db.prepare<[number]>("DELETE FROM auth_tokens WHERE user_id = ? AND kind = 'session'"),
+      deleteAllOfUser: db.prepare<[number, string]>('DELETE FROM auth_tokens WHERE user_id = ? AND token_hash <> ?'),
       purgeExpired: db.prepare<[number]>('DELETE FROM auth_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     };
   }
@@ -64,8 +64,9 @@ export class AuthTokenRepository {
     this.stmts.deleteByHash.run(tokenHash);
   }
 
-  revokeSessionsOf(userId: number): void {
-    this.stmts.deleteSessionsOfUser.run(userId);
+  /** Ends every session and API token of a user, except the one whose hash is `keepHash`. */
+  revokeAllOf(userId: number, keepHash = ''): number {
+    return this.stmts.deleteAllOfUser.run(userId, keepHash).changes;
   }
 
   listApiTokens(userId: number): ApiTokenDto[] {

@@ -7,6 +7,7 @@ interface UserRow {
   password_hash: string;
   role: Role;
   created_at: number;
+  disabled_at: number | null;
 }
 
 export interface UserWithHash extends UserDto {
@@ -18,6 +19,7 @@ const toDto = (r: UserRow): UserWithHash => ({
   username: r.username,
   role: r.role,
   createdAt: r.created_at,
+  disabled: r.disabled_at !== null,
   passwordHash: r.password_hash,
 });
 
@@ -27,9 +29,9 @@ export class UserRepository {
   constructor(private readonly db: Db) {
     this.stmts = {
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
-      list: db.prepare<[], UserRow>('SELECT id, username, password_hash, role, created_at FROM users ORDER BY username'),
-      byId: db.prepare<[number], UserRow>('SELECT id, username, password_hash, role, created_at FROM users WHERE id = ?'),
-      byName: db.prepare<[string], UserRow>('SELECT id, username, password_hash, role, created_at FROM users WHERE username = ?'),
+      list: db.prepare<[], UserRow>('SELECT id, username, password_hash, role, created_at, disabled_at FROM users ORDER BY username'),
+      byId: db.prepare<[number], UserRow>('SELECT id, username, password_hash, role, created_at, disabled_at FROM users WHERE id = ?'),
+      byName: db.prepare<[string], UserRow>('SELECT id, username, password_hash, role, created_at, disabled_at FROM users WHERE username = ?'),
       insert: db.prepare<[string, string, Role, number, number]>(
         'INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -37,7 +39,8 @@ export class UserRepository {
         'UPDATE users SET username = ?, password_hash = ?, role = ?, updated_at = ? WHERE id = ?',
       ),
       delete: db.prepare<[number]>('DELETE FROM users WHERE id = ?'),
-      countAdmins: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'"),
+      countAdmins: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL"),
+      setDisabled: db.prepare<[number | null, number, number]>('UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?'),
     };
   }
 
@@ -45,6 +48,7 @@ export class UserRepository {
     return this.stmts.count.get()!.n;
   }
 
+  /** Admins who can still sign in. */
   countAdmins(): number {
     return this.stmts.countAdmins.get()!.n;
   }
@@ -73,6 +77,10 @@ export class UserRepository {
     if (!cur) return undefined;
     this.stmts.update.run(patch.username ?? cur.username, patch.passwordHash ?? cur.passwordHash, patch.role ?? cur.role, now, id);
     return this.get(id);
+  }
+
+  setDisabled(id: number, disabled: boolean, now = Date.now()): void {
+    this.stmts.setDisabled.run(disabled ? now : null, now, id);
   }
 
   delete(id: number): boolean {

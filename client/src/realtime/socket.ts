@@ -41,7 +41,13 @@ export function connectSocket(): void {
   setState('connecting');
   for (const event of listeners.keys()) bind(s, event);
   s.on('connect', () => setState('connected'));
-  s.on('disconnect', () => setState('connecting'));
+  s.on('disconnect', (reason) => {
+    setState('connecting');
+    // The server closed this socket (its session or token was revoked, or the server is
+    // stopping). socket.io does not retry that by itself: try again; a refused handshake
+    // ('unauthorized' below) sends the user to the login page.
+    if (reason === 'io server disconnect') s.connect();
+  });
   s.io.on('reconnect_attempt', () => setState('connecting'));
   s.on('connect_error', (err) => {
     // The server refuses the handshake when the session is gone; retrying will not help.

@@ -51,10 +51,15 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
+  /** Changes the signed-in user's own password; the server ends their other sessions and API tokens. */
+  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await api.post('/auth/password', { currentPassword, newPassword });
+  }
+
   /** The session ended elsewhere (expired, revoked): forget the user locally. */
   function sessionLost(): void {
     setUser(null);
   }
 
-  return { user, checked, loggedIn, role, isAdmin, canEditDevices, checkSession, login, logout, sessionLost };
+  return { user, checked, loggedIn, role, isAdmin, canEditDevices, checkSession, login, logout, changePassword, sessionLost };
 });

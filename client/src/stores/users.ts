@@ -7,6 +7,7 @@ export interface UserInput {
   username?: string;
   password?: string;
   role?: Role;
+  disabled?: boolean;
 }
 
 /** Console users (admins only). */
@@ -20,7 +21,7 @@ export const useUsersStore = defineStore('users', () => {
     loaded.value = true;
   }
 
-  async function create(input: Required<UserInput>): Promise<UserDto> {
+  async function create(input: Required<Omit<UserInput, 'disabled'>>): Promise<UserDto> {
     const u = await api.post<UserDto>('/users', input);
     items.value = [...items.value.filter((x) => x.id !== u.id), u];
     return u;

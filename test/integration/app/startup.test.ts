@@ -23,8 +23,16 @@ function run(env: Record<string, string>, args: string[] = []) {
   });
   procs.push(p);
   let out = '';
-  p.stdout!.on('data', (d) => (out += d));
-  p.stderr!.on('data', (d) => (out += d));
+  let stdout = '';
+  let stderr = '';
+  p.stdout!.on('data', (d) => {
+    out += d;
+    stdout += d;
+  });
+  p.stderr!.on('data', (d) => {
+    out += d;
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
   const waitFor = async (re: RegExp, ms = 20_000) => {
     const t0 = Date.now();
@@ -34,7 +42,7 @@ function run(env: Record<string, string>, args: string[] = []) {
     }
     return out;
   };
-  return { p, exited, waitFor, output: () => out };
+  return { p, exited, waitFor, output: () => out, stdout: () => stdout, stderr: () => stderr };
 }
 
 const tempDir = () => {
@@ -48,12 +56,17 @@ describe('server start-up', () => {
     expect(existsSync(MAIN)).toBe(true);
   });
 
-  it('creates the data dir and a WAL database, prints a generated admin password once, and stops cleanly on SIGTERM', async () => {
+  it('creates the data dir and a WAL database, shows a generated admin password once on stderr but never in the JSON log, and stops cleanly on SIGTERM', async () => {
     const data = join(tempDir(), 'nested', 'data');
     const s = run({ NMS_DATA_DIR: data, NMS_HTTP_PORT: '0', NMS_HTTP_HOST: '127.0.0.1', NMS_SYSLOG_PORT: '0', NMS_TRAP_PORT: '0', NMS_SYSLOG_TLS_PORT: '0' });
     const out = await s.waitFor(/console at http:\/\/[^:]+:(\d+)/);
     const port = /console at http:\/\/[^:]+:(\d+)/.exec(out)![1];
-    const password = /generated password \\?"([^"\\]+)\\?"/.exec(out)![1]!;
+    const password = /generated password\s+(\S+)/.exec(s.stderr())![1]!;
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    // The JSON log (stdout) says where to look, and never holds the password.
+    expect(s.stdout()).toMatch(/"msg":"first start: created user \\"admin\\" with a generated password, shown once on stderr/);
+    expect(s.stdout()).not.toContain(password);
+    for (const line of s.stdout().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -74,6 +87,7 @@ describe('server start-up', () => {
     const again = run({ NMS_DATA_DIR: data, NMS_HTTP_PORT: '0', NMS_HTTP_HOST: '127.0.0.1', NMS_SYSLOG_PORT: '0', NMS_TRAP_PORT: '0', NMS_SYSLOG_TLS_PORT: '0' });
     const out2 = await again.waitFor(/console at/);
     expect(out2).not.toMatch(/generated password/);
+    expect(again.stderr()).toBe('');
     again.p.kill('SIGINT');
     expect(await again.exited).toBe(0);
   });
@@ -91,6 +105,12 @@ describe('server start-up', () => {
     expect(login.status).toBe(200);
     s.p.kill('SIGTERM');
     expect(await s.exited).toBe(0);
+  });
+
+  it('refuses a common NMS_ADMIN_PASSWORD at start-up, naming the key', async () => {
+    const s = run({ NMS_DATA_DIR: tempDir(), NMS_HTTP_PORT: '0', NMS_ADMIN_PASSWORD: 'password123' });
+    expect(await s.exited).toBe(2);
+    expect(s.stderr()).toMatch(/adminPassword \(NMS_ADMIN_PASSWORD.*most common passwords/);
   });
 
   it('refuses to start on an invalid setting and names the key', async () => {

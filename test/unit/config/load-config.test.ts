@@ -40,6 +40,27 @@ describe('configuration', () => {
     expect(() => loadConfig([], { NMS_ADMIN_PASSWORD: 'short' })).toThrow(/adminPassword.*8 characters/);
   });
 
+  it('refuses a common NMS_ADMIN_PASSWORD, not only a short one', () => {
+    expect(() => loadConfig([], { NMS_ADMIN_PASSWORD: 'password123' })).toThrow(/adminPassword \(NMS_ADMIN_PASSWORD.*most common passwords/);
+    expect(() => loadConfig([], { NMS_ADMIN_PASSWORD: 'changeme' })).toThrow(/adminPassword.*most common/);
+    expect(loadConfig([], { NMS_ADMIN_PASSWORD: 'a-rare-first-password' }).adminPassword).toBe('a-rare-first-password');
+  });
+
+  it('trusts no proxy by default; trustProxy takes addresses, CIDRs and range names, and refuses anything else', () => {
+    expect(loadConfig([], {}).trustProxy).toEqual([]);
+    expect(loadConfig([], { NMS_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback, fd00::/8' }).trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback', 'fd00::/8']);
+    expect(loadConfig(['--config', file({ trustProxy: ['127.0.0.1'] })], {}).trustProxy).toEqual(['127.0.0.1']);
+    expect(() => loadConfig([], { NMS_TRUST_PROXY: 'true' })).toThrow(/trustProxy \(NMS_TRUST_PROXY/);
+    expect(() => loadConfig([], { NMS_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/prefix/);
+  });
+
+  it('gives API tokens a default lifetime and takes a metrics token of at least 16 characters', () => {
+    expect(loadConfig([], {}).apiTokenTtlDays).toBe(90);
+    expect(loadConfig([], { NMS_API_TOKEN_TTL_DAYS: '0' }).apiTokenTtlDays).toBe(0);
+    expect(loadConfig([], {}).metricsToken).toBeUndefined();
+    expect(() => loadConfig([], { NMS_METRICS_TOKEN: 'short' })).toThrow(/metricsToken \(NMS_METRICS_TOKEN/);
+  });
+
   it('rejects unknown flags, unknown file keys and unreadable files clearly', () => {
     expect(() => loadConfig(['--htp-port', '1'], {})).toThrow(/unknown option --htp-port/);
     expect(() => loadConfig(['--config', file({ httpPortt: 1 })], {})).toThrow(/unknown key "httpPortt"/);
