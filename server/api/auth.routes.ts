@@ -89,6 +89,7 @@ export function registerAuthRoutes(api: ApiRegistry, router: Router, deps: AuthR
       access: 'viewer',
       body: passwordSchema,
       status: 204,
+      audit: { object: 'user', action: 'change-password', recordFailures: [400], objectId: ({ user }) => user?.id },
     },
     async ({ body, user, req }) => {
       if (!(await deps.auth.checkPassword(user.id, body.currentPassword))) {

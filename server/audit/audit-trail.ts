@@ -14,7 +14,7 @@ export interface AuditSpec {
   /** The object by id, for the before/after snapshot (redacted before it is stored). */
   load?: (id: number) => unknown;
   /** The object's id when it is not `:id` (nor `result.id` on a create). */
-  objectId?: (ctx: { params: Record<string, string>; body: unknown; result: unknown }) => string | number | null | undefined;
+  objectId?: (ctx: { params: Record<string, string>; body: unknown; result: unknown; user: AuthUser | undefined }) => string | number | null | undefined;
   /** Also record refused attempts with this status (e.g. 401 on login: failed logins). */
   recordFailures?: number[];
 }
@@ -90,11 +90,12 @@ export class AuditTrail {
     } catch (err) {
       const status = (err as { status?: number }).status ?? 500;
       if (status === 403 || a.recordFailures?.includes(status)) {
-        this.write(call, { status, outcome: status === 403 ? 'denied' : 'failed', before, after: undefined, objectId: paramId ?? null });
+        const id = a.objectId?.({ params, body: call.body, result: undefined, user: call.user }) ?? paramId ?? null;
+        this.write(call, { status, outcome: status === 403 ? 'denied' : 'failed', before, after: undefined, objectId: id });
       }
       throw err;
     }
-    const explicit = a.objectId?.({ params, body: call.body, result });
+    const explicit = a.objectId?.({ params, body: call.body, result, user: call.user });
     const resultId = result && typeof result === 'object' ? idOf((result as { id?: unknown }).id) : undefined;
     const id = explicit ?? paramId ?? resultId ?? null;
     const numeric = idOf(id);

@@ -88,3 +88,17 @@ describe('audit log', () => {
     expect(types.body.items).toEqual(expect.arrayContaining(['device', 'notification-channel', 'session', 'user']));
   });
 });
+
+describe('audit of one\'s own password change', () => {
+  it('records the change and a wrong current password as failed, never either password', async () => {
+    expect((await admin('POST', '/users', { username: 'audit-self', password: 'first-long-password-1', role: 'operator' })).status).toBe(201);
+    const self = apiClient(srv.url, (await login(srv.url, 'audit-self', 'first-long-password-1')).token);
+    expect((await self('POST', '/auth/password', { currentPassword: 'not-my-password-9', newPassword: 'second-long-password-2' })).status).toBe(400);
+    expect((await self('POST', '/auth/password', { currentPassword: 'first-long-password-1', newPassword: 'second-long-password-2' })).status).toBe(204);
+    const items = await entries('?user=audit-self&action=user.change-password');
+    expect(items.map((e) => e.outcome)).toEqual(['ok', 'failed']);
+    expect(items[0]).toMatchObject({ objectType: 'user', status: 204, role: 'operator' });
+    const text = JSON.stringify(items);
+    for (const pw of ['not-my-password-9', 'first-long-password-1', 'second-long-password-2']) expect(text).not.toContain(pw);
+  });
+});
