@@ -34,6 +34,7 @@ import { DashboardRepository } from './store/dashboard.repository.js';
 import { SampleMaintenance } from './poller/sample-maintenance.js';
 import { buildTopology } from './topology/topology.builder.js';
 import { PollService } from './poller/poll.service.js';
+import { OutboundPolicy } from './net/outbound-policy.js';
 import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
 import { IcmpPinger } from './collectors/icmp/icmp.pinger.js';
 import { DiscoveryService } from './poller/discovery.service.js';
@@ -109,6 +110,8 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const applied = migrate(db, readMigrations(MIGRATIONS_DIR));
   if (applied.length) log.info({ applied, dbPath }, 'database migrated');
 
+  // One outbound policy for every connection we open: notifications, polling, MIB browse, discovery.
+  const outbound = OutboundPolicy.fromConfig(config);
   const users = new UserRepository(db);
   const tokens = new AuthTokenRepository(db);
   const devices = new DeviceRepository(db);
@@ -137,7 +140,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     return r.found ? r.oid : undefined;
   };
   const engine = createEventEngine({
-    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, resolveOidName,
+    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, resolveOidName, outbound,
     alarms: {
       recurrence: config.alarmRecurrence,
       archiveAfterMs: config.alarmArchiveHours * 3_600_000,
@@ -198,11 +201,12 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
 
   const customOids = new CustomOidRepository(db);
   const pinger = new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') });
-  const discovery = new DiscoveryService({ devices, pinger, bus, log: moduleLogger(rootLog, 'discovery') });
+  const discovery = new DiscoveryService({ devices, pinger, bus, log: moduleLogger(rootLog, 'discovery'), outbound });
   const poller = new PollService(
     { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, moduleLogger(rootLog, 'poll-workers')) : new InProcessSnmpRunner(),
       icmp: new PingerIcmpRunner(pinger),
       customOids: (d) => customOids.forDevice(d.id, d.group),
+      allowed: (d) => outbound.check('device', d.address).allowed,
     },
     { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
   );
@@ -249,6 +253,7 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
     users,
     tokens,
     devices,
+    outbound,
     info,
     secureCookies: config.secureCookies,
     loginRateLimit: config.loginRateLimit,
@@ -267,9 +272,9 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus, alarmCounts: () => dashboard.activeAlarmCounts() }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerCustomOidRoutes(api, { customOids, devices, dictionary: () => mibs.dictionary }),
-      (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
+      (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound }),
       (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
-      (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary }),
+      (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary, outbound }),
       trapRoutes,
       ...(opts.extraRoutes ?? []),
     ],
