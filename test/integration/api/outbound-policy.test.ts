@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceRepository } from '../../../server/store/device.repository.js';
+import { DeviceRepository, toDeviceDto } from '../../../server/store/device.repository.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
 import { until } from '../engine/engine-helpers.js';
 
@@ -239,5 +239,33 @@ describe('outbound policy: devices and discovery', { timeout: 60_000 }, () => {
     const later = await call('POST', '/discovery', body);
     expect(later.status).toBe(202);
     await until(async () => ((await call('GET', `/discovery/${later.body.id}`)).body.state !== 'running') || undefined, 30_000);
+  });
+});
+
+describe('outbound policy: scheduled polling', { timeout: 60_000 }, () => {
+  it('never polls a device whose address the policy denies, while allowed devices are polled', async () => {
+    const denied = await udpSink('127.0.0.1');
+    const allowed = await udpSink('127.0.0.2');
+    const poller = await startTestServer({ env: { NMS_POLLER: 'true', NMS_OUTBOUND_DENY: '127.0.0.0/8', NMS_OUTBOUND_ALLOW: '127.0.0.2/32' } });
+    try {
+      const api = apiClient(poller.url, (await login(poller.url, 'admin', poller.adminPassword)).token);
+      const snmpAt = (port: number) => ({ enabled: true, version: '2c', port, community: 'public', timeoutMs: 200, retries: 0 });
+      // Saved before the policy denied it (straight into the store), then announced as the API would.
+      const legacy = new DeviceRepository(poller.nms.db).create({
+        name: 'legacy-internal', address: '127.0.0.1', group: null, location: null, tags: [], pollIntervalSec: 5, icmpEnabled: false,
+        snmp: { ...snmpAt(denied.port), username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null } as never,
+      });
+      poller.nms.bus.publish('device.created', toDeviceDto(legacy));
+      expect((await api('POST', '/devices', { name: 'lab', address: '127.0.0.2', pollIntervalSec: 5, icmpEnabled: false, snmp: snmpAt(allowed.port) })).status).toBe(201);
+      await until(async () => allowed.datagrams > 0 || undefined, 20_000);
+      // The allowed device has been polled; give the denied one the same chance again before looking.
+      const seen = allowed.datagrams;
+      await until(async () => allowed.datagrams > seen || undefined, 20_000);
+      expect(denied.datagrams).toBe(0);
+    } finally {
+      await poller.stop();
+      await denied.close();
+      await allowed.close();
+    }
   });
 });
