@@ -62,6 +62,8 @@ export interface EventEngine {
 
 /** A dry run gives the event loop back after this much work. */
 const DRY_RUN_SLICE_MS = 4;
+/** Stored events read per query during a dry run (each read holds the loop while rows are decoded). */
+const DRY_RUN_PAGE = 100;
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 const toInfo = (d: Pick<DeviceDto, 'id' | 'name' | 'address' | 'group' | 'tags'>): DeviceInfo => ({ id: d.id, name: d.name, address: d.address, group: d.group, tags: d.tags });
@@ -208,7 +210,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       const items: StoredEvent[] = [];
       let beforeId: number | undefined;
       while (items.length < limit) {
-        const page = deps.events.query({ limit: Math.min(500, limit - items.length), beforeId });
+        const page = deps.events.query({ limit: Math.min(DRY_RUN_PAGE, limit - items.length), beforeId });
         items.push(...page.items);
         if (page.nextCursor === null) break;
         beforeId = page.nextCursor;
