@@ -16,6 +16,9 @@ export interface PostOptions {
   timeoutMs: number;
 }
 
+/** Framing headers are ours: a channel's custom headers cannot bend the request. */
+const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'expect', 'te', 'trailer', 'keep-alive']);
+
 /** Host part of a URL as net.connect wants it (IPv6 without brackets). */
 const hostOf = (u: URL) => u.hostname.replace(/^\[|\]$/g, '');
 
@@ -34,7 +37,11 @@ export async function postOutbound(url: string, body: string, o: PostOptions): P
       u,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...o.headers },
+        headers: {
+          'content-type': 'application/json',
+          ...Object.fromEntries(Object.entries(o.headers ?? {}).filter(([k]) => !RESERVED.has(k.toLowerCase()))),
+          'content-length': Buffer.byteLength(body),
+        },
         lookup: o.policy.lookup(o.scope),
         // A fresh connection per request: each one passes the policy's lookup.
         agent: false,
