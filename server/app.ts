@@ -36,6 +36,7 @@ import { DashboardRepository } from './store/dashboard.repository.js';
 import { SampleMaintenance } from './poller/sample-maintenance.js';
 import { buildTopology } from './topology/topology.builder.js';
 import { PollService } from './poller/poll.service.js';
+import { OutboundPolicy } from './net/outbound-policy.js';
 import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
 import { IcmpPinger } from './collectors/icmp/icmp.pinger.js';
 import { DiscoveryService } from './poller/discovery.service.js';
@@ -137,6 +138,8 @@ export async function startNetwatch(
   const dataDir = resolve(config.dataDir);
   const { db, dbPath, secrets } = openStore({ dataDir, secretKeyFile: config.secretKeyFile, migrationsDir: MIGRATIONS_DIR, log: moduleLogger(rootLog, 'store') });
 
+  // One outbound policy for every connection we open: notifications, polling, MIB browse, discovery.
+  const outbound = OutboundPolicy.fromConfig(config);
   const users = new UserRepository(db);
   const tokens = new AuthTokenRepository(db);
   const devices = new DeviceRepository(db, secrets);
@@ -173,7 +176,7 @@ export async function startNetwatch(
     return r.found ? r.oid : undefined;
   };
   const engine = createEventEngine({
-    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, secrets, resolveOidName,
+    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, secrets, resolveOidName, outbound,
     alarms: {
       recurrence: config.alarmRecurrence,
       archiveAfterMs: config.alarmArchiveHours * 3_600_000,
@@ -235,11 +238,12 @@ export async function startNetwatch(
 
   const customOids = new CustomOidRepository(db);
   const pinger = new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') });
-  const discovery = new DiscoveryService({ devices, pinger, bus, log: moduleLogger(rootLog, 'discovery') });
+  const discovery = new DiscoveryService({ devices, pinger, bus, log: moduleLogger(rootLog, 'discovery'), outbound });
   const poller = new PollService(
     { devices, pollState, samples, bus, log: moduleLogger(rootLog, 'poller'), snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, moduleLogger(rootLog, 'poll-workers')) : new InProcessSnmpRunner(),
       icmp: new PingerIcmpRunner(pinger),
       customOids: (d) => customOids.forDevice(d.id, d.group),
+      allowed: (d) => outbound.check('device', d.address).allowed,
     },
     { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
   );
@@ -286,6 +290,7 @@ export async function startNetwatch(
     users,
     tokens,
     devices,
+    outbound,
     info,
     secureCookies: config.secureCookies,
     auditTrail,
@@ -307,9 +312,9 @@ export async function startNetwatch(
       (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus, alarmCounts: () => dashboard.activeAlarmCounts() }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerCustomOidRoutes(api, { customOids, devices, dictionary: () => mibs.dictionary }),
-      (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id) }),
+      (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound }),
       (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
-      (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary }),
+      (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary, outbound }),
       trapRoutes,
       (api) => registerAuditRoutes(api, { audit }),
       ...(opts.extraRoutes ?? []),

@@ -1,19 +1,26 @@
 import type { EventBus } from '../events/bus.js';
+import { deniedMessage, type OutboundPolicy } from '../net/outbound-policy.js';
 import { toDeviceDto, type DeviceRepository } from '../store/device.repository.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { createDeviceSchema, deviceFromCreate, deviceFromPatch, updateDeviceSchema } from './device.schemas.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 export interface DeviceRoutesDeps {
   devices: DeviceRepository;
   bus: EventBus;
+  /** Device addresses the outbound policy denies are refused (400 on `address`). */
+  outbound: OutboundPolicy;
 }
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 
-export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceRoutesDeps): void {
+export function registerDeviceRoutes(api: ApiRegistry, { devices, bus, outbound }: DeviceRoutesDeps): void {
   const tag = 'devices';
   const audit = { object: 'device', load: (id: number) => { const d = devices.get(id); return d && toDeviceDto(d); } };
+  const reachable = (address: string) => {
+    const v = outbound.check('device', address);
+    if (!v.allowed) throw new ValidationError(`address: ${deniedMessage(address, v)}`);
+  };
   const save = <T>(name: string, fn: () => T): T => {
     try {
       return fn();
@@ -35,6 +42,7 @@ export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceR
     { method: 'post', path: '/devices', summary: 'Add a device', tag, access: 'operator', body: createDeviceSchema, status: 201, response: 'The device', audit },
     ({ body }) => {
       const write = deviceFromCreate(body);
+      reachable(write.address);
       const dto = toDeviceDto(save(write.name, () => devices.create(write)));
       bus.publish('device.created', dto);
       return dto;
@@ -54,6 +62,7 @@ export function registerDeviceRoutes(api: ApiRegistry, { devices, bus }: DeviceR
       const cur = devices.get(id);
       if (!cur) throw new NotFoundError('No such device');
       const write = deviceFromPatch(cur, body);
+      if (write.address !== cur.address) reachable(write.address);
       const updated = save(write.name, () => devices.update(id, write));
       if (!updated) throw new NotFoundError('No such device');
       const dto = toDeviceDto(updated);

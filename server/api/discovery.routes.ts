@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS } from '../contracts/dto.js';
 import type { DiscoveryService } from '../poller/discovery.service.js';
-import { NotFoundError, ValidationError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 const credential = z.discriminatedUnion('version', [
@@ -35,7 +35,7 @@ export function registerDiscoveryRoutes(api: ApiRegistry, deps: { discovery: Dis
     {
       method: 'post',
       path: '/discovery',
-      summary: 'Discover a CIDR (at most 4,096 hosts): ICMP sweep, then SNMP probe of responders with each credential; progress on socket event discovery.progress',
+      summary: 'Discover an IPv4 CIDR (at most 4,096 hosts, every address allowed by the outbound policy; at most 2 jobs at once, else 429): ICMP sweep, then SNMP probe of responders with each credential; progress on socket event discovery.progress',
       tag,
       access: 'operator',
       body: bodySchema,
@@ -43,13 +43,7 @@ export function registerDiscoveryRoutes(api: ApiRegistry, deps: { discovery: Dis
       response: 'The job (poll GET /discovery/{id} or listen to discovery.progress)',
       audit: { object: 'discovery', action: 'start' },
     },
-    ({ body }) => {
-      try {
-        return deps.discovery.start(body);
-      } catch (err) {
-        throw new ValidationError(`cidr: ${(err as Error).message}`);
-      }
-    },
+    ({ body }) => deps.discovery.start(body),
   );
 
   api.add({ method: 'get', path: '/discovery', summary: 'Recent discovery jobs', tag, access: 'viewer', response: '{items: DiscoveryJob[]}' }, () => ({

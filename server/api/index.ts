@@ -6,6 +6,7 @@ import type { AuthService } from '../auth/auth.service.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { AuthTokenRepository } from '../store/auth-token.repository.js';
 import type { DeviceRepository } from '../store/device.repository.js';
 import type { UserRepository } from '../store/user.repository.js';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   clientDir: string;
   /** Records every change made through the API (see `audit` on each route). */
   auditTrail?: AuditTrail;
+  /** Outbound policy: device addresses it denies are refused. */
+  outbound: OutboundPolicy;
   /** Extra resource routers (one function per resource), registered after the built-in ones. */
   extraRoutes?: ((api: ApiRegistry, router: Router) => void)[];
 }
@@ -99,7 +102,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
   registerAuthRoutes(registry, router, { auth: deps.auth, users: deps.users, secureCookies: deps.secureCookies, loginRateLimit: deps.loginRateLimit });
   registerUserRoutes(registry, { users: deps.users, auth: deps.auth });
   registerTokenRoutes(registry, { auth: deps.auth, tokens: deps.tokens });
-  registerDeviceRoutes(registry, { devices: deps.devices, bus: deps.bus });
+  registerDeviceRoutes(registry, { devices: deps.devices, bus: deps.bus, outbound: deps.outbound });
   for (const extra of deps.extraRoutes ?? []) extra(registry, router);
   router.use(apiNotFound);
 

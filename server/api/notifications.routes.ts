@@ -1,16 +1,19 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CHANNEL_TYPES, type AlarmDto } from '../contracts/alarms.js';
 import { CONFIG_SCHEMAS, mergeConfig } from '../notify/channel.schema.js';
 import { buildPayload } from '../notify/message.js';
+import { deniedMessage, type OutboundPolicy } from '../net/outbound-policy.js';
 import type { NotificationQueue } from '../notify/notification-queue.js';
 import type { ChannelRecord, NotificationRepository } from '../store/notification.repository.js';
 import { SecretUnreadableError } from '../store/secret-box.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { idParam, parseOrThrow, type ApiRegistry } from './registry.js';
 
 export interface NotificationRoutesDeps {
   channels: NotificationRepository;
   queue: NotificationQueue;
+  outbound: OutboundPolicy;
 }
 
 const createBody = z
@@ -37,7 +40,28 @@ function testAlarm(): AlarmDto {
   };
 }
 
-export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }: NotificationRoutesDeps): void {
+/**
+ * A target given as an IP address is checked against the outbound policy when
+ * saved (a clear 400 now rather than failed deliveries later). Host names are
+ * checked where it counts, on the resolved address at each connection.
+ */
+function checkTarget(outbound: OutboundPolicy, type: string, config: Record<string, unknown>): void {
+  const field = type === 'email' ? 'host' : 'url';
+  const value = String(config[field] ?? '');
+  let host = value;
+  if (field === 'url') {
+    try {
+      host = new URL(value).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      return;
+    }
+  }
+  if (!isIP(host)) return;
+  const v = outbound.check('notify', host);
+  if (!v.allowed) throw new ValidationError(`config.${field}: ${deniedMessage(host, v)}`);
+}
+
+export function registerNotificationRoutes(api: ApiRegistry, { channels, queue, outbound }: NotificationRoutesDeps): void {
   const tag = 'notifications';
   /** The stored channel; settings that cannot be decrypted read as none, so an edit can enter them again. */
   const storedChannel = (id: number): ChannelRecord | undefined => {
@@ -67,6 +91,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
     { method: 'post', path: '/notification-channels', summary: 'Create a channel (settings are stored encrypted; secrets and header values are never returned): webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel', audit },
     ({ body }) => {
       const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
+      checkTarget(outbound, body.type, config);
       return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config }));
     },
   );
@@ -88,6 +113,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue }
       if (!cur) throw new NotFoundError('No such channel');
       const merged = mergeConfig(cur.config, body.config ?? {});
       const config = parseOrThrow(CONFIG_SCHEMAS[cur.type], merged, `${cur.type} settings`) as Record<string, unknown>;
+      checkTarget(outbound, cur.type, config);
       const name = body.name ?? cur.name;
       return save(name, () => channels.update(cur.id, { name, enabled: body.enabled ?? cur.enabled, config }))!;
     },

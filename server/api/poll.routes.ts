@@ -1,4 +1,5 @@
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { DeviceRepository } from '../store/device.repository.js';
 import type { PollStateRepository } from '../store/poll-state.repository.js';
 import { NotFoundError } from './errors.js';
@@ -8,6 +9,8 @@ export interface PollRoutesDeps {
   devices: DeviceRepository;
   pollState: PollStateRepository;
   pollNow: (deviceId: number) => Promise<DeviceStatusDto | undefined>;
+  /** A device whose address the policy denies is not polled (403 outbound_denied). */
+  outbound: OutboundPolicy;
 }
 
 export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void {
@@ -26,6 +29,8 @@ export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void
     { method: 'post', path: '/devices/:id/poll', summary: 'Poll a device now (SNMP and ICMP) and return the result', tag, access: 'operator', response: '{status, interfaces}', audit: { object: 'device', action: 'poll' } },
     async ({ params }) => {
       const id = exists(idParam(params));
+      const d = deps.devices.get(id)!;
+      deps.outbound.assertAllowed('device', d.address, `device ${d.name} (${d.address})`);
       const status = await deps.pollNow(id);
       return { status: status ?? null, interfaces: deps.pollState.interfaces(id) };
     },

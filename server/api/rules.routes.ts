@@ -12,7 +12,7 @@ import { idParam, type ApiRegistry } from './registry.js';
 export interface RuleRoutesDeps {
   rules: RuleRepository;
   channels: NotificationRepository;
-  engine: { reloadRules(): void; dryRun(body: Extract<RuleBody, { kind: 'event' }>, limit: number): unknown };
+  engine: { reloadRules(): void; dryRun(body: Extract<RuleBody, { kind: 'event' }>, limit: number): Promise<unknown> };
   resolveOidName?: OidNameResolver;
   /** Events a rule matched since start. */
   hits?: (ruleId: number) => number;
@@ -97,7 +97,7 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
 
   api.add(
     { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'admin', body: testBody, response: 'RuleTestResult', audit: false },
-    ({ body }) => {
+    async ({ body }) => {
       check(body.body);
       return engine.dryRun(body.body, body.limit);
     },

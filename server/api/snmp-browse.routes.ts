@@ -9,7 +9,8 @@
  *   the device was not. `varbinds` then holds what a walk got before it failed;
  * - 400 (ApiRegistry error shape) for a name not in the loaded MIBs, an
  *   ambiguous bare name, or a device whose SNMP is switched off; 404 for an
- *   unknown device; 403 below operator (this sends SNMP to the device).
+ *   unknown device; 403 below operator (this sends SNMP to the device), or
+ *   `outbound_denied` when the outbound policy denies the device's address.
  */
 import * as snmp from 'net-snmp';
 import type { Varbind } from 'net-snmp';
@@ -20,6 +21,7 @@ import { SnmpError, classifySnmpError } from '../collectors/snmp/snmp.errors.js'
 import { bufToBigInt, inSubtree, oidCompare } from '../collectors/snmp/snmp.values.js';
 import type { OidDictionary } from '../mib/oid-dictionary.js';
 import { formatValue, formatVarbind, type RawValue } from '../mib/value-formatter.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { snmpTarget } from '../poller/snmp-runner.js';
 import type { DeviceRepository } from '../store/device.repository.js';
 import { NotFoundError, ValidationError } from './errors.js';
@@ -30,6 +32,8 @@ export interface SnmpBrowseDeps {
   dictionary: () => OidDictionary;
   /** The SNMP client to use (default: one shared by every registration in this process, never closed). */
   client?: SnmpClient;
+  /** A device whose address the policy denies is not queried (403 outbound_denied). */
+  outbound: OutboundPolicy;
 }
 
 export interface BrowseVarbind {
@@ -178,6 +182,7 @@ export function registerSnmpBrowseRoutes(api: ApiRegistry, deps: SnmpBrowseDeps)
       if (!device) throw new NotFoundError('No such device');
       if (!device.snmp.enabled) throw new ValidationError(`SNMP is switched off for ${device.name}`);
       if (device.secretError) throw new ValidationError(`${device.name}: ${device.secretError}`);
+      deps.outbound.assertAllowed('device', device.address, `device ${device.name} (${device.address})`);
       const dict = deps.dictionary();
       const oid = resolveTarget(dict, req.oid, req.op);
       const got: Varbind[] = [];

@@ -1,12 +1,20 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { passwordProblem } from '../auth/password-policy.js';
+import { parseCidrList } from '../net/outbound-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
   typeof v === 'boolean' ? v : ['true', '1', 'yes'].includes(v),
 );
 const optionalText = z.string().min(1).optional();
+const cidrList = z.string().superRefine((v, ctx) => {
+  try {
+    parseCidrList(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 /** `trustProxy`: comma-separated addresses, CIDRs or express's names for address ranges. */
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -83,6 +91,8 @@ export const OPTIONS = {
   metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics requires "Authorization: Bearer <this token>"' },
   secureCookies: { env: 'NMS_SECURE_COOKIES', schema: bool.default(false), help: 'Mark session cookies Secure (enable behind HTTPS)' },
   clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
+  outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },
+  outboundDeny: { env: 'NMS_OUTBOUND_DENY', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery must not reach, on top of the built-in denials (link-local, cloud metadata, 0.0.0.0/8, multicast)' },
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -1,7 +1,7 @@
 import type { AlarmNotificationPayload } from '../contracts/alarms.js';
 import type { Logger } from '../log/logger.js';
 import type { ChannelRecord, NotificationRepository } from '../store/notification.repository.js';
-import { SENDERS, type Sender } from './senders.js';
+import type { Sender } from './senders.js';
 
 export interface QueueOptions {
   /** Attempts per notification, the first included. */
@@ -46,7 +46,8 @@ export class NotificationQueue {
     private readonly channels: NotificationRepository,
     private readonly log: Logger,
     opts: Partial<QueueOptions> = {},
-    private readonly senders: Record<string, Sender> = SENDERS,
+    /** Per channel type; `createSenders(policy)` in production. */
+    private readonly senders: Record<string, Sender>,
   ) {
     this.opts = { ...DEFAULT_QUEUE_OPTIONS, ...opts };
   }

@@ -4,6 +4,8 @@ import { collectDevice } from '../collectors/snmp/snmp.collect.js';
 import type { IcmpPinger } from '../collectors/icmp/icmp.pinger.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
+import { TooManyRequestsError, ValidationError } from '../api/errors.js';
+import { deniedMessage, type OutboundPolicy } from '../net/outbound-policy.js';
 import { toDeviceDto, type DeviceRepository } from '../store/device.repository.js';
 import { expandCidr } from './cidr.js';
 
@@ -16,23 +18,48 @@ export interface DiscoveryRequest {
   add: boolean;
 }
 
+export interface DiscoveryOptions {
+  /** Largest range one job may sweep. */
+  maxHosts: number;
+  probeConcurrency: number;
+  /** Jobs running at once; one more is refused (429) until one finishes. */
+  maxRunning: number;
+}
+
+export const DEFAULT_DISCOVERY_OPTIONS: DiscoveryOptions = { maxHosts: 4096, probeConcurrency: 32, maxRunning: 2 };
+
 /**
  * Discovery: an ICMP sweep of a CIDR, then an SNMP probe (system group) of
  * the responders with each credential in turn. Progress goes out on the bus
  * after each phase step; jobs are kept in memory for the console to read.
+ * Every address of the range must pass the outbound policy (scope `device`),
+ * ranges are bounded (`maxHosts`) and so are the jobs running at once.
  */
 export class DiscoveryService {
   private readonly jobs = new Map<number, DiscoveryJobDto>();
   private seq = 0;
 
   constructor(
-    private readonly deps: { devices: DeviceRepository; pinger: IcmpPinger; bus: EventBus; log: Logger },
-    private readonly opts: { maxHosts: number; probeConcurrency: number } = { maxHosts: 4096, probeConcurrency: 32 },
+    private readonly deps: { devices: DeviceRepository; pinger: IcmpPinger; bus: EventBus; log: Logger; outbound: OutboundPolicy },
+    private readonly opts: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
   ) {}
 
-  /** Validates and starts a job; returns at once. */
+  /** Validates and starts a job; returns at once. Throws ValidationError (range) or TooManyRequestsError (busy). */
   start(req: DiscoveryRequest): DiscoveryJobDto {
-    const addresses = expandCidr(req.cidr, this.opts.maxHosts);
+    let addresses: string[];
+    try {
+      addresses = expandCidr(req.cidr, this.opts.maxHosts);
+    } catch (err) {
+      throw new ValidationError(`cidr: ${(err as Error).message}`);
+    }
+    for (const a of addresses) {
+      const v = this.deps.outbound.check('device', a);
+      if (!v.allowed) throw new ValidationError(`cidr: ${req.cidr} includes ${a}: ${deniedMessage(a, v)}`);
+    }
+    const running = [...this.jobs.values()].filter((j) => j.state === 'running').length;
+    if (running >= this.opts.maxRunning) {
+      throw new TooManyRequestsError(`${running} discovery jobs are already running (at most ${this.opts.maxRunning} at once); start this one when one of them has finished`);
+    }
     const job: DiscoveryJobDto = {
       id: ++this.seq, cidr: req.cidr, state: 'running', phase: 'icmp', total: addresses.length, pinged: 0, probed: 0, responders: 0,
       found: [], error: null, startedAt: Date.now(), finishedAt: null,

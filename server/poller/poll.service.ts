@@ -65,6 +65,8 @@ export class PollService {
       icmp: IcmpRunner | null;
       /** User-defined OIDs of a device (its own and its group's). */
       customOids?: (device: DeviceRecord) => { oid: string; name: string; unit: string | null }[];
+      /** The outbound policy's word on a device's address: denied devices are not polled or pinged. */
+      allowed?: (device: DeviceRecord) => boolean;
     },
     private readonly opts: PollServiceOptions,
   ) {
@@ -97,6 +99,11 @@ export class PollService {
   }
 
   private track(d: DeviceRecord, state?: DeviceStatusDto): void {
+    if (this.deps.allowed && !this.deps.allowed(d)) {
+      this.untrack(d.id);
+      this.deps.log.warn({ device: d.name, address: d.address }, 'device not polled: the outbound policy denies its address');
+      return;
+    }
     if (!this.memory.has(d.id)) this.memory.set(d.id, newMemory(state?.snmpState ?? 'unknown'));
     if (d.snmp.enabled) this.scheduler.upsert(d.id, d.pollIntervalSec * 1000, d);
     else this.scheduler.remove(d.id);
@@ -125,7 +132,7 @@ export class PollService {
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
   async pollSnmp(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
-    if (!device || !device.snmp.enabled) return this.deps.pollState.status(deviceId);
+    if (!device || !device.snmp.enabled || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.pollState.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
     const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
@@ -152,6 +159,7 @@ export class PollService {
   async pollNow(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
     if (!device) return undefined;
+    if (this.deps.allowed && !this.deps.allowed(device)) return this.deps.pollState.status(deviceId);
     const tasks: Promise<unknown>[] = [];
     if (device.snmp.enabled) tasks.push(this.scheduler.has(deviceId) ? this.scheduler.runNow(deviceId) : this.pollSnmp(deviceId));
     if (device.icmpEnabled && this.deps.icmp) tasks.push(this.pingDevices([device]));

@@ -20,6 +20,7 @@ import type { NormalizedEvent } from '../../server/contracts/events.js';
 import { InProcessBus } from '../../server/events/bus.js';
 import { createEventEngine } from '../../server/events/engine/event-engine.js';
 import { EventWriter } from '../../server/events/event-writer.js';
+import { OutboundPolicy } from '../../server/net/outbound-policy.js';
 import { createLogger } from '../../server/log/logger.js';
 import { MIGRATIONS_DIR } from '../../server/paths.js';
 import { openDatabase } from '../../server/store/database.js';
@@ -98,7 +99,7 @@ function setup() {
   }
   const events = new EventRepository(db);
   const bus = new InProcessBus();
-  const engine = createEventEngine({ db, bus, log, devices, events, secrets, sweepIntervalMs: 3_600_000 });
+  const engine = createEventEngine({ db, bus, log, devices, events, secrets, sweepIntervalMs: 3_600_000, outbound: new OutboundPolicy() });
   const rules = new RuleRepository(db);
   for (let i = 0; i < USER_RULES; i++) rules.create({ name: `user ${i}`, description: '', enabled: true, body: userRule(i) });
   engine.reloadRules();

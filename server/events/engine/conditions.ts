@@ -1,6 +1,6 @@
 import type { ConditionOp } from '../../contracts/alarms.js';
 import type { NormalizedEvent } from '../../contracts/events.js';
-import { compileSafeRegex } from './safe-regex.js';
+import { compileSafeRegex, testBounded } from './safe-regex.js';
 
 const FACILITIES = [
   'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron',
@@ -60,7 +60,7 @@ export function compileCondition(op: ConditionOp, value: unknown, where: string)
       const re = compileSafeRegex(expected);
       return (a) => {
         const t = asText(a);
-        return t !== undefined && re.test(t.length > 2048 ? t.slice(0, 2048) : t);
+        return t !== undefined && testBounded(re, t);
       };
     }
     case 'gt':

@@ -9,6 +9,8 @@ import { registerRuleRoutes } from '../../api/rules.routes.js';
 import type { Logger } from '../../log/logger.js';
 import { buildPayload } from '../../notify/message.js';
 import { NotificationQueue, type QueueOptions } from '../../notify/notification-queue.js';
+import { createSenders } from '../../notify/senders.js';
+import type { OutboundPolicy } from '../../net/outbound-policy.js';
 import { AlarmRepository } from '../../store/alarm.repository.js';
 import type { Db } from '../../store/database.js';
 import type { DeviceRepository } from '../../store/device.repository.js';
@@ -38,6 +40,8 @@ export interface EventEngineDeps {
   resolveOidName?: OidNameResolver;
   alarms?: Partial<AlarmOptions>;
   notifications?: Partial<QueueOptions>;
+  /** Where notifications may connect. */
+  outbound: OutboundPolicy;
   /** Housekeeping period (archive, maintenance flags, flap settling). Default 30 s. */
   sweepIntervalMs?: number;
 }
@@ -55,9 +59,15 @@ export interface EventEngine {
   /** Runs housekeeping now (also runs on a timer). */
   sweep(): void;
   /** Dry run of an event rule body over the last `limit` stored events. */
-  dryRun(body: EventRuleBody, limit: number): RuleTestResult;
+  dryRun(body: EventRuleBody, limit: number): Promise<RuleTestResult>;
   close(): Promise<void>;
 }
+
+/** A dry run gives the event loop back after this much work. */
+const DRY_RUN_SLICE_MS = 4;
+/** Stored events read per query during a dry run (each read holds the loop while rows are decoded). */
+const DRY_RUN_PAGE = 100;
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 const toInfo = (d: Pick<DeviceDto, 'id' | 'name' | 'address' | 'group' | 'tags'>): DeviceInfo => ({ id: d.id, name: d.name, address: d.address, group: d.group, tags: d.tags });
 
@@ -93,7 +103,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   reloadRules();
 
   const maintenance = new MaintenanceIndex(() => maintenanceRepo.list());
-  const queue = new NotificationQueue(channels, log, deps.notifications);
+  const queue = new NotificationQueue(channels, log, deps.notifications, createSenders(deps.outbound));
   const alarms = new AlarmService({
     repo: alarmsRepo,
     maintenance,
@@ -179,7 +189,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     routes(api) {
       registerAlarmRoutes(api, { alarms: alarmsRepo, service: alarms });
       registerRuleRoutes(api, { rules, channels, engine, resolveOidName: deps.resolveOidName, hits: (id) => ruleHits.get(id) ?? 0 });
-      registerNotificationRoutes(api, { channels, queue });
+      registerNotificationRoutes(api, { channels, queue, outbound: deps.outbound });
       registerMaintenanceRoutes(api, { maintenance: maintenanceRepo, index: maintenance, devices: deps.devices, onChange: sweep });
     },
     counters() {
@@ -196,11 +206,26 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     },
     reloadRules,
     sweep,
-    dryRun(body, limit) {
+    async dryRun(body, limit) {
       const rule = compileEventRule(0, 'dry run', body, deps.resolveOidName);
-      const { items } = deps.events.query({ limit });
+      // Newest first, a page at a time, yielding to the event loop between slices: a dry run over
+      // 10,000 long events never holds the server for more than a few milliseconds at once.
+      const items: StoredEvent[] = [];
+      let beforeId: number | undefined;
+      while (items.length < limit) {
+        const page = deps.events.query({ limit: Math.min(DRY_RUN_PAGE, limit - items.length), beforeId });
+        items.push(...page.items);
+        if (page.nextCursor === null) break;
+        beforeId = page.nextCursor;
+        await yieldToLoop();
+      }
       const out: RuleTestResult = { evaluated: items.length, matched: 0, results: [] };
+      let sliceStart = performance.now();
       for (const stored of items.reverse()) {
+        if (performance.now() - sliceStart > DRY_RUN_SLICE_MS) {
+          await yieldToLoop();
+          sliceStart = performance.now();
+        }
         const e: StoredEvent = { ...stored, params: { ...stored.params } };
         const ctx = new EventContext(e, device(e.deviceId), deps.resolveOidName);
         if (!rule.test(ctx)) continue;

@@ -1,6 +1,7 @@
 import { EVENT_TYPES, type RuleDto, type ThresholdEventParams, type ThresholdRuleBody } from '../../contracts/alarms.js';
 import type { NormalizedEvent } from '../../contracts/events.js';
 import type { DeviceInfo } from './event-context.js';
+import { compileGlob, type SafeRegex } from './safe-regex.js';
 import { compileTemplate, mapScope, type Template } from './template.js';
 
 /** One polled value, as published on `metrics.sampled`. */
@@ -17,7 +18,7 @@ interface Compiled {
   id: number;
   body: ThresholdRuleBody;
   metrics: Set<string>;
-  instance: RegExp | undefined;
+  instance: SafeRegex | undefined;
   deviceIds: Set<number> | undefined;
   groups: Set<string> | undefined;
   tags: Set<string> | undefined;
@@ -31,7 +32,6 @@ interface State {
   seen: number;
 }
 
-const globToRegExp = (g: string) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 const toMs = (ts: number) => (ts < 1e11 ? ts * 1000 : ts);
 
 function over(op: ThresholdRuleBody['op'], v: number, limit: number): boolean {
@@ -64,7 +64,7 @@ export class ThresholdEvaluator {
         id: r.id,
         body: b,
         metrics: new Set(b.metrics),
-        instance: b.instance !== undefined ? globToRegExp(b.instance) : undefined,
+        instance: b.instance !== undefined ? compileGlob(b.instance) : undefined,
         deviceIds: b.deviceIds?.length ? new Set(b.deviceIds) : undefined,
         groups: b.groups?.length ? new Set(b.groups) : undefined,
         tags: b.tags?.length ? new Set(b.tags) : undefined,

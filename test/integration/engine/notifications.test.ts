@@ -80,8 +80,8 @@ describe('notification channels', { timeout: 120_000 }, () => {
   it('reports a failing channel: the test answers the error, and the channel shows it', async () => {
     const ch = (await call('POST', '/notification-channels', { name: 'broken', type: 'webhook', config: { url: `${httpUrl}/fail` } })).body;
     const t = await call('POST', `/notification-channels/${ch.id}/test`);
-    expect(t.body).toEqual({ ok: false, error: 'HTTP 500: nope' });
-    expect((await call('GET', `/notification-channels/${ch.id}`)).body).toMatchObject({ failedCount: 1, lastError: 'HTTP 500: nope' });
+    expect(t.body).toEqual({ ok: false, error: 'HTTP 500' });
+    expect((await call('GET', `/notification-channels/${ch.id}`)).body).toMatchObject({ failedCount: 1, lastError: 'HTTP 500' });
     expect((await call('POST', '/notification-channels', { name: 'x', type: 'webhook', config: { url: 'ftp://nope' } })).status).toBe(400);
     expect((await call('POST', '/notification-channels', { name: 'broken', type: 'slack', config: { url: `${httpUrl}/x` } })).status).toBe(409);
   });

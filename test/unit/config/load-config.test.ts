@@ -38,6 +38,8 @@ describe('configuration', () => {
     expect(() => loadConfig([], { NMS_HTTP_PORT: '70000' })).toThrow(ConfigError);
     expect(() => loadConfig([], { NMS_LOG_LEVEL: 'loud' })).toThrow(/logLevel/);
     expect(() => loadConfig([], { NMS_ADMIN_PASSWORD: 'short' })).toThrow(/adminPassword.*8 characters/);
+    expect(() => loadConfig([], { NMS_OUTBOUND_DENY: '10.0.0.0/8,intranet' })).toThrow(/outboundDeny \(NMS_OUTBOUND_DENY.*"intranet" is not an IPv4 or IPv6 CIDR/);
+    expect(loadConfig([], { NMS_OUTBOUND_ALLOW: '169.254.10.0/24, fd00::/8' }).outboundAllow).toBe('169.254.10.0/24, fd00::/8');
   });
 
   it('refuses a common NMS_ADMIN_PASSWORD, not only a short one', () => {

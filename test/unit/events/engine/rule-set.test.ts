@@ -87,8 +87,9 @@ describe('rule evaluation', () => {
     expect(set.broken[0]!.error).toMatch(/unknown MIB name/);
   });
 
-  it('refuses bodies with a catastrophic regex or a missing reduction key', () => {
-    expect(() => compileEventRule(1, 'x', { kind: 'event', match: { message: '(a+)+' }, actions: { disposition: 'store' } })).toThrow(/match\.message/);
+  it('refuses bodies with a regex the linear-time engine cannot run, or a missing reduction key', () => {
+    expect(() => compileEventRule(1, 'x', { kind: 'event', match: { message: '(?<=user )root' }, actions: { disposition: 'store' } })).toThrow(/match\.message: lookahead/);
+    expect(() => compileEventRule(1, 'x', { kind: 'event', match: { varbinds: [{ oid: '1.3.6.1.2.1.1.5.0', op: 'regex', value: '(a)\\1' }] }, actions: {} })).toThrow(/match\.varbinds\.0: .*back-references/);
     expect(() => compileEventRule(1, 'x', { kind: 'event', match: {}, actions: { disposition: 'alarm' } })).toThrow(/reductionKey/);
     expect(() => compileEventRule(1, 'x', { kind: 'event', match: { params: [{ path: 'x', op: 'gt', value: 'abc' }] }, actions: {} })).toThrow(/needs a number/);
   });
