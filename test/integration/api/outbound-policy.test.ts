@@ -190,7 +190,7 @@ describe('outbound policy: devices and discovery', { timeout: 60_000 }, () => {
 
   it('answers 403 to poll-now and MIB browse of a device whose address the policy denies, and sends nothing', async () => {
     // A device saved before the policy denied its address (straight into the store, as an old database would hold it).
-    const d = new DeviceRepository(srv.nms.db).create({
+    const d = new DeviceRepository(srv.nms.db, srv.nms.secrets).create({
       name: 'legacy-internal', address: '127.0.0.1', group: null, location: null, tags: [], pollIntervalSec: 60, icmpEnabled: true,
       snmp: { ...snmp(internalAgent.port), version: '2c', username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null } as never,
     });
@@ -251,7 +251,7 @@ describe('outbound policy: scheduled polling', { timeout: 60_000 }, () => {
       const api = apiClient(poller.url, (await login(poller.url, 'admin', poller.adminPassword)).token);
       const snmpAt = (port: number) => ({ enabled: true, version: '2c', port, community: 'public', timeoutMs: 200, retries: 0 });
       // Saved before the policy denied it (straight into the store), then announced as the API would.
-      const legacy = new DeviceRepository(poller.nms.db).create({
+      const legacy = new DeviceRepository(poller.nms.db, poller.nms.secrets).create({
         name: 'legacy-internal', address: '127.0.0.1', group: null, location: null, tags: [], pollIntervalSec: 5, icmpEnabled: false,
         snmp: { ...snmpAt(denied.port), username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null } as never,
       });
