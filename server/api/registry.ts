@@ -60,7 +60,8 @@ export class ApiRegistry {
     this.routes.push(spec as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       res.locals.route = `/api/v1${spec.path}`;
-      const user = req.user;
+      // Own property only: an inherited `user` (a polluted Object.prototype) never authenticates.
+      const user = Object.hasOwn(req, 'user') ? req.user : undefined;
       if (spec.access !== 'public') {
         if (!user) throw new UnauthorizedError();
         if (!roleAllows(user.role, spec.access)) throw new ForbiddenError();
