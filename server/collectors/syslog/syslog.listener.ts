@@ -191,7 +191,15 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     });
     let seenFramingErrors = 0;
     sock.on('data', (chunk: Buffer) => {
-      framer.push(chunk);
+      try {
+        framer.push(chunk);
+      } catch (err) {
+        // A framing bug of ours must cost this connection at most, never the process.
+        c.socket_errors++;
+        log.error({ err, address }, 'syslog framing failed; connection closed');
+        sock.destroy();
+        return;
+      }
       if (framer.framingErrors !== seenFramingErrors) {
         c.framing_errors += framer.framingErrors - seenFramingErrors;
         seenFramingErrors = framer.framingErrors;
@@ -203,7 +211,14 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
         }
       }
     });
-    sock.on('end', () => framer.end());
+    sock.on('end', () => {
+      try {
+        framer.end();
+      } catch (err) {
+        c.socket_errors++;
+        log.error({ err, address }, 'syslog framing failed at end of connection');
+      }
+    });
     sock.on('error', (err) => {
       c.socket_errors++;
       log.debug({ err, address }, 'syslog connection error');
