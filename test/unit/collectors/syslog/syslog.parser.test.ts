@@ -126,11 +126,20 @@ describe('syslog names from the wire are data, never object machinery', () => {
     expect(Object.getPrototypeOf(plain())).toBe(Object.prototype);
   });
 
-  it('gives structured data null-prototype objects, so no name reaches inherited properties', () => {
+  it('keeps a toJSON element as data through JSON (it is not a function, so JSON.stringify does not call it)', () => {
+    const ev = parse('<14>1 2026-12-06T00:00:00Z h app - - [toJSON a="1"][x@1 toJSON="2"] hi');
+    expect(JSON.parse(JSON.stringify(ev.params.structuredData))).toEqual({ toJSON: { a: '1' }, 'x@1': { toJSON: '2' } });
+  });
+
+  it('gives structured data objects that inherit nothing, so no name reaches inherited properties', () => {
     const sd = sdOf('<14>1 2026-12-06T00:00:00Z h app - - [a@1 b="1"] hi');
-    expect(Object.getPrototypeOf(sd)).toBeNull();
-    expect(Object.getPrototypeOf(sd['a@1'])).toBeNull();
-    expect(Object.getPrototypeOf(sdOf('<14>1 2026-12-06T00:00:00Z h app - - - hi'))).toBeNull();
+    for (const o of [sd, sd['a@1']!, sdOf('<14>1 2026-12-06T00:00:00Z h app - - - hi')]) {
+      for (const name of ['constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf']) expect(name in o, name).toBe(false);
+    }
+    // Nor can a sender reach the shared prototype those objects use.
+    const proto = Object.getPrototypeOf(sd) as object;
+    expect(Object.getPrototypeOf(proto)).toBeNull();
+    expect(Object.isFrozen(proto)).toBe(true);
   });
 
   it('turns a message the parser throws on into a flagged event (unparsedSyslog)', () => {
