@@ -19,4 +19,5 @@ COPY mibs ./mibs
 ENV NODE_ENV=production NMS_DATA_DIR=/data NMS_HTTP_PORT=8080
 VOLUME /data
 EXPOSE 8080/tcp 514/udp 514/tcp 162/udp 6514/tcp
-CMD ["node", "--openssl-legacy-provider", "dist/server/main.js"]
+# --disable-proto=throw: Object.prototype.__proto__ cannot be used to reach the prototype (worker threads inherit it).
+CMD ["node", "--openssl-legacy-provider", "--disable-proto=throw", "dist/server/main.js"]

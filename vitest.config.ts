@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // As `npm start` runs the server: the suite proves the code works with the __proto__ accessor disabled.
+    execArgv: ['--disable-proto=throw'],
     maxWorkers: 2,
     reporters: ['default'],
   },

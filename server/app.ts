@@ -256,7 +256,7 @@ export async function startNetwatch(
   // store, replaced live when the trap-user API changes them; our engine ID kept in the store.
   const trapUsers = new TrapUserRepository(db, secrets);
   const traps = createTrapReceiver(
-    { port: config.trapPort, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: receiverUsers(trapUsers.list()), engineID: trapUsers.engineId(),
+    { port: config.trapPort, host: config.trapHost.ipv4, host6: config.trapHost.ipv6, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: receiverUsers(trapUsers.list()), engineID: trapUsers.engineId(),
       logger: moduleLogger(rootLog, 'trap'), resolveDevice: (a) => resolver.resolve(a),
       oidName: (oid) => { const r = mibs.dictionary.resolve(oid); return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined; } },
     (evs) => { for (const e of evs) bus.publish('event.received', e); },
@@ -265,7 +265,7 @@ export async function startNetwatch(
   metrics.addSource({ name: 'trap', counters: () => traps.counters() });
   // Syslog (UDP v4/v6, TCP with RFC 6587 framing, TLS when a certificate and key are set): events onto the bus.
   const syslog = createSyslogListener(
-    { udpPort: config.syslogPort, tcpPort: config.syslogTcpPort ?? config.syslogPort, tlsPort: config.syslogTlsPort,
+    { udpPort: config.syslogPort, host: config.syslogHost.ipv4, host6: config.syslogHost.ipv6, tcpPort: config.syslogTcpPort ?? config.syslogPort, tlsPort: config.syslogTlsPort,
       tls: config.syslogTlsCert && config.syslogTlsKey ? { cert: config.syslogTlsCert, key: config.syslogTlsKey } : null,
       maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, receiveThread: true, receivePriority: config.syslogReceivePriority, queueBytes: config.syslogQueueBytes, logger: moduleLogger(rootLog, 'syslog') },
     (evs) => { for (const e of evs) bus.publish('event.received', e); },

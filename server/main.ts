@@ -19,6 +19,12 @@ const root = createLogger({ level: config.logLevel, format: config.logFormat });
 const log = moduleLogger(root, 'main');
 
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
+// Logged with the error object, then Node ends the process as it would anyway: state after an
+// uncaught exception cannot be trusted, so there is deliberately no "log and carry on" net.
+process.on('uncaughtExceptionMonitor', (err, origin) => log.fatal({ err, origin }, 'uncaught exception; exiting'));
+if (!protoAccessorDisabled()) {
+  log.warn('running without --disable-proto=throw (npm start and the Docker image set it): Object.prototype.__proto__ is writable');
+}
 
 try {
   const nms = await startNetwatch(config, root);
@@ -44,4 +50,13 @@ try {
   // A missing or wrong secret key is the operator's to fix: say it plainly, like a config error.
   if (err instanceof SecretKeyError) process.stderr.write(`netwatch: cannot start: ${err.message}\n`);
   process.exit(err instanceof SecretKeyError ? 2 : 1);
+}
+
+/** Whether Node runs with --disable-proto (throw: reading it throws; delete: it is gone). */
+function protoAccessorDisabled(): boolean {
+  try {
+    return ({} as { __proto__?: unknown }).__proto__ === undefined;
+  } catch {
+    return true;
+  }
 }

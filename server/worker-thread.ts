@@ -14,6 +14,9 @@ export function workerEntry(base: string, name: string): { url: URL; fromTs: boo
 }
 
 /**
+ * Workers run under the process's `--disable-proto=throw` (npm start, the image, the test runner):
+ * Node applies it to every thread, whatever a Worker's own execArgv says.
+ *
  * Starts the worker `name` (e.g. 'poll.worker') that sits beside the module
  * whose `import.meta.url` is `base`; from TypeScript sources it starts from a
  * small bootstrap that registers tsx first.

@@ -48,14 +48,26 @@ export interface ApiDeps {
   extraRoutes?: ((api: ApiRegistry, router: Router) => void)[];
 }
 
-/** Counts every request by its route pattern (not its raw URL, to keep label cardinality low). */
-function httpMetrics(metrics: Metrics): RequestHandler {
+/**
+ * Counts every request by its route pattern (not its raw URL, to keep label
+ * cardinality low). The hook runs after the response, outside any request's
+ * error handling: whatever it throws is logged and counted (`http` component,
+ * `hook_errors`), never left to end the process.
+ */
+function httpMetrics(metrics: Metrics, log: Logger): RequestHandler {
+  let hookErrors = 0;
+  metrics.addSource({ name: 'http', counters: () => ({ hook_errors: hookErrors }) });
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const route = (res.locals.route as string | undefined) ?? (req.originalUrl.startsWith('/api/') ? '/api/v1/*' : req.path === '/metrics' ? '/metrics' : 'console');
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      end({ method: req.method, route });
+      try {
+        const route = (res.locals.route as string | undefined) ?? (req.originalUrl.startsWith('/api/') ? '/api/v1/*' : req.path === '/metrics' ? '/metrics' : 'console');
+        metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+        end({ method: req.method, route });
+      } catch (err) {
+        hookErrors++;
+        log.error({ err, method: req.method, url: req.originalUrl }, 'request metrics hook failed');
+      }
     });
     next();
   };
@@ -74,7 +86,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
   app.disable('x-powered-by');
   // X-Forwarded-For/-Proto/-Host count only from the configured proxies (none by default).
   app.set('trust proxy', deps.trustProxy.length ? [...deps.trustProxy] : false);
-  app.use(httpMetrics(deps.metrics));
+  app.use(httpMetrics(deps.metrics, deps.log));
   app.use(securityHeaders({ https: deps.secureCookies }));
 
   app.get('/metrics', async (req, res, next) => {

@@ -74,7 +74,8 @@ export class ApiRegistry {
     };
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       res.locals.route = `/api/v1${spec.path}`;
-      const user = req.user;
+      // Own property only: an inherited `user` (a polluted Object.prototype) never authenticates.
+      const user = Object.hasOwn(req, 'user') ? req.user : undefined;
       if (spec.access !== 'public' && !user) throw new UnauthorizedError();
       const run = async () => {
         if (spec.access !== 'public' && !roleAllows(user!.role, spec.access)) throw new ForbiddenError();

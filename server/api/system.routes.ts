@@ -14,6 +14,9 @@ export interface SystemInfo {
 
 const boundPort = (listeners: ListenerStatus[], prefix: string) =>
   listeners.find((l) => l.name.startsWith(prefix) && l.protocol === 'udp')?.boundPort ?? null;
+const boundAddresses = (listeners: ListenerStatus[], prefix: string) => [
+  ...new Set(listeners.filter((l) => l.name.startsWith(prefix) && l.boundPort !== null && (l.state === 'listening' || l.state === 'fallback')).map((l) => l.address)),
+];
 
 export function registerSystemRoutes(api: ApiRegistry, deps: { info: SystemInfo; metrics: Metrics; openapi: () => unknown }): void {
   const { info, metrics } = deps;
@@ -27,6 +30,7 @@ export function registerSystemRoutes(api: ApiRegistry, deps: { info: SystemInfo;
       version: info.version,
       uptimeSec: uptimeSec(),
       ports: { http: info.httpPort(), syslog: boundPort(listeners, 'syslog'), trap: boundPort(listeners, 'trap') },
+      addresses: { syslog: boundAddresses(listeners, 'syslog'), trap: boundAddresses(listeners, 'trap') },
     };
   });
 

@@ -38,6 +38,27 @@ const trustProxy = z
   });
 
 /**
+ * Listener bind addresses: at most one IPv4 and one IPv6 literal, comma-separated
+ * ("0.0.0.0,::" = every address of both families; "127.0.0.1" = IPv4 loopback only).
+ */
+const bindAddresses = z
+  .string()
+  .default('0.0.0.0,::')
+  .transform((text, ctx) => {
+    const out: { ipv4: string | null; ipv6: string | null } = { ipv4: null, ipv6: null };
+    const list = text.split(',').map((a) => a.trim()).filter(Boolean);
+    if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one address' });
+    for (const a of list) {
+      const family = isIP(a);
+      const key = family === 4 ? 'ipv4' : family === 6 ? 'ipv6' : null;
+      if (!key) ctx.addIssue({ code: 'custom', message: `"${a}" is not an IP address (use 0.0.0.0 / :: for all addresses)` });
+      else if (out[key] !== null) ctx.addIssue({ code: 'custom', message: `at most one ${key === 'ipv4' ? 'IPv4' : 'IPv6'} address` });
+      else out[key] = a;
+    }
+    return out;
+  });
+
+/**
  * Every setting, with its environment variable and CLI flag. Precedence:
  * CLI (`--http-port 9000`) > environment (`NMS_HTTP_PORT`) > config file (JSON,
  * camelCase keys, path from `--config` or `NMS_CONFIG`) > default.
@@ -47,6 +68,7 @@ export const OPTIONS = {
   httpHost: { env: 'NMS_HTTP_HOST', schema: z.string().min(1).default('0.0.0.0'), help: 'HTTP bind address' },
   dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database and compiled MIB index live' },
   secretKeyFile: { env: 'NMS_SECRET_KEY_FILE', schema: optionalText, help: 'Key file that encrypts stored secrets (default <dataDir>/secret.key, created 0600 on first start; back it up apart from the database)' },
+  syslogHost: { env: 'NMS_SYSLOG_HOST', schema: bindAddresses, help: 'Syslog (UDP, TCP, TLS) bind addresses: at most one IPv4 and one IPv6, comma-separated; default all addresses of both (devices must reach them)' },
   syslogPort: { env: 'NMS_SYSLOG_PORT', schema: port.default(514), help: 'Syslog UDP (and TCP) port; falls back to 1514 when 514 is not allowed' },
   syslogTcpPort: { env: 'NMS_SYSLOG_TCP_PORT', schema: port.optional(), help: 'Syslog TCP port (default: same as the UDP port)' },
   syslogTlsPort: { env: 'NMS_SYSLOG_TLS_PORT', schema: port.default(6514), help: 'Syslog over TLS (RFC 5425) port, used when a certificate and key are set' },
@@ -56,6 +78,7 @@ export const OPTIONS = {
   syslogReceivePriority: { env: 'NMS_SYSLOG_RECEIVE_PRIORITY', schema: z.coerce.number().int().min(-20).max(19).default(-20), help: 'Nice value of the syslog UDP receive threads (negative: they drain the socket first under CPU load, before anything else on the host; needs root or CAP_SYS_NICE, else normal priority); 0 leaves it' },
   timeZone: { env: 'NMS_TIME_ZONE', schema: z.string().min(1).default('UTC'), help: 'Time zone for RFC 3164 timestamps that carry none' },
   syslogQueueBytes: { env: 'NMS_SYSLOG_QUEUE_BYTES', schema: z.coerce.number().int().min(1 << 20).max(16 * 2 ** 30).default(128 * 2 ** 20), help: 'Memory that received syslog messages waiting to be parsed may hold (bytes plus ~192 per message); beyond it messages are dropped and counted' },
+  trapHost: { env: 'NMS_TRAP_HOST', schema: bindAddresses, help: 'SNMP trap bind addresses: at most one IPv4 and one IPv6, comma-separated; default all addresses of both' },
   trapPort: { env: 'NMS_TRAP_PORT', schema: port.default(162), help: 'SNMP trap UDP port; falls back to 1162 when 162 is not allowed' },
   trapCommunities: { env: 'NMS_TRAP_COMMUNITIES', schema: z.string().default('public'), help: 'Comma-separated communities accepted on v1/v2c traps' },
   trapQueueBytes: { env: 'NMS_TRAP_QUEUE_BYTES', schema: z.coerce.number().int().min(1 << 20).max(16 * 2 ** 30).default(128 * 2 ** 20), help: 'Memory that received traps waiting to be decoded may hold (bytes plus ~640 per trap); beyond it traps are dropped and counted' },

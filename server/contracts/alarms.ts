@@ -26,7 +26,7 @@ export const EVENT_TYPES = {
   snmpAuthFailure: 'snmp.authFailure',
   /** Poller: sysUpTime went backwards (the device restarted). */
   deviceReboot: 'device.reboot',
-  /** Trap receiver: a community/USM check failed (no trap OID). params: { community?, user? } */
+  /** Trap receiver: a community/USM check failed (no trap OID). params: { reason, user?, udpAddress, udpPort } (never the community tried) */
   snmpAuthenticationFailure: 'snmp.authenticationFailure',
   /** Emitted by the threshold evaluator (source 'poll'). params: ThresholdEventParams */
   thresholdExceeded: 'threshold.exceeded',

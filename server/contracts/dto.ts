@@ -88,6 +88,8 @@ export interface HealthDto {
   version: string;
   uptimeSec: number;
   ports: { http: number; syslog: number | null; trap: number | null };
+  /** Addresses the syslog and trap listeners are bound to (syslogHost / trapHost), each once. */
+  addresses: { syslog: string[]; trap: string[] };
 }
 
 export interface StatusDto {

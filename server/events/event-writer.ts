@@ -42,7 +42,7 @@ export class EventWriter {
   private nextId: number;
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
-  private readonly stats = { queued: 0, stored: 0, dropped: 0, dropped_by_rules: 0, write_errors: 0, batches: 0 };
+  private readonly stats = { queued: 0, stored: 0, dropped: 0, dropped_by_rules: 0, write_errors: 0, preprocess_errors: 0, resolve_errors: 0, batches: 0 };
 
   constructor(
     private readonly repo: EventRepository,
@@ -78,12 +78,29 @@ export class EventWriter {
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       const resolve = this.opts.resolveDevice;
       if (resolve) {
-        for (const e of batch) if (e.deviceId === null && e.sourceAddress) e.deviceId = resolve(e.sourceAddress);
+        for (const e of batch) {
+          if (e.deviceId !== null || !e.sourceAddress) continue;
+          try {
+            e.deviceId = resolve(e.sourceAddress);
+          } catch (err) {
+            this.stats.resolve_errors++;
+            this.log.warn({ err, address: e.sourceAddress }, 'device lookup failed; event stored without a device');
+          }
+        }
       }
       let stored: StoredEvent[];
       try {
-        const toStore = this.opts.preprocess ? this.opts.preprocess(batch) : batch;
-        this.stats.dropped_by_rules += batch.length - toStore.length;
+        let toStore = batch;
+        if (this.opts.preprocess) {
+          try {
+            toStore = this.opts.preprocess(batch);
+            this.stats.dropped_by_rules += batch.length - toStore.length;
+          } catch (err) {
+            // Classification failed for the batch as a whole: store it unclassified rather than lose it.
+            this.stats.preprocess_errors += batch.length;
+            this.log.error({ err, count: batch.length }, 'event classification failed; batch stored unclassified');
+          }
+        }
         if (this.opts.sink) {
           this.handOver(toStore);
           continue;

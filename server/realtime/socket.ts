@@ -57,9 +57,17 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
   const ROOM = 'users';
 
   io.use((socket, next) => {
-    const fromAuth = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : undefined;
-    const token = fromAuth ?? cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
-    const user = token ? deps.auth.authenticate(token) : undefined;
+    let user: AuthUser | undefined;
+    let token: string | undefined;
+    try {
+      const auth: unknown = socket.handshake.auth;
+      const given = auth && typeof auth === 'object' && Object.hasOwn(auth, 'token') ? (auth as { token: unknown }).token : undefined;
+      const fromAuth = typeof given === 'string' ? given : undefined;
+      token = fromAuth ?? cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
+      user = token ? deps.auth.authenticate(token) : undefined;
+    } catch (err) {
+      deps.log.warn({ err }, 'socket authentication failed');
+    }
     if (!user || !token) return next(new Error('unauthorized'));
     socket.data.user = user;
     socket.data.token = token;
@@ -87,7 +95,11 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
   io.on('connection', (socket) => {
     void socket.join(ROOM);
     socket.on('ping', (ack) => {
-      if (typeof ack === 'function') ack({ ok: true, time: Date.now() });
+      try {
+        if (typeof ack === 'function') ack({ ok: true, time: Date.now() });
+      } catch (err) {
+        deps.log.warn({ err }, 'ping acknowledgement failed');
+      }
     });
   });
 
@@ -117,10 +129,15 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
     const batch = pending.length > MAX_PUSH ? pending.slice(-MAX_PUSH) : pending;
     skipped += pending.length - batch.length;
     pending = [];
-    io.to(ROOM).emit('events.new', batch);
-    if (skipped) {
-      io.to(ROOM).emit('events.overflow', skipped);
-      skipped = 0;
+    // Runs from a timer too: a failure (say, an event socket.io cannot encode) is logged, never fatal.
+    try {
+      io.to(ROOM).emit('events.new', batch);
+      if (skipped) {
+        io.to(ROOM).emit('events.overflow', skipped);
+        skipped = 0;
+      }
+    } catch (err) {
+      deps.log.error({ err, count: batch.length }, 'cannot push events');
     }
   };
   unsubscribe.push(

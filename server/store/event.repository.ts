@@ -72,16 +72,24 @@ const CHUNK = 64;
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const INSERT = 'INSERT INTO events (received_at, reported_at, source, source_address, device_id, severity, type, message, params) VALUES ';
 
+const finiteOr = <T>(v: unknown, otherwise: T): number | T => (typeof v === 'number' && Number.isFinite(v) ? v : otherwise);
+const textOr = <T>(v: unknown, otherwise: T): string | T => (typeof v === 'string' ? v : v === undefined || v === null ? otherwise : String(v));
+
+/**
+ * The columns of one event. Everything a sender can influence is coerced to
+ * the column's type here (a NaN time, a non-string type), so that no message
+ * from the network can make the row, and with it its whole batch, fail.
+ */
 function rowArgs(e: NormalizedEvent, args: unknown[], at: number): void {
-  args[at] = e.receivedAt;
-  args[at + 1] = e.reportedAt;
+  args[at] = finiteOr(e.receivedAt, Date.now());
+  args[at + 1] = finiteOr(e.reportedAt, null);
   args[at + 2] = e.source;
-  args[at + 3] = e.sourceAddress;
-  args[at + 4] = e.deviceId;
+  args[at + 3] = textOr(e.sourceAddress, null);
+  args[at + 4] = Number.isSafeInteger(e.deviceId) ? e.deviceId : null;
   args[at + 5] = Math.max(0, sevIndex(e.severity));
-  args[at + 6] = e.type;
-  args[at + 7] = e.message;
-  args[at + 8] = paramsJson(e.params);
+  args[at + 6] = textOr(e.type, '');
+  args[at + 7] = textOr(e.message, '');
+  args[at + 8] = paramsJson(e.params ?? {});
 }
 
 /** Values per row of `eventRows` / `EventRowInserter`: id, then the nine columns. */

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -175,6 +176,36 @@ describe('event console in a real browser', { timeout: 180_000 }, () => {
       expect(await page.getByTestId('event-message').textContent()).toContain(XSS);
       expect(await page.locator('[data-testid=event-details] img').count()).toBe(0);
       await page.screenshot({ path: `${RESULTS}/events-real.png` });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a structured-data element named __proto__ (the issue 13 datagram) as ordinary data, live and after a reload', async () => {
+    const health = (await apiClient(server.url)('GET', '/health')).body as { ports: { syslog: number } };
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page);
+      const s = dgram.createSocket('udp4');
+      const line = '<14>1 2026-12-06T00:00:00Z h app - - [__proto__ user="x" role="admin"][constructor name="y"] e2e-proto-sd';
+      await new Promise<void>((res, rej) => s.send(Buffer.from(line), health.ports.syslog, '127.0.0.1', (err) => (err ? rej(err) : res())));
+      s.close();
+      const check = async () => {
+        await row(page, 'e2e-proto-sd').first().click();
+        const sd = page.getByTestId('event-details').getByTestId('structured-data');
+        await sd.waitFor(WAIT);
+        const rows = await sd.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+        expect(rows).toEqual([['__proto__', 'user', 'x'], ['__proto__', 'role', 'admin'], ['constructor', 'name', 'y']]);
+        expect((({}) as Record<string, unknown>).user).toBeUndefined(); // the server runs in this process
+      };
+      await row(page, 'e2e-proto-sd').first().waitFor(WAIT); // live, over socket.io
+      await check();
+      await page.reload();
+      await row(page, 'e2e-proto-sd').first().waitFor(WAIT); // from the store, over the API
+      await check();
+      expect(await page.evaluate(() => (({}) as Record<string, unknown>).user ?? null)).toBeNull();
+      await page.screenshot({ path: `${RESULTS}/events-proto-sd.png` });
     } finally {
       await context.close();
     }

@@ -118,10 +118,11 @@ export function parseHost(cols: Columns): HostResources | null {
   const storage: StorageEntry[] = [];
   for (const [idx, sz] of size) {
     const unit = toNumber(units.get(idx)) ?? 1;
-    const t = toText(type.get(idx)) ?? '';
+    const t = (toText(type.get(idx)) ?? '').replace(/^\./, '');
     storage.push({
       index: Number(idx),
-      kind: HR_STORAGE_TYPES[t.replace(/^\./, '')] ?? 'other',
+      // Own keys only: an agent answering "constructor" gets 'other', not Object.
+      kind: (Object.hasOwn(HR_STORAGE_TYPES, t) ? HR_STORAGE_TYPES[t] : undefined) ?? 'other',
       descr: toText(descr.get(idx)) ?? `storage ${idx}`,
       sizeBytes: (toNumber(sz) ?? 0) * unit,
       usedBytes: (toNumber(used.get(idx)) ?? 0) * unit,

@@ -11,7 +11,7 @@ import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
 import { listenTcp, plainAddress } from '../udp/listen-tcp.js';
 import { openUdpThreadSocket, type UdpThreadSocket } from '../udp/udp-thread-socket.js';
 import { SyslogFramer } from './syslog.framing.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, parseSyslog } from './syslog.parser.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, parseSyslog, unparsedSyslog } from './syslog.parser.js';
 import { assertTimeZone } from './syslog.time.js';
 
 export type EventSink = (events: NormalizedEvent[]) => void;
@@ -111,7 +111,7 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
 
   // Counter names are snake_case: they are Prometheus labels and the dashboard reads them.
   const c = {
-    received: 0, received_udp: 0, received_tcp: 0, received_tls: 0, parsed: 0, parse_errors: 0, truncated: 0,
+    received: 0, received_udp: 0, received_tcp: 0, received_tls: 0, parsed: 0, parse_errors: 0, parser_exceptions: 0, truncated: 0,
     sink_errors: 0, tcp_connections: 0, tcp_connections_rejected: 0, tcp_connections_closed_abusive: 0, framing_errors: 0, tls_errors: 0, socket_errors: 0,
   };
   let recvBufferBytes = 0;
@@ -133,7 +133,16 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
             log.warn({ err, address: r.address }, 'resolveDevice failed');
           }
         }
-        const ev = parseSyslog(r.buf, { receivedAt: r.at, sourceAddress: r.address, deviceId, transport: r.transport, originalBytes: r.originalBytes }, parseOpts);
+        const origin = { receivedAt: r.at, sourceAddress: r.address, deviceId, transport: r.transport, originalBytes: r.originalBytes };
+        let ev: NormalizedEvent;
+        try {
+          ev = parseSyslog(r.buf, origin, parseOpts);
+        } catch (err) {
+          // One message must never cost its batch: keep it as text, flagged and counted.
+          c.parser_exceptions++;
+          log.warn({ err, address: r.address }, 'syslog parser threw; message kept as a parse error');
+          ev = unparsedSyslog(r.buf, origin, err, parseOpts);
+        }
         if (ev.params.parseError) c.parse_errors++;
         else c.parsed++;
         if (ev.params.truncated) c.truncated++;
@@ -182,7 +191,15 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
     });
     let seenFramingErrors = 0;
     sock.on('data', (chunk: Buffer) => {
-      framer.push(chunk);
+      try {
+        framer.push(chunk);
+      } catch (err) {
+        // A framing bug of ours must cost this connection at most, never the process.
+        c.socket_errors++;
+        log.error({ err, address }, 'syslog framing failed; connection closed');
+        sock.destroy();
+        return;
+      }
       if (framer.framingErrors !== seenFramingErrors) {
         c.framing_errors += framer.framingErrors - seenFramingErrors;
         seenFramingErrors = framer.framingErrors;
@@ -194,7 +211,14 @@ export function createSyslogListener(opts: SyslogListenerOptions, sink: EventSin
         }
       }
     });
-    sock.on('end', () => framer.end());
+    sock.on('end', () => {
+      try {
+        framer.end();
+      } catch (err) {
+        c.socket_errors++;
+        log.error({ err, address }, 'syslog framing failed at end of connection');
+      }
+    });
     sock.on('error', (err) => {
       c.socket_errors++;
       log.debug({ err, address }, 'syslog connection error');

@@ -1,4 +1,4 @@
-import { MONTHS, abbreviationOffset, parseRfc3339, yearlessToEpoch, zonedToEpoch } from './syslog.time.js';
+import { MONTHS, parseRfc3339, yearlessToEpoch, zonedToEpoch, zoneTokenOffset } from './syslog.time.js';
 
 /**
  * The part of a BSD-style (RFC 3164) message after `<PRI>`, as real devices
@@ -10,12 +10,24 @@ import { MONTHS, abbreviationOffset, parseRfc3339, yearlessToEpoch, zonedToEpoch
  *   Cisco ASA      `Jan 15 2024 10:00:00 asa1 : %ASA-6-302013: text`
  *   IOS XR         `RP/0/RSP0/CPU0:Jan 15 10:00:00.123 UTC: ifmgr[1]: %PKT_INFRA-LINK-3-UPDOWN : text`
  *   Juniper        `Jan 15 10:00:00 mx1 mib2d[1234]: SNMP_TRAP_LINK_DOWN: text`
+ *   RFC 3164 5.4   `Aug 24 05:34:00 CST 1987 mymachine myproc[10]: text`, `1990 Oct 22 10:52:01 TZ-6 host …`
+ *
+ * After the clock a year and/or a zone token may follow, in either order. The
+ * year is used; a zone that is a known abbreviation (CST, CEST, UTC) or carries
+ * an offset (`TZ-6`, `UTC+2`, `+0200`) is honoured; an unknown all-capitals
+ * token is taken for a zone only when a year or a `:` follows it (otherwise it
+ * is the hostname), then the configured zone applies and `unknownZone` names it.
  */
 export interface Bsd {
   reportedAt: number | null;
   timestampText: string | null;
-  /** '*' = clock not authoritative (not synchronised), '.' = synchronisation lost (Cisco). */
+  /**
+   * '*' = clock not authoritative (not synchronised), '.' = synchronisation lost
+   * (Cisco). The time is kept in `reportedAt` as the device said it either way.
+   */
   clockMarker: '*' | '.' | null;
+  /** A zone token we could not interpret (the configured zone was used instead). */
+  unknownZone: string | null;
   sequence: number | null;
   hostname: string | null;
   appName: string | null;
@@ -29,11 +41,13 @@ export interface Bsd {
 
 const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const CLOCK = '(\\d{1,2}):(\\d{2}):(\\d{2})(?:\\.(\\d{1,6}))?';
-const ZONE = '(?: ([A-Z]{1,5}))?';
-/** `*Mar  1 2024 00:00:15.123 UTC: ` — month first, optional year. */
-const BSD_TS = new RegExp(`^([*.]?)${MON} {1,2}(\\d{1,2})(?: (\\d{4}))? ${CLOCK}${ZONE}(:?) `);
-/** NX-OS: `2024 Jan 15 10:00:00 UTC: `. */
-const NXOS_TS = new RegExp(`^([*.]?)(\\d{4}) ${MON} {1,2}(\\d{1,2}) ${CLOCK}${ZONE}(:?) `);
+/** `*Mar  1 2024 00:00:15.123` — month first, optional year (ASA); the tail (zone, year) is read by `readTail`. */
+const BSD_TS = new RegExp(`^([*.]?)${MON} {1,2}(\\d{1,2})(?: (\\d{4}))? ${CLOCK}`);
+/** NX-OS: `2024 Jan 15 10:00:00`, RFC 3164's `1990 Oct 22 10:52:01`. */
+const NXOS_TS = new RegExp(`^([*.]?)(\\d{4}) ${MON} {1,2}(\\d{1,2}) ${CLOCK}`);
+/** One token of the tail after the clock, and what follows it. */
+const TAIL_TOKEN = / ([^\s:]{1,12}(?::\d{2})?)(:?)(?= |$)/y;
+const YEAR = /^(19[7-9]\d|20\d\d)$/;
 const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?):? /;
 const SEQ = /^(\d{1,10}): /;
 const SEQ_BEFORE_TAG = /^(\d{1,10}): (?=%)/;
@@ -47,9 +61,75 @@ function clockMs(frac: string | undefined): number {
   return frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
 }
 
+interface Tail {
+  year: number | null;
+  /** Minutes east of UTC from the zone token; undefined = none or unknown. */
+  offset: number | undefined;
+  unknownZone: string | null;
+  /** Index after the tail including its `:` and the space that ends the timestamp. */
+  end: number;
+}
+
+function tailToken(s: string, at: number): RegExpExecArray | null {
+  TAIL_TOKEN.lastIndex = at;
+  return TAIL_TOKEN.exec(s);
+}
+
+/**
+ * What follows the clock at `s[at]`: up to one year and one zone token (either
+ * order), an optional `:`, then the space that ends the timestamp. Null when
+ * no space follows (then there is no timestamp, as before).
+ */
+function readTail(s: string, at: number, haveYear: boolean): Tail | null {
+  const t: Tail = { year: null, offset: undefined, unknownZone: null, end: at };
+  let i = at;
+  let zoneSeen = false;
+  for (let k = 0; k < 2; k++) {
+    const m = tailToken(s, i);
+    if (!m) break;
+    const tok = m[1]!;
+    const colon = m[2] === ':';
+    if (!haveYear && t.year === null && !colon && YEAR.test(tok)) {
+      t.year = Number(tok);
+      i += m[0].length;
+      continue;
+    }
+    if (zoneSeen) break;
+    const offset = zoneTokenOffset(tok);
+    if (offset === undefined) break;
+    if (offset === null) {
+      // Unknown capitals: a zone only when a `:` or a year follows (or came before), else a hostname.
+      const next = colon ? null : tailToken(s, i + m[0].length);
+      const yearNext = !!next && next[2] === '' && YEAR.test(next[1]!) && !haveYear;
+      if (!colon && !yearNext && t.year === null) break;
+      t.unknownZone = tok;
+    } else t.offset = offset;
+    zoneSeen = true;
+    i += m[0].length;
+    if (colon) {
+      // `UTC: ` ends the timestamp.
+      if (s.charCodeAt(i) !== 32) break;
+      t.end = i + 1;
+      return t;
+    }
+  }
+  if (s.charCodeAt(i) === 58 /* : */) i++;
+  if (s.charCodeAt(i) === 32) {
+    t.end = i + 1;
+    return t;
+  }
+  // The tokens were not followed by a space (end of text): only the bare clock counts.
+  if (i !== at) {
+    let j = at;
+    if (s.charCodeAt(j) === 58) j++;
+    if (s.charCodeAt(j) === 32) return { year: null, offset: undefined, unknownZone: null, end: j + 1 };
+  }
+  return null;
+}
+
 export function parseBsd(s: string, timeZone: string, now: number): Bsd {
   const out: Bsd = {
-    reportedAt: null, timestampText: null, clockMarker: null, sequence: null, hostname: null,
+    reportedAt: null, timestampText: null, clockMarker: null, unknownZone: null, sequence: null, hostname: null,
     appName: null, procId: null, msgId: null, ciscoTag: null, ciscoSeverity: null, message: '',
   };
   let rest = s;
@@ -68,33 +148,29 @@ export function parseBsd(s: string, timeZone: string, now: number): Bsd {
   }
 
   let haveTime = false;
-  if ((m = BSD_TS.exec(rest))) {
+  let tail: Tail | null = null;
+  let parts: { marker: string; year: number | null; mo: number; day: number; hh: number; mm: number; ss: number; ms: number } | null = null;
+  if ((m = BSD_TS.exec(rest)) && (tail = readTail(rest, m[0].length, !!m[4]))) {
+    const [, marker, mon, day, year, hh, mm, ss, frac] = m;
+    parts = { marker: marker!, year: year ? Number(year) : tail.year, mo: MONTHS[mon!]!, day: Number(day), hh: Number(hh), mm: Number(mm), ss: Number(ss), ms: clockMs(frac) };
+  } else if ((m = NXOS_TS.exec(rest)) && (tail = readTail(rest, m[0].length, true))) {
+    const [, marker, year, mon, day, hh, mm, ss, frac] = m;
+    parts = { marker: marker!, year: Number(year), mo: MONTHS[mon!]!, day: Number(day), hh: Number(hh), mm: Number(mm), ss: Number(ss), ms: clockMs(frac) };
+  }
+  if (parts && tail) {
     haveTime = true;
-    const [, marker, mon, day, year, hh, mm, ss, frac, zone] = m;
-    const offset = zone ? abbreviationOffset(zone) : undefined;
-    const mo = MONTHS[mon!]!;
-    const args = [mo, Number(day), Number(hh), Number(mm), Number(ss), clockMs(frac)] as const;
+    const { marker, year, mo, day, hh, mm, ss, ms } = parts;
+    const offset = tail.offset;
     let t: number;
-    if (year) {
-      t = offset === undefined ? zonedToEpoch(Number(year), ...args, timeZone) : Date.UTC(Number(year), ...args) - offset * 60_000;
-    } else {
-      t = yearlessToEpoch(...args, offset, timeZone, now);
-    }
+    if (year !== null) t = offset === undefined ? zonedToEpoch(year, mo, day, hh, mm, ss, ms, timeZone) : Date.UTC(year, mo, day, hh, mm, ss, ms) - offset * 60_000;
+    else t = yearlessToEpoch(mo, day, hh, mm, ss, ms, offset, timeZone, now);
     out.clockMarker = (marker || null) as Bsd['clockMarker'];
-    out.timestampText = m[0].replace(/:? $/, '');
-    // A '*' says the device clock was never set: the time is not a fact.
-    out.reportedAt = marker === '*' || !Number.isFinite(t) ? null : t;
-    rest = rest.slice(m[0].length);
-  } else if ((m = NXOS_TS.exec(rest))) {
-    haveTime = true;
-    const [, marker, year, mon, day, hh, mm, ss, frac, zone] = m;
-    const offset = zone ? abbreviationOffset(zone) : undefined;
-    const args = [Number(year), MONTHS[mon!]!, Number(day), Number(hh), Number(mm), Number(ss), clockMs(frac)] as const;
-    const t = offset === undefined ? zonedToEpoch(...args, timeZone) : Date.UTC(...args) - offset * 60_000;
-    out.clockMarker = (marker || null) as Bsd['clockMarker'];
-    out.timestampText = m[0].replace(/:? $/, '');
-    out.reportedAt = marker === '*' || !Number.isFinite(t) ? null : t;
-    rest = rest.slice(m[0].length);
+    out.unknownZone = tail.unknownZone;
+    out.timestampText = rest.slice(0, tail.end).replace(/:? $/, '');
+    // A '*' or '.' says the device clock is not (or no longer) synchronised: the time is still
+    // what the device reported, kept as such; `clockMarker` says how far to trust it.
+    out.reportedAt = Number.isFinite(t) ? t : null;
+    rest = rest.slice(tail.end);
   } else if ((m = ISO_TS.exec(rest))) {
     const t = parseRfc3339(m[1]!, timeZone);
     if (t !== null) {

@@ -10,16 +10,38 @@ export const MONTHS: Record<string, number> = {
 /**
  * Zone abbreviations devices print (Cisco `show-timezone`). Ambiguous ones
  * (IST, BST in some regions) are left out: then the configured zone applies.
+ * A Map: the token comes from the wire, so `constructor` must not find anything.
  */
-const ABBREVIATIONS: Record<string, number> = {
+const ABBREVIATIONS = new Map<string, number>(Object.entries({
   UTC: 0, GMT: 0, Z: 0, UT: 0, WET: 0, WEST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120, EET: 120, EEST: 180, MSK: 180,
   EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420, AKST: -540, AKDT: -480,
   HST: -600, JST: 540, KST: 540, AEST: 600, AEDT: 660, ACST: 570, AWST: 480, NZST: 720, NZDT: 780, SGT: 480, HKT: 480,
-};
+}));
 
 /** Offset in minutes of a zone abbreviation, or undefined when unknown/ambiguous. */
 export function abbreviationOffset(abbr: string): number | undefined {
-  return ABBREVIATIONS[abbr];
+  return ABBREVIATIONS.get(abbr);
+}
+
+/** `[A-Z]{1,5}` name, then an optional numeric offset; or a bare offset (`+0200`, `-05:00`). */
+const ZONE_TOKEN = /^([A-Z]{1,5})?(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$/;
+
+/**
+ * A time-zone token after a syslog clock -> minutes east of UTC.
+ * `CST` -> -360 (known abbreviation), `TZ-6` / `UTC+2` / `GMT+05:30` / `+0200`
+ * -> the numeric offset (a numeric part wins over the name), `XYZ` -> null
+ * (looks like a zone, but we do not know it), anything else -> undefined (not
+ * a zone token at all).
+ */
+export function zoneTokenOffset(token: string): number | null | undefined {
+  const m = ZONE_TOKEN.exec(token);
+  if (!m || (!m[1] && !m[2])) return undefined;
+  if (m[2]) {
+    const minutes = Number(m[3]) * 60 + Number(m[4] ?? 0);
+    if (Number(m[3]) > 14 || Number(m[4] ?? 0) > 59) return undefined;
+    return m[2] === '-' ? -minutes : minutes;
+  }
+  return ABBREVIATIONS.get(m[1]!) ?? null;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -8,8 +8,13 @@ import type { NormalizedEvent, Severity } from '../../contracts/events.js';
  * - type = numeric trap OID (snmpTrapOID.0). SNMPv1 traps are converted per
  *   RFC 3584 3.1: generic 0-5 -> 1.3.6.1.6.3.1.1.5.{1..6}, enterprise-specific ->
  *   `enterprise.0.specific`; sysUpTime.0 and snmpTrapOID.0 are put first and
- *   snmpTrapAddress.0 (agent-addr), snmpTrapCommunity.0 and snmpTrapEnterprise.0
- *   appended (RFC 3584 3.1 (3); each only when not already present).
+ *   snmpTrapAddress.0 (agent-addr) and snmpTrapEnterprise.0 appended (RFC 3584
+ *   3.1 (3); each only when not already present).
+ * - The community is a credential: it is never stored. RFC 3584's
+ *   snmpTrapCommunity.0 is not appended, and one a sender or proxy included is
+ *   dropped from the varbinds (params say `communityRedacted: true`).
+ * - Nothing from the PDU becomes an object key (varbinds are an array of
+ *   {oid, type, value}); lookups by OID use Maps.
  * - sourceAddress = snmpTrapAddress.0 when present (a relay or NAT forwarded
  *   it), else the UDP source; both are kept in params.
  * - Severity: linkDown, authenticationFailure, coldStart, egpNeighborLoss ->
@@ -28,14 +33,14 @@ export const OID = {
 } as const;
 
 /** The six generic traps of RFC 1157/3584: names are facts (SNMPv2-MIB, IF-MIB), not guesses. */
-const GENERIC: Record<string, { name: string; severity: Severity }> = {
-  '1.3.6.1.6.3.1.1.5.1': { name: 'coldStart', severity: 'warning' },
-  '1.3.6.1.6.3.1.1.5.2': { name: 'warmStart', severity: 'info' },
-  '1.3.6.1.6.3.1.1.5.3': { name: 'linkDown', severity: 'warning' },
-  '1.3.6.1.6.3.1.1.5.4': { name: 'linkUp', severity: 'info' },
-  '1.3.6.1.6.3.1.1.5.5': { name: 'authenticationFailure', severity: 'warning' },
-  '1.3.6.1.6.3.1.1.5.6': { name: 'egpNeighborLoss', severity: 'warning' },
-};
+const GENERIC = new Map<string, { name: string; severity: Severity }>([
+  ['1.3.6.1.6.3.1.1.5.1', { name: 'coldStart', severity: 'warning' }],
+  ['1.3.6.1.6.3.1.1.5.2', { name: 'warmStart', severity: 'info' }],
+  ['1.3.6.1.6.3.1.1.5.3', { name: 'linkDown', severity: 'warning' }],
+  ['1.3.6.1.6.3.1.1.5.4', { name: 'linkUp', severity: 'info' }],
+  ['1.3.6.1.6.3.1.1.5.5', { name: 'authenticationFailure', severity: 'warning' }],
+  ['1.3.6.1.6.3.1.1.5.6', { name: 'egpNeighborLoss', severity: 'warning' }],
+]);
 
 export interface JsonVarbind {
   oid: string;
@@ -96,6 +101,8 @@ export function v1TrapOid(enterprise: string, generic: number, specific: number)
   return `${enterprise}.0.${specific}`;
 }
 
+const NUMERIC_OID = /^\d{1,10}(?:\.\d{1,10}){0,127}$/;
+
 const validSource = (a: unknown): a is string => typeof a === 'string' && isIP(a) !== 0 && a !== '0.0.0.0' && a !== '::';
 
 export interface TrapOrigin {
@@ -133,18 +140,22 @@ export function trapToEvent(pdu: TrapPdu, origin: TrapOrigin): NormalizedEvent {
       { oid: OID.snmpTrapOID, type: 'OID', value: trapOid },
       ...varbinds,
       ...(varbinds.some((v) => v.oid === OID.snmpTrapAddress) ? [] : [{ oid: OID.snmpTrapAddress, type: 'IpAddress', value: pdu.agentAddr ?? '0.0.0.0' }]),
-      ...(pdu.community === undefined || varbinds.some((v) => v.oid === OID.snmpTrapCommunity) ? [] : [{ oid: OID.snmpTrapCommunity, type: 'OctetString', value: pdu.community }]),
       ...(varbinds.some((v) => v.oid === OID.snmpTrapEnterprise) ? [] : [{ oid: OID.snmpTrapEnterprise, type: 'OID', value: enterprise }]),
     ];
   } else {
     const t = varbinds.find((v) => v.oid === OID.snmpTrapOID);
-    trapOid = typeof t?.value === 'string' ? t.value : '';
-    if (!trapOid) params.parseErrorReason = 'no snmpTrapOID.0 varbind';
+    // An OID, not whatever text a sender put there (it becomes the event type).
+    trapOid = typeof t?.value === 'string' && NUMERIC_OID.test(t.value) ? t.value : '';
+    if (!trapOid) params.parseErrorReason = t ? 'snmpTrapOID.0 is not an OID' : 'no snmpTrapOID.0 varbind';
+  }
+  if (varbinds.some((v) => v.oid === OID.snmpTrapCommunity)) {
+    varbinds = varbinds.filter((v) => v.oid !== OID.snmpTrapCommunity);
+    params.communityRedacted = true;
   }
   const trapAddressVb = varbinds.find((v) => v.oid === OID.snmpTrapAddress);
   const trapAddress = validSource(trapAddressVb?.value) ? trapAddressVb.value : null;
   const sourceAddress = trapAddress ?? origin.udpAddress;
-  const generic = GENERIC[trapOid];
+  const generic = GENERIC.get(trapOid);
   const upTime = varbinds.find((v) => v.oid === OID.sysUpTime)?.value;
 
   let deviceId: number | null = null;
@@ -154,19 +165,17 @@ export function trapToEvent(pdu: TrapPdu, origin: TrapOrigin): NormalizedEvent {
   }
 
   const version = isV1 ? '1' : pdu.user !== undefined ? '3' : '2c';
-  Object.assign(params, {
-    trapOid: trapOid || null,
-    trapName: generic?.name ?? null,
-    version,
-    pduType: pdu.type === snmp.PduType.InformRequest ? 'inform' : 'trap',
-    requestId: pdu.id ?? null,
-    sysUpTime: typeof upTime === 'number' ? upTime : null,
-    udpAddress: origin.udpAddress,
-    udpPort: origin.udpPort,
-    trapAddress,
-    varbinds,
-  });
-  if (pdu.community !== undefined) params.community = pdu.community;
+  params.trapOid = trapOid || null;
+  params.trapName = generic?.name ?? null;
+  params.version = version;
+  params.pduType = pdu.type === snmp.PduType.InformRequest ? 'inform' : 'trap';
+  params.requestId = pdu.id ?? null;
+  params.sysUpTime = typeof upTime === 'number' ? upTime : null;
+  params.udpAddress = origin.udpAddress;
+  params.udpPort = origin.udpPort;
+  params.trapAddress = trapAddress;
+  params.varbinds = varbinds;
+  // The community is deliberately not kept (see above); the v3 user name is not a secret.
   if (pdu.user !== undefined) params.user = pdu.user;
   if (pdu.contextName) params.contextName = pdu.contextName;
   if (pdu.contextEngineID) params.contextEngineID = pdu.contextEngineID;
@@ -190,5 +199,20 @@ export function trapToEvent(pdu: TrapPdu, origin: TrapOrigin): NormalizedEvent {
     type: trapOid || 'snmp.trap',
     message,
     params,
+  };
+}
+
+/**
+ * The event for a trap that was received and authenticated but could not be
+ * converted (a bug of ours, or a PDU shape we did not expect): kept, flagged
+ * with `params.parseError`, without anything from the PDU but its type and id.
+ */
+export function unconvertedTrap(pdu: Partial<TrapPdu> | null | undefined, receivedAt: number, udpAddress: string, udpPort: number, err: unknown): NormalizedEvent {
+  const reason = err instanceof Error ? err.message : String(err);
+  const inform = pdu?.type === snmp.PduType.InformRequest;
+  return {
+    receivedAt, reportedAt: null, source: 'trap', sourceAddress: udpAddress, deviceId: null, severity: 'info', type: 'snmp.trap',
+    message: `trap from ${udpAddress} could not be converted: ${reason}`.slice(0, 2000),
+    params: { parseError: `conversion failed: ${reason}`.slice(0, 500), pduType: inform ? 'inform' : 'trap', requestId: typeof pdu?.id === 'number' ? pdu.id : null, udpAddress, udpPort },
   };
 }

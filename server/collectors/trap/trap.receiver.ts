@@ -8,7 +8,7 @@ import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
 import { DEFAULT_INTAKE_QUEUE_BYTES, IntakeQueue } from '../udp/intake-queue.js';
 import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
 import { plainAddress } from '../udp/listen-tcp.js';
-import { trapToEvent, type TrapPdu } from './trap.convert.js';
+import { trapToEvent, unconvertedTrap, type TrapPdu } from './trap.convert.js';
 
 export type EventSink = (events: NormalizedEvent[]) => void;
 
@@ -153,7 +153,7 @@ interface RawTrap {
 export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): TrapReceiver {
   const log = opts.logger;
   // snake_case like the syslog listener's: the dashboard reads received, parsed, dropped, parse_errors, kernel_rcvbuf_errors.
-  const c = { received: 0, parsed: 0, traps: 0, informs: 0, auth_failures: 0, auth_failure_events_suppressed: 0, parse_errors: 0, rejected: 0, sink_errors: 0, socket_errors: 0 };
+  const c = { received: 0, parsed: 0, traps: 0, informs: 0, auth_failures: 0, auth_failure_events_suppressed: 0, parse_errors: 0, convert_errors: 0, rejected: 0, sink_errors: 0, socket_errors: 0 };
   let recvBufferBytes = 0;
   let communities = opts.communities ?? ['public'];
   let users = opts.users ?? [];
@@ -219,10 +219,23 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     }
     if (!data) return;
     const pdu = data.pdu as unknown as TrapPdu;
+    const receivedAt = currentAt || Date.now();
+    const udpAddress = plainAddress(data.rinfo.address) ?? data.rinfo.address;
+    let event: NormalizedEvent;
+    try {
+      event = trapToEvent(pdu, { receivedAt, udpAddress, udpPort: data.rinfo.port, resolveDevice, oidName: opts.oidName });
+    } catch (err) {
+      // Decoded and authenticated, but our conversion failed: keep what we know, flagged and counted.
+      c.parse_errors++;
+      c.convert_errors++;
+      log.warn({ err, from: udpAddress }, 'trap conversion failed; stored as a parse error');
+      current.push(unconvertedTrap(pdu, receivedAt, udpAddress, data.rinfo.port, err));
+      return;
+    }
     c.parsed++;
     if (pdu.type === snmp.PduType.InformRequest) c.informs++;
     else c.traps++;
-    current.push(trapToEvent(pdu, { receivedAt: currentAt || Date.now(), udpAddress: plainAddress(data.rinfo.address) ?? data.rinfo.address, udpPort: data.rinfo.port, resolveDevice, oidName: opts.oidName }));
+    current.push(event);
   }
 
   const queue = new IntakeQueue<RawTrap>({

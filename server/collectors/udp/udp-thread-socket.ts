@@ -58,7 +58,13 @@ export function openUdpThreadSocket(opts: UdpThreadSocketOptions, onMessage: Thr
         let off = 0;
         for (let i = 0; i < lens.length; i++) {
           const len = lens[i]!;
-          onMessage(Buffer.from(b.block, off, len), b.addrList[idx[i]!]!, ports[i]!, at[i]!);
+          // A handler that throws must not cost the rest of the batch (nor, from this
+          // listener, the process).
+          try {
+            onMessage(Buffer.from(b.block, off, len), b.addrList[idx[i]!]!, ports[i]!, at[i]!);
+          } catch (err) {
+            logger?.error({ err }, 'UDP message handler failed');
+          }
           off += len;
         }
       } else if (m.type === 'ready') {

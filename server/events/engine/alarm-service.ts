@@ -3,6 +3,7 @@ import type { Severity, StoredEvent } from '../../contracts/events.js';
 import { sevIndex, sevName, type AlarmRepository, type AlarmRow } from '../../store/alarm.repository.js';
 import type { DeviceInfo } from './event-context.js';
 import type { MaintenanceIndex } from './maintenance.js';
+import { own } from './own.js';
 import type { Decision } from './rule-compiler.js';
 
 export interface AlarmOptions {
@@ -147,7 +148,8 @@ export class AlarmService {
     const key = d.reductionKey!;
     const device = this.deps.device(e.deviceId);
     const inMaint = this.deps.maintenance.covers(e.deviceId, device, e.receivedAt);
-    const title = typeof e.params.title === 'string' ? e.params.title : e.message;
+    const ownTitle = own(e.params, 'title');
+    const title = typeof ownTitle === 'string' ? ownTitle : e.message;
     const open = this.openByKey.get(key);
     if (open) {
       const rose = sevIndex(e.severity) < open.severity;

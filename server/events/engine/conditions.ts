@@ -1,5 +1,6 @@
 import type { ConditionOp } from '../../contracts/alarms.js';
 import type { NormalizedEvent } from '../../contracts/events.js';
+import { own } from './own.js';
 import { compileSafeRegex, testBounded } from './safe-regex.js';
 
 const FACILITIES = [
@@ -17,23 +18,25 @@ export function facilityNumber(v: unknown): number | undefined {
 }
 
 /** Normalised severity -> a syslog severity number, for events without one. */
-const SYSLOG_FROM_NORMALISED: Record<string, number> = { critical: 2, major: 3, minor: 3, warning: 4, info: 6, debug: 7 };
+const SYSLOG_FROM_NORMALISED = new Map<string, number>(Object.entries({ critical: 2, major: 3, minor: 3, warning: 4, info: 6, debug: 7 }));
 
-const SYSLOG_KEYWORDS: Record<string, number> = {
+/** Keywords a sender may put in params.severity (a Map: `constructor` is not a severity). */
+const SYSLOG_KEYWORDS = new Map<string, number>(Object.entries({
   emerg: 0, emergency: 0, panic: 0, alert: 1, crit: 2, critical: 2, err: 3, error: 3,
   warning: 4, warn: 4, notice: 5, info: 6, informational: 6, debug: 7,
-};
+}));
 
 /** Syslog severity (0 emergency … 7 debug) of an event: params.severityNumber, or params.severity as number or keyword. */
 export function syslogSeverity(e: NormalizedEvent): number {
-  const p = e.params;
-  if (typeof p.severityNumber === 'number') return p.severityNumber;
-  if (typeof p.severity === 'number') return p.severity;
-  if (typeof p.severity === 'string') {
-    const k = SYSLOG_KEYWORDS[p.severity.toLowerCase()];
+  const num = own(e.params, 'severityNumber');
+  if (typeof num === 'number') return num;
+  const sev = own(e.params, 'severity');
+  if (typeof sev === 'number') return sev;
+  if (typeof sev === 'string') {
+    const k = SYSLOG_KEYWORDS.get(sev.toLowerCase());
     if (k !== undefined) return k;
   }
-  return SYSLOG_FROM_NORMALISED[e.severity] ?? 6;
+  return SYSLOG_FROM_NORMALISED.get(e.severity) ?? 6;
 }
 
 export type ValueTest = (actual: unknown) => boolean;

@@ -1,5 +1,6 @@
 import type { NormalizedEvent } from '../../contracts/events.js';
 import { TRAP_OIDS } from '../../contracts/alarms.js';
+import { own } from './own.js';
 
 /** What templates and device matches need to know about a device. */
 export interface DeviceInfo {
@@ -38,11 +39,11 @@ const NUMERIC_OID = /^\.?\d+(\.\d+)*$/;
 /** Numeric OID for a numeric or named OID, or undefined when the name is unknown. */
 export function resolveOid(oidOrName: string, resolver?: OidNameResolver): string | undefined {
   if (NUMERIC_OID.test(oidOrName)) return oidOrName.startsWith('.') ? oidOrName.slice(1) : oidOrName;
-  return resolver?.(oidOrName) ?? WELL_KNOWN_OIDS[oidOrName];
+  return resolver?.(oidOrName) ?? (own(WELL_KNOWN_OIDS, oidOrName) as string | undefined);
 }
 
 export function varbindsOf(e: NormalizedEvent): Varbind[] {
-  const v = e.params.varbinds;
+  const v = own(e.params, 'varbinds');
   return Array.isArray(v) ? (v as Varbind[]) : [];
 }
 
@@ -52,7 +53,7 @@ const stripDot = (oid: string) => (oid.charCodeAt(0) === 46 ? oid.slice(1) : oid
 export function findVarbind(vbs: Varbind[], oid: string): Varbind | undefined {
   let prefixHit: Varbind | undefined;
   for (const vb of vbs) {
-    if (typeof vb?.oid !== 'string') continue;
+    if (vb === null || typeof vb !== 'object' || typeof own(vb, 'oid') !== 'string') continue;
     const o = stripDot(vb.oid);
     if (o === oid) return vb;
     if (!prefixHit && o.length > oid.length && o.startsWith(oid) && o.charCodeAt(oid.length) === 46) prefixHit = vb;
@@ -61,17 +62,18 @@ export function findVarbind(vbs: Varbind[], oid: string): Varbind | undefined {
 }
 
 export function trapOidOf(e: NormalizedEvent): string | undefined {
-  const t = e.params.trapOid;
+  const t = own(e.params, 'trapOid');
   if (typeof t === 'string') return stripDot(t);
   return e.source === 'trap' ? stripDot(e.type) : undefined;
 }
 
+/** `a.b.c` inside params, own properties only (see own.ts); undefined when any step is missing. */
 export function paramAt(params: Record<string, unknown>, path: string): unknown {
-  if (!path.includes('.')) return params[path];
+  if (!path.includes('.')) return own(params, path);
   let cur: unknown = params;
   for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+    cur = own(cur, part);
+    if (cur === undefined) return undefined;
   }
   return cur;
 }
@@ -89,7 +91,7 @@ export class EventContext {
   /** Template variable lookup; undefined when the variable has no value for this event. */
   lookup(name: string): unknown {
     const e = this.event;
-    const cap = this.captures?.[name];
+    const cap = own(this.captures, name);
     if (cap !== undefined) return cap;
     switch (name) {
       case 'device.name':
@@ -115,19 +117,19 @@ export class EventContext {
       case 'trapOid':
         return trapOidOf(e);
       case 'ifIndex':
-        return e.params.ifIndex ?? this.varbindValue('ifIndex');
+        return own(e.params, 'ifIndex') ?? this.varbindValue('ifIndex');
       case 'ifName':
-        return e.params.ifName ?? this.varbindValue('ifName') ?? this.varbindValue('ifDescr') ?? e.params.ifDescr ?? this.lookup('ifIndex');
+        return own(e.params, 'ifName') ?? this.varbindValue('ifName') ?? this.varbindValue('ifDescr') ?? own(e.params, 'ifDescr') ?? this.lookup('ifIndex');
     }
     if (name.startsWith('params.')) return paramAt(e.params, name.slice(7));
     if (name.startsWith('varbind.')) return this.varbindValue(name.slice(8));
-    return e.params[name] ?? this.varbindValue(name);
+    return own(e.params, name) ?? this.varbindValue(name);
   }
 
   varbindValue(oidOrName: string): unknown {
     const vbs = varbindsOf(this.event);
     if (vbs.length === 0) return undefined;
     const oid = resolveOid(oidOrName, this.oidNames);
-    return oid === undefined ? undefined : findVarbind(vbs, oid)?.value;
+    return oid === undefined ? undefined : own(findVarbind(vbs, oid), 'value');
   }
 }

@@ -24,6 +24,7 @@ import { AlarmService, type AlarmOptions } from './alarm-service.js';
 import { DEFAULT_RULES } from './default-rules.js';
 import { EventContext, type DeviceInfo, type OidNameResolver } from './event-context.js';
 import { MaintenanceIndex } from './maintenance.js';
+import { own } from './own.js';
 import { compileEventRule, type Decision } from './rule-compiler.js';
 import { RuleSet } from './rule-set.js';
 import { ThresholdEvaluator } from './threshold-evaluator.js';
@@ -161,8 +162,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         } else if (d.disposition === 'alarm' || d.disposition === 'clear') {
           stats.alarm_decisions++;
           // Threshold events notify the channels of the threshold rule that produced them.
-          if (d.notify === null && e.source === 'poll' && typeof e.params.ruleId === 'number' && e.type.startsWith('threshold.')) {
-            d.notify = notifyByRule.get(e.params.ruleId) ?? null;
+          const ruleId = own(e.params, 'ruleId');
+          if (d.notify === null && e.source === 'poll' && typeof ruleId === 'number' && e.type.startsWith('threshold.')) {
+            d.notify = notifyByRule.get(ruleId) ?? null;
           }
           decisions.set(e, d);
         }
@@ -238,7 +240,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
             receivedAt: e.receivedAt,
             message: e.message,
             severity: e.severity,
-            title: typeof e.params.title === 'string' ? e.params.title : null,
+            title: typeof own(e.params, 'title') === 'string' ? (own(e.params, 'title') as string) : null,
             disposition: d.disposition,
             reductionKey: d.reductionKey,
             clearKey: d.clearKey,

@@ -2,6 +2,7 @@ import type { Disposition, EventRuleBody, NotifyOn } from '../../contracts/alarm
 import { SEVERITIES, type Severity, type SourceKind } from '../../contracts/events.js';
 import { compileCondition, facilityNumber, RateWindow, syslogSeverity, type ValueTest } from './conditions.js';
 import { findVarbind, paramAt, resolveOid, trapOidOf, varbindsOf, type EventContext, type OidNameResolver } from './event-context.js';
+import { own } from './own.js';
 import { compileSafeRegex, execBounded, requiredPrefix } from './safe-regex.js';
 import { compileTemplate, templateVariables, type Template } from './template.js';
 
@@ -109,7 +110,7 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
     const where = `match.varbinds.${i}`;
     const o = oid(vb.oid, resolver, where);
     const test = guard(where, () => compileCondition(vb.op, vb.value, where));
-    checks.push((c) => test(findVarbind(varbindsOf(c.event), o)?.value));
+    checks.push((c) => test(own(findVarbind(varbindsOf(c.event), o), 'value')));
   });
   if (m.syslog) {
     const s = m.syslog;
@@ -118,20 +119,20 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
       if (n === undefined) throw new RuleCompileError(`match.syslog.facilities: unknown facility "${f}"`);
       return n;
     });
-    if (facilities?.length) checks.push((c) => facilities.includes(facilityNumber(c.event.params.facility) ?? -1));
+    if (facilities?.length) checks.push((c) => facilities.includes(facilityNumber(own(c.event.params, 'facility')) ?? -1));
     if (s.maxSeverity !== undefined) {
       const max = s.maxSeverity;
       checks.push((c) => syslogSeverity(c.event) <= max);
     }
     if (s.hostname) {
       const h = s.hostname.toLowerCase();
-      checks.push((c) => String(c.event.params.hostname ?? '').toLowerCase() === h);
+      checks.push((c) => String(own(c.event.params, 'hostname') ?? '').toLowerCase() === h);
     }
-    if (s.appName) checks.push((c) => c.event.params.appName === s.appName);
-    if (s.msgId) checks.push((c) => c.event.params.msgId === s.msgId);
+    if (s.appName) checks.push((c) => own(c.event.params, 'appName') === s.appName);
+    if (s.msgId) checks.push((c) => own(c.event.params, 'msgId') === s.msgId);
     for (const [key, value] of Object.entries(s.structuredData ?? {})) {
       checks.push((c) => {
-        const sd = c.event.params.structuredData;
+        const sd = own(c.event.params, 'structuredData');
         return !!sd && typeof sd === 'object' && String(paramAt(sd as Record<string, unknown>, key) ?? '') === value;
       });
     }
@@ -141,7 +142,7 @@ export function compileEventRule(id: number, name: string, body: EventRuleBody, 
     const test = guard(where, () => compileCondition(p.op, p.value, where));
     const path = p.path;
     const parts = path.split('.');
-    checks.push(parts.length === 1 ? (c) => test(c.event.params[path]) : (c) => test(paramAt(c.event.params, path)));
+    checks.push(parts.length === 1 ? (c) => test(own(c.event.params, path)) : (c) => test(paramAt(c.event.params, path)));
   });
   if (m.message) {
     const flags = m.messageCaseInsensitive ? 'i' : '';

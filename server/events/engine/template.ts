@@ -7,12 +7,14 @@ export type Template = (scope: TemplateScope) => string;
 
 const VAR = /\{([A-Za-z_][A-Za-z0-9_.:-]*)\}/g;
 
+import { own } from './own.js';
+
 export function stringify(v: unknown): string {
-  if (v === undefined || v === null) return '';
+  if (v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol') return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   try {
-    return JSON.stringify(v);
+    return JSON.stringify(v) ?? '';
   } catch {
     return '';
   }
@@ -49,7 +51,7 @@ export function templateVariables(src: string): string[] {
   return [...src.matchAll(VAR)].map((m) => m[1]!);
 }
 
-/** A scope over a plain object, with dot paths. */
+/** A scope over a plain object (own properties only: `{constructor}` is not Object's). */
 export function mapScope(values: Record<string, unknown>, fallback?: TemplateScope): TemplateScope {
-  return { lookup: (name) => values[name] ?? fallback?.lookup(name) };
+  return { lookup: (name) => own(values, name) ?? fallback?.lookup(name) };
 }

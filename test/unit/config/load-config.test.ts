@@ -69,4 +69,18 @@ describe('configuration', () => {
     expect(() => loadConfig(['--config', file('{not json')], {})).toThrow(/not valid JSON/);
     expect(() => loadConfig(['--config', '/nonexistent/netwatch.json'], {})).toThrow(/cannot read config file/);
   });
+
+  it('binds syslog and traps to every address by default, or to the addresses syslogHost / trapHost name', () => {
+    expect(loadConfig([], {})).toMatchObject({ syslogHost: { ipv4: '0.0.0.0', ipv6: '::' }, trapHost: { ipv4: '0.0.0.0', ipv6: '::' } });
+    const c = loadConfig(['--trap-host', '::1'], { NMS_SYSLOG_HOST: ' 127.0.0.1 , ::1 ' });
+    expect(c.syslogHost).toEqual({ ipv4: '127.0.0.1', ipv6: '::1' });
+    expect(c.trapHost).toEqual({ ipv4: null, ipv6: '::1' });
+    expect(loadConfig(['--config', file({ syslogHost: '192.0.2.5' })], {}).syslogHost).toEqual({ ipv4: '192.0.2.5', ipv6: null });
+  });
+
+  it('refuses a bind address that is not an IP literal, or two of one family, naming the key', () => {
+    expect(() => loadConfig([], { NMS_SYSLOG_HOST: 'localhost' })).toThrow(/syslogHost \(NMS_SYSLOG_HOST.*"localhost" is not an IP address/);
+    expect(() => loadConfig([], { NMS_TRAP_HOST: '127.0.0.1,10.0.0.1' })).toThrow(/trapHost \(NMS_TRAP_HOST.*at most one IPv4 address/);
+    expect(() => loadConfig([], { NMS_TRAP_HOST: ' , ' })).toThrow(/trapHost.*needs at least one address/);
+  });
 });

@@ -129,6 +129,50 @@ describe('event writer with the event store thread', () => {
   });
 });
 
+describe('event writer: one bad event never costs its batch', () => {
+  it('stores a batch unclassified when classification throws, and without a device when the lookup throws', async () => {
+    const { events, file } = repo();
+    const sink = await openEventStoreThread(file);
+    const stored: StoredEvent[] = [];
+    const w = new EventWriter(events, {
+      flushIntervalMs: 10_000, batchSize: 10, maxQueue: 100, sink: { rows: sink, nextId: 1 }, onStored: (b) => stored.push(...b),
+      resolveDevice: (a) => {
+        if (a === '192.0.2.66') throw new Error('lookup broke');
+        return 4;
+      },
+      preprocess: (batch) => {
+        if (batch.some((e) => e.message === 'poison')) throw new Error('classifier broke');
+        return batch;
+      },
+    }, log);
+    for (let i = 0; i < 5; i++) w.push(ev(i));
+    w.push(ev(5, { message: 'poison', sourceAddress: '192.0.2.66' }));
+    for (let i = 6; i < 10; i++) w.push(ev(i));
+    await w.close();
+    expect(stored).toHaveLength(10);
+    expect(events.query({ limit: 20 }).items).toHaveLength(10);
+    expect(stored.find((e) => e.message === 'poison')!.deviceId).toBeNull();
+    expect(stored.find((e) => e.message === 'message 1')!.deviceId).toBe(4);
+    expect(w.counters()).toMatchObject({ stored: 10, write_errors: 0, preprocess_errors: 10, resolve_errors: 1 });
+    await sink.close();
+  });
+
+  it('stores events whose fields a sender bent out of shape (NaN times, non-string text) instead of failing the batch', async () => {
+    const { events, file } = repo();
+    const sink = await openEventStoreThread(file);
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 10, maxQueue: 100, sink: { rows: sink, nextId: 1 }, onStored: () => {} }, log);
+    w.push(ev(1));
+    w.push(ev(2, { reportedAt: Number.NaN, message: { text: 'object' } as never, type: 42 as never, deviceId: 1.5 }));
+    w.push(ev(3));
+    await w.close();
+    const items = events.query({ limit: 10 }).items;
+    expect(items.map((e) => e.message)).toEqual(['message 3', '[object Object]', 'message 1']);
+    expect(items[1]).toMatchObject({ reportedAt: null, type: '42', deviceId: null });
+    expect(w.counters()).toMatchObject({ stored: 3, write_errors: 0 });
+    await sink.close();
+  });
+});
+
 describe('event queries', () => {
   it('filters by source, severity, device, text and time, newest first with a cursor', () => {
     const { events } = repo();

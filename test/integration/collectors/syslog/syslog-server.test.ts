@@ -70,6 +70,41 @@ describe('syslog through the real server', () => {
     expect(e.params).toMatchObject({ rfc: '3164', facility: 3, severityNumber: 3, appName: 'srvbsd', transport: 'tcp' });
   });
 
+  it('takes the hostname after a zone and a year (RFC 3164 5.4) from a real logger, and uses both for the time', async () => {
+    // util-linux logger writes `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG`: with the host's name set (in a UTS
+    // namespace of its own) to "CST 1987 mymachine" its header is the RFC's `… 05:34:00 CST 1987 mymachine …`.
+    const script = [
+      'import socket, subprocess, sys',
+      'socket.sethostname("CST 1987 mymachine")',
+      `sys.exit(subprocess.run(["logger", "-n", "127.0.0.1", "-P", "${udpPort}", "--udp", "--rfc3164", "-t", "myproc[10]", "rfc3164 zone and year"], env={"TZ": "UTC"}).returncode)`,
+    ].join('\n');
+    const r = await run('unshare', ['--uts', 'python3', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await waitForEvent((x) => x.message.endsWith('rfc3164 zone and year'), 'RFC 3164 event with zone and year');
+    expect(e.message).toBe('rfc3164 zone and year');
+    expect(e.params).toMatchObject({ rfc: '3164', hostname: 'mymachine', appName: 'myproc', procId: '10' });
+    // The stamp as logger wrote it, read by the JavaScript Date parser (not ours): Mmm dd hh:mm:ss in CST (UTC-6) of 1987.
+    const text = e.params.timestampText as string;
+    const m = /^(\w{3}) +(\d{1,2}) (\d{2}:\d{2}:\d{2}) CST 1987$/.exec(text);
+    expect(m, text).not.toBeNull();
+    expect(e.reportedAt).toBe(Date.parse(`${m![1]} ${m![2]} 1987 ${m![3]} GMT-0600`));
+  });
+
+  it('keeps the time a Cisco device with an unsynchronised clock reports, flagged (* and . markers)', async () => {
+    const s = dgram.createSocket('udp4');
+    for (const line of ['<189>17: *Mar  1 00:01:23.456: %SYS-5-CONFIG_I: Configured from console by vty0 (srv-star)', '<189>18: .Jun 15 11:00:00.500 UTC: %SYS-5-CONFIG_I: Configured from console by vty0 (srv-dot)']) {
+      await new Promise<void>((res, rej) => s.send(Buffer.from(line), udpPort, '127.0.0.1', (err) => (err ? rej(err) : res())));
+    }
+    s.close();
+    const star = await waitForEvent((x) => x.message.endsWith('(srv-star)'), 'star event');
+    expect(star.params).toMatchObject({ clockStatus: 'unsynchronised', timestampText: '*Mar  1 00:01:23.456', sequence: 17 });
+    expect(star.reportedAt).not.toBeNull();
+    expect(new Date(star.reportedAt!).toISOString()).toMatch(/^\d{4}-03-01T00:01:23\.456Z$/);
+    const dot = await waitForEvent((x) => x.message.endsWith('(srv-dot)'), 'dot event');
+    expect(dot.params).toMatchObject({ clockStatus: 'sync-lost' });
+    expect(new Date(dot.reportedAt!).toISOString()).toMatch(/^\d{4}-06-15T11:00:00\.500Z$/);
+  });
+
   it('keeps an unparseable datagram as a flagged event and counts it in /metrics', async () => {
     const s = dgram.createSocket('udp4');
     await new Promise<void>((res, rej) => s.send(Buffer.from('no pri here, just text'), udpPort, '127.0.0.1', (err) => (err ? rej(err) : res())));

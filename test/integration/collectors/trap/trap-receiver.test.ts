@@ -46,15 +46,16 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
     expect(r.code, r.stderr).toBe(0);
     const e = await got.waitFor((x) => x.type === '1.3.6.1.4.1.8072.2.3.0.17', 'v1 trap');
     expect(e).toMatchObject({ source: 'trap', sourceAddress: '127.0.0.5', deviceId: 3, severity: 'info' }); // agent-addr unknown: the UDP sender's device
-    expect(e.params).toMatchObject({ version: '1', community: 'public', udpAddress: '127.0.0.1', trapAddress: '127.0.0.5', trapOid: '1.3.6.1.4.1.8072.2.3.0.17' });
+    expect(e.params).toMatchObject({ version: '1', udpAddress: '127.0.0.1', trapAddress: '127.0.0.5', trapOid: '1.3.6.1.4.1.8072.2.3.0.17' });
+    // RFC 3584's snmpTrapCommunity.0 is left out: the community is a credential, never stored.
     expect(e.params.varbinds).toEqual([
       { oid: '1.3.6.1.2.1.1.3.0', type: 'TimeTicks', value: 4242 },
       { oid: '1.3.6.1.6.3.1.1.4.1.0', type: 'OID', value: '1.3.6.1.4.1.8072.2.3.0.17' },
       { oid: '1.3.6.1.2.1.1.5.0', type: 'OctetString', value: 'v1 hello' },
       { oid: '1.3.6.1.6.3.18.1.3.0', type: 'IpAddress', value: '127.0.0.5' },
-      { oid: '1.3.6.1.6.3.18.1.4.0', type: 'OctetString', value: 'public' },
       { oid: '1.3.6.1.6.3.1.1.4.3.0', type: 'OID', value: '1.3.6.1.4.1.8072.2.3' },
     ]);
+    expect(e.params.community).toBeUndefined();
   });
 
   it('maps a v1 generic linkDown to 1.3.6.1.6.3.1.1.5.3 with warning severity', async () => {

@@ -49,7 +49,7 @@ describe('traps through the real server', () => {
     expect(r.code, r.stderr).toBe(0);
     const e = await waitForEvent((x) => x.type === '1.3.6.1.6.3.1.1.5.3', 'linkDown event');
     expect(e).toMatchObject({ source: 'trap', sourceAddress: '127.0.0.1' }); // severity: the rule engine's (linkDown rule)
-    expect(e.params).toMatchObject({ version: '2c', community: 'public', trapOid: '1.3.6.1.6.3.1.1.5.3' });
+    expect(e.params).toMatchObject({ version: '2c', trapOid: '1.3.6.1.6.3.1.1.5.3' });
     expect((e.params.varbinds as unknown[]).slice(1)).toEqual([
       { oid: '1.3.6.1.6.3.1.1.4.1.0', type: 'OID', value: '1.3.6.1.6.3.1.1.5.3' },
       { oid: '1.3.6.1.2.1.2.2.1.1.3', type: 'Integer', value: 3 },

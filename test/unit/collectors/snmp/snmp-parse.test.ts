@@ -79,6 +79,13 @@ describe('host resources and UCD', () => {
     expect(u).toMatchObject({ load1: 0.42, load5: 1.5, load15: null, memTotalRealKb: 2048, memCachedKb: null });
     expect(parseUcd([vb(UCD.laLoad1, T.NoSuchObject, null)])).toBeNull();
   });
+
+  it('takes an hrStorageType text such as constructor or __proto__ for an unknown kind, not an inherited property', () => {
+    for (const t of ['constructor', '__proto__', 'toString']) {
+      const h = parseHost(cols([str(`${HR.hrStorageType}.1`, t), vb(`${HR.hrStorageSize}.1`, T.Integer, 10)], Object.values(HR)));
+      expect(h!.storage[0]!.kind).toBe('other');
+    }
+  });
 });
 
 describe('LLDP and CDP neighbours', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normaliseSeverity, parseStructuredData, parseSyslog } from '../../../../server/collectors/syslog/syslog.parser.js';
+import { normaliseSeverity, parseStructuredData, parseSyslog, unparsedSyslog } from '../../../../server/collectors/syslog/syslog.parser.js';
 
 interface Case {
   name: string;
@@ -83,5 +83,68 @@ describe('syslog parser limits', () => {
   it('parses structured data on its own, reporting where it stopped', () => {
     expect(parseStructuredData('[a b="1"][c d="\\]"] rest', 0)).toEqual({ sd: { a: { b: '1' }, c: { d: ']' } }, end: 19, error: null });
     expect(parseStructuredData('[a b=1]', 0).error).toMatch(/bad SD-PARAM/);
+  });
+});
+
+describe('syslog names from the wire are data, never object machinery', () => {
+  const at = { receivedAt: Date.parse('2026-12-06T00:00:00Z'), sourceAddress: '192.0.2.66' };
+  const parse = (line: string) => parseSyslog(Buffer.from(line), at);
+  const sdOf = (line: string) => parse(line).params.structuredData as Record<string, Record<string, unknown>>;
+  const plain = () => ({}) as Record<string, unknown>;
+
+  it('keeps an SD-ID __proto__ as an ordinary element and leaves Object.prototype alone', () => {
+    const ev = parse('<14>1 2026-12-06T00:00:00Z h app - - [__proto__ user="x" role="admin"] hi');
+    expect(plain().user).toBeUndefined();
+    expect(plain().role).toBeUndefined();
+    expect(ev.params.parseError).toBeUndefined();
+    expect(ev.message).toBe('hi');
+    const sd = ev.params.structuredData as Record<string, unknown>;
+    expect(Object.keys(sd)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(sd, '__proto__')?.value).toEqual({ user: 'x', role: 'admin' });
+    // And after the JSON round trip the store and the API make.
+    const back = JSON.parse(JSON.stringify(ev.params)) as { structuredData: Record<string, unknown> };
+    expect(Object.keys(back.structuredData)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(back.structuredData, '__proto__')?.value).toEqual({ user: 'x', role: 'admin' });
+  });
+
+  it('parses [constructor name="x"] instead of throwing, and [prototype …] too', () => {
+    expect(sdOf('<14>1 2026-12-06T00:00:00Z h app - - [constructor name="x"] hi')).toEqual({ constructor: { name: 'x' } });
+    expect(sdOf('<14>1 2026-12-06T00:00:00Z h app - - [prototype a="1"][toString b="2"][hasOwnProperty c="3"] hi')).toEqual({
+      prototype: { a: '1' }, toString: { b: '2' }, hasOwnProperty: { c: '3' },
+    });
+  });
+
+  it('keeps __proto__, constructor, prototype and toString as SD-PARAM names, repeated ones as a list', () => {
+    const sd = sdOf('<14>1 2026-12-06T00:00:00Z h app - - [x@1 __proto__="a" constructor="b" prototype="c" toString="d" __proto__="e"] hi');
+    const x = sd['x@1']!;
+    expect(Object.keys(x)).toEqual(['__proto__', 'constructor', 'prototype', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(x, '__proto__')?.value).toEqual(['a', 'e']);
+    expect(x.constructor).toBe('b');
+    expect(x.prototype).toBe('c');
+    expect(x.toString).toBe('d');
+    expect(plain().user).toBeUndefined();
+    expect(Object.getPrototypeOf(plain())).toBe(Object.prototype);
+  });
+
+  it('keeps a toJSON element as data through JSON (it is not a function, so JSON.stringify does not call it)', () => {
+    const ev = parse('<14>1 2026-12-06T00:00:00Z h app - - [toJSON a="1"][x@1 toJSON="2"] hi');
+    expect(JSON.parse(JSON.stringify(ev.params.structuredData))).toEqual({ toJSON: { a: '1' }, 'x@1': { toJSON: '2' } });
+  });
+
+  it('gives structured data objects that inherit nothing, so no name reaches inherited properties', () => {
+    const sd = sdOf('<14>1 2026-12-06T00:00:00Z h app - - [a@1 b="1"] hi');
+    for (const o of [sd, sd['a@1']!, sdOf('<14>1 2026-12-06T00:00:00Z h app - - - hi')]) {
+      for (const name of ['constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf']) expect(name in o, name).toBe(false);
+    }
+    // Nor can a sender reach the shared prototype those objects use.
+    const proto = Object.getPrototypeOf(sd) as object;
+    expect(Object.getPrototypeOf(proto)).toBeNull();
+    expect(Object.isFrozen(proto)).toBe(true);
+  });
+
+  it('turns a message the parser throws on into a flagged event (unparsedSyslog)', () => {
+    const ev = unparsedSyslog(Buffer.from('<14>1 whatever'), { ...at, transport: 'tcp' }, new Error('boom'));
+    expect(ev).toMatchObject({ source: 'syslog', sourceAddress: '192.0.2.66', message: '<14>1 whatever', type: 'syslog', reportedAt: null });
+    expect(ev.params).toMatchObject({ rfc: 'unknown', parseError: 'parser failed: boom', transport: 'tcp' });
   });
 });

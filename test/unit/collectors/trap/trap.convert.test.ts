@@ -1,6 +1,6 @@
 import * as snmp from 'net-snmp';
 import { describe, expect, it } from 'vitest';
-import { trapToEvent, v1TrapOid, varbindToJson } from '../../../../server/collectors/trap/trap.convert.js';
+import { trapToEvent, unconvertedTrap, v1TrapOid, varbindToJson } from '../../../../server/collectors/trap/trap.convert.js';
 import { classifyError } from '../../../../server/collectors/trap/trap.receiver.js';
 
 const T = snmp.ObjectType;
@@ -28,30 +28,67 @@ describe('trap conversion', () => {
     expect(e.params).toMatchObject({ version: '1', trapAddress: null, sysUpTime: 7, trapName: 'linkUp' });
   });
 
-  it('appends snmpTrapAddress.0, snmpTrapCommunity.0 and snmpTrapEnterprise.0 to a v1 trap (RFC 3584 3.1), not twice', () => {
+  it('appends snmpTrapAddress.0 and snmpTrapEnterprise.0 to a v1 trap (RFC 3584 3.1), not twice, and never the community', () => {
     const e = trapToEvent(
       { type: snmp.PduType.Trap, enterprise: '1.3.6.1.4.1.9.9.41.2', agentAddr: '192.0.2.9', generic: 6, specific: 1, upTime: 42, community: 'site7',
         varbinds: [{ oid: '1.3.6.1.4.1.9.9.41.1.2.3.1.5.1', type: T.OctetString, value: Buffer.from('LINK-3-UPDOWN') }] },
       { receivedAt: 1, udpAddress: '198.51.100.1', udpPort: 162 },
     );
-    expect(e).toMatchObject({ type: '1.3.6.1.4.1.9.9.41.2.0.1', sourceAddress: '192.0.2.9', params: { version: '1', udpAddress: '198.51.100.1', community: 'site7' } });
+    expect(e).toMatchObject({ type: '1.3.6.1.4.1.9.9.41.2.0.1', sourceAddress: '192.0.2.9', params: { version: '1', udpAddress: '198.51.100.1' } });
     expect(e.params.varbinds).toEqual([
       { oid: '1.3.6.1.2.1.1.3.0', type: 'TimeTicks', value: 42 },
       { oid: '1.3.6.1.6.3.1.1.4.1.0', type: 'OID', value: '1.3.6.1.4.1.9.9.41.2.0.1' },
       { oid: '1.3.6.1.4.1.9.9.41.1.2.3.1.5.1', type: 'OctetString', value: 'LINK-3-UPDOWN' },
       { oid: '1.3.6.1.6.3.18.1.3.0', type: 'IpAddress', value: '192.0.2.9' },
-      { oid: '1.3.6.1.6.3.18.1.4.0', type: 'OctetString', value: 'site7' },
       { oid: '1.3.6.1.6.3.1.1.4.3.0', type: 'OID', value: '1.3.6.1.4.1.9.9.41.2' },
     ]);
+    expect(JSON.stringify(e)).not.toContain('site7');
     const relayed = trapToEvent(
       { type: snmp.PduType.Trap, enterprise: '1.3.6.1.4.1.9', agentAddr: '10.0.0.1', generic: 0, specific: 0, upTime: 1, community: 'c',
-        varbinds: [{ oid: '1.3.6.1.6.3.18.1.3.0', type: T.IpAddress, value: '10.9.9.9' }, { oid: '1.3.6.1.6.3.18.1.4.0', type: T.OctetString, value: Buffer.from('orig') }] },
+        varbinds: [{ oid: '1.3.6.1.6.3.18.1.3.0', type: T.IpAddress, value: '10.9.9.9' }, { oid: '1.3.6.1.6.3.18.1.4.0', type: T.OctetString, value: Buffer.from('orig-secret') }] },
       { receivedAt: 1, udpAddress: '10.0.0.1', udpPort: 162 },
     );
     const vbs = relayed.params.varbinds as { oid: string; value: unknown }[];
     expect(vbs.filter((v) => v.oid === '1.3.6.1.6.3.18.1.3.0').map((v) => v.value)).toEqual(['10.9.9.9']);
-    expect(vbs.filter((v) => v.oid === '1.3.6.1.6.3.18.1.4.0').map((v) => v.value)).toEqual(['orig']);
+    // A relay's snmpTrapCommunity.0 is the original sender's community: dropped, and said so.
+    expect(vbs.some((v) => v.oid === '1.3.6.1.6.3.18.1.4.0')).toBe(false);
+    expect(relayed.params.communityRedacted).toBe(true);
+    expect(JSON.stringify(relayed)).not.toContain('orig-secret');
     expect(relayed.sourceAddress).toBe('10.9.9.9');
+  });
+
+  it('keeps the accepted community of a v2c trap or inform out of the event', () => {
+    for (const type of [snmp.PduType.TrapV2, snmp.PduType.InformRequest]) {
+      const e = trapToEvent(
+        { type, id: 5, community: 'v2-s3cret', varbinds: [{ oid: '1.3.6.1.2.1.1.3.0', type: T.TimeTicks, value: 1 }, { oid: '1.3.6.1.6.3.1.1.4.1.0', type: T.OID, value: '1.3.6.1.6.3.1.1.5.3' }] },
+        { receivedAt: 1, udpAddress: '192.0.2.1', udpPort: 3000 },
+      );
+      expect(e.params.version).toBe('2c');
+      expect(JSON.stringify(e)).not.toContain('v2-s3cret');
+    }
+  });
+
+  it('takes snmpTrapOID.0 only when it is an OID: __proto__ or constructor as text name nothing', () => {
+    for (const text of ['__proto__', 'constructor', 'prototype', 'toString']) {
+      const e = trapToEvent(
+        { type: snmp.PduType.TrapV2, community: 'public', varbinds: [
+          { oid: '1.3.6.1.2.1.1.3.0', type: T.TimeTicks, value: 1 },
+          { oid: '1.3.6.1.6.3.1.1.4.1.0', type: T.OctetString, value: Buffer.from(text) },
+          { oid: '1.3.6.1.4.1.99.1', type: T.OctetString, value: Buffer.from(text) },
+        ] },
+        { receivedAt: 1, udpAddress: '192.0.2.1', udpPort: 3000 },
+      );
+      expect(e).toMatchObject({ type: 'snmp.trap', severity: 'info' });
+      expect(e.params).toMatchObject({ trapOid: null, trapName: null, parseErrorReason: 'snmpTrapOID.0 is not an OID' });
+      expect((e.params.varbinds as { value: unknown }[])[2]!.value).toBe(text);
+    }
+    expect(({} as Record<string, unknown>).user).toBeUndefined();
+  });
+
+  it('turns a conversion failure into a flagged event without PDU contents (unconvertedTrap)', () => {
+    const e = unconvertedTrap({ type: snmp.PduType.InformRequest, id: 9, community: 'nope-secret', varbinds: [] }, 5, '192.0.2.3', 1234, new Error('bad shape'));
+    expect(e).toMatchObject({ source: 'trap', type: 'snmp.trap', sourceAddress: '192.0.2.3', receivedAt: 5, params: { parseError: 'conversion failed: bad shape', pduType: 'inform', requestId: 9, udpPort: 1234 } });
+    expect(JSON.stringify(e)).not.toContain('nope-secret');
   });
 
   it('writes dictionary names into the message when known, numeric OIDs otherwise (never a made-up name)', () => {
