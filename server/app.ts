@@ -211,14 +211,14 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const listenerStatus: ListenerStatus[] = [];
   let httpPort = 0;
 
-  // SNMP trap receiver (v1/v2c/v3, INFORMs acknowledged): events onto the bus; v3 users from the
+  // SNMP trap receiver (v1/v2c/v3, INFORMs acknowledged once stored): events to the writer; v3 users from the
   // store, replaced live when the trap-user API changes them; our engine ID kept in the store.
   const trapUsers = new TrapUserRepository(db);
   const traps = createTrapReceiver(
     { port: config.trapPort, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: trapUsers.list().map(toTrapUser), engineID: trapUsers.engineId(),
       logger: moduleLogger(rootLog, 'trap'), resolveDevice: (a) => resolver.resolve(a),
       oidName: (oid) => { const r = mibs.dictionary.resolve(oid); return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined; } },
-    (evs) => { for (const e of evs) bus.publish('event.received', e); },
+    writer, // an INFORM is acknowledged once the writer reports its event committed
   );
   listenerStatus.push(...(await traps.start()));
   metrics.addSource({ name: 'trap', counters: () => traps.counters() });
