@@ -102,12 +102,26 @@ class FeedSocket extends EventEmitter {
     if (this.capture) this.capture.push(args);
     else this.transmit(args);
   }
+  private sending = 0;
+  private drainWaiters: (() => void)[] = [];
   transmit(args: unknown[]): void {
+    // Our callback instead of net-snmp's (which only prints errors): counted, and `drained` can wait for it.
+    const a = typeof args.at(-1) === 'function' ? args.slice(0, -1) : args.slice();
+    const done = (err?: unknown) => {
+      this.sending--;
+      if (err) this.onSendError(err);
+      if (this.sending === 0) for (const w of this.drainWaiters.splice(0)) w();
+    };
+    this.sending++;
     try {
-      (this.real.send as (...a: unknown[]) => void)(...args);
+      (this.real.send as (...x: unknown[]) => void)(...a, (err: Error | null) => done(err));
     } catch (err) {
-      this.onSendError(err); // e.g. the socket is closed already
+      done(err); // e.g. the socket is closed already
     }
+  }
+  /** Resolves once every datagram handed to `transmit` has left (sends complete asynchronously). */
+  drained(): Promise<void> {
+    return this.sending === 0 ? Promise.resolve() : new Promise((r) => this.drainWaiters.push(r));
   }
   close(cb?: () => void): void {
     try {
@@ -178,6 +192,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, intake: EventIntak
     return i;
   };
   let stopping = false;
+  let feedList: FeedSocket[] = [];
   let recvBufferBytes = 0;
   let communities = opts.communities ?? ['public'];
   let users = opts.users ?? [];
@@ -330,6 +345,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, intake: EventIntak
       stopping = false;
       const hosts = [opts.host === undefined ? '0.0.0.0' : opts.host, opts.host6 === undefined ? '::' : opts.host6].filter((h): h is string => !!h);
       const feeds: Partial<Record<'udp4' | 'udp6', FeedSocket>> = {};
+      feedList = [];
       const out: ListenerStatus[] = [];
       for (const host of hosts) {
         const type = host.includes(':') ? 'udp6' : 'udp4';
@@ -350,6 +366,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, intake: EventIntak
             log.error({ err, name }, 'trap socket error');
           });
           feeds[type] = feed;
+          feedList.push(feed);
           recvBufferBytes = Math.max(recvBufferBytes, b.recvBufferSize);
           log.info({ name, host, port: b.boundPort, recvBufferSize: b.recvBufferSize }, 'trap receiver listening');
           out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: b.boundPort, address: host, state: b.fallback ? 'fallback' : 'listening', message: b.message ?? `receive buffer ${b.recvBufferSize} bytes` });
@@ -387,6 +404,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, intake: EventIntak
       // Acknowledged means stored: Responses go out as their events commit (the intake is still running),
       // and never without it. Past the grace period the rest stay unanswered and their senders retransmit.
       if (!(await acks.idle(opts.stopGraceMs ?? 5000))) log.warn({ waiting: acks.waiting }, 'stopping with INFORMs not yet committed: left unacknowledged');
+      await Promise.all(feedList.map((f) => f.drained()));
       r.close();
       statuses = statuses.map((s) => ({ ...s, boundPort: null, state: 'disabled', message: 'stopped' }));
     },
