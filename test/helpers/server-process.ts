@@ -38,12 +38,13 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
       NMS_SYSLOG_PORT: '0',
       NMS_SYSLOG_TLS_PORT: '0',
       NMS_TRAP_PORT: '0',
-      NMS_LOG_LEVEL: 'info',
-      NMS_LOG_FORMAT: 'json',
       NMS_LOGIN_RATE_LIMIT: '1000',
       NMS_POLL_WORKERS: '1',
       NMS_POLLER: 'false',
       ...env,
+      // The URL is read from the info line "… console at http://…".
+      NMS_LOG_LEVEL: 'info',
+      NMS_LOG_FORMAT: 'json',
     },
   });
   let out = '';
