@@ -120,7 +120,8 @@ export async function startNetwatch(config: Config, rootLog: Logger, opts: { ext
   const auth = new AuthService(users, tokens, config.sessionTtlHours * 3_600_000);
 
   // Event intake: collectors publish `event.received`; the writer batches them into SQLite
-  // and announces each stored batch as `events.stored`.
+  // and announces each stored batch as `events.stored`. An intake that acknowledges (INFORMs)
+  // submits to the writer directly (EventIntake) to learn when its events are committed.
   const events = new EventRepository(db);
   const resolver = new DeviceResolver(() => devices.addresses(), bus);
   // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
