@@ -159,7 +159,8 @@ export async function startNetwatch(
   metrics.addSource({ name: 'audit', counters: () => auditTrail.counters() });
 
   // Event intake: collectors publish `event.received`; the writer batches them into SQLite
-  // and announces each stored batch as `events.stored`.
+  // and announces each stored batch as `events.stored`. An intake that acknowledges (INFORMs)
+  // submits to the writer directly (EventIntake) to learn when its events are committed.
   const events = new EventRepository(db);
   const resolver = new DeviceResolver(() => devices.addresses(), bus);
   // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
@@ -252,14 +253,14 @@ export async function startNetwatch(
   const listenerStatus: ListenerStatus[] = [];
   let httpPort = 0;
 
-  // SNMP trap receiver (v1/v2c/v3, INFORMs acknowledged): events onto the bus; v3 users from the
+  // SNMP trap receiver (v1/v2c/v3, INFORMs acknowledged once stored): events to the writer; v3 users from the
   // store, replaced live when the trap-user API changes them; our engine ID kept in the store.
   const trapUsers = new TrapUserRepository(db, secrets);
   const traps = createTrapReceiver(
     { port: config.trapPort, host: config.trapHost.ipv4, host6: config.trapHost.ipv6, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes, users: receiverUsers(trapUsers.list()), engineID: trapUsers.engineId(),
       logger: moduleLogger(rootLog, 'trap'), resolveDevice: (a) => resolver.resolve(a),
       oidName: (oid) => { const r = mibs.dictionary.resolve(oid); return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined; } },
-    (evs) => { for (const e of evs) bus.publish('event.received', e); },
+    writer, // an INFORM is acknowledged once the writer reports its event committed
   );
   listenerStatus.push(...(await traps.start()));
   metrics.addSource({ name: 'trap', counters: () => traps.counters() });

@@ -2,6 +2,7 @@ import type { NormalizedEvent, StoredEvent } from '../contracts/events.js';
 import type { Logger } from '../log/logger.js';
 import { eventRows, type EventRepository } from '../store/event.repository.js';
 import type { EventRowSink } from '../store/event-store-thread.js';
+import type { EventIntake, IntakeOutcome, OnSettled } from './event-intake.js';
 
 export interface EventWriterOptions {
   /** Flush at least this often (ms). */
@@ -29,13 +30,38 @@ export interface EventWriterOptions {
   sink?: { rows: EventRowSink; nextId: number };
 }
 
+/** A call to `submit` waiting for its events (sequence numbers start..end-1) to settle. */
+interface Waiter {
+  start: number;
+  end: number;
+  failed: boolean;
+  onSettled: OnSettled;
+}
+
+/** A batch taken off the queue (sequence numbers up to end-1) and whether it is committed yet. */
+interface BatchMark {
+  end: number;
+  state: 'pending' | 'committed' | 'failed';
+}
+
 /**
  * Takes events off the intake path and writes them in batches, one transaction
  * per batch, so receive loops never wait on SQLite. Sustained overload shows up
  * as counted drops, never as silent loss or unbounded memory.
+ *
+ * As an `EventIntake` it tells each caller that asks when its events are
+ * committed: every accepted event gets a sequence number, each batch the range
+ * it covers; batches settle in order, and a call settles once the batches
+ * holding its events have.
  */
-export class EventWriter {
+export class EventWriter implements EventIntake {
   private queue: NormalizedEvent[] = [];
+  /** Sequence number of the next accepted event; `taken` of the next one a batch takes. */
+  private accepted = 0;
+  private taken = 0;
+  private readonly waiters: Waiter[] = [];
+  private readonly marks: BatchMark[] = [];
+  private closed = false;
   /** Events handed to the sink and not yet committed (count towards maxQueue). */
   private inFlight = 0;
   private inFlightDone: Promise<void> = Promise.resolve();
@@ -61,7 +87,37 @@ export class EventWriter {
       return;
     }
     this.queue.push(event);
+    this.accepted++;
     this.stats.queued++;
+    this.scheduleFull();
+  }
+
+  /** See `EventIntake.submit`: with `onSettled`, all or nothing, settled once committed. */
+  submit(events: NormalizedEvent[], onSettled?: OnSettled): void {
+    if (!onSettled) {
+      for (const e of events) this.push(e);
+      return;
+    }
+    if (this.closed || this.queue.length + this.inFlight + events.length > this.opts.maxQueue) {
+      this.stats.dropped += events.length;
+      const outcome = this.closed ? 'failed' : 'dropped';
+      queueMicrotask(() => this.settle(onSettled, outcome));
+      return;
+    }
+    if (events.length === 0) {
+      queueMicrotask(() => this.settle(onSettled, 'committed'));
+      return;
+    }
+    const start = this.accepted;
+    for (const e of events) this.queue.push(e);
+    this.accepted += events.length;
+    this.stats.queued += events.length;
+    this.waiters.push({ start, end: this.accepted, failed: false, onSettled });
+    this.scheduleFull();
+  }
+
+  /** A full batch is written on the next turn rather than at the next interval. */
+  private scheduleFull(): void {
     if (this.queue.length >= this.opts.batchSize && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
@@ -76,6 +132,9 @@ export class EventWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.length <= this.opts.batchSize ? this.queue : this.queue.slice(0, this.opts.batchSize);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+      this.taken += batch.length;
+      const mark: BatchMark = { end: this.taken, state: 'pending' };
+      this.marks.push(mark);
       const resolve = this.opts.resolveDevice;
       if (resolve) {
         for (const e of batch) {
@@ -102,7 +161,7 @@ export class EventWriter {
           }
         }
         if (this.opts.sink) {
-          this.handOver(toStore);
+          this.handOver(toStore, mark);
           continue;
         }
         stored = this.repo.insertBatch(toStore);
@@ -110,9 +169,34 @@ export class EventWriter {
         // A failed batch is counted and logged; a poisoned event must not block the next ones.
         this.stats.write_errors += batch.length;
         this.log.error({ err, count: batch.length }, 'event batch write failed');
+        this.batchDone(mark, 'failed');
         continue;
       }
       this.announce(stored);
+      this.batchDone(mark, 'committed');
+    }
+  }
+
+  /** Records a batch's outcome and settles, in order, every call whose events are all settled now. */
+  private batchDone(mark: BatchMark, state: 'committed' | 'failed'): void {
+    mark.state = state;
+    while (this.marks.length > 0 && this.marks[0]!.state !== 'pending') {
+      const m = this.marks.shift()!;
+      while (this.waiters.length > 0 && this.waiters[0]!.start < m.end) {
+        const w = this.waiters[0]!;
+        if (m.state === 'failed') w.failed = true;
+        if (w.end > m.end) break; // its last events are in a later batch
+        this.waiters.shift();
+        this.settle(w.onSettled, w.failed ? 'failed' : 'committed');
+      }
+    }
+  }
+
+  private settle(onSettled: OnSettled, outcome: IntakeOutcome): void {
+    try {
+      onSettled(outcome);
+    } catch (err) {
+      this.log.error({ err, outcome }, 'intake settle callback failed');
     }
   }
 
@@ -127,8 +211,11 @@ export class EventWriter {
   }
 
   /** Assigns ids and posts the rows to the sink; announces the batch once committed. */
-  private handOver(events: NormalizedEvent[]): void {
-    if (events.length === 0) return;
+  private handOver(events: NormalizedEvent[], mark: BatchMark): void {
+    if (events.length === 0) {
+      this.batchDone(mark, 'committed'); // rules discarded all of them: nothing to wait for
+      return;
+    }
     const stored = events as StoredEvent[];
     for (const e of stored) e.id = this.nextId++;
     const rows = eventRows(stored);
@@ -137,11 +224,13 @@ export class EventWriter {
       () => {
         this.inFlight -= stored.length;
         this.announce(stored);
+        this.batchDone(mark, 'committed');
       },
       (err: unknown) => {
         this.inFlight -= stored.length;
         this.stats.write_errors += stored.length;
         this.log.error({ err, count: stored.length }, 'event batch write failed');
+        this.batchDone(mark, 'failed');
       },
     );
     this.inFlightDone = this.inFlightDone.then(() => done);
@@ -153,6 +242,7 @@ export class EventWriter {
 
   /** Writes what is queued; resolves once everything handed to the sink is committed and announced. */
   close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.flush();

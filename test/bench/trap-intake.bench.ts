@@ -76,8 +76,10 @@ interface Receiver {
 
 async function ours(): Promise<Receiver> {
   let n = 0;
-  const r = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, logger: pino({ level: 'silent' }) }, (evs) => {
-    for (const e of evs) if (e.type === '1.3.6.1.6.3.1.1.5.3') n++;
+  const r = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, logger: pino({ level: 'silent' }) }, {
+    submit: (evs) => {
+      for (const e of evs) if (e.type === '1.3.6.1.6.3.1.1.5.3') n++;
+    },
   });
   const st = await r.start();
   return { port: st.find((s) => s.name === 'trap-udp')!.boundPort!, count: () => n, stop: () => r.stop() };

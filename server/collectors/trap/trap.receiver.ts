@@ -1,16 +1,16 @@
 import type dgram from 'node:dgram';
-import { EventEmitter } from 'node:events';
 import * as snmp from 'net-snmp';
 import type { Logger } from 'pino';
 import type { AuthProtocol, ListenerStatus, PrivProtocol } from '../../contracts/dto.js';
 import type { NormalizedEvent } from '../../contracts/events.js';
+import type { EventIntake } from '../../events/event-intake.js';
 import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
 import { DEFAULT_INTAKE_QUEUE_BYTES, IntakeQueue } from '../udp/intake-queue.js';
 import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
 import { plainAddress } from '../udp/listen-tcp.js';
+import { FeedSocket } from './feed-socket.js';
+import { InformAcks, informKey, type InformAcksOptions, type InformEntry } from './inform-acks.js';
 import { trapToEvent, unconvertedTrap, type TrapPdu } from './trap.convert.js';
-
-export type EventSink = (events: NormalizedEvent[]) => void;
 
 /** A USM user traps/informs may come from (same protocols as polling). */
 export interface TrapUser {
@@ -52,6 +52,10 @@ export interface TrapReceiverOptions {
    * trying communities cannot flood the event store. 0 = an event for every failure.
    */
   authFailureEventIntervalMs?: number;
+  /** Duplicate detection of retransmitted INFORMs (see InformAcks). */
+  informs?: InformAcksOptions;
+  /** How long `stop` waits for INFORMs to be committed so their Responses still go out (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export interface TrapReceiver {
@@ -73,43 +77,6 @@ const QUEUED_TRAP_OVERHEAD = 640;
 /** BER of usmStatsUnknownUserNames.0 and usmStatsWrongDigests.0 (RFC 3414), as they appear in a Report PDU. */
 const USM_UNKNOWN_USER = Buffer.from('060a2b060106030f0101030' + '0', 'hex');
 const USM_WRONG_DIGEST = Buffer.from('060a2b060106030f0101050' + '0', 'hex');
-
-/**
- * The socket net-snmp's receiver sees. The real socket only queues datagrams;
- * batches later `emit('message')` here, so BER decoding, USM checks and
- * decryption run off the receive path. INFORM responses go out through `send`.
- */
-class FeedSocket extends EventEmitter {
-  constructor(
-    readonly real: dgram.Socket,
-    private readonly onReport: (kind: 'unknown user' | 'wrong digest', address: string, port: number) => void,
-  ) {
-    super();
-  }
-  bind(): this {
-    return this; // already bound by bindUdp
-  }
-  /** net-snmp calls send(buffer, offset, length, port, address, cb) for INFORM responses and USM reports. */
-  send(...args: unknown[]): void {
-    const buf = args[0];
-    if (Buffer.isBuffer(buf) && buf.length < 512) {
-      // A reportable (INFORM) message with bad credentials gets a Report instead of reaching our callback.
-      if (buf.indexOf(USM_UNKNOWN_USER) >= 0) this.onReport('unknown user', String(args[4]), Number(args[3]));
-      else if (buf.indexOf(USM_WRONG_DIGEST) >= 0) this.onReport('wrong digest', String(args[4]), Number(args[3]));
-    }
-    (this.real.send as (...a: unknown[]) => void)(...args);
-  }
-  close(cb?: () => void): void {
-    try {
-      this.real.close(cb);
-    } catch {
-      cb?.();
-    }
-  }
-  address() {
-    return this.real.address();
-  }
-}
 
 function toNetSnmpUser(u: TrapUser): snmp.UserOptions {
   const level = snmp.SecurityLevel[u.level];
@@ -150,10 +117,25 @@ interface RawTrap {
   at: number;
 }
 
-export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): TrapReceiver {
+/**
+ * Receives traps and INFORMs and hands their events to `intake`. An INFORM is
+ * acknowledged (its Response sent) only once the intake reports its event
+ * committed; see InformAcks.
+ */
+export function createTrapReceiver(opts: TrapReceiverOptions, intake: EventIntake): TrapReceiver {
   const log = opts.logger;
   // snake_case like the syslog listener's: the dashboard reads received, parsed, dropped, parse_errors, kernel_rcvbuf_errors.
-  const c = { received: 0, parsed: 0, traps: 0, informs: 0, auth_failures: 0, auth_failure_events_suppressed: 0, parse_errors: 0, convert_errors: 0, rejected: 0, sink_errors: 0, socket_errors: 0 };
+  const c = { received: 0, parsed: 0, traps: 0, informs: 0, auth_failures: 0, auth_failure_events_suppressed: 0, parse_errors: 0, convert_errors: 0, rejected: 0, sink_errors: 0, socket_errors: 0, send_errors: 0 };
+  const acks = new InformAcks(opts.informs);
+  /** The INFORM in the message being handled: new (its event is in `current`) or a retransmission. */
+  let inform: { entry: InformEntry; isNew: boolean } | null = null;
+  const takeInform = () => {
+    const i = inform;
+    inform = null;
+    return i;
+  };
+  let stopping = false;
+  let feedList: FeedSocket[] = [];
   let recvBufferBytes = 0;
   let communities = opts.communities ?? ['public'];
   let users = opts.users ?? [];
@@ -201,9 +183,14 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     });
   }
 
-  function onReport(reason: string, address: string, port: number) {
+  /** A reportable (INFORM) message with bad credentials gets a USM Report instead of reaching `onReceived`. */
+  function noticeReport(args: unknown[]) {
+    const buf = args[0];
+    if (!Buffer.isBuffer(buf) || buf.length >= 512) return;
+    const reason = buf.indexOf(USM_UNKNOWN_USER) >= 0 ? 'unknown user' : buf.indexOf(USM_WRONG_DIGEST) >= 0 ? 'wrong digest' : null;
+    if (!reason) return;
     c.auth_failures++;
-    authFailure(plainAddress(address), port, reason);
+    authFailure(plainAddress(String(args[4])), Number(args[3]), reason);
   }
 
   function onReceived(error: Error | null, data?: { pdu: Record<string, unknown>; rinfo: { address: string; port: number } }) {
@@ -221,21 +208,32 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     const pdu = data.pdu as unknown as TrapPdu;
     const receivedAt = currentAt || Date.now();
     const udpAddress = plainAddress(data.rinfo.address) ?? data.rinfo.address;
+    let key: string | null = null;
+    if (pdu.type === snmp.PduType.InformRequest) {
+      key = informKey(pdu, data.rinfo);
+      const prior = acks.lookup(key, receivedAt);
+      if (prior) {
+        c.informs++;
+        inform = { entry: prior, isNew: false }; // a retransmission: no second event
+        return;
+      }
+    }
     let event: NormalizedEvent;
     try {
       event = trapToEvent(pdu, { receivedAt, udpAddress, udpPort: data.rinfo.port, resolveDevice, oidName: opts.oidName });
+      c.parsed++;
+      if (key !== null) c.informs++;
+      else c.traps++;
     } catch (err) {
-      // Decoded and authenticated, but our conversion failed: keep what we know, flagged and counted.
+      // Decoded and authenticated, but our conversion failed: keep what we know, flagged and counted
+      // (an INFORM is still acknowledged once that event is stored).
       c.parse_errors++;
       c.convert_errors++;
       log.warn({ err, from: udpAddress }, 'trap conversion failed; stored as a parse error');
-      current.push(unconvertedTrap(pdu, receivedAt, udpAddress, data.rinfo.port, err));
-      return;
+      event = unconvertedTrap(pdu, receivedAt, udpAddress, data.rinfo.port, err);
     }
-    c.parsed++;
-    if (pdu.type === snmp.PduType.InformRequest) c.informs++;
-    else c.traps++;
     current.push(event);
+    if (key !== null) inform = { entry: acks.begin(key, receivedAt), isNew: true };
   }
 
   const queue = new IntakeQueue<RawTrap>({
@@ -245,13 +243,34 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
     batchSize: opts.batchSize ?? 1000,
     process(batch) {
       current = [];
+      /** New INFORMs of this batch: their Responses go out once the batch's events are committed. */
+      const held: InformEntry[] = [];
       for (const r of batch) {
         currentAt = r.at;
+        takeInform();
+        const sent: unknown[][] = [];
+        r.feed.capture = sent;
         try {
           r.feed.emit('message', r.buf, r.rinfo);
         } catch (err) {
           c.parse_errors++;
           log.debug({ err }, 'trap processing failed');
+          // Nothing answered now; an INFORM whose event was made is acknowledged on its retransmission once stored.
+          const got = takeInform();
+          if (got?.isNew) held.push(got.entry);
+          continue;
+        } finally {
+          r.feed.capture = null;
+        }
+        const responses = sent.map((args) => ({ transmit: () => r.feed.transmit(args) }));
+        const got = takeInform();
+        if (got?.isNew) {
+          got.entry.held.push(...responses);
+          held.push(got.entry);
+        } else if (got) acks.duplicate(got.entry, responses);
+        else {
+          for (const args of sent) noticeReport(args);
+          for (const res of responses) res.transmit(); // USM Reports (discovery, bad credentials)
         }
       }
       currentAt = 0;
@@ -259,10 +278,11 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       current = [];
       if (events.length === 0) return;
       try {
-        sink(events);
+        intake.submit(events, held.length > 0 ? (outcome) => acks.settle(held, outcome) : undefined);
       } catch (err) {
         c.sink_errors++;
-        log.error({ err, lost: events.length }, 'trap sink threw; batch lost');
+        log.error({ err, lost: events.length }, 'trap intake threw; batch lost');
+        if (held.length > 0) acks.settle(held, 'failed');
       }
     },
   });
@@ -279,16 +299,22 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
   return {
     async start() {
       if (receiver) return statuses;
+      stopping = false;
       const hosts = [opts.host === undefined ? '0.0.0.0' : opts.host, opts.host6 === undefined ? '::' : opts.host6].filter((h): h is string => !!h);
       const feeds: Partial<Record<'udp4' | 'udp6', FeedSocket>> = {};
+      feedList = [];
       const out: ListenerStatus[] = [];
       for (const host of hosts) {
         const type = host.includes(':') ? 'udp6' : 'udp4';
         const name = type === 'udp4' ? 'trap-udp' : 'trap-udp6';
         try {
           const b = await bindUdp({ type, host, port: opts.port, fallbackPort: opts.fallbackPort ?? 1162, recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, logger: log });
-          const feed = new FeedSocket(b.socket, onReport);
+          const feed = new FeedSocket(b.socket, (err) => {
+            c.send_errors++;
+            log.debug({ err }, 'trap receiver send failed');
+          });
           b.socket.on('message', (buf: Buffer, rinfo: dgram.RemoteInfo) => {
+            if (stopping) return;
             c.received++;
             queue.push({ feed, buf, rinfo, at: Date.now() });
           });
@@ -297,6 +323,7 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
             log.error({ err, name }, 'trap socket error');
           });
           feeds[type] = feed;
+          feedList.push(feed);
           recvBufferBytes = Math.max(recvBufferBytes, b.recvBufferSize);
           log.info({ name, host, port: b.boundPort, recvBufferSize: b.recvBufferSize }, 'trap receiver listening');
           out.push({ name, protocol: 'udp', requestedPort: opts.port, boundPort: b.boundPort, address: host, state: b.fallback ? 'fallback' : 'listening', message: b.message ?? `receive buffer ${b.recvBufferSize} bytes` });
@@ -329,14 +356,19 @@ export function createTrapReceiver(opts: TrapReceiverOptions, sink: EventSink): 
       if (!receiver) return;
       const r = receiver;
       receiver = null;
-      queue.flush(); // hand on (and acknowledge) what already arrived
+      stopping = true;
+      queue.flush(); // hand on what already arrived
+      // Acknowledged means stored: Responses go out as their events commit (the intake is still running),
+      // and never without it. Past the grace period the rest stay unanswered and their senders retransmit.
+      if (!(await acks.idle(opts.stopGraceMs ?? 5000))) log.warn({ waiting: acks.waiting }, 'stopping with INFORMs not yet committed: left unacknowledged');
+      await Promise.all(feedList.map((f) => f.drained()));
       r.close();
       statuses = statuses.map((s) => ({ ...s, boundPort: null, state: 'disabled', message: 'stopped' }));
     },
     counters() {
       const k = readKernelUdpStats();
       return {
-        ...c, dropped: queue.dropped, queue_depth: queue.length, queue_high_water: queue.highWater, queue_bytes: queue.bytes, queue_high_water_bytes: queue.highWaterBytes, recv_buffer_bytes: recvBufferBytes,
+        ...c, ...acks.counters, dropped: queue.dropped, queue_depth: queue.length, queue_high_water: queue.highWater, queue_bytes: queue.bytes, queue_high_water_bytes: queue.highWaterBytes, recv_buffer_bytes: recvBufferBytes,
         // Host-wide (every UDP socket in this network namespace), -1 when unreadable.
         kernel_rcvbuf_errors: k.udp4RcvbufErrors, kernel_rcvbuf_errors6: k.udp6RcvbufErrors,
       };

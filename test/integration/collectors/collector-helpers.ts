@@ -4,10 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { NormalizedEvent } from '../../../server/contracts/events.js';
+import type { EventIntake } from '../../../server/events/event-intake.js';
 
 export const quietLogger = () => pino({ level: 'silent' });
 
-/** A sink that keeps every event and lets a test wait for the one it expects. */
+/**
+ * An intake for a test that keeps events in memory: handing them to `keep` is
+ * all there is to storing them, so a call settles as committed right after.
+ */
+export function memoryIntake(keep: (events: NormalizedEvent[]) => void): EventIntake {
+  return {
+    submit(events, onSettled) {
+      keep(events);
+      if (onSettled) queueMicrotask(() => onSettled('committed'));
+    },
+  };
+}
+
+/** A sink that keeps every event and lets a test wait for the one it expects (`intake` for the trap receiver). */
 export function collectingSink() {
   const events: NormalizedEvent[] = [];
   const batches: number[] = [];
@@ -24,7 +38,7 @@ export function collectingSink() {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  return { events, batches, sink, waitFor };
+  return { events, batches, sink, intake: memoryIntake(sink), waitFor };
 }
 
 export async function until(fn: () => boolean, what: string, ms = 15_000): Promise<void> {

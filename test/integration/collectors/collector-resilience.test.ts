@@ -45,7 +45,7 @@ describe('collectors under bad luck: throwing callers and a full queue', () => {
     await run('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '-t', 'x', 'no device']);
     expect((await got.waitFor((e) => e.message === 'no device', 'syslog message')).deviceId).toBeNull();
 
-    const rx: TrapReceiver = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, logger: quietLogger(), resolveDevice: boom }, got.sink);
+    const rx: TrapReceiver = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, logger: quietLogger(), resolveDevice: boom }, got.intake);
     cleanups.push(() => rx.stop());
     const st = await rx.start();
     const r = await run('snmptrap', ['-v', '2c', '-c', 'public', `127.0.0.1:${st[0]!.boundPort}`, '', '1.3.6.1.4.1.99.0.42']);

@@ -11,7 +11,7 @@ const warnings: string[] = [];
 const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
 const fb = Number(process.argv[2]);
 const syslog = createSyslogListener({ udpPort: 514, tcpPort: 514, host: '127.0.0.1', host6: null, logger, fallbackPort: fb }, () => undefined);
-const trap = createTrapReceiver({ port: 162, host: '127.0.0.1', host6: null, logger, fallbackPort: fb + 1 }, () => undefined);
+const trap = createTrapReceiver({ port: 162, host: '127.0.0.1', host6: null, logger, fallbackPort: fb + 1 }, { submit: () => undefined });
 const statuses = [...(await syslog.start()), ...(await trap.start())];
 await syslog.stop();
 await trap.stop();

@@ -7,7 +7,7 @@ import type { ListenerStatus } from '../../../server/contracts/dto.js';
 import { createSyslogListener, type SyslogListener } from '../../../server/collectors/syslog/syslog.listener.js';
 import { createTrapReceiver, type TrapReceiver } from '../../../server/collectors/trap/trap.receiver.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
-import { quietLogger, run } from '../collectors/collector-helpers.js';
+import { memoryIntake, quietLogger, run } from '../collectors/collector-helpers.js';
 import { until } from './engine-helpers.js';
 
 /**
@@ -34,11 +34,11 @@ beforeAll(async () => {
   srv = await startTestServer();
   call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
   deviceId = (await call('POST', '/devices', { name: 'lab-switch', address: '127.0.0.1' })).body.id;
-  const publish = (batch: { length: number }[] | unknown[]) => {
+  const publish = (batch: unknown[]) => {
     for (const e of batch as never[]) srv.nms.bus.publish('event.received', e);
   };
   persist = mkdtempSync(join(tmpdir(), 'nw-engine-peers-'));
-  traps = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, communities: ['public'], logger: quietLogger() }, publish);
+  traps = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, communities: ['public'], logger: quietLogger() }, memoryIntake(publish));
   trapTarget = `127.0.0.1:${udpPort(await traps.start())}`;
   syslog = createSyslogListener({ udpPort: 0, tcpPort: null, host: '127.0.0.1', host6: null, logger: quietLogger() }, publish);
   syslogPort = udpPort(await syslog.start());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent, StoredEvent } from '../../../server/contracts/events.js';
 import { normalizeAddress } from '../../../server/events/device-resolver.js';
+import { submitDurably, type IntakeOutcome } from '../../../server/events/event-intake.js';
 import { EventRetention } from '../../../server/events/event-retention.js';
 import { EventWriter } from '../../../server/events/event-writer.js';
 import { createLogger } from '../../../server/log/logger.js';
@@ -170,6 +171,63 @@ describe('event writer: one bad event never costs its batch', () => {
     expect(items[1]).toMatchObject({ reportedAt: null, type: '42', deviceId: null });
     expect(w.counters()).toMatchObject({ stored: 3, write_errors: 0 });
     await sink.close();
+  });
+});
+
+describe('event writer as an intake: settled only once committed', () => {
+  it('settles a submit as committed only after the thread committed its events, readable from another connection', async () => {
+    const { events, file } = repo();
+    const sink = await openEventStoreThread(file);
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 1000, maxQueue: 10_000, sink: { rows: sink, nextId: 1 }, onStored: () => {} }, log);
+    const seen: { outcome: IntakeOutcome; readable: number }[] = [];
+    w.submit([ev(1), ev(2)], (outcome) => seen.push({ outcome, readable: events.query({ limit: 10 }).items.length }));
+    w.flush();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]); // handed over is not committed
+    await w.close();
+    expect(seen).toEqual([{ outcome: 'committed', readable: 2 }]);
+    await sink.close();
+  });
+
+  it('settles calls in order, a call spanning two batches after the second, a failed batch only its own calls', async () => {
+    const { events, file } = repo();
+    const sink = await openEventStoreThread(file);
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 3, maxQueue: 100, sink: { rows: sink, nextId: 1 }, onStored: () => {} }, log);
+    const order: string[] = [];
+    w.submit([ev(1), ev(2)], (o) => order.push(`a:${o}`)); // batch 1
+    w.submit([ev(3), ev(4)], (o) => order.push(`b:${o}`)); // batches 1 and 2
+    w.push(ev(5)); // batch 2, no callback
+    w.submit([ev(6, { source: 'bogus' as never })], (o) => order.push(`c:${o}`)); // batch 2 fails: the schema refuses it
+    w.submit([ev(7)], (o) => order.push(`d:${o}`)); // batch 3
+    w.flush();
+    expect(order).toEqual([]);
+    await w.close();
+    expect(order).toEqual(['a:committed', 'b:failed', 'c:failed', 'd:committed']);
+    await sink.close();
+  });
+
+  it('refuses a whole call when the queue cannot take all of it, and settles it as dropped', async () => {
+    const { events } = repo();
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 100, maxQueue: 3, onStored: () => {} }, log);
+    const got: IntakeOutcome[] = [];
+    w.submit([ev(1), ev(2)], (o) => got.push(o));
+    w.submit([ev(3), ev(4)], (o) => got.push(o));
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual(['dropped']);
+    expect(w.counters()).toMatchObject({ queued: 2, dropped: 2 });
+    await w.close();
+    expect(got).toEqual(['dropped', 'committed']);
+    expect(events.query({ limit: 10 }).items).toHaveLength(2);
+  });
+
+  it('settles events a rule discarded as committed (nothing to wait for), and refuses calls after close', async () => {
+    const { events } = repo();
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 100, maxQueue: 100, preprocess: () => [], onStored: () => {} }, log);
+    const discarded = submitDurably(w, [ev(1)]);
+    w.flush();
+    expect(await discarded).toBe('committed');
+    await w.close();
+    expect(await submitDurably(w, [ev(2)])).toBe('failed');
   });
 });
 

@@ -29,7 +29,7 @@ describe('trap receiver under a community scanner', () => {
   const send = (b: Buffer) => new Promise<void>((res, rej) => sock.send(b, port, '127.0.0.1', (e) => (e ? rej(e) : res())));
 
   beforeAll(async () => {
-    rx = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, communities: ['s3cret'], logger: quietLogger(), authFailureEventIntervalMs: 600_000 }, got.sink);
+    rx = createTrapReceiver({ port: 0, host: '127.0.0.1', host6: null, communities: ['s3cret'], logger: quietLogger(), authFailureEventIntervalMs: 600_000 }, got.intake);
     port = (await rx.start())[0]!.boundPort!;
   });
   afterAll(async () => {

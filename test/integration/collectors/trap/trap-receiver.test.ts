@@ -26,7 +26,7 @@ describe('trap receiver with net-snmp CLI peers (snmptrap, snmpinform)', () => {
       { port: 0, host: '127.0.0.1', host6: v6 ? '::1' : null, communities: ['public'], engineID: '8000000001aabbccdd',
         users: [{ name: 'trapuser', level: 'authPriv', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'aes', privKey: 'privpass123' }],
         logger: quietLogger(), resolveDevice: (a) => (a === '127.0.0.1' ? 3 : null), authFailureEventIntervalMs: 0 },
-      got.sink,
+      got.intake,
     );
     statuses = await rx.start();
     target = `127.0.0.1:${statuses.find((s) => s.name === 'trap-udp')!.boundPort}`;
