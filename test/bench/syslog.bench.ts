@@ -31,7 +31,7 @@ import { fileReference, freePort } from './lib/file-reference.js';
 import { runPacedSenders, writePacketFile } from './lib/paced-udp-sender.js';
 
 // 110,000 between 100,000 and 125,000: around the half of rsyslog's figure, a 25% step was too coarse.
-const RATES = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 110_000, 125_000, 150_000, 200_000];
+const RATES = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 110_000, 125_000, 150_000, 200_000, 250_000, 300_000, 400_000];
 const DURATION_MS = 1500;
 const ATTEMPTS = 2;
 const SENDERS = 2;

@@ -28,8 +28,8 @@ import { fileReference, freePort } from './lib/file-reference.js';
 import { runPacedSender, writePacketFile } from './lib/paced-udp-sender.js';
 
 const TRAP_OID = '1.3.6.1.4.1.8072.2.3.0.1';
-const OURS = [5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000];
-const REFERENCE = [500, 1_000, 2_000, 3_000, 4_000, 6_000, 8_000, 10_000, 15_000, 20_000];
+const OURS = [5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
+const REFERENCE = [500, 1_000, 2_000, 3_000, 4_000, 6_000, 8_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000];
 const DURATION_MS = 1500;
 const ATTEMPTS = 2;
 

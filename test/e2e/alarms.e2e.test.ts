@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, RESULTS } from '../helpers/browser.js';
+import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
 
 // Operator workflow in a real Chromium: a rule made in the Rules form raises an
 // alarm from a matching event, the alarm appears live on the Alarms page, is
@@ -18,12 +18,7 @@ let server: TestServer;
 let browser: Browser;
 
 async function signIn(page: Page, path: string, username: string, password: string): Promise<void> {
-  await page.goto(`${server.url}${path}`);
-  await page.waitForURL(/\/login/, WAIT);
-  await page.fill('#login-user', username);
-  await page.fill('#login-password', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(new RegExp(`${path}$`), WAIT);
+  await signInAt(page, server.url, path, username, password);
   await page.locator('[data-testid=connection][data-state=connected]').waitFor(WAIT);
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, RESULTS } from '../helpers/browser.js';
+import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
 
 // Settings → Audit log in a real Chromium: an operator's change made through the API
 // shows up for the admin with user, source address and the field that changed.
@@ -12,12 +12,7 @@ let server: TestServer;
 let browser: Browser;
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${server.url}/settings`);
-  await page.waitForURL(/\/login/, WAIT);
-  await page.fill('#login-user', username);
-  await page.fill('#login-password', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/settings$/, WAIT);
+  await signInAt(page, server.url, '/settings', username, password);
 }
 
 describe('audit log page', { timeout: 180_000 }, () => {

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, RESULTS } from '../helpers/browser.js';
+import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 // Webhook headers carry tokens: the console shows their names only, never a
@@ -20,12 +20,7 @@ let hookUrl: string;
 const received: IncomingHttpHeaders[] = [];
 
 async function signIn(page: Page): Promise<void> {
-  await page.goto(`${server.url}/settings`);
-  await page.waitForURL(/\/login/, WAIT);
-  await page.fill('#login-user', 'admin');
-  await page.fill('#login-password', server.adminPassword);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/settings$/, WAIT);
+  await signInAt(page, server.url, '/settings', 'admin', server.adminPassword);
 }
 
 describe('webhook secrets in the console (real Chromium)', { timeout: 180_000 }, () => {

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
 import { run } from '../integration/collectors/collector-helpers.js';
 import { PLANNED_PAGES } from '../../client/src/router/planned-pages.js';
-import { launchChromium, RESULTS } from '../helpers/browser.js';
+import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
 
 // End-to-end: the real server (in-process, port 0) serving the built console,
 // driven by a real headless Chromium. `npm test` builds dist/client first.
@@ -18,13 +18,8 @@ let browser: Browser;
 let adminApi: ReturnType<typeof apiClient>;
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${server.url}/devices`);
   // Not logged in yet: the console sends us to the login page first.
-  await page.waitForURL(/\/login/, WAIT);
-  await page.fill('#login-user', username);
-  await page.fill('#login-password', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/devices$/, WAIT);
+  await signInAt(page, server.url, '/devices', username, password);
   await page.getByTestId('current-user').filter({ hasText: username }).waitFor(WAIT);
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { NormalizedEvent } from '../../server/contracts/events.js';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, RESULTS } from '../helpers/browser.js';
+import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
 
 // The event console in a real Chromium against the real server: events published
 // into the running server (and, when its listeners are bound, a real trap and a
@@ -33,12 +33,7 @@ function publish(e: Partial<NormalizedEvent> & Pick<NormalizedEvent, 'message'>)
 }
 
 async function signIn(page: Page): Promise<void> {
-  await page.goto(`${server.url}/events`);
-  await page.waitForURL(/\/login/, WAIT);
-  await page.fill('#login-user', 'admin');
-  await page.fill('#login-password', server.adminPassword);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/events$/, WAIT);
+  await signInAt(page, server.url, '/events', 'admin', server.adminPassword);
   await page.locator('[data-testid=connection][data-state=connected]').waitFor(WAIT);
   // History loaded (empty or not): from now on new events come over the socket.
   await page.locator('[data-testid=no-events], [data-testid=event-list]').first().waitFor(WAIT);

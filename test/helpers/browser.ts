@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where e2e tests save screenshots. */
@@ -20,4 +20,18 @@ export async function launchChromium(opts: { needsConsole?: boolean } = {}): Pro
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * Opens `path` of the console while logged out, signs in on the login page it is sent to,
+ * and waits until the console is back on `path`.
+ */
+export async function signInAt(page: Page, baseUrl: string, path: string, username: string, password: string): Promise<void> {
+  const wait = { timeout: 60_000 };
+  await page.goto(`${baseUrl}${path}`);
+  await page.waitForURL(/\/login/, wait);
+  await page.fill('#login-user', username);
+  await page.fill('#login-password', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), wait);
 }
