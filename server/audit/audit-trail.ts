@@ -100,7 +100,10 @@ export class AuditTrail {
     const id = explicit ?? paramId ?? resultId ?? null;
     const numeric = idOf(id);
     const after = a.load && numeric !== undefined && spec.method !== 'delete' ? this.snapshot(a, numeric) : undefined;
-    this.write(call, { status: call.successStatus(result), outcome: 'ok', before, after, objectId: id });
+    // A login has no user yet: the one it authenticated is in its answer.
+    const actor = !call.user && result && typeof result === 'object' ? (result as { user?: Partial<AuthUser> }).user : undefined;
+    const who = actor && typeof actor.id === 'number' && typeof actor.username === 'string' ? { ...call, user: actor as AuthUser } : call;
+    this.write(who, { status: call.successStatus(result), outcome: 'ok', before, after, objectId: id });
     return result;
   }
 

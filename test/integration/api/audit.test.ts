@@ -102,3 +102,12 @@ describe('audit of one\'s own password change', () => {
     for (const pw of ['not-my-password-9', 'first-long-password-1', 'second-long-password-2']) expect(text).not.toContain(pw);
   });
 });
+
+describe('audit of logins', () => {
+  it('names the user a successful login authenticated, with their role', async () => {
+    await login(srv.url, 'admin', srv.adminPassword);
+    const [e] = await entries('?action=session.login&outcome=ok');
+    expect(e).toMatchObject({ username: 'admin', role: 'admin', userId: 1, objectName: 'admin', sourceAddress: '127.0.0.1' });
+    expect(e.details.password).toBe('[redacted]');
+  });
+});
