@@ -32,9 +32,10 @@ import { registerDashboardRoutes } from './api/dashboard.routes.js';
 import { PollStateRepository } from './store/poll-state.repository.js';
 import { SampleRepository } from './store/sample.repository.js';
 import { TopologyRepository } from './store/topology.repository.js';
-import { DashboardRepository } from './store/dashboard.repository.js';
+import { ReadPool } from './store/read-pool.js';
+import { EventLoopMonitor } from './metrics/event-loop-monitor.js';
+import { ExportStats } from './api/event-export.routes.js';
 import { SampleMaintenance } from './poller/sample-maintenance.js';
-import { buildTopology } from './topology/topology.builder.js';
 import { PollService } from './poller/poll.service.js';
 import { OutboundPolicy } from './net/outbound-policy.js';
 import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from './poller/snmp-runner.js';
@@ -69,6 +70,8 @@ export interface Netwatch {
   bus: EventBus;
   metrics: Metrics;
   registry: ApiRegistry;
+  /** Reader threads that answer the heavy reads. */
+  reads: ReadPool;
   /** The express app (for route introspection in tests). */
   app: Express;
   listeners(): ListenerStatus[];
@@ -162,6 +165,16 @@ export async function startNetwatch(
   // and announces each stored batch as `events.stored`. An intake that acknowledges (INFORMs)
   // submits to the writer directly (EventIntake) to learn when its events are committed.
   const events = new EventRepository(db);
+  // Heavy reads (event search, dashboard, alarm history, metrics series, audit, exports, topology) run on
+  // reader threads with their own read-only connections, never on this thread: see read-ops.ts.
+  const reads = await ReadPool.open({
+    file: dbPath,
+    threads: config.readerThreads,
+    queryTimeoutMs: config.queryTimeoutMs,
+    maxQueue: config.readerQueueMax,
+    log: moduleLogger(rootLog, 'reads'),
+  });
+  metrics.addSource({ name: 'readers', counters: () => reads.counters() });
   const resolver = new DeviceResolver(() => devices.addresses(), bus);
   // OID dictionary: compiled MIB index loaded after listen (warm start is fast; cold compile logs its result).
   const mibs = new MibService({
@@ -177,7 +190,7 @@ export async function startNetwatch(
     return r.found ? r.oid : undefined;
   };
   const engine = createEventEngine({
-    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, secrets, resolveOidName, outbound,
+    db, bus, log: moduleLogger(rootLog, 'engine'), devices, events, reads, secrets, resolveOidName, outbound,
     alarms: {
       recurrence: config.alarmRecurrence,
       archiveAfterMs: config.alarmArchiveHours * 3_600_000,
@@ -220,22 +233,16 @@ export async function startNetwatch(
   const pollState = new PollStateRepository(db);
   const samples = new SampleRepository(db);
   const topologyRepo = new TopologyRepository(db);
-  const dashboard = new DashboardRepository(db);
   const keepDays = { raw: config.retentionRawDays, '5m': config.retention5mDays, '1h': config.retention1hDays };
   const sampleMaintenance = new SampleMaintenance(samples, keepDays, moduleLogger(rootLog, 'samples'));
   sampleMaintenance.start();
   bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
+  // Built on a reader thread; only the devices' public fields go there (no SNMP secrets).
   const topology = () =>
-    buildTopology({
-      devices: devices.list(),
-      status: pollState.allStatus(),
-      neighbours: pollState.neighbours(),
-      interfaces: new Map(devices.list().map((d) => [d.id, pollState.interfaces(d.id)])),
-      manualLinks: topologyRepo.manualLinks(),
-      positions: topologyRepo.positions(),
-      alarmSeverity: dashboard.worstAlarmByDevice(),
-      downPorts: dashboard.downPorts(),
-    });
+    reads.run('topology.build', { devices: devices.list().map(({ id, name, address, group, location }) => ({ id, name, address, group, location })) });
+  const exportStats = new ExportStats();
+  metrics.addSource({ name: 'export', counters: () => exportStats.counters() });
+  const exportDeps = { deviceNames: () => devices.list().map((d): [number, string] => [d.id, d.name]), stats: exportStats, log: moduleLogger(rootLog, 'export') };
 
   const customOids = new CustomOidRepository(db);
   const pinger = new IcmpPinger({ log: moduleLogger(rootLog, 'icmp') });
@@ -300,24 +307,25 @@ export async function startNetwatch(
     metricsToken: config.metricsToken,
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
     extraRoutes: [
-      (api) => registerEventRoutes(api, { events }),
+      (api) => registerEventRoutes(api, { reads, export: exportDeps }),
       (api) => engine.routes(api),
       (api) =>
         registerMetricRoutes(api, {
           samples,
           pollState,
           devices,
+          reads,
           retention: { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 },
         }),
       (api) => registerTopologyRoutes(api, { topology: topologyRepo, devices, build: topology, bus }),
-      (api) => registerDashboardRoutes(api, { dashboard, metrics, listeners: () => listenerStatus, alarmCounts: () => dashboard.activeAlarmCounts() }),
+      (api) => registerDashboardRoutes(api, { reads, metrics, listeners: () => listenerStatus }),
       (api) => registerDiscoveryRoutes(api, { discovery }),
       (api) => registerCustomOidRoutes(api, { customOids, devices, dictionary: () => mibs.dictionary }),
       (api) => registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound }),
       (api) => registerMibRoutes(api, { mibs, onChange: () => engine.reloadRules() }),
       (api) => registerSnmpBrowseRoutes(api, { devices, dictionary: () => mibs.dictionary, outbound }),
       trapRoutes,
-      (api) => registerAuditRoutes(api, { audit }),
+      (api) => registerAuditRoutes(api, { reads }),
       ...(opts.extraRoutes ?? []),
     ],
   });
@@ -332,6 +340,10 @@ export async function startNetwatch(
     requestHost: (req) => hostOf(app, req),
   });
   httpPort = await listen(server, config.httpPort, config.httpHost);
+  // How long the main thread is held at a time (every request, intake batch and push waits for it).
+  const loop = new EventLoopMonitor();
+  loop.start();
+  metrics.addSource({ name: 'main-thread', counters: () => loop.counters() });
   mibs
     .load()
     .then(() => engine.reloadRules())
@@ -385,15 +397,17 @@ export async function startNetwatch(
       await writer.close();
       await eventSink.close();
       await engine.close();
+      loop.stop();
       resolver.close();
       await realtime.close();
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
       });
+      await reads.close();
       db.close();
       log.info('stopped');
     })());
 
-  return { config, httpPort, url, db, secrets, bus, metrics, registry, app, listeners: () => listenerStatus, stop, mibs, get dictionary() { return mibs.dictionary; } };
+  return { config, httpPort, url, db, secrets, bus, metrics, registry, reads, app, listeners: () => listenerStatus, stop, mibs, get dictionary() { return mibs.dictionary; } };
 }

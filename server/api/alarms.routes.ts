@@ -2,12 +2,15 @@ import { z } from 'zod';
 import type { AlarmDto } from '../contracts/alarms.js';
 import type { AlarmService } from '../events/engine/alarm-service.js';
 import type { AlarmRepository } from '../store/alarm.repository.js';
+import type { Reads } from '../store/read-ops.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 export interface AlarmRoutesDeps {
   alarms: AlarmRepository;
   service: AlarmService;
+  /** The list and one alarm with its events are read on a reader thread. */
+  reads: Reads;
 }
 
 const listQuery = z.object({
@@ -20,7 +23,7 @@ const noteBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict()
 const ACTIONS = ['ack', 'unack', 'clear'] as const;
 const bulkBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(1000), action: z.enum(ACTIONS) }).strict();
 
-export function registerAlarmRoutes(api: ApiRegistry, { alarms, service }: AlarmRoutesDeps): void {
+export function registerAlarmRoutes(api: ApiRegistry, { alarms, service, reads }: AlarmRoutesDeps): void {
   const tag = 'alarms';
   const audit = { object: 'alarm', load: (id: number) => alarms.dto(id) };
   const exists = (id: number) => {
@@ -44,15 +47,15 @@ export function registerAlarmRoutes(api: ApiRegistry, { alarms, service }: Alarm
       summary: 'List alarms: open ones by severity then time (default), or ?state=cleared|archived|all (newest first, ?before= cursor)',
       response: '{items: Alarm[], nextCursor}',
     },
-    ({ query }) => alarms.list({ state: query.state === 'active' ? 'open' : query.state, deviceId: query.device, limit: query.limit, beforeId: query.before }),
+    ({ query }) => reads.run('alarms.list', { state: query.state === 'active' ? 'open' : query.state, deviceId: query.device, limit: query.limit, beforeId: query.before }),
   );
 
   api.add(
     { method: 'get', path: '/alarms/:id', summary: 'Get an alarm with its notes and its latest events', tag, access: 'viewer', query: z.object({ events: z.coerce.number().int().min(0).max(1000).default(100) }), response: 'Alarm & {events: Event[]}' },
-    ({ params, query }) => {
-      const id = idParam(params);
-      exists(id);
-      return { ...alarms.dto(id)!, events: alarms.events(id, query.events) };
+    async ({ params, query }) => {
+      const alarm = await reads.run('alarms.detail', { id: idParam(params), events: query.events });
+      if (!alarm) throw new NotFoundError('No such alarm');
+      return alarm;
     },
   );
 

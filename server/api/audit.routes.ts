@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditRepository } from '../store/audit.repository.js';
+import type { Reads } from '../store/read-ops.js';
 import type { ApiRegistry } from './registry.js';
 
 const listQuery = z.object({
@@ -15,7 +15,7 @@ const listQuery = z.object({
 });
 
 /** Who changed what: read-only, admins only. Entries are written by the API registry (see `audit` on each route). */
-export function registerAuditRoutes(api: ApiRegistry, { audit }: { audit: AuditRepository }): void {
+export function registerAuditRoutes(api: ApiRegistry, { reads }: { reads: Reads }): void {
   const tag = 'audit';
   api.add(
     {
@@ -23,12 +23,12 @@ export function registerAuditRoutes(api: ApiRegistry, { audit }: { audit: AuditR
       summary: 'Audit log, newest first: every change with user, time, source address, object and its state before/after (secrets redacted). Filters: user, object, objectId, action (e.g. device or device.update), outcome, from/to (ms), before (cursor)',
     },
     ({ query }) =>
-      audit.list({
+      reads.run('audit.list', {
         username: query.user, objectType: query.object, objectId: query.objectId, action: query.action, outcome: query.outcome,
         from: query.from, to: query.to, beforeId: query.before, limit: query.limit,
       }),
   );
-  api.add({ method: 'get', path: '/audit/object-types', summary: 'Object types that appear in the audit log (for filters)', tag, access: 'admin', response: '{items: string[]}' }, () => ({
-    items: audit.objectTypes(),
+  api.add({ method: 'get', path: '/audit/object-types', summary: 'Object types that appear in the audit log (for filters)', tag, access: 'admin', response: '{items: string[]}' }, async () => ({
+    items: await reads.run('audit.objectTypes', null),
   }));
 }

@@ -1,14 +1,13 @@
 import type { ListenerStatus } from '../contracts/dto.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { DashboardRepository } from '../store/dashboard.repository.js';
+import type { Reads } from '../store/read-ops.js';
 import type { ApiRegistry } from './registry.js';
 
 export interface DashboardDeps {
-  dashboard: DashboardRepository;
+  /** The aggregates are read on a reader thread. */
+  reads: Reads;
   metrics: Metrics;
   listeners: () => ListenerStatus[];
-  /** Active alarms by severity, when the alarm engine is wired. */
-  alarmCounts?: () => Record<string, number>;
 }
 
 /** One call for the operator's first screen; every figure links to its list in the console. */
@@ -22,9 +21,9 @@ export function registerDashboardRoutes(api: ApiRegistry, deps: DashboardDeps): 
       access: 'viewer',
       response: 'Dashboard',
     },
-    () => {
+    async () => {
       const now = Date.now();
-      const hourAgo = now - 3_600_000;
+      const stored = await deps.reads.run('dashboard.summary', { sinceMs: now - 3_600_000, top: 10 });
       const counters = deps.metrics.snapshot();
       // Intake health per component: received/stored/dropped counters as the listeners report them.
       const intake: Record<string, Record<string, number>> = {};
@@ -34,12 +33,12 @@ export function registerDashboardRoutes(api: ApiRegistry, deps: DashboardDeps): 
       }
       return {
         at: now,
-        devices: deps.dashboard.deviceStates(),
-        alarms: deps.alarmCounts?.() ?? null,
-        eventsPerMinute: deps.dashboard.eventsPerMinute(hourAgo),
-        topEventTypes: deps.dashboard.topEventTypes(hourAgo, 10),
-        slowestPolls: deps.dashboard.slowestPolls(10),
-        topInterfaces: deps.dashboard.topInterfaces(10),
+        devices: stored.devices,
+        alarms: stored.alarms,
+        eventsPerMinute: stored.eventsPerMinute,
+        topEventTypes: stored.topEventTypes,
+        slowestPolls: stored.slowestPolls,
+        topInterfaces: stored.topInterfaces,
         intake,
         listeners: deps.listeners(),
       };

@@ -59,3 +59,24 @@ export class UnsupportedMediaTypeError extends AppError {
     super(415, 'unsupported_media_type', message);
   }
 }
+
+/** `5000` -> `5 s`, `750` -> `750 ms`. */
+const budgetText = (ms: number) => (ms >= 1000 && ms % 100 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/** A read over its time budget (`queryTimeoutMs`): it was stopped, not left running. */
+export class QueryTimeoutError extends AppError {
+  constructor(readonly timeoutMs: number) {
+    super(
+      503,
+      'query_timeout',
+      `The query took longer than ${budgetText(timeoutMs)} and was stopped; narrow the filter (a shorter time range, a device, a source or a severity) and try again`,
+    );
+  }
+}
+
+/** Every reader thread is busy and too many reads already wait: answered at once instead of piling up. */
+export class ReadsBusyError extends AppError {
+  constructor(message = 'The server is busy answering other reads; try again in a moment') {
+    super(503, 'reads_busy', message);
+  }
+}

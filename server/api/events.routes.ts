@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { SEVERITIES, SOURCE_KINDS } from '../contracts/events.js';
-import type { EventRepository } from '../store/event.repository.js';
+import type { EventQuery } from '../store/event.repository.js';
+import type { Reads } from '../store/read-ops.js';
 import { NotFoundError } from './errors.js';
+import { registerEventExportRoute, type EventExportDeps } from './event-export.routes.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -12,20 +14,39 @@ const csv = <T extends string>(values: readonly [T, ...T[]]) =>
 
 const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
+/** The filters of GET /events, shared by GET /events/export (one definition, so both always agree). */
+export const eventFilterFields = {
+  source: csv(SOURCE_KINDS).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  device: z.coerce.number().int().positive().optional(),
+  q: z.string().max(200).optional(),
+  from: time.optional(),
+  to: time.optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+};
+
 const querySchema = z
   .object({
-    source: csv(SOURCE_KINDS).optional(),
-    severity: z.enum(SEVERITIES).optional(),
-    device: z.coerce.number().int().positive().optional(),
-    q: z.string().max(200).optional(),
-    from: time.optional(),
-    to: time.optional(),
-    cursor: z.coerce.number().int().positive().optional(),
+    ...eventFilterFields,
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
   .strict();
 
-export function registerEventRoutes(api: ApiRegistry, deps: { events: EventRepository }): void {
+type EventFilterQuery = z.infer<z.ZodObject<typeof eventFilterFields>>;
+
+/** The repository's query for the API's filter parameters (without limit and cursor). */
+export function toEventFilter(query: EventFilterQuery): Omit<EventQuery, 'limit' | 'beforeId'> {
+  return {
+    source: query.source,
+    minSeverity: query.severity,
+    deviceId: query.device,
+    text: query.q || undefined,
+    from: query.from,
+    to: query.to,
+  };
+}
+
+export function registerEventRoutes(api: ApiRegistry, deps: { reads: Reads; export: Omit<EventExportDeps, 'reads'> }): void {
   const tag = 'events';
   api.add(
     {
@@ -37,21 +58,14 @@ export function registerEventRoutes(api: ApiRegistry, deps: { events: EventRepos
       query: querySchema,
       response: '{items: Event[], nextCursor}',
     },
-    ({ query }) =>
-      deps.events.query({
-        source: query.source,
-        minSeverity: query.severity,
-        deviceId: query.device,
-        text: query.q || undefined,
-        from: query.from,
-        to: query.to,
-        beforeId: query.cursor,
-        limit: query.limit,
-      }),
+    ({ query }) => deps.reads.run('events.query', { ...toEventFilter(query), beforeId: query.cursor, limit: query.limit }),
   );
 
-  api.add({ method: 'get', path: '/events/:id', summary: 'One event with all its params', tag, access: 'viewer', response: 'Event' }, ({ params }) => {
-    const e = deps.events.get(idParam(params));
+  // Before /events/:id, which would take "export" for an id.
+  registerEventExportRoute(api, { ...deps.export, reads: deps.reads }, eventFilterFields, toEventFilter);
+
+  api.add({ method: 'get', path: '/events/:id', summary: 'One event with all its params', tag, access: 'viewer', response: 'Event' }, async ({ params }) => {
+    const e = await deps.reads.run('events.get', idParam(params));
     if (!e) throw new NotFoundError('No such event');
     return e;
   });

@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import type { DeviceRepository } from '../store/device.repository.js';
 import type { PollStateRepository } from '../store/poll-state.repository.js';
-import type { Point, Resolution, SampleRepository } from '../store/sample.repository.js';
+import type { Reads } from '../store/read-ops.js';
+import { pickResolution, type RetentionSec } from '../store/sample-series.js';
+import type { SampleRepository } from '../store/sample.repository.js';
 import { NotFoundError } from './errors.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
-export interface RetentionSec {
-  raw: number;
-  '5m': number;
-  '1h': number;
-}
+export { bucket, pickResolution, type RetentionSec } from '../store/sample-series.js';
 
 const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
@@ -26,36 +24,9 @@ const querySchema = z
   })
   .strict();
 
-/** Finest resolution that still holds `from` and is not finer than needed for `step`. */
-export function pickResolution(fromSec: number, nowSec: number, step: number | undefined, keep: RetentionSec): Resolution {
-  const age = nowSec - fromSec;
-  if ((step === undefined || step < 300) && age <= keep.raw) return 'raw';
-  if ((step === undefined || step < 3600) && age <= keep['5m']) return '5m';
-  return '1h';
-}
-
-/** Averages raw points into `step`-second buckets (min/max kept). */
-export function bucket(points: Point[], step: number): Point[] {
-  const out: Point[] = [];
-  let cur: { ts: number; sum: number; n: number; min: number; max: number } | undefined;
-  for (const p of points) {
-    const ts = Math.floor(p.ts / step) * step;
-    if (!cur || cur.ts !== ts) {
-      if (cur) out.push({ ts: cur.ts, value: cur.sum / cur.n, min: cur.min, max: cur.max });
-      cur = { ts, sum: 0, n: 0, min: Infinity, max: -Infinity };
-    }
-    cur.sum += p.value;
-    cur.n++;
-    cur.min = Math.min(cur.min, p.min ?? p.value);
-    cur.max = Math.max(cur.max, p.max ?? p.value);
-  }
-  if (cur) out.push({ ts: cur.ts, value: cur.sum / cur.n, min: cur.min, max: cur.max });
-  return out;
-}
-
 export function registerMetricRoutes(
   api: ApiRegistry,
-  deps: { samples: SampleRepository; pollState: PollStateRepository; devices: DeviceRepository; retention: RetentionSec },
+  deps: { samples: SampleRepository; pollState: PollStateRepository; devices: DeviceRepository; retention: RetentionSec; reads: Reads },
 ): void {
   const tag = 'metrics';
   const device = (id: number) => {
@@ -85,20 +56,13 @@ export function registerMetricRoutes(
       query: querySchema,
       response: '{resolution, from, to (ms), series: [{instance, unit, points: [{ts (ms), value, min?, max?}]}]}',
     },
-    ({ query }) => {
+    async ({ query }) => {
       device(query.device);
       const nowMs = Date.now();
       const to = Math.floor((query.to ?? nowMs) / 1000);
       const from = Math.floor((query.from ?? nowMs - 3_600_000) / 1000);
       const resolution = pickResolution(from, Math.floor(nowMs / 1000), query.step, deps.retention);
-      const series = deps.samples
-        .metricsOf(query.device)
-        .filter((m) => m.name === query.metric && (query.instance === undefined || m.instance === query.instance))
-        .map((m) => {
-          const pts = deps.samples.points(m.id, from, to, resolution);
-          const shaped = query.step && resolution === 'raw' ? bucket(pts, query.step) : pts;
-          return { instance: m.instance, unit: m.unit, points: shaped.map((p) => ({ ...p, ts: p.ts * 1000 })) };
-        });
+      const series = await deps.reads.run('metrics.series', { deviceId: query.device, metric: query.metric, instance: query.instance, from, to, resolution, step: query.step });
       return { device: query.device, metric: query.metric, resolution, from: from * 1000, to: to * 1000, series };
     },
   );

@@ -25,7 +25,7 @@ const positionsSchema = z
 
 export function registerTopologyRoutes(
   api: ApiRegistry,
-  deps: { topology: TopologyRepository; devices: DeviceRepository; build: () => TopologyDto; bus: EventBus },
+  deps: { topology: TopologyRepository; devices: DeviceRepository; build: () => Promise<TopologyDto>; bus: EventBus },
 ): void {
   const tag = 'topology';
   const changed = () => deps.bus.publish('topology.changed', {});

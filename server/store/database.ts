@@ -25,6 +25,21 @@ export function openDatabase(file: string): Db {
 }
 
 /**
+ * A read-only connection for a reader thread: it cannot write (`readonly`, and
+ * `query_only` as well), reads a consistent snapshot per statement while the
+ * writer goes on (the database is in WAL mode, set by the writer's connection),
+ * and never creates the file.
+ */
+export function openReadOnlyDatabase(file: string): Db {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('query_only = ON');
+  db.pragma('busy_timeout = 5000');
+  // A bigger page cache than the 2 MB default: the dashboard and list queries revisit the same index pages.
+  db.pragma('cache_size = -16384');
+  return db;
+}
+
+/**
  * Creates an empty database file 0600 when there is none. Never opens an
  * existing one: closing any descriptor of a file drops every POSIX lock this
  * process holds on it, including those of SQLite connections already open

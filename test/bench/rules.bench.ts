@@ -19,6 +19,7 @@ import type { EventRuleBody } from '../../server/contracts/alarms.js';
 import type { NormalizedEvent } from '../../server/contracts/events.js';
 import { InProcessBus } from '../../server/events/bus.js';
 import { createEventEngine } from '../../server/events/engine/event-engine.js';
+import { inlineReads } from '../../server/store/read-ops.js';
 import { EventWriter } from '../../server/events/event-writer.js';
 import { OutboundPolicy } from '../../server/net/outbound-policy.js';
 import { createLogger } from '../../server/log/logger.js';
@@ -99,7 +100,7 @@ function setup() {
   }
   const events = new EventRepository(db);
   const bus = new InProcessBus();
-  const engine = createEventEngine({ db, bus, log, devices, events, secrets, sweepIntervalMs: 3_600_000, outbound: new OutboundPolicy() });
+  const engine = createEventEngine({ db, bus, log, devices, events, reads: inlineReads(db), secrets, sweepIntervalMs: 3_600_000, outbound: new OutboundPolicy() });
   const rules = new RuleRepository(db);
   for (let i = 0; i < USER_RULES; i++) rules.create({ name: `user ${i}`, description: '', enabled: true, body: userRule(i) });
   engine.reloadRules();
