@@ -227,6 +227,7 @@ export class ReadPool implements Reads {
   counters(): Record<string, number> {
     return {
       threads: this.slots.length,
+      ready: this.slots.filter((s) => s.ready).length,
       busy: this.slots.filter((s) => s.job).length,
       queued: this.queue.length,
       stopping: this.stopping,

@@ -2,6 +2,7 @@
  * Reader thread: its own read-only connection, the read repositories built on
  * it, and one op at a time from read-ops.ts. Protocol: see read-pool.ts.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { openReadOnlyDatabase, type Db } from './database.js';
 import { readerRepositories, runReadOp, type ReaderRepositories } from './read-ops.js';
@@ -40,6 +41,21 @@ function serialize(err: unknown): { status?: number; code?: string; message: str
   return { message, code: typeof e?.code === 'string' ? e.code : undefined, stack: typeof e?.stack === 'string' ? e.stack : undefined };
 }
 
+/**
+ * Readers yield the CPU to the main thread, the store thread and intake when
+ * cores are short: a nice value 10 above the process's (per thread on Linux;
+ * raising it needs no privilege). A read may then take longer under a storm,
+ * within its time budget; intake and the API do not wait for it.
+ */
+function lowerPriority(): void {
+  try {
+    setPriority(Math.min(19, getPriority() + 10));
+  } catch {
+    // not allowed or not supported here: the reader runs at normal priority
+  }
+}
+
+lowerPriority();
 let db: Db | undefined;
 let repos: ReaderRepositories | undefined;
 try {

@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillEvents, syslogEvent } from '../../helpers/events-fill.js';
+import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
+
+const run = promisify(execFile);
+
+/** Enough events that a search matching none of them reads for much longer than the budget below. */
+const ROWS = 1_500_000;
+const BUDGET_MS = 400;
+/**
+ * A search no index can answer: a substring of the message that no event has.
+ * (With the full-text index of issue 14 this is `?match=substring&q=…`; `q` alone then uses the index.)
+ */
+const SLOW_SEARCH = '/events?q=text-that-no-event-has&limit=50';
+
+let srv: TestServer;
+let call: ReturnType<typeof apiClient>;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'nw-responsive-'));
+  fillEvents(join(dataDir, 'netwatch.db'), ROWS, (i) => syslogEvent(i));
+  srv = await startTestServer({ dataDir, env: { NMS_QUERY_TIMEOUT_MS: String(BUDGET_MS) } });
+  call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
+}, 180_000);
+
+afterAll(async () => {
+  await srv?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Time of one GET /health, in ms. */
+async function healthMs(): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${srv.url}/api/v1/health`);
+  await res.arrayBuffer();
+  expect(res.status).toBe(200);
+  return performance.now() - t0;
+}
+
+const counters = async () => (await call('GET', '/status')).body.counters as Record<string, number>;
+
+describe('the main thread while reads run', () => {
+  it('keeps /api/v1/health answering within 50 ms while a slow search runs, and stops that search with 503 query_timeout', async () => {
+    await healthMs(); // warm the connection pool
+    const before = await counters();
+    let done = false;
+    const slow = call('GET', SLOW_SEARCH).finally(() => (done = true));
+    const times: number[] = [];
+    while (!done) {
+      times.push(await healthMs());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const res = await slow;
+    // The search ran for its whole budget; on the main thread every request would have waited that long.
+    // 50 ms is checked on the 90th percentile, and no answer may take half the budget: a scheduling hiccup
+    // on a shared two-core machine passes, a request held behind the search does not.
+    expect(times.length).toBeGreaterThan(5);
+    const sorted = [...times].sort((a, b) => a - b);
+    const report = `health times (ms): ${times.map((t) => t.toFixed(1)).join(', ')}`;
+    expect(sorted[Math.floor(sorted.length * 0.9)], report).toBeLessThan(50);
+    expect(sorted.at(-1), report).toBeLessThan(BUDGET_MS / 2);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('query_timeout');
+    expect(res.body.error.message).toMatch(/took longer than 400 ms and was stopped; narrow the filter/);
+
+    // The stopped reader was replaced: the next read is answered, and the stop is counted.
+    const next = await call('GET', '/events?limit=5');
+    expect(next.status).toBe(200);
+    expect(next.body.items).toHaveLength(5);
+    const after = await counters();
+    expect(after['readers.timeouts']! - before['readers.timeouts']!).toBe(1);
+    expect(after['readers.threads']).toBe(2);
+    // The main thread's longest stall is measured and exposed (status page and /metrics).
+    expect(after['main-thread.delay_max_ms']).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(metrics).toMatch(/netwatch_component_counter\{component="main-thread",counter="delay_max_ms"\} \d/);
+    expect(metrics).toMatch(/netwatch_component_counter\{component="readers",counter="timeouts"\} [1-9]/);
+  });
+
+  it('stores a burst of real syslog messages in full while slow searches keep the readers busy', async () => {
+    const port = srv.nms.listeners().find((l) => l.name === 'syslog-udp')!.boundPort!;
+    const N = 5000;
+    const tag = `burst${Date.now()}`;
+    const file = join(dataDir, 'burst.txt');
+    writeFileSync(file, Array.from({ length: N }, (_, i) => `%LINK-3-UPDOWN: Interface Gi0/${i % 48}, changed state to down ${tag}-${i}`).join('\n') + '\n');
+    const before = await counters();
+
+    // Three users search for text no event has, over and over, until the burst is stored.
+    let stop = false;
+    let answered = 0;
+    let inFlight = 0;
+    const user = async () => {
+      while (!stop) {
+        inFlight++;
+        const r = await call('GET', SLOW_SEARCH);
+        inFlight--;
+        expect(r.status).toBe(503);
+        answered++;
+      }
+    };
+    const users = [user(), user(), user()];
+    await new Promise((r) => setTimeout(r, 50));
+    let storedWhileSearching = 0;
+    await run('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '--rfc3164', '-p', 'local7.err', '-t', 'core-sw1', '-f', file]);
+    const t0 = Date.now();
+    for (;;) {
+      const c = await counters();
+      const stored = c['events.stored']! - before['events.stored']!;
+      if (inFlight > 0) storedWhileSearching = stored;
+      if (stored >= N || Date.now() - t0 > 60_000) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    stop = true;
+    await Promise.all(users);
+    // Readers stopped for their budget are replaced; wait for the new ones before reading again.
+    for (let t = Date.now(); (await counters())['readers.ready'] !== 2 && Date.now() - t < 20_000; ) await new Promise((r) => setTimeout(r, 20));
+    const after = await counters();
+    expect(after['events.stored']! - before['events.stored']!).toBe(N);
+    expect(after['syslog.dropped']! - before['syslog.dropped']!).toBe(0);
+    expect(after['events.dropped']! - before['events.dropped']!).toBe(0);
+    // Every event was stored while searches were still running, and the searches went on being answered.
+    expect(storedWhileSearching).toBe(N);
+    expect(answered).toBeGreaterThanOrEqual(3);
+    const newest = await call('GET', '/events?source=syslog&limit=1');
+    expect(newest.body.items[0].message).toContain(`${tag}-${N - 1}`);
+  });
+});
