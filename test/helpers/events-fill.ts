@@ -21,7 +21,7 @@ export function fillEvents(dbPath: string, n: number, make: (i: number) => Norma
   }
 }
 
-/** A syslog-like event: interface flaps on 50 routers, one a millisecond from `t0`. */
+/** A syslog event of about 200 bytes (the size of a typical router line): interface flaps on 50 routers, 1,000 a millisecond from `t0`. */
 export function syslogEvent(i: number, t0 = Date.now() - 3_600_000): NormalizedEvent {
   return {
     receivedAt: t0 + Math.floor(i / 1000),
@@ -31,7 +31,9 @@ export function syslogEvent(i: number, t0 = Date.now() - 3_600_000): NormalizedE
     deviceId: null,
     severity: i % 10 === 0 ? 'warning' : 'info',
     type: 'LINEPROTO-5-UPDOWN',
-    message: `Line protocol on Interface GigabitEthernet0/${i % 48}, changed state to ${i % 2 ? 'down' : 'up'} (${i})`,
+    message:
+      `%LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/${i % 48}, changed state to ${i % 2 ? 'down' : 'up'}; ` +
+      `neighbor 10.0.${i % 50}.2 (edge-${i % 50}.example.net) hold timer expired, last input 00:03:01, output never (${i})`,
     params: { facility: 'local7', app: 'router', seq: i },
   };
 }
