@@ -65,6 +65,18 @@ export function filterQuery(f: EventFilter, cursor: number | null, limit: number
 }
 
 /**
+ * Where the events matching a filter download from: GET /events/export with
+ * the same filter parameters as the history query, all matches (no cursor, no
+ * limit). A plain link: the browser streams the file to disk.
+ */
+export function exportUrl(f: EventFilter, format: 'csv' | 'jsonl'): string {
+  const p = new URLSearchParams(filterQuery(f, null, 1));
+  p.delete('limit');
+  p.set('format', format);
+  return `/api/v1/events/export?${p.toString()}`;
+}
+
+/**
  * Puts a live batch (oldest first, as the server sends it) on top of a
  * newest-first list, skipping ids already present at the top, and drops the
  * oldest beyond `cap`. Returns a new array (the list is a shallow ref).

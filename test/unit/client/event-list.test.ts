@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../server/contracts/events.js';
-import { appendOlder, compareAlarms, emptyFilter, filterQuery, matchesFilter, paramText, prependBatch, severityRank } from '../../../client/src/lib/event-list.js';
+import { appendOlder, compareAlarms, emptyFilter, exportUrl, filterQuery, matchesFilter, paramText, prependBatch, severityRank } from '../../../client/src/lib/event-list.js';
 import type { AlarmDto } from '../../../server/contracts/alarms.js';
 
 const ev = (id: number, over: Partial<StoredEvent> = {}): StoredEvent => ({
@@ -43,6 +43,13 @@ describe('event console list and filter', () => {
     expect(filterQuery(emptyFilter(), null, 500)).toBe('limit=500');
     const q = new URLSearchParams(filterQuery({ sources: ['trap', 'syslog'], minSeverity: 'major', deviceId: 3, q: ' a&b ', from: 10, to: 20 }, 99, 200));
     expect(Object.fromEntries(q)).toEqual({ source: 'trap,syslog', severity: 'major', device: '3', q: 'a&b', from: '10', to: '20', cursor: '99', limit: '200' });
+  });
+
+  it('builds the export link from the same filter, without cursor or limit', () => {
+    expect(exportUrl(emptyFilter(), 'csv')).toBe('/api/v1/events/export?format=csv');
+    const url = new URL(exportUrl({ sources: ['trap'], minSeverity: 'major', deviceId: 3, q: ' a&b ', from: 10, to: 20 }, 'jsonl'), 'http://x');
+    expect(url.pathname).toBe('/api/v1/events/export');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ source: 'trap', severity: 'major', device: '3', q: 'a&b', from: '10', to: '20', format: 'jsonl' });
   });
 
   it('ranks severities and shows params as text', () => {
