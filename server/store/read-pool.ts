@@ -44,6 +44,8 @@ interface Slot {
   job: Job | null;
   /** Terminated by the pool (time budget, close): its exit is expected. */
   retired: boolean;
+  /** Told once whether the reader opened the database (the pool's first readers). */
+  onOpen?: (err?: Error) => void;
 }
 
 /** Delay before starting a reader again after one failed to open the database. */
@@ -92,8 +94,8 @@ export class ReadPool implements Reads {
   /** Starts one reader; `onOpen` learns whether it opened the database. */
   private spawn(onOpen?: (err?: Error) => void): Slot {
     const worker = startWorker(import.meta.url, 'read.worker', { file: this.opts.file });
-    const slot: Slot = { worker, ready: false, job: null, retired: false };
-    worker.on('message', (m: ReaderMessage) => this.onMessage(slot, m, onOpen));
+    const slot: Slot = { worker, ready: false, job: null, retired: false, onOpen };
+    worker.on('message', (m: ReaderMessage) => this.onMessage(slot, m));
     worker.on('error', (err) => this.onDeath(slot, err));
     worker.on('exit', (code) => {
       if (!slot.retired) this.onDeath(slot, new Error(`reader thread exited with code ${code}`));
@@ -101,20 +103,16 @@ export class ReadPool implements Reads {
     return slot;
   }
 
-  private onMessage(slot: Slot, m: ReaderMessage, onOpen?: (err?: Error) => void): void {
+  private onMessage(slot: Slot, m: ReaderMessage): void {
     if (m.type === 'ready') {
       slot.ready = true;
-      onOpen?.();
+      slot.onOpen?.();
+      slot.onOpen = undefined;
       this.dispatch();
       return;
     }
     if (m.type === 'open-error') {
-      this.stats.open_errors++;
-      const err = new Error(`reader cannot open the database: ${m.message}`);
-      this.opts.log.error({ err }, 'reader thread cannot open the database');
-      onOpen?.(err);
-      this.retire(slot);
-      if (!onOpen) setTimeout(() => this.replace(slot), REOPEN_DELAY_MS).unref();
+      this.failedToOpen(slot, new Error(`reader cannot open the database: ${m.message}`));
       return;
     }
     const job = slot.job;
@@ -139,9 +137,25 @@ export class ReadPool implements Reads {
     return err;
   }
 
+  /**
+   * A reader that never became ready: the pool's first readers fail `open`; a
+   * replacement is tried again after a pause (no busy loop when the file is gone).
+   */
+  private failedToOpen(slot: Slot, err: Error): void {
+    this.stats.open_errors++;
+    this.opts.log.error({ err }, 'reader thread cannot open the database');
+    this.retire(slot);
+    if (slot.onOpen) slot.onOpen(err);
+    else setTimeout(() => this.replace(slot), REOPEN_DELAY_MS).unref();
+  }
+
   /** A reader died unexpectedly: its read fails (500), a new reader takes its place. */
   private onDeath(slot: Slot, err: Error): void {
     if (slot.retired) return;
+    if (!slot.ready) {
+      this.failedToOpen(slot, err);
+      return;
+    }
     this.retire(slot);
     const job = slot.job;
     slot.job = null;

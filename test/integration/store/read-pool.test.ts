@@ -121,6 +121,10 @@ describe('reader threads', () => {
     expect(reads.counters()).toMatchObject({ refused_busy: 1, queued: 0, busy: 0, queue_high_water: 2 });
   });
 
+  it('fail to start, without hanging, when the database cannot be opened', async () => {
+    await expect(ReadPool.open({ file: join(dir, 'missing.db'), threads: 2, queryTimeoutMs: 1000, maxQueue: 10, log })).rejects.toThrow(/reader cannot open the database/);
+  });
+
   it('answer a read that fails inside the reader with its error, and go on serving', async () => {
     const reads = await pool({ threads: 1 });
     // An argument SQLite cannot bind: our own bug, answered as an error (a generic 500 in the API).
