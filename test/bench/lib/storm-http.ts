@@ -93,12 +93,22 @@ export class HealthProber {
   private readonly client: HttpClient;
   /** ms: null for a probe that fell due while an earlier one was waiting (not sent). */
   private readonly samples: { label: string; ms: number | null; fromDue: number; ok: boolean }[] = [];
+  /** What the bench measured from when: a probe belongs to the label current when it fell due. */
+  private readonly timeline: { at: number; label: string }[] = [{ at: 0, label: 'idle' }];
   private running = false;
   private loop: Promise<void> = Promise.resolve();
-  label = 'idle';
 
   constructor(base: string, private readonly intervalMs = 10, timeoutMs = 30_000) {
     this.client = new HttpClient(base, {}, timeoutMs);
+  }
+
+  set label(label: string) {
+    this.timeline.push({ at: performance.now(), label });
+  }
+
+  private labelAt(t: number): string {
+    for (let i = this.timeline.length - 1; i >= 0; i--) if (this.timeline[i]!.at <= t) return this.timeline[i]!.label;
+    return 'idle';
   }
 
   start(): void {
@@ -108,13 +118,13 @@ export class HealthProber {
       while (this.running) {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const label = this.label;
+        const label = this.labelAt(performance.now());
         const r = await this.client.get('/api/v1/health');
         const end = performance.now();
         const ok = r.status === 200;
         this.samples.push({ label, ms: r.ms, fromDue: end - due, ok });
         let next = due + this.intervalMs;
-        for (; next < end; next += this.intervalMs) this.samples.push({ label, ms: null, fromDue: end - next, ok });
+        for (; next < end; next += this.intervalMs) this.samples.push({ label: this.labelAt(next), ms: null, fromDue: end - next, ok });
         due = next;
       }
     })();
