@@ -184,7 +184,8 @@ async function main(): Promise<void> {
   line({ figure: 'fill_seconds', value: Math.round(fillSec), rateMsgPerS: Math.round((N / fillSec)), startRate: FILL_RATE, endRate: Math.round(rate), sentTotal: intake.sent, storedCounted: inDb, lostInFill: lost, kernelDropsHostWide: kernelDrops(status) - kernelAtFill, counters: pick(status.counters, /^(syslog|trap)\.(received|dropped|parse_errors)$|^events\.(stored|dropped|write_errors)$/), steps: steps.length, target: 'report' });
   line({ figure: 'fill_rate_msg_per_s', value: Math.round(N / fillSec), what: 'events stored / wall time of the fill, waits between steps included; no loss in a step is the pace rule', lossyFillSteps: steps.filter((s) => s.stored < s.sent).length, target: 'report' });
   line({ figure: 'stored_events_in_db', value: inDb, bySource, target: `>= ${N}`, met: inDb >= N });
-  line({ figure: 'bytes_per_event', value: Math.round((db + wal) / Math.max(1, inDb)), dbBytes: db, walBytes: wal, ...pages, target: 'report (today ~440 per 200-byte syslog message)' });
+  const mean = (ps: Buffer[]) => Math.round(ps.reduce((a, p) => a + p.length, 0) / ps.length);
+  line({ figure: 'bytes_per_event', value: Math.round((db + wal) / Math.max(1, inDb)), dbBytes: db, walBytes: wal, ...pages, meanSyslogBytes: mean(sysPool.packets), meanTrapBytes: mean(trp.packets), target: 'report (today ~440 per 200-byte syslog message)' });
   line({ figure: 'database_bytes', value: db + wal, target: 'report' });
   const fillHealth = prober.stats('fill');
   line({ figure: 'health_p99_ms_during_fill', value: fillHealth.p99, ...fillHealth, target: '< 50', met: fillHealth.p99 !== null && fillHealth.p99 < 50 });
