@@ -286,7 +286,26 @@ async function main(): Promise<void> {
     kernelDropsHostWide: kernelDrops(end) - kernelBefore, counters: pick(end.counters, /^(syslog|trap)\.dropped$|^events\.(dropped|write_errors)$/),
   });
   line({ figure: 'database_bytes_end', value: fileBytes('') + fileBytes('-wal'), dbBytes: fileBytes(''), walBytes: fileBytes('-wal'), target: 'report', loadAvg1m: Math.round(loadavg()[0]! * 100) / 100, elapsedSec: Math.round((Date.now() - T0) / 1000) });
+  line({ figure: 'server_warnings_and_errors', value: serverLog(server!.output()), target: 'none expected' });
   rmSync(poolDir, { recursive: true, force: true });
+}
+
+/** The server's warn/error log lines (JSON), counted by message, with the first error text of each. */
+function serverLog(out: string): Record<string, { level: number; count: number; err?: string }> {
+  const seen: Record<string, { level: number; count: number; err?: string }> = Object.create(null);
+  for (const l of out.split('\n')) {
+    if (!l.startsWith('{')) continue;
+    try {
+      const o = JSON.parse(l) as { level?: number; msg?: string; err?: { message?: string } };
+      if ((o.level ?? 0) < 40) continue;
+      const k = o.msg ?? '?';
+      seen[k] ??= { level: o.level!, count: 0, ...(o.err?.message ? { err: o.err.message.slice(0, 200) } : {}) };
+      seen[k].count++;
+    } catch {
+      // not a log line
+    }
+  }
+  return seen;
 }
 
 /** UDP receive-buffer drops in this network namespace (every socket of the host, not only ours). */
