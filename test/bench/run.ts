@@ -4,7 +4,7 @@
  * through. `npm run bench -- syslog` runs only files whose name contains "syslog".
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +18,9 @@ const files = readdirSync(dir)
 let failed = 0;
 for (const f of files) {
   process.stderr.write(`# ${f}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, f)], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000 });
+  // 15 minutes each, unless the file says otherwise in its header (`@timeout-minutes N`).
+  const minutes = Number(/@timeout-minutes (\d+)/.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 15);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, f)], { stdio: ['ignore', 'inherit', 'inherit'], timeout: minutes * 60_000 });
   if (r.status !== 0) {
     failed++;
     process.stdout.write(`${JSON.stringify({ bench: f.replace(/\.bench\.ts$/, ''), error: `exited with ${r.status ?? r.signal}` })}\n`);

@@ -21,13 +21,15 @@ export interface ServerProcess {
  * way `npm start` runs it but from sources), on `dataDir` with free ports
  * (HTTP, syslog and trap ports all 0; the URL is read from its start-up log
  * line). Use it where the test must kill the process (SIGKILL) and start it
- * again on the same data.
+ * again on the same data. `entry: 'dist'` runs the build instead, as `npm start` does
+ * (`node --openssl-legacy-provider --disable-proto=throw dist/server/main.js`; run `npm run build` first).
  */
-export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000, entry: 'sources' | 'dist' = 'sources'): Promise<ServerProcess> {
   mkdirSync(dataDir, { recursive: true });
   const warmIndex = process.env.NETWATCH_TEST_MIB_INDEX;
   if (warmIndex && existsSync(warmIndex) && !existsSync(join(dataDir, 'mib-index.json'))) copyFileSync(warmIndex, join(dataDir, 'mib-index.json'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', 'server/main.ts'], {
+  const args = entry === 'dist' ? ['--openssl-legacy-provider', '--disable-proto=throw', 'dist/server/main.js'] : ['--openssl-legacy-provider', '--import', 'tsx', 'server/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
