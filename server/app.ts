@@ -21,7 +21,6 @@ import type { SecretBox } from './store/secret-box.js';
 import { DeviceRepository } from './store/device.repository.js';
 import { EventRepository } from './store/event.repository.js';
 import { DeviceResolver } from './events/device-resolver.js';
-import { EventRetention } from './events/event-retention.js';
 import { EventWriter } from './events/event-writer.js';
 import { openEventStoreThread } from './store/event-store-thread.js';
 import { createEventEngine } from './events/engine/event-engine.js';
@@ -58,6 +57,8 @@ import { AuditRepository } from './store/audit.repository.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { registerAuditRoutes } from './api/audit.routes.js';
 import { registerTrapUserRoutes } from './api/trap-users.routes.js';
+import { registerUnknownSenderRoutes } from './api/unknown-senders.routes.js';
+import { UnknownSenderRepository } from './store/unknown-sender.repository.js';
 
 export interface Netwatch {
   config: Config;
@@ -189,8 +190,12 @@ export async function startNetwatch(
   metrics.addSource({ name: 'engine', counters: () => engine.counters() });
   metrics.addSource({ name: 'secrets', counters: () => secrets.counters() });
   // Rows are written by the event store thread on its own connection; the main thread parses,
-  // classifies and assigns ids, and announces each batch once it is committed.
-  const eventSink = await openEventStoreThread(dbPath);
+  // classifies and assigns ids, and announces each batch once it is committed. The thread also
+  // runs retention (row cap after every batch, age every 10 s) and the indexes' upkeep.
+  const eventSink = await openEventStoreThread(dbPath, { retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows } });
+  const storeLog = moduleLogger(rootLog, 'event-store');
+  eventSink.onError = (message) => storeLog.error({ err: new Error(message) }, 'event store upkeep step failed; it is retried at the next round');
+  metrics.addSource({ name: 'event_store', counters: () => eventSink.counters() });
   const writer = new EventWriter(
     events,
     {
@@ -209,12 +214,7 @@ export async function startNetwatch(
   );
   const unsubscribeWriter = bus.subscribe('event.received', (e) => writer.push(e));
   metrics.addSource({ name: 'events', counters: () => writer.counters() });
-  const retention = new EventRetention(
-    events,
-    { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
-    moduleLogger(rootLog, 'retention'),
-  );
-  retention.start();
+  const unknownSenders = new UnknownSenderRepository(db);
 
   // Polling state and time series.
   const pollState = new PollStateRepository(db);
@@ -301,6 +301,7 @@ export async function startNetwatch(
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
     extraRoutes: [
       (api) => registerEventRoutes(api, { events }),
+      (api) => registerUnknownSenderRoutes(api, { unknownSenders }),
       (api) => engine.routes(api),
       (api) =>
         registerMetricRoutes(api, {
@@ -378,7 +379,6 @@ export async function startNetwatch(
       await syslog.stop();
       await traps.stop();
       clearInterval(housekeeping);
-      retention.stop();
       sampleMaintenance.stop();
       await poller.stop();
       unsubscribeWriter();

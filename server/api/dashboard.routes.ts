@@ -17,7 +17,7 @@ export function registerDashboardRoutes(api: ApiRegistry, deps: DashboardDeps): 
     {
       method: 'get',
       path: '/dashboard',
-      summary: 'Device states, active alarms by severity, events per minute, intake health, slowest polls, busiest interfaces, top event types',
+      summary: 'Device states, active alarms by severity, events per minute and by severity (last hour), intake health, slowest polls, busiest interfaces, top event types',
       tag: 'dashboard',
       access: 'viewer',
       response: 'Dashboard',
@@ -37,6 +37,7 @@ export function registerDashboardRoutes(api: ApiRegistry, deps: DashboardDeps): 
         devices: deps.dashboard.deviceStates(),
         alarms: deps.alarmCounts?.() ?? null,
         eventsPerMinute: deps.dashboard.eventsPerMinute(hourAgo),
+        eventSeverities: deps.dashboard.eventSeverities(hourAgo),
         topEventTypes: deps.dashboard.topEventTypes(hourAgo, 10),
         slowestPolls: deps.dashboard.slowestPolls(10),
         topInterfaces: deps.dashboard.topInterfaces(10),

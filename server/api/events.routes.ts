@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SEVERITIES, SOURCE_KINDS } from '../contracts/events.js';
 import type { EventRepository } from '../store/event.repository.js';
-import { NotFoundError } from './errors.js';
+import { compileEventSearch, EventSearchError } from '../store/event-search.parser.js';
+import { NotFoundError, ValidationError } from './errors.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -18,6 +19,9 @@ const querySchema = z
     severity: z.enum(SEVERITIES).optional(),
     device: z.coerce.number().int().positive().optional(),
     q: z.string().max(200).optional(),
+    /** `fulltext` (default): q in the search language; `substring`: q as a plain substring, a bounded window of events per request. */
+    match: z.enum(['fulltext', 'substring']).default('fulltext'),
+    type: z.string().min(1).max(200).optional(),
     from: time.optional(),
     to: time.optional(),
     cursor: z.coerce.number().int().positive().optional(),
@@ -31,23 +35,39 @@ export function registerEventRoutes(api: ApiRegistry, deps: { events: EventRepos
     {
       method: 'get',
       path: '/events',
-      summary: 'Stored events, newest first; filters: source (csv), severity (at least), device, q (text), from/to (ms or ISO), cursor',
+      summary:
+        'Stored events, newest first; filters: source (csv), severity (at least), device, type (exact, or prefix with a trailing *), ' +
+        'q (full-text: words, "phrases", prefix*, host:/app:/type:/msg: fields, -exclusions; with match=substring a plain substring, ' +
+        'read 100,000 events per request), from/to (ms or ISO), cursor. `partial: true` means the request stopped on its scan bound: continue with nextCursor',
       tag,
       access: 'viewer',
       query: querySchema,
-      response: '{items: Event[], nextCursor}',
+      response: '{items: Event[], nextCursor, partial?}',
     },
-    ({ query }) =>
-      deps.events.query({
+    ({ query }) => {
+      const q = query.q?.trim() || undefined;
+      const substring = query.match === 'substring';
+      if (q && !substring) {
+        try {
+          compileEventSearch(q);
+        } catch (err) {
+          if (err instanceof EventSearchError) throw new ValidationError(`Invalid query: q: ${err.message}`);
+          throw err;
+        }
+      }
+      return deps.events.query({
         source: query.source,
         minSeverity: query.severity,
         deviceId: query.device,
-        text: query.q || undefined,
+        search: substring ? undefined : q,
+        text: substring ? q : undefined,
+        type: query.type,
         from: query.from,
         to: query.to,
         beforeId: query.cursor,
         limit: query.limit,
-      }),
+      });
+    },
   );
 
   api.add({ method: 'get', path: '/events/:id', summary: 'One event with all its params', tag, access: 'viewer', response: 'Event' }, ({ params }) => {
