@@ -38,8 +38,13 @@ const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
 const NON_TOKEN_RUN = /[^\p{L}\p{N}\p{Co}]+/gu;
 const SPACE = /\s/;
 
-/** A string for the tokenizer: FTS5 syntax inside it is text. */
-const ftsString = (text: string) => `"${text.replace(/"/g, '""')}"`;
+/**
+ * A string for the tokenizer: FTS5 syntax inside it is text. Control
+ * characters become spaces (they separate words anyway; FTS5's expression
+ * parser ends a string at a NUL).
+ */
+// eslint-disable-next-line no-control-regex
+const ftsString = (text: string) => `"${text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/"/g, '""')}"`;
 
 /**
  * The event type as one token (stored first in the FTS `type` column): lower
@@ -49,6 +54,7 @@ const ftsString = (text: string) => `"${text.replace(/"/g, '""')}"`;
  * checked against the real type afterwards.
  */
 export function encodeTypeToken(type: string): string {
+  // NUL and other separators become `x` with the rest.
   return type.toLowerCase().replace(NON_TOKEN_RUN, 'x').slice(0, MAX_TYPE_TOKEN);
 }
 

@@ -94,7 +94,7 @@ export class EventRepository {
 
   constructor(
     private readonly db: Db,
-    private readonly writeOptions: InserterOptions = {},
+    private readonly writeOptions: InserterOptions & { scanBudget?: number; substringWindow?: number } = {},
   ) {
     this.stmts = new StatementCache(db);
     this.fts = new EventFtsIndex(db, this.stmts);
@@ -171,10 +171,10 @@ export class EventRepository {
     }
     const text = q.text ? q.text.toLowerCase() : null;
     // The substring match reads events one by one: a bounded window per call.
-    const windowLo = text ? Math.max(lo, hi - SUBSTRING_WINDOW + 1) : lo;
+    const windowLo = text ? Math.max(lo, hi - (this.writeOptions.substringWindow ?? SUBSTRING_WINDOW) + 1) : lo;
     if (hi < windowLo) return { items: [], nextCursor: null };
 
-    const meter = new Meter(SCAN_BUDGET);
+    const meter = new Meter(this.writeOptions.scanBudget ?? SCAN_BUDGET);
     const f = new StreamFactory(this.stmts, this.fts, windowLo, meter);
     const streams: IdStream[] = [];
     const sources = q.source?.length && new Set(q.source).size < SOURCE_KINDS.length ? [...new Set(q.source)] : null;
