@@ -6,6 +6,13 @@ import { COL, EVENT_ROW_WIDTH } from './event-row.js';
 
 /** Longest last message kept per unknown sender. */
 const MAX_LAST_MESSAGE = 500;
+/**
+ * Distinct event types counted per minute; further types of that minute are
+ * counted together as OTHER_TYPES (types come from the wire: a flood of random
+ * tags must not make the counters as large as the events).
+ */
+export const MAX_TYPES_PER_MINUTE = 1000;
+export const OTHER_TYPES = '(other types)';
 
 interface MinuteAgg {
   n: number;
@@ -31,8 +38,12 @@ export class EventCountWriter {
   private readonly minute: Statement;
   private readonly count: Statement;
   private readonly sender: Statement;
+  /** Types counted in the last few minutes written (minute -> types), for MAX_TYPES_PER_MINUTE. */
+  private readonly typesByMinute = new Map<number, Set<string>>();
+  private readonly typesOf: Statement<[number], { type: string }>;
 
   constructor(db: Db) {
+    this.typesOf = db.prepare('SELECT DISTINCT type FROM event_counts WHERE minute = ?');
     this.minute = db.prepare(
       `INSERT INTO event_minutes (minute, n, critical, major, minor, warning, info, debug, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (minute) DO UPDATE SET n = n + excluded.n, critical = critical + excluded.critical, major = major + excluded.major,
@@ -53,6 +64,21 @@ export class EventCountWriter {
     );
   }
 
+  /** The type as counted: itself, or OTHER_TYPES once its minute has MAX_TYPES_PER_MINUTE others. */
+  private countedType(minute: number, type: string): string {
+    let types = this.typesByMinute.get(minute);
+    if (!types) {
+      // A minute this writer has not seen (a restart, the backfill): what is stored already counts.
+      types = new Set(this.typesOf.all(minute).map((r) => r.type));
+      this.typesByMinute.set(minute, types);
+      if (this.typesByMinute.size > 4) this.typesByMinute.delete(this.typesByMinute.keys().next().value!);
+    }
+    if (types.has(type)) return type;
+    if (types.size >= MAX_TYPES_PER_MINUTE) return OTHER_TYPES;
+    types.add(type);
+    return type;
+  }
+
   /** Counts the events of `rows` (EVENT_ROW_WIDTH values each). */
   add(rows: readonly unknown[]): void {
     const minutes = new Map<number, MinuteAgg>();
@@ -71,7 +97,7 @@ export class EventCountWriter {
       m.sev[severity] = (m.sev[severity] ?? 0) + 1;
       if (id < m.minId) m.minId = id;
       if (id > m.maxId) m.maxId = id;
-      const key = `${minute}|${severity}|${rows[at + COL.source] as string}|${deviceId ?? 0}|${rows[at + COL.type] as string}`;
+      const key = `${minute}|${severity}|${rows[at + COL.source] as string}|${deviceId ?? 0}|${this.countedType(minute, rows[at + COL.type] as string)}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       const address = rows[at + COL.sourceAddress] as string | null;
       if (deviceId === null && address) {

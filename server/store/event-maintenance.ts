@@ -168,10 +168,10 @@ export class EventMaintenance {
     return this.db.transaction(() => this.fts.dropOneBelow(this.minId()))();
   }
 
-  /** Keeps the unknown-senders summary within MAX_UNKNOWN_SENDERS (least recently seen go first). */
-  trimSenders(max = MAX_UNKNOWN_SENDERS): number {
+  /** Keeps the unknown-senders summary within MAX_UNKNOWN_SENDERS (least recently seen go first), `step` at a time. */
+  trimSenders(max = MAX_UNKNOWN_SENDERS, step = 5000): number {
     const over = this.s.senderCount.get()!.n - max;
-    return over > 0 ? this.s.trimSenders.run(over).changes : 0;
+    return over > 0 ? this.s.trimSenders.run(Math.min(over, step)).changes : 0;
   }
 
   /** Whether rows stored before the full-text index still wait to be indexed and counted. */

@@ -120,7 +120,12 @@ async function upkeep(): Promise<void> {
       stats.index_partitions_dropped++;
       await immediate();
     }
-    if (!closed) stats.unknown_senders_trimmed += timed('longest_retention_ms', () => maint.trimSenders());
+    while (!closed) {
+      const n = timed('longest_retention_ms', () => maint.trimSenders());
+      stats.unknown_senders_trimmed += n;
+      if (n === 0) break;
+      await immediate();
+    }
     for (let i = 0; i < 16 && !closed; i++) {
       const pages = timed('longest_vacuum_ms', () => maint.vacuumStep());
       stats.vacuum_pages += pages;

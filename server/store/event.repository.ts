@@ -193,6 +193,15 @@ export class EventRepository {
         where.push('severity <= ?');
         args.push(sev);
       }
+      // The id window covers whole minutes: the exact times are checked while reading.
+      if (q.from !== undefined) {
+        where.push('received_at >= ?');
+        args.push(q.from);
+      }
+      if (q.to !== undefined) {
+        where.push('received_at <= ?');
+        args.push(q.to);
+      }
       if (text) {
         const like = `%${q.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         where.push("(message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR source_address LIKE ? ESCAPE '\\')");

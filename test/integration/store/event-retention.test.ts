@@ -79,6 +79,20 @@ describe('per-minute counters', () => {
     expect(s.summary).toEqual(s.truth);
     await sink.close();
   });
+
+  it('count a flood of random types in one minute as at most 1,000 types and the rest together', async () => {
+    const { file } = eventStore();
+    const at = Date.UTC(2026, 11, 1, 10, 0, 0);
+    const flood = Array.from({ length: 3000 }, (_, i) => ({
+      receivedAt: at + i, reportedAt: null, source: 'syslog' as const, sourceAddress: '192.0.2.77', deviceId: null, severity: 'info' as const, type: `rnd${i % 1500}`, message: `m${i}`, params: {},
+    }));
+    const { db, sink } = await storeThrough(file, flood, {});
+    expect(count(db, 'SELECT count(DISTINCT type) AS n FROM event_counts')).toBe(1001);
+    expect(count(db, "SELECT sum(n) AS n FROM event_counts WHERE type = '(other types)'")).toBe(1000);
+    expect(count(db, 'SELECT sum(n) AS n FROM event_counts')).toBe(3000);
+    expect(count(db, 'SELECT sum(n) AS n FROM event_minutes')).toBe(3000);
+    await sink.close();
+  });
 });
 
 describe('retention', () => {
