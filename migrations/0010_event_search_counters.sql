@@ -2,13 +2,14 @@
 -- Rows stored before this migration keep their params as JSON and are indexed and counted at
 -- start-up by the event store thread, newest first, in bounded batches (event_backfill).
 
--- Indexes nobody queries: time ranges map to id ranges through event_minutes; unknown senders
--- have their own summary.
+-- The events table keeps only its primary key. Time ranges map to id ranges through
+-- event_minutes; unknown senders have their own summary; source, severity and device are words
+-- of the full-text index (a few bytes an event there against 15-21 in a B-tree index each, and
+-- ~3 us less per event stored), which answers those filters newest first.
 DROP INDEX IF EXISTS events_unknown_sender;
 DROP INDEX IF EXISTS events_received;
--- "At least <severity>" for the rare severities (warning and worse); info/debug are most events,
--- read in id order and checked.
-CREATE INDEX events_severe ON events(severity, id) WHERE severity <= 3;
+DROP INDEX IF EXISTS events_source;
+DROP INDEX IF EXISTS events_device;
 
 -- One row per minute of receive time (received_at / 60000): events stored, by severity, and the
 -- lowest / highest event id of the minute (time range -> id range). Kept while the minute's
@@ -50,8 +51,8 @@ CREATE TABLE unknown_senders (
 ) WITHOUT ROWID;
 CREATE INDEX unknown_senders_recent ON unknown_senders(last_seen, address);
 
--- The full-text index is kept in partitions (FTS5 tables events_fts_<part>, contentless), each
--- for a range of event ids: retention drops a partition once all its events are gone (deleting
+-- The full-text index is kept in partitions (FTS5 tables events_fts_<part>, contentless; columns
+-- message, type, host, app, vars, tags), each for a range of event ids: retention drops a partition once all its events are gone (deleting
 -- from an FTS5 index row by row costs 10-20 us per row and stalls for up to a second at a time).
 CREATE TABLE event_fts_parts (
   part       INTEGER PRIMARY KEY AUTOINCREMENT,

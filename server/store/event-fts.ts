@@ -7,8 +7,11 @@ import { encodeTypeToken } from './event-search.parser.js';
  * The full-text index of events: FTS5 tables `events_fts_<part>` (contentless,
  * no per-row sizes), each for a range of event ids listed in
  * `event_fts_parts`. Columns: message, type (the encoded whole-type token
- * first, then the type as words), host (syslog hostname and sender address),
- * app (syslog app-name), vars (trap varbind values, structured-data values).
+ * first, then the type's words), host (syslog hostname, else the sender
+ * address), app (syslog app-name), vars (trap varbind values, structured-data
+ * values), tags (words for the filters: `src<source>`, `sev<n>` for warning
+ * and worse, `dev<id>`; never matched by a search, which names the other
+ * columns).
  *
  * Retention drops a partition once every event in its range is gone: one
  * DROP per ~131,000 events instead of a delete per row, which FTS5 makes
@@ -29,8 +32,24 @@ export interface FtsPart {
   createdAt: number;
 }
 
-/** Values per row handed to `EventFtsWriter.add`: rowid, message, type, host, app, vars. */
-export const FTS_ROW_WIDTH = 6;
+/** Values per row handed to `EventFtsWriter.add`: rowid, message, type, host, app, vars, tags. */
+export const FTS_ROW_WIDTH = 7;
+
+/** Filter words: an event's source, its severity when warning (3) or worse, its device. */
+export const tag = {
+  source: (source: string) => `src${source}`,
+  severity: (severity: number) => `sev${severity}`,
+  device: (deviceId: number) => `dev${deviceId}`,
+};
+/** Severities with a tag (info and debug are most events: read in id order and checked). */
+export const TAGGED_SEVERITY_MAX = 3;
+
+export function ftsTags(source: string, severity: number, deviceId: number | null): string {
+  let t = tag.source(source);
+  if (severity <= TAGGED_SEVERITY_MAX) t += ` ${tag.severity(severity)}`;
+  if (deviceId !== null) t += ` ${tag.device(deviceId)}`;
+  return t;
+}
 const CHUNK = 64;
 
 const tableOf = (part: number): string => {
@@ -120,7 +139,7 @@ export class EventFtsWriter {
   private newPart(minId: number, maxId: number): number {
     const part = Number(this.s.create.run(minId, maxId, (this.opts.now ?? Date.now)()).lastInsertRowid);
     const t = tableOf(part);
-    this.db.exec(`CREATE VIRTUAL TABLE ${t} USING fts5(message, type, host, app, vars, content='', columnsize=0)`);
+    this.db.exec(`CREATE VIRTUAL TABLE ${t} USING fts5(message, type, host, app, vars, tags, content='', columnsize=0)`);
     // Merge less often (16 segments a level, not 4): ~20 % less work per insert, searches as fast at this partition size.
     this.db.exec(`INSERT INTO ${t} (${t}, rank) VALUES ('automerge', 16)`);
     this.db.exec(`INSERT INTO ${t} (${t}, rank) VALUES ('crisismerge', 32)`);
@@ -130,8 +149,8 @@ export class EventFtsWriter {
   private insertInto(part: number, rows: unknown[]): void {
     if (this.inserts?.part !== part) {
       const t = tableOf(part);
-      const sql = `INSERT INTO ${t} (rowid, message, type, host, app, vars) VALUES `;
-      const row = '(?, ?, ?, ?, ?, ?)';
+      const sql = `INSERT INTO ${t} (rowid, message, type, host, app, vars, tags) VALUES `;
+      const row = '(?, ?, ?, ?, ?, ?, ?)';
       this.inserts = { part, one: this.db.prepare(sql + row), chunk: this.db.prepare(sql + Array.from({ length: CHUNK }, () => row).join(', ')) };
     }
     const n = rows.length / FTS_ROW_WIDTH;

@@ -1,15 +1,16 @@
 /**
  * How the events page's filters are answered from indexes, newest first,
- * whatever the table size. Each filter that has an index is a stream of ids
- * in descending order read from it in chunks: a source (events_source), a
- * severity of warning or worse (events_severe), a device (events_device), the
- * full-text index for a search and for the type. A multi-valued filter (several
- * sources, "at least minor") is the merge of one stream per value; several
- * filters are intersected by leapfrogging (each stream seeks to the largest
- * id at or below the others' current one), so no query sorts and none reads a
- * table in full. A time range becomes an id range through event_minutes. What
- * an index cannot say exactly (the type behind the full-text token, the exact
- * time, info/debug) is checked on the rows found.
+ * whatever the table size. The full-text index holds, besides the text, a
+ * word per source, per severity of warning or worse and per device (the
+ * `tags` column), so source, severity, device, type and search together are
+ * ONE full-text query that FTS5 answers in rowid order (it intersects and
+ * merges its doclists itself), read in chunks as a stream of ids. A time range
+ * becomes an id range through event_minutes. What the index cannot say
+ * exactly (the type behind its token, the exact time, info/debug) is checked
+ * on the rows found; with no indexed filter, events are read in id order with
+ * the conditions checked in SQL. Rows stored before the index existed and not
+ * reached by the backfill yet are read that way too (streams of disjoint id
+ * regions are merged; several streams are intersected by leapfrogging).
  *
  * Every call examines a bounded number of index entries (SCAN_BUDGET); the
  * explicit substring match examines a bounded window of events
@@ -143,72 +144,52 @@ export class StatementCache {
   }
 }
 
-/** Streams over the indexes of `events` (and the full-text partitions), for ids in [lo, …]. */
+/** A stream that only looks at ids up to `cap` (a region of the id range). */
+export class CappedStream implements IdStream {
+  constructor(
+    private readonly inner: IdStream,
+    private readonly cap: number,
+  ) {}
+  seek(x: number): number | null {
+    return this.inner.seek(Math.min(x, this.cap));
+  }
+}
+
+/** Streams over the full-text partitions and over `events` in id order. */
 export class StreamFactory {
   constructor(
     private readonly stmts: StatementCache,
     private readonly fts: EventFtsIndex,
-    private readonly lo: number,
     private readonly meter: Meter,
   ) {}
 
-  static readonly SQL = {
-    source: 'SELECT id FROM events INDEXED BY events_source WHERE source = ? AND id <= ? AND id >= ? ORDER BY id DESC LIMIT ?',
-    severity: 'SELECT id FROM events INDEXED BY events_severe WHERE severity = ? AND severity <= 3 AND id <= ? AND id >= ? ORDER BY id DESC LIMIT ?',
-    device: 'SELECT id FROM events INDEXED BY events_device WHERE device_id = ? AND id <= ? AND id >= ? ORDER BY id DESC LIMIT ?',
-  } as const;
-
-  private indexed(sql: string, value: string | number): IdStream {
-    const stmt = this.stmts.get<[string | number, number, number, number], { id: number }>(sql);
+  /** Ids in [lo, …] the full-text index matches (`match` is our own syntax, never user text). */
+  fullText(match: string, parts: readonly FtsPart[], lo: number): IdStream {
     return new ChunkedStream(
       (ceiling, n) => {
-        const ids = stmt.all(value, ceiling, this.lo, n).map((r) => r.id);
-        return { ids, floor: ids.length === n ? ids.at(-1)! : this.lo };
+        const ids = this.fts.search(parts, match, ceiling, lo, n);
+        return { ids, floor: ids.length === n ? ids.at(-1)! : lo };
       },
-      this.lo,
-      this.meter,
-    );
-  }
-
-  source(value: string): IdStream {
-    return this.indexed(StreamFactory.SQL.source, value);
-  }
-
-  /** One severity of warning or worse (0..3). */
-  severity(value: number): IdStream {
-    return this.indexed(StreamFactory.SQL.severity, value);
-  }
-
-  device(value: number): IdStream {
-    return this.indexed(StreamFactory.SQL.device, value);
-  }
-
-  fullText(match: string, parts: readonly FtsPart[]): IdStream {
-    return new ChunkedStream(
-      (ceiling, n) => {
-        const ids = this.fts.search(parts, match, ceiling, this.lo, n);
-        return { ids, floor: ids.length === n ? ids.at(-1)! : this.lo };
-      },
-      this.lo,
+      lo,
       this.meter,
     );
   }
 
   /**
-   * Every id in order, with conditions the rows are checked against in SQL
+   * Every id in [lo, …] in order, with conditions checked on the rows in SQL
    * (`where`, using `args`), a window of ID_SPAN ids per read: the stream for
-   * filters no index answers (info/debug, a substring).
+   * filters no index answers (info/debug, a substring, rows not indexed yet).
    */
-  byId(where: string, args: unknown[]): IdStream {
+  byId(where: string, args: unknown[], lo: number): IdStream {
     const sql = `SELECT id FROM events WHERE id <= ? AND id >= ?${where ? ` AND ${where}` : ''} ORDER BY id DESC LIMIT ?`;
     const stmt = this.stmts.get<unknown[], { id: number }>(sql);
     return new ChunkedStream(
       (ceiling, n) => {
-        const floor = Math.max(this.lo, ceiling - ID_SPAN + 1);
+        const floor = Math.max(lo, ceiling - ID_SPAN + 1);
         const ids = stmt.all(ceiling, floor, ...args, n).map((r) => r.id);
         return { ids, floor: ids.length === n ? ids.at(-1)! : floor };
       },
-      this.lo,
+      lo,
       this.meter,
       (c, ceiling) => (ceiling - c.floor + 1) / 2 + 1,
     );

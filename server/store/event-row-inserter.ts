@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { EventCountWriter } from './event-counts.js';
-import { EventFtsWriter, FTS_ROW_WIDTH, ftsType } from './event-fts.js';
+import { EventFtsWriter, FTS_ROW_WIDTH, ftsTags, ftsType } from './event-fts.js';
 import { COL, EVENT_ROW_WIDTH } from './event-row.js';
 
 const CHUNK = 64;
@@ -16,7 +16,7 @@ export interface InserterOptions {
   now?: () => number;
 }
 
-/** The full-text row of each event row: rowid, message, type, host, app, vars. */
+/** The full-text row of each event row: rowid, message, type, host, app, vars, tags. */
 export function ftsRows(rows: readonly unknown[]): unknown[] {
   const n = rows.length / EVENT_ROW_WIDTH;
   const out: unknown[] = new Array(n * FTS_ROW_WIDTH);
@@ -27,6 +27,7 @@ export function ftsRows(rows: readonly unknown[]): unknown[] {
     out[o + 3] = rows[at + COL.ftsHost];
     out[o + 4] = rows[at + COL.ftsApp];
     out[o + 5] = rows[at + COL.ftsVars];
+    out[o + 6] = ftsTags(rows[at + COL.source] as string, rows[at + COL.severity] as number, rows[at + COL.deviceId] as number | null);
   }
   return out;
 }

@@ -139,12 +139,14 @@ function tokenizeQuery(q: string): Term[] {
   return terms;
 }
 
+/** Where a word without a field is looked for: every column but the filter tags. */
+const ANY_COLUMN = '{message type host app vars}';
+
 /** One term as FTS5 syntax, or null when there is nothing in it to look for. */
 function compileTerm(t: Term): string | null {
   if (!TOKEN_CHAR.test(t.text)) return null;
   if (t.column === 'type') return typeMatch(t.text, t.prefix);
-  const s = `${ftsString(t.text)}${t.prefix ? ' *' : ''}`;
-  return t.column ? `${t.column} : ${s}` : s;
+  return `${t.column ?? ANY_COLUMN} : ${ftsString(t.text)}${t.prefix ? ' *' : ''}`;
 }
 
 /**

@@ -20,7 +20,7 @@ const port = parentPort!;
 const { file, options } = workerData as { file: string; options: EventStoreOptions };
 const CAP_BATCH = 2000;
 const AGE_BATCH = 2000;
-const BACKFILL_BATCH = 2000;
+const BACKFILL_BATCH = 1000;
 
 const stats = {
   retention_removed: 0,

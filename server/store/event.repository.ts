@@ -2,9 +2,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { SEVERITIES, SOURCE_KINDS, type NormalizedEvent, type Severity, type SourceKind, type StoredEvent } from '../contracts/events.js';
 import { decodeParams } from './event-params.codec.js';
-import { EventFtsIndex } from './event-fts.js';
+import { EventFtsIndex, tag, TAGGED_SEVERITY_MAX } from './event-fts.js';
 import { EventMaintenance } from './event-maintenance.js';
-import { Intersection, Meter, ScanLimit, SCAN_BUDGET, StatementCache, StreamFactory, SUBSTRING_WINDOW, UnionStream, type IdStream } from './event-query.js';
+import { CappedStream, Intersection, Meter, ScanLimit, SCAN_BUDGET, StatementCache, StreamFactory, SUBSTRING_WINDOW, UnionStream, type IdStream } from './event-query.js';
 import { eventRows } from './event-row.js';
 import { EventRowInserter, type InserterOptions } from './event-row-inserter.js';
 import { compileEventSearch, matchesTypeFilter, parseTypeFilter, typeFilterMatch, type TypeFilter } from './event-search.parser.js';
@@ -175,52 +175,74 @@ export class EventRepository {
     if (hi < windowLo) return { items: [], nextCursor: null };
 
     const meter = new Meter(this.writeOptions.scanBudget ?? SCAN_BUDGET);
-    const f = new StreamFactory(this.stmts, this.fts, windowLo, meter);
-    const streams: IdStream[] = [];
+    const f = new StreamFactory(this.stmts, this.fts, meter);
     const sources = q.source?.length && new Set(q.source).size < SOURCE_KINDS.length ? [...new Set(q.source)] : null;
-    if (sources) streams.push(sources.length === 1 ? f.source(sources[0]!) : new UnionStream(sources.map((s) => f.source(s))));
     const sev = q.minSeverity ? sevIndex(q.minSeverity) : SEVERITIES.length - 1;
-    // Warning and worse are indexed (rare); info and debug are most events, checked on the rows.
-    if (sev <= 3) streams.push(sev === 0 ? f.severity(0) : new UnionStream(Array.from({ length: sev + 1 }, (_, s) => f.severity(s))));
-    if (q.deviceId !== undefined) streams.push(f.device(q.deviceId));
     const type: TypeFilter | null = q.type ? parseTypeFilter(q.type) : null;
-    const matches = [q.search ? compileEventSearch(q.search) : null, type ? typeFilterMatch(type) : null].filter((m): m is string => m !== null);
-    if (matches.length) streams.push(f.fullText(matches.length === 1 ? matches[0]! : matches.map((m) => `(${m})`).join(' AND '), this.fts.parts()));
-    if (streams.length === 0) {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (sev < SEVERITIES.length - 1) {
-        where.push('severity <= ?');
-        args.push(sev);
-      }
-      // The id window covers whole minutes: the exact times are checked while reading.
-      if (q.from !== undefined) {
-        where.push('received_at >= ?');
-        args.push(q.from);
-      }
-      if (q.to !== undefined) {
-        where.push('received_at <= ?');
-        args.push(q.to);
-      }
-      if (text) {
-        const like = `%${q.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        where.push("(message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR source_address LIKE ? ESCAPE '\\')");
-        args.push(like, like, like);
-      }
-      streams.push(f.byId(where.join(' AND '), args));
+    const deviceId = q.deviceId !== undefined && Number.isSafeInteger(q.deviceId) ? q.deviceId : null;
+    if (q.deviceId !== undefined && deviceId === null) return { items: [], nextCursor: null };
+
+    // Everything the full-text index answers, as one query.
+    const any = (words: string[]) => (words.length === 1 ? `"${words[0]}"` : `(${words.map((w) => `"${w}"`).join(' OR ')})`);
+    const match: string[] = [];
+    if (sources) match.push(`tags : ${any(sources.map(tag.source))}`);
+    // Warning and worse have tags (rare); info and debug are most events, checked on the rows.
+    if (sev <= TAGGED_SEVERITY_MAX) match.push(`tags : ${any(Array.from({ length: sev + 1 }, (_, s) => tag.severity(s)))}`);
+    if (deviceId !== null) match.push(`tags : "${tag.device(deviceId)}"`);
+    if (q.search) match.push(`(${compileEventSearch(q.search)})`);
+    if (type) match.push(`(${typeFilterMatch(type)})`);
+
+    // The same filters checked in SQL, for reading events in id order.
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (sources) {
+      where.push(`source IN (${sources.map(() => '?').join(', ')})`);
+      args.push(...sources);
+    }
+    if (sev < SEVERITIES.length - 1) {
+      where.push('severity <= ?');
+      args.push(sev);
+    }
+    if (deviceId !== null) {
+      where.push('device_id = ?');
+      args.push(deviceId);
+    }
+    // The id window covers whole minutes: the exact times are checked while reading.
+    if (q.from !== undefined) {
+      where.push('received_at >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('received_at <= ?');
+      args.push(q.to);
+    }
+    if (text) {
+      const like = `%${q.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push("(message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR source_address LIKE ? ESCAPE '\\')");
+      args.push(like, like, like);
+    }
+
+    let stream: IdStream;
+    const byId = () => f.byId(where.join(' AND '), args, windowLo);
+    if (match.length === 0) stream = byId();
+    else {
+      // Rows stored before the index existed and not indexed yet are read in id order (a search cannot find them).
+      const notIndexedTo = this.stmts.get<[], { next_id: number }>(SQL.backfill).get()?.next_id ?? 0;
+      const fts = f.fullText(match.join(' AND '), this.fts.parts(), Math.max(windowLo, notIndexedTo + 1));
+      stream = notIndexedTo >= windowLo && !q.search ? new UnionStream([fts, new CappedStream(byId(), notIndexedTo)]) : fts;
     }
 
     const accept = (r: Row): boolean =>
       (!sources || sources.includes(r.source)) &&
       r.severity <= sev &&
-      (q.deviceId === undefined || r.device_id === q.deviceId) &&
+      (deviceId === null || r.device_id === deviceId) &&
       (q.from === undefined || r.received_at >= q.from) &&
       (q.to === undefined || r.received_at <= q.to) &&
       (!type || matchesTypeFilter(r.type, type)) &&
       (!text || r.message.toLowerCase().includes(text) || r.type.toLowerCase().includes(text) || (r.source_address ?? '').toLowerCase().includes(text));
 
     const rows: Row[] = [];
-    const walk = new Intersection(streams, hi);
+    const walk = new Intersection([stream], hi);
     let partial = false;
     try {
       for (;;) {

@@ -39,6 +39,22 @@ describe('migration 0010 on a database with events', () => {
     const mid = old[3500]!.receivedAt;
     const inRange = old.filter((e) => e.receivedAt >= mid && e.receivedAt <= mid + 60_000).length;
     expect(repo.query({ limit: 5000, from: mid, to: mid + 60_000 }).items).toHaveLength(inRange);
+    // Filters find them too (read in id order until the index has them), page after page.
+    const all = (q: Parameters<typeof repo.query>[0]) => {
+      const ids: number[] = [];
+      let cursor: number | undefined;
+      do {
+        const r = repo.query({ ...q, beforeId: cursor });
+        ids.push(...r.items.map((e) => e.id));
+        cursor = r.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      return ids.length;
+    };
+    expect(all({ limit: 500, deviceId: 7 })).toBe(old.filter((e) => e.deviceId === 7).length);
+    expect(all({ limit: 500, source: ['trap'] })).toBe(old.filter((e) => e.source === 'trap').length);
+    expect(all({ limit: 500, minSeverity: 'major' })).toBe(old.filter((e) => SEVERITIES.indexOf(e.severity) <= 1).length);
+    expect(all({ limit: 500, type: 'sshd' })).toBe(old.filter((e) => e.type === 'sshd').length);
+    expect(old.filter((e) => e.type === 'sshd').length).toBeGreaterThan(0);
 
     const sink = await openEventStoreThread(file, { maintenanceIntervalMs: 3_600_000, ftsPartitionRows: 2000 });
     // New events while the backfill runs.

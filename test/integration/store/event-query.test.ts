@@ -174,7 +174,8 @@ describe('event filters', () => {
     };
     const cases: [EventQuery, boolean][] = [
       [{ limit: 100, text: 'synthetic' }, true],
-      [{ limit: 20, minSeverity: 'major', source: ['syslog', 'system'] }, true],
+      [{ limit: 20, minSeverity: 'major', source: ['syslog', 'system'] }, false],
+      [{ limit: 5000, minSeverity: 'info' }, true],
       [{ limit: 20, search: 'interface', deviceId: 3 }, false],
       [{ limit: 20, minSeverity: 'debug', type: 'sshd' }, false],
     ];

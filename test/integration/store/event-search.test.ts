@@ -69,7 +69,7 @@ describe('full-text search', () => {
       }
       compiled++;
       // Outside its "strings", the expression holds only our own syntax and column names.
-      expect(match.replace(/"(?:[^"]|"")*"/g, ''), h).toMatch(/^(?:[\s()*^:]|AND|OR|NOT|host|app|type|message)*$/);
+      expect(match.replace(/"(?:[^"]|"")*"/g, ''), h).toMatch(/^(?:[\s()*^:{}]|AND|OR|NOT|host|app|type|message|vars)*$/);
       const found = find(h);
       expect(found, h).not.toContain(DECOY);
       // Words that are all in one message find it: the literal one has them (unless excluded with -, or a field).
