@@ -60,7 +60,14 @@ const fillMs = await pump(CAP);
 await sink.maintain();
 const atCap = size();
 const before = sink.counters();
-const cappedMs = await pump(PAST);
+// The capped phase in quarters, with the file size after each.
+let cappedMs = 0;
+const sizes: number[] = [];
+for (let q = 0; q < 4; q++) {
+  cappedMs += await pump(PAST / 4);
+  await sink.maintain();
+  sizes.push(Math.round(size() / 1e5) / 10);
+}
 const after = await sink.maintain();
 const end = size();
 await sink.close();
@@ -81,6 +88,7 @@ process.stdout.write(
     longestVacuumMs: after.longest_vacuum_ms,
     fileMbAtCap: Math.round(atCap / 1e5) / 10,
     fileMbAtEnd: Math.round(end / 1e5) / 10,
+    fileMbEachQuarter: sizes,
     loadAvg1m: Math.round(loadavg()[0]! * 100) / 100,
   }) + '\n',
 );
