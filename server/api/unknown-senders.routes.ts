@@ -7,7 +7,8 @@ import type { ApiRegistry } from './registry.js';
 const listQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(120).optional(),
+    /** `<lastSeen>:<address>` as the previous page's nextCursor gave it. */
+    cursor: z.string().regex(/^\d{1,16}:.{1,100}$/s, 'not a cursor this list gave').optional(),
   })
   .strict();
 
@@ -29,14 +30,7 @@ export function registerUnknownSenderRoutes(api: ApiRegistry, deps: { unknownSen
       query: listQuery,
       response: '{items: {address, count, firstSeen, lastSeen, lastMessage}[], nextCursor}',
     },
-    ({ query }) => {
-      try {
-        return deps.unknownSenders.list({ limit: query.limit, cursor: query.cursor });
-      } catch (err) {
-        if (err instanceof RangeError) throw new ValidationError('Invalid query: cursor: not a cursor this list gave');
-        throw err;
-      }
-    },
+    ({ query }) => deps.unknownSenders.list({ limit: query.limit, cursor: query.cursor }),
   );
 
   api.add(
