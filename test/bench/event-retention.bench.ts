@@ -86,6 +86,7 @@ process.stdout.write(
     longestRetentionMs: after.longest_retention_ms,
     longestPartitionDropMs: after.longest_partition_drop_ms,
     longestVacuumMs: after.longest_vacuum_ms,
+    longestCheckpointMs: after.longest_checkpoint_ms,
     fileMbAtCap: Math.round(atCap / 1e5) / 10,
     fileMbAtEnd: Math.round(end / 1e5) / 10,
     fileMbEachQuarter: sizes,
