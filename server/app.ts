@@ -193,8 +193,9 @@ export async function startNetwatch(
   // classifies and assigns ids, and announces each batch once it is committed. The thread also
   // runs retention (row cap after every batch, age every 10 s) and the indexes' upkeep.
   const eventSink = await openEventStoreThread(dbPath, { retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows } });
-  // Checkpoints happen on the store thread (after its commits, and every 10 s), never after a commit of
-  // the main thread's: copying a storm's WAL into the database takes tens of milliseconds.
+  // Checkpoints happen on the store thread (every 8 batches, and every 10 s), never after a commit of
+  // the main thread's: copying a storm's WAL into the database and syncing it takes tens of
+  // milliseconds (seconds when the disk is busy).
   db.pragma('wal_autocheckpoint = 0');
   const storeLog = moduleLogger(rootLog, 'event-store');
   eventSink.onError = (message) => storeLog.error({ err: new Error(message) }, 'event store upkeep step failed; it is retried at the next round');
