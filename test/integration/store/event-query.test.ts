@@ -38,7 +38,7 @@ beforeAll(() => {
   all = (db.prepare('SELECT id FROM events ORDER BY id DESC').all() as { id: number }[]).map((r) => events.get(r.id)!);
 });
 
-const words = (s: unknown) => (typeof s === 'string' ? (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : []);
+const words = (s: unknown): string[] => (typeof s === 'string' ? (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : []);
 
 /** What each filter means, evaluated on every stored event. */
 function expected(q: EventQuery, wordSearch?: { column: 'any' | 'app' | 'host'; word: string; prefix: boolean }): number[] {
