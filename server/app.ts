@@ -21,7 +21,6 @@ import type { SecretBox } from './store/secret-box.js';
 import { DeviceRepository } from './store/device.repository.js';
 import { EventRepository } from './store/event.repository.js';
 import { DeviceResolver } from './events/device-resolver.js';
-import { EventRetention } from './events/event-retention.js';
 import { EventWriter } from './events/event-writer.js';
 import { openEventStoreThread } from './store/event-store-thread.js';
 import { createEventEngine } from './events/engine/event-engine.js';
@@ -59,6 +58,8 @@ import { AuditRepository } from './store/audit.repository.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { registerAuditRoutes } from './api/audit.routes.js';
 import { registerTrapUserRoutes } from './api/trap-users.routes.js';
+import { registerUnknownSenderRoutes } from './api/unknown-senders.routes.js';
+import { UnknownSenderRepository } from './store/unknown-sender.repository.js';
 
 export interface Netwatch {
   config: Config;
@@ -202,8 +203,16 @@ export async function startNetwatch(
   metrics.addSource({ name: 'engine', counters: () => engine.counters() });
   metrics.addSource({ name: 'secrets', counters: () => secrets.counters() });
   // Rows are written by the event store thread on its own connection; the main thread parses,
-  // classifies and assigns ids, and announces each batch once it is committed.
-  const eventSink = await openEventStoreThread(dbPath);
+  // classifies and assigns ids, and announces each batch once it is committed. The thread also
+  // runs retention (row cap after every batch, age every 10 s) and the indexes' upkeep.
+  const eventSink = await openEventStoreThread(dbPath, { retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows } });
+  // Checkpoints happen on the store thread (every 8 batches, and every 10 s), never after a commit of
+  // the main thread's: copying a storm's WAL into the database and syncing it takes tens of
+  // milliseconds (seconds when the disk is busy).
+  db.pragma('wal_autocheckpoint = 0');
+  const storeLog = moduleLogger(rootLog, 'event-store');
+  eventSink.onError = (message) => storeLog.error({ err: new Error(message) }, 'event store upkeep step failed; it is retried at the next round');
+  metrics.addSource({ name: 'event_store', counters: () => eventSink.counters() });
   const writer = new EventWriter(
     events,
     {
@@ -222,12 +231,7 @@ export async function startNetwatch(
   );
   const unsubscribeWriter = bus.subscribe('event.received', (e) => writer.push(e));
   metrics.addSource({ name: 'events', counters: () => writer.counters() });
-  const retention = new EventRetention(
-    events,
-    { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
-    moduleLogger(rootLog, 'retention'),
-  );
-  retention.start();
+  const unknownSenders = new UnknownSenderRepository(db);
 
   // Polling state and time series.
   const pollState = new PollStateRepository(db);
@@ -308,6 +312,7 @@ export async function startNetwatch(
     clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
     extraRoutes: [
       (api) => registerEventRoutes(api, { reads, export: exportDeps }),
+      (api) => registerUnknownSenderRoutes(api, { reads, unknownSenders }),
       (api) => engine.routes(api),
       (api) =>
         registerMetricRoutes(api, {
@@ -390,7 +395,6 @@ export async function startNetwatch(
       await syslog.stop();
       await traps.stop();
       clearInterval(housekeeping);
-      retention.stop();
       sampleMaintenance.stop();
       await poller.stop();
       unsubscribeWriter();

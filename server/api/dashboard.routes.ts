@@ -16,7 +16,7 @@ export function registerDashboardRoutes(api: ApiRegistry, deps: DashboardDeps): 
     {
       method: 'get',
       path: '/dashboard',
-      summary: 'Device states, active alarms by severity, events per minute, intake health, slowest polls, busiest interfaces, top event types',
+      summary: 'Device states, active alarms by severity, events per minute and by severity (last hour), intake health, slowest polls, busiest interfaces, top event types',
       tag: 'dashboard',
       access: 'viewer',
       response: 'Dashboard',
@@ -36,6 +36,7 @@ export function registerDashboardRoutes(api: ApiRegistry, deps: DashboardDeps): 
         devices: stored.devices,
         alarms: stored.alarms,
         eventsPerMinute: stored.eventsPerMinute,
+        eventSeverities: stored.eventSeverities,
         topEventTypes: stored.topEventTypes,
         slowestPolls: stored.slowestPolls,
         topInterfaces: stored.topInterfaces,

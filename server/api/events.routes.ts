@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { SEVERITIES, SOURCE_KINDS } from '../contracts/events.js';
 import type { EventQuery } from '../store/event.repository.js';
+import { compileEventSearch, EventSearchError } from '../store/event-search.parser.js';
 import type { Reads } from '../store/read-ops.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError, ValidationError } from './errors.js';
 import { registerEventExportRoute, type EventExportDeps } from './event-export.routes.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
@@ -20,6 +21,9 @@ export const eventFilterFields = {
   severity: z.enum(SEVERITIES).optional(),
   device: z.coerce.number().int().positive().optional(),
   q: z.string().max(200).optional(),
+  /** `fulltext` (default): q in the search language; `substring`: q as a plain substring, a bounded window of events per request. */
+  match: z.enum(['fulltext', 'substring']).default('fulltext'),
+  type: z.string().min(1).max(200).optional(),
   from: time.optional(),
   to: time.optional(),
   cursor: z.coerce.number().int().positive().optional(),
@@ -34,13 +38,28 @@ const querySchema = z
 
 type EventFilterQuery = z.infer<z.ZodObject<typeof eventFilterFields>>;
 
-/** The repository's query for the API's filter parameters (without limit and cursor). */
+/**
+ * The repository's query for the API's filter parameters (without limit and cursor).
+ * A search the language cannot read is a 400 here, on the main thread, so a reader never sees it.
+ */
 export function toEventFilter(query: EventFilterQuery): Omit<EventQuery, 'limit' | 'beforeId'> {
+  const q = query.q?.trim() || undefined;
+  const substring = query.match === 'substring';
+  if (q && !substring) {
+    try {
+      compileEventSearch(q);
+    } catch (err) {
+      if (err instanceof EventSearchError) throw new ValidationError(`Invalid query: q: ${err.message}`);
+      throw err;
+    }
+  }
   return {
     source: query.source,
     minSeverity: query.severity,
     deviceId: query.device,
-    text: query.q || undefined,
+    search: substring ? undefined : q,
+    text: substring ? q : undefined,
+    type: query.type,
     from: query.from,
     to: query.to,
   };
@@ -52,11 +71,14 @@ export function registerEventRoutes(api: ApiRegistry, deps: { reads: Reads; expo
     {
       method: 'get',
       path: '/events',
-      summary: 'Stored events, newest first; filters: source (csv), severity (at least), device, q (text), from/to (ms or ISO), cursor',
+      summary:
+        'Stored events, newest first; filters: source (csv), severity (at least), device, type (exact, or prefix with a trailing *), ' +
+        'q (full-text: words, "phrases", prefix*, host:/app:/type:/msg: fields, -exclusions; with match=substring a plain substring, ' +
+        'read 100,000 events per request), from/to (ms or ISO), cursor. `partial: true` means the request stopped on its scan bound: continue with nextCursor',
       tag,
       access: 'viewer',
       query: querySchema,
-      response: '{items: Event[], nextCursor}',
+      response: '{items: Event[], nextCursor, partial?}',
     },
     ({ query }) => deps.reads.run('events.query', { ...toEventFilter(query), beforeId: query.cursor, limit: query.limit }),
   );

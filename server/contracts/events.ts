@@ -10,6 +10,12 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
 export const SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info', 'debug'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** Syslog facility names by number (RFC 5424 6.2.1), as `params.facilityName` gives them. */
+export const FACILITY_NAMES = [
+  'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron',
+  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+] as const;
+
 export interface NormalizedEvent {
   /** When we received it (ms since epoch). */
   receivedAt: number;

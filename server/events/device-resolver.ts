@@ -1,19 +1,7 @@
-import { isIP } from 'node:net';
+import { normalizeAddress } from '../net/normalize-address.js';
 import type { EventBus } from './bus.js';
 
-/** `::ffff:192.0.2.1` -> `192.0.2.1`; IPv6 lower-cased and compressed by URL parsing. */
-export function normalizeAddress(address: string): string {
-  let a = address.trim();
-  if (a.toLowerCase().startsWith('::ffff:') && isIP(a.slice(7)) === 4) a = a.slice(7);
-  if (isIP(a) === 6) {
-    try {
-      a = new URL(`http://[${a}]/`).hostname.slice(1, -1);
-    } catch {
-      a = a.toLowerCase();
-    }
-  }
-  return a;
-}
+export { normalizeAddress };
 
 /**
  * Maps a sender's address to a managed device, kept current from the bus so

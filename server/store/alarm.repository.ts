@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { decodeParams } from './event-params.codec.js';
 import type { AlarmDto, AlarmNoteDto, AlarmState } from '../contracts/alarms.js';
 import { SEVERITIES, type Severity, type SourceKind, type StoredEvent } from '../contracts/events.js';
 
@@ -260,7 +261,7 @@ export class AlarmRepository {
       severity: sevName(r.severity),
       type: r.type,
       message: r.message,
-      params: JSON.parse(r.params) as Record<string, unknown>,
+      params: decodeParams(r.params, { source: r.source, type: r.type, sourceAddress: r.source_address }),
     }));
   }
 

@@ -1,17 +1,24 @@
 import type { Db } from './database.js';
 import { SEVERITIES } from '../contracts/events.js';
 
-/** Read-only aggregates for the dashboard. */
+/**
+ * Read-only aggregates for the dashboard. Event figures come from the
+ * per-minute counters the event store thread keeps (event_minutes: one row a
+ * minute; event_counts: a row per minute, type, source, severity and device),
+ * so an hour costs 60 rows plus that hour's distinct types, whatever the
+ * number of events stored.
+ */
 export class DashboardRepository {
   private readonly stmts;
 
   constructor(db: Db) {
     this.stmts = {
-      perMinute: db.prepare<[number], { minute: number; n: number }>(
-        'SELECT (received_at / 60000) * 60000 AS minute, count(*) AS n FROM events WHERE received_at >= ? GROUP BY received_at / 60000 ORDER BY minute',
-      ),
+      perMinute: db.prepare<[number], { minute: number; n: number }>('SELECT minute * 60000 AS minute, n FROM event_minutes WHERE minute >= ? ORDER BY minute'),
       topTypes: db.prepare<[number, number], { type: string; source: string; n: number }>(
-        'SELECT type, source, count(*) AS n FROM events WHERE received_at >= ? GROUP BY type, source ORDER BY n DESC LIMIT ?',
+        'SELECT type, source, sum(n) AS n FROM event_counts WHERE minute >= ? GROUP BY type, source ORDER BY n DESC LIMIT ?',
+      ),
+      severities: db.prepare<[number], Record<(typeof SEVERITIES)[number], number | null>>(
+        'SELECT sum(critical) AS critical, sum(major) AS major, sum(minor) AS minor, sum(warning) AS warning, sum(info) AS info, sum(debug) AS debug FROM event_minutes WHERE minute >= ?',
       ),
       slowest: db.prepare<[number], { device_id: number; name: string; last_poll_ms: number; last_poll_at: number; last_error: string | null }>(
         `SELECT s.device_id, d.name, s.last_poll_ms, s.last_poll_at, s.last_error FROM device_status s JOIN devices d ON d.id = s.device_id
@@ -37,12 +44,20 @@ export class DashboardRepository {
     };
   }
 
+  /** Events stored per minute since the minute of `sinceMs`. */
   eventsPerMinute(sinceMs: number): { minute: number; count: number }[] {
-    return this.stmts.perMinute.all(sinceMs).map((r) => ({ minute: r.minute, count: r.n }));
+    return this.stmts.perMinute.all(Math.floor(sinceMs / 60_000)).map((r) => ({ minute: r.minute, count: r.n }));
   }
 
+  /** The most frequent event types (with their source) since the minute of `sinceMs`. */
   topEventTypes(sinceMs: number, limit: number): { type: string; source: string; count: number }[] {
-    return this.stmts.topTypes.all(sinceMs, limit).map((r) => ({ type: r.type, source: r.source, count: r.n }));
+    return this.stmts.topTypes.all(Math.floor(sinceMs / 60_000), limit).map((r) => ({ type: r.type, source: r.source, count: r.n }));
+  }
+
+  /** Events stored since the minute of `sinceMs`, by severity. */
+  eventSeverities(sinceMs: number): Record<string, number> {
+    const r = this.stmts.severities.get(Math.floor(sinceMs / 60_000));
+    return Object.fromEntries(SEVERITIES.map((s) => [s, r?.[s] ?? 0]));
   }
 
   slowestPolls(limit: number) {

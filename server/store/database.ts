@@ -4,9 +4,15 @@ import { dirname } from 'node:path';
 
 export type Db = Database.Database;
 
+/** The WAL file is cut back to this after a checkpoint (it grows during a storm and would stay that size). */
+export const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 /**
- * Opens the one connection the server uses: WAL, synchronous=NORMAL,
- * foreign keys on, a busy timeout so a checkpoint never fails a write.
+ * Opens a connection as the server uses them: WAL, synchronous=NORMAL,
+ * foreign keys on, a busy timeout so a checkpoint never fails a write. A new
+ * database is created with auto_vacuum=INCREMENTAL, so free pages can be
+ * given back in steps (`PRAGMA incremental_vacuum`); an existing one keeps
+ * its mode (switching needs a full VACUUM).
  * A new database file is created 0600 (its directory 0700); SQLite gives the
  * WAL and shared-memory files the database file's mode.
  */
@@ -16,7 +22,10 @@ export function openDatabase(file: string): Db {
     createPrivate(file);
   }
   const db = new Database(file);
+  // Only possible before the first table exists.
+  if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -1,18 +1,45 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import { SEVERITIES, type NormalizedEvent, type Severity, type SourceKind, type StoredEvent } from '../contracts/events.js';
+import { SEVERITIES, SOURCE_KINDS, type NormalizedEvent, type Severity, type SourceKind, type StoredEvent } from '../contracts/events.js';
+import { decodeParams } from './event-params.codec.js';
+import { EventFtsIndex, tag, TAGGED_SEVERITY_MAX } from './event-fts.js';
+import { EventMaintenance } from './event-maintenance.js';
+import { CappedStream, Intersection, Meter, ScanLimit, SCAN_BUDGET, StatementCache, StreamFactory, SUBSTRING_WINDOW, UnionStream, type IdStream } from './event-query.js';
+import { eventRows } from './event-row.js';
+import { EventRowInserter, type InserterOptions } from './event-row-inserter.js';
+import { compileEventSearch, matchesTypeFilter, parseTypeFilter, typeFilterMatch, type TypeFilter } from './event-search.parser.js';
+
+export { EVENT_ROW_WIDTH, eventRows } from './event-row.js';
+export { EventRowInserter } from './event-row-inserter.js';
 
 export interface EventQuery {
   source?: SourceKind[];
   /** Only events at least this severe. */
   minSeverity?: Severity;
   deviceId?: number;
-  /** Case-insensitive substring of message, type or source address. */
+  /** Full-text search in the events search language (event-search.parser.ts). */
+  search?: string;
+  /** The event type, exact or a prefix with a trailing `*` (case-insensitive). */
+  type?: string;
+  /**
+   * Case-insensitive substring of message, type or source address (the
+   * explicit `match=substring`): examines at most SUBSTRING_WINDOW events per
+   * call, then answers `partial` with a cursor to continue.
+   */
   text?: string;
   from?: number;
   to?: number;
   /** Cursor: only ids below this (newest first). */
   beforeId?: number;
   limit: number;
+}
+
+export interface EventPage {
+  items: StoredEvent[];
+  /** Ask again with this as `beforeId` for more; null when there is nothing more. */
+  nextCursor: number | null;
+  /** The call stopped on its scan bound before filling the page: more may match below nextCursor. */
+  partial?: true;
 }
 
 interface Row {
@@ -30,7 +57,17 @@ interface Row {
 
 const sevIndex = (s: Severity) => SEVERITIES.indexOf(s);
 
-function toEvent(r: Row): StoredEvent {
+const SQL = {
+  byId: 'SELECT * FROM events WHERE id = ?',
+  // min and max on the primary key are O(log n) only each in its own query: both in one SELECT
+  // (or count(*)) scan the whole table.
+  range: 'SELECT (SELECT min(id) FROM events) AS minId, (SELECT max(id) FROM events) AS maxId',
+  minIdFrom: 'SELECT min(min_id) AS id FROM event_minutes WHERE minute >= ?',
+  maxIdTo: 'SELECT max(max_id) AS id FROM event_minutes WHERE minute <= ?',
+  backfill: 'SELECT next_id, low_id FROM event_backfill WHERE id = 1',
+} as const;
+
+export function toEvent(r: Row): StoredEvent {
   return {
     id: r.id,
     receivedAt: r.received_at,
@@ -41,151 +78,58 @@ function toEvent(r: Row): StoredEvent {
     severity: SEVERITIES[r.severity] ?? 'info',
     type: r.type,
     message: r.message,
-    params: JSON.parse(r.params) as Record<string, unknown>,
+    params: decodeParams(r.params, { source: r.source, type: r.type, sourceAddress: r.source_address }),
   };
 }
 
 /**
- * JSON for params. Collectors hand over JSON-safe params, so the fast path is a
- * plain stringify; BigInt (which throws) and Buffers (which would become
- * {type, data}) take the slower path that writes them as decimal text and hex.
+ * Stored events. Reads work on any connection, read-only ones included
+ * (reader threads build this class on theirs); writes (`insertBatch`,
+ * retention) only on the one connection that writes events.
  */
-function paramsJson(params: Record<string, unknown>): string {
-  try {
-    const fast = JSON.stringify(params);
-    if (!fast.includes('"type":"Buffer"')) return fast;
-  } catch {
-    // BigInt somewhere: fall through
-  }
-  try {
-    // `this[k]` is the value before Buffer#toJSON turned it into {type, data}.
-    return JSON.stringify(params, function (this: Record<string, unknown>, k: string, v: unknown) {
-      const raw = this[k];
-      return typeof raw === 'bigint' ? raw.toString() : raw instanceof Uint8Array ? Buffer.from(raw).toString('hex') : v;
-    });
-  } catch {
-    return JSON.stringify({ unserializable: true });
-  }
-}
-
-const CHUNK = 64;
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const INSERT = 'INSERT INTO events (received_at, reported_at, source, source_address, device_id, severity, type, message, params) VALUES ';
-
-const finiteOr = <T>(v: unknown, otherwise: T): number | T => (typeof v === 'number' && Number.isFinite(v) ? v : otherwise);
-const textOr = <T>(v: unknown, otherwise: T): string | T => (typeof v === 'string' ? v : v === undefined || v === null ? otherwise : String(v));
-
-/**
- * The columns of one event. Everything a sender can influence is coerced to
- * the column's type here (a NaN time, a non-string type), so that no message
- * from the network can make the row, and with it its whole batch, fail.
- */
-function rowArgs(e: NormalizedEvent, args: unknown[], at: number): void {
-  args[at] = finiteOr(e.receivedAt, Date.now());
-  args[at + 1] = finiteOr(e.reportedAt, null);
-  args[at + 2] = e.source;
-  args[at + 3] = textOr(e.sourceAddress, null);
-  args[at + 4] = Number.isSafeInteger(e.deviceId) ? e.deviceId : null;
-  args[at + 5] = Math.max(0, sevIndex(e.severity));
-  args[at + 6] = textOr(e.type, '');
-  args[at + 7] = textOr(e.message, '');
-  args[at + 8] = paramsJson(e.params ?? {});
-}
-
-/** Values per row of `eventRows` / `EventRowInserter`: id, then the nine columns. */
-export const EVENT_ROW_WIDTH = 10;
-const ROW_WITH_ID = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const INSERT_WITH_ID = 'INSERT INTO events (id, received_at, reported_at, source, source_address, device_id, severity, type, message, params) VALUES ';
-
-/**
- * Flat column values (id first) for events whose ids were assigned by the
- * caller, ready to be posted to the event store thread (strings and numbers
- * only: cheap to copy between threads).
- */
-export function eventRows(events: readonly StoredEvent[]): unknown[] {
-  const out: unknown[] = new Array(events.length * EVENT_ROW_WIDTH);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    out[i * EVENT_ROW_WIDTH] = e.id;
-    rowArgs(e, out, i * EVENT_ROW_WIDTH + 1);
-  }
-  return out;
-}
-
-/**
- * Inserts rows made by `eventRows` in one transaction (64-row statements).
- * Used by the event store thread on its own connection; ids come with the rows,
- * so it must be the only writer of new events.
- */
-export class EventRowInserter {
-  private readonly one;
-  private readonly chunk;
-  private readonly tx;
-
-  constructor(db: Db) {
-    this.one = db.prepare(INSERT_WITH_ID + ROW_WITH_ID);
-    this.chunk = db.prepare(INSERT_WITH_ID + Array.from({ length: CHUNK }, () => ROW_WITH_ID).join(', '));
-    this.tx = db.transaction((rows: unknown[]) => {
-      const n = rows.length / EVENT_ROW_WIDTH;
-      let i = 0;
-      for (; i + CHUNK <= n; i += CHUNK) this.chunk.run(rows.slice(i * EVENT_ROW_WIDTH, (i + CHUNK) * EVENT_ROW_WIDTH));
-      for (; i < n; i++) this.one.run(rows.slice(i * EVENT_ROW_WIDTH, (i + 1) * EVENT_ROW_WIDTH));
-    });
-  }
-
-  insert(rows: unknown[]): void {
-    if (rows.length % EVENT_ROW_WIDTH !== 0) throw new Error(`event rows: ${rows.length} values is not a whole number of rows`);
-    this.tx(rows);
-  }
-}
-
 export class EventRepository {
-  private readonly insert;
-  private readonly insertChunk;
-  private readonly byId;
-  private readonly deleteOlder;
-  private readonly countStmt;
-  private readonly deleteOverCap;
+  private readonly stmts: StatementCache;
+  private readonly fts: EventFtsIndex;
+  private writer: { inserter: EventRowInserter; maintenance: EventMaintenance } | null = null;
 
-  constructor(private readonly db: Db) {
-    this.insert = db.prepare(INSERT + ROW);
-    this.insertChunk = db.prepare(INSERT + Array.from({ length: CHUNK }, () => ROW).join(', '));
-    this.byId = db.prepare<[number], Row>('SELECT * FROM events WHERE id = ?');
-    this.deleteOlder = db.prepare<[number, number]>(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY id LIMIT ?)',
-    );
-    // min and max on the primary key are O(log n) only each in its own query: both in one SELECT
-    // (or count(*)) scan the whole table.
-    this.countStmt = db.prepare<[], { minId: number | null; maxId: number | null }>(
-      'SELECT (SELECT min(id) FROM events) AS minId, (SELECT max(id) FROM events) AS maxId',
-    );
-    this.deleteOverCap = db.prepare<[number, number]>('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)');
+  constructor(
+    private readonly db: Db,
+    private readonly writeOptions: InserterOptions & { scanBudget?: number; substringWindow?: number } = {},
+  ) {
+    this.stmts = new StatementCache(db);
+    this.fts = new EventFtsIndex(db, this.stmts);
+    // Prepared up front: a schema without these tables fails here, not on the first request.
+    for (const sql of Object.values(SQL)) this.stmts.get(sql);
+  }
+
+  private get byId(): Statement<[number], Row> {
+    return this.stmts.get(SQL.byId);
+  }
+
+  private get countStmt(): Statement<[], { minId: number | null; maxId: number | null }> {
+    return this.stmts.get(SQL.range);
+  }
+
+  private write() {
+    this.writer ??= { inserter: new EventRowInserter(this.db, this.writeOptions), maintenance: new EventMaintenance(this.db, this.writeOptions) };
+    return this.writer;
   }
 
   /**
-   * One transaction for the whole batch. Returns the same objects with their
-   * `id` set (identity is kept, so callers can attach per-event state beforehand).
+   * Stores a batch on this connection, in one transaction (ids assigned here).
+   * Returns the same objects with their `id` set (identity is kept, so
+   * callers can attach per-event state beforehand).
    */
   insertBatch(events: readonly NormalizedEvent[]): StoredEvent[] {
-    const out: StoredEvent[] = new Array(events.length);
-    this.db.transaction(() => {
-      let i = 0;
-      // Multi-row INSERTs of CHUNK rows: one statement step per chunk instead of per row.
-      // This connection is the only writer of `events`, so a statement's rows get
-      // consecutive ids ending at lastInsertRowid.
-      for (; i + CHUNK <= events.length; i += CHUNK) {
-        const args: unknown[] = new Array(CHUNK * 9);
-        for (let k = 0; k < CHUNK; k++) rowArgs(events[i + k]!, args, k * 9);
-        const last = Number(this.insertChunk.run(...args).lastInsertRowid);
-        for (let k = 0; k < CHUNK; k++) out[i + k] = Object.assign(events[i + k]!, { id: last - CHUNK + 1 + k });
-      }
-      for (; i < events.length; i++) {
-        const args: unknown[] = new Array(9);
-        rowArgs(events[i]!, args, 0);
-        out[i] = Object.assign(events[i]!, { id: Number(this.insert.run(...args).lastInsertRowid) });
-      }
-    })();
-    return out;
+    let id = this.nextId();
+    const stored = events.map((e) => Object.assign(e, { id: id++ }));
+    this.write().inserter.insert(eventRows(stored));
+    return stored;
+  }
+
+  /** Maintenance steps on this connection (retention, backfill), for a server that writes events here. */
+  maintenance(): EventMaintenance {
+    return this.write().maintenance;
   }
 
   get(id: number): StoredEvent | undefined {
@@ -193,22 +137,77 @@ export class EventRepository {
     return r && toEvent(r);
   }
 
-  /** Newest first, with a cursor for the next page. */
-  query(q: EventQuery): { items: StoredEvent[]; nextCursor: number | null } {
+  /** The id range [lo, hi] events received in [from, to] lie in (wider while old rows wait to be counted). */
+  private timeWindow(from: number | undefined, to: number | undefined): { lo: number; hi: number } {
+    const pending = this.stmts.get<[], { next_id: number; low_id: number }>(SQL.backfill).get();
+    let lo = 1;
+    let hi = Number.MAX_SAFE_INTEGER;
+    if (from !== undefined) {
+      const first = this.stmts.get<[number], { id: number | null }>(SQL.minIdFrom).get(Math.floor(from / 60_000))?.id ?? null;
+      lo = pending ? Math.min(first ?? Number.MAX_SAFE_INTEGER, pending.low_id) : first ?? Number.MAX_SAFE_INTEGER;
+    }
+    if (to !== undefined) {
+      const last = this.stmts.get<[number], { id: number | null }>(SQL.maxIdTo).get(Math.floor(to / 60_000))?.id ?? null;
+      hi = pending ? Math.max(last ?? 0, pending.next_id) : last ?? 0;
+    }
+    return { lo, hi };
+  }
+
+  /** Newest first, with a cursor for the next page (see event-query.ts for how each filter is read). */
+  query(q: EventQuery): EventPage {
+    return this.db.transaction(() => this.run(q))();
+  }
+
+  private run(q: EventQuery): EventPage {
+    const range = this.countStmt.get()!;
+    if (range.minId === null || range.maxId === null) return { items: [], nextCursor: null };
+    let lo = range.minId;
+    let hi = range.maxId;
+    if (q.beforeId !== undefined) hi = Math.min(hi, q.beforeId - 1);
+    if (q.from !== undefined || q.to !== undefined) {
+      const w = this.timeWindow(q.from, q.to);
+      lo = Math.max(lo, w.lo);
+      hi = Math.min(hi, w.hi);
+    }
+    const text = q.text ? q.text.toLowerCase() : null;
+    // The substring match reads events one by one: a bounded window per call.
+    const windowLo = text ? Math.max(lo, hi - (this.writeOptions.substringWindow ?? SUBSTRING_WINDOW) + 1) : lo;
+    if (hi < windowLo) return { items: [], nextCursor: null };
+
+    const meter = new Meter(this.writeOptions.scanBudget ?? SCAN_BUDGET);
+    const f = new StreamFactory(this.stmts, this.fts, meter);
+    const sources = q.source?.length && new Set(q.source).size < SOURCE_KINDS.length ? [...new Set(q.source)] : null;
+    const sev = q.minSeverity ? sevIndex(q.minSeverity) : SEVERITIES.length - 1;
+    const type: TypeFilter | null = q.type ? parseTypeFilter(q.type) : null;
+    const deviceId = q.deviceId !== undefined && Number.isSafeInteger(q.deviceId) ? q.deviceId : null;
+    if (q.deviceId !== undefined && deviceId === null) return { items: [], nextCursor: null };
+
+    // Everything the full-text index answers, as one query.
+    const any = (words: string[]) => (words.length === 1 ? `"${words[0]}"` : `(${words.map((w) => `"${w}"`).join(' OR ')})`);
+    const match: string[] = [];
+    if (sources) match.push(`tags : ${any(sources.map(tag.source))}`);
+    // Warning and worse have tags (rare); info and debug are most events, checked on the rows.
+    if (sev <= TAGGED_SEVERITY_MAX) match.push(`tags : ${any(Array.from({ length: sev + 1 }, (_, s) => tag.severity(s)))}`);
+    if (deviceId !== null) match.push(`tags : "${tag.device(deviceId)}"`);
+    if (q.search) match.push(`(${compileEventSearch(q.search)})`);
+    if (type) match.push(`(${typeFilterMatch(type)})`);
+
+    // The same filters checked in SQL, for reading events in id order.
     const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.source?.length) {
-      where.push(`source IN (${q.source.map(() => '?').join(',')})`);
-      args.push(...q.source);
+    const args: unknown[] = [];
+    if (sources) {
+      where.push(`source IN (${sources.map(() => '?').join(', ')})`);
+      args.push(...sources);
     }
-    if (q.minSeverity) {
+    if (sev < SEVERITIES.length - 1) {
       where.push('severity <= ?');
-      args.push(sevIndex(q.minSeverity));
+      args.push(sev);
     }
-    if (q.deviceId !== undefined) {
+    if (deviceId !== null) {
       where.push('device_id = ?');
-      args.push(q.deviceId);
+      args.push(deviceId);
     }
+    // The id window covers whole minutes: the exact times are checked while reading.
     if (q.from !== undefined) {
       where.push('received_at >= ?');
       args.push(q.from);
@@ -217,20 +216,76 @@ export class EventRepository {
       where.push('received_at <= ?');
       args.push(q.to);
     }
-    if (q.beforeId !== undefined) {
-      where.push('id < ?');
-      args.push(q.beforeId);
-    }
-    if (q.text) {
-      const like = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (text) {
+      const like = `%${q.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       where.push("(message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR source_address LIKE ? ESCAPE '\\')");
       args.push(like, like, like);
     }
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare<(string | number)[], Row>(sql).all(...args, q.limit + 1);
-    const more = rows.length > q.limit;
-    const items = rows.slice(0, q.limit).map(toEvent);
-    return { items, nextCursor: more ? items.at(-1)!.id : null };
+
+    let stream: IdStream;
+    const byId = () => f.byId(where.join(' AND '), args, windowLo);
+    if (match.length === 0) stream = byId();
+    else {
+      // Rows stored before the index existed and not indexed yet are read in id order (a search cannot find them).
+      const notIndexedTo = this.stmts.get<[], { next_id: number }>(SQL.backfill).get()?.next_id ?? 0;
+      const fts = f.fullText(match.join(' AND '), this.fts.parts(), Math.max(windowLo, notIndexedTo + 1));
+      stream = notIndexedTo >= windowLo && !q.search ? new UnionStream([fts, new CappedStream(byId(), notIndexedTo)]) : fts;
+    }
+
+    const accept = (r: Row): boolean =>
+      (!sources || sources.includes(r.source)) &&
+      r.severity <= sev &&
+      (deviceId === null || r.device_id === deviceId) &&
+      (q.from === undefined || r.received_at >= q.from) &&
+      (q.to === undefined || r.received_at <= q.to) &&
+      (!type || matchesTypeFilter(r.type, type)) &&
+      (!text || r.message.toLowerCase().includes(text) || r.type.toLowerCase().includes(text) || (r.source_address ?? '').toLowerCase().includes(text));
+
+    const rows: Row[] = [];
+    const walk = new Intersection([stream], hi);
+    let partial = false;
+    try {
+      for (;;) {
+        const id = walk.next();
+        if (id === null) break;
+        meter.add(4);
+        const r = this.byId.get(id);
+        // A full-text partition may still list events retention removed: they are not there.
+        if (r && accept(r)) {
+          rows.push(r);
+          if (rows.length > q.limit) break;
+        }
+        if (id <= windowLo) break;
+        walk.x = id - 1;
+      }
+    } catch (err) {
+      if (!(err instanceof ScanLimit)) throw err;
+      partial = true;
+    }
+    if (rows.length > q.limit) {
+      const items = rows.slice(0, q.limit).map(toEvent);
+      return { items, nextCursor: items.at(-1)!.id };
+    }
+    const items = rows.map(toEvent);
+    if (partial) return { items, nextCursor: walk.x + 1, partial: true };
+    // The substring window ended before the range did: continue below it.
+    if (windowLo > lo) return { items, nextCursor: windowLo, partial: true };
+    return { items, nextCursor: null };
+  }
+
+  /** EXPLAIN QUERY PLAN of every statement `query(q)` runs (on this connection's data). */
+  explain(q: EventQuery): { sql: string; plan: string[] }[] {
+    this.stmts.record = new Set();
+    try {
+      this.query(q);
+      return [...this.stmts.record].map((sql) => {
+        const args = Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null);
+        const plan = this.db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(...args).map((r) => r.detail);
+        return { sql, plan };
+      });
+    } finally {
+      this.stmts.record = null;
+    }
   }
 
   /** The id the next stored event gets (ids are assigned by the writer when events are stored off the main thread). */
@@ -243,15 +298,13 @@ export class EventRepository {
     return this.countStmt.get()!;
   }
 
-  /** Deletes at most `batch` events older than `cutoff`; call repeatedly (short write locks). */
+  /** Deletes at most `batch` events received before the minute of `cutoff`; call repeatedly (short write locks). */
   deleteOlderThan(cutoff: number, batch: number): number {
-    return this.deleteOlder.run(cutoff, batch).changes;
+    return this.write().maintenance.pruneOlderThan(cutoff, batch);
   }
 
   /** Deletes at most `batch` of the oldest events beyond a row cap. */
   deleteBeyondCap(maxRows: number, batch: number): number {
-    const { minId, maxId } = this.countStmt.get()!;
-    if (minId === null || maxId === null || maxId - minId + 1 <= maxRows) return 0;
-    return this.deleteOverCap.run(maxId - maxRows + 1, batch).changes;
+    return this.write().maintenance.pruneBeyondCap(maxRows, batch);
   }
 }

@@ -17,6 +17,7 @@ import { DashboardRepository } from './dashboard.repository.js';
 import type { Db } from './database.js';
 import { EventRepository, type EventQuery } from './event.repository.js';
 import { PollStateRepository } from './poll-state.repository.js';
+import { UnknownSenderRepository } from './unknown-sender.repository.js';
 import { metricSeries, type SeriesQuery } from './sample-series.js';
 import { SampleRepository } from './sample.repository.js';
 import { TopologyRepository } from './topology.repository.js';
@@ -29,6 +30,7 @@ export interface ReaderRepositories {
   audit: AuditRepository;
   pollState: PollStateRepository;
   topology: TopologyRepository;
+  unknownSenders: UnknownSenderRepository;
 }
 
 /** The repositories a reader uses, on any connection (a reader's read-only one, or the main one in tests). */
@@ -41,6 +43,7 @@ export function readerRepositories(db: Db): ReaderRepositories {
     audit: new AuditRepository(db),
     pollState: new PollStateRepository(db),
     topology: new TopologyRepository(db),
+    unknownSenders: new UnknownSenderRepository(db),
   };
 }
 
@@ -81,6 +84,7 @@ export const READ_OPS = {
     devices: r.dashboard.deviceStates(),
     alarms: r.dashboard.activeAlarmCounts(),
     eventsPerMinute: r.dashboard.eventsPerMinute(a.sinceMs),
+    eventSeverities: r.dashboard.eventSeverities(a.sinceMs),
     topEventTypes: r.dashboard.topEventTypes(a.sinceMs, a.top),
     slowestPolls: r.dashboard.slowestPolls(a.top),
     topInterfaces: r.dashboard.topInterfaces(a.top),
@@ -91,6 +95,7 @@ export const READ_OPS = {
     return dto ? { ...dto, events: r.alarms.events(a.id, a.events) } : null;
   }),
   'metrics.series': op((r, q: SeriesQuery) => metricSeries(r.samples, q)),
+  'unknownSenders.list': op((r, q: { limit: number; cursor?: string }) => r.unknownSenders.list(q)),
   'audit.list': op((r, q: AuditQuery) => r.audit.list(q)),
   'audit.objectTypes': op((r, _: null) => r.audit.objectTypes()),
   /** The whole map: poll state, LLDP/CDP neighbours, interfaces, manual links, positions and alarm colours. */

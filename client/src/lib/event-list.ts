@@ -4,6 +4,7 @@
  * newest-first list that live batches and history pages are merged into.
  */
 import type { Severity, SourceKind, StoredEvent } from '@contracts/events';
+import { matchesSearch } from './event-search';
 
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'minor', 'warning', 'info', 'debug'];
 export const SOURCE_LABELS: Record<SourceKind, string> = { syslog: 'Syslog', trap: 'Trap', poll: 'Poll', icmp: 'ICMP', system: 'System' };
@@ -24,7 +25,7 @@ export interface EventFilter {
   /** Only events at least this severe; '' = all. */
   minSeverity: Severity | '';
   deviceId: number | null;
-  /** Text matched (case-insensitively) in message, type and sender address, like the server does. */
+  /** A search in the events search language (words, "phrases", prefix*, host:/app:/type: fields, -exclusions), as the server's full-text search reads it. */
   q: string;
   /** ms since epoch or null. */
   from: number | null;
@@ -42,12 +43,8 @@ export function matchesFilter(e: StoredEvent, f: EventFilter): boolean {
   if (f.deviceId !== null && e.deviceId !== f.deviceId) return false;
   if (f.from !== null && e.receivedAt < f.from) return false;
   if (f.to !== null && e.receivedAt > f.to) return false;
-  const q = f.q.trim().toLowerCase();
-  if (q) {
-    const hay = [e.message, e.type, e.sourceAddress ?? ''];
-    if (!hay.some((s) => s.toLowerCase().includes(q))) return false;
-  }
-  return true;
+  const q = f.q.trim();
+  return !q || matchesSearch(e, q);
 }
 
 /** The query string of GET /events for a filter and a cursor. */

@@ -33,12 +33,29 @@ export const useEventsStore = defineStore('events', () => {
   const capped = ref(false);
   let generation = 0;
 
+  /**
+   * One page of history below `cursor`. A page the server cut short on its scan
+   * bound (`partial`: a rare combination over many events) is followed by the
+   * next ones, a few at most, so the list does not stop short with events left.
+   */
+  async function fetchPage(cursor: number | null, gen: number): Promise<{ items: StoredEvent[]; nextCursor: number | null }> {
+    const items: StoredEvent[] = [];
+    let next = cursor;
+    for (let round = 0; round < 10; round++) {
+      const res = await api.get<{ items: StoredEvent[]; nextCursor: number | null; partial?: boolean }>(`/events?${filterQuery(filter.value, next, PAGE - items.length)}`);
+      items.push(...res.items);
+      next = res.nextCursor;
+      if (!res.partial || next === null || items.length >= PAGE / 2 || gen !== generation) break;
+    }
+    return { items, nextCursor: next };
+  }
+
   async function load(): Promise<void> {
     const gen = ++generation;
     loading.value = true;
     error.value = null;
     try {
-      const res = await api.get<{ items: StoredEvent[]; nextCursor: number | null }>(`/events?${filterQuery(filter.value, null, PAGE)}`);
+      const res = await fetchPage(null, gen);
       if (gen !== generation) return;
       // Live events that came in while the page was loading stay on top.
       const newer = items.value.filter((e) => e.id > (res.items[0]?.id ?? 0) && matchesFilter(e, filter.value));
@@ -66,7 +83,7 @@ export const useEventsStore = defineStore('events', () => {
     const gen = generation;
     loadingMore.value = true;
     try {
-      const res = await api.get<{ items: StoredEvent[]; nextCursor: number | null }>(`/events?${filterQuery(filter.value, nextCursor.value, PAGE)}`);
+      const res = await fetchPage(nextCursor.value, gen);
       if (gen !== generation) return;
       items.value = appendOlder(items.value, res.items, EVENT_CAP);
       nextCursor.value = res.nextCursor;

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { NormalizedEvent, Severity } from '../../contracts/events.js';
+import { FACILITY_NAMES, type NormalizedEvent, type Severity } from '../../contracts/events.js';
 import { parseBsd } from './syslog.rfc3164.js';
 import { parseRfc3339 } from './syslog.time.js';
 
@@ -44,10 +44,7 @@ export interface SyslogOrigin {
   originalBytes?: number;
 }
 
-export const FACILITY_NAMES = [
-  'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron',
-  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
-] as const;
+export { FACILITY_NAMES };
 
 const SEVERITY_MAP: readonly Severity[] = ['critical', 'critical', 'critical', 'major', 'warning', 'info', 'info', 'debug'];
 

@@ -35,6 +35,18 @@ describe('event console list and filter', () => {
     expect(matchesFilter(ev(1, { sourceAddress: '10.9.8.7' }), { ...f, q: '10.9.8' })).toBe(true);
     expect(matchesFilter(ev(1, { type: '1.3.6.1.6.3.1.1.5.3' }), { ...f, q: '1.5.3' })).toBe(true);
     expect(matchesFilter(ev(1), { ...f, q: 'nothing' })).toBe(false);
+    // The search language, as the server's full-text search reads it.
+    const cisco = ev(1, { type: 'LINEPROTO-5-UPDOWN', message: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Gi0/1, changed state to down', params: { hostname: 'core-sw1' } });
+    expect(matchesFilter(cisco, { ...f, q: '"changed state to down"' })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, q: '"state changed"' })).toBe(false);
+    expect(matchesFilter(cisco, { ...f, q: 'interf* -up' })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, q: 'interface -down' })).toBe(false);
+    expect(matchesFilter(cisco, { ...f, q: 'host:core-sw1 type:LINEPROTO*' })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, q: 'host:192.0.2.1' })).toBe(false); // a hostname was given
+    expect(matchesFilter(cisco, { ...f, q: 'type:LINEPROTO' })).toBe(false);
+    expect(matchesFilter(cisco, { ...f, q: 'ocol' })).toBe(false); // words, not substrings
+    expect(matchesFilter(cisco, { ...f, q: '***' })).toBe(false); // the server refuses it
+    expect(matchesFilter(ev(1, { params: { varbinds: [{ oid: '1.3.6.1.2.1.2.2.1.2.3', type: 'OctetString', value: 'Uplink Zürich' }] } }), { ...f, q: 'zurich' })).toBe(true);
     expect(matchesFilter(ev(1), { ...f, from: 2_000 })).toBe(false);
     expect(matchesFilter(ev(1), { ...f, to: 500 })).toBe(false);
   });

@@ -14,6 +14,7 @@ import { SampleRepository } from '../../../server/store/sample.repository.js';
 import { TopologyRepository } from '../../../server/store/topology.repository.js';
 import { DashboardRepository } from '../../../server/store/dashboard.repository.js';
 import { CustomOidRepository } from '../../../server/store/custom-oid.repository.js';
+import { UnknownSenderRepository } from '../../../server/store/unknown-sender.repository.js';
 import { testSecretBox } from '../../helpers/secrets.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
@@ -34,6 +35,8 @@ describe('migrations', () => {
     expect(() => new SampleRepository(db)).not.toThrow();
     expect(() => new TopologyRepository(db)).not.toThrow();
     expect(() => new DashboardRepository(db)).not.toThrow();
+    expect(() => new UnknownSenderRepository(db)).not.toThrow();
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2); // incremental, for a new database
     expect(() => new CustomOidRepository(db)).not.toThrow();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -1,0 +1,129 @@
+import type { Statement } from 'better-sqlite3';
+import { SEVERITIES } from '../contracts/events.js';
+import { normalizeAddress } from '../net/normalize-address.js';
+import type { Db } from './database.js';
+import { COL, EVENT_ROW_WIDTH } from './event-row.js';
+
+/** Longest last message kept per unknown sender. */
+const MAX_LAST_MESSAGE = 500;
+/**
+ * Distinct event types counted per minute; further types of that minute are
+ * counted together as OTHER_TYPES (types come from the wire: a flood of random
+ * tags must not make the counters as large as the events).
+ */
+export const MAX_TYPES_PER_MINUTE = 1000;
+export const OTHER_TYPES = '(other types)';
+
+interface MinuteAgg {
+  n: number;
+  sev: number[];
+  minId: number;
+  maxId: number;
+}
+interface SenderAgg {
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  lastMessage: string;
+  firstId: number;
+  lastId: number;
+}
+
+/**
+ * Per-minute counters (event_minutes, event_counts) and the unknown-senders
+ * summary, added to from the same flat rows the events are inserted from,
+ * inside the inserter's transaction. One upsert per distinct key per batch.
+ */
+export class EventCountWriter {
+  private readonly minute: Statement;
+  private readonly count: Statement;
+  private readonly sender: Statement;
+  /** Types counted in the last few minutes written (minute -> types), for MAX_TYPES_PER_MINUTE. */
+  private readonly typesByMinute = new Map<number, Set<string>>();
+  private readonly typesOf: Statement<[number], { type: string }>;
+
+  constructor(db: Db) {
+    this.typesOf = db.prepare('SELECT DISTINCT type FROM event_counts WHERE minute = ?');
+    this.minute = db.prepare(
+      `INSERT INTO event_minutes (minute, n, critical, major, minor, warning, info, debug, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (minute) DO UPDATE SET n = n + excluded.n, critical = critical + excluded.critical, major = major + excluded.major,
+         minor = minor + excluded.minor, warning = warning + excluded.warning, info = info + excluded.info, debug = debug + excluded.debug,
+         min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)`,
+    );
+    this.count = db.prepare(
+      `INSERT INTO event_counts (minute, type, source, severity, device_id, n) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (minute, type, source, severity, device_id) DO UPDATE SET n = n + excluded.n`,
+    );
+    this.sender = db.prepare(
+      `INSERT INTO unknown_senders (address, count, first_seen, last_seen, last_message, first_id, last_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (address) DO UPDATE SET count = count + excluded.count,
+         first_seen = min(first_seen, excluded.first_seen), first_id = min(first_id, excluded.first_id),
+         last_seen = CASE WHEN excluded.last_id > last_id THEN excluded.last_seen ELSE last_seen END,
+         last_message = CASE WHEN excluded.last_id > last_id THEN excluded.last_message ELSE last_message END,
+         last_id = max(last_id, excluded.last_id)`,
+    );
+  }
+
+  /** The type as counted: itself, or OTHER_TYPES once its minute has MAX_TYPES_PER_MINUTE others. */
+  private countedType(minute: number, type: string): string {
+    let types = this.typesByMinute.get(minute);
+    if (!types) {
+      // A minute this writer has not seen (a restart, the backfill): what is stored already counts.
+      types = new Set(this.typesOf.all(minute).map((r) => r.type));
+      this.typesByMinute.set(minute, types);
+      if (this.typesByMinute.size > 4) this.typesByMinute.delete(this.typesByMinute.keys().next().value!);
+    }
+    if (types.has(type)) return type;
+    if (types.size >= MAX_TYPES_PER_MINUTE) return OTHER_TYPES;
+    types.add(type);
+    return type;
+  }
+
+  /** Counts the events of `rows` (EVENT_ROW_WIDTH values each). */
+  add(rows: readonly unknown[]): void {
+    const minutes = new Map<number, MinuteAgg>();
+    // `minute|severity|source|device|type`: everything before the type has a fixed form, so keys are unambiguous.
+    const counts = new Map<string, number>();
+    const senders = new Map<string, SenderAgg>();
+    for (let at = 0; at < rows.length; at += EVENT_ROW_WIDTH) {
+      const id = rows[at + COL.id] as number;
+      const receivedAt = rows[at + COL.receivedAt] as number;
+      const severity = rows[at + COL.severity] as number;
+      const deviceId = rows[at + COL.deviceId] as number | null;
+      const minute = Math.floor(receivedAt / 60_000);
+      let m = minutes.get(minute);
+      if (!m) minutes.set(minute, (m = { n: 0, sev: [0, 0, 0, 0, 0, 0], minId: id, maxId: id }));
+      m.n++;
+      m.sev[severity] = (m.sev[severity] ?? 0) + 1;
+      if (id < m.minId) m.minId = id;
+      if (id > m.maxId) m.maxId = id;
+      const key = `${minute}|${severity}|${rows[at + COL.source] as string}|${deviceId ?? 0}|${this.countedType(minute, rows[at + COL.type] as string)}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      const address = rows[at + COL.sourceAddress] as string | null;
+      if (deviceId === null && address) {
+        const a = normalizeAddress(address);
+        const s = senders.get(a);
+        if (!s) senders.set(a, { count: 1, firstSeen: receivedAt, lastSeen: receivedAt, lastMessage: rows[at + COL.message] as string, firstId: id, lastId: id });
+        else {
+          s.count++;
+          if (id < s.firstId) {
+            s.firstId = id;
+            s.firstSeen = Math.min(s.firstSeen, receivedAt);
+          }
+          if (id > s.lastId) {
+            s.lastId = id;
+            s.lastSeen = receivedAt;
+            s.lastMessage = rows[at + COL.message] as string;
+          }
+        }
+      }
+    }
+    for (const [minute, m] of minutes) this.minute.run(minute, m.n, ...m.sev.slice(0, SEVERITIES.length), m.minId, m.maxId);
+    for (const [key, n] of counts) {
+      const [minute, severity, source, device] = key.split('|', 4);
+      const type = key.slice(minute!.length + severity!.length + source!.length + device!.length + 4);
+      this.count.run(Number(minute), type, source, Number(severity), Number(device), n);
+    }
+    for (const [a, s] of senders) this.sender.run(a, s.count, s.firstSeen, s.lastSeen, s.lastMessage.slice(0, MAX_LAST_MESSAGE), s.firstId, s.lastId);
+  }
+}
