@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent, StoredEvent } from '../../../server/contracts/events.js';
+import { fillAudit } from '../../helpers/audit-fill.js';
 import { fillEvents, syslogEvent } from '../../helpers/events-fill.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -115,9 +116,15 @@ describe('GET /api/v1/events/export', () => {
 
   it('downloads JSON lines with the same fields and values as GET /events, for the same filters and cursor', async () => {
     const filters = `source=syslog&severity=warning&from=${T0 + 100}&to=${T0 + 104}`;
-    const listed = (await call('GET', `/events?${filters}&limit=1000`)).body;
+    // A page may stop on the scan bound (`partial`): follow nextCursor as a client does.
+    const listed = { items: [] as StoredEvent[] };
+    for (let cursor = ''; ; ) {
+      const page = (await call('GET', `/events?${filters}&limit=1000${cursor}`)).body;
+      listed.items.push(...page.items);
+      if (page.nextCursor === null) break;
+      cursor = `&cursor=${page.nextCursor}`;
+    }
     expect(listed.items.length).toBe(500);
-    expect(listed.nextCursor).toBeNull();
     const res = await fetch(exportUrl(`${filters}&format=jsonl`), { headers: auth() });
     expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     const lines = (await res.text()).split('\n');
@@ -217,37 +224,47 @@ describe('GET /api/v1/events/export', () => {
     expect((await counters())['export.rows']).toBe(after['export.rows']);
   });
 
-  it('answers 503 query_timeout when the first page is over budget, and cuts a download whose later page is', async () => {
+  it('answers 503 query_timeout when a page waits past its budget: before the first byte, and by cutting a download under way', async () => {
     await srv.nms.stop(); // keeps the data
-    await start({ NMS_QUERY_TIMEOUT_MS: '100' });
+    // Audit entries that a filter no index answers reads in full (~0.2 s): they keep the only reader busy.
+    fillAudit(join(dataDir, 'netwatch.db'), 1_500_000);
+    await start({ NMS_QUERY_TIMEOUT_MS: '100', NMS_READER_THREADS: '1' });
+    const SLOW = '/audit?action=no-such-object&limit=10';
     const settled = async () => {
       // A reader stopped for its budget is replaced; the test goes on once the pool is whole again.
       for (let t = Date.now(); Date.now() - t < 30_000; await new Promise((r) => setTimeout(r, 20))) {
         const c = await counters();
-        if (c['readers.ready'] === 2 && c['readers.stopping'] === 0) return;
+        if (c['readers.ready'] === 1 && c['readers.stopping'] === 0) return;
       }
     };
-    // A search that matches nothing: the first page reads every event, past the budget, before any header.
-    const refused = await call('GET', '/events/export?q=no-event-has-this&format=csv');
+    await settled();
+    // The only reader is taken by a slow read; the export's first page waits behind it past its budget.
+    const blocker = call('GET', SLOW);
+    await new Promise((r) => setTimeout(r, 20));
+    const refused = await call('GET', '/events/export?format=csv');
     expect(refused.status).toBe(503);
     expect(refused.body.error.code).toBe('query_timeout');
+    expect((await blocker).status).toBe(503);
     await settled();
 
-    // The marked events come first (a quick first page), then the next page reads every older event.
-    // The quick page needs a few ms; on a machine shared with other work a reader (which runs at a low
-    // priority) may still miss 100 ms for it: then the download is refused whole (503), and tried again.
-    let status = 0;
-    let got = '';
-    for (let attempt = 0; attempt < 3 && status !== 200; attempt++) {
-      await settled();
-      const res = await fetch(exportUrl('q=export-marker&format=jsonl'), { headers: auth() });
-      status = res.status;
-      got = await res.text().then(
-        () => 'complete',
-        () => 'cut',
-      );
+    // A download under way: once it has begun, slow reads take the reader again and again, so a later page
+    // waits past its budget. The download is cut (not ended as if complete).
+    const res = await fetch(exportUrl('format=jsonl'), { headers: auth() });
+    expect(res.status).toBe(200);
+    const body = res.body!.getReader();
+    expect((await body.read()).done).toBe(false);
+    let stop = false;
+    const blockers = (async () => {
+      while (!stop) await call('GET', SLOW);
+    })();
+    let got = 'complete';
+    try {
+      for (;;) if ((await body.read()).done) break;
+    } catch {
+      got = 'cut';
     }
-    expect(status).toBe(200);
+    stop = true;
+    await blockers;
     expect(got).toBe('cut');
     const c = await counters();
     expect(c['export.failed']).toBe(1);

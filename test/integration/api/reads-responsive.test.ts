@@ -4,19 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillAudit } from '../../helpers/audit-fill.js';
 import { fillEvents, syslogEvent } from '../../helpers/events-fill.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const run = promisify(execFile);
 
-/** Enough events that a search matching none of them reads for much longer than the budget below. */
-const ROWS = 1_500_000;
-const BUDGET_MS = 400;
+/** Some events for the console to list. */
+const ROWS = 20_000;
 /**
- * A search no index can answer: a substring of the message that no event has.
- * (With the full-text index of issue 14 this is `?match=substring&q=…`; `q` alone then uses the index.)
+ * Audit entries: enough that a filter matching none of them reads for much longer than the budget below
+ * (~0.4 s here). Event searches and filters are all answered from indexes now, with bounded scans.
  */
-const SLOW_SEARCH = '/events?q=text-that-no-event-has&limit=50';
+const AUDIT_ROWS = 2_500_000;
+const BUDGET_MS = 150;
+/** A read no index can answer: an audit filter on an action no entry has. */
+const SLOW_SEARCH = '/audit?action=no-such-object&limit=50';
 
 let srv: TestServer;
 let call: ReturnType<typeof apiClient>;
@@ -25,6 +28,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'nw-responsive-'));
   fillEvents(join(dataDir, 'netwatch.db'), ROWS, (i) => syslogEvent(i));
+  fillAudit(join(dataDir, 'netwatch.db'), AUDIT_ROWS);
   srv = await startTestServer({ dataDir, env: { NMS_QUERY_TIMEOUT_MS: String(BUDGET_MS) } });
   call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
 }, 180_000);
@@ -46,7 +50,7 @@ async function healthMs(): Promise<number> {
 const counters = async () => (await call('GET', '/status')).body.counters as Record<string, number>;
 
 describe('the main thread while reads run', () => {
-  it('keeps /api/v1/health answering within 50 ms while a slow search runs, and stops that search with 503 query_timeout', async () => {
+  it('keeps /api/v1/health answering within 50 ms while a slow read runs, and stops that read with 503 query_timeout', async () => {
     await healthMs(); // warm the connection pool
     const before = await counters();
     let done = false;
@@ -57,17 +61,17 @@ describe('the main thread while reads run', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     const res = await slow;
-    // The search ran for its whole budget; on the main thread every request would have waited that long.
-    // 50 ms is checked on the 90th percentile, and no answer may take half the budget: a scheduling hiccup
-    // on a shared two-core machine passes, a request held behind the search does not.
+    // The read ran for its whole budget; on the main thread every request would have waited for all of it
+    // (~0.4 s). 50 ms is checked on the 90th percentile, and no answer may take 200 ms: a scheduling hiccup
+    // on a shared two-core machine passes, a request held behind the read does not.
     expect(times.length).toBeGreaterThan(5);
     const sorted = [...times].sort((a, b) => a - b);
     const report = `health times (ms): ${times.map((t) => t.toFixed(1)).join(', ')}`;
     expect(sorted[Math.floor(sorted.length * 0.9)], report).toBeLessThan(50);
-    expect(sorted.at(-1), report).toBeLessThan(BUDGET_MS / 2);
+    expect(sorted.at(-1), report).toBeLessThan(200);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('query_timeout');
-    expect(res.body.error.message).toMatch(/took longer than 400 ms and was stopped; narrow the filter/);
+    expect(res.body.error.message).toMatch(/took longer than 150 ms and was stopped; narrow the filter/);
 
     // The stopped reader was replaced: the next read is answered, and the stop is counted.
     const next = await call('GET', '/events?limit=5');
@@ -83,7 +87,7 @@ describe('the main thread while reads run', () => {
     expect(metrics).toMatch(/netwatch_component_counter\{component="readers",counter="timeouts"\} [1-9]/);
   });
 
-  it('stores a burst of real syslog messages in full while slow searches keep the readers busy', async () => {
+  it('stores a burst of real syslog messages in full while slow reads keep the readers busy', async () => {
     const port = srv.nms.listeners().find((l) => l.name === 'syslog-udp')!.boundPort!;
     const N = 5000;
     const tag = `burst${Date.now()}`;
@@ -91,7 +95,7 @@ describe('the main thread while reads run', () => {
     writeFileSync(file, Array.from({ length: N }, (_, i) => `%LINK-3-UPDOWN: Interface Gi0/${i % 48}, changed state to down ${tag}-${i}`).join('\n') + '\n');
     const before = await counters();
 
-    // Three users search for text no event has, over and over, until the burst is stored.
+    // Three users run a read no index answers, over and over, until the burst is stored.
     let stop = false;
     let answered = 0;
     let inFlight = 0;

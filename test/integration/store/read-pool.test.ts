@@ -7,11 +7,12 @@ import { createLogger } from '../../../server/log/logger.js';
 import { openDatabase, openReadOnlyDatabase, type Db } from '../../../server/store/database.js';
 import { inlineReads } from '../../../server/store/read-ops.js';
 import { ReadPool, type ReadPoolOptions } from '../../../server/store/read-pool.js';
+import { AUDIT_NO_MATCH, fillAudit } from '../../helpers/audit-fill.js';
 import { fillEvents, syslogEvent } from '../../helpers/events-fill.js';
 
 const ROWS = 600_000;
-/** Matches no event: the search reads every row before it can answer. */
-const NO_MATCH = { text: 'no-such-text-anywhere', limit: 200 };
+/** Audit entries: a filter that matches none of them reads every row (no index answers it) before it can answer. */
+const AUDIT_ROWS = 1_500_000;
 
 let dir: string;
 let file: string;
@@ -37,6 +38,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nw-readpool-'));
   file = join(dir, 'netwatch.db');
   fillEvents(file, ROWS, (i) => syslogEvent(i));
+  fillAudit(file, AUDIT_ROWS);
   db = openDatabase(file);
 }, 120_000);
 
@@ -77,7 +79,7 @@ describe('reader threads', () => {
 
   it('stop a read past its budget, answer query_timeout, and leave the pool full for the next read', async () => {
     const reads = await pool({ queryTimeoutMs: 100 });
-    const err = await reads.run('events.query', NO_MATCH).then(
+    const err = await reads.run('audit.list', AUDIT_NO_MATCH).then(
       () => null,
       (e: unknown) => e,
     );
@@ -107,10 +109,10 @@ describe('reader threads', () => {
 
   it('refuse at once, with reads_busy, a read that finds every reader busy and the queue full; none is left waiting', async () => {
     const reads = await pool({ threads: 1, maxQueue: 2, queryTimeoutMs: 10_000 });
-    const first = [reads.run('events.query', NO_MATCH), reads.run('events.query', NO_MATCH), reads.run('events.query', NO_MATCH)];
+    const first = [reads.run('audit.list', AUDIT_NO_MATCH), reads.run('audit.list', AUDIT_NO_MATCH), reads.run('audit.list', AUDIT_NO_MATCH)];
     let settled = 0;
     for (const p of first) void p.finally(() => settled++);
-    const refused = await reads.run('events.query', NO_MATCH).then(
+    const refused = await reads.run('audit.list', AUDIT_NO_MATCH).then(
       () => null,
       (e: unknown) => e,
     );
