@@ -230,7 +230,7 @@ export class DeviceRepository {
       const id = Number(lastInsertRowid);
       this.stmts.upsertSnmp.run(this.snmpParams(id, input.snmp));
       return this.get(id)!;
-    })();
+    }).immediate();
   }
 
   update(id: number, input: DeviceWrite, now = Date.now()): DeviceRecord | undefined {
@@ -240,7 +240,7 @@ export class DeviceRepository {
       if (changes === 0) return undefined;
       this.stmts.upsertSnmp.run(this.snmpParams(id, input.snmp));
       return this.get(id)!;
-    })();
+    }).immediate();
   }
 
   delete(id: number): boolean {

@@ -137,7 +137,7 @@ export class EventMaintenance {
       if (old.length) this.removeRows(old);
       if (old.length < batch) this.dropMinutes(this.s.oldMinutes.all(cutoffMinute));
       return old.length;
-    })();
+    }).immediate();
   }
 
   /**
@@ -154,18 +154,18 @@ export class EventMaintenance {
       const rows = this.s.front.all(n);
       if (rows.length) this.removeRows(rows);
       return rows.length;
-    })();
+    }).immediate();
   }
 
   /** Counters of minutes before the dashboard's window whose events are all gone (some at a time). */
   expireCounters(now: number): number {
     const minId = this.minId() ?? Number.MAX_SAFE_INTEGER;
-    return this.db.transaction(() => this.dropMinutes(this.s.goneMinutes.all(Math.floor((now - DASHBOARD_WINDOW_MS) / 60_000), minId)))();
+    return this.db.transaction(() => this.dropMinutes(this.s.goneMinutes.all(Math.floor((now - DASHBOARD_WINDOW_MS) / 60_000), minId))).immediate();
   }
 
   /** Drops one full-text partition whose events are all gone. */
   dropIndexPartition(): boolean {
-    return this.db.transaction(() => this.fts.dropOneBelow(this.minId()))();
+    return this.db.transaction(() => this.fts.dropOneBelow(this.minId())).immediate();
   }
 
   /** Keeps the unknown-senders summary within MAX_UNKNOWN_SENDERS (least recently seen go first), `step` at a time. */
@@ -199,7 +199,7 @@ export class EventMaintenance {
       this.counts.add(flat);
       this.s.backfillMove.run(rows.at(-1)!.id - 1);
       return rows.length;
-    })();
+    }).immediate();
   }
 
   /**

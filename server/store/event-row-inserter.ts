@@ -74,7 +74,7 @@ export class EventRowInserter {
   insert(rows: unknown[]): void {
     if (rows.length % EVENT_ROW_WIDTH !== 0) throw new Error(`event rows: ${rows.length} values is not a whole number of rows`);
     if (rows.length === 0) return;
-    this.tx(rows);
+    this.tx.immediate(rows);
   }
 }
 

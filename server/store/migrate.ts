@@ -40,7 +40,7 @@ export function migrate(db: Db, migrations: Migration[]): number[] {
     db.transaction(() => {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
     applied.push(m.version);
   }
   return applied;

@@ -127,7 +127,7 @@ export class PollStateRepository {
       this.stmts.ensure.run(deviceId, u.at);
       this.stmts.snmp.run({ deviceId, ...u });
       if (u.system) this.stmts.system.run({ deviceId, ...u.system });
-    })();
+    }).immediate();
   }
 
   recordIcmp(results: { deviceId: number; update: IcmpUpdate }[]): void {
@@ -136,7 +136,7 @@ export class PollStateRepository {
         this.stmts.ensure.run(deviceId, update.at);
         this.stmts.icmp.run({ deviceId, ...update });
       }
-    })();
+    }).immediate();
   }
 
   interfaces(deviceId: number): InterfaceDto[] {
@@ -170,7 +170,7 @@ export class PollStateRepository {
     this.db.transaction(() => {
       for (const i of ifaces) this.stmts.upsertIface.run({ deviceId, now, ...i, hcCounters: i.hcCounters ? 1 : 0 });
       this.stmts.deleteStaleIfaces.run(deviceId, now);
-    })();
+    }).immediate();
   }
 
   neighbours(deviceId?: number): NeighbourDto[] {
@@ -192,6 +192,6 @@ export class PollStateRepository {
     this.db.transaction(() => {
       this.stmts.deleteNeighbours.run(deviceId);
       for (const n of rows) this.stmts.insertNeighbour.run({ deviceId, now, ...n });
-    })();
+    }).immediate();
   }
 }

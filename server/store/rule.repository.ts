@@ -82,7 +82,7 @@ export class RuleRepository {
       const id = Number(this.stmts.insert.run(this.params(w, now, pos, null)).lastInsertRowid);
       this.renumber();
       return this.get(id)!;
-    })();
+    }).immediate();
   }
 
   update(id: number, w: RuleWrite, now = Date.now()): RuleDto | undefined {
@@ -95,7 +95,7 @@ export class RuleRepository {
       const gone = this.stmts.delete.run(id).changes > 0;
       if (gone) this.renumber();
       return gone;
-    })();
+    }).immediate();
   }
 
   /** Puts `ids` first, in that order; the other rules follow in their current order. */
@@ -107,7 +107,7 @@ export class RuleRepository {
       const headSet = new Set(head);
       [...head, ...current.filter((id) => !headSet.has(id))].forEach((id, i) => this.stmts.setPos.run(i + 1, id));
       return this.list();
-    })();
+    }).immediate();
   }
 
   /** Adds the default rules that are missing (by key), at the end. Idempotent; never overwrites edits. */
@@ -121,7 +121,7 @@ export class RuleRepository {
         added++;
       }
       return added;
-    })();
+    }).immediate();
   }
 
   private renumber(): void {

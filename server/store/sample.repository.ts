@@ -97,7 +97,7 @@ export class SampleRepository {
         if (!Number.isFinite(s.value)) continue;
         this.stmts.insertRaw.run(this.metricId(s.deviceId, s.metric, s.instance, s.unit ?? null), Math.floor(s.ts), s.value);
       }
-    })();
+    }).immediate();
   }
 
   metricsOf(deviceId: number): MetricInfo[] {
@@ -135,7 +135,7 @@ export class SampleRepository {
     this.db.transaction(() => {
       (resolution === '5m' ? this.stmts.rollup5m : this.stmts.rollup1h).run(done!, until);
       this.stmts.setDone.run(resolution, until);
-    })();
+    }).immediate();
     return until < end;
   }
 

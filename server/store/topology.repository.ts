@@ -52,7 +52,7 @@ export class TopologyRepository {
   savePositions(positions: { nodeId: string; x: number; y: number }[], now = Date.now()): void {
     this.db.transaction(() => {
       for (const p of positions) this.stmts.savePosition.run(p.nodeId, p.x, p.y, now);
-    })();
+    }).immediate();
   }
 
   clearPositions(): void {
