@@ -38,3 +38,13 @@ export interface NormalizedEvent {
 export interface StoredEvent extends NormalizedEvent {
   id: number;
 }
+
+/** A sender whose syslog or traps match no device (GET /unknown-senders). */
+export interface UnknownSenderDto {
+  address: string;
+  /** Events from this address that are stored (retention takes its events off the count). */
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  lastMessage: string;
+}

@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { EventCountWriter } from './event-counts.js';
 import { EventFtsWriter, FTS_ROW_WIDTH, ftsTags, ftsType } from './event-fts.js';
@@ -46,7 +46,7 @@ export class EventRowInserter {
   private readonly chunk: Statement;
   private readonly fts: EventFtsWriter;
   private readonly counts: EventCountWriter;
-  private readonly tx: (rows: unknown[]) => void;
+  private readonly tx: Transaction<(rows: unknown[]) => void>;
 
   constructor(db: Db, opts: InserterOptions = {}) {
     this.one = db.prepare(INSERT + ROW);

@@ -1,15 +1,9 @@
 import type { Statement } from 'better-sqlite3';
+import type { UnknownSenderDto } from '../contracts/events.js';
 import type { Db } from './database.js';
 import { normalizeAddress } from '../net/normalize-address.js';
 
-export interface UnknownSender {
-  address: string;
-  /** Events from this address that are stored (retention takes its events off the count). */
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-  lastMessage: string;
-}
+export type UnknownSender = UnknownSenderDto;
 
 interface Row {
   address: string;
