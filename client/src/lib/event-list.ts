@@ -27,13 +27,25 @@ export interface EventFilter {
   deviceId: number | null;
   /** A search in the events search language (words, "phrases", prefix*, host:/app:/type: fields, -exclusions), as the server's full-text search reads it. */
   q: string;
+  /** `q` as plain text found anywhere in message, type or sender (the server reads a bounded window per request), not as a search. */
+  substring: boolean;
+  /** Event type, exact or a prefix with a trailing `*` (case-insensitive); '' = any. */
+  type: string;
   /** ms since epoch or null. */
   from: number | null;
   to: number | null;
 }
 
 export function emptyFilter(): EventFilter {
-  return { sources: [], minSeverity: '', deviceId: null, q: '', from: null, to: null };
+  return { sources: [], minSeverity: '', deviceId: null, q: '', substring: false, type: '', from: null, to: null };
+}
+
+/** Whether `type` passes a type filter: exact, or a prefix with a trailing `*`, without case. */
+export function matchesType(type: string, filter: string): boolean {
+  const f = filter.trim().toLowerCase();
+  if (!f) return true;
+  const t = type.toLowerCase();
+  return f.endsWith('*') ? t.startsWith(f.slice(0, -1)) : t === f;
 }
 
 /** Whether a (live) event passes the filter, with the server's semantics. */
@@ -43,8 +55,14 @@ export function matchesFilter(e: StoredEvent, f: EventFilter): boolean {
   if (f.deviceId !== null && e.deviceId !== f.deviceId) return false;
   if (f.from !== null && e.receivedAt < f.from) return false;
   if (f.to !== null && e.receivedAt > f.to) return false;
+  if (!matchesType(e.type, f.type)) return false;
   const q = f.q.trim();
-  return !q || matchesSearch(e, q);
+  if (!q) return true;
+  if (f.substring) {
+    const needle = q.toLowerCase();
+    return [e.message, e.type, e.sourceAddress ?? ''].some((s) => s.toLowerCase().includes(needle));
+  }
+  return matchesSearch(e, q);
 }
 
 /** The query string of GET /events for a filter and a cursor. */
@@ -54,6 +72,8 @@ export function filterQuery(f: EventFilter, cursor: number | null, limit: number
   if (f.minSeverity) p.set('severity', f.minSeverity);
   if (f.deviceId !== null) p.set('device', String(f.deviceId));
   if (f.q.trim()) p.set('q', f.q.trim().slice(0, 200));
+  if (f.q.trim() && f.substring) p.set('match', 'substring');
+  if (f.type.trim()) p.set('type', f.type.trim().slice(0, 200));
   if (f.from !== null) p.set('from', String(f.from));
   if (f.to !== null) p.set('to', String(f.to));
   if (cursor !== null) p.set('cursor', String(cursor));

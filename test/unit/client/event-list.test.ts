@@ -47,19 +47,33 @@ describe('event console list and filter', () => {
     expect(matchesFilter(cisco, { ...f, q: 'ocol' })).toBe(false); // words, not substrings
     expect(matchesFilter(cisco, { ...f, q: '***' })).toBe(false); // the server refuses it
     expect(matchesFilter(ev(1, { params: { varbinds: [{ oid: '1.3.6.1.2.1.2.2.1.2.3', type: 'OctetString', value: 'Uplink Zürich' }] } }), { ...f, q: 'zurich' })).toBe(true);
+    // Plain text (match=substring): anywhere in message, type or sender, like the server's bounded scan.
+    expect(matchesFilter(cisco, { ...f, q: 'ocol', substring: true })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, q: 'GI0/1, CHANGED', substring: true })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, q: 'gi0/2', substring: true })).toBe(false);
+    // The type filter: exact or a prefix with *, without case.
+    expect(matchesFilter(cisco, { ...f, type: 'lineproto-5-updown' })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, type: 'LINEPROTO-5' })).toBe(false);
+    expect(matchesFilter(cisco, { ...f, type: 'LINEPROTO-*' })).toBe(true);
+    expect(matchesFilter(cisco, { ...f, type: 'LINK-*' })).toBe(false);
     expect(matchesFilter(ev(1), { ...f, from: 2_000 })).toBe(false);
     expect(matchesFilter(ev(1), { ...f, to: 500 })).toBe(false);
   });
 
   it('builds the history query string', () => {
     expect(filterQuery(emptyFilter(), null, 500)).toBe('limit=500');
-    const q = new URLSearchParams(filterQuery({ sources: ['trap', 'syslog'], minSeverity: 'major', deviceId: 3, q: ' a&b ', from: 10, to: 20 }, 99, 200));
+    const base = { ...emptyFilter(), sources: ['trap', 'syslog'] as const, minSeverity: 'major' as const, deviceId: 3, q: ' a&b ', from: 10, to: 20 };
+    const q = new URLSearchParams(filterQuery({ ...base, sources: [...base.sources] }, 99, 200));
     expect(Object.fromEntries(q)).toEqual({ source: 'trap,syslog', severity: 'major', device: '3', q: 'a&b', from: '10', to: '20', cursor: '99', limit: '200' });
+    const plain = new URLSearchParams(filterQuery({ ...emptyFilter(), q: 'gi0/1', substring: true, type: ' LINK-3-* ' }, null, 50));
+    expect(Object.fromEntries(plain)).toEqual({ q: 'gi0/1', match: 'substring', type: 'LINK-3-*', limit: '50' });
+    // Plain text without text asks for nothing extra.
+    expect(filterQuery({ ...emptyFilter(), substring: true }, null, 5)).toBe('limit=5');
   });
 
   it('builds the export link from the same filter, without cursor or limit', () => {
     expect(exportUrl(emptyFilter(), 'csv')).toBe('/api/v1/events/export?format=csv');
-    const url = new URL(exportUrl({ sources: ['trap'], minSeverity: 'major', deviceId: 3, q: ' a&b ', from: 10, to: 20 }, 'jsonl'), 'http://x');
+    const url = new URL(exportUrl({ ...emptyFilter(), sources: ['trap'], minSeverity: 'major', deviceId: 3, q: ' a&b ', from: 10, to: 20 }, 'jsonl'), 'http://x');
     expect(url.pathname).toBe('/api/v1/events/export');
     expect(Object.fromEntries(url.searchParams)).toEqual({ source: 'trap', severity: 'major', device: '3', q: 'a&b', from: '10', to: '20', format: 'jsonl' });
   });
