@@ -30,12 +30,14 @@ interface SenderAgg {
 }
 
 /**
- * Per-minute counters (event_minutes, event_counts) and the unknown-senders
+ * Per-minute counters (event_minutes, event_counts), the per-second id map
+ * (event_seconds: time range -> id range) and the unknown-senders
  * summary, added to from the same flat rows the events are inserted from,
  * inside the inserter's transaction. One upsert per distinct key per batch.
  */
 export class EventCountWriter {
   private readonly minute: Statement;
+  private readonly second: Statement;
   private readonly count: Statement;
   private readonly sender: Statement;
   /** Types counted in the last few minutes written (minute -> types), for MAX_TYPES_PER_MINUTE. */
@@ -49,6 +51,10 @@ export class EventCountWriter {
        ON CONFLICT (minute) DO UPDATE SET n = n + excluded.n, critical = critical + excluded.critical, major = major + excluded.major,
          minor = minor + excluded.minor, warning = warning + excluded.warning, info = info + excluded.info, debug = debug + excluded.debug,
          min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)`,
+    );
+    this.second = db.prepare(
+      `INSERT INTO event_seconds (second, min_id, max_id) VALUES (?, ?, ?)
+       ON CONFLICT (second) DO UPDATE SET min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)`,
     );
     this.count = db.prepare(
       `INSERT INTO event_counts (minute, type, source, severity, device_id, n) VALUES (?, ?, ?, ?, ?, ?)
@@ -82,6 +88,8 @@ export class EventCountWriter {
   /** Counts the events of `rows` (EVENT_ROW_WIDTH values each). */
   add(rows: readonly unknown[]): void {
     const minutes = new Map<number, MinuteAgg>();
+    /** second -> [min id, max id] of the events received in it. */
+    const seconds = new Map<number, [number, number]>();
     // `minute|severity|source|device|type`: everything before the type has a fixed form, so keys are unambiguous.
     const counts = new Map<string, number>();
     const senders = new Map<string, SenderAgg>();
@@ -91,6 +99,13 @@ export class EventCountWriter {
       const severity = rows[at + COL.severity] as number;
       const deviceId = rows[at + COL.deviceId] as number | null;
       const minute = Math.floor(receivedAt / 60_000);
+      const second = Math.floor(receivedAt / 1000);
+      const sec = seconds.get(second);
+      if (!sec) seconds.set(second, [id, id]);
+      else {
+        if (id < sec[0]) sec[0] = id;
+        if (id > sec[1]) sec[1] = id;
+      }
       let m = minutes.get(minute);
       if (!m) minutes.set(minute, (m = { n: 0, sev: [0, 0, 0, 0, 0, 0], minId: id, maxId: id }));
       m.n++;
@@ -118,6 +133,7 @@ export class EventCountWriter {
         }
       }
     }
+    for (const [second, [lo, hi]] of seconds) this.second.run(second, lo, hi);
     for (const [minute, m] of minutes) this.minute.run(minute, m.n, ...m.sev.slice(0, SEVERITIES.length), m.minId, m.maxId);
     for (const [key, n] of counts) {
       const [minute, severity, source, device] = key.split('|', 4);

@@ -63,6 +63,8 @@ export class EventMaintenance {
       oldMinutes: db.prepare<[number], { minute: number }>('SELECT minute FROM event_minutes WHERE minute < ? ORDER BY minute LIMIT 50'),
       goneMinutes: db.prepare<[number, number], { minute: number }>('SELECT minute FROM event_minutes WHERE minute < ? AND max_id < ? LIMIT 50'),
       deleteMinute: db.prepare<[number]>('DELETE FROM event_minutes WHERE minute = ?'),
+      oldestSeconds: db.prepare<[number], { second: number; max_id: number }>('SELECT second, max_id FROM event_seconds ORDER BY second LIMIT ?'),
+      deleteSecondsBelow: db.prepare<[number]>('DELETE FROM event_seconds WHERE second < ?'),
       deleteMinuteCounts: db.prepare<[number]>('DELETE FROM event_counts WHERE minute = ?'),
       senderFirstId: db.prepare<[string], { first_id: number }>('SELECT first_id FROM unknown_senders WHERE address = ?'),
       subtractSender: db.prepare<[number, string]>('UPDATE unknown_senders SET count = count - ? WHERE address = ?'),
@@ -161,6 +163,24 @@ export class EventMaintenance {
   expireCounters(now: number): number {
     const minId = this.minId() ?? Number.MAX_SAFE_INTEGER;
     return this.db.transaction(() => this.dropMinutes(this.s.goneMinutes.all(Math.floor((now - DASHBOARD_WINDOW_MS) / 60_000), minId))).immediate();
+  }
+
+  /**
+   * Drops the oldest per-second id entries whose events are all gone (up to
+   * `batch`, from the oldest second on); returns how many.
+   */
+  expireSeconds(batch = 1000): number {
+    const minId = this.minId() ?? Number.MAX_SAFE_INTEGER;
+    const oldest = this.s.oldestSeconds.all(batch);
+    let upTo: number | null = null;
+    let n = 0;
+    for (const s of oldest) {
+      if (s.max_id >= minId) break;
+      upTo = s.second;
+      n++;
+    }
+    if (upTo !== null) this.db.transaction(() => this.s.deleteSecondsBelow.run(upTo! + 1)).immediate();
+    return n;
   }
 
   /** Drops one full-text partition whose events are all gone. */

@@ -132,6 +132,11 @@ async function upkeep(): Promise<void> {
       if (n === 0) break;
       await immediate();
     }
+    while (!closed) {
+      const n = timed('longest_retention_ms', () => maint.expireSeconds());
+      if (n === 0) break;
+      await immediate();
+    }
     while (!closed && timed('longest_partition_drop_ms', () => maint.dropIndexPartition())) {
       stats.index_partitions_dropped++;
       await immediate();

@@ -57,6 +57,13 @@ interface Row {
 
 const sevIndex = (s: Severity) => SEVERITIES.indexOf(s);
 
+/**
+ * How long (seconds) an event may wait between receipt and storage (its id) and still be found by a
+ * time range: ids follow storage order, receive times the network's; the intake queues hold seconds of
+ * a storm at most.
+ */
+const ID_ORDER_SLACK_S = 600;
+
 const SQL = {
   byId: 'SELECT * FROM events WHERE id = ?',
   // min and max on the primary key are O(log n) only each in its own query: both in one SELECT
@@ -64,6 +71,9 @@ const SQL = {
   range: 'SELECT (SELECT min(id) FROM events) AS minId, (SELECT max(id) FROM events) AS maxId',
   minIdFrom: 'SELECT min(min_id) AS id FROM event_minutes WHERE minute >= ?',
   maxIdTo: 'SELECT max(max_id) AS id FROM event_minutes WHERE minute <= ?',
+  minIdFromSecond: 'SELECT min(min_id) AS id FROM event_seconds WHERE second BETWEEN ? AND ?',
+  maxIdToSecond: 'SELECT max(max_id) AS id FROM event_seconds WHERE second BETWEEN ? AND ?',
+  firstSecond: 'SELECT min(second) AS second FROM event_seconds',
   backfill: 'SELECT next_id, low_id FROM event_backfill WHERE id = 1',
 } as const;
 
@@ -145,10 +155,20 @@ export class EventRepository {
     if (from !== undefined) {
       const first = this.stmts.get<[number], { id: number | null }>(SQL.minIdFrom).get(Math.floor(from / 60_000))?.id ?? null;
       lo = pending ? Math.min(first ?? Number.MAX_SAFE_INTEGER, pending.low_id) : first ?? Number.MAX_SAFE_INTEGER;
+      // To the second: the lowest id received in the seconds that follow `from`. An event received later
+      // than them with a lower id would have waited longer than ID_ORDER_SLACK_S between receipt and store.
+      const sec = Math.floor(from / 1000);
+      const exact = this.stmts.get<[number, number], { id: number | null }>(SQL.minIdFromSecond).get(sec, sec + ID_ORDER_SLACK_S)?.id ?? null;
+      // Only where seconds are recorded (not before the upgrade that began them).
+      const firstSecond = this.stmts.get<[], { second: number | null }>(SQL.firstSecond).get()?.second ?? null;
+      if (exact !== null && !pending && firstSecond !== null && firstSecond <= sec) lo = Math.max(lo, exact);
     }
     if (to !== undefined) {
       const last = this.stmts.get<[number], { id: number | null }>(SQL.maxIdTo).get(Math.floor(to / 60_000))?.id ?? null;
       hi = pending ? Math.max(last ?? 0, pending.next_id) : last ?? 0;
+      const sec = Math.floor(to / 1000);
+      const exact = this.stmts.get<[number, number], { id: number | null }>(SQL.maxIdToSecond).get(sec - ID_ORDER_SLACK_S, sec)?.id ?? null;
+      if (exact !== null && !pending) hi = Math.min(hi, exact);
     }
     return { lo, hi };
   }

@@ -4,7 +4,7 @@ import type { Db } from '../../../server/store/database.js';
 import { EventRepository, type EventQuery } from '../../../server/store/event.repository.js';
 import { ftsHost, ftsVars } from '../../../server/store/event-row.js';
 import { realisticEvents, rng } from '../../bench/lib/realistic-events.js';
-import { eventStore, T0 } from './event-store-helpers.js';
+import { ev, eventStore, T0 } from './event-store-helpers.js';
 
 let db: Db;
 let events: EventRepository;
@@ -222,5 +222,34 @@ describe('time ranges', () => {
     expect(r.items.every((x) => x.receivedAt === e.receivedAt)).toBe(true);
     expect(events.query({ limit: 10, from: T0 + 10 * 86_400_000 }).items).toEqual([]);
     expect(events.query({ limit: 10, to: START - 1 }).items).toEqual([]);
+  });
+
+  it('narrow a range to the second in a busy minute: a one-second range reads about a second of events', () => {
+    // 30,000 events in one minute (500 a second); the scan budget lets a query read far fewer rows than the minute holds.
+    const { db: busyDb, events: busy } = eventStore({ scanBudget: 5_000 } as never);
+    const base = Date.UTC(2026, 11, 2, 10, 0, 0);
+    const batch = Array.from({ length: 30_000 }, (_, i) => ev(i, { receivedAt: base + Math.floor(i / 500) * 1000 + (i % 500), message: `busy ${i}` }));
+    for (let i = 0; i < batch.length; i += 1000) busy.insertBatch(batch.slice(i, i + 1000));
+    const r = busy.query({ limit: 1000, from: base + 30_000, to: base + 30_999 });
+    expect(r.partial).toBeUndefined(); // answered within its budget: it did not read the minute
+    expect(r.nextCursor).toBeNull();
+    expect(r.items.map((e) => e.message)).toEqual(Array.from({ length: 500 }, (_, k) => `busy ${15_499 - k}`));
+    busyDb.close();
+  });
+
+  it('find events stored out of receive order (a batch that waited in a queue)', () => {
+    const { db: lateDb, events: late } = eventStore();
+    const base = Date.UTC(2026, 11, 2, 10, 0, 0);
+    const batch = Array.from({ length: 6000 }, (_, i) => ev(i, { receivedAt: base + Math.floor(i / 100) * 1000 + (i % 100), message: `busy ${i}` }));
+    // Received at second 10, stored after second 59.
+    for (let i = 0; i < 20; i++) batch.push(ev(i, { receivedAt: base + 10_000 + i, message: `late ${i}` }));
+    for (let i = 0; i < batch.length; i += 500) late.insertBatch(batch.slice(i, i + 500));
+    const second10 = late.query({ limit: 1000, from: base + 10_000, to: base + 10_999 });
+    expect(second10.items.filter((e) => e.message.startsWith('late'))).toHaveLength(20);
+    expect(second10.items).toHaveLength(120);
+    expect(second10.nextCursor).toBeNull();
+    const second30 = late.query({ limit: 1000, from: base + 30_000, to: base + 30_999 });
+    expect(second30.items).toHaveLength(100);
+    lateDb.close();
   });
 });

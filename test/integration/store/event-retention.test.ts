@@ -129,6 +129,9 @@ describe('retention', () => {
     expect(count(db, 'SELECT count(*) AS n FROM event_counts WHERE minute < ?', hourAgo)).toBe(0);
     expect(count(db, 'SELECT sum(n) AS n FROM event_minutes')).toBe(6000);
     expect(count(db, 'SELECT sum(n) AS n FROM event_counts')).toBe(6000);
+    // The per-second id map keeps only seconds that still have events (time ranges -> id ranges).
+    expect(count(db, 'SELECT count(*) AS n FROM event_seconds WHERE max_id < ?', minId)).toBe(0);
+    expect(count(db, 'SELECT count(*) AS n FROM event_seconds')).toBeGreaterThan(0);
     await sink.close();
   });
 
