@@ -23,6 +23,7 @@ import { EventRepository } from './store/event.repository.js';
 import { DeviceResolver } from './events/device-resolver.js';
 import { EventWriter } from './events/event-writer.js';
 import { openEventStoreThread } from './store/event-store-thread.js';
+import { partitionRowsFor } from './store/event-fts.js';
 import { createEventEngine } from './events/engine/event-engine.js';
 import { registerEventRoutes } from './api/events.routes.js';
 import { registerMetricRoutes } from './api/metrics.routes.js';
@@ -205,7 +206,10 @@ export async function startNetwatch(
   // Rows are written by the event store thread on its own connection; the main thread parses,
   // classifies and assigns ids, and announces each batch once it is committed. The thread also
   // runs retention (row cap after every batch, age every 10 s) and the indexes' upkeep.
-  const eventSink = await openEventStoreThread(dbPath, { retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows } });
+  const eventSink = await openEventStoreThread(dbPath, {
+    retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
+    ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
+  });
   // Checkpoints happen on the store thread (every 8 batches, and every 10 s), never after a commit of
   // the main thread's: copying a storm's WAL into the database and syncing it takes tens of
   // milliseconds (seconds when the disk is busy).

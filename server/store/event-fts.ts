@@ -20,8 +20,19 @@ import { encodeTypeToken } from './event-search.parser.js';
  * searches only look at ids that still exist, so they never show.
  */
 
-/** Events per partition (a new one is started beyond this). */
+/** Events per partition (a new one is started beyond this), at least. */
 export const FTS_PARTITION_ROWS = 131_072;
+/** Partitions a search reads at most at the row cap: larger caps get larger partitions (10 M -> 32 of 312,500). */
+export const FTS_PARTITIONS_AT_CAP = 32;
+
+/**
+ * Partition size for a row cap: a search queries every partition that may hold a match, so their
+ * number is bounded (each costs a query); the price is coarser retention of index entries (at most
+ * one partition of entries for removed events, never shown).
+ */
+export function partitionRowsFor(maxRows: number): number {
+  return Math.max(FTS_PARTITION_ROWS, Math.ceil(maxRows / FTS_PARTITIONS_AT_CAP));
+}
 /** A partition is also closed after a day, so a quiet server drops old index entries soon after their events. */
 export const FTS_PARTITION_MAX_AGE_MS = 86_400_000;
 
