@@ -30,14 +30,28 @@ const ID_SPAN = 8192;
 const FIRST_CHUNK = 32;
 const MAX_CHUNK = 4096;
 
-export class ScanLimit extends Error {}
+export class ScanLimit extends Error {
+  /**
+   * The highest id still undecided when the budget ran out: a stream that
+   * read on and found nothing proved every id above it (up to where it was
+   * asked) absent, so a next call may continue from there.
+   */
+  undecided = Number.POSITIVE_INFINITY;
+}
 
 export class Meter {
   n = 0;
+  /**
+   * Set once the walk has decided an id. Until then a read that found ids is
+   * not stopped, so every call gets at least one id further than where it
+   * began whatever the budget (a read that found nothing is stopped: its
+   * ScanLimit says how far it got).
+   */
+  armed = false;
   constructor(readonly budget: number) {}
-  add(k: number): void {
+  add(k: number, found = false): void {
     this.n += k;
-    if (this.n > this.budget) throw new ScanLimit('scan budget spent');
+    if (this.n > this.budget && (this.armed || !found)) throw new ScanLimit('scan budget spent');
   }
 }
 
@@ -70,7 +84,8 @@ export class ChunkedStream implements IdStream {
 
   seek(x: number): number | null {
     if (x < this.lo) return null;
-    if (x <= this.ceil && x >= this.floor) {
+    // Within the last read, or just below it (the caller moved past the last id returned): reading on in order.
+    if (x <= this.ceil && x >= this.floor - 1) {
       while (this.pos < this.buf.length && this.buf[this.pos]! > x) this.pos++;
       if (this.pos < this.buf.length) return this.buf[this.pos]!;
       if (this.floor <= this.lo) return null;
@@ -81,11 +96,17 @@ export class ChunkedStream implements IdStream {
     }
     for (;;) {
       const c = this.read(x, this.size);
-      this.meter.add(this.readCost(c, x));
       this.buf = c.ids;
       this.pos = 0;
       this.ceil = x;
       this.floor = c.floor;
+      try {
+        this.meter.add(this.readCost(c, x), c.ids.length > 0);
+      } catch (err) {
+        // What this read covered is decided: nothing of this stream between its first id (or its floor) and `x`.
+        if (err instanceof ScanLimit) err.undecided = Math.min(err.undecided, c.ids.length ? c.ids[0]! : c.floor - 1);
+        throw err;
+      }
       if (c.ids.length) return c.ids[0]!;
       if (c.floor <= this.lo) return null;
       x = c.floor - 1;
@@ -98,10 +119,20 @@ export class UnionStream implements IdStream {
   constructor(private readonly parts: IdStream[]) {}
   seek(x: number): number | null {
     let best: number | null = null;
+    let limit: ScanLimit | null = null;
     for (const p of this.parts) {
-      const y = p.seek(x);
-      if (y !== null && (best === null || y > best)) best = y;
+      try {
+        const y = p.seek(x);
+        if (y !== null && (best === null || y > best)) best = y;
+      } catch (err) {
+        if (!(err instanceof ScanLimit)) throw err;
+        // This part has nothing between its bound and x; the others are still asked.
+        const bound = err.undecided === Number.POSITIVE_INFINITY ? x : err.undecided;
+        if (!limit || bound > limit.undecided) (limit = err).undecided = bound;
+      }
     }
+    // Every part either answered or has nothing above its bound: an answer above every bound is the union's.
+    if (limit && (best === null || best <= limit.undecided)) throw limit;
     return best;
   }
 }

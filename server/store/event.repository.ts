@@ -264,11 +264,12 @@ export class EventRepository {
     const rows: Row[] = [];
     const walk = new Intersection([stream], hi);
     let partial = false;
+    let resume = hi;
     try {
       for (;;) {
         const id = walk.next();
         if (id === null) break;
-        meter.add(4);
+        meter.add(4, true);
         const r = this.byId.get(id);
         // A full-text partition may still list events retention removed: they are not there.
         if (r && accept(r)) {
@@ -277,17 +278,20 @@ export class EventRepository {
         }
         if (id <= windowLo) break;
         walk.x = id - 1;
+        meter.armed = true;
       }
     } catch (err) {
       if (!(err instanceof ScanLimit)) throw err;
       partial = true;
+      // Continue below what the streams proved empty: a call that found nothing still moves the cursor on.
+      resume = Math.min(walk.x, err.undecided);
     }
     if (rows.length > q.limit) {
       const items = rows.slice(0, q.limit).map(toEvent);
       return { items, nextCursor: items.at(-1)!.id };
     }
     const items = rows.map(toEvent);
-    if (partial) return { items, nextCursor: walk.x + 1, partial: true };
+    if (partial) return { items, nextCursor: resume + 1, partial: true };
     // The substring window ended before the range did: continue below it.
     if (windowLo > lo) return { items, nextCursor: windowLo, partial: true };
     return { items, nextCursor: null };

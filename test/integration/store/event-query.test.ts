@@ -187,6 +187,42 @@ describe('event filters', () => {
     expect(events.query({ limit: 5, text: 'synthetic' }).items).toHaveLength(5);
   });
 
+  it('moves its cursor on when a call finds nothing within its bound, so following the cursor always ends', () => {
+    // 60,000 events of one second: the exact time, info (no tag) and the source tag all have to be checked
+    // far from where a call starts. Every call spends its budget without finding anything for a while.
+    const { db: denseDb, events: dense } = eventStore({ scanBudget: 3_000 } as never);
+    const base = Date.UTC(2026, 11, 3, 10, 0, 0);
+    const n = 60_000;
+    const batch = Array.from({ length: n }, (_, i) =>
+      ev(i, { receivedAt: base + Math.floor(i / 100), severity: i === 7 || i === 50_007 ? 'info' : 'debug', source: i % 2 ? 'trap' : 'syslog', message: `dense ${i}` }),
+    );
+    for (let i = 0; i < n; i += 5000) dense.insertBatch(batch.slice(i, i + 5000));
+    const want = (pred: (i: number) => boolean) => batch.map((e, i) => [e, i] as const).filter(([, i]) => pred(i)).map(([e]) => e.id).reverse();
+    const cases: [EventQuery, number[]][] = [
+      [{ limit: 10, minSeverity: 'info' }, want((i) => i === 7 || i === 50_007)],
+      [{ limit: 10, from: base + 100, to: base + 100 }, want((i) => Math.floor(i / 100) === 100)],
+      [{ limit: 10, source: ['trap'], from: base + 3, to: base + 3 }, want((i) => Math.floor(i / 100) === 3 && i % 2 === 1)],
+      [{ limit: 10, minSeverity: 'info', source: ['trap'] }, want((i) => i === 7 || i === 50_007)],
+    ];
+    for (const [q, ids] of cases) {
+      const got: number[] = [];
+      let cursor: number | undefined;
+      let calls = 0;
+      for (;;) {
+        const r = dense.query({ ...q, beforeId: cursor });
+        got.push(...r.items.map((e) => e.id));
+        calls++;
+        if (r.nextCursor === null) break;
+        expect(r.nextCursor, JSON.stringify(q)).toBeLessThan(cursor ?? Number.MAX_SAFE_INTEGER);
+        expect(calls, JSON.stringify(q)).toBeLessThan(500);
+        cursor = r.nextCursor;
+      }
+      expect(got, JSON.stringify(q)).toEqual(ids);
+      expect(calls, JSON.stringify(q)).toBeGreaterThan(2); // the bound did stop calls on the way
+    }
+    denseDb.close();
+  });
+
   it('answers every filter and combination from an index: EXPLAIN QUERY PLAN shows no full scan and no sort', () => {
     const sources: SourceKind[][] = [[], ['trap'], ['syslog', 'icmp']];
     const severities: (Severity | undefined)[] = [undefined, 'critical', 'warning', 'info'];
