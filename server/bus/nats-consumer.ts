@@ -85,8 +85,9 @@ export class NatsBatchConsumer {
   /** Stops fetching, lets the running handler finish (its batch is acked or naked), closes the link. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.messages?.close().catch(() => undefined);
+    const closed = this.messages?.close().catch(() => undefined);
     await this.loop;
+    await closed;
     await this.link.stop();
   }
 
@@ -128,9 +129,11 @@ export class NatsBatchConsumer {
     while (!this.stopping) {
       try {
         const consumer = await this.link.jetstream().consumers.get(STREAM_NAME, this.durable);
-        this.messages = await consumer.consume({ max_messages: this.opts.prefetch ?? 16 });
-        if (this.stopping) await this.messages.close();
-        for await (const m of this.messages) {
+        const messages = await consumer.consume({ max_messages: this.opts.prefetch ?? 16 });
+        this.messages = messages;
+        // close() settles only once the iterator below has ended: never await it before iterating.
+        if (this.stopping) void messages.close().catch(() => undefined);
+        for await (const m of messages) {
           await this.handle(m);
           if (this.stopping) break;
         }
