@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, credsAuthenticator, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
   DiscardPolicy,
@@ -70,7 +71,8 @@ export function streamConfig(opts: Pick<NatsLinkOptions, 'streamMaxBytes' | 'dup
  * sure of on start and after every reconnect (a NATS server that lost its
  * store gets it back). Used by `NatsBatchPublisher` and `NatsBatchConsumer`.
  *
- * Counters: `connected` (0/1), `disconnects`, `reconnects`, `stream_errors`.
+ * Counters: `connected` (0/1), `connect_failures` (before the first connection),
+ * `disconnects`, `reconnects`, `stream_errors`.
  */
 export class NatsLink {
   private nc: NatsConnection | undefined;
@@ -82,6 +84,8 @@ export class NatsLink {
   private reconnects = 0;
   private streamErrors = 0;
   private statusLoop: Promise<void> | undefined;
+  private abortStart: AbortController | undefined;
+  private connectFailures = 0;
 
   constructor(readonly opts: NatsLinkOptions) {
     const problem = siteProblem(opts.site);
@@ -97,15 +101,19 @@ export class NatsLink {
     return this.isConnected;
   }
 
-  /** Resolves once connected (it keeps trying while NATS is unreachable) and the stream exists. */
+  /**
+   * Resolves once connected (it keeps trying while NATS is unreachable; stop() ends that) and the
+   * stream exists; rejects on a config problem (unreadable creds file) or when the stream cannot be made.
+   */
   async start(): Promise<void> {
     if (this.nc) return;
     this.stopping = false;
+    const abort = new AbortController();
+    this.abortStart = abort;
     const options: NodeConnectionOptions = {
       servers: this.opts.servers,
       name: this.opts.name ?? `netwatch-${this.opts.site}`,
       maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
       reconnectTimeWait: this.opts.reconnectWaitMs ?? 2000,
       pingInterval: 10_000,
       maxPingOut: 3,
@@ -122,21 +130,39 @@ export class NatsLink {
     if (this.opts.tlsCaFile || this.opts.servers.some((s) => s.startsWith('tls://'))) {
       options.tls = this.opts.tlsCaFile ? { caFile: this.opts.tlsCaFile } : {};
     }
-    const nc = await connect(options);
-    if (this.stopping) {
-      await nc.close();
-      throw new Error('NATS link stopped while connecting');
-    }
+    const nc = await this.connectFirst(options, abort.signal);
     this.nc = nc;
     this.isConnected = true;
-    this.js = jetstream(nc);
-    this.jsm = await jetstreamManager(nc);
     this.statusLoop = this.watchStatus(nc);
-    await this.ensureStream();
+    try {
+      this.js = jetstream(nc);
+      this.jsm = await jetstreamManager(nc);
+      await this.ensureStream();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** The first connection: tried again every `reconnectWaitMs` until it succeeds or stop() is called. */
+  private async connectFirst(options: NodeConnectionOptions, signal: AbortSignal): Promise<NatsConnection> {
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw new Error('NATS link stopped before it connected');
+      try {
+        const nc = await connect(options);
+        if (!signal.aborted) return nc;
+        await nc.close();
+      } catch (err) {
+        this.connectFailures++;
+        if (attempt % 30 === 0) this.opts.log?.warn({ err, servers: this.opts.servers }, 'cannot connect to NATS; trying again');
+        await sleep(this.opts.reconnectWaitMs ?? 2000, undefined, { signal }).catch(() => undefined);
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.abortStart?.abort();
     const nc = this.nc;
     this.nc = undefined;
     this.js = undefined;
@@ -163,7 +189,7 @@ export class NatsLink {
   }
 
   counters(): Record<string, number> {
-    return { connected: this.isConnected ? 1 : 0, disconnects: this.disconnects, reconnects: this.reconnects, stream_errors: this.streamErrors };
+    return { connected: this.isConnected ? 1 : 0, connect_failures: this.connectFailures, disconnects: this.disconnects, reconnects: this.reconnects, stream_errors: this.streamErrors };
   }
 
   /** Creates the stream, or brings its subjects, byte limit and duplicate window to the configured ones. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { startNatsServer, natsServerAvailable, type NatsServerHandle } from '../../helpers/nats-server.js';
+import { freeTcpPort, startNatsServer, natsServerAvailable, type NatsServerHandle } from '../../helpers/nats-server.js';
 import { NatsBatchPublisher, NatsPublishError } from '../../../server/bus/nats-publisher.js';
 import { NatsBatchConsumer, type ReceivedBatch } from '../../../server/bus/nats-consumer.js';
 import { NatsLink, type NatsLinkOptions } from '../../../server/bus/nats-link.js';
@@ -168,5 +168,32 @@ describe.skipIf(!natsServerAvailable())('NATS JetStream transport between a site
     await expect(pub.publishBatch('events', { not: 'an array' } as never, 'id-2')).rejects.toMatchObject({ code: 'invalid' });
     await expect(pub.publishBatch('events', [10n], 'id-3')).rejects.toMatchObject({ code: 'invalid' });
     expect(pub.counters()).toMatchObject({ published: 0, failed: 4 });
+  });
+
+  it('keeps trying to connect while NATS is not there yet, refusing batches meanwhile, and starts when it comes', async () => {
+    const port = await freeTcpPort();
+    const opts = { servers: [`nats://127.0.0.1:${port}`], site: 'site-c', streamMaxBytes: 1 << 24, duplicateWindowMs: 120_000, reconnectWaitMs: 100 };
+    const pub = new NatsBatchPublisher(opts);
+    cleanups.push(() => pub.stop());
+    const started = pub.start();
+    await until(() => expect(pub.counters().connect_failures).toBeGreaterThanOrEqual(2));
+    await expect(pub.publishBatch('events', [{ msg: 'early' }], 'early-1')).rejects.toMatchObject({ code: 'unavailable' });
+    const server = await startNatsServer({ port });
+    cleanups.push(() => server.stop());
+    await started;
+    expect(await pub.publishBatch('events', [{ msg: 'early' }], 'early-1')).toMatchObject({ duplicate: false });
+    expect(pub.counters()).toMatchObject({ connected: 1, acked: 1, failed: 1 });
+
+    // stop() ends a start that is still waiting for NATS.
+    const nowhere = new NatsBatchConsumer({ ...opts, servers: [`nats://127.0.0.1:${await freeTcpPort()}`] }, async () => undefined);
+    const pending = nowhere.start().catch((e: unknown) => e);
+    await until(() => expect(nowhere.counters().connect_failures).toBeGreaterThanOrEqual(1));
+    await nowhere.stop();
+    expect(await pending).toBeInstanceOf(Error);
+  });
+
+  it('names an unreadable credentials file', async () => {
+    const pub = new NatsBatchPublisher({ servers: ['nats://127.0.0.1:4222'], site: 'a', streamMaxBytes: 1 << 20, duplicateWindowMs: 120_000, credsFile: '/nonexistent/site.creds' });
+    await expect(pub.start()).rejects.toThrow(/natsCredsFile: cannot read \/nonexistent\/site.creds/);
   });
 });
