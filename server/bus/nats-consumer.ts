@@ -131,6 +131,7 @@ export class NatsBatchConsumer {
         const consumer = await this.link.jetstream().consumers.get(STREAM_NAME, this.durable);
         const messages = await consumer.consume({ max_messages: this.opts.prefetch ?? 16 });
         this.messages = messages;
+        this.watch(messages);
         // close() settles only once the iterator below has ended: never await it before iterating.
         if (this.stopping) void messages.close().catch(() => undefined);
         for await (const m of messages) {
@@ -145,8 +146,25 @@ export class NatsBatchConsumer {
       if (this.stopping) break;
       // The iterator ended without stop(): wait, make sure of the consumer, consume again.
       await sleep(1000);
-      await this.ensureConsumer().catch((err) => this.opts.log?.warn({ err }, 'could not make sure of the NATS consumer'));
+      await this.link
+        .ensureStream()
+        .then(() => this.ensureConsumer())
+        .catch((err) => this.opts.log?.warn({ err }, 'could not make sure of the NATS stream and consumer'));
     }
+  }
+
+  /** The client keeps pulling from a consumer or stream that is gone; end the iterator so run() makes them again. */
+  private watch(messages: ConsumerMessages): void {
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
+          this.opts.log?.warn({ status: s.type, durable: this.durable }, 'NATS consumer or stream gone; making it again');
+          this.consumeErrors++;
+          void messages.close().catch(() => undefined);
+          return;
+        }
+      }
+    })().catch(() => undefined);
   }
 
   private async handle(m: JsMsg): Promise<void> {

@@ -170,6 +170,19 @@ describe.skipIf(!natsServerAvailable())('NATS JetStream transport between a site
     expect(pub.counters()).toMatchObject({ published: 0, failed: 4 });
   });
 
+  it('makes its durable consumer again when it was deleted, and gets the batches not yet acked', async () => {
+    const { server, pub, consumer, got } = await setup();
+    await pub.publishBatch('events', [{ n: 1 }], 'd-1');
+    await until(() => expect(consumer.counters().acked).toBe(1));
+    const nc = await connect({ servers: server.url });
+    cleanups.push(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(STREAM_NAME, 'netwatch-centre');
+    await pub.publishBatch('events', [{ n: 2 }], 'd-2');
+    await until(() => expect(got.map((b) => b.msgId)).toEqual(['d-1', 'd-2']));
+    expect((await jsm.consumers.info(STREAM_NAME, 'netwatch-centre')).config.durable_name).toBe('netwatch-centre');
+  });
+
   it('keeps trying to connect while NATS is not there yet, refusing batches meanwhile, and starts when it comes', async () => {
     const port = await freeTcpPort();
     const opts = { servers: [`nats://127.0.0.1:${port}`], site: 'site-c', streamMaxBytes: 1 << 24, duplicateWindowMs: 120_000, reconnectWaitMs: 100 };
