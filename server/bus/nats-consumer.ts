@@ -146,6 +146,7 @@ export class NatsBatchConsumer {
       if (this.stopping) break;
       // The iterator ended without stop(): wait, make sure of the consumer, consume again.
       await sleep(1000);
+      if (this.stopping) break;
       await this.link
         .ensureStream()
         .then(() => this.ensureConsumer())
