@@ -48,6 +48,7 @@ export async function freeTcpPort(): Promise<number> {
 }
 
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  if (!natsServerAvailable()) throw new Error(`${NATS_SERVER_BIN} is missing: apt-get install -y --no-install-recommends nats-server`);
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'nw-nats-'));
   let lastError: unknown;
   for (let attempt = 0; attempt < (opts.port ? 20 : 5); attempt++) {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { freeTcpPort, startNatsServer, natsServerAvailable, type NatsServerHandle } from '../../helpers/nats-server.js';
+import { freeTcpPort, startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
 import { NatsBatchPublisher, NatsPublishError } from '../../../server/bus/nats-publisher.js';
 import { NatsBatchConsumer, type ReceivedBatch } from '../../../server/bus/nats-consumer.js';
 import { NatsLink, type NatsLinkOptions } from '../../../server/bus/nats-link.js';
@@ -17,7 +17,7 @@ const linkOptions = (server: NatsServerHandle, site: string): NatsLinkOptions =>
 
 const until = (check: () => void | Promise<void>) => vi.waitFor(check, { timeout: 20_000, interval: 50 });
 
-describe.skipIf(!natsServerAvailable())('NATS JetStream transport between a site and the centre', () => {
+describe('NATS JetStream transport between a site and the centre', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
