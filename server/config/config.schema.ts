@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { passwordProblem } from '../auth/password-policy.js';
 import { parseCidrList } from '../net/outbound-policy.js';
+import { siteProblem } from '../bus/nats-subjects.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
@@ -36,6 +37,25 @@ const trustProxy = z
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }
   });
+
+/** `natsUrl`: comma-separated nats:// or tls:// URLs of one NATS cluster. */
+const natsUrls = z.string().superRefine((v, ctx) => {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one nats:// or tls:// URL' });
+  for (const u of list) {
+    let url: URL | undefined;
+    try {
+      url = new URL(u);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['nats:', 'tls:'].includes(url.protocol) || !url.hostname) ctx.addIssue({ code: 'custom', message: `"${u}" is not a nats://host:port or tls://host:port URL` });
+  }
+});
+const siteName = z.string().superRefine((v, ctx) => {
+  const problem = siteProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /**
  * Listener bind addresses: at most one IPv4 and one IPv6 literal, comma-separated
@@ -119,6 +139,12 @@ export const OPTIONS = {
   clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
   outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },
   outboundDeny: { env: 'NMS_OUTBOUND_DENY', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery must not reach, on top of the built-in denials (link-local, cloud metadata, 0.0.0.0/8, multicast)' },
+  site: { env: 'NMS_SITE', schema: siteName.default('central'), help: 'Name of this site: 1-64 letters, digits, "_" or "-" (remote collectors publish on netwatch.<site>.*)' },
+  natsUrl: { env: 'NMS_NATS_URL', schema: natsUrls.optional(), help: 'NATS JetStream server(s) for remote collectors and the centre, comma-separated nats:// or tls:// URLs (e.g. nats://127.0.0.1:4222); unset = no NATS' },
+  natsCredsFile: { env: 'NMS_NATS_CREDS', schema: optionalText, help: 'NATS credentials file (user JWT and nkey seed)' },
+  natsTlsCa: { env: 'NMS_NATS_TLS_CA', schema: optionalText, help: 'PEM CA file that signs the NATS servers\' certificates (enables TLS)' },
+  natsStreamMaxBytes: { env: 'NMS_NATS_STREAM_MAX_BYTES', schema: z.coerce.number().int().min(1 << 20).max(2 ** 50).default(2 ** 30), help: 'Size limit of the NETWATCH stream: batches the centre has not acked yet; when full, publishing is refused (collectors keep their batches) instead of old ones being dropped' },
+  natsDuplicateWindowSeconds: { env: 'NMS_NATS_DUPLICATE_WINDOW_SECONDS', schema: z.coerce.number().int().min(120).max(86_400).default(600), help: 'A batch published again with the same id within this window is stored once' },
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;
