@@ -209,6 +209,7 @@ export class BatchSpool {
   /** Waits for appends in progress, then closes the files. */
   async close(): Promise<void> {
     await this.serial(async () => {
+      if (this.closed) return;
       this.closed = true;
       await this.writeHandle?.close();
       this.writeHandle = undefined;
