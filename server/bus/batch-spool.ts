@@ -1,5 +1,7 @@
 import { chmodSync, closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { fdatasync as fdatasyncCb, write as writeCb } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BatchKind } from './nats-subjects.js';
@@ -37,6 +39,8 @@ interface SegmentScan {
 const SEGMENT_RE = /^(\d{10})\.seg$/;
 const CURSOR_FILE = 'cursor';
 const CURSOR_MAGIC = 0x3143574e; // "NWC1"
+const writeAt = promisify(writeCb);
+const fdatasyncAsync = promisify(fdatasyncCb);
 const segName = (seq: number) => `${String(seq).padStart(10, '0')}.seg`;
 
 /**
@@ -202,7 +206,7 @@ export class BatchSpool {
     this.readPos.offset += p.size;
     this.pendingRecords = Math.max(0, this.pendingRecords - 1);
     this.pendingBytes = Math.max(0, this.pendingBytes - p.size);
-    this.writeCursor();
+    await this.saveCursor();
     if (this.pendingRecords === 0) await this.serial(() => this.resetIfEmpty());
   }
 
@@ -240,7 +244,7 @@ export class BatchSpool {
       this.readHandle = undefined;
     }
     this.readPos = { seq: next.seq, offset: 0 };
-    this.writeCursor();
+    await this.saveCursor();
     this.segments = this.segments.filter((s) => s !== done);
     await unlink(join(this.opts.dir, segName(done.seq))).catch((err) => this.opts.log?.warn({ err, segment: segName(done.seq) }, 'could not delete a delivered spool segment'));
   }
@@ -256,18 +260,32 @@ export class BatchSpool {
     this.readHandle = undefined;
     const fresh = { seq: last.seq + 1, size: 0 };
     this.readPos = { seq: fresh.seq, offset: 0 };
-    this.writeCursor();
+    await this.saveCursor();
     for (const s of this.segments) await unlink(join(this.opts.dir, segName(s.seq))).catch(() => undefined);
     this.segments = [fresh];
     this.pendingBytes = 0;
   }
 
-  private writeCursor(): void {
+  /** The cursor as 16 bytes: magic, segment, offset, CRC-32 of the 12 before. */
+  private cursorBytes(): Buffer {
     const buf = Buffer.alloc(16);
     buf.writeUInt32LE(CURSOR_MAGIC, 0);
     buf.writeUInt32LE(this.readPos.seq, 4);
     buf.writeUInt32LE(this.readPos.offset, 8);
     buf.writeUInt32LE(crc32(buf.subarray(0, 12)), 12);
+    return buf;
+  }
+
+  /** Off the event loop: replay acks one batch at a time while the collector keeps receiving. */
+  private async saveCursor(): Promise<void> {
+    if (this.closed) return;
+    const buf = this.cursorBytes();
+    await writeAt(this.cursorFd, buf, 0, 16, 0);
+    await fdatasyncAsync(this.cursorFd);
+  }
+
+  private writeCursor(): void {
+    const buf = this.cursorBytes();
     writeSync(this.cursorFd, buf, 0, 16, 0);
     fdatasyncSync(this.cursorFd);
   }

@@ -164,7 +164,16 @@ export class SpooledPublisher {
     const max = this.opts.retryMaxMs ?? 5000;
     let pause = min;
     while (!this.stopping) {
-      const r = await this.spool.peek();
+      let r;
+      try {
+        r = await this.spool.peek();
+      } catch (err) {
+        // A disk error: keep the records, try again later rather than spin.
+        this.replayFailures++;
+        this.opts.log?.error({ err }, 'spool replay: cannot read the spool; trying again');
+        await this.sleep(max);
+        continue;
+      }
       if (!r) return;
       let items: unknown;
       try {
@@ -188,6 +197,7 @@ export class SpooledPublisher {
           await this.spool.ack();
           continue;
         }
+        if (this.stopping) return;
         this.replayFailures++;
         if (this.replayFailures === 1 || this.replayFailures % 100 === 0) this.opts.log?.warn({ err, msgId: r.msgId, records: this.spool.records }, 'spool replay: NATS did not take the batch; trying again');
         await this.sleep(pause);
