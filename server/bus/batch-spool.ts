@@ -304,8 +304,13 @@ export class BatchSpool {
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
     const cursor = this.readCursor();
+    // Past every segment: all were delivered and the process stopped before deleting them.
+    if (cursor && seqs.length > 0 && cursor.seq > seqs.at(-1)!) {
+      for (const seq of seqs) unlinkSync(join(this.opts.dir, segName(seq)));
+      seqs.length = 0;
+    }
     if (seqs.length === 0) {
-      const seq = cursor ? cursor.seq + 1 : 1;
+      const seq = cursor ? Math.max(cursor.seq, 1) : 1;
       this.segments = [{ seq, size: 0 }];
       this.readPos = { seq, offset: 0 };
       this.writeCursor();

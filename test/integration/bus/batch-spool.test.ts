@@ -131,6 +131,24 @@ describe('BatchSpool on real files', () => {
     expect(ns(await drainAll(s))).toEqual([2, 3, 4, 8]);
   });
 
+  it('does not replay segments that were all delivered when the process stopped before deleting them', async () => {
+    const dir = tempDir();
+    const s = openSpool(dir, 1 << 20);
+    for (let i = 0; i < 3; i++) await s.append('events', `m-${i}`, batch(i));
+    const [file] = segments(dir);
+    const bytes = readFileSync(join(dir, file!));
+    expect(ns(await drainAll(s))).toEqual([0, 1, 2]);
+    await s.close();
+    // As if killed after the cursor moved on but before the delivered segment was deleted.
+    writeFileSync(join(dir, file!), bytes);
+    const again = openSpool(dir, 1 << 20);
+    expect(again.counters()).toMatchObject({ spool_records: 0, spool_bytes: 0 });
+    expect(await again.peek()).toBeUndefined();
+    expect(segments(dir)).toEqual([]);
+    await again.append('events', 'm-3', batch(3));
+    expect(ns(await drainAll(again))).toEqual([3]);
+  });
+
   it('replays from the oldest segment when the cursor file is damaged', async () => {
     const dir = tempDir();
     const s = openSpool(dir, 1 << 20);
