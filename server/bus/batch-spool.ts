@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fdatasync as fdatasyncCb, write as writeCb } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -92,9 +92,10 @@ export class BatchSpool {
     this.segmentBytes = Math.max(64, Math.min(opts.segmentBytes ?? Math.min(64 * 2 ** 20, Math.floor(opts.maxBytes / 4)), 2 ** 31));
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     chmodSync(opts.dir, 0o700);
-    this.cursorFd = openSync(join(opts.dir, CURSOR_FILE), 'a+', 0o600);
-    closeSync(this.cursorFd);
-    this.cursorFd = openSync(join(opts.dir, CURSOR_FILE), 'r+', 0o600);
+    const cursorFile = join(opts.dir, CURSOR_FILE);
+    // Read-write, created when missing, never appending (it is rewritten in place at offset 0).
+    this.cursorFd = openSync(cursorFile, constants.O_RDWR | constants.O_CREAT, 0o600);
+    chmodSync(cursorFile, 0o600);
   }
 
   /** Opens (or creates) the spool in `opts.dir` and checks what is there; synchronous, for start-up. */
