@@ -55,7 +55,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * for NATS) → counted in `invalid`, logged, dropped — never spooled forever.
  *
  * Counters: `published_direct`, `spooled`, `replayed`, `invalid`,
- * `replay_failures`, plus the spool's `spool_bytes`, `spool_records`,
+ * `replay_failures`, `replaying` (1 while the replay loop runs), plus the spool's `spool_bytes`, `spool_records`,
  * `overflow`, `torn_dropped`, ….
  */
 export class SpooledPublisher {
@@ -108,6 +108,7 @@ export class SpooledPublisher {
       replayed: this.replayed,
       invalid: this.invalid,
       replay_failures: this.replayFailures,
+      replaying: this.draining ? 1 : 0,
       ...this.spool.counters(),
     };
   }

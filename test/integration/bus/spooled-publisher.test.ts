@@ -88,7 +88,7 @@ describe('SpooledPublisher: a collector keeps batches while NATS is away and rep
     await until(() => expect(numbers(got).length).toBe(1 + 10_000 + 5));
     expect(numbers(got)).toEqual([-1, ...Array.from({ length: 10_005 }, (_, i) => i)]);
     expect(new Set(got.map((b) => b.msgId)).size).toBe(got.length);
-    await until(() => expect(out.counters()).toMatchObject({ spool_records: 0, spool_bytes: 0 }));
+    await until(() => expect(out.counters()).toMatchObject({ spool_records: 0, spool_bytes: 0, replaying: 0 }));
     expect(out.counters().replayed).toBeGreaterThanOrEqual(100);
     expect(consumer.counters().invalid).toBe(0);
 
@@ -120,7 +120,7 @@ describe('SpooledPublisher: a collector keeps batches while NATS is away and rep
     second.out.start();
     await until(() => expect(numbers(got)).toEqual(Array.from({ length: 91 }, (_, i) => i)));
     expect(got.every((b) => b.kind === 'samples')).toBe(true);
-    await until(() => expect(second.out.counters()).toMatchObject({ replayed: 10, spool_records: 0, published_direct: 0 }));
+    await until(() => expect(second.out.counters()).toMatchObject({ replayed: 10, spool_records: 0, published_direct: 0, replaying: 0 }));
     // Spool empty: straight to NATS again.
     expect(await second.out.publish('samples', events(91, 1))).toBe('direct');
     await until(() => expect(got).toHaveLength(11));
