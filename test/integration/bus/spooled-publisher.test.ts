@@ -79,7 +79,7 @@ describe('SpooledPublisher: a collector keeps batches while NATS is away and rep
     const onDisk = readdirSync(dir).filter((f) => f.endsWith('.seg'));
     expect(onDisk.length).toBeGreaterThan(0);
     expect(onDisk.reduce((n, f) => n + statSync(join(dir, f)).size, 0)).toBe(out.counters().spool_bytes);
-    expect(out.counters().replay_failures).toBeGreaterThan(0);
+    await until(() => expect(out.counters().replay_failures).toBeGreaterThan(0));
 
     server = await startNatsServer({ port, storeDir });
     // A batch published while the replay runs queues behind the spooled ones.
