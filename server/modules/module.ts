@@ -32,23 +32,21 @@ export interface AppContext {
   metrics: Metrics;
   outbound: OutboundPolicy;
   startedAt: number;
-  /** Every listening socket (HTTP first, then syslog and trap), as the status page shows them. */
+  /** Every listening socket (HTTP first, then trap and syslog), as the status page shows them. */
   listeners: ListenerStatus[];
   showOnce(text: string): void;
 }
 
 /** A value a module makes in `start()`; reading it earlier is a wiring bug and says so. */
 export class Late<T> {
-  private v: T | undefined;
-  private set_ = false;
+  private value: { v: T } | null = null;
   constructor(private readonly what: string) {}
   set(v: T): T {
-    this.v = v;
-    this.set_ = true;
+    this.value = { v };
     return v;
   }
   get(): T {
-    if (!this.set_) throw new Error(`${this.what} is used before its module started`);
-    return this.v as T;
+    if (this.value === null) throw new Error(`${this.what} is used before its module started`);
+    return this.value.v;
   }
 }
