@@ -54,7 +54,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[]) {
   const store = storeModule(ctx);
   const mib = mibModule(ctx, { store });
   const events = eventsModule(ctx, { store, mib });
-  const intake = intakeModule(ctx, { store, events, mib });
+  const intake = intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
   const polling = pollingModule(ctx, { store, mib });
   const topology = topologyModule(ctx, { store });
   const api = apiModule(ctx, { store, version: VERSION, routes });

@@ -5,7 +5,6 @@ import { createTrapReceiver, type TrapReceiver } from '../collectors/trap/trap.r
 import { parseCommunities, receiverUsers } from '../collectors/trap/trap.users.js';
 import type { EventIntake } from '../events/event-intake.js';
 import { TrapUserRepository } from '../store/trap-user.repository.js';
-import type { EventsModule } from './events.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
 import type { StoreModule } from './store.module.js';
@@ -17,13 +16,22 @@ interface Intake {
   trapUsers: TrapUserRepository;
 }
 
+export interface IntakeDeps {
+  store: StoreModule;
+  mib: MibModule;
+  /** Where both listeners' batches go: the events module's writer in one process (a transport to central otherwise). */
+  out: () => EventIntake;
+  /** Source address -> device id, or null when no device has it. */
+  resolveDevice: (address: string) => number | null;
+}
+
 /**
  * Syslog (UDP v4/v6, TCP with RFC 6587 framing, TLS when a certificate and key are set) and SNMP traps
  * (v1/v2c/v3; INFORMs acknowledged once stored) behind one listener interface; both hand their batches
- * to the events module's writer. v3 trap users come from the store and are replaced live when the
+ * to `deps.out`. v3 trap users come from the store and are replaced live when the
  * trap-user API changes them; our engine ID is kept in the store.
  */
-export function intakeModule(ctx: AppContext, deps: { store: StoreModule; events: EventsModule; mib: MibModule }): Module {
+export function intakeModule(ctx: AppContext, deps: IntakeDeps): Module {
   const { config } = ctx;
   const intake = new Late<Intake>('intake');
   const oidName = (oid: string) => {
@@ -34,8 +42,8 @@ export function intakeModule(ctx: AppContext, deps: { store: StoreModule; events
     name: 'intake',
     async start() {
       const { db, secrets } = deps.store.store;
-      const out: EventIntake = deps.events.writer;
-      const resolveDevice = (a: string) => deps.events.resolver.resolve(a);
+      const out = deps.out();
+      const { resolveDevice } = deps;
       const trapUsers = new TrapUserRepository(db, secrets);
       const traps = createTrapReceiver(
         { port: config.trapPort, host: config.trapHost.ipv4, host6: config.trapHost.ipv6, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes,
