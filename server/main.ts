@@ -1,6 +1,7 @@
 import { startNetwatch } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, moduleLogger } from './log/logger.js';
+import { RoleError } from './modules/roles.js';
 import { SecretKeyError } from './store/secret-box.js';
 
 // Composition root: read config, start, stop cleanly on SIGINT/SIGTERM.
@@ -47,9 +48,10 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
   log.fatal({ err }, 'start-up failed');
-  // A missing or wrong secret key is the operator's to fix: say it plainly, like a config error.
-  if (err instanceof SecretKeyError) process.stderr.write(`netwatch: cannot start: ${err.message}\n`);
-  process.exit(err instanceof SecretKeyError ? 2 : 1);
+  // A missing or wrong secret key, or a role this setup cannot run, is the operator's to fix: say it plainly, like a config error.
+  const operators = err instanceof SecretKeyError || err instanceof RoleError;
+  if (operators) process.stderr.write(`netwatch: cannot start: ${err.message}\n`);
+  process.exit(operators ? 2 : 1);
 }
 
 /** Whether Node runs with --disable-proto (throw: reading it throws; delete: it is gone). */

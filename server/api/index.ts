@@ -3,22 +3,11 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuthService } from '../auth/auth.service.js';
-import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { OutboundPolicy } from '../net/outbound-policy.js';
-import type { AuthTokenRepository } from '../store/auth-token.repository.js';
-import type { DeviceRepository } from '../store/device.repository.js';
-import type { UserRepository } from '../store/user.repository.js';
 import { authenticate } from './auth.middleware.js';
-import { registerAuthRoutes } from './auth.routes.js';
-import { registerDeviceRoutes } from './devices.routes.js';
 import { apiNotFound, errorMiddleware } from './error-middleware.js';
-import { buildOpenApi } from './openapi.js';
-import { ApiRegistry } from './registry.js';
-import { registerSystemRoutes, type SystemInfo } from './system.routes.js';
-import { registerTokenRoutes } from './tokens.routes.js';
-import { registerUserRoutes } from './users.routes.js';
+import { ApiRegistry, type RouteRegistration } from './registry.js';
 import { serveConsole } from './static.js';
 import { refuseCrossSite } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
@@ -27,14 +16,9 @@ import { UnauthorizedError } from './errors.js';
 export interface ApiDeps {
   log: Logger;
   metrics: Metrics;
-  bus: EventBus;
   auth: AuthService;
-  users: UserRepository;
-  tokens: AuthTokenRepository;
-  devices: DeviceRepository;
-  info: SystemInfo;
+  /** Marks responses for HTTPS (HSTS) when session cookies are Secure. */
   secureCookies: boolean;
-  loginRateLimit: number;
   /** Proxies whose X-Forwarded-* headers are believed (express "trust proxy"); empty = none. */
   trustProxy: readonly string[];
   /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
@@ -42,10 +26,8 @@ export interface ApiDeps {
   clientDir: string;
   /** Records every change made through the API (see `audit` on each route). */
   auditTrail?: AuditTrail;
-  /** Outbound policy: device addresses it denies are refused. */
-  outbound: OutboundPolicy;
-  /** Extra resource routers (one function per resource), registered after the built-in ones. */
-  extraRoutes?: ((api: ApiRegistry, router: Router) => void)[];
+  /** Every resource's routes, in order: the one place routes are registered (built from the role's modules). */
+  routes: readonly RouteRegistration[];
 }
 
 /**
@@ -109,13 +91,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
   router.use(cookieParser());
   router.use(authenticate(deps.auth));
 
-  const openapi = () => buildOpenApi(registry, deps.info.version);
-  registerSystemRoutes(registry, { info: deps.info, metrics: deps.metrics, openapi });
-  registerAuthRoutes(registry, router, { auth: deps.auth, users: deps.users, secureCookies: deps.secureCookies, loginRateLimit: deps.loginRateLimit });
-  registerUserRoutes(registry, { users: deps.users, auth: deps.auth });
-  registerTokenRoutes(registry, { auth: deps.auth, tokens: deps.tokens });
-  registerDeviceRoutes(registry, { devices: deps.devices, bus: deps.bus, outbound: deps.outbound });
-  for (const extra of deps.extraRoutes ?? []) extra(registry, router);
+  for (const register of deps.routes) register(registry, router);
   router.use(apiNotFound);
 
   app.use('/api/v1', router);

@@ -54,6 +54,9 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, whe
  * Every API route is declared through here, so the router and the OpenAPI
  * document come from one list and cannot drift apart.
  */
+/** Registers one resource's routes (on the registry; on the raw router for the few that need it). */
+export type RouteRegistration = (api: ApiRegistry, router: Router) => void;
+
 export class ApiRegistry {
   readonly routes: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
 

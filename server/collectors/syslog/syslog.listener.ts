@@ -13,8 +13,9 @@ import { openUdpThreadSocket, type UdpThreadSocket } from '../udp/udp-thread-soc
 import { SyslogFramer } from './syslog.framing.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, parseSyslog, unparsedSyslog } from './syslog.parser.js';
 import { assertTimeZone } from './syslog.time.js';
+import type { EventSink, IntakeListener } from '../intake-listener.js';
 
-export type EventSink = (events: NormalizedEvent[]) => void;
+export type { EventSink } from '../intake-listener.js';
 
 export interface SyslogListenerOptions {
   /** UDP port (0 = any free port; null = no UDP). */
@@ -83,13 +84,7 @@ function pem(v: string | Buffer): string | Buffer {
   return Buffer.isBuffer(v) || v.includes('-----BEGIN') ? v : readFileSync(v);
 }
 
-export interface SyslogListener {
-  start(): Promise<ListenerStatus[]>;
-  stop(): Promise<void>;
-  /** Plain counters for /metrics and the status page. */
-  counters(): Record<string, number>;
-  status(): ListenerStatus[];
-}
+export type SyslogListener = IntakeListener;
 
 type Transport = 'udp' | 'tcp' | 'tls';
 interface Raw {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuthProtocol, ListenerStatus, PrivProtocol } from '../../contracts/dto.js';
 import type { NormalizedEvent } from '../../contracts/events.js';
 import type { EventIntake } from '../../events/event-intake.js';
+import type { IntakeListener } from '../intake-listener.js';
 import { bindUdp, DEFAULT_RECV_BUFFER } from '../udp/bind-udp.js';
 import { DEFAULT_INTAKE_QUEUE_BYTES, IntakeQueue } from '../udp/intake-queue.js';
 import { readKernelUdpStats } from '../udp/kernel-udp-stats.js';
@@ -58,11 +59,7 @@ export interface TrapReceiverOptions {
   stopGraceMs?: number;
 }
 
-export interface TrapReceiver {
-  start(): Promise<ListenerStatus[]>;
-  stop(): Promise<void>;
-  counters(): Record<string, number>;
-  status(): ListenerStatus[];
+export interface TrapReceiver extends IntakeListener {
   /** Replaces the USM users (takes effect for the next message). */
   setUsers(users: TrapUser[]): void;
   setCommunities(communities: string[]): void;

@@ -1,11 +1,6 @@
 import type { AlarmDto, EventRuleBody, RuleTestResult } from '../../contracts/alarms.js';
 import type { NormalizedEvent, StoredEvent } from '../../contracts/events.js';
 import type { DeviceDto } from '../../contracts/dto.js';
-import type { ApiRegistry } from '../../api/registry.js';
-import { registerAlarmRoutes } from '../../api/alarms.routes.js';
-import { registerMaintenanceRoutes } from '../../api/maintenance.routes.js';
-import { registerNotificationRoutes } from '../../api/notifications.routes.js';
-import { registerRuleRoutes } from '../../api/rules.routes.js';
 import type { Logger } from '../../log/logger.js';
 import { buildPayload } from '../../notify/message.js';
 import { NotificationQueue, type QueueOptions } from '../../notify/notification-queue.js';
@@ -50,13 +45,30 @@ export interface EventEngineDeps {
   sweepIntervalMs?: number;
 }
 
+/** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
+export interface EngineParts {
+  alarms: AlarmRepository;
+  alarmService: AlarmService;
+  rules: RuleRepository;
+  channels: NotificationRepository;
+  queue: NotificationQueue;
+  maintenance: MaintenanceRepository;
+  maintenanceIndex: MaintenanceIndex;
+  devices: DeviceRepository;
+  reads: Reads;
+  outbound: OutboundPolicy;
+  resolveOidName?: OidNameResolver;
+  /** Matches of a rule since start. */
+  hits(ruleId: number): number;
+}
+
 export interface EventEngine {
   /** EventWriter `preprocess`: classifies each event (severity, title) and drops what rules drop. */
   preprocess(events: NormalizedEvent[]): NormalizedEvent[];
   /** EventWriter `onStored` (before/after publishing `events.stored`): raises and clears alarms. */
   onStored(events: StoredEvent[]): void;
-  /** Registers /alarms, /rules, /notification-channels and /maintenance. */
-  routes(api: ApiRegistry): void;
+  /** What the alarm, rule, notification and maintenance routes work on (server/api/engine.routes.ts). */
+  readonly parts: EngineParts;
   counters(): Record<string, number>;
   /** Recompiles rules from the store (the rules API calls this after each change). */
   reloadRules(): void;
@@ -191,11 +203,19 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         log.error({ err, count: items.length }, 'alarm update failed');
       }
     },
-    routes(api) {
-      registerAlarmRoutes(api, { alarms: alarmsRepo, service: alarms, reads: deps.reads });
-      registerRuleRoutes(api, { rules, channels, engine, resolveOidName: deps.resolveOidName, hits: (id) => ruleHits.get(id) ?? 0 });
-      registerNotificationRoutes(api, { channels, queue, outbound: deps.outbound });
-      registerMaintenanceRoutes(api, { maintenance: maintenanceRepo, index: maintenance, devices: deps.devices, onChange: sweep });
+    parts: {
+      alarms: alarmsRepo,
+      alarmService: alarms,
+      rules,
+      channels,
+      queue,
+      maintenance: maintenanceRepo,
+      maintenanceIndex: maintenance,
+      devices: deps.devices,
+      reads: deps.reads,
+      outbound: deps.outbound,
+      resolveOidName: deps.resolveOidName,
+      hits: (id) => ruleHits.get(id) ?? 0,
     },
     counters() {
       return {

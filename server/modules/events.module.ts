@@ -1,0 +1,120 @@
+import { ExportStats } from '../api/event-export.routes.js';
+import { registerEngineRoutes } from '../api/engine.routes.js';
+import { registerEventRoutes } from '../api/events.routes.js';
+import { registerUnknownSenderRoutes } from '../api/unknown-senders.routes.js';
+import { DeviceResolver } from '../events/device-resolver.js';
+import { createEventEngine, type EventEngine } from '../events/engine/event-engine.js';
+import { EventWriter } from '../events/event-writer.js';
+import { EventRepository } from '../store/event.repository.js';
+import { partitionRowsFor } from '../store/event-fts.js';
+import { openEventStoreThread, type EventStoreThread } from '../store/event-store-thread.js';
+import { UnknownSenderRepository } from '../store/unknown-sender.repository.js';
+import type { MibModule } from './mib.module.js';
+import { Late, type AppContext, type Module } from './module.js';
+import type { StoreModule } from './store.module.js';
+
+export interface EventsModule extends Module {
+  /** Where intake hands its batches (an INFORM is acknowledged once the writer reports it committed). */
+  readonly writer: EventWriter;
+  readonly resolver: DeviceResolver;
+  readonly engine: EventEngine;
+}
+
+/**
+ * Events in, stored, classified, turned into alarms. Producers publish `event.received` (or submit
+ * to the writer); the writer batches them, the engine classifies each batch before it is stored and
+ * raises/clears alarms after; each stored batch is announced as `events.stored`. Rows are written by
+ * the event store thread on its own connection, which also runs retention and the indexes' upkeep.
+ */
+export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule }): EventsModule {
+  const { config, bus } = ctx;
+  const parts = new Late<{ writer: EventWriter; resolver: DeviceResolver; engine: EventEngine; sink: EventStoreThread; unknownSenders: UnknownSenderRepository }>('the event writer');
+  const exportStats = new ExportStats();
+  let unsubscribe = () => {};
+  return {
+    name: 'events',
+    get writer() {
+      return parts.get().writer;
+    },
+    get resolver() {
+      return parts.get().resolver;
+    },
+    get engine() {
+      return parts.get().engine;
+    },
+    async start() {
+      const { db, dbPath, devices, reads, secrets } = deps.store.store;
+      const events = new EventRepository(db);
+      const resolver = new DeviceResolver(() => devices.addresses(), bus);
+      // Rules naming MIB objects compile once the dictionary has loaded (the mib module reloads them then).
+      const resolveOidName = (name: string) => {
+        const r = deps.mib.mibs.dictionary.resolveName(name);
+        return r.found ? r.oid : undefined;
+      };
+      const engine = createEventEngine({
+        db, bus, log: ctx.log('engine'), devices, events, reads, secrets, resolveOidName, outbound: ctx.outbound,
+        alarms: {
+          recurrence: config.alarmRecurrence,
+          archiveAfterMs: config.alarmArchiveHours * 3_600_000,
+          flapCount: config.flapCount,
+          flapWindowMs: config.flapWindowMinutes * 60_000,
+          flapSettleMs: config.flapWindowMinutes * 60_000,
+        },
+      });
+      const sink = await openEventStoreThread(dbPath, {
+        retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
+        ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
+      });
+      // Checkpoints happen on the store thread (every 8 batches, and every 10 s), never after a commit of
+      // the main thread's: copying a storm's WAL into the database and syncing it takes tens of
+      // milliseconds (seconds when the disk is busy).
+      db.pragma('wal_autocheckpoint = 0');
+      const storeLog = ctx.log('event-store');
+      sink.onError = (message) => storeLog.error({ err: new Error(message) }, 'event store upkeep step failed; it is retried at the next round');
+      const writer = new EventWriter(
+        events,
+        {
+          sink: { rows: sink, nextId: events.nextId() },
+          flushIntervalMs: 20,
+          batchSize: 1000,
+          maxQueue: 200_000,
+          resolveDevice: (a) => resolver.resolve(a),
+          preprocess: (batch) => engine.preprocess(batch),
+          onStored: (stored) => {
+            engine.onStored(stored);
+            bus.publish('events.stored', stored);
+          },
+        },
+        ctx.log('event-writer'),
+      );
+      unsubscribe = bus.subscribe('event.received', (e) => writer.push(e));
+      deps.mib.onChange(() => engine.reloadRules());
+      parts.set({ writer, resolver, engine, sink, unknownSenders: new UnknownSenderRepository(db) });
+    },
+    async stop() {
+      const { writer, sink, engine, resolver } = parts.get();
+      unsubscribe();
+      await writer.close();
+      await sink.close();
+      await engine.close();
+      resolver.close();
+    },
+    routes(api) {
+      const { engine, unknownSenders } = parts.get();
+      const { reads, devices } = deps.store.store;
+      const exportDeps = { deviceNames: () => devices.list().map((d): [number, string] => [d.id, d.name]), stats: exportStats, log: ctx.log('export') };
+      registerEventRoutes(api, { reads, export: exportDeps });
+      registerUnknownSenderRoutes(api, { reads, unknownSenders });
+      registerEngineRoutes(api, engine);
+    },
+    counters() {
+      const { engine, sink, writer } = parts.get();
+      return [
+        { name: 'engine', counters: () => engine.counters() },
+        { name: 'event_store', counters: () => sink.counters() },
+        { name: 'events', counters: () => writer.counters() },
+        { name: 'export', counters: () => exportStats.counters() },
+      ];
+    },
+  };
+}

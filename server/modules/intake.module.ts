@@ -1,0 +1,73 @@
+import { registerTrapUserRoutes } from '../api/trap-users.routes.js';
+import type { IntakeListener } from '../collectors/intake-listener.js';
+import { createSyslogListener } from '../collectors/syslog/syslog.listener.js';
+import { createTrapReceiver, type TrapReceiver } from '../collectors/trap/trap.receiver.js';
+import { parseCommunities, receiverUsers } from '../collectors/trap/trap.users.js';
+import type { EventIntake } from '../events/event-intake.js';
+import { TrapUserRepository } from '../store/trap-user.repository.js';
+import type { MibModule } from './mib.module.js';
+import { Late, type AppContext, type Module } from './module.js';
+import type { StoreModule } from './store.module.js';
+
+interface Intake {
+  /** In start order (stopped in reverse); `name` is the metrics component. */
+  listeners: { name: 'trap' | 'syslog'; listener: IntakeListener }[];
+  traps: TrapReceiver;
+  trapUsers: TrapUserRepository;
+}
+
+export interface IntakeDeps {
+  store: StoreModule;
+  mib: MibModule;
+  /** Where both listeners' batches go: the events module's writer in one process (a transport to central otherwise). */
+  out: () => EventIntake;
+  /** Source address -> device id, or null when no device has it. */
+  resolveDevice: (address: string) => number | null;
+}
+
+/**
+ * Syslog (UDP v4/v6, TCP with RFC 6587 framing, TLS when a certificate and key are set) and SNMP traps
+ * (v1/v2c/v3; INFORMs acknowledged once stored) behind one listener interface; both hand their batches
+ * to `deps.out`. v3 trap users come from the store and are replaced live when the
+ * trap-user API changes them; our engine ID is kept in the store.
+ */
+export function intakeModule(ctx: AppContext, deps: IntakeDeps): Module {
+  const { config } = ctx;
+  const intake = new Late<Intake>('intake');
+  const oidName = (oid: string) => {
+    const r = deps.mib.mibs.dictionary.resolve(oid);
+    return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined;
+  };
+  return {
+    name: 'intake',
+    async start() {
+      const { db, secrets } = deps.store.store;
+      const out = deps.out();
+      const { resolveDevice } = deps;
+      const trapUsers = new TrapUserRepository(db, secrets);
+      const traps = createTrapReceiver(
+        { port: config.trapPort, host: config.trapHost.ipv4, host6: config.trapHost.ipv6, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes,
+          users: receiverUsers(trapUsers.list()), engineID: trapUsers.engineId(), logger: ctx.log('trap'), resolveDevice, oidName },
+        out,
+      );
+      const syslog = createSyslogListener(
+        { udpPort: config.syslogPort, host: config.syslogHost.ipv4, host6: config.syslogHost.ipv6, tcpPort: config.syslogTcpPort ?? config.syslogPort, tlsPort: config.syslogTlsPort,
+          tls: config.syslogTlsCert && config.syslogTlsKey ? { cert: config.syslogTlsCert, key: config.syslogTlsKey } : null,
+          maxMessageBytes: config.syslogMaxBytes, timeZone: config.timeZone, receiveThread: true, receivePriority: config.syslogReceivePriority, queueBytes: config.syslogQueueBytes, logger: ctx.log('syslog') },
+        (events) => out.submit(events),
+      );
+      const started = intake.set({ listeners: [{ name: 'trap', listener: traps }, { name: 'syslog', listener: syslog }], traps, trapUsers });
+      for (const { listener } of started.listeners) ctx.listeners.push(...(await listener.start()));
+    },
+    async stop() {
+      for (const { listener } of [...intake.get().listeners].reverse()) await listener.stop();
+    },
+    routes(api) {
+      const { trapUsers, traps } = intake.get();
+      registerTrapUserRoutes(api, { trapUsers, onChange: (u) => traps.setUsers(receiverUsers(u)) });
+    },
+    counters() {
+      return intake.get().listeners.map(({ name, listener }) => ({ name, counters: () => listener.counters() }));
+    },
+  };
+}

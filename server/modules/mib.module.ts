@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { registerMibRoutes } from '../api/mib.routes.js';
+import { registerSnmpBrowseRoutes } from '../api/snmp-browse.routes.js';
+import { MibService } from '../mib/mib.service.js';
+import { MIBS_DIR } from '../paths.js';
+import type { AppContext, Module } from './module.js';
+import type { StoreModule } from './store.module.js';
+
+export interface MibModule extends Module {
+  /** MIB compiler/uploads; its dictionary is empty until the first load ends. */
+  readonly mibs: MibService;
+  /** Runs `fn` after each (re)load of the dictionary: the first load, and uploads. */
+  onChange(fn: () => void): void;
+}
+
+/**
+ * The OID dictionary: the compiled MIB index, loaded at start (a warm start is fast; a cold compile logs
+ * its result). The engine's rules naming MIB objects are recompiled once it has loaded, and after uploads.
+ */
+export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibModule {
+  const log = ctx.log('app');
+  const mibs = new MibService({
+    dataDir: resolve(ctx.config.dataDir),
+    projectDir: MIBS_DIR,
+    extraDirs: ctx.config.mibDirs.split(',').map((d) => d.trim()).filter(Boolean).map((d) => resolve(d)),
+    log: ctx.log('mib'),
+  });
+  const listeners: (() => void)[] = [];
+  const changed = () => {
+    for (const fn of listeners) fn();
+  };
+  return {
+    name: 'mib',
+    mibs,
+    onChange: (fn) => void listeners.push(fn),
+    async start() {
+      mibs
+        .load()
+        .then(changed)
+        .catch((err: unknown) => log.error({ err }, 'MIB load failed'));
+    },
+    async stop() {
+      await mibs.close(); // before the engine stops: a load finishing now would reload its rules
+    },
+    routes(api) {
+      registerMibRoutes(api, { mibs, onChange: changed });
+      if (deps.store) registerSnmpBrowseRoutes(api, { devices: deps.store.store.devices, dictionary: () => mibs.dictionary, outbound: ctx.outbound });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Config } from '../config/config.schema.js';
+import type { ModuleName } from './module.js';
+
+export type Role = Config['role'];
+
+/**
+ * The modules each role runs, in start order (stopped in reverse). Modules with routes
+ * come before `api`, which registers them all; `mib` last: its (cold) load starts once
+ * the console listens, and it stops first, before a load could reach a stopped engine.
+ */
+export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleName[]>> = Object.freeze({
+  all: Object.freeze(['store', 'events', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib'] as const),
+  central: Object.freeze(['store', 'events', 'topology', 'api', 'realtime', 'mib'] as const),
+  collector: Object.freeze(['intake', 'polling'] as const),
+});
+
+/** Why this process cannot run `config.role` yet, or null when it can. */
+export function roleProblem(config: Pick<Config, 'role'>): string | null {
+  if (config.role === 'all') return null;
+  // The NATS transport between central and collectors comes with its own config key (natsUrl).
+  const natsUrl = (config as { natsUrl?: unknown }).natsUrl;
+  if (typeof natsUrl === 'string' && natsUrl !== '') return null;
+  return `role "${config.role}" needs a NATS server between central and collectors: set NMS_NATS_URL (or use NMS_ROLE=all)`;
+}
+
+/** The configured role cannot run (it names what is missing); start-up stops with this message. */
+export class RoleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RoleError';
+  }
+}

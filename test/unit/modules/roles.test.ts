@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../server/config/load-config.js';
+import { ROLE_MODULES, roleProblem } from '../../../server/modules/roles.js';
+
+describe('roles', () => {
+  it('runs every module in the all role, the store first and the API before realtime', () => {
+    const all = ROLE_MODULES.all;
+    expect([...all].sort()).toEqual(['api', 'events', 'intake', 'mib', 'polling', 'realtime', 'store', 'topology']);
+    expect(all[0]).toBe('store');
+    expect(all.indexOf('api')).toBeLessThan(all.indexOf('realtime'));
+    // Modules with routes are started before the API registers them.
+    for (const m of ['events', 'intake', 'polling', 'topology'] as const) expect(all.indexOf(m)).toBeLessThan(all.indexOf('api'));
+  });
+
+  it('gives a collector its intake and polling, and no store, API or realtime', () => {
+    expect(ROLE_MODULES.collector).toContain('intake');
+    expect(ROLE_MODULES.collector).toContain('polling');
+    for (const m of ['store', 'api', 'realtime'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
+  });
+
+  it('gives central the store, events, API and realtime, and no intake or polling', () => {
+    for (const m of ['store', 'events', 'api', 'realtime'] as const) expect(ROLE_MODULES.central).toContain(m);
+    expect(ROLE_MODULES.central).not.toContain('intake');
+    expect(ROLE_MODULES.central).not.toContain('polling');
+  });
+
+  it('runs all by default, and refuses central and collector without a NATS URL', () => {
+    const config = loadConfig([], {});
+    expect(config.role).toBe('all');
+    expect(config.site).toBe('central');
+    expect(roleProblem(config)).toBeNull();
+    for (const role of ['central', 'collector']) {
+      expect(roleProblem(loadConfig([], { NMS_ROLE: role }))).toMatch(/NMS_NATS_URL/);
+    }
+  });
+
+  it('rejects an unknown role and a site name outside [A-Za-z0-9_-]{1,64}', () => {
+    expect(() => loadConfig([], { NMS_ROLE: 'poller' })).toThrow(/role/);
+    expect(() => loadConfig([], { NMS_SITE: 'paris/east' })).toThrow(/site/);
+    expect(() => loadConfig([], { NMS_SITE: 'x'.repeat(65) })).toThrow(/site/);
+    expect(loadConfig([], { NMS_SITE: 'paris-east_2' }).site).toBe('paris-east_2');
+  });
+});
