@@ -85,7 +85,6 @@ const bindAddresses = z
  */
 export const OPTIONS = {
   role: { env: 'NMS_ROLE', schema: z.enum(['all', 'central', 'collector']).default('all'), help: 'What this process runs: all (everything, one process), central (API, console, rules, alarms, store) or collector (pollers and syslog/trap receivers of one site; needs NMS_NATS_URL)' },
-  site: { env: 'NMS_SITE', schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"').default('central'), help: 'Name of the site this process serves (1-64 letters, digits, _ or -)' },
   httpPort: { env: 'NMS_HTTP_PORT', schema: port.default(8080), help: 'HTTP port of the console and API' },
   httpHost: { env: 'NMS_HTTP_HOST', schema: z.string().min(1).default('0.0.0.0'), help: 'HTTP bind address' },
   dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database and compiled MIB index live' },
