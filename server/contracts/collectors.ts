@@ -1,0 +1,46 @@
+/**
+ * Remote collectors (issue 15): what a collector says of itself every few seconds,
+ * and what the centre shows of it (Settings -> Collectors, GET /api/v1/collectors).
+ */
+
+/** Sent by a collector on core NATS subject `netwatch.<site>.heartbeat` (not stored in the stream), every HEARTBEAT_INTERVAL_MS. */
+export interface CollectorHeartbeat {
+  /** Stable id of the collector process's data dir (a UUID kept in its dataDir), unique across collectors. */
+  id: string;
+  site: string;
+  version: string;
+  /** Host name of the collector's machine. */
+  hostname: string;
+  /** When this run of the collector started (ms since epoch). */
+  startedAt: number;
+  /** When the collector sent this heartbeat (ms since epoch, its clock). */
+  sentAt: number;
+  /** Flat numeric counters (component.counter -> value), as /api/v1/status shows them. */
+  counters: Record<string, number>;
+  /** Batches waiting in the collector's spool (not yet acknowledged by JetStream). */
+  spoolRecords: number;
+  spoolBytes: number;
+}
+
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+
+/** A collector as the centre knows it. */
+export interface CollectorDto {
+  id: string;
+  site: string;
+  version: string;
+  hostname: string;
+  /** The address the heartbeat came from, when the transport tells it (else null). */
+  address: string | null;
+  startedAt: number;
+  firstSeen: number;
+  /** When the centre last received a heartbeat (centre's clock). */
+  lastSeen: number;
+  /** lastSeen - sentAt of the last heartbeat: transport lag plus clock skew, ms. */
+  lagMs: number;
+  counters: Record<string, number>;
+  spoolRecords: number;
+  spoolBytes: number;
+  /** 'up' while heard within collectorTimeoutSeconds, else 'down'. */
+  state: 'up' | 'down';
+}
