@@ -67,7 +67,7 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
       registerDiscoveryRoutes(api, { discovery });
       registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
-      registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound });
+      registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound, site: config.site });
     },
     counters() {
       const { poller } = polling.get();
