@@ -10,7 +10,9 @@ import type { CollectorRepository } from '../store/collector.repository.js';
 
 /** At most this many counters per heartbeat (a collector has a few dozen). */
 export const MAX_COUNTERS = 500;
-const MAX_COUNTER_KEY = 128;
+/** Counter names as /api/v1/status shows them (`syslog.received`); never one of Object.prototype's. */
+const COUNTER_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_ADDRESS = 128;
 /** Times are ms since epoch; anything past year 275760 is not a time. */
 const time = z.number().int().min(0).max(8.64e15);
@@ -45,7 +47,7 @@ export function checkHeartbeat(h: unknown): { ok: true; value: CheckedHeartbeat 
   if (keys.length > MAX_COUNTERS) return { ok: false, reason: `counters: more than ${MAX_COUNTERS}` };
   const counters = new Map<string, number>();
   for (const k of keys) {
-    if (k.length === 0 || k.length > MAX_COUNTER_KEY) return { ok: false, reason: `counters: a name is empty or longer than ${MAX_COUNTER_KEY}` };
+    if (!COUNTER_NAME.test(k) || FORBIDDEN_NAMES.has(k)) return { ok: false, reason: `counters: "${k.slice(0, 40)}" is not a counter name (1-128 letters, digits, "_", ".", ":" or "-")` };
     const v: unknown = Object.getOwnPropertyDescriptor(raw, k)?.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) return { ok: false, reason: `counters: "${k.slice(0, 40)}" is not a finite number` };
     counters.set(k, v);
