@@ -37,7 +37,8 @@ export interface DeviceWrite {
   pollIntervalSec: number;
   icmpEnabled: boolean;
   snmp: DeviceSnmpRecord;
-  site: string;
+  /** Default 'central' (as the column's). */
+  site?: string;
 }
 
 interface Row {
@@ -267,7 +268,7 @@ export class DeviceRepository {
       tags: JSON.stringify(d.tags),
       pollIntervalSec: d.pollIntervalSec,
       icmpEnabled: d.icmpEnabled ? 1 : 0,
-      site: d.site,
+      site: d.site ?? 'central',
       now,
     };
   }
