@@ -45,7 +45,7 @@ describe('collectors in the console', { timeout: 180_000 }, () => {
       await expect(row.getByTestId('collector-state').textContent()).resolves.toBe('up');
       // No more heartbeats: the monitor marks it down and the page follows without a reload.
       await row.locator('[data-testid="collector-state"]', { hasText: 'down' }).waitFor(WAIT);
-      await page.screenshot({ path: `${RESULTS}/collectors-down.png`, fullPage: true });
+      await section.screenshot({ path: `${RESULTS}/collectors-down.png` });
 
       await page.goto(`${server.url}/devices`);
       const device = page.locator('[data-testid="device-row"][data-device-name="seoul-sw1"]');
