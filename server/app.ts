@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Express } from 'express';
 import type { ApiRegistry, RouteRegistration } from './api/registry.js';
 import type { Config } from './config/config.schema.js';
+import type { HeartbeatSink } from './contracts/collectors.js';
 import type { ListenerStatus } from './contracts/dto.js';
 import { InProcessBus, type EventBus } from './events/bus.js';
 import { moduleLogger, type Logger } from './log/logger.js';
@@ -17,6 +18,7 @@ import { mibModule } from './modules/mib.module.js';
 import type { AppContext, Module, ModuleName } from './modules/module.js';
 import { pollingModule } from './modules/polling.module.js';
 import { realtimeModule } from './modules/realtime.module.js';
+import { registryModule } from './modules/registry.module.js';
 import { ROLE_MODULES, RoleError, roleProblem } from './modules/roles.js';
 import { storeModule } from './modules/store.module.js';
 import { topologyModule } from './modules/topology.module.js';
@@ -45,6 +47,8 @@ export interface Netwatch {
   /** MIB compiler/uploads; `dictionary` is its current OID dictionary (empty until the first load ends). */
   mibs: MibService;
   readonly dictionary: OidDictionary;
+  /** The collector registry's heartbeat intake (what the NATS transport calls; tests call it directly). */
+  heartbeats: HeartbeatSink;
 }
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -55,11 +59,12 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[]) {
   const mib = mibModule(ctx, { store });
   const events = eventsModule(ctx, { store, mib });
   const intake = intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
+  const registry = registryModule(ctx, { store, events });
   const polling = pollingModule(ctx, { store, mib });
   const topology = topologyModule(ctx, { store });
-  const api = apiModule(ctx, { store, version: VERSION, routes });
+  const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth });
   const realtime = realtimeModule(ctx, { api });
-  return { store, events, intake, polling, topology, api, realtime, mib } satisfies Record<ModuleName, Module>;
+  return { store, events, registry, intake, polling, topology, api, realtime, mib } satisfies Record<ModuleName, Module>;
 }
 
 /** Starts the modules of `config.role` in order; `stop()` stops them in reverse. */
@@ -121,5 +126,5 @@ export async function startNetwatch(
     })());
   const { store } = all.store;
   const { mibs } = all.mib;
-  return { config, httpPort, url, db: store.db, secrets: store.secrets, bus: ctx.bus, metrics: ctx.metrics, registry: all.api.registry, reads: store.reads, app: all.api.app, listeners: () => ctx.listeners, stop, mibs, get dictionary() { return mibs.dictionary; } };
+  return { config, httpPort, url, db: store.db, secrets: store.secrets, bus: ctx.bus, metrics: ctx.metrics, registry: all.api.registry, reads: store.reads, app: all.api.app, listeners: () => ctx.listeners, stop, mibs, get dictionary() { return mibs.dictionary; }, heartbeats: all.registry.sink };
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { SITE_PATTERN } from '../bus/nats-subjects.js';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SNMP_VERSIONS } from '../contracts/dto.js';
 import type { DeviceRecord, DeviceSnmpRecord, DeviceWrite } from '../store/device.repository.js';
 import { ValidationError } from './errors.js';
@@ -37,11 +38,13 @@ const deviceFields = {
   pollIntervalSec: z.number().int().min(5).max(86_400),
   icmpEnabled: z.boolean(),
   snmp: snmpInputSchema,
+  /** Like NMS_SITE: the centre polls its own site's devices, a collector those of its site. */
+  site: z.string().trim().regex(SITE_PATTERN, 'use 1-64 letters, digits, "_" or "-"'),
 };
 
 export const createDeviceSchema = z
   .object(deviceFields)
-  .partial({ group: true, location: true, tags: true, pollIntervalSec: true, icmpEnabled: true, snmp: true })
+  .partial({ group: true, location: true, tags: true, pollIntervalSec: true, icmpEnabled: true, snmp: true, site: true })
   .strict();
 
 export const updateDeviceSchema = z.object(deviceFields).partial().strict();
@@ -77,8 +80,8 @@ function checkSnmp(s: DeviceSnmpRecord): void {
   }
 }
 
-/** A new device from a create body; v1/v2c default to community "public" only when none is given. */
-export function deviceFromCreate(input: CreateDeviceInput): DeviceWrite {
+/** A new device from a create body; v1/v2c default to community "public" only when none is given; site defaults to `defaultSite` (the centre's). */
+export function deviceFromCreate(input: CreateDeviceInput, defaultSite = 'central'): DeviceWrite {
   const snmp: DeviceSnmpRecord = { ...SNMP_DEFAULTS, ...input.snmp };
   if (snmp.version !== '3' && snmp.community === null && input.snmp?.community === undefined) snmp.community = 'public';
   checkSnmp(snmp);
@@ -91,6 +94,7 @@ export function deviceFromCreate(input: CreateDeviceInput): DeviceWrite {
     pollIntervalSec: input.pollIntervalSec ?? 60,
     icmpEnabled: input.icmpEnabled ?? true,
     snmp,
+    site: input.site ?? defaultSite,
   };
 }
 
@@ -107,5 +111,6 @@ export function deviceFromPatch(cur: DeviceRecord, patch: UpdateDeviceInput): De
     pollIntervalSec: patch.pollIntervalSec ?? cur.pollIntervalSec,
     icmpEnabled: patch.icmpEnabled ?? cur.icmpEnabled,
     snmp,
+    site: patch.site ?? cur.site,
   };
 }

@@ -2,7 +2,7 @@ import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { DeviceRepository } from '../store/device.repository.js';
 import type { PollStateRepository } from '../store/poll-state.repository.js';
-import { NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 export interface PollRoutesDeps {
@@ -11,6 +11,8 @@ export interface PollRoutesDeps {
   pollNow: (deviceId: number) => Promise<DeviceStatusDto | undefined>;
   /** A device whose address the policy denies is not polled (403 outbound_denied). */
   outbound: OutboundPolicy;
+  /** This process's site: devices of other sites are polled by their collectors (409 here). */
+  site?: string;
 }
 
 export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void {
@@ -30,6 +32,7 @@ export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void
     async ({ params }) => {
       const id = exists(idParam(params));
       const d = deps.devices.get(id)!;
+      if (deps.site !== undefined && d.site !== deps.site) throw new ConflictError(`Device ${d.name} belongs to site ${d.site}: its collectors poll it, not this node (site ${deps.site})`);
       deps.outbound.assertAllowed('device', d.address, `device ${d.name} (${d.address})`);
       const status = await deps.pollNow(id);
       return { status: status ?? null, interfaces: deps.pollState.interfaces(id) };

@@ -13,6 +13,8 @@ export interface AuditSpec {
   action?: string;
   /** The object by id, for the before/after snapshot (redacted before it is stored). */
   load?: (id: number) => unknown;
+  /** The object by a text id (e.g. a collector's UUID), for objects whose `:id` is not a number. */
+  loadText?: (id: string) => unknown;
   /** The object's id when it is not `:id` (nor `result.id` on a create). */
   objectId?: (ctx: { params: Record<string, string>; body: unknown; result: unknown; user: AuthUser | undefined }) => string | number | null | undefined;
   /** Also record refused attempts with this status (e.g. 401 on login: failed logins). */
@@ -49,7 +51,7 @@ const idOf = (v: unknown): number | undefined => {
 function nameOf(snapshot: unknown): string | null {
   if (!snapshot || typeof snapshot !== 'object') return null;
   const o = snapshot as Record<string, unknown>;
-  for (const k of ['name', 'username', 'title', 'filename']) if (typeof o[k] === 'string') return o[k] as string;
+  for (const k of ['name', 'username', 'title', 'filename', 'hostname']) if (typeof o[k] === 'string') return o[k] as string;
   return null;
 }
 
@@ -84,6 +86,7 @@ export class AuditTrail {
     const paramId = idOf(params.id);
     let before: unknown;
     if (a.load && paramId !== undefined) before = this.snapshot(a, paramId);
+    else if (a.loadText && typeof params.id === 'string') before = this.snapshotText(a, params.id);
     let result: T;
     try {
       result = await run();
@@ -105,6 +108,15 @@ export class AuditTrail {
     const who = actor && typeof actor.id === 'number' && typeof actor.username === 'string' ? { ...call, user: actor as AuthUser } : call;
     this.write(who, { status: call.successStatus(result), outcome: 'ok', before, after, objectId: id });
     return result;
+  }
+
+  private snapshotText(a: AuditSpec, id: string): unknown {
+    try {
+      return a.loadText!(id) ?? null;
+    } catch (err) {
+      this.log.warn({ err, object: a.object, id }, 'audit snapshot failed');
+      return null;
+    }
   }
 
   private snapshot(a: AuditSpec, id: number): unknown {

@@ -147,6 +147,7 @@ export const OPTIONS = {
   natsStreamMaxBytes: { env: 'NMS_NATS_STREAM_MAX_BYTES', schema: z.coerce.number().int().min(1 << 20).max(2 ** 50).default(2 ** 30), help: 'Size limit of the NETWATCH stream: batches the centre has not acked yet; when full, publishing is refused (collectors keep their batches) instead of old ones being dropped' },
   natsDuplicateWindowSeconds: { env: 'NMS_NATS_DUPLICATE_WINDOW_SECONDS', schema: z.coerce.number().int().min(120).max(86_400).default(600), help: 'A batch published again with the same id within this window is stored once' },
   spoolMaxBytes: { env: 'NMS_SPOOL_MAX_BYTES', schema: z.coerce.number().int().min(1 << 20).max(2 ** 50).default(2 ** 30), help: 'Size limit of a remote collector\'s local spool (<dataDir>/spool): batches kept while NATS is unreachable, replayed in order when it is back; when full, new batches are refused and counted as overflow, older ones are kept' },
+  collectorTimeoutSeconds: { env: 'NMS_COLLECTOR_TIMEOUT_SECONDS', schema: z.coerce.number().int().min(5).max(86_400).default(90), help: 'A remote collector not heard from for this long is marked down and raises an alarm (it sends a heartbeat every 10 s); its devices show "unknown (collector down)"' },
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -3,6 +3,7 @@ import type { DeviceDto } from './dto.js';
 import type { DeviceStatusDto } from './poll-state.js';
 import type { DiscoveryJobDto } from './discovery.js';
 import type { AlarmDto } from './alarms.js';
+import type { CollectorDto } from './collectors.js';
 
 /**
  * Topics on the server's event bus and their payloads.
@@ -28,4 +29,6 @@ export interface BusEventMap {
   'topology.changed': Record<string, never>;
   /** Some of a user's sessions or API tokens ended (logout, revocation, new password/role, disabled, deleted): realtime re-checks that user's sockets at once. */
   'auth.revoked': { userId: number };
+  /** A remote collector registered, went up or down, or was forgotten (`forgotten: true`). */
+  'collector.changed': CollectorDto & { forgotten?: boolean };
 }

@@ -44,3 +44,18 @@ export interface CollectorDto {
   /** 'up' while heard within collectorTimeoutSeconds, else 'down'. */
   state: 'up' | 'down';
 }
+
+/** Where the transport hands every heartbeat it receives (the centre's collector registry). Never throws. */
+export interface HeartbeatSink {
+  /** `h` is as it came off the wire (unchecked); `address` the sender's, when the transport knows it. */
+  heartbeat(h: unknown, address: string | null): void;
+}
+
+/** Event types the collector registry emits (source 'system'); the default rules raise and clear on them. */
+export const COLLECTOR_EVENT_TYPES = {
+  /** params: { collectorId, site, hostname, timeoutSeconds } */
+  down: 'collector.down',
+  up: 'collector.up',
+  /** An operator forgot the collector (DELETE /collectors/:id): its alarm is cleared. */
+  forgotten: 'collector.forgotten',
+} as const;

@@ -50,6 +50,10 @@ export interface DeviceDto {
   pollIntervalSec: number;
   icmpEnabled: boolean;
   snmp: DeviceSnmpDto;
+  /** Who polls it: the centre when it is the centre's own site (config `site`), else that site's collectors. */
+  site: string;
+  /** Its site has registered collectors and all of them are down: its state is unknown, not down. */
+  collectorDown: boolean;
   createdAt: number;
   updatedAt: number;
 }

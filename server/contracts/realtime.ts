@@ -3,6 +3,7 @@ import type { DeviceStatusDto } from './poll-state.js';
 import type { DiscoveryJobDto } from './discovery.js';
 import type { StoredEvent } from './events.js';
 import type { AlarmDto } from './alarms.js';
+import type { CollectorDto } from './collectors.js';
 
 /** Events the server pushes to console clients over socket.io. */
 export interface ServerToClientEvents {
@@ -23,6 +24,8 @@ export interface ServerToClientEvents {
   'discovery.progress': (job: DiscoveryJobDto) => void;
   /** Listener and worker counters, every few seconds while someone is connected. */
   'status.counters': (counters: Record<string, number>) => void;
+  /** A remote collector registered, went up or down (`forgotten`: it was removed). */
+  'collector.changed': (collector: CollectorDto & { forgotten?: boolean }) => void;
 }
 
 /** Requests a client may send; answered through the acknowledgement callback. */

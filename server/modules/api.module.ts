@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { registerAuditRoutes } from '../api/audit.routes.js';
 import { registerAuthRoutes } from '../api/auth.routes.js';
 import { registerDashboardRoutes } from '../api/dashboard.routes.js';
-import { registerDeviceRoutes } from '../api/devices.routes.js';
+import { registerDeviceRoutes, type SiteHealth } from '../api/devices.routes.js';
 import { createHttpApp } from '../api/index.js';
 import { buildOpenApi } from '../api/openapi.js';
 import type { ApiRegistry } from '../api/registry.js';
@@ -30,7 +30,7 @@ export interface ApiModule extends Module {
  * The HTTP API and console: sessions and tokens, users, devices, status, dashboard, audit, plus
  * every route the role's modules bring (`deps.routes()`, in registration order, this module's first).
  */
-export function apiModule(ctx: AppContext, deps: { store: StoreModule; version: string; routes: () => RouteRegistration[] }): ApiModule {
+export function apiModule(ctx: AppContext, deps: { store: StoreModule; version: string; routes: () => RouteRegistration[]; siteHealth?: SiteHealth }): ApiModule {
   const { config, bus, metrics } = ctx;
   const http = new Late<{ app: Express; registry: ApiRegistry; server: Server }>('the HTTP API');
   const auth = new Late<AuthService>('authentication');
@@ -96,7 +96,7 @@ export function apiModule(ctx: AppContext, deps: { store: StoreModule; version: 
       registerAuthRoutes(api, router, { auth: auth.get(), users, secureCookies: config.secureCookies, loginRateLimit: config.loginRateLimit });
       registerUserRoutes(api, { users, auth: auth.get() });
       registerTokenRoutes(api, { auth: auth.get(), tokens });
-      registerDeviceRoutes(api, { devices, bus, outbound: ctx.outbound });
+      registerDeviceRoutes(api, { devices, bus, outbound: ctx.outbound, site: config.site, sites: deps.siteHealth });
       registerDashboardRoutes(api, { reads, metrics, listeners: () => ctx.listeners });
       registerAuditRoutes(api, { reads });
     },

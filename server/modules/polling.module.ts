@@ -40,13 +40,14 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       sampleMaintenance.start();
       const unsubscribe = bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
       const pinger = new IcmpPinger({ log: ctx.log('icmp') });
-      const discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound });
+      const discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
       const poller = new PollService(
         { devices, pollState, samples, bus, log: ctx.log('poller'),
           snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, ctx.log('poll-workers')) : new InProcessSnmpRunner(),
           icmp: new PingerIcmpRunner(pinger),
           customOids: (d) => customOids.forDevice(d.id, d.group),
           allowed: (d) => outbound.check('device', d.address).allowed,
+          site: config.site,
         },
         { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
       );
@@ -66,7 +67,7 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
       registerDiscoveryRoutes(api, { discovery });
       registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
-      registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound });
+      registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound, site: config.site });
     },
     counters() {
       const { poller } = polling.get();

@@ -9,8 +9,8 @@ export type Role = Config['role'];
  * the console listens, and it stops first, before a load could reach a stopped engine.
  */
 export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleName[]>> = Object.freeze({
-  all: Object.freeze(['store', 'events', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib'] as const),
-  central: Object.freeze(['store', 'events', 'topology', 'api', 'realtime', 'mib'] as const),
+  all: Object.freeze(['store', 'events', 'registry', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib'] as const),
+  central: Object.freeze(['store', 'events', 'registry', 'topology', 'api', 'realtime', 'mib'] as const),
   collector: Object.freeze(['intake', 'polling'] as const),
 });
 

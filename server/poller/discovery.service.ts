@@ -40,7 +40,7 @@ export class DiscoveryService {
   private seq = 0;
 
   constructor(
-    private readonly deps: { devices: DeviceRepository; pinger: IcmpPinger; bus: EventBus; log: Logger; outbound: OutboundPolicy },
+    private readonly deps: { devices: DeviceRepository; pinger: IcmpPinger; bus: EventBus; log: Logger; outbound: OutboundPolicy; /** Site of the devices it adds (this process's). */ site?: string },
     private readonly opts: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
   ) {}
 
@@ -148,7 +148,7 @@ export class DiscoveryService {
     if (devices.idByName(name) !== undefined) name = `${name} (${host.address})`;
     if (devices.idByName(name) !== undefined) return devices.idByName(name)!;
     const d = devices.create({
-      name, address: host.address, group: null, location: null, tags: ['discovered'], pollIntervalSec: 60, icmpEnabled: true,
+      name, address: host.address, group: null, location: null, tags: ['discovered'], pollIntervalSec: 60, icmpEnabled: true, site: this.deps.site ?? 'central',
       snmp: {
         enabled: true, version: c.version, port: req.port, community: c.community ?? null, username: c.username ?? null,
         authProtocol: c.authProtocol ?? null, authKey: c.authKey ?? null, privProtocol: c.privProtocol ?? null, privKey: c.privKey ?? null,

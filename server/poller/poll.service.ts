@@ -67,6 +67,8 @@ export class PollService {
       customOids?: (device: DeviceRecord) => { oid: string; name: string; unit: string | null }[];
       /** The outbound policy's word on a device's address: denied devices are not polled or pinged. */
       allowed?: (device: DeviceRecord) => boolean;
+      /** Only devices of this site are polled (this process's config `site`); the others are for their site's collectors. */
+      site?: string;
     },
     private readonly opts: PollServiceOptions,
   ) {
@@ -98,7 +100,13 @@ export class PollService {
     this.timers.push(f);
   }
 
+  /** Devices of another site are polled by that site's collectors, not here. */
+  private mine(d: DeviceRecord): boolean {
+    return this.deps.site === undefined || d.site === this.deps.site;
+  }
+
   private track(d: DeviceRecord, state?: DeviceStatusDto): void {
+    if (!this.mine(d)) return this.untrack(d.id);
     if (this.deps.allowed && !this.deps.allowed(d)) {
       this.untrack(d.id);
       this.deps.log.warn({ device: d.name, address: d.address }, 'device not polled: the outbound policy denies its address');
@@ -132,7 +140,7 @@ export class PollService {
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
   async pollSnmp(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
-    if (!device || !device.snmp.enabled || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.pollState.status(deviceId);
+    if (!device || !device.snmp.enabled || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.pollState.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
     const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
@@ -159,7 +167,7 @@ export class PollService {
   async pollNow(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
     if (!device) return undefined;
-    if (this.deps.allowed && !this.deps.allowed(device)) return this.deps.pollState.status(deviceId);
+    if (!this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.pollState.status(deviceId);
     const tasks: Promise<unknown>[] = [];
     if (device.snmp.enabled) tasks.push(this.scheduler.has(deviceId) ? this.scheduler.runNow(deviceId) : this.pollSnmp(deviceId));
     if (device.icmpEnabled && this.deps.icmp) tasks.push(this.pingDevices([device]));

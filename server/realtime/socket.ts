@@ -109,6 +109,7 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
     deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
     deps.bus.subscribe('alarm.changed', (a) => io.to(ROOM).emit('alarm.changed', a)),
     deps.bus.subscribe('device.status', (s) => io.to(ROOM).emit('device.status', s)),
+    deps.bus.subscribe('collector.changed', (c) => io.to(ROOM).emit('collector.changed', c)),
     deps.bus.subscribe('discovery.progress', (j) => io.to(ROOM).emit('discovery.progress', j)),
     deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
     deps.bus.subscribe('auth.revoked', ({ userId }) => recheck(userId)),

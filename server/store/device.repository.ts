@@ -18,7 +18,7 @@ export interface DeviceSnmpRecord {
   retries: number;
 }
 
-export interface DeviceRecord extends Omit<DeviceDto, 'snmp'> {
+export interface DeviceRecord extends Omit<DeviceDto, 'snmp' | 'collectorDown'> {
   snmp: DeviceSnmpRecord;
   /**
    * Set when a stored SNMP secret could not be decrypted (reported through the
@@ -37,6 +37,8 @@ export interface DeviceWrite {
   pollIntervalSec: number;
   icmpEnabled: boolean;
   snmp: DeviceSnmpRecord;
+  /** Default 'central' (as the column's). */
+  site?: string;
 }
 
 interface Row {
@@ -48,6 +50,7 @@ interface Row {
   tags: string;
   poll_interval_sec: number;
   icmp_enabled: number;
+  site: string;
   created_at: number;
   updated_at: number;
   enabled: number | null;
@@ -64,7 +67,7 @@ interface Row {
   retries: number | null;
 }
 
-const SELECT = `SELECT d.id, d.name, d.address, d.device_group, d.location, d.tags, d.poll_interval_sec, d.icmp_enabled,
+const SELECT = `SELECT d.id, d.name, d.address, d.device_group, d.location, d.tags, d.poll_interval_sec, d.icmp_enabled, d.site,
        d.created_at, d.updated_at, s.enabled, s.version, s.port, s.community, s.username, s.auth_protocol, s.auth_key,
        s.priv_protocol, s.priv_key, s.context, s.timeout_ms, s.retries
   FROM devices d LEFT JOIN device_snmp s ON s.device_id = d.id`;
@@ -89,6 +92,7 @@ function toRecord(r: Row, openSecret: Opener): DeviceRecord {
     tags: JSON.parse(r.tags) as string[],
     pollIntervalSec: r.poll_interval_sec,
     icmpEnabled: r.icmp_enabled === 1,
+    site: r.site,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     snmp: {
@@ -110,12 +114,13 @@ function toRecord(r: Row, openSecret: Opener): DeviceRecord {
   return record;
 }
 
-/** The public view of a device: secrets replaced by "is set" flags. */
-export function toDeviceDto(d: DeviceRecord): DeviceDto {
+/** The public view of a device: secrets replaced by "is set" flags; `collectorDown` when all its site's collectors are down. */
+export function toDeviceDto(d: DeviceRecord, collectorDown = false): DeviceDto {
   const { community, authKey, privKey, ...snmp } = d.snmp;
   const { secretError: _unreadable, ...device } = d;
   return {
     ...device,
+    collectorDown,
     snmp: { ...snmp, communitySet: community !== null, authKeySet: authKey !== null, privKeySet: privKey !== null },
   };
 }
@@ -157,12 +162,12 @@ export class DeviceRepository {
       byAddress: db.prepare<[string], { id: number }>('SELECT id FROM devices WHERE address = ? ORDER BY id LIMIT 1'),
       addresses: db.prepare<[], { id: number; address: string }>('SELECT id, address FROM devices'),
       insert: db.prepare(
-        `INSERT INTO devices (name, address, device_group, location, tags, poll_interval_sec, icmp_enabled, created_at, updated_at)
-         VALUES (@name, @address, @group, @location, @tags, @pollIntervalSec, @icmpEnabled, @now, @now)`,
+        `INSERT INTO devices (name, address, device_group, location, tags, poll_interval_sec, icmp_enabled, site, created_at, updated_at)
+         VALUES (@name, @address, @group, @location, @tags, @pollIntervalSec, @icmpEnabled, @site, @now, @now)`,
       ),
       update: db.prepare(
         `UPDATE devices SET name = @name, address = @address, device_group = @group, location = @location, tags = @tags,
-                poll_interval_sec = @pollIntervalSec, icmp_enabled = @icmpEnabled, updated_at = @now WHERE id = @id`,
+                poll_interval_sec = @pollIntervalSec, icmp_enabled = @icmpEnabled, site = @site, updated_at = @now WHERE id = @id`,
       ),
       upsertSnmp: db.prepare(
         `INSERT INTO device_snmp (device_id, enabled, version, port, community, username, auth_protocol, auth_key,
@@ -175,6 +180,7 @@ export class DeviceRepository {
            context = excluded.context, timeout_ms = excluded.timeout_ms, retries = excluded.retries`,
       ),
       delete: db.prepare<[number]>('DELETE FROM devices WHERE id = ?'),
+      sites: db.prepare<[], { site: string }>('SELECT DISTINCT site FROM devices ORDER BY site'),
       versionSummary: db.prepare<[], { version: SnmpVersion; n: number }>(
         'SELECT version, count(*) AS n FROM device_snmp WHERE enabled = 1 GROUP BY version',
       ),
@@ -217,6 +223,11 @@ export class DeviceRepository {
     return this.stmts.addresses.all();
   }
 
+  /** Sites that devices are assigned to. */
+  sites(): string[] {
+    return this.stmts.sites.all().map((r) => r.site);
+  }
+
   snmpVersionSummary(): Record<SnmpVersion, number> {
     const out: Record<SnmpVersion, number> = { '1': 0, '2c': 0, '3': 0 };
     for (const r of this.stmts.versionSummary.all()) out[r.version] = r.n;
@@ -257,6 +268,7 @@ export class DeviceRepository {
       tags: JSON.stringify(d.tags),
       pollIntervalSec: d.pollIntervalSec,
       icmpEnabled: d.icmpEnabled ? 1 : 0,
+      site: d.site ?? 'central',
       now,
     };
   }

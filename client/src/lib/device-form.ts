@@ -45,7 +45,12 @@ export interface DeviceFormModel {
   context: string;
   timeoutMs: number;
   retries: number;
+  /** Empty on create: the centre's own site. */
+  site: string;
 }
+
+/** A site name as NMS_SITE takes it (the server checks it again). */
+export const SITE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What is already stored for the device's secrets (edit only). */
 export interface StoredSecrets {
@@ -77,6 +82,7 @@ export function emptyDeviceForm(): DeviceFormModel {
     context: '',
     timeoutMs: 2000,
     retries: 1,
+    site: '',
   };
 }
 
@@ -101,6 +107,7 @@ export function formFromDevice(d: DeviceDto): DeviceFormModel {
     context: d.snmp.context ?? '',
     timeoutMs: d.snmp.timeoutMs,
     retries: d.snmp.retries,
+    site: d.site,
   };
 }
 
@@ -127,6 +134,9 @@ export function validateDeviceForm(m: DeviceFormModel, storedOnEdit?: StoredSecr
   if (!Number.isInteger(m.pollIntervalSec) || m.pollIntervalSec < 5 || m.pollIntervalSec > 86_400) {
     errors.pollIntervalSec = 'Between 5 and 86400 seconds';
   }
+  const site = m.site.trim();
+  if (storedOnEdit && !site) errors.site = 'A site is required';
+  else if (site && !SITE_NAME.test(site)) errors.site = '1-64 letters, digits, "_" or "-"';
   if (!m.snmpEnabled) return errors;
   if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535) errors.port = 'A port between 1 and 65535';
   if (!Number.isInteger(m.timeoutMs) || m.timeoutMs < 100 || m.timeoutMs > 60_000) errors.timeoutMs = 'Between 100 and 60000 ms';
@@ -173,6 +183,7 @@ export interface DeviceBody {
   pollIntervalSec?: number;
   icmpEnabled?: boolean;
   snmp?: SnmpBody;
+  site?: string;
 }
 
 function snmpBody(m: DeviceFormModel, mode: 'create' | 'edit'): SnmpBody {
@@ -224,6 +235,7 @@ export function toCreateBody(m: DeviceFormModel): DeviceBody {
   };
   if (m.group.trim()) body.group = m.group.trim();
   if (m.location.trim()) body.location = m.location.trim();
+  if (m.site.trim()) body.site = m.site.trim();
   return body;
 }
 
@@ -238,6 +250,7 @@ export function toUpdateBody(m: DeviceFormModel): DeviceBody {
     pollIntervalSec: m.pollIntervalSec,
     icmpEnabled: m.icmpEnabled,
     snmp: snmpBody(m, 'edit'),
+    site: m.site.trim(),
   };
 }
 

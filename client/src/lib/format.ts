@@ -32,6 +32,17 @@ export function formatDateTime(ms: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** "just now", "12 s ago", "3 min ago", "2 h ago", "4 d ago" (a time in the future, e.g. clock skew, is "just now"). */
+export function formatAgo(ms: number | null | undefined, now: number): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const s = Math.floor((now - ms) / 1000);
+  if (s < 2) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
 export function formatNumber(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US') : '—';
 }

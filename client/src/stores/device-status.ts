@@ -1,5 +1,6 @@
 import { reactive, ref } from 'vue';
 import { defineStore } from 'pinia';
+import type { DeviceDto } from '@contracts/dto';
 import type { DeviceStatusDto } from '@contracts/poll-state';
 import { api } from '@/api/client';
 import { onConnectionState, onServerEvent } from '@/realtime/socket';
@@ -34,8 +35,12 @@ export const useDeviceStatusStore = defineStore('device-status', () => {
   return { byId, loaded, load, put, reset };
 });
 
-/** One word for the list: up, down, auth failure, unknown. */
-export function reachability(s: DeviceStatusDto | undefined): { label: string; tone: 'green' | 'red' | 'amber' | '' } {
+/**
+ * One word for the list: up, down, auth failure, unknown. A device whose site's collectors are
+ * all down is "unknown (collector down)": what we last heard says nothing about it now.
+ */
+export function reachability(s: DeviceStatusDto | undefined, device?: Pick<DeviceDto, 'collectorDown'>): { label: string; tone: 'green' | 'red' | 'amber' | '' } {
+  if (device?.collectorDown) return { label: 'unknown (collector down)', tone: 'amber' };
   if (!s) return { label: 'not polled yet', tone: '' };
   if (s.icmpState === 'down' || s.snmpState === 'down') return { label: s.icmpState === 'down' ? 'down' : 'SNMP down', tone: 'red' };
   if (s.snmpState === 'auth_failure') return { label: 'SNMP auth failure', tone: 'amber' };

@@ -55,6 +55,16 @@ export const useDevicesStore = defineStore('devices', () => {
   onServerEvent('device.created', live.upsert);
   onServerEvent('device.updated', live.upsert);
   onServerEvent('device.deleted', ({ id }) => live.forget(id));
+  // A collector going down or up changes its site's devices' state ("unknown (collector down)"):
+  // reload on a change of state, not on every heartbeat.
+  const collectorStates = new Map<string, string>();
+  onServerEvent('collector.changed', (c) => {
+    const next = c.forgotten ? 'forgotten' : c.state;
+    const prev = collectorStates.get(c.id);
+    if (c.forgotten) collectorStates.delete(c.id);
+    else collectorStates.set(c.id, c.state);
+    if (prev !== next && loaded.value) void load().catch(() => undefined);
+  });
   // Events sent while the socket was down are lost: reload once it is back.
   onConnectionState((state) => {
     if (state === 'connected' && loaded.value) void load().catch(() => undefined);

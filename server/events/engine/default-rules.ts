@@ -1,4 +1,5 @@
 import { EVENT_TYPES as T, METRIC_NAMES as M, TRAP_OIDS as O, type EventRuleActions, type EventRuleMatch, type ThresholdRuleBody } from '../../contracts/alarms.js';
+import { COLLECTOR_EVENT_TYPES as C } from '../../contracts/collectors.js';
 import type { BuiltinRule } from '../../store/rule.repository.js';
 
 const ev = (key: string, name: string, description: string, match: EventRuleMatch, actions: EventRuleActions): BuiltinRule => ({
@@ -82,6 +83,12 @@ export const DEFAULT_RULES: BuiltinRule[] = [
   }),
   ev('syslog-error', 'Syslog error or worse', 'Syslog severity error (3) or more severe, one alarm per device and type.', { sources: ['syslog'], syslog: { maxSeverity: 3 } }, {
     disposition: 'alarm', title: '{device.name}: syslog errors ({type})', reductionKey: 'syslog:{deviceOrSource}:{type}',
+  }),
+  ev('collector-down', 'Collector not heard from', 'A remote collector sent no heartbeat for collectorTimeoutSeconds; its devices show "unknown (collector down)".', { sources: ['system'], types: [C.down] }, {
+    disposition: 'alarm', severity: 'major', reductionKey: 'collectorDown:{params.collectorId}',
+  }),
+  ev('collector-up', 'Collector heard from again', 'Clears "Collector not heard from" (also when the collector is removed).', { sources: ['system'], types: [C.up, C.forgotten] }, {
+    disposition: 'clear', severity: 'info', clearKey: 'collectorDown:{params.collectorId}',
   }),
   th('high-cpu', 'High CPU', 'Average CPU over 90 % for 3 polls; clears at 80 % or less.', {
     metrics: [M.cpu], instance: '', op: '>', value: 90, clearValue: 80, forPolls: 3, severity: 'major', title: '{device.name}: CPU {value} % (over {threshold} %)',

@@ -35,6 +35,8 @@ const v3Device: DeviceDto = {
     timeoutMs: 2000,
     retries: 1,
   },
+  site: 'seoul-dc1',
+  collectorDown: false,
   createdAt: 1,
   updatedAt: 2,
 };
@@ -94,6 +96,21 @@ describe('device form', () => {
   it('clears the v3 settings when a device moves to v2c', () => {
     const snmp = toUpdateBody({ ...formFromDevice(v3Device), version: '2c', community: 'public2' }).snmp!;
     expect(snmp).toMatchObject({ version: '2c', community: 'public2', username: null, authKey: null, privKey: null, context: null });
+  });
+
+  it('leaves the site to the server on create unless one is chosen, and sends the site on edit', () => {
+    expect(toCreateBody(form({})).site).toBeUndefined();
+    expect(toCreateBody(form({ site: ' busan ' })).site).toBe('busan');
+    expect(formFromDevice(v3Device).site).toBe('seoul-dc1');
+    expect(toUpdateBody({ ...formFromDevice(v3Device), site: 'daegu' }).site).toBe('daegu');
+  });
+
+  it('refuses a site name NMS_SITE would refuse, and an empty one on edit', () => {
+    expect(validateDeviceForm(form({ site: 'seoul dc1' })).site).toBeDefined();
+    expect(validateDeviceForm(form({ site: 'x'.repeat(65) })).site).toBeDefined();
+    expect(validateDeviceForm(form({ site: 'seoul-dc_1' })).site).toBeUndefined();
+    expect(validateDeviceForm(form({ site: '' })).site).toBeUndefined();
+    expect(validateDeviceForm({ ...formFromDevice(v3Device), site: '' }, secretsOf(v3Device)).site).toBe('A site is required');
   });
 
   it('clears group and location on edit when emptied', () => {

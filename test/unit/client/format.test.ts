@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, groupCounters } from '../../../client/src/lib/format.js';
+import { formatAgo, formatBytes, formatDuration, groupCounters } from '../../../client/src/lib/format.js';
 
 describe('console formatting', () => {
   it('shows sizes in binary units', () => {
@@ -27,5 +27,16 @@ describe('console formatting', () => {
       },
       { name: 'trap', counters: [{ name: 'trap.dropped', label: 'dropped', value: 1 }] },
     ]);
+  });
+
+  it('says how long ago a heartbeat was: just now, seconds, minutes, hours, days', () => {
+    const now = 1_000_000_000;
+    expect(formatAgo(now + 5000, now)).toBe('just now');
+    expect(formatAgo(now - 1500, now)).toBe('just now');
+    expect(formatAgo(now - 12_000, now)).toBe('12 s ago');
+    expect(formatAgo(now - 180_000, now)).toBe('3 min ago');
+    expect(formatAgo(now - 2 * 3_600_000, now)).toBe('2 h ago');
+    expect(formatAgo(now - 4 * 86_400_000, now)).toBe('4 d ago');
+    expect(formatAgo(null, now)).toBe('—');
   });
 });

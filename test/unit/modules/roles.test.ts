@@ -5,21 +5,23 @@ import { ROLE_MODULES, roleProblem } from '../../../server/modules/roles.js';
 describe('roles', () => {
   it('runs every module in the all role, the store first and the API before realtime', () => {
     const all = ROLE_MODULES.all;
-    expect([...all].sort()).toEqual(['api', 'events', 'intake', 'mib', 'polling', 'realtime', 'store', 'topology']);
+    expect([...all].sort()).toEqual(['api', 'events', 'intake', 'mib', 'polling', 'realtime', 'registry', 'store', 'topology']);
     expect(all[0]).toBe('store');
     expect(all.indexOf('api')).toBeLessThan(all.indexOf('realtime'));
     // Modules with routes are started before the API registers them.
-    for (const m of ['events', 'intake', 'polling', 'topology'] as const) expect(all.indexOf(m)).toBeLessThan(all.indexOf('api'));
+    for (const m of ['events', 'registry', 'intake', 'polling', 'topology'] as const) expect(all.indexOf(m)).toBeLessThan(all.indexOf('api'));
+    // The collector registry emits its alarms' events through the events module's writer.
+    expect(all.indexOf('events')).toBeLessThan(all.indexOf('registry'));
   });
 
   it('gives a collector its intake and polling, and no store, API or realtime', () => {
     expect(ROLE_MODULES.collector).toContain('intake');
     expect(ROLE_MODULES.collector).toContain('polling');
-    for (const m of ['store', 'api', 'realtime'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
+    for (const m of ['store', 'registry', 'api', 'realtime'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
   });
 
   it('gives central the store, events, API and realtime, and no intake or polling', () => {
-    for (const m of ['store', 'events', 'api', 'realtime'] as const) expect(ROLE_MODULES.central).toContain(m);
+    for (const m of ['store', 'events', 'registry', 'api', 'realtime'] as const) expect(ROLE_MODULES.central).toContain(m);
     expect(ROLE_MODULES.central).not.toContain('intake');
     expect(ROLE_MODULES.central).not.toContain('polling');
   });

@@ -15,6 +15,7 @@ import { TopologyRepository } from '../../../server/store/topology.repository.js
 import { DashboardRepository } from '../../../server/store/dashboard.repository.js';
 import { CustomOidRepository } from '../../../server/store/custom-oid.repository.js';
 import { UnknownSenderRepository } from '../../../server/store/unknown-sender.repository.js';
+import { CollectorRepository } from '../../../server/store/collector.repository.js';
 import { testSecretBox } from '../../helpers/secrets.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
@@ -38,8 +39,20 @@ describe('migrations', () => {
     expect(() => new UnknownSenderRepository(db)).not.toThrow();
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(2); // incremental, for a new database
     expect(() => new CustomOidRepository(db)).not.toThrow();
+    expect(() => new CollectorRepository(db)).not.toThrow();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('puts devices that existed before sites (0012) at the central site', () => {
+    const db = tempDb();
+    const all = readMigrations(MIGRATIONS_DIR);
+    migrate(db, all.filter((m) => m.version < 12));
+    db.prepare("INSERT INTO devices (name, address, created_at, updated_at) VALUES ('old-sw', '192.0.2.1', 1, 1)").run();
+    migrate(db, all);
+    expect(new DeviceRepository(db, testSecretBox()).list().map((d) => [d.name, d.site])).toEqual([['old-sw', 'central']]);
+    expect(new CollectorRepository(db).list()).toEqual([]);
     db.close();
   });
 
