@@ -40,6 +40,10 @@ export async function startTestServer(opts: { adminPassword?: string; env?: Reco
     ...opts.env,
   });
   const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }));
+  if (nms.role === 'collector') {
+    await nms.stop();
+    throw new Error('startTestServer starts a node with a console (role all or central), not a collector');
+  }
   const url = `http://127.0.0.1:${nms.httpPort}`;
   return {
     url,
