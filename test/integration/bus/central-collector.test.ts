@@ -30,8 +30,9 @@ let persist: string;
 let syslogPort: number;
 let trapPort: number;
 
+// The built server, as `npm start` runs it (--disable-proto=throw): hostile `__proto__` keys meet the real guard.
 async function startCentral(): Promise<ServerProcess> {
-  return startServerProcess(centralDir, { NMS_ROLE: 'central', NMS_NATS_URL: nats.url, NMS_ADMIN_PASSWORD: PASSWORD });
+  return startServerProcess(centralDir, { NMS_ROLE: 'central', NMS_NATS_URL: nats.url, NMS_ADMIN_PASSWORD: PASSWORD }, 60_000, 'dist');
 }
 
 async function api() {
@@ -88,7 +89,7 @@ beforeAll(async () => {
   collectorDir = mkdtempSync(join(tmpdir(), 'nw-collector-'));
   persist = mkdtempSync(join(tmpdir(), 'nw-snmp-'));
   central = await startCentral();
-  collector = await startServerProcess(collectorDir, { NMS_ROLE: 'collector', NMS_NATS_URL: nats.url, NMS_SITE: 'branch-1', NMS_TRAP_COMMUNITIES: 'public' });
+  collector = await startServerProcess(collectorDir, { NMS_ROLE: 'collector', NMS_NATS_URL: nats.url, NMS_SITE: 'branch-1', NMS_TRAP_COMMUNITIES: 'public' }, 60_000, 'dist');
   const health = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { ports: { syslog: number; trap: number } };
   syslogPort = health.ports.syslog;
   trapPort = health.ports.trap;
