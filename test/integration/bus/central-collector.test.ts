@@ -224,3 +224,31 @@ describe('collector heartbeats', () => {
     }
   }, 120_000);
 });
+
+describe('an all node with NMS_NATS_URL', () => {
+  it('stores its own syslog as before and also what collectors publish', async () => {
+    const own = await startNatsServer();
+    const srv = await startTestServer({ env: { NMS_NATS_URL: own.url } });
+    const nc = await connect({ servers: own.url });
+    try {
+      const call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
+      const port = srv.nms.listeners().find((l) => l.name === 'syslog-udp')!.boundPort!;
+      expect((await run('logger', ['-n', '127.0.0.1', '-P', String(port), '--udp', '--rfc3164', '-t', 'local-app', 'received locally'])).code).toBe(0);
+      const h = headers();
+      h.set('Nats-Msg-Id', 'remote-1');
+      const remote = { receivedAt: Date.now(), reportedAt: null, source: 'syslog', sourceAddress: '192.0.2.44', severity: 'info', type: 'remote-app', message: 'received at a collector', params: {} };
+      await jetstream(nc).publish('netwatch.branch-2.events', new TextEncoder().encode(JSON.stringify([remote])), { headers: h });
+      await until(async () => expect(await eventsOfType(call, 'local-app')).toHaveLength(1));
+      const [e] = await until(async () => {
+        const got = await eventsOfType(call, 'remote-app');
+        expect(got).toHaveLength(1);
+        return got;
+      });
+      expect(e).toMatchObject({ sourceAddress: '192.0.2.44', message: 'received at a collector' });
+    } finally {
+      await nc.close();
+      await srv.stop();
+      await own.stop();
+    }
+  }, 120_000);
+});
