@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNetwatch, type NetwatchNode } from '../../../server/app.js';
 import type { CollectorHeartbeat } from '../../../server/contracts/collectors.js';
@@ -187,8 +187,10 @@ describe('central and collector over NATS JetStream', () => {
       const status = await call('GET', '/status');
       expect(status.body.counters['transport.invalid_events']).toBe(5);
       expect(status.body.counters['nats_consumer.invalid']).toBeGreaterThanOrEqual(1);
-      // Heartbeat subjects are core NATS only: the stream does not take them.
-      await expect(js.publish('netwatch.x.heartbeat', new TextEncoder().encode('{}'))).rejects.toThrow();
+      // Heartbeat subjects are core NATS only: no stream takes them (events are the stream's).
+      const jsm = await jetstreamManager(nc);
+      await expect(jsm.streams.find('netwatch.x.heartbeat')).rejects.toThrow(/no stream matches subject/);
+      expect(await jsm.streams.find('netwatch.x.events')).toBe('NETWATCH');
     } finally {
       await nc.close();
     }
