@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchSpool } from '../bus/batch-spool.js';
 import { NatsBatchConsumer, type ReceivedBatch } from '../bus/nats-consumer.js';
 import { natsLinkOptions } from '../bus/nats-link.js';
@@ -73,6 +74,22 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
   const stats = { remote_events: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0 };
   const startedAt = Date.now();
   let startup: Promise<void> = Promise.resolve();
+  const stopped = new AbortController();
+
+  /** Runs `start` until it succeeds or the module stops (a stream that cannot be made now may be makeable later). */
+  async function keepStarting(what: string, start: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await start();
+        return true;
+      } catch (err) {
+        if (stopped.signal.aborted) return false;
+        if (attempt % 12 === 0) log.error({ err }, `${what} did not start; trying again every 5 s`);
+        await sleep(5000, undefined, { signal: stopped.signal }).catch(() => undefined);
+        if (stopped.signal.aborted) return false;
+      }
+    }
+  }
 
   async function handleBatch(batch: ReceivedBatch): Promise<void> {
     if (batch.kind !== 'events') {
@@ -150,10 +167,9 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         side.set(s);
         spooled.start();
         // Not awaited: a collector takes (and spools) events while NATS is away.
-        startup = publisher.start().then(
-          () => sendHeartbeat(s, id),
-          (err: unknown) => log.error({ err }, 'NATS link did not start; events stay in the spool'),
-        );
+        startup = keepStarting('the NATS link (events stay in the spool meanwhile)', () => publisher.start()).then((ok) => {
+          if (ok && !stopped.signal.aborted) sendHeartbeat(s, id);
+        });
         s.timer = setInterval(() => sendHeartbeat(s, id), deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
         s.timer.unref();
         log.info({ site: config.site, id, spool: spoolOptions(config).dir }, 'collector transport started: events go to NATS (spooled while it is away)');
@@ -161,16 +177,15 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         const consumer = new NatsBatchConsumer(linkOpts, handleBatch);
         const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {} };
         side.set(s);
-        startup = consumer.start().then(
-          () => {
-            s.unsubscribe = consumer.link.subscribeCore(HEARTBEAT_SUBSCRIPTION, onHeartbeat);
-            log.info({ site: config.site }, 'centre transport started: consuming collector batches and heartbeats');
-          },
-          (err: unknown) => log.error({ err }, 'NATS consumer did not start'),
-        );
+        startup = keepStarting('the NATS consumer', () => consumer.start()).then((ok) => {
+          if (!ok || stopped.signal.aborted) return;
+          s.unsubscribe = consumer.link.subscribeCore(HEARTBEAT_SUBSCRIPTION, onHeartbeat);
+          log.info({ site: config.site }, 'centre transport started: consuming collector batches and heartbeats');
+        });
       }
     },
     async stop() {
+      stopped.abort();
       const s = side.get();
       if (s.kind === 'collector') {
         clearInterval(s.timer);
