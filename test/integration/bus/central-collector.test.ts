@@ -9,7 +9,7 @@ import type { CollectorHeartbeat } from '../../../server/contracts/collectors.js
 import type { StoredEvent } from '../../../server/contracts/events.js';
 import { loadConfig } from '../../../server/config/load-config.js';
 import { createLogger } from '../../../server/log/logger.js';
-import { startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
+import { freeTcpPort, startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { apiClient, login, startTestServer } from '../../helpers/server.js';
 import { run } from '../collectors/collector-helpers.js';
@@ -251,6 +251,30 @@ describe('an all node with NMS_NATS_URL', () => {
       await nc.close();
       await srv.stop();
       await own.stop();
+    }
+  }, 120_000);
+});
+
+describe('start-up without NATS', () => {
+  it('starts a collector and a central while NATS is unreachable: health and console answer, the collector spools', async () => {
+    const port = await freeTcpPort();
+    const dirs = [mkdtempSync(join(tmpdir(), 'nw-nonats-c-')), mkdtempSync(join(tmpdir(), 'nw-nonats-k-'))];
+    const procs: ServerProcess[] = [];
+    try {
+      const url = `nats://127.0.0.1:${port}`;
+      const coll = await startServerProcess(dirs[0]!, { NMS_ROLE: 'collector', NMS_NATS_URL: url, NMS_SITE: 'offline' }, 60_000, 'dist');
+      procs.push(coll);
+      const cent = await startServerProcess(dirs[1]!, { NMS_ROLE: 'central', NMS_NATS_URL: url, NMS_ADMIN_PASSWORD: PASSWORD }, 60_000, 'dist');
+      procs.push(cent);
+      expect((await fetch(`${cent.url}/api/v1/health`)).status).toBe(200);
+      const health = (await (await fetch(`${coll.url}/api/v1/health`)).json()) as { ports: { syslog: number } };
+      expect((await run('logger', ['-n', '127.0.0.1', '-P', String(health.ports.syslog), '--udp', '-t', 'offline', 'kept on disk'])).code).toBe(0);
+      await until(() => expect(readdirSync(join(dirs[0]!, 'spool')).some((f) => f.endsWith('.seg') && statSync(join(dirs[0]!, 'spool', f)).size > 0)).toBe(true));
+      expect(await coll.stop()).toBe(0);
+      expect(await cent.stop()).toBe(0);
+    } finally {
+      for (const p of procs) await p.kill();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
     }
   }, 120_000);
 });
