@@ -32,8 +32,11 @@ export interface IntakeDeps {
 /**
  * Syslog (UDP v4/v6, TCP with RFC 6587 framing, TLS when a certificate and key are set) and SNMP traps
  * (v1/v2c/v3; INFORMs acknowledged once stored) behind one listener interface; both hand their batches
- * to `deps.out`. v3 trap users come from the store and are replaced live when the
- * trap-user API changes them; our engine ID is kept in the store.
+ * to `deps.out`. With a store (all, central): v3 trap users come from it and are replaced live when the
+ * trap-user API changes them, and our engine ID is kept in it. At a collector (no store): v1/v2c
+ * communities only, the engine ID in `<dataDir>/snmp-engine-id`, no MIB names, no device lookup (the
+ * centre's writer resolves devices from the source address); `out` is the NATS transport, so an INFORM
+ * is acknowledged once its event is in JetStream or the collector's spool.
  */
 export function intakeModule(ctx: AppContext, deps: IntakeDeps): Module {
   const { config } = ctx;
