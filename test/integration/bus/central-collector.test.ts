@@ -218,6 +218,18 @@ describe('collector heartbeats', () => {
       expect(last.h).toMatchObject({ id: readFileSync(join(dir, 'collector-id'), 'utf8').trim(), site: 'branch-hb', spoolRecords: 0, spoolBytes: 0 });
       expect(typeof last.h.counters['transport.heartbeats_sent']).toBe('number');
       expect(last.h.sentAt).toBeGreaterThanOrEqual(last.h.startedAt);
+
+      // Garbage and oversized heartbeats are counted and never reach the sink.
+      const nc = await connect({ servers: own.url });
+      try {
+        nc.publish('netwatch.evil.heartbeat', new TextEncoder().encode('{"id": not json'));
+        nc.publish('netwatch.evil.heartbeat', new TextEncoder().encode(JSON.stringify({ pad: 'x'.repeat(70_000) })));
+        await nc.flush();
+      } finally {
+        await nc.close();
+      }
+      await until(() => expect(centre.nms.metrics.snapshot()['transport.heartbeats_invalid']).toBe(2));
+      expect(got.every((g) => g.h.site === 'branch-hb')).toBe(true);
     } finally {
       await node?.stop();
       await centre.stop();
