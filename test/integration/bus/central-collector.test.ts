@@ -290,3 +290,37 @@ describe('start-up without NATS', () => {
     }
   }, 120_000);
 });
+
+describe('INFORM at a collector', () => {
+  it('is not answered while the spool is full and NATS away, and is answered once NATS takes the spool', async () => {
+    const port = await freeTcpPort();
+    const dir = mkdtempSync(join(tmpdir(), 'nw-full-'));
+    const snmpDir = mkdtempSync(join(tmpdir(), 'nw-full-snmp-'));
+    const lines = mkdtempSync(join(tmpdir(), 'nw-full-lines-'));
+    let coll: ServerProcess | undefined;
+    let own: NatsServerHandle | undefined;
+    try {
+      coll = await startServerProcess(dir, { NMS_ROLE: 'collector', NMS_NATS_URL: `nats://127.0.0.1:${port}`, NMS_SITE: 'full', NMS_SPOOL_MAX_BYTES: String(1 << 20) }, 60_000, 'dist');
+      const health = (await (await fetch(`${coll.url}/api/v1/health`)).json()) as { ports: { syslog: number; trap: number } };
+      // ~2 MB of syslog into a 1 MiB spool, paced.
+      const file = join(lines, 'lines');
+      writeFileSync(file, Array.from({ length: 250 }, (_, i) => `filler ${i} ${'y'.repeat(1000)}`).join('\n') + '\n');
+      for (let i = 0; i < 8; i++) {
+        expect((await run('logger', ['-n', '127.0.0.1', '-P', String(health.ports.syslog), '--udp', '--size', '2048', '-t', 'filler', '-f', file])).code).toBe(0);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const inform = (text: string) =>
+        run('snmpinform', ['-v', '2c', '-c', 'public', '-t', '1', '-r', '1', `127.0.0.1:${health.ports.trap}`, '', '1.3.6.1.4.1.99.0.81', '1.3.6.1.4.1.99.81.1', 's', text], 30_000, { SNMP_PERSISTENT_DIR: snmpDir, SNMPCONFPATH: snmpDir });
+      const spoolBytes = () => readdirSync(join(dir, 'spool')).filter((f) => f.endsWith('.seg')).reduce((n, f) => n + statSync(join(dir, 'spool', f)).size, 0);
+      await until(() => expect(spoolBytes()).toBeGreaterThan(900_000));
+      await until(async () => expect((await inform('while full')).code).not.toBe(0));
+      own = await startNatsServer({ port });
+      await until(async () => expect((await inform('after NATS is back')).code).toBe(0), 90_000);
+      expect(await coll.stop()).toBe(0);
+    } finally {
+      await coll?.kill();
+      await own?.stop();
+      for (const d of [dir, snmpDir, lines]) rmSync(d, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
