@@ -302,18 +302,20 @@ describe('INFORM at a collector', () => {
     try {
       coll = await startServerProcess(dir, { NMS_ROLE: 'collector', NMS_NATS_URL: `nats://127.0.0.1:${port}`, NMS_SITE: 'full', NMS_SPOOL_MAX_BYTES: String(1 << 20) }, 60_000, 'dist');
       const health = (await (await fetch(`${coll.url}/api/v1/health`)).json()) as { ports: { syslog: number; trap: number } };
-      // ~2 MB of syslog into a 1 MiB spool, paced.
-      const file = join(lines, 'lines');
-      writeFileSync(file, Array.from({ length: 250 }, (_, i) => `filler ${i} ${'y'.repeat(1000)}`).join('\n') + '\n');
-      for (let i = 0; i < 8; i++) {
-        expect((await run('logger', ['-n', '127.0.0.1', '-P', String(health.ports.syslog), '--udp', '--size', '2048', '-t', 'filler', '-f', file])).code).toBe(0);
-        await new Promise((r) => setTimeout(r, 200));
-      }
       const inform = (text: string) =>
         run('snmpinform', ['-v', '2c', '-c', 'public', '-t', '1', '-r', '1', `127.0.0.1:${health.ports.trap}`, '', '1.3.6.1.4.1.99.0.81', '1.3.6.1.4.1.99.81.1', 's', text], 30_000, { SNMP_PERSISTENT_DIR: snmpDir, SNMPCONFPATH: snmpDir });
       const spoolBytes = () => readdirSync(join(dir, 'spool')).filter((f) => f.endsWith('.seg')).reduce((n, f) => n + statSync(join(dir, 'spool', f)).size, 0);
-      await until(() => expect(spoolBytes()).toBeGreaterThan(900_000));
-      await until(async () => expect((await inform('while full')).code).not.toBe(0));
+      // Syslog into the 1 MiB spool, paced, until it is full: big lines first, then small ones fill the gaps.
+      const file = join(lines, 'lines');
+      let unanswered = false;
+      for (let round = 0; round < 80 && !unanswered; round++) {
+        const size = spoolBytes() < 900_000 ? 1000 : 100;
+        writeFileSync(file, Array.from({ length: 200 }, (_, i) => `filler ${round}.${i} ${'y'.repeat(size)}`).join('\n') + '\n');
+        expect((await run('logger', ['-n', '127.0.0.1', '-P', String(health.ports.syslog), '--udp', '--size', '2048', '-t', 'filler', '-f', file])).code).toBe(0);
+        await new Promise((r) => setTimeout(r, 200));
+        if (spoolBytes() > 900_000) unanswered = (await inform('while full')).code !== 0;
+      }
+      expect(unanswered).toBe(true);
       own = await startNatsServer({ port });
       await until(async () => expect((await inform('after NATS is back')).code).toBe(0), 90_000);
       expect(await coll.stop()).toBe(0);
