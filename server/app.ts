@@ -19,7 +19,9 @@ import type { AppContext, Module, ModuleName } from './modules/module.js';
 import { pollingModule } from './modules/polling.module.js';
 import { realtimeModule } from './modules/realtime.module.js';
 import { registryModule } from './modules/registry.module.js';
-import { ROLE_MODULES, RoleError, roleProblem } from './modules/roles.js';
+import { RoleError, roleModules, roleProblem } from './modules/roles.js';
+import { healthModule } from './modules/health.module.js';
+import { transportModule } from './modules/transport.module.js';
 import { storeModule } from './modules/store.module.js';
 import { topologyModule } from './modules/topology.module.js';
 import { OutboundPolicy } from './net/outbound-policy.js';
@@ -28,7 +30,9 @@ import type { Db } from './store/database.js';
 import type { ReadPool } from './store/read-pool.js';
 import type { SecretBox } from './store/secret-box.js';
 
+/** A node with the store, API and console: roles `all` and `central`. */
 export interface Netwatch {
+  readonly role: 'all' | 'central';
   config: Config;
   httpPort: number;
   url: string;
@@ -51,28 +55,60 @@ export interface Netwatch {
   heartbeats: HeartbeatSink;
 }
 
+/** A remote collector: listeners and the NATS transport, a small health server; no store, API or console. */
+export interface CollectorNode {
+  readonly role: 'collector';
+  config: Config;
+  /** Port of the health server (GET /api/v1/health). */
+  httpPort: number;
+  url: string;
+  bus: EventBus;
+  metrics: Metrics;
+  listeners(): ListenerStatus[];
+  stop(): Promise<void>;
+}
+
+/** What `startNetwatch` started; `role` tells which. */
+export type NetwatchNode = Netwatch | CollectorNode;
+
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Every module, wired to the ones it needs; a role picks its list from these (ROLE_MODULES). */
-function createModules(ctx: AppContext, routes: () => RouteRegistration[]) {
+function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts: StartOptions) {
   const store = storeModule(ctx);
   const mib = mibModule(ctx, { store });
   const events = eventsModule(ctx, { store, mib });
-  const intake = intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
   const registry = registryModule(ctx, { store, events });
+  const collector = ctx.config.role === 'collector';
+  // Heartbeats of remote collectors go to the registry (a caller may take them instead, e.g. a test).
+  const transport = transportModule(ctx, { side: collector ? 'collector' : 'centre', version: VERSION, writer: () => events.writer, heartbeats: opts.heartbeats ?? (() => registry.sink), heartbeatIntervalMs: opts.heartbeatIntervalMs });
+  // A collector has no store, no MIBs and no devices: its listeners hand events to NATS, the centre resolves devices.
+  const intake = collector
+    ? intakeModule(ctx, { out: () => transport.intake })
+    : intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
   const polling = pollingModule(ctx, { store, mib });
   const topology = topologyModule(ctx, { store });
   const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth });
   const realtime = realtimeModule(ctx, { api });
-  return { store, events, registry, intake, polling, topology, api, realtime, mib } satisfies Record<ModuleName, Module>;
+  const health = healthModule(ctx, { version: VERSION });
+  return { store, events, registry, intake, polling, topology, api, realtime, mib, transport, health } satisfies Record<ModuleName, Module>;
+}
+
+export interface StartOptions {
+  extraRoutes?: RouteRegistration[];
+  showOnce?: (text: string) => void;
+  /** Centre: who takes collector heartbeats (default: the collector registry). */
+  heartbeats?: () => HeartbeatSink | null;
+  /** Collector: pause between heartbeats (default HEARTBEAT_INTERVAL_MS; tests shorten it). */
+  heartbeatIntervalMs?: number;
 }
 
 /** Starts the modules of `config.role` in order; `stop()` stops them in reverse. */
 export async function startNetwatch(
   config: Config,
   rootLog: Logger,
-  opts: { extraRoutes?: RouteRegistration[]; showOnce?: (text: string) => void } = {},
-): Promise<Netwatch> {
+  opts: StartOptions = {},
+): Promise<NetwatchNode> {
   const problem = roleProblem(config);
   if (problem) throw new RoleError(problem);
   const log = moduleLogger(rootLog, 'app');
@@ -88,8 +124,8 @@ export async function startNetwatch(
     listeners: [],
     showOnce: opts.showOnce ?? ((text) => process.stderr.write(text)),
   };
-  const all = createModules(ctx, () => routes);
-  const modules = ROLE_MODULES[config.role].map((name) => all[name]);
+  const all = createModules(ctx, () => routes, opts);
+  const modules = roleModules(config).map((name) => all[name]);
   // The one registration list: the API's own routes first, then each module's in role order, then the caller's.
   const routes = [all.api, ...modules.filter((m) => m !== all.api)].flatMap((m): RouteRegistration[] => (m.routes ? [m.routes] : [])).concat(opts.extraRoutes ?? []);
 
@@ -112,10 +148,12 @@ export async function startNetwatch(
   loop.start();
   ctx.metrics.addSource({ name: 'main-thread', counters: () => loop.counters() });
 
-  const { httpPort } = all.api;
+  const collector = config.role === 'collector';
+  const httpPort = collector ? all.health.httpPort : all.api.httpPort;
   const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? 'localhost' : config.httpHost;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
-  log.info({ url, dataDir: resolve(config.dataDir), role: config.role }, `Netwatch ${VERSION} console at ${url}`);
+  if (collector) log.info({ url, dataDir: resolve(config.dataDir), role: config.role, site: config.site }, `Netwatch ${VERSION} collector of site ${config.site}, health at ${url}`);
+  else log.info({ url, dataDir: resolve(config.dataDir), role: config.role }, `Netwatch ${VERSION} console at ${url}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -124,7 +162,8 @@ export async function startNetwatch(
       await stopAll();
       log.info('stopped');
     })());
+  if (config.role === 'collector') return { role: 'collector', config, httpPort, url, bus: ctx.bus, metrics: ctx.metrics, listeners: () => ctx.listeners, stop };
   const { store } = all.store;
   const { mibs } = all.mib;
-  return { config, httpPort, url, db: store.db, secrets: store.secrets, bus: ctx.bus, metrics: ctx.metrics, registry: all.api.registry, reads: store.reads, app: all.api.app, listeners: () => ctx.listeners, stop, mibs, get dictionary() { return mibs.dictionary; }, heartbeats: all.registry.sink };
+  return { role: config.role, config, httpPort, url, db: store.db, secrets: store.secrets, bus: ctx.bus, metrics: ctx.metrics, registry: all.api.registry, reads: store.reads, app: all.api.app, listeners: () => ctx.listeners, stop, mibs, get dictionary() { return mibs.dictionary; }, heartbeats: all.registry.sink };
 }

@@ -18,21 +18,25 @@ const boundAddresses = (listeners: ListenerStatus[], prefix: string) => [
   ...new Set(listeners.filter((l) => l.name.startsWith(prefix) && l.boundPort !== null && (l.state === 'listening' || l.state === 'fallback')).map((l) => l.address)),
 ];
 
+/** GET /health's answer (also what a collector's small health server answers). */
+export function healthDto(version: string, startedAt: number, httpPort: number, listeners: ListenerStatus[]): HealthDto {
+  return {
+    status: 'ok',
+    version,
+    uptimeSec: Math.round((Date.now() - startedAt) / 1000),
+    ports: { http: httpPort, syslog: boundPort(listeners, 'syslog'), trap: boundPort(listeners, 'trap') },
+    addresses: { syslog: boundAddresses(listeners, 'syslog'), trap: boundAddresses(listeners, 'trap') },
+  };
+}
+
 export function registerSystemRoutes(api: ApiRegistry, deps: { info: SystemInfo; metrics: Metrics; openapi: () => unknown }): void {
   const { info, metrics } = deps;
   const tag = 'system';
   const uptimeSec = () => Math.round((Date.now() - info.startedAt) / 1000);
 
-  api.add({ method: 'get', path: '/health', summary: 'Liveness, version, uptime and the ports actually bound', tag, access: 'public', response: 'Health' }, (): HealthDto => {
-    const listeners = info.listeners();
-    return {
-      status: 'ok',
-      version: info.version,
-      uptimeSec: uptimeSec(),
-      ports: { http: info.httpPort(), syslog: boundPort(listeners, 'syslog'), trap: boundPort(listeners, 'trap') },
-      addresses: { syslog: boundAddresses(listeners, 'syslog'), trap: boundAddresses(listeners, 'trap') },
-    };
-  });
+  api.add({ method: 'get', path: '/health', summary: 'Liveness, version, uptime and the ports actually bound', tag, access: 'public', response: 'Health' }, (): HealthDto =>
+    healthDto(info.version, info.startedAt, info.httpPort(), info.listeners()),
+  );
 
   api.add({ method: 'get', path: '/status', summary: 'Listeners, counters and database facts for the status page', tag, access: 'viewer', response: 'Status' }, (): StatusDto => {
     let sizeBytes = 0;

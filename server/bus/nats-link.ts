@@ -183,6 +183,48 @@ export class NatsLink {
     return this.jsm;
   }
 
+  /**
+   * Core NATS publish (no JetStream, no ack: fire and forget). Returns false when not
+   * connected or the client refused it (too big, closing); never throws.
+   */
+  publishCore(subject: string, data: Uint8Array): boolean {
+    if (!this.nc || !this.isConnected) return false;
+    try {
+      this.nc.publish(subject, data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Core NATS subscription (kept across reconnects by the client); `onMessage` gets each
+   * message's subject and payload, a throw in it is caught and logged. Returns the unsubscribe.
+   */
+  subscribeCore(subject: string, onMessage: (subject: string, data: Uint8Array) => void): () => void {
+    if (!this.nc) throw new Error('NATS link is not started');
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) {
+          this.opts.log?.warn({ err, subject }, 'NATS subscription error');
+          return;
+        }
+        try {
+          onMessage(msg.subject, msg.data);
+        } catch (e) {
+          this.opts.log?.error({ err: e, subject }, 'NATS subscriber failed');
+        }
+      },
+    });
+    return () => {
+      try {
+        sub.unsubscribe();
+      } catch {
+        // already closed with the connection
+      }
+    };
+  }
+
   /** Largest message the connected server accepts (bytes). */
   maxPayload(): number {
     return this.nc?.info?.max_payload ?? 1024 * 1024;

@@ -41,3 +41,16 @@ export function parseSubject(subject: string): { site: string; kind: BatchKind }
 
 /** A JetStream message id (`Nats-Msg-Id` header value): printable ASCII without spaces, 1–128 characters. */
 export const MSG_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Collector heartbeats go on core NATS (fire and forget), `netwatch.<site>.heartbeat`: not a batch
+ * kind, so no stream subject (`netwatch.*.<kind>`) captures them and nothing piles up while the centre is away.
+ */
+export const HEARTBEAT_TOKEN = 'heartbeat';
+export const HEARTBEAT_SUBSCRIPTION = `${SUBJECT_PREFIX}.*.${HEARTBEAT_TOKEN}`;
+
+export function heartbeatSubject(site: string): string {
+  const problem = siteProblem(site);
+  if (problem) throw new Error(problem);
+  return `${SUBJECT_PREFIX}.${site}.${HEARTBEAT_TOKEN}`;
+}

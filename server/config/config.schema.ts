@@ -84,7 +84,7 @@ const bindAddresses = z
  * camelCase keys, path from `--config` or `NMS_CONFIG`) > default.
  */
 export const OPTIONS = {
-  role: { env: 'NMS_ROLE', schema: z.enum(['all', 'central', 'collector']).default('all'), help: 'What this process runs: all (everything, one process), central (API, console, rules, alarms, store) or collector (pollers and syslog/trap receivers of one site; needs NMS_NATS_URL)' },
+  role: { env: 'NMS_ROLE', schema: z.enum(['all', 'central', 'collector']).default('all'), help: 'What this process runs: all (everything, one process), central (API, console, rules, alarms, store) or collector (syslog/trap receivers of one site, sent to the central over NATS; polling at collectors comes later; needs NMS_NATS_URL)' },
   httpPort: { env: 'NMS_HTTP_PORT', schema: port.default(8080), help: 'HTTP port of the console and API' },
   httpHost: { env: 'NMS_HTTP_HOST', schema: z.string().min(1).default('0.0.0.0'), help: 'HTTP bind address' },
   dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database and compiled MIB index live' },

@@ -3,6 +3,7 @@ import type { IntakeListener } from '../collectors/intake-listener.js';
 import { createSyslogListener } from '../collectors/syslog/syslog.listener.js';
 import { createTrapReceiver, type TrapReceiver } from '../collectors/trap/trap.receiver.js';
 import { parseCommunities, receiverUsers } from '../collectors/trap/trap.users.js';
+import { snmpEngineId } from '../bus/node-identity.js';
 import type { EventIntake } from '../events/event-intake.js';
 import { TrapUserRepository } from '../store/trap-user.repository.js';
 import type { MibModule } from './mib.module.js';
@@ -13,41 +14,49 @@ interface Intake {
   /** In start order (stopped in reverse); `name` is the metrics component. */
   listeners: { name: 'trap' | 'syslog'; listener: IntakeListener }[];
   traps: TrapReceiver;
-  trapUsers: TrapUserRepository;
+  /** Null at a collector (no store): no v3 trap users yet. */
+  trapUsers: TrapUserRepository | null;
 }
 
 export interface IntakeDeps {
-  store: StoreModule;
-  mib: MibModule;
+  /** Absent at a collector: no v3 trap users (later distributed by the centre), engine ID kept in `<dataDir>/snmp-engine-id`. */
+  store?: StoreModule;
+  /** Absent at a collector: no trap OID names (the centre's events show the numeric OID). */
+  mib?: MibModule;
   /** Where both listeners' batches go: the events module's writer in one process (a transport to central otherwise). */
   out: () => EventIntake;
-  /** Source address -> device id, or null when no device has it. */
-  resolveDevice: (address: string) => number | null;
+  /** Source address -> device id, or null when no device has it. Absent at a collector: the centre's writer resolves. */
+  resolveDevice?: (address: string) => number | null;
 }
 
 /**
  * Syslog (UDP v4/v6, TCP with RFC 6587 framing, TLS when a certificate and key are set) and SNMP traps
  * (v1/v2c/v3; INFORMs acknowledged once stored) behind one listener interface; both hand their batches
- * to `deps.out`. v3 trap users come from the store and are replaced live when the
- * trap-user API changes them; our engine ID is kept in the store.
+ * to `deps.out`. With a store (all, central): v3 trap users come from it and are replaced live when the
+ * trap-user API changes them, and our engine ID is kept in it. At a collector (no store): v1/v2c
+ * communities only, the engine ID in `<dataDir>/snmp-engine-id`, no MIB names, no device lookup (the
+ * centre's writer resolves devices from the source address); `out` is the NATS transport, so an INFORM
+ * is acknowledged once its event is in JetStream or the collector's spool.
  */
 export function intakeModule(ctx: AppContext, deps: IntakeDeps): Module {
   const { config } = ctx;
   const intake = new Late<Intake>('intake');
-  const oidName = (oid: string) => {
-    const r = deps.mib.mibs.dictionary.resolve(oid);
-    return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined;
-  };
+  const { mib } = deps;
+  const oidName = mib
+    ? (oid: string) => {
+        const r = mib.mibs.dictionary.resolve(oid);
+        return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : undefined;
+      }
+    : undefined;
   return {
     name: 'intake',
     async start() {
-      const { db, secrets } = deps.store.store;
       const out = deps.out();
       const { resolveDevice } = deps;
-      const trapUsers = new TrapUserRepository(db, secrets);
+      const trapUsers = deps.store ? new TrapUserRepository(deps.store.store.db, deps.store.store.secrets) : null;
       const traps = createTrapReceiver(
         { port: config.trapPort, host: config.trapHost.ipv4, host6: config.trapHost.ipv6, communities: parseCommunities(config.trapCommunities), queueBytes: config.trapQueueBytes,
-          users: receiverUsers(trapUsers.list()), engineID: trapUsers.engineId(), logger: ctx.log('trap'), resolveDevice, oidName },
+          users: trapUsers ? receiverUsers(trapUsers.list()) : [], engineID: trapUsers ? trapUsers.engineId() : snmpEngineId(config.dataDir), logger: ctx.log('trap'), resolveDevice, oidName },
         out,
       );
       const syslog = createSyslogListener(
@@ -64,6 +73,7 @@ export function intakeModule(ctx: AppContext, deps: IntakeDeps): Module {
     },
     routes(api) {
       const { trapUsers, traps } = intake.get();
+      if (!trapUsers) return;
       registerTrapUserRoutes(api, { trapUsers, onChange: (u) => traps.setUsers(receiverUsers(u)) });
     },
     counters() {

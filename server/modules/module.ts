@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { CounterSource, Metrics } from '../metrics/metrics.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 
-export type ModuleName = 'store' | 'events' | 'registry' | 'intake' | 'polling' | 'topology' | 'mib' | 'api' | 'realtime';
+export type ModuleName = 'store' | 'events' | 'registry' | 'intake' | 'polling' | 'topology' | 'mib' | 'api' | 'realtime' | 'transport' | 'health';
 
 export type { RouteRegistration };
 

@@ -9,10 +9,18 @@ export type Role = Config['role'];
  * the console listens, and it stops first, before a load could reach a stopped engine.
  */
 export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleName[]>> = Object.freeze({
-  all: Object.freeze(['store', 'events', 'registry', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib'] as const),
-  central: Object.freeze(['store', 'events', 'registry', 'topology', 'api', 'realtime', 'mib'] as const),
-  collector: Object.freeze(['intake', 'polling'] as const),
+  // `transport` runs in `all` only when natsUrl is set (see roleModules): then it is a centre that also collects locally.
+  all: Object.freeze(['store', 'events', 'registry', 'transport', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib'] as const),
+  central: Object.freeze(['store', 'events', 'registry', 'transport', 'topology', 'api', 'realtime', 'mib'] as const),
+  // Polling at a collector needs devices assigned by the centre: a later step. `health` is its only HTTP.
+  collector: Object.freeze(['transport', 'intake', 'health'] as const),
 });
+
+/** The modules this process runs: its role's, without `transport` in `all` when natsUrl is unset (one process, no NATS). */
+export function roleModules(config: Pick<Config, 'role' | 'natsUrl'>): readonly ModuleName[] {
+  const names = ROLE_MODULES[config.role];
+  return config.role === 'all' && !config.natsUrl ? names.filter((n) => n !== 'transport') : names;
+}
 
 /** Why this process cannot run `config.role` yet, or null when it can. */
 export function roleProblem(config: Pick<Config, 'role'>): string | null {

@@ -44,7 +44,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
       NMS_POLL_WORKERS: '1',
       NMS_POLLER: 'false',
       ...env,
-      // The URL is read from the info line "… console at http://…".
+      // The URL is read from the info line "… console at http://…" (a collector's: "… health at http://…").
       NMS_LOG_LEVEL: 'info',
       NMS_LOG_FORMAT: 'json',
     },
@@ -55,7 +55,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out.slice(-3000)}`)), timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /console at (http:\/\/[^"\s]+)/.exec(out);
+      const m = /(?:console|health) at (http:\/\/[^"\s]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNetwatch, type Netwatch } from '../../server/app.js';
+import { startNetwatch, type Netwatch, type StartOptions } from '../../server/app.js';
 import { loadConfig } from '../../server/config/load-config.js';
 import { createLogger } from '../../server/log/logger.js';
 
@@ -17,7 +17,7 @@ export interface TestServer {
  * The real server, in-process, on a free loopback port with a temp data dir.
  * Listeners use port 0 (free ports); the built console is served from dist/client.
  */
-export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string>; coldMibs?: boolean; dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string>; coldMibs?: boolean; dataDir?: string; start?: StartOptions } = {}): Promise<TestServer> {
   // `dataDir`: start again on the data of an earlier server (stopped with `nms.stop()`, which keeps it).
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'netwatch-test-'));
   // Start warm from the index test/global-setup.ts compiled once for the run.
@@ -39,7 +39,11 @@ export async function startTestServer(opts: { adminPassword?: string; env?: Reco
     NMS_POLLER: 'false',
     ...opts.env,
   });
-  const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }));
+  const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }), opts.start);
+  if (nms.role === 'collector') {
+    await nms.stop();
+    throw new Error('startTestServer starts a node with a console (role all or central), not a collector');
+  }
   const url = `http://127.0.0.1:${nms.httpPort}`;
   return {
     url,

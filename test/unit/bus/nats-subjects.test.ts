@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STREAM_SUBJECTS, parseSubject, siteProblem, subjectFor } from '../../../server/bus/nats-subjects.js';
+import { HEARTBEAT_SUBSCRIPTION, STREAM_SUBJECTS, heartbeatSubject, parseSubject, siteProblem, subjectFor } from '../../../server/bus/nats-subjects.js';
 import { natsLinkOptions, streamConfig } from '../../../server/bus/nats-link.js';
 import { loadConfig } from '../../../server/config/load-config.js';
 
@@ -43,5 +43,19 @@ describe('NATS configuration', () => {
     const o = natsLinkOptions(c);
     expect(o).toMatchObject({ site: 'lyon', servers: ['nats://10.0.0.1:4222', 'tls://nats.example.net:4443'], streamMaxBytes: 5_000_000, duplicateWindowMs: 600_000 });
     expect(streamConfig(o)).toMatchObject({ name: 'NETWATCH', storage: 'file', retention: 'workqueue', discard: 'new', max_bytes: 5_000_000, duplicate_window: 600_000 * 1e6 });
+  });
+
+  it('sends heartbeats on netwatch.<site>.heartbeat, a subject no stream subject matches and the centre subscribes to', () => {
+    expect(heartbeatSubject('paris-1')).toBe('netwatch.paris-1.heartbeat');
+    expect(() => heartbeatSubject('a.b')).toThrow(/site/);
+    expect(parseSubject(heartbeatSubject('paris-1'))).toBeUndefined();
+    // NATS wildcard matching of one-token `*`: the last token must be equal.
+    const matches = (pattern: string, subject: string) => {
+      const p = pattern.split('.');
+      const s = subject.split('.');
+      return p.length === s.length && p.every((t, i) => t === '*' || t === s[i]);
+    };
+    expect(STREAM_SUBJECTS.some((p) => matches(p, heartbeatSubject('paris-1')))).toBe(false);
+    expect(matches(HEARTBEAT_SUBSCRIPTION, heartbeatSubject('paris-1'))).toBe(true);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../server/config/load-config.js';
-import { ROLE_MODULES, roleProblem } from '../../../server/modules/roles.js';
+import { ROLE_MODULES, roleModules, roleProblem } from '../../../server/modules/roles.js';
 
 describe('roles', () => {
   it('runs every module in the all role, the store first and the API before realtime', () => {
     const all = ROLE_MODULES.all;
-    expect([...all].sort()).toEqual(['api', 'events', 'intake', 'mib', 'polling', 'realtime', 'registry', 'store', 'topology']);
+    expect([...all].sort()).toEqual(['api', 'events', 'intake', 'mib', 'polling', 'realtime', 'registry', 'store', 'topology', 'transport']);
     expect(all[0]).toBe('store');
     expect(all.indexOf('api')).toBeLessThan(all.indexOf('realtime'));
     // Modules with routes are started before the API registers them.
@@ -14,14 +14,22 @@ describe('roles', () => {
     expect(all.indexOf('events')).toBeLessThan(all.indexOf('registry'));
   });
 
-  it('gives a collector its intake and polling, and no store, API or realtime', () => {
-    expect(ROLE_MODULES.collector).toContain('intake');
-    expect(ROLE_MODULES.collector).toContain('polling');
-    for (const m of ['store', 'registry', 'api', 'realtime'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
+  it('gives a collector the transport before its intake, a health server, and no store, registry, API, realtime or polling (yet)', () => {
+    expect(ROLE_MODULES.collector).toEqual(['transport', 'intake', 'health']);
+    for (const m of ['store', 'registry', 'api', 'realtime', 'polling'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
   });
 
-  it('gives central the store, events, API and realtime, and no intake or polling', () => {
-    for (const m of ['store', 'events', 'registry', 'api', 'realtime'] as const) expect(ROLE_MODULES.central).toContain(m);
+  it('runs the transport in all only with a NATS URL: without one, exactly the one-process modules', () => {
+    expect(roleModules(loadConfig([], {}))).not.toContain('transport');
+    expect(roleModules(loadConfig([], {}))).toEqual(['store', 'events', 'registry', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib']);
+    const withNats = roleModules(loadConfig([], { NMS_NATS_URL: 'nats://127.0.0.1:4222' }));
+    expect(withNats.indexOf('transport')).toBeGreaterThan(withNats.indexOf('events'));
+    expect(roleModules(loadConfig([], { NMS_ROLE: 'central', NMS_NATS_URL: 'nats://127.0.0.1:4222' }))).toContain('transport');
+  });
+
+  it('gives central the store, events, registry, transport, API and realtime, and no intake or polling', () => {
+    for (const m of ['store', 'events', 'registry', 'transport', 'api', 'realtime'] as const) expect(ROLE_MODULES.central).toContain(m);
+    expect(ROLE_MODULES.central.indexOf('transport')).toBeGreaterThan(ROLE_MODULES.central.indexOf('events'));
     expect(ROLE_MODULES.central).not.toContain('intake');
     expect(ROLE_MODULES.central).not.toContain('polling');
   });
