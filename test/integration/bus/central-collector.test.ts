@@ -111,6 +111,20 @@ describe('central and collector over NATS JetStream', () => {
     expect(readFileSync(join(collectorDir, 'collector-id'), 'utf8').trim()).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("registers the collector at the central from its heartbeats: Settings -> Collectors lists it, up, with its site and id", async () => {
+    const call = await api();
+    const id = readFileSync(join(collectorDir, 'collector-id'), 'utf8').trim();
+    const c = await until(async () => {
+      const r = await call('GET', '/collectors');
+      expect(r.status).toBe(200);
+      const found = (r.body as { id: string; site: string; state: string; version: string }[]).find((x) => x.id === id);
+      expect(found).toBeDefined();
+      return found!;
+    }, 30_000);
+    expect(c).toMatchObject({ id, site: 'branch-1', state: 'up' });
+    expect((await call('GET', '/sites')).body.sites).toContain('branch-1');
+  });
+
   it("shows a syslog line and a trap sent to the collector in the central's events, and the collector answers an INFORM", async () => {
     const log = await run('logger', ['-n', '127.0.0.1', '-P', String(syslogPort), '--udp', '--rfc3164', '-p', 'local7.err', '-t', 'edge-sw1', 'Interface Gi0/1 changed state to down']);
     expect(log.code).toBe(0);
