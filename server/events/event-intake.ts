@@ -26,10 +26,20 @@ export interface EventIntake {
    * of the call is settled. Without it, events are taken one by one and those
    * that do not fit are dropped and counted.
    */
-  submit(events: NormalizedEvent[], onSettled?: OnSettled): void;
+  submit(events: NormalizedEvent[], onSettled?: OnSettled, key?: string): void;
+}
+
+/**
+ * An intake that can say whether a keyed call (`submit(…, onSettled, key)`) was committed
+ * before: a store that commits the key in the same transaction as the call's events, so a
+ * producer that may hand the same batch again (a broker redelivering what was stored but not
+ * acknowledged) stores it once.
+ */
+export interface KeyedIntake extends EventIntake {
+  committedBefore(key: string): boolean;
 }
 
 /** `submit` as a promise, for producers written with async/await (e.g. an API route answering 2xx). */
-export function submitDurably(intake: EventIntake, events: NormalizedEvent[]): Promise<IntakeOutcome> {
-  return new Promise((resolve) => intake.submit(events, resolve));
+export function submitDurably(intake: EventIntake, events: NormalizedEvent[], key?: string): Promise<IntakeOutcome> {
+  return new Promise((resolve) => intake.submit(events, resolve, key));
 }

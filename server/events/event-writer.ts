@@ -2,7 +2,7 @@ import type { NormalizedEvent, StoredEvent } from '../contracts/events.js';
 import type { Logger } from '../log/logger.js';
 import { eventRows, type EventRepository } from '../store/event.repository.js';
 import type { EventRowSink } from '../store/event-store-thread.js';
-import type { EventIntake, IntakeOutcome, OnSettled } from './event-intake.js';
+import type { IntakeOutcome, KeyedIntake, OnSettled } from './event-intake.js';
 
 export interface EventWriterOptions {
   /** Flush at least this often (ms). */
@@ -36,6 +36,8 @@ interface Waiter {
   end: number;
   failed: boolean;
   onSettled: OnSettled;
+  /** A keyed call: its events go in one batch, committed with the key. */
+  key?: string;
 }
 
 /** A batch taken off the queue (sequence numbers up to end-1) and whether it is committed yet. */
@@ -54,7 +56,7 @@ interface BatchMark {
  * it covers; batches settle in order, and a call settles once the batches
  * holding its events have.
  */
-export class EventWriter implements EventIntake {
+export class EventWriter implements KeyedIntake {
   private queue: NormalizedEvent[] = [];
   /** Sequence number of the next accepted event; `taken` of the next one a batch takes. */
   private accepted = 0;
@@ -93,7 +95,7 @@ export class EventWriter implements EventIntake {
   }
 
   /** See `EventIntake.submit`: with `onSettled`, all or nothing, settled once committed. */
-  submit(events: NormalizedEvent[], onSettled?: OnSettled): void {
+  submit(events: NormalizedEvent[], onSettled?: OnSettled, key?: string): void {
     if (!onSettled) {
       for (const e of events) this.push(e);
       return;
@@ -112,8 +114,30 @@ export class EventWriter implements EventIntake {
     for (const e of events) this.queue.push(e);
     this.accepted += events.length;
     this.stats.queued += events.length;
-    this.waiters.push({ start, end: this.accepted, failed: false, onSettled });
+    this.waiters.push({ start, end: this.accepted, failed: false, onSettled, key });
     this.scheduleFull();
+  }
+
+  /** Whether a keyed call was committed before (its key is in remote_batches). */
+  committedBefore(key: string): boolean {
+    return this.repo.batchStored(key);
+  }
+
+  /**
+   * How many queued events the next batch takes: `batchSize`, or more so that a keyed call's
+   * events are not split (its key commits with the batch holding all of them), and the keys of
+   * the calls it completes.
+   */
+  private nextBatch(): { size: number; keys: string[] } {
+    let size = Math.min(this.queue.length, this.opts.batchSize);
+    const keys: string[] = [];
+    for (const w of this.waiters) {
+      if (w.start >= this.taken + size) break;
+      if (w.key === undefined || w.end <= this.taken) continue;
+      size = Math.max(size, w.end - this.taken);
+      keys.push(w.key);
+    }
+    return { size, keys };
   }
 
   /** A full batch is written on the next turn rather than at the next interval. */
@@ -130,7 +154,8 @@ export class EventWriter implements EventIntake {
   /** Writes everything queued now. */
   flush(): void {
     while (this.queue.length > 0) {
-      const batch = this.queue.length <= this.opts.batchSize ? this.queue : this.queue.slice(0, this.opts.batchSize);
+      const { size, keys } = this.nextBatch();
+      const batch = this.queue.length <= size ? this.queue : this.queue.slice(0, size);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.taken += batch.length;
       const mark: BatchMark = { end: this.taken, state: 'pending' };
@@ -161,10 +186,10 @@ export class EventWriter implements EventIntake {
           }
         }
         if (this.opts.sink) {
-          this.handOver(toStore, mark);
+          this.handOver(toStore, mark, keys);
           continue;
         }
-        stored = this.repo.insertBatch(toStore);
+        stored = this.repo.insertBatch(toStore, keys);
       } catch (err) {
         // A failed batch is counted and logged; a poisoned event must not block the next ones.
         this.stats.write_errors += batch.length;
@@ -211,7 +236,7 @@ export class EventWriter implements EventIntake {
   }
 
   /** Assigns ids and posts the rows to the sink; announces the batch once committed. */
-  private handOver(events: NormalizedEvent[], mark: BatchMark): void {
+  private handOver(events: NormalizedEvent[], mark: BatchMark, keys: string[]): void {
     if (events.length === 0) {
       this.batchDone(mark, 'committed'); // rules discarded all of them: nothing to wait for
       return;
@@ -220,7 +245,7 @@ export class EventWriter implements EventIntake {
     for (const e of stored) e.id = this.nextId++;
     const rows = eventRows(stored);
     this.inFlight += stored.length;
-    const done = this.opts.sink!.rows.insert(rows).then(
+    const done = this.opts.sink!.rows.insert(rows, keys).then(
       () => {
         this.inFlight -= stored.length;
         this.announce(stored);

@@ -10,7 +10,7 @@ import { collectorId } from '../bus/node-identity.js';
 import { PublishedIntake } from '../bus/published-intake.js';
 import { SpooledPublisher, spoolOptions } from '../bus/spooled-publisher.js';
 import { HEARTBEAT_INTERVAL_MS, type CollectorHeartbeat } from '../contracts/collectors.js';
-import { submitDurably, type EventIntake } from '../events/event-intake.js';
+import { submitDurably, type EventIntake, type KeyedIntake } from '../events/event-intake.js';
 import { checkRemoteEvents } from '../events/remote-event.schema.js';
 import { Late, type AppContext, type Module } from './module.js';
 
@@ -22,7 +22,7 @@ export interface TransportDeps {
   side: 'collector' | 'centre';
   version: string;
   /** Centre: where consumed events go (the events module's writer). */
-  writer?: () => EventIntake;
+  writer?: () => KeyedIntake;
   /** Centre: who takes heartbeats (absent or null: they are counted and dropped). */
   heartbeats?: () => HeartbeatSink | null;
   /** Collector: pause between heartbeats (default HEARTBEAT_INTERVAL_MS). */
@@ -70,7 +70,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
   const { config } = ctx;
   const log = ctx.log('transport');
   const side = new Late<CollectorSide | CentreSide>('the NATS transport');
-  const stats = { remote_events: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0 };
+  const stats = { remote_events: 0, duplicate_batches: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0 };
   const startedAt = Date.now();
   let startup: Promise<void> = Promise.resolve();
   const stopped = new AbortController();
@@ -103,7 +103,13 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       log.warn({ site: batch.site, msgId: batch.msgId, invalid: checked.invalid, kept: checked.events.length, reasons: checked.reasons }, 'invalid events in a batch from a collector: dropped');
     }
     if (checked.events.length === 0) return;
-    const outcome = await submitDurably(deps.writer!(), checked.events);
+    const writer = deps.writer!();
+    // Delivered again after it was stored (the centre stopped between storing and acking): ack, store nothing.
+    if (writer.committedBefore(batch.msgId)) {
+      stats.duplicate_batches++;
+      return;
+    }
+    const outcome = await submitDurably(writer, checked.events, batch.msgId);
     if (outcome !== 'committed') throw new Error(`the event writer ${outcome === 'dropped' ? 'is full (dropped)' : 'failed'}: ${checked.events.length} events not stored`);
     stats.remote_events += checked.events.length;
   }
@@ -209,7 +215,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         ];
       }
       return [
-        { name: 'transport', counters: () => ({ remote_events: stats.remote_events, invalid_events: stats.invalid_events, invalid_batches: stats.invalid_batches, unhandled_batches: stats.unhandled_batches, heartbeats_received: stats.heartbeats_received, heartbeats_invalid: stats.heartbeats_invalid, heartbeats_unclaimed: stats.heartbeats_unclaimed }) },
+        { name: 'transport', counters: () => ({ remote_events: stats.remote_events, duplicate_batches: stats.duplicate_batches, invalid_events: stats.invalid_events, invalid_batches: stats.invalid_batches, unhandled_batches: stats.unhandled_batches, heartbeats_received: stats.heartbeats_received, heartbeats_invalid: stats.heartbeats_invalid, heartbeats_unclaimed: stats.heartbeats_unclaimed }) },
         { name: 'nats_consumer', counters: () => s.consumer.counters() },
       ];
     },

@@ -43,6 +43,9 @@ interface StoredRow {
  * connection (the event store thread), or on the main connection when events
  * are written there.
  */
+/** How long ids of stored remote batches are kept (remote_batches). */
+export const REMOTE_BATCH_KEEP_MS = 86_400_000;
+
 export class EventMaintenance {
   private readonly s;
   private readonly fts: EventFtsWriter;
@@ -65,6 +68,7 @@ export class EventMaintenance {
       deleteMinute: db.prepare<[number]>('DELETE FROM event_minutes WHERE minute = ?'),
       oldestSeconds: db.prepare<[number], { second: number; max_id: number }>('SELECT second, max_id FROM event_seconds ORDER BY second LIMIT ?'),
       deleteSecondsBelow: db.prepare<[number]>('DELETE FROM event_seconds WHERE second < ?'),
+      deleteRemoteBatches: db.prepare<[number]>('DELETE FROM remote_batches WHERE stored_at < ?'),
       deleteMinuteCounts: db.prepare<[number]>('DELETE FROM event_counts WHERE minute = ?'),
       senderFirstId: db.prepare<[string], { first_id: number }>('SELECT first_id FROM unknown_senders WHERE address = ?'),
       subtractSender: db.prepare<[number, string]>('UPDATE unknown_senders SET count = count - ? WHERE address = ?'),
@@ -169,6 +173,11 @@ export class EventMaintenance {
    * Drops the oldest per-second id entries whose events are all gone (up to
    * `batch`, from the oldest second on); returns how many.
    */
+  /** Forgets remote batch ids stored more than a day before `now` (a redelivery comes long before). */
+  expireRemoteBatches(now: number): number {
+    return this.db.transaction(() => this.s.deleteRemoteBatches.run(now - REMOTE_BATCH_KEEP_MS).changes).immediate();
+  }
+
   expireSeconds(batch = 1000): number {
     const minId = this.minId() ?? Number.MAX_SAFE_INTEGER;
     const oldest = this.s.oldestSeconds.all(batch);

@@ -46,14 +46,16 @@ export class EventRowInserter {
   private readonly chunk: Statement;
   private readonly fts: EventFtsWriter;
   private readonly counts: EventCountWriter;
-  private readonly tx: Transaction<(rows: unknown[]) => void>;
+  private readonly tx: Transaction<(rows: unknown[], keys: readonly string[]) => void>;
+  private readonly mark: Statement<[string, number]>;
 
   constructor(db: Db, opts: InserterOptions = {}) {
     this.one = db.prepare(INSERT + ROW);
     this.chunk = db.prepare(INSERT + Array.from({ length: CHUNK }, () => ROW).join(', '));
     this.fts = new EventFtsWriter(db, { partitionRows: opts.ftsPartitionRows, partitionMaxAgeMs: opts.ftsPartitionMaxAgeMs, now: opts.now });
     this.counts = new EventCountWriter(db);
-    this.tx = db.transaction((rows: unknown[]) => {
+    this.mark = db.prepare('INSERT OR IGNORE INTO remote_batches (msg_id, stored_at) VALUES (?, ?)');
+    this.tx = db.transaction((rows: unknown[], keys: readonly string[]) => {
       const n = rows.length / EVENT_ROW_WIDTH;
       const args: unknown[] = new Array(CHUNK * COLUMNS);
       let i = 0;
@@ -68,13 +70,16 @@ export class EventRowInserter {
       }
       this.fts.addNewest(ftsRows(rows), rows[COL.id] as number, rows[(n - 1) * EVENT_ROW_WIDTH + COL.id] as number);
       this.counts.add(rows);
+      const now = Date.now();
+      for (const k of keys) this.mark.run(k, now);
     });
   }
 
-  insert(rows: unknown[]): void {
+  /** `keys`: ids of the remote batches these rows complete (remote_batches), committed with them. */
+  insert(rows: unknown[], keys: readonly string[] = []): void {
     if (rows.length % EVENT_ROW_WIDTH !== 0) throw new Error(`event rows: ${rows.length} values is not a whole number of rows`);
     if (rows.length === 0) return;
-    this.tx.immediate(rows);
+    this.tx.immediate(rows, keys);
   }
 }
 

@@ -9,7 +9,8 @@ import type { InserterOptions } from './event-row-inserter.js';
  * remote store (PostgreSQL, a broker) can implement the same methods.
  */
 export interface EventRowSink {
-  insert(rows: unknown[]): Promise<void>;
+  /** `keys`: ids of remote batches that these rows complete, committed with them (see remote_batches). */
+  insert(rows: unknown[], keys?: readonly string[]): Promise<void>;
   close(): Promise<void>;
   /** What the store does besides inserting (retention, index upkeep), for /metrics. */
   counters?(): Record<string, number>;
@@ -46,12 +47,12 @@ export async function openEventStoreThread(file: string, options: EventStoreOpti
     for (const m of maintaining.splice(0)) m(stats);
   };
   const thread: EventStoreThread = {
-    insert(rows) {
+    insert(rows, keys = []) {
       if (failure) return Promise.reject(failure);
       const id = ++seq;
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'insert', seq: id, rows });
+        worker.postMessage({ type: 'insert', seq: id, rows, keys });
       });
     },
     close() {

@@ -137,6 +137,7 @@ async function upkeep(): Promise<void> {
       if (n === 0) break;
       await immediate();
     }
+    if (!closed) timed('longest_retention_ms', () => maint.expireRemoteBatches(Date.now()));
     while (!closed && timed('longest_partition_drop_ms', () => maint.dropIndexPartition())) {
       stats.index_partitions_dropped++;
       await immediate();
@@ -183,7 +184,7 @@ if (maint!) {
   void maintain();
 }
 
-port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[] } | { type: 'maintain' } | { type: 'close' }) => {
+port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[]; keys?: string[] } | { type: 'maintain' } | { type: 'close' }) => {
   if (m.type === 'close') {
     closed = true;
     clearInterval(tick);
@@ -199,7 +200,7 @@ port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[] } | { type
     return;
   }
   try {
-    timed('longest_insert_ms', () => inserter.insert(m.rows));
+    timed('longest_insert_ms', () => inserter.insert(m.rows, m.keys));
     port.postMessage({ type: 'stored', seq: m.seq });
   } catch (err) {
     port.postMessage({ type: 'failed', seq: m.seq, message: (err as Error).message });

@@ -75,6 +75,7 @@ const SQL = {
   maxIdToSecond: 'SELECT max(max_id) AS id FROM event_seconds WHERE second BETWEEN ? AND ?',
   firstSecond: 'SELECT min(second) AS second FROM event_seconds',
   backfill: 'SELECT next_id, low_id FROM event_backfill WHERE id = 1',
+  batchStored: 'SELECT 1 AS one FROM remote_batches WHERE msg_id = ?',
 } as const;
 
 export function toEvent(r: Row): StoredEvent {
@@ -130,11 +131,16 @@ export class EventRepository {
    * Returns the same objects with their `id` set (identity is kept, so
    * callers can attach per-event state beforehand).
    */
-  insertBatch(events: readonly NormalizedEvent[]): StoredEvent[] {
+  insertBatch(events: readonly NormalizedEvent[], keys: readonly string[] = []): StoredEvent[] {
     let id = this.nextId();
     const stored = events.map((e) => Object.assign(e, { id: id++ }));
-    this.write().inserter.insert(eventRows(stored));
+    this.write().inserter.insert(eventRows(stored), keys);
     return stored;
+  }
+
+  /** Whether the remote batch `key` was stored (committed with its events: remote_batches). */
+  batchStored(key: string): boolean {
+    return this.stmts.get<[string], { one: number }>(SQL.batchStored).get(key) !== undefined;
   }
 
   /** Maintenance steps on this connection (retention, backfill), for a server that writes events here. */

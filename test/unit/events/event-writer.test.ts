@@ -49,6 +49,32 @@ describe('event writer', () => {
     w.close();
   });
 
+  it('keeps a keyed call in one batch and commits its key with its events, on the store thread and on this one', async () => {
+    for (const thread of [true, false]) {
+      const { events, file } = repo();
+      const sink = thread ? await openEventStoreThread(file) : null;
+      const batches: StoredEvent[][] = [];
+      const w = new EventWriter(
+        events,
+        { flushIntervalMs: 10_000, batchSize: 10, maxQueue: 10_000, onStored: (b) => batches.push(b), ...(sink ? { sink: { rows: sink, nextId: events.nextId() } } : {}) },
+        log,
+      );
+      for (let i = 0; i < 4; i++) w.push(ev(i));
+      const keyed = submitDurably(w, Array.from({ length: 25 }, (_, i) => ev(100 + i)), 'site-a:boot:1');
+      const plain = submitDurably(w, Array.from({ length: 3 }, (_, i) => ev(200 + i)));
+      expect(w.committedBefore('site-a:boot:1')).toBe(false);
+      w.flush();
+      expect(await keyed).toBe('committed');
+      expect(await plain).toBe('committed');
+      // 4 plain + 25 keyed in one batch (not cut at 10), then the rest.
+      expect(batches.map((b) => b.length), `thread ${thread}`).toEqual([29, 3]);
+      expect(w.committedBefore('site-a:boot:1')).toBe(true);
+      expect(w.committedBefore('site-a:boot:2')).toBe(false);
+      await w.close();
+      await sink?.close();
+    }
+  });
+
   it('counts drops beyond the queue bound instead of growing without limit', () => {
     const { events } = repo();
     const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 1000, maxQueue: 10, onStored: () => {} }, log);
