@@ -4,6 +4,7 @@ import { registerMetricRoutes } from '../api/metrics.routes.js';
 import { registerPollRoutes } from '../api/poll.routes.js';
 import { IcmpPinger } from '../collectors/icmp/icmp.pinger.js';
 import { DiscoveryService } from '../poller/discovery.service.js';
+import { repositoryDevices, RepositoryPollOutput } from '../poller/poll-io.js';
 import { PollService } from '../poller/poll.service.js';
 import { SampleMaintenance } from '../poller/sample-maintenance.js';
 import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from '../poller/snmp-runner.js';
@@ -42,7 +43,7 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const pinger = new IcmpPinger({ log: ctx.log('icmp') });
       const discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
       const poller = new PollService(
-        { devices, pollState, samples, bus, log: ctx.log('poller'),
+        { devices: repositoryDevices(devices, bus), out: new RepositoryPollOutput({ pollState, samples, bus }), log: ctx.log('poller'),
           snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, ctx.log('poll-workers')) : new InProcessSnmpRunner(),
           icmp: new PingerIcmpRunner(pinger),
           customOids: (d) => customOids.forDevice(d.id, d.group),

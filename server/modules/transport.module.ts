@@ -7,6 +7,7 @@ import { natsLinkOptions } from '../bus/nats-link.js';
 import { NatsBatchPublisher } from '../bus/nats-publisher.js';
 import { HEARTBEAT_SUBSCRIPTION, heartbeatSubject } from '../bus/nats-subjects.js';
 import { collectorId } from '../bus/node-identity.js';
+import { collectorKeys } from '../remote/sealed-secret.js';
 import { PublishedIntake } from '../bus/published-intake.js';
 import { SpooledPublisher, spoolOptions } from '../bus/spooled-publisher.js';
 import { HEARTBEAT_INTERVAL_MS, type CollectorHeartbeat } from '../contracts/collectors.js';
@@ -47,6 +48,8 @@ interface CollectorSide {
   spooled: SpooledPublisher;
   intake: PublishedIntake;
   timer: NodeJS.Timeout | undefined;
+  /** This collector's X25519 public key (the centre seals secrets for it). */
+  publicKey: string;
 }
 interface CentreSide {
   kind: 'centre';
@@ -141,6 +144,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       counters: ctx.metrics.snapshot(),
       spoolRecords: spool.spool_records ?? 0,
       spoolBytes: spool.spool_bytes ?? 0,
+      publicKey: s.publicKey,
     };
     if (s.publisher.link.publishCore(heartbeatSubject(config.site), encoder.encode(JSON.stringify(h)))) stats.heartbeats_sent++;
     else stats.heartbeats_skipped++;
@@ -162,7 +166,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         const spooled = new SpooledPublisher(publisher, spool, { site: config.site, log });
         // Room for the headers and the JSON array around the events.
         const intake = new PublishedIntake(spooled, { maxBatchBytes: () => publisher.link.maxPayload() - 4096, log });
-        const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined };
+        const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined, publicKey: collectorKeys(config.dataDir).publicKey };
         side.set(s);
         spooled.start();
         // Not awaited: a collector takes (and spools) events while NATS is away.
