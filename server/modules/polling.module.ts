@@ -11,6 +11,8 @@ import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from '../poll
 import { CustomOidRepository } from '../store/custom-oid.repository.js';
 import { PollStateRepository } from '../store/poll-state.repository.js';
 import { SampleRepository } from '../store/sample.repository.js';
+import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
+import type { DeviceRecord } from '../store/device.repository.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
 import type { StoreModule } from './store.module.js';
@@ -25,14 +27,42 @@ interface Polling {
   unsubscribe: () => void;
 }
 
-/** SNMP/ICMP polling (worker threads unless NMS_POLL_WORKERS=0), discovery, and the time series they fill. */
-export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule }): Module {
+/** At a collector: the devices the centre assigned to its site, results published to the centre (the transport's). */
+export interface RemotePolling {
+  devices: AssignedDevices;
+  out: PublishedPollOutput;
+}
+
+/**
+ * SNMP/ICMP polling (worker threads unless NMS_POLL_WORKERS=0), discovery, and the time series they fill.
+ * At a collector (`deps.remote`): only the poller, over the assigned devices; no store, routes or discovery.
+ */
+export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule; remote?: () => RemotePolling }): Module {
   const { config, bus, outbound } = ctx;
   const polling = new Late<Polling>('polling');
+  const remotePoller = new Late<{ poller: PollService; out: PublishedPollOutput }>('polling');
   const keepDays = { raw: config.retentionRawDays, '5m': config.retention5mDays, '1h': config.retention1hDays };
+  const runners = () => ({
+    snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, ctx.log('poll-workers')) : new InProcessSnmpRunner(),
+    allowed: (d: DeviceRecord) => outbound.check('device', d.address).allowed,
+    site: config.site,
+  });
+  const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter };
   return {
     name: 'polling',
     async start() {
+      if (deps.remote) {
+        const { devices, out } = deps.remote();
+        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        const poller = new PollService(
+          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger), customOids: (d) => devices.customOids(d), ...runners() },
+          opts,
+        );
+        remotePoller.set({ poller, out });
+        out.start();
+        if (config.pollerEnabled) poller.start();
+        return;
+      }
       const { db, devices } = deps.store.store;
       const pollState = new PollStateRepository(db);
       const samples = new SampleRepository(db);
@@ -44,18 +74,22 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
       const poller = new PollService(
         { devices: repositoryDevices(devices, bus), out: new RepositoryPollOutput({ pollState, samples, bus }), log: ctx.log('poller'),
-          snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, ctx.log('poll-workers')) : new InProcessSnmpRunner(),
           icmp: new PingerIcmpRunner(pinger),
           customOids: (d) => customOids.forDevice(d.id, d.group),
-          allowed: (d) => outbound.check('device', d.address).allowed,
-          site: config.site,
+          ...runners(),
         },
-        { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
+        opts,
       );
       polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, unsubscribe });
       if (config.pollerEnabled) poller.start();
     },
     async stop() {
+      if (deps.remote) {
+        const { poller, out } = remotePoller.get();
+        await poller.stop();
+        out.stop();
+        return;
+      }
       const { sampleMaintenance, poller, unsubscribe } = polling.get();
       sampleMaintenance.stop();
       await poller.stop();
@@ -71,7 +105,7 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound, site: config.site });
     },
     counters() {
-      const { poller } = polling.get();
+      const { poller } = deps.remote ? remotePoller.get() : polling.get();
       return [{ name: 'poller', counters: () => poller.counters() }];
     },
   };
