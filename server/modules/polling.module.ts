@@ -13,17 +13,21 @@ import { PollStateRepository } from '../store/poll-state.repository.js';
 import { SampleRepository } from '../store/sample.repository.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
 import type { DeviceRecord } from '../store/device.repository.js';
+import { ConflictError } from '../api/errors.js';
+import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
 import type { StoreModule } from './store.module.js';
 
 interface Polling {
-  poller: PollService;
-  discovery: DiscoveryService;
+  /** Null at `central`: it stores what collectors poll and polls nothing itself. */
+  poller: PollService | null;
+  discovery: DiscoveryService | null;
   pollState: PollStateRepository;
   samples: SampleRepository;
   sampleMaintenance: SampleMaintenance;
   customOids: CustomOidRepository;
+  output: RepositoryPollOutput;
   unsubscribe: () => void;
 }
 
@@ -33,11 +37,18 @@ export interface RemotePolling {
   out: PublishedPollOutput;
 }
 
+export interface PollingModule extends Module {
+  /** With a store (all, central): where collectors' poll batches are written, the repositories the local poller uses. */
+  readonly input: RemotePollInput;
+}
+
 /**
  * SNMP/ICMP polling (worker threads unless NMS_POLL_WORKERS=0), discovery, and the time series they fill.
- * At a collector (`deps.remote`): only the poller, over the assigned devices; no store, routes or discovery.
+ * - `all`: polls the devices of its own site, stores and serves the results (and those of collectors, with NATS).
+ * - `central` (`localPoller: false`): polls nothing; stores and serves what the site's collectors poll.
+ * - collector (`deps.remote`): only the poller, over the assigned devices; no store, routes or discovery.
  */
-export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule; remote?: () => RemotePolling }): Module {
+export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule; localPoller: boolean; remote?: () => RemotePolling }): PollingModule {
   const { config, bus, outbound } = ctx;
   const polling = new Late<Polling>('polling');
   const remotePoller = new Late<{ poller: PollService; out: PublishedPollOutput }>('polling');
@@ -50,6 +61,12 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter };
   return {
     name: 'polling',
+    input: {
+      get out() {
+        return polling.get().output;
+      },
+      siteOf: (id) => deps.store.store.devices.get(id)?.site,
+    },
     async start() {
       if (deps.remote) {
         const { devices, out } = deps.remote();
@@ -67,21 +84,26 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const pollState = new PollStateRepository(db);
       const samples = new SampleRepository(db);
       const customOids = new CustomOidRepository(db);
+      const output = new RepositoryPollOutput({ pollState, samples, bus });
       const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'));
       sampleMaintenance.start();
       const unsubscribe = bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
-      const pinger = new IcmpPinger({ log: ctx.log('icmp') });
-      const discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
-      const poller = new PollService(
-        { devices: repositoryDevices(devices, bus), out: new RepositoryPollOutput({ pollState, samples, bus }), log: ctx.log('poller'),
-          icmp: new PingerIcmpRunner(pinger),
-          customOids: (d) => customOids.forDevice(d.id, d.group),
-          ...runners(),
-        },
-        opts,
-      );
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, unsubscribe });
-      if (config.pollerEnabled) poller.start();
+      let poller: PollService | null = null;
+      let discovery: DiscoveryService | null = null;
+      if (deps.localPoller) {
+        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
+        poller = new PollService(
+          { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
+            icmp: new PingerIcmpRunner(pinger),
+            customOids: (d) => customOids.forDevice(d.id, d.group),
+            ...runners(),
+          },
+          opts,
+        );
+      }
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, unsubscribe });
+      if (config.pollerEnabled) poller?.start();
     },
     async stop() {
       if (deps.remote) {
@@ -92,7 +114,7 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       }
       const { sampleMaintenance, poller, unsubscribe } = polling.get();
       sampleMaintenance.stop();
-      await poller.stop();
+      await poller?.stop();
       unsubscribe();
     },
     routes(api) {
@@ -100,13 +122,16 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const { devices, reads } = deps.store.store;
       const retention = { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 };
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
-      registerDiscoveryRoutes(api, { discovery });
+      if (discovery) registerDiscoveryRoutes(api, { discovery });
       registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
-      registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound, site: config.site });
+      const pollNow = poller
+        ? (id: number) => poller.pollNow(id)
+        : () => Promise.reject(new ConflictError(`This central node polls no device: the collectors of each device's site do (NMS_ROLE=collector NMS_SITE=<site>)`));
+      registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined });
     },
     counters() {
       const { poller } = deps.remote ? remotePoller.get() : polling.get();
-      return [{ name: 'poller', counters: () => poller.counters() }];
+      return poller ? [{ name: 'poller', counters: () => poller.counters() }] : [];
     },
   };
 }

@@ -262,7 +262,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
           s.unsubscribe = consumer.link.subscribeCore(HEARTBEAT_SUBSCRIPTION, onHeartbeat);
           const source = deps.assignments?.();
           if (source) {
-            const assignments = new AssignmentPublisher({ link: consumer.link, source, bus: ctx.bus, ownSite: config.site, log: ctx.log('assignment') });
+            const assignments = new AssignmentPublisher({ link: consumer.link, source, bus: ctx.bus, log: ctx.log('assignment') });
             if (await keepStarting('the site assignments (KV bucket)', () => assignments.start())) s.assignments = assignments;
           }
           log.info({ site: config.site }, 'centre transport started: consuming collector batches and heartbeats');

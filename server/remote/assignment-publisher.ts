@@ -13,10 +13,12 @@ export interface AssignmentSource {
   keysOf(site: string): SealTarget[];
   /** Sites with registered collectors. */
   sites(): string[];
+  /** A site polled by this node itself (role `all`): not assigned. */
+  excludeSite?: string;
 }
 
 /**
- * The centre's side of assignment: for every site other than its own, the devices of that site with
+ * The centre's side of assignment: for every site (but the one an `all` node polls itself), the devices of that site with
  * their secrets sealed for each of its collectors, as the value of key <site> in the KV bucket
  * `netwatch-assignments`. Written at start, after every device create/update/delete (every site: a
  * device may have moved between two), and when a site's collectors (their keys) change.
@@ -34,7 +36,7 @@ export class AssignmentPublisher {
   private readonly stats = { assignments_written: 0, assignment_errors: 0 };
 
   constructor(
-    private readonly deps: { link: NatsLink; source: AssignmentSource; bus: EventBus; ownSite: string; log: Logger; debounceMs?: number },
+    private readonly deps: { link: NatsLink; source: AssignmentSource; bus: EventBus; log: Logger; debounceMs?: number },
   ) {}
 
   async start(): Promise<void> {
@@ -97,7 +99,7 @@ export class AssignmentPublisher {
   private async write(): Promise<void> {
     const kv = this.kv;
     if (!kv || this.stopped) return;
-    const { source, ownSite, log } = this.deps;
+    const { source, log } = this.deps;
     const devices = source.devices();
     let sites: Set<string>;
     if (this.allDirty) {
@@ -105,7 +107,7 @@ export class AssignmentPublisher {
     } else sites = this.dirty;
     this.allDirty = false;
     this.dirty = new Set();
-    sites.delete(ownSite);
+    if (source.excludeSite !== undefined) sites.delete(source.excludeSite);
     for (const site of sites) {
       try {
         const keys = source.keysOf(site);
