@@ -21,7 +21,7 @@ export interface AssignmentSource {
  * The centre's side of assignment: for every site (but the one an `all` node polls itself), the devices of that site with
  * their secrets sealed for each of its collectors, as the value of key <site> in the KV bucket
  * `netwatch-assignments`. Written at start, after every device create/update/delete (every site: a
- * device may have moved between two), and when a site's collectors (their keys) change.
+ * device may have moved between two), when a site's collectors (their keys) change, and every minute.
  */
 export class AssignmentPublisher {
   private kv: KV | undefined;
@@ -30,13 +30,14 @@ export class AssignmentPublisher {
   private dirty = new Set<string>();
   private allDirty = false;
   private timer: NodeJS.Timeout | undefined;
+  private refresh: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly unsubscribe: (() => void)[] = [];
   private stopped = false;
   private readonly stats = { assignments_written: 0, assignment_errors: 0 };
 
   constructor(
-    private readonly deps: { link: NatsLink; source: AssignmentSource; bus: EventBus; log: Logger; debounceMs?: number },
+    private readonly deps: { link: NatsLink; source: AssignmentSource; bus: EventBus; log: Logger; debounceMs?: number; refreshMs?: number },
   ) {}
 
   async start(): Promise<void> {
@@ -52,6 +53,9 @@ export class AssignmentPublisher {
         if (this.keySignature(c.site) !== this.keysSealed.get(c.site)) this.mark(c.site);
       }),
     );
+    // Also now and then: what changes without a device event (custom OIDs) reaches collectors within a minute.
+    this.refresh = setInterval(() => this.markAll(), this.deps.refreshMs ?? 60_000);
+    this.refresh.unref();
     this.markAll();
     await this.flushNow();
   }
@@ -59,6 +63,7 @@ export class AssignmentPublisher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.refresh);
     this.unsubscribe.forEach((u) => u());
     await this.writing;
   }
