@@ -274,17 +274,22 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       const s = side.get();
       if (s.kind === 'collector') {
         clearInterval(s.timer);
-        await s.watcher.stop();
+        s.watcher.halt();
         await s.intake.flush();
         await s.spooled.stop();
+        // Stopping the publisher ends a connect still under way; the watcher waits for that.
         await s.publisher.stop();
         await startup;
+        await s.watcher.stop();
         await s.spool.close();
       } else {
         s.unsubscribe();
-        await startup;
         await s.assignments?.stop();
+        // Stopping the consumer ends a connect still under way, so that `startup` settles.
         await s.consumer.stop();
+        await startup;
+        // Started while we were stopping (stop is idempotent).
+        await s.assignments?.stop();
       }
     },
     counters() {

@@ -187,9 +187,14 @@ export class AssignmentWatcher {
     this.running = linkStarted.then((ok) => (ok ? this.run() : undefined)).catch((err: unknown) => this.deps.log.error({ err }, 'assignment watcher stopped'));
   }
 
-  async stop(): Promise<void> {
+  /** Stops following (at once); `stop()` then waits for the loop, which ends once the link's start has settled. */
+  halt(): void {
     this.stopped.abort();
     this.iterator?.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
     await this.running;
   }
 
