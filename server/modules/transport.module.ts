@@ -89,6 +89,12 @@ interface CentreSide {
  * Centre: a durable `NatsBatchConsumer`; an `events` batch is checked event by event (bad ones dropped
  * and counted) and submitted to the writer; the batch is acked once committed, naked (and comes again)
  * when the writer drops or fails it. Heartbeats from every site go to `deps.heartbeats()`.
+ *
+ * Polling at collectors: the centre writes each site's devices, secrets sealed per collector, to the KV
+ * bucket (`AssignmentPublisher`); a collector follows its site's key (`AssignmentWatcher` -> `assigned`)
+ * and its poller publishes `status`, `samples` and `neighbours` batches through the spool (`pollOutput`).
+ * The centre checks them item by item (bad or other-site items dropped and counted) and writes them with
+ * `deps.pollInput()` (the polling module's repositories).
  */
 export function transportModule(ctx: AppContext, deps: TransportDeps): TransportModule {
   const { config } = ctx;
