@@ -124,8 +124,9 @@ export class AssignmentPublisher {
         log.debug({ site, devices: value.devices.length, collectors: keys.length }, 'assignment written');
       } catch (err) {
         this.stats.assignment_errors++;
-        log.error({ err, site }, 'the assignment of a site could not be written; trying again');
-        this.mark(site);
+        log.error({ err, site }, 'the assignment of a site could not be written; trying again in 5 s');
+        const t = setTimeout(() => this.mark(site), 5000);
+        t.unref();
       }
     }
   }
