@@ -29,6 +29,7 @@ import { PROJECT_ROOT } from './paths.js';
 import type { Db } from './store/database.js';
 import type { ReadPool } from './store/read-pool.js';
 import type { SecretBox } from './store/secret-box.js';
+import { CustomOidRepository } from './store/custom-oid.repository.js';
 
 /** A node with the store, API and console: roles `all` and `central`. */
 export interface Netwatch {
@@ -81,12 +82,28 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
   const registry = registryModule(ctx, { store, events });
   const collector = ctx.config.role === 'collector';
   // Heartbeats of remote collectors go to the registry (a caller may take them instead, e.g. a test).
-  const transport = transportModule(ctx, { side: collector ? 'collector' : 'centre', version: VERSION, writer: () => events.writer, heartbeats: opts.heartbeats ?? (() => registry.sink), heartbeatIntervalMs: opts.heartbeatIntervalMs });
+  const localPoller = ctx.config.role !== 'central';
+  const polling = pollingModule(ctx, { store, mib, localPoller, remote: collector ? () => ({ devices: transport.assigned, out: transport.pollOutput }) : undefined });
+  const transport = transportModule(ctx, {
+    side: collector ? 'collector' : 'centre', version: VERSION, writer: () => events.writer, heartbeats: opts.heartbeats ?? (() => registry.sink), heartbeatIntervalMs: opts.heartbeatIntervalMs,
+    pollInput: () => polling.input,
+    // Every site is assigned to its collectors; in `all` the own site is polled here, not assigned.
+    assignments: () => {
+      const { devices } = store.store;
+      const customOids = new CustomOidRepository(store.store.db);
+      return {
+        devices: () => devices.list(),
+        customOids: (d) => customOids.forDevice(d.id, d.group),
+        keysOf: (site) => registry.registry.keysOf(site),
+        sites: () => registry.registry.sites(),
+        excludeSite: localPoller ? ctx.config.site : undefined,
+      };
+    },
+  });
   // A collector has no store, no MIBs and no devices: its listeners hand events to NATS, the centre resolves devices.
   const intake = collector
     ? intakeModule(ctx, { out: () => transport.intake })
     : intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
-  const polling = pollingModule(ctx, { store, mib });
   const topology = topologyModule(ctx, { store });
   const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth });
   const realtime = realtimeModule(ctx, { api });

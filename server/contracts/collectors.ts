@@ -20,6 +20,11 @@ export interface CollectorHeartbeat {
   /** Batches waiting in the collector's spool (not yet acknowledged by JetStream). */
   spoolRecords: number;
   spoolBytes: number;
+  /**
+   * The collector's X25519 public key (raw 32 bytes, base64): the centre seals the site's SNMP secrets
+   * for it. Optional: collectors of earlier versions send none (and get no secrets).
+   */
+  publicKey?: string;
 }
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -41,6 +46,8 @@ export interface CollectorDto {
   counters: Record<string, number>;
   spoolRecords: number;
   spoolBytes: number;
+  /** Its X25519 public key (base64), once a heartbeat carried one. */
+  publicKey: string | null;
   /** 'up' while heard within collectorTimeoutSeconds, else 'down'. */
   state: 'up' | 'down';
 }

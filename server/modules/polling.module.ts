@@ -4,60 +4,117 @@ import { registerMetricRoutes } from '../api/metrics.routes.js';
 import { registerPollRoutes } from '../api/poll.routes.js';
 import { IcmpPinger } from '../collectors/icmp/icmp.pinger.js';
 import { DiscoveryService } from '../poller/discovery.service.js';
+import { repositoryDevices, RepositoryPollOutput } from '../poller/poll-io.js';
 import { PollService } from '../poller/poll.service.js';
 import { SampleMaintenance } from '../poller/sample-maintenance.js';
 import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from '../poller/snmp-runner.js';
 import { CustomOidRepository } from '../store/custom-oid.repository.js';
 import { PollStateRepository } from '../store/poll-state.repository.js';
 import { SampleRepository } from '../store/sample.repository.js';
+import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
+import type { DeviceRecord } from '../store/device.repository.js';
+import { ConflictError } from '../api/errors.js';
+import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
 import type { StoreModule } from './store.module.js';
 
 interface Polling {
-  poller: PollService;
-  discovery: DiscoveryService;
+  /** Null at `central`: it stores what collectors poll and polls nothing itself. */
+  poller: PollService | null;
+  discovery: DiscoveryService | null;
   pollState: PollStateRepository;
   samples: SampleRepository;
   sampleMaintenance: SampleMaintenance;
   customOids: CustomOidRepository;
+  output: RepositoryPollOutput;
   unsubscribe: () => void;
 }
 
-/** SNMP/ICMP polling (worker threads unless NMS_POLL_WORKERS=0), discovery, and the time series they fill. */
-export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule }): Module {
+/** At a collector: the devices the centre assigned to its site, results published to the centre (the transport's). */
+export interface RemotePolling {
+  devices: AssignedDevices;
+  out: PublishedPollOutput;
+}
+
+export interface PollingModule extends Module {
+  /** With a store (all, central): where collectors' poll batches are written, the repositories the local poller uses. */
+  readonly input: RemotePollInput;
+}
+
+/**
+ * SNMP/ICMP polling (worker threads unless NMS_POLL_WORKERS=0), discovery, and the time series they fill.
+ * - `all`: polls the devices of its own site, stores and serves the results (and those of collectors, with NATS).
+ * - `central` (`localPoller: false`): polls nothing; stores and serves what the site's collectors poll.
+ * - collector (`deps.remote`): only the poller, over the assigned devices; no store, routes or discovery.
+ */
+export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule; localPoller: boolean; remote?: () => RemotePolling }): PollingModule {
   const { config, bus, outbound } = ctx;
   const polling = new Late<Polling>('polling');
+  const remotePoller = new Late<{ poller: PollService; out: PublishedPollOutput }>('polling');
   const keepDays = { raw: config.retentionRawDays, '5m': config.retention5mDays, '1h': config.retention1hDays };
+  const runners = () => ({
+    snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, ctx.log('poll-workers')) : new InProcessSnmpRunner(),
+    allowed: (d: DeviceRecord) => outbound.check('device', d.address).allowed,
+    site: config.site,
+  });
+  const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter };
   return {
     name: 'polling',
+    input: {
+      get out() {
+        return polling.get().output;
+      },
+      siteOf: (id) => deps.store.store.devices.get(id)?.site,
+    },
     async start() {
+      if (deps.remote) {
+        const { devices, out } = deps.remote();
+        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        const poller = new PollService(
+          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger), customOids: (d) => devices.customOids(d), ...runners() },
+          opts,
+        );
+        remotePoller.set({ poller, out });
+        out.start();
+        if (config.pollerEnabled) poller.start();
+        return;
+      }
       const { db, devices } = deps.store.store;
       const pollState = new PollStateRepository(db);
       const samples = new SampleRepository(db);
       const customOids = new CustomOidRepository(db);
+      const output = new RepositoryPollOutput({ pollState, samples, bus });
       const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'));
       sampleMaintenance.start();
       const unsubscribe = bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
-      const pinger = new IcmpPinger({ log: ctx.log('icmp') });
-      const discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
-      const poller = new PollService(
-        { devices, pollState, samples, bus, log: ctx.log('poller'),
-          snmp: config.pollWorkers > 0 ? new WorkerSnmpRunner(config.pollWorkers, ctx.log('poll-workers')) : new InProcessSnmpRunner(),
-          icmp: new PingerIcmpRunner(pinger),
-          customOids: (d) => customOids.forDevice(d.id, d.group),
-          allowed: (d) => outbound.check('device', d.address).allowed,
-          site: config.site,
-        },
-        { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter },
-      );
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, unsubscribe });
-      if (config.pollerEnabled) poller.start();
+      let poller: PollService | null = null;
+      let discovery: DiscoveryService | null = null;
+      if (deps.localPoller) {
+        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
+        poller = new PollService(
+          { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
+            icmp: new PingerIcmpRunner(pinger),
+            customOids: (d) => customOids.forDevice(d.id, d.group),
+            ...runners(),
+          },
+          opts,
+        );
+      }
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, unsubscribe });
+      if (config.pollerEnabled) poller?.start();
     },
     async stop() {
+      if (deps.remote) {
+        const { poller, out } = remotePoller.get();
+        await poller.stop();
+        out.stop();
+        return;
+      }
       const { sampleMaintenance, poller, unsubscribe } = polling.get();
       sampleMaintenance.stop();
-      await poller.stop();
+      await poller?.stop();
       unsubscribe();
     },
     routes(api) {
@@ -65,13 +122,16 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const { devices, reads } = deps.store.store;
       const retention = { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 };
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
-      registerDiscoveryRoutes(api, { discovery });
+      if (discovery) registerDiscoveryRoutes(api, { discovery });
       registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
-      registerPollRoutes(api, { devices, pollState, pollNow: (id) => poller.pollNow(id), outbound, site: config.site });
+      const pollNow = poller
+        ? (id: number) => poller.pollNow(id)
+        : () => Promise.reject(new ConflictError(`This central node polls no device: the collectors of each device's site do (NMS_ROLE=collector NMS_SITE=<site>)`));
+      registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined });
     },
     counters() {
-      const { poller } = polling.get();
-      return [{ name: 'poller', counters: () => poller.counters() }];
+      const { poller } = deps.remote ? remotePoller.get() : polling.get();
+      return poller ? [{ name: 'poller', counters: () => poller.counters() }] : [];
     },
   };
 }

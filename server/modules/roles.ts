@@ -11,9 +11,10 @@ export type Role = Config['role'];
 export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleName[]>> = Object.freeze({
   // `transport` runs in `all` only when natsUrl is set (see roleModules): then it is a centre that also collects locally.
   all: Object.freeze(['store', 'events', 'registry', 'transport', 'intake', 'polling', 'topology', 'api', 'realtime', 'mib'] as const),
-  central: Object.freeze(['store', 'events', 'registry', 'transport', 'topology', 'api', 'realtime', 'mib'] as const),
-  // Polling at a collector needs devices assigned by the centre: a later step. `health` is its only HTTP.
-  collector: Object.freeze(['transport', 'intake', 'health'] as const),
+  // `polling` at central polls nothing: it stores and serves what the collectors poll (status, interfaces, samples).
+  central: Object.freeze(['store', 'events', 'registry', 'polling', 'transport', 'topology', 'api', 'realtime', 'mib'] as const),
+  // A collector polls the devices the centre assigns to its site (through the transport). `health` is its only HTTP.
+  collector: Object.freeze(['transport', 'polling', 'intake', 'health'] as const),
 });
 
 /** The modules this process runs: its role's, without `transport` in `all` when natsUrl is unset (one process, no NATS). */

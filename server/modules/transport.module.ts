@@ -7,11 +7,17 @@ import { natsLinkOptions } from '../bus/nats-link.js';
 import { NatsBatchPublisher } from '../bus/nats-publisher.js';
 import { HEARTBEAT_SUBSCRIPTION, heartbeatSubject } from '../bus/nats-subjects.js';
 import { collectorId } from '../bus/node-identity.js';
+import { collectorKeys } from '../remote/sealed-secret.js';
 import { PublishedIntake } from '../bus/published-intake.js';
 import { SpooledPublisher, spoolOptions } from '../bus/spooled-publisher.js';
 import { HEARTBEAT_INTERVAL_MS, type CollectorHeartbeat } from '../contracts/collectors.js';
 import { submitDurably, type EventIntake, type KeyedIntake } from '../events/event-intake.js';
 import { checkRemoteEvents } from '../events/remote-event.schema.js';
+import type { RepositoryPollOutput } from '../poller/poll-io.js';
+import { AssignmentPublisher, type AssignmentSource } from '../remote/assignment-publisher.js';
+import { AssignedDevices, AssignmentWatcher, PublishedPollOutput } from '../remote/collector-polling.js';
+import { checkRemoteNeighbours, checkRemoteSamples, checkRemoteStatus, type CheckedItems } from '../remote/remote-poll.schema.js';
+import type { IcmpUpdate } from '../store/poll-state.repository.js';
 import { Late, type AppContext, type Module } from './module.js';
 
 /** Where the centre hands collector heartbeats (the collector registry validates and stores them). */
@@ -27,11 +33,25 @@ export interface TransportDeps {
   heartbeats?: () => HeartbeatSink | null;
   /** Collector: pause between heartbeats (default HEARTBEAT_INTERVAL_MS). */
   heartbeatIntervalMs?: number;
+  /** Centre: the devices and collector keys the site assignments are built from (absent: no assignments). */
+  assignments?: () => AssignmentSource;
+  /** Centre: where collectors' samples, status and neighbours go (the local poller's repositories), and each device's site. */
+  pollInput?: () => RemotePollInput;
+}
+
+export interface RemotePollInput {
+  out: RepositoryPollOutput;
+  /** The site of a device, or undefined when there is no such device. */
+  siteOf(deviceId: number): string | undefined;
 }
 
 export interface TransportModule extends Module {
   /** Collector: the EventIntake the listeners submit to (durable once JetStream or the spool has it). */
   readonly intake: EventIntake;
+  /** Collector: the devices the centre assigned to this site (empty until the first assignment arrives). */
+  readonly assigned: AssignedDevices;
+  /** Collector: where the poller's results go (batches to the centre). */
+  readonly pollOutput: PublishedPollOutput;
 }
 
 /** Heartbeats larger than this are dropped and counted. */
@@ -47,11 +67,15 @@ interface CollectorSide {
   spooled: SpooledPublisher;
   intake: PublishedIntake;
   timer: NodeJS.Timeout | undefined;
+  watcher: AssignmentWatcher;
+  /** This collector's X25519 public key (the centre seals secrets for it). */
+  publicKey: string;
 }
 interface CentreSide {
   kind: 'centre';
   consumer: NatsBatchConsumer;
   unsubscribe: () => void;
+  assignments: AssignmentPublisher | undefined;
 }
 
 /**
@@ -65,12 +89,32 @@ interface CentreSide {
  * Centre: a durable `NatsBatchConsumer`; an `events` batch is checked event by event (bad ones dropped
  * and counted) and submitted to the writer; the batch is acked once committed, naked (and comes again)
  * when the writer drops or fails it. Heartbeats from every site go to `deps.heartbeats()`.
+ *
+ * Polling at collectors: the centre writes each site's devices, secrets sealed per collector, to the KV
+ * bucket (`AssignmentPublisher`); a collector follows its site's key (`AssignmentWatcher` -> `assigned`)
+ * and its poller publishes `status`, `samples` and `neighbours` batches through the spool (`pollOutput`).
+ * The centre checks them item by item (bad or other-site items dropped and counted) and writes them with
+ * `deps.pollInput()` (the polling module's repositories).
  */
 export function transportModule(ctx: AppContext, deps: TransportDeps): TransportModule {
   const { config } = ctx;
   const log = ctx.log('transport');
   const side = new Late<CollectorSide | CentreSide>('the NATS transport');
-  const stats = { remote_events: 0, duplicate_batches: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0 };
+  const stats = { remote_events: 0, duplicate_batches: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0, remote_samples: 0, remote_status: 0, remote_neighbours: 0, invalid_poll_items: 0, foreign_poll_items: 0 };
+  const assigned = new AssignedDevices();
+  const pollOutput = new PublishedPollOutput({
+    publish: (kind, batch) => {
+      const s = side.get();
+      if (s.kind !== 'collector') throw new Error('poll batches are published only at a collector');
+      return s.spooled.publish(kind, batch);
+    },
+    events: () => {
+      const s = side.get();
+      if (s.kind !== 'collector') throw new Error('poll events go through the transport only at a collector');
+      return s.intake;
+    },
+    log,
+  });
   const startedAt = Date.now();
   let startup: Promise<void> = Promise.resolve();
   const stopped = new AbortController();
@@ -90,10 +134,46 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
     }
   }
 
+  /** Items of a poll batch that passed the schema, kept only for devices of the batch's site (a collector reports its own devices only). */
+  function mine<T extends { deviceId: number }>(batch: ReceivedBatch, input: RemotePollInput, checked: CheckedItems<T>): T[] {
+    if (checked.invalid > 0) {
+      stats.invalid_poll_items += checked.invalid;
+      log.warn({ site: batch.site, kind: batch.kind, msgId: batch.msgId, invalid: checked.invalid, kept: checked.items.length, reasons: checked.reasons }, 'invalid poll items in a batch from a collector: dropped');
+    }
+    const kept = checked.items.filter((i) => input.siteOf(i.deviceId) === batch.site);
+    stats.foreign_poll_items += checked.items.length - kept.length;
+    return kept;
+  }
+
+  function handlePollBatch(batch: ReceivedBatch, input: RemotePollInput): void {
+    if (batch.kind === 'samples') {
+      const samples = mine(batch, input, checkRemoteSamples(batch.items));
+      if (samples.length) input.out.samples(samples);
+      stats.remote_samples += samples.length;
+    } else if (batch.kind === 'status') {
+      const items = mine(batch, input, checkRemoteStatus(batch.items));
+      const icmp: { deviceId: number; update: IcmpUpdate }[] = [];
+      for (const i of items) {
+        if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null);
+        else icmp.push({ deviceId: i.deviceId, update: i.update });
+      }
+      if (icmp.length) input.out.icmp(icmp);
+      stats.remote_status += items.length;
+    } else if (batch.kind === 'neighbours') {
+      const items = mine(batch, input, checkRemoteNeighbours(batch.items));
+      for (const i of items) input.out.neighbours(i.deviceId, i.neighbours, i.at);
+      stats.remote_neighbours += items.length;
+    }
+  }
+
   async function handleBatch(batch: ReceivedBatch): Promise<void> {
     if (batch.kind !== 'events') {
-      // Nothing publishes samples/status/neighbours yet (polling at collectors comes later): ack and count.
-      stats.unhandled_batches++;
+      const input = deps.pollInput?.();
+      if (!input) {
+        stats.unhandled_batches++;
+        return;
+      }
+      handlePollBatch(batch, input);
       return;
     }
     const checked = checkRemoteEvents(batch.items);
@@ -147,6 +227,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       counters: ctx.metrics.snapshot(),
       spoolRecords: spool.spool_records ?? 0,
       spoolBytes: spool.spool_bytes ?? 0,
+      publicKey: s.publicKey,
     };
     if (s.publisher.link.publishCore(heartbeatSubject(config.site), encoder.encode(JSON.stringify(h)))) stats.heartbeats_sent++;
     else stats.heartbeats_skipped++;
@@ -154,6 +235,8 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
 
   return {
     name: 'transport',
+    assigned,
+    pollOutput,
     get intake() {
       const s = side.get();
       if (s.kind !== 'collector') throw new Error('the transport takes events only at a collector');
@@ -168,11 +251,15 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         const spooled = new SpooledPublisher(publisher, spool, { site: config.site, log });
         // Room for the headers and the JSON array around the events.
         const intake = new PublishedIntake(spooled, { maxBatchBytes: () => publisher.link.maxPayload() - 4096, log });
-        const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined };
+        const keys = collectorKeys(config.dataDir);
+        const watcher = new AssignmentWatcher({ link: publisher.link, site: config.site, collectorId: id, privateKey: keys.privateKey, devices: assigned, log: ctx.log('assignment') });
+        const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined, watcher, publicKey: keys.publicKey };
         side.set(s);
         spooled.start();
         // Not awaited: a collector takes (and spools) events while NATS is away.
-        startup = keepStarting('the NATS link (events stay in the spool meanwhile)', () => publisher.start()).then((ok) => {
+        const linked = keepStarting('the NATS link (events stay in the spool meanwhile)', () => publisher.start());
+        watcher.start(linked);
+        startup = linked.then((ok) => {
           if (ok && !stopped.signal.aborted) sendHeartbeat(s, id);
         });
         s.timer = setInterval(() => sendHeartbeat(s, id), deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
@@ -180,11 +267,16 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         log.info({ site: config.site, id, spool: spoolOptions(config).dir }, 'collector transport started: events go to NATS (spooled while it is away)');
       } else {
         const consumer = new NatsBatchConsumer(linkOpts, handleBatch);
-        const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {} };
+        const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {}, assignments: undefined };
         side.set(s);
-        startup = keepStarting('the NATS consumer', () => consumer.start()).then((ok) => {
+        startup = keepStarting('the NATS consumer', () => consumer.start()).then(async (ok) => {
           if (!ok || stopped.signal.aborted) return;
           s.unsubscribe = consumer.link.subscribeCore(HEARTBEAT_SUBSCRIPTION, onHeartbeat);
+          const source = deps.assignments?.();
+          if (source) {
+            const assignments = new AssignmentPublisher({ link: consumer.link, source, bus: ctx.bus, log: ctx.log('assignment') });
+            if (await keepStarting('the site assignments (KV bucket)', () => assignments.start())) s.assignments = assignments;
+          }
           log.info({ site: config.site }, 'centre transport started: consuming collector batches and heartbeats');
         });
       }
@@ -194,15 +286,22 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       const s = side.get();
       if (s.kind === 'collector') {
         clearInterval(s.timer);
+        s.watcher.halt();
         await s.intake.flush();
         await s.spooled.stop();
+        // Stopping the publisher ends a connect still under way; the watcher waits for that.
         await s.publisher.stop();
         await startup;
+        await s.watcher.stop();
         await s.spool.close();
       } else {
         s.unsubscribe();
+        await s.assignments?.stop();
+        // Stopping the consumer ends a connect still under way, so that `startup` settles.
         await s.consumer.stop();
         await startup;
+        // Started while we were stopping (stop is idempotent).
+        await s.assignments?.stop();
       }
     },
     counters() {
@@ -212,10 +311,13 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
           { name: 'transport', counters: () => ({ heartbeats_sent: stats.heartbeats_sent, heartbeats_skipped: stats.heartbeats_skipped, ...s.intake.counters() }) },
           { name: 'nats_publisher', counters: () => s.publisher.counters() },
           { name: 'spool', counters: () => s.spooled.counters() },
+          { name: 'assignment', counters: () => ({ ...s.watcher.counters(), ...pollOutput.counters() }) },
         ];
       }
       return [
-        { name: 'transport', counters: () => ({ remote_events: stats.remote_events, duplicate_batches: stats.duplicate_batches, invalid_events: stats.invalid_events, invalid_batches: stats.invalid_batches, unhandled_batches: stats.unhandled_batches, heartbeats_received: stats.heartbeats_received, heartbeats_invalid: stats.heartbeats_invalid, heartbeats_unclaimed: stats.heartbeats_unclaimed }) },
+        { name: 'transport', counters: () => ({ remote_events: stats.remote_events, duplicate_batches: stats.duplicate_batches, invalid_events: stats.invalid_events, invalid_batches: stats.invalid_batches, unhandled_batches: stats.unhandled_batches, heartbeats_received: stats.heartbeats_received, heartbeats_invalid: stats.heartbeats_invalid, heartbeats_unclaimed: stats.heartbeats_unclaimed,
+          remote_samples: stats.remote_samples, remote_status: stats.remote_status, remote_neighbours: stats.remote_neighbours, invalid_poll_items: stats.invalid_poll_items, foreign_poll_items: stats.foreign_poll_items }) },
+        { name: 'assignment', counters: () => s.assignments?.counters() ?? {} },
         { name: 'nats_consumer', counters: () => s.consumer.counters() },
       ];
     },

@@ -2,11 +2,11 @@ import type { IcmpResult, PollResult } from '../contracts/poll.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { NormalizedEvent } from '../contracts/events.js';
 import { initialReach, icmpSuccess, stepReach, type ReachState } from '../collectors/icmp/reachability.js';
-import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import type { DeviceRecord, DeviceRepository } from '../store/device.repository.js';
-import type { PollStateRepository } from '../store/poll-state.repository.js';
-import type { SampleInput, SampleRepository } from '../store/sample.repository.js';
+import type { DeviceRecord } from '../store/device.repository.js';
+import type { IcmpUpdate } from '../store/poll-state.repository.js';
+import type { SampleInput } from '../store/sample.repository.js';
+import type { PollDeviceSource, PollOutput } from './poll-io.js';
 import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
 import { PollScheduler } from './scheduler.js';
 
@@ -56,10 +56,10 @@ export class PollService {
 
   constructor(
     private readonly deps: {
-      devices: DeviceRepository;
-      pollState: PollStateRepository;
-      samples: SampleRepository;
-      bus: EventBus;
+      /** The devices to poll (the device table, or what the centre assigned to this collector). */
+      devices: PollDeviceSource;
+      /** Where results go (the repositories and the bus, or batches to the centre). */
+      out: PollOutput;
       log: Logger;
       snmp: SnmpRunner;
       icmp: IcmpRunner | null;
@@ -80,14 +80,9 @@ export class PollService {
   }
 
   start(): void {
-    const states = this.deps.pollState.allStatus();
+    const states = this.deps.out.allStatus();
     for (const d of this.deps.devices.list()) this.track(d, states.get(d.id));
-    const { bus } = this.deps;
-    this.unsubscribe.push(
-      bus.subscribe('device.created', (d) => this.reload(d.id)),
-      bus.subscribe('device.updated', (d) => this.reload(d.id)),
-      bus.subscribe('device.deleted', ({ id }) => this.untrack(id)),
-    );
+    this.unsubscribe.push(this.deps.devices.watch((id) => this.reload(id), (id) => this.untrack(id)));
     this.scheduler.start();
     if (this.deps.icmp) {
       const t = setInterval(() => void this.icmpTick(), this.opts.icmpTickMs ?? 5000);
@@ -140,7 +135,7 @@ export class PollService {
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
   async pollSnmp(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
-    if (!device || !device.snmp.enabled || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.pollState.status(deviceId);
+    if (!device || !device.snmp.enabled || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.out.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
     const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
@@ -152,28 +147,23 @@ export class PollService {
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;
     if (!result.ok) this.stats.snmp_failures++;
-    const { pollState } = this.deps;
-    pollState.recordSnmp(deviceId, out.status);
-    if (out.interfaces) pollState.replaceInterfaces(deviceId, out.interfaces, result.startedAt);
-    if (out.neighbours) pollState.replaceNeighbours(deviceId, out.neighbours, result.startedAt);
+    this.deps.out.snmp(deviceId, out.status, out.interfaces, out.neighbours);
     this.queueSamples(out.samples);
-    this.publish(out.events);
-    const status = pollState.status(deviceId);
-    if (status) this.deps.bus.publish('device.status', status);
-    return status;
+    if (out.events.length) this.deps.out.events(out.events);
+    return this.deps.out.status(deviceId);
   }
 
   /** Poll now (API): SNMP and, when enabled, one ICMP probe. */
   async pollNow(deviceId: number): Promise<DeviceStatusDto | undefined> {
     const device = this.deps.devices.get(deviceId);
     if (!device) return undefined;
-    if (!this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.pollState.status(deviceId);
+    if (!this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.out.status(deviceId);
     const tasks: Promise<unknown>[] = [];
     if (device.snmp.enabled) tasks.push(this.scheduler.has(deviceId) ? this.scheduler.runNow(deviceId) : this.pollSnmp(deviceId));
     if (device.icmpEnabled && this.deps.icmp) tasks.push(this.pingDevices([device]));
     await Promise.all(tasks);
     this.flushSamples();
-    return this.deps.pollState.status(deviceId);
+    return this.deps.out.status(deviceId);
   }
 
   private async icmpTick(): Promise<void> {
@@ -204,7 +194,7 @@ export class PollService {
     this.stats.icmp_hosts += devices.length;
     const at = Date.now();
     const ts = Math.floor(at / 1000);
-    const updates: Parameters<PollStateRepository['recordIcmp']>[0] = [];
+    const updates: { deviceId: number; update: IcmpUpdate }[] = [];
     const events: NormalizedEvent[] = [];
     for (const d of devices) {
       let entry = this.icmp.get(d.id);
@@ -231,12 +221,8 @@ export class PollService {
         if (r.jitterMs !== null) this.pendingSamples.push({ deviceId: d.id, metric: 'icmpJitter', instance: '', ts, value: r.jitterMs, unit: 'ms' });
       }
     }
-    this.deps.pollState.recordIcmp(updates);
-    this.publish(events);
-    for (const u of updates) {
-      const s = this.deps.pollState.status(u.deviceId);
-      if (s) this.deps.bus.publish('device.status', s);
-    }
+    if (updates.length) this.deps.out.icmp(updates);
+    if (events.length) this.deps.out.events(events);
   }
 
   private queueSamples(samples: SampleInput[]): void {
@@ -251,20 +237,12 @@ export class PollService {
     const batch = this.pendingSamples;
     this.pendingSamples = [];
     try {
-      this.deps.samples.write(batch);
+      this.deps.out.samples(batch);
       this.stats.samples_written += batch.length;
     } catch (err) {
       this.stats.sample_write_errors += batch.length;
       this.deps.log.error({ err, count: batch.length }, 'sample write failed');
     }
-    this.deps.bus.publish(
-      'metrics.sampled',
-      batch.map((s) => ({ deviceId: s.deviceId, metric: s.metric, instance: s.instance, value: s.value, ts: s.ts })),
-    );
-  }
-
-  private publish(events: NormalizedEvent[]): void {
-    for (const e of events) this.deps.bus.publish('event.received', e);
   }
 
   counters(): Record<string, number> {

@@ -6,6 +6,7 @@ import type { NormalizedEvent } from '../contracts/events.js';
 import type { EventBus } from '../events/bus.js';
 import type { EventIntake } from '../events/event-intake.js';
 import type { Logger } from '../log/logger.js';
+import { isPublicKeyBase64 } from './sealed-secret.js';
 import type { CollectorRepository } from '../store/collector.repository.js';
 
 /** At most this many counters per heartbeat (a collector has a few dozen). */
@@ -30,6 +31,7 @@ const heartbeatSchema = z
     counters: z.unknown(),
     spoolRecords: count,
     spoolBytes: count,
+    publicKey: z.string().refine(isPublicKeyBase64, 'publicKey: an X25519 public key, 32 bytes of base64').optional(),
   })
   .strict();
 
@@ -126,6 +128,7 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
         id: hb.id, site: hb.site, version: hb.version, hostname: hb.hostname,
         address: typeof address === 'string' && address.length <= MAX_ADDRESS ? address : null,
         startedAt: hb.startedAt, lastSeen: now, lagMs: now - hb.sentAt, counters: hb.counters, spoolRecords: hb.spoolRecords, spoolBytes: hb.spoolBytes,
+        publicKey: hb.publicKey ?? null,
       });
       this.stats.heartbeats++;
       this.known.set(hb.id, { site: dto.site, hostname: dto.hostname, lastSeen: now, state: 'up' });
@@ -179,6 +182,11 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
     if (dto.state === 'down') this.emit(COLLECTOR_EVENT_TYPES.forgotten, 'info', dto, `collector ${dto.site} (${dto.hostname}) removed`);
     this.deps.bus.publish('collector.changed', { ...dto, forgotten: true });
     return dto;
+  }
+
+  /** The collectors of `site` that sent a public key: whom the centre seals that site's secrets for. */
+  keysOf(site: string): { id: string; publicKey: string }[] {
+    return this.deps.repo.list().filter((c) => c.site === site && c.publicKey !== null).map((c) => ({ id: c.id, publicKey: c.publicKey! }));
   }
 
   /** Sites with registered collectors. */

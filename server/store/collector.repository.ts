@@ -15,6 +15,7 @@ interface Row {
   spool_records: number;
   spool_bytes: number;
   state: 'up' | 'down';
+  public_key: string | null;
 }
 
 /** A heartbeat as the registry stores it (counters already checked and flat). */
@@ -31,6 +32,8 @@ export interface CollectorWrite {
   counters: ReadonlyMap<string, number>;
   spoolRecords: number;
   spoolBytes: number;
+  /** X25519 public key (base64) the heartbeat carried; null keeps the stored one. */
+  publicKey: string | null;
 }
 
 /** Counters JSON -> a null-prototype record (keys came from the wire once: they never meet Object.prototype). */
@@ -62,6 +65,7 @@ function toDto(r: Row): CollectorDto {
     spoolRecords: r.spool_records,
     spoolBytes: r.spool_bytes,
     state: r.state,
+    publicKey: r.public_key,
   };
 }
 
@@ -77,16 +81,17 @@ export class CollectorRepository {
   private readonly stmts;
 
   constructor(db: Db) {
-    const cols = 'id, site, version, hostname, address, started_at, first_seen, last_seen, lag_ms, counters, spool_records, spool_bytes, state';
+    const cols = 'id, site, version, hostname, address, started_at, first_seen, last_seen, lag_ms, counters, spool_records, spool_bytes, state, public_key';
     this.stmts = {
       list: db.prepare<[], Row>(`SELECT ${cols} FROM collectors ORDER BY site, hostname, id`),
       get: db.prepare<[string], Row>(`SELECT ${cols} FROM collectors WHERE id = ?`),
       upsert: db.prepare<unknown[], Row>(
         `INSERT INTO collectors (${cols})
-         VALUES (@id, @site, @version, @hostname, @address, @startedAt, @lastSeen, @lastSeen, @lagMs, @counters, @spoolRecords, @spoolBytes, 'up')
+         VALUES (@id, @site, @version, @hostname, @address, @startedAt, @lastSeen, @lastSeen, @lagMs, @counters, @spoolRecords, @spoolBytes, 'up', @publicKey)
          ON CONFLICT (id) DO UPDATE SET site = excluded.site, version = excluded.version, hostname = excluded.hostname,
            address = excluded.address, started_at = excluded.started_at, last_seen = excluded.last_seen, lag_ms = excluded.lag_ms,
-           counters = excluded.counters, spool_records = excluded.spool_records, spool_bytes = excluded.spool_bytes, state = 'up'
+           counters = excluded.counters, spool_records = excluded.spool_records, spool_bytes = excluded.spool_bytes, state = 'up',
+           public_key = COALESCE(excluded.public_key, collectors.public_key)
          RETURNING ${cols}`,
       ),
       setState: db.prepare<[string, string]>('UPDATE collectors SET state = ? WHERE id = ?'),

@@ -8,6 +8,7 @@ import { IcmpPinger } from '../../../server/collectors/icmp/icmp.pinger.js';
 import { InProcessBus } from '../../../server/events/bus.js';
 import { createLogger } from '../../../server/log/logger.js';
 import { MIGRATIONS_DIR } from '../../../server/paths.js';
+import { repositoryDevices, RepositoryPollOutput } from '../../../server/poller/poll-io.js';
 import { PollService } from '../../../server/poller/poll.service.js';
 import { InProcessSnmpRunner, PingerIcmpRunner } from '../../../server/poller/snmp-runner.js';
 import { openDatabase } from '../../../server/store/database.js';
@@ -42,7 +43,7 @@ describe('ICMP reachability through the poll service', () => {
     }).id;
     const pinger = new IcmpPinger({ wrapper: ['ip', 'netns', 'exec', ns] });
     poller = new PollService(
-      { devices, pollState, samples: new SampleRepository(db), bus, log: createLogger({ level: 'silent', format: 'json' }), snmp: new InProcessSnmpRunner(), icmp: new PingerIcmpRunner(pinger) },
+      { devices: repositoryDevices(devices, bus), out: new RepositoryPollOutput({ pollState, samples: new SampleRepository(db), bus }), log: createLogger({ level: 'silent', format: 'json' }), snmp: new InProcessSnmpRunner(), icmp: new PingerIcmpRunner(pinger) },
       { concurrency: 4, icmpDownAfter: 3 },
     );
   });

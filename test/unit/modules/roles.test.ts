@@ -14,9 +14,9 @@ describe('roles', () => {
     expect(all.indexOf('events')).toBeLessThan(all.indexOf('registry'));
   });
 
-  it('gives a collector the transport before its intake, a health server, and no store, registry, API, realtime or polling (yet)', () => {
-    expect(ROLE_MODULES.collector).toEqual(['transport', 'intake', 'health']);
-    for (const m of ['store', 'registry', 'api', 'realtime', 'polling'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
+  it('gives a collector the transport, then polling (over the devices the centre assigns), intake and health, and no store, registry, API or realtime', () => {
+    expect(ROLE_MODULES.collector).toEqual(['transport', 'polling', 'intake', 'health']);
+    for (const m of ['store', 'registry', 'api', 'realtime'] as const) expect(ROLE_MODULES.collector).not.toContain(m);
   });
 
   it('runs the transport in all only with a NATS URL: without one, exactly the one-process modules', () => {
@@ -27,12 +27,14 @@ describe('roles', () => {
     expect(roleModules(loadConfig([], { NMS_ROLE: 'central', NMS_NATS_URL: 'nats://127.0.0.1:4222' }))).toContain('transport');
   });
 
-  it('gives central the store, events, registry, transport, API and realtime, and no intake or polling', () => {
-    for (const m of ['store', 'events', 'registry', 'transport', 'api', 'realtime'] as const) expect(ROLE_MODULES.central).toContain(m);
+  it('gives central the store, events, registry, transport, API, realtime and polling (which stores what collectors poll), and no intake', () => {
+    for (const m of ['store', 'events', 'registry', 'transport', 'api', 'realtime', 'polling'] as const) expect(ROLE_MODULES.central).toContain(m);
     expect(ROLE_MODULES.central.indexOf('transport')).toBeGreaterThan(ROLE_MODULES.central.indexOf('events'));
+    // Collectors' poll batches are written by the polling module's repositories: it starts before the consumer.
+    expect(ROLE_MODULES.central.indexOf('transport')).toBeGreaterThan(ROLE_MODULES.central.indexOf('polling'));
     expect(ROLE_MODULES.central).not.toContain('intake');
-    expect(ROLE_MODULES.central).not.toContain('polling');
   });
+
 
   it('runs all by default, and refuses central and collector without a NATS URL', () => {
     const config = loadConfig([], {});

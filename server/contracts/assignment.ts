@@ -1,0 +1,51 @@
+import type { AuthProtocol, PrivProtocol, SnmpVersion } from './dto.js';
+
+/**
+ * What the centre assigns to a site's collectors (issue 15): one value per site in the NATS KV bucket
+ * `ASSIGNMENT_BUCKET`, key = the site, JSON. Everything a poller needs, secrets sealed per collector
+ * (server/remote/sealed-secret.ts): no community or v3 key is ever in it in plaintext.
+ */
+export const ASSIGNMENT_BUCKET = 'netwatch-assignments';
+export const ASSIGNMENT_FORMAT = 1;
+
+/** One secret sealed for each collector of the site that sent a public key. */
+export interface SealedFor {
+  collector: string;
+  sealed: string;
+}
+
+export interface AssignedDevice {
+  /** The centre's device id: samples, status and events come back under it. */
+  id: number;
+  name: string;
+  address: string;
+  group: string | null;
+  pollIntervalSec: number;
+  icmpEnabled: boolean;
+  snmp: {
+    enabled: boolean;
+    version: SnmpVersion;
+    port: number;
+    username: string | null;
+    authProtocol: AuthProtocol | null;
+    privProtocol: PrivProtocol | null;
+    context: string | null;
+    timeoutMs: number;
+    retries: number;
+    /** Each secret set on the device, sealed for every collector of the site (null: not set). */
+    community: SealedFor[] | null;
+    authKey: SealedFor[] | null;
+    privKey: SealedFor[] | null;
+  };
+  /** Set when the centre cannot read the device's stored secrets: the collector reports the poll as failed. */
+  secretError: string | null;
+  customOids: { oid: string; name: string; unit: string | null }[];
+}
+
+export interface SiteAssignment {
+  format: typeof ASSIGNMENT_FORMAT;
+  site: string;
+  /** When the centre built it (ms since epoch). */
+  generatedAt: number;
+  devices: AssignedDevice[];
+}

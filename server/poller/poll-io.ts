@@ -1,0 +1,99 @@
+import type { NormalizedEvent } from '../contracts/events.js';
+import type { DeviceStatusDto } from '../contracts/poll-state.js';
+import type { EventBus } from '../events/bus.js';
+import type { DeviceRecord, DeviceRepository } from '../store/device.repository.js';
+import type { IcmpUpdate, InterfaceWrite, NeighbourWrite, PollStateRepository, SnmpPollUpdate } from '../store/poll-state.repository.js';
+import type { SampleInput, SampleRepository } from '../store/sample.repository.js';
+
+/**
+ * Where the poller gets its devices and where its results go. In `all`/`central` these are the
+ * repositories (`repositoryDevices`, `RepositoryPollOutput`); at a collector, the devices the centre
+ * assigned to its site and batches published to the centre (server/remote/collector-polling.ts).
+ */
+export interface PollDeviceSource {
+  list(): DeviceRecord[];
+  get(id: number): DeviceRecord | undefined;
+  /** `changed(id)` after a device was created or updated (or left this source), `removed(id)` after a delete. Returns the unsubscribe. */
+  watch(changed: (id: number) => void, removed: (id: number) => void): () => void;
+}
+
+export interface PollOutput {
+  /** The stored state of every device (where polling resumes from); empty where nothing is stored. */
+  allStatus(): Map<number, DeviceStatusDto>;
+  /** A device's stored status, where it is stored (undefined at a collector). */
+  status(deviceId: number): DeviceStatusDto | undefined;
+  /** One SNMP poll's outcome; interfaces/neighbours null when the poll did not carry them. */
+  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null): void;
+  icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void;
+  /** Throws when they cannot be written (the poller counts them). */
+  samples(batch: SampleInput[]): void;
+  events(events: NormalizedEvent[]): void;
+}
+
+/** The device table as a poll source: changes come from the bus. */
+export function repositoryDevices(devices: DeviceRepository, bus: EventBus): PollDeviceSource {
+  return {
+    list: () => devices.list(),
+    get: (id) => devices.get(id),
+    watch(changed, removed) {
+      const off = [
+        bus.subscribe('device.created', (d) => changed(d.id)),
+        bus.subscribe('device.updated', (d) => changed(d.id)),
+        bus.subscribe('device.deleted', ({ id }) => removed(id)),
+      ];
+      return () => off.forEach((u) => u());
+    },
+  };
+}
+
+/**
+ * Results stored with the repositories and announced on the bus (`device.status`, `metrics.sampled`,
+ * `event.received`): the local poller's output, and the centre's for what collectors publish.
+ */
+export class RepositoryPollOutput implements PollOutput {
+  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus }) {}
+
+  allStatus(): Map<number, DeviceStatusDto> {
+    return this.deps.pollState.allStatus();
+  }
+
+  status(deviceId: number): DeviceStatusDto | undefined {
+    return this.deps.pollState.status(deviceId);
+  }
+
+  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null): void {
+    const { pollState, bus } = this.deps;
+    pollState.recordSnmp(deviceId, update);
+    if (interfaces) pollState.replaceInterfaces(deviceId, interfaces, update.at);
+    if (neighbours) pollState.replaceNeighbours(deviceId, neighbours, update.at);
+    const status = pollState.status(deviceId);
+    if (status) bus.publish('device.status', status);
+  }
+
+  /** Neighbours alone (what a collector's `neighbours` batch carries). */
+  neighbours(deviceId: number, neighbours: NeighbourWrite[], at: number): void {
+    this.deps.pollState.replaceNeighbours(deviceId, neighbours, at);
+  }
+
+  icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void {
+    const { pollState, bus } = this.deps;
+    pollState.recordIcmp(updates);
+    for (const u of updates) {
+      const s = pollState.status(u.deviceId);
+      if (s) bus.publish('device.status', s);
+    }
+  }
+
+  samples(batch: SampleInput[]): void {
+    try {
+      this.deps.samples.write(batch);
+    } finally {
+      // Threshold rules see the values even when storing them failed.
+      this.deps.bus.publish('metrics.sampled', batch.map((s) => ({ deviceId: s.deviceId, metric: s.metric, instance: s.instance, value: s.value, ts: s.ts })));
+    }
+  }
+
+  events(events: NormalizedEvent[]): void {
+    for (const e of events) this.deps.bus.publish('event.received', e);
+  }
+}

@@ -1,0 +1,249 @@
+import type { KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { NatsLink } from '../bus/nats-link.js';
+import type { PublishOutcome } from '../bus/spooled-publisher.js';
+import type { BatchKind } from '../bus/nats-subjects.js';
+import { ASSIGNMENT_BUCKET } from '../contracts/assignment.js';
+import type { NormalizedEvent } from '../contracts/events.js';
+import type { DeviceStatusDto } from '../contracts/poll-state.js';
+import type { EventIntake } from '../events/event-intake.js';
+import type { Logger } from '../log/logger.js';
+import type { PollDeviceSource, PollOutput } from '../poller/poll-io.js';
+import type { DeviceRecord } from '../store/device.repository.js';
+import type { IcmpUpdate, InterfaceWrite, NeighbourWrite, SnmpPollUpdate } from '../store/poll-state.repository.js';
+import type { SampleInput } from '../store/sample.repository.js';
+import { openAssignment, type OpenedDevice } from './site-assignment.js';
+
+/** What a collector publishes on `status` (one item per poll) and `neighbours`. The centre checks them (remote-poll.schema.ts). */
+export type RemoteStatusItem =
+  | { kind: 'snmp'; deviceId: number; update: SnmpPollUpdate; interfaces: InterfaceWrite[] | null }
+  | { kind: 'icmp'; deviceId: number; update: IcmpUpdate };
+export interface RemoteNeighbourItem {
+  deviceId: number;
+  at: number;
+  neighbours: NeighbourWrite[];
+}
+
+/**
+ * The devices the centre assigned to this collector's site, in memory only (secrets opened here,
+ * never written to disk). `replace` swaps in a new assignment and tells the poller what changed.
+ */
+export class AssignedDevices implements PollDeviceSource {
+  private devices = new Map<number, OpenedDevice>();
+  private readonly signatures = new Map<number, string>();
+  private readonly watchers = new Set<{ changed: (id: number) => void; removed: (id: number) => void }>();
+
+  list(): DeviceRecord[] {
+    return [...this.devices.values()].map((d) => d.record);
+  }
+
+  get(id: number): DeviceRecord | undefined {
+    return this.devices.get(id)?.record;
+  }
+
+  customOids(d: DeviceRecord): OpenedDevice['customOids'] {
+    return this.devices.get(d.id)?.customOids ?? [];
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  watch(changed: (id: number) => void, removed: (id: number) => void): () => void {
+    const w = { changed, removed };
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
+  replace(next: OpenedDevice[]): void {
+    const map = new Map(next.map((d) => [d.record.id, d]));
+    const removed = [...this.devices.keys()].filter((id) => !map.has(id));
+    const changed: number[] = [];
+    for (const [id, d] of map) {
+      // updatedAt is the assignment's time: a device whose settings did not change keeps its session and schedule.
+      const sig = JSON.stringify({ ...d, record: { ...d.record, updatedAt: 0 } });
+      if (this.signatures.get(id) !== sig) changed.push(id);
+      this.signatures.set(id, sig);
+    }
+    for (const id of removed) this.signatures.delete(id);
+    this.devices = map;
+    for (const w of this.watchers) {
+      removed.forEach((id) => w.removed(id));
+      changed.forEach((id) => w.changed(id));
+    }
+  }
+}
+
+/** Where a collector's poll results go: batches on `status`, `samples`, `neighbours`; events through the event intake. */
+export class PublishedPollOutput implements PollOutput {
+  private statusItems: RemoteStatusItem[] = [];
+  private neighbourItems: RemoteNeighbourItem[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly stats = { status_items: 0, neighbour_items: 0, sample_items: 0, batches_not_sent: 0 };
+
+  constructor(
+    private readonly deps: {
+      publish: (kind: BatchKind, batch: unknown[]) => Promise<PublishOutcome>;
+      events: () => EventIntake;
+      log: Logger;
+      /** Status and neighbours are batched at most this long (default 250 ms). */
+      flushMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.flush(), this.deps.flushMs ?? 250);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+
+  allStatus(): Map<number, DeviceStatusDto> {
+    return new Map();
+  }
+
+  status(): DeviceStatusDto | undefined {
+    return undefined;
+  }
+
+  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null): void {
+    this.statusItems.push({ kind: 'snmp', deviceId, update, interfaces });
+    if (neighbours) this.neighbourItems.push({ deviceId, at: update.at, neighbours });
+    if (this.statusItems.length >= 200) this.flush();
+  }
+
+  icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void {
+    for (const u of updates) this.statusItems.push({ kind: 'icmp', deviceId: u.deviceId, update: u.update });
+    if (this.statusItems.length >= 200) this.flush();
+  }
+
+  samples(batch: SampleInput[]): void {
+    this.stats.sample_items += batch.length;
+    this.send('samples', batch);
+  }
+
+  events(events: NormalizedEvent[]): void {
+    this.deps.events().submit(events);
+  }
+
+  flush(): void {
+    if (this.statusItems.length) {
+      this.stats.status_items += this.statusItems.length;
+      this.send('status', this.statusItems);
+      this.statusItems = [];
+    }
+    if (this.neighbourItems.length) {
+      this.stats.neighbour_items += this.neighbourItems.length;
+      this.send('neighbours', this.neighbourItems);
+      this.neighbourItems = [];
+    }
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.stats };
+  }
+
+  private send(kind: BatchKind, batch: unknown[]): void {
+    // Published in call order through the spool: NATS away means spooled, not lost.
+    this.deps.publish(kind, batch).then(
+      (outcome) => {
+        if (outcome === 'overflow' || outcome === 'invalid') this.stats.batches_not_sent++;
+      },
+      (err: unknown) => {
+        this.stats.batches_not_sent++;
+        this.deps.log.error({ err, kind }, 'a poll batch could not be published or spooled');
+      },
+    );
+  }
+}
+
+/**
+ * Follows this site's key in the assignment bucket and hands each new value, opened with this
+ * collector's private key, to `AssignedDevices`. A value that does not check out is refused and
+ * counted (the devices polled so far stay). The bucket is the centre's: until it exists, it looks again every 5 s.
+ */
+export class AssignmentWatcher {
+  private readonly stopped = new AbortController();
+  private running: Promise<void> | undefined;
+  private iterator: { stop(): void } | undefined;
+  private readonly stats = { assignments_received: 0, assignments_invalid: 0, devices_secret_problems: 0 };
+
+  constructor(
+    private readonly deps: {
+      link: NatsLink;
+      site: string;
+      collectorId: string;
+      privateKey: KeyObject;
+      devices: AssignedDevices;
+      log: Logger;
+    },
+  ) {}
+
+  start(linkStarted: Promise<boolean>): void {
+    this.running = linkStarted.then((ok) => (ok ? this.run() : undefined)).catch((err: unknown) => this.deps.log.error({ err }, 'assignment watcher stopped'));
+  }
+
+  /** Stops following (at once); `stop()` then waits for the loop, which ends once the link's start has settled. */
+  halt(): void {
+    this.stopped.abort();
+    this.iterator?.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
+    await this.running;
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.stats, assigned_devices: this.deps.devices.size };
+  }
+
+  private async run(): Promise<void> {
+    const { log } = this.deps;
+    for (let attempt = 0; !this.stopped.signal.aborted; attempt++) {
+      try {
+        const kv: KV = await new Kvm(this.deps.link.jetstream()).open(ASSIGNMENT_BUCKET);
+        await kv.status();
+        const it = await kv.watch({ key: this.deps.site });
+        this.iterator = it;
+        if (this.stopped.signal.aborted) it.stop();
+        log.info({ site: this.deps.site }, 'following the devices the centre assigns to this site');
+        for await (const entry of it) this.take(entry);
+        return;
+      } catch (err) {
+        if (this.stopped.signal.aborted) return;
+        if (attempt % 12 === 0) log.warn({ err }, 'the assignment bucket is not there yet (the centre makes it); looking again every 5 s');
+        await sleep(5000, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  private take(entry: KvWatchEntry): void {
+    this.stats.assignments_received++;
+    if (entry.operation !== 'PUT') {
+      this.deps.devices.replace([]);
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = entry.json();
+    } catch {
+      raw = undefined;
+    }
+    const r = openAssignment(raw, this.deps.site, this.deps.collectorId, this.deps.privateKey);
+    if (!r.ok) {
+      this.stats.assignments_invalid++;
+      this.deps.log.warn({ reason: r.reason, revision: entry.revision }, 'assignment refused: the devices polled so far stay');
+      return;
+    }
+    const problems = r.devices.filter((d) => d.record.secretError).length;
+    this.stats.devices_secret_problems = problems;
+    if (problems) this.deps.log.warn({ devices: problems }, 'some assigned devices have secrets this collector cannot open; they are not polled until the centre seals them for it');
+    this.deps.devices.replace(r.devices);
+    this.deps.log.info({ devices: r.devices.length, revision: entry.revision }, 'assignment received');
+  }
+}

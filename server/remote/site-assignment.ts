@@ -1,0 +1,139 @@
+import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { SITE_PATTERN } from '../bus/nats-subjects.js';
+import { ASSIGNMENT_FORMAT, type AssignedDevice, type SealedFor, type SiteAssignment } from '../contracts/assignment.js';
+import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SNMP_VERSIONS } from '../contracts/dto.js';
+import type { DeviceRecord } from '../store/device.repository.js';
+import { seal, unseal } from './sealed-secret.js';
+
+/** A collector of the site with its public key: whom the secrets are sealed for. */
+export interface SealTarget {
+  id: string;
+  publicKey: string;
+}
+
+export type CustomOidsOf = (d: DeviceRecord) => { oid: string; name: string; unit: string | null }[];
+
+function sealFor(secret: string | null, targets: readonly SealTarget[]): SealedFor[] | null {
+  if (secret === null) return null;
+  return targets.map((t) => ({ collector: t.id, sealed: seal(secret, t.publicKey, t.id) }));
+}
+
+/** The centre's side: the devices of `site` as its collectors get them, every secret sealed for each of `targets`. */
+export function buildAssignment(site: string, devices: readonly DeviceRecord[], targets: readonly SealTarget[], customOids: CustomOidsOf, now = Date.now()): SiteAssignment {
+  return {
+    format: ASSIGNMENT_FORMAT,
+    site,
+    generatedAt: now,
+    devices: devices
+      .filter((d) => d.site === site)
+      .map((d): AssignedDevice => ({
+        id: d.id,
+        name: d.name,
+        address: d.address,
+        group: d.group,
+        pollIntervalSec: d.pollIntervalSec,
+        icmpEnabled: d.icmpEnabled,
+        snmp: {
+          enabled: d.snmp.enabled,
+          version: d.snmp.version,
+          port: d.snmp.port,
+          username: d.snmp.username,
+          authProtocol: d.snmp.authProtocol,
+          privProtocol: d.snmp.privProtocol,
+          context: d.snmp.context,
+          timeoutMs: d.snmp.timeoutMs,
+          retries: d.snmp.retries,
+          community: sealFor(d.snmp.community, targets),
+          authKey: sealFor(d.snmp.authKey, targets),
+          privKey: sealFor(d.snmp.privKey, targets),
+        },
+        secretError: d.secretError ?? null,
+        customOids: customOids(d),
+      })),
+  };
+}
+
+const text = (max: number) => z.string().max(max);
+const sealedFor = z.array(z.object({ collector: text(128), sealed: text(8192) }).strict()).max(64).nullable();
+const assignedDevice = z
+  .object({
+    id: z.number().int().positive(),
+    name: text(255),
+    address: text(255).min(1),
+    group: text(255).nullable(),
+    pollIntervalSec: z.number().int().min(1).max(86_400 * 7),
+    icmpEnabled: z.boolean(),
+    snmp: z
+      .object({
+        enabled: z.boolean(),
+        version: z.enum(SNMP_VERSIONS),
+        port: z.number().int().min(1).max(65_535),
+        username: text(255).nullable(),
+        authProtocol: z.enum(AUTH_PROTOCOLS).nullable(),
+        privProtocol: z.enum(PRIV_PROTOCOLS).nullable(),
+        context: text(255).nullable(),
+        timeoutMs: z.number().int().min(1).max(600_000),
+        retries: z.number().int().min(0).max(20),
+        community: sealedFor,
+        authKey: sealedFor,
+        privKey: sealedFor,
+      })
+      .strict(),
+    secretError: text(1024).nullable(),
+    customOids: z.array(z.object({ oid: z.string().regex(/^\.?\d+(\.\d+)*$/).max(512), name: text(255), unit: text(64).nullable() }).strict()).max(1000),
+  })
+  .strict();
+const assignmentSchema = z
+  .object({
+    format: z.literal(ASSIGNMENT_FORMAT),
+    site: z.string().regex(SITE_PATTERN),
+    generatedAt: z.number().int().min(0),
+    devices: z.array(assignedDevice).max(100_000),
+  })
+  .strict();
+
+/** An assigned device opened for this collector: the record the poller polls, and its custom OIDs. */
+export interface OpenedDevice {
+  record: DeviceRecord;
+  customOids: AssignedDevice['customOids'];
+}
+
+/**
+ * The collector's side: an assignment as it came from the KV bucket -> devices with their secrets opened
+ * with this collector's private key, or the reason it is refused. A secret not sealed for this collector
+ * (it registered after the centre sealed) or that does not open leaves the device with `secretError`:
+ * it is not polled with a wrong or default credential. Never throws.
+ */
+export function openAssignment(raw: unknown, site: string, collectorId: string, privateKey: KeyObject): { ok: true; devices: OpenedDevice[] } | { ok: false; reason: string } {
+  const r = assignmentSchema.safeParse(raw);
+  if (!r.success) return { ok: false, reason: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(assignment)'}: ${i.message}`).join('; ') };
+  if (r.data.site !== site) return { ok: false, reason: `the assignment is for site ${r.data.site}, not ${site}` };
+  const devices = r.data.devices.map((d): OpenedDevice => {
+    const problems: string[] = [];
+    const open = (what: string, s: SealedFor[] | null): string | null => {
+      if (s === null) return null;
+      const mine = s.find((x) => x.collector === collectorId);
+      if (!mine) {
+        problems.push(`${what} is not sealed for this collector yet (the centre seals for collectors it has heard from)`);
+        return null;
+      }
+      try {
+        return unseal(mine.sealed, privateKey, collectorId);
+      } catch (err) {
+        problems.push(`${what}: ${(err as Error).message}`);
+        return null;
+      }
+    };
+    const { community, authKey, privKey, ...snmp } = d.snmp;
+    const record: DeviceRecord = {
+      id: d.id, name: d.name, address: d.address, group: d.group, location: null, tags: [], pollIntervalSec: d.pollIntervalSec, icmpEnabled: d.icmpEnabled,
+      site, createdAt: 0, updatedAt: r.data.generatedAt,
+      snmp: { ...snmp, community: open('community', community), authKey: open('authKey', authKey), privKey: open('privKey', privKey) },
+    };
+    const secretError = d.secretError ?? (problems.length ? problems.join('; ') : null);
+    if (secretError) record.secretError = secretError;
+    return { record, customOids: d.customOids };
+  });
+  return { ok: true, devices };
+}

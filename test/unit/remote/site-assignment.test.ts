@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { buildAssignment, openAssignment } from '../../../server/remote/site-assignment.js';
+import { newCollectorKeys } from '../../../server/remote/sealed-secret.js';
+import type { DeviceRecord } from '../../../server/store/device.repository.js';
+
+const device = (id: number, site: string, snmp: Partial<DeviceRecord['snmp']> = {}): DeviceRecord => ({
+  id, name: `d${id}`, address: '192.0.2.1', group: null, location: null, tags: [], pollIntervalSec: 60, icmpEnabled: true, site, createdAt: 1, updatedAt: 2,
+  snmp: { enabled: true, version: '2c', port: 161, community: 'c0mm-secret', username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null, timeoutMs: 1000, retries: 1, ...snmp },
+});
+
+describe('site assignments', () => {
+  const a = newCollectorKeys();
+  const b = newCollectorKeys();
+  const targets = [{ id: 'coll-a', publicKey: a.publicKey }, { id: 'coll-b', publicKey: b.publicKey }];
+  const devices = [device(1, 'branch-1'), device(2, 'other'), device(3, 'branch-1', { version: '3', community: null, username: 'u', authProtocol: 'sha', authKey: 'auth-secret', privProtocol: 'aes', privKey: 'priv-secret' })];
+
+  it("carries only the site's devices, with every secret sealed for each collector and none in plaintext", () => {
+    const value = buildAssignment('branch-1', devices, targets, () => [{ oid: '1.3.6.1.2.1.1.3.0', name: 'uptime', unit: 's' }]);
+    expect(value.devices.map((d) => d.id)).toEqual([1, 3]);
+    const json = JSON.stringify(value);
+    for (const s of ['c0mm-secret', 'auth-secret', 'priv-secret']) expect(json).not.toContain(s);
+    expect(value.devices[0]!.snmp.community!.map((x) => x.collector)).toEqual(['coll-a', 'coll-b']);
+  });
+
+  it('opens for each collector with its own key, through JSON, custom OIDs included', () => {
+    const wire = JSON.parse(JSON.stringify(buildAssignment('branch-1', devices, targets, () => [{ oid: '1.3.6.1.2.1.1.3.0', name: 'uptime', unit: 's' }]))) as unknown;
+    for (const [id, keys] of [['coll-a', a], ['coll-b', b]] as const) {
+      const r = openAssignment(wire, 'branch-1', id, keys.privateKey);
+      if (!r.ok) throw new Error(r.reason);
+      expect(r.devices[0]!.record.snmp.community).toBe('c0mm-secret');
+      expect(r.devices[1]!.record.snmp).toMatchObject({ authKey: 'auth-secret', privKey: 'priv-secret', community: null });
+      expect(r.devices[0]!.record.secretError).toBeUndefined();
+      expect(r.devices[0]!.customOids).toEqual([{ oid: '1.3.6.1.2.1.1.3.0', name: 'uptime', unit: 's' }]);
+    }
+  });
+
+  it('leaves a device unpollable (secretError, no credential) for a collector it was not sealed for', () => {
+    const stranger = newCollectorKeys();
+    const r = openAssignment(JSON.parse(JSON.stringify(buildAssignment('branch-1', devices, targets, () => []))), 'branch-1', 'coll-c', stranger.privateKey);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.devices[0]!.record.snmp.community).toBeNull();
+    expect(r.devices[0]!.record.secretError).toMatch(/not sealed for this collector/);
+    // A value sealed for another key under this collector's id does not open either.
+    const swapped = JSON.parse(JSON.stringify(buildAssignment('branch-1', devices, [{ id: 'coll-c', publicKey: a.publicKey }], () => []))) as unknown;
+    const r2 = openAssignment(swapped, 'branch-1', 'coll-c', stranger.privateKey);
+    if (!r2.ok) throw new Error(r2.reason);
+    expect(r2.devices[0]!.record.secretError).toMatch(/does not open/);
+  });
+
+  it('refuses an assignment for another site, or of the wrong shape, with a reason', () => {
+    const value = JSON.parse(JSON.stringify(buildAssignment('branch-1', devices, targets, () => []))) as Record<string, unknown>;
+    expect(openAssignment(value, 'branch-2', 'coll-a', a.privateKey)).toMatchObject({ ok: false, reason: expect.stringMatching(/site branch-1/) });
+    expect(openAssignment({ ...value, devices: [{ id: 'x' }] }, 'branch-1', 'coll-a', a.privateKey)).toMatchObject({ ok: false });
+    expect(openAssignment(JSON.parse('{"format":1,"site":"branch-1","generatedAt":1,"devices":[],"__proto__":{"x":1}}'), 'branch-1', 'coll-a', a.privateKey)).toMatchObject({ ok: false });
+    expect(openAssignment(null, 'branch-1', 'coll-a', a.privateKey)).toMatchObject({ ok: false });
+  });
+});
