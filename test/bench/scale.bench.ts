@@ -43,7 +43,7 @@ import { startAll, startScale, type ScaleSide, type Side } from './lib/scale-top
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const STEP_MS = env('SCALE_STEP_SECONDS', 30) * 1000;
-const RATES = (process.env.SCALE_RATES ?? '5000,10000,15000,20000,30000,40000,50000,60000,80000,100000,125000,150000').split(',').map(Number);
+const RATES = (process.env.SCALE_RATES ?? '1000,2000,5000,10000,20000,30000,40000,50000,60000,80000,100000,125000,150000').split(',').map(Number);
 const LATENCY_RATE = env('SCALE_LATENCY_RATE', 1000);
 const LATENCY_MS = env('SCALE_LATENCY_SECONDS', 20) * 1000;
 const OUTAGE_RATE = env('SCALE_OUTAGE_RATE', 10_000);
@@ -84,7 +84,7 @@ const busyOf = (c: Record<string, number>) => (c['events.backlog'] ?? 0) + (c['s
  * Waits until `target` more than `base` are stored, or nothing has moved for `quietMs` with nothing
  * queued at the console, or `maxMs` passed. Returns what was stored and when the last one was.
  */
-async function settle(side: Side, base: number, target: number, quietMs: number, maxMs: number): Promise<{ got: number; doneAt: number }> {
+async function settle(side: Side, base: number, target: number, quietMs: number, maxMs: number): Promise<{ got: number; doneAt: number; moving: boolean }> {
   const t0 = Date.now();
   let last = -1;
   let movedAt = Date.now();
@@ -97,9 +97,9 @@ async function settle(side: Side, base: number, target: number, quietMs: number,
     }
     const got = storedOf(c) - base;
     if (got !== last) [last, movedAt] = [got, Date.now()];
-    if (got >= target) return { got, doneAt: Date.now() };
-    if (!busyOf(c) && Date.now() - movedAt > quietMs) return { got, doneAt: movedAt };
-    if (Date.now() - t0 > maxMs) return { got, doneAt: movedAt };
+    if (got >= target) return { got, doneAt: Date.now(), moving: false };
+    if (!busyOf(c) && Date.now() - movedAt > quietMs) return { got, doneAt: movedAt, moving: false };
+    if (Date.now() - t0 > maxMs) return { got, doneAt: movedAt, moving: Date.now() - movedAt < quietMs };
     await sleep(100);
   }
 }
@@ -112,19 +112,23 @@ async function ladder(side: Side): Promise<{ sustained: number; storedInFull: nu
   let stoppedBy: Stop = 'ladder end';
   const steps: Record<string, unknown>[] = [];
   for (const rate of RATES) {
-    const base = storedOf(await side.counters());
+    const c0 = await side.counters();
+    const base = storedOf(c0);
     const k0 = readKernelUdpStats().udp4RcvbufErrors;
     const { sent, elapsedMs } = await send(side.ports, rate, STEP_MS);
     const end = Date.now();
-    const { got, doneAt } = await settle(side, base, sent, 3000, BACKLOG_MAX_MS);
+    const { got, doneAt, moving } = await settle(side, base, sent, 3000, BACKLOG_MAX_MS);
+    // Batches the central took from JetStream in the step (none on `all`): events per batch shows the path's granularity.
+    const batches = ((await side.counters())['nats_consumer.received'] ?? 0) - (c0['nats_consumer.received'] ?? 0);
     const achieved = Math.round((sent / elapsedMs) * 1000);
     const drainMs = got >= sent ? Math.max(0, doneAt - end) : null;
     const paced = achieved >= MIN_PACE * rate;
-    const step = { side: side.name, rate, sent, stored: got, lost: sent - got, achievedRate: achieved, paced, drainMs, kernelDrops: readKernelUdpStats().udp4RcvbufErrors - k0, loadAvg1m: load() };
+    const step = { side: side.name, rate, sent, stored: got, lost: sent - got, achievedRate: achieved, paced, drainMs, stillStoringAfterMs: moving ? BACKLOG_MAX_MS : null, natsBatches: batches || null, kernelDrops: readKernelUdpStats().udp4RcvbufErrors - k0, loadAvg1m: load() };
     steps.push(step);
     say(JSON.stringify(step));
     if (got < sent) {
-      stoppedBy = 'loss';
+      // Still storing when the wait ended: behind, not (yet) lossy; the next phase waits for the rest.
+      stoppedBy = moving ? 'backlog' : 'loss';
       break;
     }
     if (!paced) {
@@ -230,7 +234,7 @@ async function main(): Promise<void> {
   const scale = await startScale();
   try {
     const s = await ladder(scale);
-    await settle(scale, 0, Infinity, 2000, 120_000);
+    await settle(scale, 0, Infinity, 2000, 600_000);
     const sLat = await latency(scale);
     await settle(scale, 0, Infinity, 2000, 60_000);
     const o = await outage(scale);
