@@ -56,6 +56,30 @@ describe('NATS JetStream transport between a site and the centre', () => {
     await until(async () => expect((await jsm.streams.info(STREAM_NAME)).state.messages).toBe(0));
   });
 
+  it('handles several batches at once, started in stream order, each acked once its handler resolved', async () => {
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const { pub, consumer } = await setup(async (b) => {
+      started.push(b.msgId);
+      running++;
+      most = Math.max(most, running);
+      // Hold the first handlers until several run together (one at a time, the second would never start).
+      if (running >= 4) open();
+      await Promise.race([gate, new Promise((r) => setTimeout(r, 5000))]);
+      running--;
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => `site-a-c${String(i).padStart(3, '0')}`);
+    for (const id of ids) await pub.publishBatch('events', [{ n: id }], id);
+    await until(() => expect(consumer.counters().acked).toBe(40));
+    expect(most).toBeGreaterThanOrEqual(4);
+    expect(most).toBeLessThanOrEqual(16);
+    expect(started).toEqual(ids);
+    expect(consumer.counters()).toMatchObject({ received: 40, redelivered: 0, handler_errors: 0 });
+  });
+
   it('stores a batch republished with the same msgId once', async () => {
     const { pub, consumer, got } = await setup();
     const first = await pub.publishBatch('samples', [{ v: 1 }], 'batch-7');
