@@ -17,7 +17,8 @@ export const MAX_PARAMS_DEPTH = 16;
 /** Events in one batch at most (a collector batches far fewer; NATS' payload limit bounds it too). */
 export const MAX_BATCH_EVENTS = 50_000;
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys that name Object.prototype's machinery: never accepted from the wire as object keys. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Why `v` is not a plain JSON value within the limits, or null. Plain: arrays, objects with Object.prototype or null prototype. */
 function jsonProblem(v: unknown, depth: number): string | null {

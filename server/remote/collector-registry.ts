@@ -1,3 +1,4 @@
+import { FORBIDDEN_KEYS } from '../events/remote-event.schema.js';
 import { z } from 'zod';
 import type { SiteHealth } from '../api/devices.routes.js';
 import { SITE_PATTERN } from '../bus/nats-subjects.js';
@@ -13,7 +14,6 @@ import type { CollectorRepository } from '../store/collector.repository.js';
 export const MAX_COUNTERS = 500;
 /** Counter names as /api/v1/status shows them (`syslog.received`); never one of Object.prototype's. */
 const COUNTER_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_ADDRESS = 128;
 /** Times are ms since epoch; anything past year 275760 is not a time. */
 const time = z.number().int().min(0).max(8.64e15);
@@ -49,7 +49,7 @@ export function checkHeartbeat(h: unknown): { ok: true; value: CheckedHeartbeat 
   if (keys.length > MAX_COUNTERS) return { ok: false, reason: `counters: more than ${MAX_COUNTERS}` };
   const counters = new Map<string, number>();
   for (const k of keys) {
-    if (!COUNTER_NAME.test(k) || FORBIDDEN_NAMES.has(k)) return { ok: false, reason: `counters: "${k.slice(0, 40)}" is not a counter name (1-128 letters, digits, "_", ".", ":" or "-")` };
+    if (!COUNTER_NAME.test(k) || FORBIDDEN_KEYS.has(k)) return { ok: false, reason: `counters: "${k.slice(0, 40)}" is not a counter name (1-128 letters, digits, "_", ".", ":" or "-")` };
     const v: unknown = Object.getOwnPropertyDescriptor(raw, k)?.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) return { ok: false, reason: `counters: "${k.slice(0, 40)}" is not a finite number` };
     counters.set(k, v);
