@@ -250,7 +250,9 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         const publisher = new NatsBatchPublisher(linkOpts);
         const spooled = new SpooledPublisher(publisher, spool, { site: config.site, log });
         // Room for the headers and the JSON array around the events.
-        const intake = new PublishedIntake(spooled, { maxBatchBytes: () => publisher.link.maxPayload() - 4096, log });
+        const intake = new PublishedIntake(spooled, {
+          maxBatchBytes: () => publisher.link.maxPayload() - 4096, lingerMs: config.collectorBatchLingerMs, maxEvents: config.collectorBatchMaxEvents, maxBytes: config.collectorBatchMaxBytes, log,
+        });
         const keys = collectorKeys(config.dataDir);
         const watcher = new AssignmentWatcher({ link: publisher.link, site: config.site, collectorId: id, privateKey: keys.privateKey, devices: assigned, log: ctx.log('assignment') });
         const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined, watcher, publicKey: keys.publicKey };

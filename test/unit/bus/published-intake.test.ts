@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { NormalizedEvent } from '../../../server/contracts/events.js';
 import type { IntakeOutcome } from '../../../server/events/event-intake.js';
 import { PublishedIntake } from '../../../server/bus/published-intake.js';
@@ -69,5 +69,78 @@ describe("a collector's intake over the spooled publisher", () => {
     expect(a.got).toEqual(['failed']);
     expect(b.got).toEqual(['dropped']);
     expect(intake.counters()).toMatchObject({ failed: 2, dropped: 1, pending: 0 });
+  });
+});
+
+describe('batch merging at the collector', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('merges submits made in separate turns within the linger into one batch, in submit order', async () => {
+    vi.useFakeTimers();
+    const pub = recorder();
+    const intake = new PublishedIntake(pub, { maxBatchBytes: () => 1 << 20, lingerMs: 50 });
+    const calls = Array.from({ length: 20 }, () => settled());
+    for (let i = 0; i < 20; i++) {
+      intake.submit([ev(`line ${i}`)], calls[i]!.cb);
+      await vi.advanceTimersByTimeAsync(2); // one datagram every 2 ms: 38 ms in all, inside one linger
+    }
+    expect(pub.batches).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(50);
+    await intake.flush();
+    expect(pub.batches.map((b) => b.map((e) => e.message))).toEqual([Array.from({ length: 20 }, (_, i) => `line ${i}`)]);
+    expect(calls.every((c) => c.got.length === 1 && c.got[0] === 'committed')).toBe(true);
+    expect(intake.counters()).toMatchObject({ submits: 20, batches: 1, flushes_linger: 1, flushes_full: 0, published: 20, pending: 0 });
+  });
+
+  it('publishes at once when maxEvents are waiting, and never puts more than maxEvents in one batch', async () => {
+    vi.useFakeTimers();
+    const pub = recorder();
+    const intake = new PublishedIntake(pub, { maxBatchBytes: () => 1 << 20, lingerMs: 10_000, maxEvents: 4 });
+    intake.submit([ev('a'), ev('b'), ev('c')]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pub.batches).toHaveLength(0);
+    // Reaching the count publishes without waiting for the linger; a call of 10 is split into batches of at most 4.
+    intake.submit([ev('d')]);
+    intake.submit(Array.from({ length: 10 }, (_, i) => ev(`n${i}`)));
+    await vi.advanceTimersByTimeAsync(0);
+    await intake.flush();
+    const sizes = pub.batches.map((b) => b.length);
+    expect(sizes.every((n) => n <= 4)).toBe(true);
+    expect(pub.batches.flat().map((e) => e.message)).toEqual(['a', 'b', 'c', 'd', ...Array.from({ length: 10 }, (_, i) => `n${i}`)]);
+    expect(intake.counters()).toMatchObject({ submits: 3, flushes_full: 2, submitted: 14, published: 14 });
+  });
+
+  it('keeps a batch under maxBytes even when NATS would take more', async () => {
+    const pub = recorder();
+    const intake = new PublishedIntake(pub, { maxBatchBytes: () => 1 << 20, lingerMs: 0, maxBytes: 4096 });
+    const events = Array.from({ length: 100 }, (_, i) => ev(`${i} ${'y'.repeat(200)}`));
+    intake.submit(events);
+    await intake.flush();
+    expect(pub.batches.length).toBeGreaterThan(1);
+    for (const b of pub.batches) expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(4096);
+    expect(pub.batches.flat().map((e) => e.message)).toEqual(events.map((e) => e.message));
+  });
+
+  it('keeps order across flushes while an earlier batch is still being published', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const batches: string[][] = [];
+    const pub = {
+      async publish(_kind: 'events', batch: unknown[]): Promise<PublishOutcome> {
+        batches.push((batch as NormalizedEvent[]).map((e) => e.message));
+        if (batches.length === 1) await gate;
+        return 'direct';
+      },
+    };
+    const intake = new PublishedIntake(pub, { maxBatchBytes: () => 1 << 20, lingerMs: 0, maxEvents: 2 });
+    intake.submit([ev('1'), ev('2'), ev('3')]);
+    void intake.flush();
+    intake.submit([ev('4')]);
+    const done = intake.flush();
+    release();
+    await done;
+    expect(batches).toEqual([['1', '2'], ['3'], ['4']]);
   });
 });
