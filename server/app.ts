@@ -30,6 +30,7 @@ import type { Db } from './store/database.js';
 import type { ReadPool } from './store/read-pool.js';
 import type { SecretBox } from './store/secret-box.js';
 import { CustomOidRepository } from './store/custom-oid.repository.js';
+import { TrapUserRepository } from './store/trap-user.repository.js';
 
 /** A node with the store, API and console: roles `all` and `central`. */
 export interface Netwatch {
@@ -99,10 +100,19 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
         excludeSite: localPoller ? ctx.config.site : undefined,
       };
     },
+    // Every site's collectors get all v3 trap users, keys sealed for each of them.
+    trapUsers: () => {
+      const repo = new TrapUserRepository(store.store.db, store.store.secrets);
+      return {
+        users: () => repo.list().filter((u) => u.secretError === undefined),
+        keysOf: (site) => registry.registry.keysOf(site),
+        sites: () => registry.registry.sites(),
+      };
+    },
   });
   // A collector has no store, no MIBs and no devices: its listeners hand events to NATS, the centre resolves devices.
   const intake = collector
-    ? intakeModule(ctx, { out: () => transport.intake })
+    ? intakeModule(ctx, { out: () => transport.intake, remoteUsers: () => transport.trapUsers })
     : intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
   const topology = topologyModule(ctx, { store });
   const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth });

@@ -49,3 +49,27 @@ export interface SiteAssignment {
   generatedAt: number;
   devices: AssignedDevice[];
 }
+
+/**
+ * The SNMPv3 users a site's collectors accept traps and INFORMs from (issue 15): one value per site in the
+ * NATS KV bucket `TRAP_USER_BUCKET`, key = the site, JSON. The users are the centre's (every site gets all
+ * of them); their keys are sealed for each collector of the site, never in plaintext.
+ */
+export const TRAP_USER_BUCKET = 'netwatch-trap-users';
+export const TRAP_USERS_FORMAT = 1;
+
+export interface SealedTrapUser {
+  username: string;
+  authProtocol: AuthProtocol | null;
+  privProtocol: PrivProtocol | null;
+  /** Sealed for every collector of the site (null: not set, i.e. noAuthNoPriv / authNoPriv). */
+  authKey: SealedFor[] | null;
+  privKey: SealedFor[] | null;
+}
+
+export interface SiteTrapUsers {
+  format: typeof TRAP_USERS_FORMAT;
+  site: string;
+  generatedAt: number;
+  users: SealedTrapUser[];
+}

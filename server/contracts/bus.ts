@@ -31,4 +31,6 @@ export interface BusEventMap {
   'auth.revoked': { userId: number };
   /** A remote collector registered, went up or down, or was forgotten (`forgotten: true`). */
   'collector.changed': CollectorDto & { forgotten?: boolean };
+  /** An SNMPv3 trap user was added or deleted: the local trap receiver and the collectors' (through NATS KV) follow. No keys on the bus. */
+  'trapUsers.changed': Record<string, never>;
 }

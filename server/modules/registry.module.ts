@@ -1,4 +1,6 @@
 import { registerCollectorRoutes } from '../api/collectors.routes.js';
+import { registerTrapUserRoutes } from '../api/trap-users.routes.js';
+import { TrapUserRepository } from '../store/trap-user.repository.js';
 import type { SiteHealth } from '../api/devices.routes.js';
 import type { HeartbeatSink } from '../contracts/collectors.js';
 import { CollectorRegistry } from '../remote/collector-registry.js';
@@ -19,7 +21,11 @@ export interface RegistryModule extends Module {
   readonly siteHealth: SiteHealth;
 }
 
-/** The centre's collector registry: heartbeats in, the collectors table, the down/up monitor and alarms, /collectors. */
+/**
+ * The centre's collector registry: heartbeats in, the collectors table, the down/up monitor and alarms, /collectors;
+ * and /trap-users, the SNMPv3 users every trap receiver accepts (this node's and every collector's): a change is
+ * published on the bus (`trapUsers.changed`), which the local receiver and the NATS transport follow.
+ */
 export function registryModule(ctx: AppContext, deps: { store: StoreModule; events: EventsModule }): RegistryModule {
   const registry = new Late<CollectorRegistry>('the collector registry');
   let running: CollectorRegistry | null = null;
@@ -60,6 +66,8 @@ export function registryModule(ctx: AppContext, deps: { store: StoreModule; even
     },
     routes(api) {
       registerCollectorRoutes(api, { registry: registry.get(), ownSite: ctx.config.site });
+      const { db, secrets } = deps.store.store;
+      registerTrapUserRoutes(api, { trapUsers: new TrapUserRepository(db, secrets), onChange: () => ctx.bus.publish('trapUsers.changed', {}) });
     },
     counters() {
       const r = registry.get();

@@ -16,6 +16,8 @@ import { checkRemoteEvents } from '../events/remote-event.schema.js';
 import type { RepositoryPollOutput } from '../poller/poll-io.js';
 import { AssignmentPublisher, type AssignmentSource } from '../remote/assignment-publisher.js';
 import { AssignedDevices, AssignmentWatcher, PublishedPollOutput } from '../remote/collector-polling.js';
+import { TrapUserPublisher, type TrapUserSource } from '../remote/trap-user-publisher.js';
+import { RemoteTrapUsers, TrapUserWatcher } from '../remote/trap-user-watcher.js';
 import { checkRemoteNeighbours, checkRemoteSamples, checkRemoteStatus, type CheckedItems } from '../remote/remote-poll.schema.js';
 import type { IcmpUpdate } from '../store/poll-state.repository.js';
 import { Late, type AppContext, type Module } from './module.js';
@@ -35,6 +37,8 @@ export interface TransportDeps {
   heartbeatIntervalMs?: number;
   /** Centre: the devices and collector keys the site assignments are built from (absent: no assignments). */
   assignments?: () => AssignmentSource;
+  /** Centre: the v3 trap users (keys in plaintext, in memory) and collector keys they are sealed with (absent: none published). */
+  trapUsers?: () => TrapUserSource;
   /** Centre: where collectors' samples, status and neighbours go (the local poller's repositories), and each device's site. */
   pollInput?: () => RemotePollInput;
 }
@@ -52,6 +56,8 @@ export interface TransportModule extends Module {
   readonly assigned: AssignedDevices;
   /** Collector: where the poller's results go (batches to the centre). */
   readonly pollOutput: PublishedPollOutput;
+  /** Collector: the v3 trap users the centre gives this site (empty until they arrive), keys opened in memory. */
+  readonly trapUsers: RemoteTrapUsers;
 }
 
 /** Heartbeats larger than this are dropped and counted. */
@@ -68,6 +74,7 @@ interface CollectorSide {
   intake: PublishedIntake;
   timer: NodeJS.Timeout | undefined;
   watcher: AssignmentWatcher;
+  trapUserWatcher: TrapUserWatcher;
   /** This collector's X25519 public key (the centre seals secrets for it). */
   publicKey: string;
 }
@@ -76,6 +83,7 @@ interface CentreSide {
   consumer: NatsBatchConsumer;
   unsubscribe: () => void;
   assignments: AssignmentPublisher | undefined;
+  trapUsers: TrapUserPublisher | undefined;
 }
 
 /**
@@ -95,6 +103,10 @@ interface CentreSide {
  * and its poller publishes `status`, `samples` and `neighbours` batches through the spool (`pollOutput`).
  * The centre checks them item by item (bad or other-site items dropped and counted) and writes them with
  * `deps.pollInput()` (the polling module's repositories).
+ *
+ * SNMPv3 trap users at collectors: the centre writes all trap users, keys sealed per collector of the site, to the
+ * KV bucket `netwatch-trap-users` (`TrapUserPublisher`, rewritten when they change); a collector follows its site's
+ * key (`TrapUserWatcher` -> `trapUsers`), and its trap receiver takes each change live.
  */
 export function transportModule(ctx: AppContext, deps: TransportDeps): TransportModule {
   const { config } = ctx;
@@ -102,6 +114,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
   const side = new Late<CollectorSide | CentreSide>('the NATS transport');
   const stats = { remote_events: 0, duplicate_batches: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0, remote_samples: 0, remote_status: 0, remote_neighbours: 0, invalid_poll_items: 0, foreign_poll_items: 0 };
   const assigned = new AssignedDevices();
+  const remoteTrapUsers = new RemoteTrapUsers();
   const pollOutput = new PublishedPollOutput({
     publish: (kind, batch) => {
       const s = side.get();
@@ -237,6 +250,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
     name: 'transport',
     assigned,
     pollOutput,
+    trapUsers: remoteTrapUsers,
     get intake() {
       const s = side.get();
       if (s.kind !== 'collector') throw new Error('the transport takes events only at a collector');
@@ -255,12 +269,14 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         });
         const keys = collectorKeys(config.dataDir);
         const watcher = new AssignmentWatcher({ link: publisher.link, site: config.site, collectorId: id, privateKey: keys.privateKey, devices: assigned, log: ctx.log('assignment') });
-        const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined, watcher, publicKey: keys.publicKey };
+        const trapUserWatcher = new TrapUserWatcher({ link: publisher.link, site: config.site, collectorId: id, privateKey: keys.privateKey, users: remoteTrapUsers, log: ctx.log('trap-users') });
+        const s: CollectorSide = { kind: 'collector', publisher, spool, spooled, intake, timer: undefined, watcher, trapUserWatcher, publicKey: keys.publicKey };
         side.set(s);
         spooled.start();
         // Not awaited: a collector takes (and spools) events while NATS is away.
         const linked = keepStarting('the NATS link (events stay in the spool meanwhile)', () => publisher.start());
         watcher.start(linked);
+        trapUserWatcher.start(linked);
         startup = linked.then((ok) => {
           if (ok && !stopped.signal.aborted) sendHeartbeat(s, id);
         });
@@ -269,7 +285,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         log.info({ site: config.site, id, spool: spoolOptions(config).dir }, 'collector transport started: events go to NATS (spooled while it is away)');
       } else {
         const consumer = new NatsBatchConsumer(linkOpts, handleBatch);
-        const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {}, assignments: undefined };
+        const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {}, assignments: undefined, trapUsers: undefined };
         side.set(s);
         startup = keepStarting('the NATS consumer', () => consumer.start()).then(async (ok) => {
           if (!ok || stopped.signal.aborted) return;
@@ -278,6 +294,11 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
           if (source) {
             const assignments = new AssignmentPublisher({ link: consumer.link, source, bus: ctx.bus, log: ctx.log('assignment') });
             if (await keepStarting('the site assignments (KV bucket)', () => assignments.start())) s.assignments = assignments;
+          }
+          const users = deps.trapUsers?.();
+          if (users && !stopped.signal.aborted) {
+            const trapUsers = new TrapUserPublisher({ link: consumer.link, source: users, bus: ctx.bus, log: ctx.log('trap-users') });
+            if (await keepStarting('the trap users for collectors (KV bucket)', () => trapUsers.start())) s.trapUsers = trapUsers;
           }
           log.info({ site: config.site }, 'centre transport started: consuming collector batches and heartbeats');
         });
@@ -289,21 +310,25 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       if (s.kind === 'collector') {
         clearInterval(s.timer);
         s.watcher.halt();
+        s.trapUserWatcher.halt();
         await s.intake.flush();
         await s.spooled.stop();
         // Stopping the publisher ends a connect still under way; the watcher waits for that.
         await s.publisher.stop();
         await startup;
         await s.watcher.stop();
+        await s.trapUserWatcher.stop();
         await s.spool.close();
       } else {
         s.unsubscribe();
         await s.assignments?.stop();
+        await s.trapUsers?.stop();
         // Stopping the consumer ends a connect still under way, so that `startup` settles.
         await s.consumer.stop();
         await startup;
         // Started while we were stopping (stop is idempotent).
         await s.assignments?.stop();
+        await s.trapUsers?.stop();
       }
     },
     counters() {
@@ -314,12 +339,14 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
           { name: 'nats_publisher', counters: () => s.publisher.counters() },
           { name: 'spool', counters: () => s.spooled.counters() },
           { name: 'assignment', counters: () => ({ ...s.watcher.counters(), ...pollOutput.counters() }) },
+          { name: 'trap_users', counters: () => s.trapUserWatcher.counters() },
         ];
       }
       return [
         { name: 'transport', counters: () => ({ remote_events: stats.remote_events, duplicate_batches: stats.duplicate_batches, invalid_events: stats.invalid_events, invalid_batches: stats.invalid_batches, unhandled_batches: stats.unhandled_batches, heartbeats_received: stats.heartbeats_received, heartbeats_invalid: stats.heartbeats_invalid, heartbeats_unclaimed: stats.heartbeats_unclaimed,
           remote_samples: stats.remote_samples, remote_status: stats.remote_status, remote_neighbours: stats.remote_neighbours, invalid_poll_items: stats.invalid_poll_items, foreign_poll_items: stats.foreign_poll_items }) },
         { name: 'assignment', counters: () => s.assignments?.counters() ?? {} },
+        { name: 'trap_users', counters: () => s.trapUsers?.counters() ?? {} },
         { name: 'nats_consumer', counters: () => s.consumer.counters() },
       ];
     },

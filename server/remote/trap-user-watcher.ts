@@ -1,0 +1,120 @@
+import type { KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { NatsLink } from '../bus/nats-link.js';
+import type { TrapUser } from '../collectors/trap/trap.receiver.js';
+import { TRAP_USER_BUCKET } from '../contracts/assignment.js';
+import type { Logger } from '../log/logger.js';
+import { openTrapUsers } from './trap-user-assignment.js';
+
+/** The v3 trap users a collector accepts, in memory only (keys opened here, never written to disk). */
+export class RemoteTrapUsers {
+  private users: TrapUser[] = [];
+  private signature = '[]';
+  private readonly watchers = new Set<(users: TrapUser[]) => void>();
+
+  current(): TrapUser[] {
+    return this.users.slice();
+  }
+
+  get size(): number {
+    return this.users.length;
+  }
+
+  /** Calls `changed` with the new users whenever they change; returns the unsubscribe. */
+  watch(changed: (users: TrapUser[]) => void): () => void {
+    this.watchers.add(changed);
+    return () => this.watchers.delete(changed);
+  }
+
+  /** True when the users changed (the watchers were told). */
+  replace(next: TrapUser[]): boolean {
+    const sig = JSON.stringify(next.map((u) => [u.name, u.level, u.authProtocol, u.authKey, u.privProtocol, u.privKey]));
+    if (sig === this.signature) return false;
+    this.signature = sig;
+    this.users = next.slice();
+    for (const w of this.watchers) w(this.current());
+    return true;
+  }
+}
+
+/**
+ * Follows this site's key in the trap-user bucket and hands each new value, keys opened with this collector's
+ * private key, to `RemoteTrapUsers` (the trap receiver follows it). A value that does not check out is refused and
+ * counted (the users so far stay); a deleted key means no v3 users. Until the centre makes the bucket, it looks again every 5 s.
+ *
+ * Counters: `trap_users_received` (values seen), `trap_users_invalid` (refused), `trap_users_applied` (changes handed
+ * to the receiver), `trap_users` (users now accepted), `trap_users_unopened` (users of the last value left out: not sealed for this collector).
+ */
+export class TrapUserWatcher {
+  private readonly stopped = new AbortController();
+  private running: Promise<void> | undefined;
+  private iterator: { stop(): void } | undefined;
+  private readonly stats = { trap_users_received: 0, trap_users_invalid: 0, trap_users_applied: 0, trap_users_unopened: 0 };
+
+  constructor(private readonly deps: { link: NatsLink; site: string; collectorId: string; privateKey: KeyObject; users: RemoteTrapUsers; log: Logger }) {}
+
+  start(linkStarted: Promise<boolean>): void {
+    this.running = linkStarted.then((ok) => (ok ? this.run() : undefined)).catch((err: unknown) => this.deps.log.error({ err }, 'trap user watcher stopped'));
+  }
+
+  halt(): void {
+    this.stopped.abort();
+    this.iterator?.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
+    await this.running;
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.stats, trap_users: this.deps.users.size };
+  }
+
+  private async run(): Promise<void> {
+    const { log } = this.deps;
+    for (let attempt = 0; !this.stopped.signal.aborted; attempt++) {
+      try {
+        const kv: KV = await new Kvm(this.deps.link.jetstream()).open(TRAP_USER_BUCKET);
+        await kv.status();
+        const it = await kv.watch({ key: this.deps.site });
+        this.iterator = it;
+        if (this.stopped.signal.aborted) it.stop();
+        log.info({ site: this.deps.site }, 'following the SNMPv3 trap users the centre gives this site');
+        for await (const entry of it) this.take(entry);
+        return;
+      } catch (err) {
+        if (this.stopped.signal.aborted) return;
+        if (attempt % 12 === 0) log.warn({ err }, 'the trap user bucket is not there yet (the centre makes it); looking again every 5 s');
+        await sleep(5000, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  private take(entry: KvWatchEntry): void {
+    this.stats.trap_users_received++;
+    if (entry.operation !== 'PUT') {
+      if (this.deps.users.replace([])) this.stats.trap_users_applied++;
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = entry.json();
+    } catch {
+      raw = undefined;
+    }
+    const r = openTrapUsers(raw, this.deps.site, this.deps.collectorId, this.deps.privateKey);
+    if (!r.ok) {
+      this.stats.trap_users_invalid++;
+      this.deps.log.warn({ reason: r.reason, revision: entry.revision }, 'trap users refused: the users accepted so far stay');
+      return;
+    }
+    this.stats.trap_users_unopened = r.unopened.length;
+    if (r.unopened.length) this.deps.log.warn({ users: r.unopened }, 'some trap users have keys this collector cannot open; their traps are refused until the centre seals them for it');
+    if (this.deps.users.replace(r.users)) {
+      this.stats.trap_users_applied++;
+      this.deps.log.info({ users: r.users.length, revision: entry.revision }, 'trap users received');
+    }
+  }
+}
