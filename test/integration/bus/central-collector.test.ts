@@ -314,7 +314,9 @@ describe('INFORM at a collector', () => {
     let coll: ServerProcess | undefined;
     let own: NatsServerHandle | undefined;
     try {
-      coll = await startServerProcess(dir, { NMS_ROLE: 'collector', NMS_NATS_URL: `nats://127.0.0.1:${port}`, NMS_SITE: 'full', NMS_SPOOL_MAX_BYTES: String(1 << 20) }, 60_000, 'dist');
+      // No batch merging here (linger 0: what one turn received is one batch): the small lines must fill the spool's
+      // last gaps in small records, or an INFORM's tiny batch would still fit beside a refused merged one.
+      coll = await startServerProcess(dir, { NMS_ROLE: 'collector', NMS_NATS_URL: `nats://127.0.0.1:${port}`, NMS_SITE: 'full', NMS_SPOOL_MAX_BYTES: String(1 << 20), NMS_COLLECTOR_BATCH_LINGER_MS: '0' }, 60_000, 'dist');
       const health = (await (await fetch(`${coll.url}/api/v1/health`)).json()) as { ports: { syslog: number; trap: number } };
       const inform = (text: string) =>
         run('snmpinform', ['-v', '2c', '-c', 'public', '-t', '1', '-r', '1', `127.0.0.1:${health.ports.trap}`, '', '1.3.6.1.4.1.99.0.81', '1.3.6.1.4.1.99.81.1', 's', text], 30_000, { SNMP_PERSISTENT_DIR: snmpDir, SNMPCONFPATH: snmpDir });
