@@ -30,16 +30,17 @@ export const DEFAULT_MAX_EVENTS = 1000;
 export const DEFAULT_MAX_BYTES = 512 * 1024;
 
 interface Call {
-  count: number;
   onSettled?: OnSettled;
-  /** Chunks holding events of this call that have not settled yet. */
-  open: number;
+  /** Events of this call not settled yet; the call settles (with its worst outcome) when none are left. */
+  unsettled: number;
   worst: IntakeOutcome;
 }
 
-interface Chunk {
-  events: NormalizedEvent[];
-  calls: Set<Call>;
+interface Waiting {
+  event: NormalizedEvent;
+  /** JSON bytes + 1 (the comma), measured once at submit. */
+  size: number;
+  call: Call;
 }
 
 const RANK: Record<IntakeOutcome, number> = { committed: 0, dropped: 1, failed: 2 };
@@ -50,7 +51,9 @@ const encoder = new TextEncoder();
  * `events` batches through the `SpooledPublisher`. Batches are merged: submits wait up to `lingerMs`
  * (50 ms) for more, and are published at once when `maxEvents` (1,000) events or `maxBytes` (512 KiB)
  * are waiting; each batch holds at most `maxEvents` events and `min(maxBytes, maxBatchBytes())` bytes.
- * Order is kept (one publish chain, events in submit order), and each merged batch is one `publish`,
+ * One batch is published at a time: what arrives while one is in flight waits and goes with the next
+ * (so slow acks make fuller batches, not a queue of small ones). Order is kept (events in submit order,
+ * batches one after the other), and each merged batch is one `publish`,
  * so it gets one msgId from the SpooledPublisher, kept with it in the spool: a batch published again
  * (lost ack, spool replay) is the same batch under the same id, stored once by JetStream's dedup and
  * the centre's `remote_batches`. `committed` means durable off this process's memory: JetStream acked the
@@ -60,17 +63,19 @@ const encoder = new TextEncoder();
  *
  * Counters: `submitted`, `published` (events directly to JetStream), `spooled`, `dropped`, `failed`, `pending`;
  * merging: `submits` (calls with events), `batches` (batches handed to the publisher: NATS messages or spool
- * records), `flushes_linger` (published when the linger ran out), `flushes_full` (when the count or byte limit was reached).
+ * records), `flushes_linger` (batches published because the linger ran out or `flush` was called),
+ * `flushes_full` (because the count or byte limit was reached).
  */
 export class PublishedIntake implements EventIntake {
-  private calls: Call[] = [];
-  private events: NormalizedEvent[] = [];
-  /** JSON size (+1 for the comma) of each event in `events`, measured once at submit. */
-  private sizes: number[] = [];
+  /** Submitted events not yet handed to the publisher, in submit order (`head` is the first). */
+  private waiting: Waiting[] = [];
+  private head = 0;
   private waitingBytes = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The linger ran out (or `flush` was called): publish what waits without waiting for the limits. */
+  private due = false;
+  private pumping: Promise<void> | undefined;
   private pending = 0;
-  private inFlight: Promise<void> = Promise.resolve();
   private readonly stats = { submitted: 0, published: 0, spooled: 0, dropped: 0, failed: 0, submits: 0, batches: 0, flushes_linger: 0, flushes_full: 0 };
 
   constructor(
@@ -92,114 +97,139 @@ export class PublishedIntake implements EventIntake {
     this.stats.submitted += events.length;
     this.stats.submits++;
     this.pending += events.length;
-    this.calls.push({ count: events.length, onSettled, open: 0, worst: 'committed' });
-    for (const e of events) {
+    const call: Call = { onSettled, unsettled: events.length, worst: 'committed' };
+    for (const event of events) {
       let size: number;
       try {
-        size = encoder.encode(JSON.stringify(e)).length + 1;
+        size = encoder.encode(JSON.stringify(event)).length + 1;
       } catch {
         size = Number.POSITIVE_INFINITY; // not JSON: its batch is refused as invalid and counted
       }
-      this.events.push(e);
-      this.sizes.push(size);
+      this.waiting.push({ event, size, call });
       this.waitingBytes += size;
     }
-    if (this.events.length >= this.maxEvents() || this.waitingBytes >= this.maxBytes()) {
-      this.stats.flushes_full++;
-      void this.flush();
-    } else if (!this.timer) {
-      const linger = this.opts.lingerMs ?? DEFAULT_LINGER_MS;
-      const due = () => {
-        this.stats.flushes_linger++;
-        void this.flush();
-      };
-      this.timer = linger > 0 ? setTimeout(due, linger) : setImmediate(due);
-    }
+    if (this.full()) this.pump();
+    else this.startLinger();
   }
 
-  /** Publishes what is gathered; resolves once everything submitted so far is settled. */
-  flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = undefined;
+  /** Publishes everything submitted so far without waiting for the linger; resolves once it has all settled. */
+  async flush(): Promise<void> {
+    while (this.waitingCount() > 0 || this.pumping) {
+      if (this.waitingCount() > 0) this.due = true;
+      this.pump();
+      await this.pumping;
     }
-    const calls = this.calls;
-    const events = this.events;
-    const sizes = this.sizes;
-    this.calls = [];
-    this.events = [];
-    this.sizes = [];
-    this.waitingBytes = 0;
-    if (events.length > 0) {
-      // Chunked now, in submit order; published in that order behind the batches before them.
-      const chunks = this.chunk(calls, events, sizes);
-      const done = this.inFlight.then(() => this.publishAll(chunks)).catch((err: unknown) => this.opts.log?.error({ err }, 'publishing events failed'));
-      this.inFlight = done;
-    }
-    return this.inFlight;
   }
 
   counters(): Record<string, number> {
     return { ...this.stats, pending: this.pending };
   }
 
+  private waitingCount(): number {
+    return this.waiting.length - this.head;
+  }
+
   private maxEvents(): number {
     return Math.max(1, this.opts.maxEvents ?? DEFAULT_MAX_EVENTS);
   }
 
+  /** Bytes of one batch at most: the merging limit, and never more than NATS takes. */
   private maxBytes(): number {
-    return Math.max(1024, this.opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    return Math.min(Math.max(1024, this.opts.maxBytes ?? DEFAULT_MAX_BYTES), Math.max(1024, this.opts.maxBatchBytes()));
   }
 
-  /** Batches of at most `maxEvents` events and the byte limit; each remembers the calls it holds events of. */
-  private chunk(calls: Call[], events: NormalizedEvent[], sizes: number[]): Chunk[] {
-    const limit = Math.min(this.maxBytes(), Math.max(1024, this.opts.maxBatchBytes()));
-    const maxEvents = this.maxEvents();
-    const chunks: Chunk[] = [];
-    let cur: Chunk | undefined;
-    let bytes = 2;
-    let callIdx = 0;
-    let leftInCall = calls[0]!.count;
-    for (let i = 0; i < events.length; i++) {
-      const call = calls[callIdx]!;
-      const size = sizes[i]!;
-      if (!cur || (cur.events.length > 0 && (bytes + size > limit || cur.events.length >= maxEvents))) {
-        cur = { events: [], calls: new Set() };
-        chunks.push(cur);
-        bytes = 2;
+  private full(): boolean {
+    return this.waitingCount() >= this.maxEvents() || this.waitingBytes >= this.maxBytes();
+  }
+
+  private startLinger(): void {
+    if (this.timer || this.due || this.waitingCount() === 0) return;
+    const linger = this.opts.lingerMs ?? DEFAULT_LINGER_MS;
+    const due = () => {
+      this.timer = undefined;
+      this.due = true;
+      this.pump();
+    };
+    this.timer = linger > 0 ? setTimeout(due, linger) : setImmediate(due);
+  }
+
+  private stopLinger(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = undefined;
+  }
+
+  /** Starts the publishing loop unless it runs (it picks up what was added meanwhile). */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = this.run()
+      .catch((err: unknown) => this.opts.log?.error({ err }, 'publishing events failed'))
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.waitingCount() > 0 && (this.due || this.full())) this.pump();
+        else this.startLinger();
+      });
+  }
+
+  private async run(): Promise<void> {
+    while (this.waitingCount() > 0 && (this.due || this.full())) {
+      if (this.full()) this.stats.flushes_full++;
+      else this.stats.flushes_linger++;
+      const batch = this.take();
+      if (this.waitingCount() === 0) {
+        this.due = false;
+        this.stopLinger();
       }
-      cur.events.push(events[i]!);
-      bytes += size;
-      if (!cur.calls.has(call)) {
-        cur.calls.add(call);
-        call.open++;
-      }
-      if (--leftInCall === 0 && callIdx + 1 < calls.length) leftInCall = calls[++callIdx]!.count;
+      await this.publishBatch(batch);
     }
-    return chunks;
   }
 
-  private async publishAll(chunks: Chunk[]): Promise<void> {
-    for (const chunk of chunks) {
-      let outcome: IntakeOutcome;
-      this.stats.batches++;
-      try {
-        const r = await this.publisher.publish('events', chunk.events);
-        if (r === 'direct') this.stats.published += chunk.events.length;
-        else if (r === 'spooled') this.stats.spooled += chunk.events.length;
-        else this.stats.dropped += chunk.events.length;
-        outcome = r === 'direct' || r === 'spooled' ? 'committed' : 'dropped';
-      } catch (err) {
-        this.stats.failed += chunk.events.length;
-        this.opts.log?.error({ err, count: chunk.events.length }, 'events could not be spooled; not acknowledged');
-        outcome = 'failed';
-      }
-      this.pending -= chunk.events.length;
-      for (const call of chunk.calls) {
-        if (RANK[outcome] > RANK[call.worst]) call.worst = outcome;
-        if (--call.open === 0 && call.onSettled) this.settle(call.onSettled, call.worst);
-      }
+  /** The oldest waiting events, up to `maxEvents` and the byte limit (at least one). */
+  private take(): Waiting[] {
+    const limit = this.maxBytes();
+    const maxEvents = this.maxEvents();
+    let bytes = 2;
+    let end = this.head;
+    while (end < this.waiting.length && end - this.head < maxEvents) {
+      const size = this.waiting[end]!.size;
+      if (end > this.head && bytes + size > limit) break;
+      bytes += size;
+      end++;
+    }
+    const batch = this.waiting.slice(this.head, end);
+    this.head = end;
+    this.waitingBytes -= batch.reduce((n, w) => n + w.size, 0);
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+      this.waitingBytes = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  private async publishBatch(batch: Waiting[]): Promise<void> {
+    const events = batch.map((w) => w.event);
+    let outcome: IntakeOutcome;
+    this.stats.batches++;
+    try {
+      const r = await this.publisher.publish('events', events);
+      if (r === 'direct') this.stats.published += events.length;
+      else if (r === 'spooled') this.stats.spooled += events.length;
+      else this.stats.dropped += events.length;
+      outcome = r === 'direct' || r === 'spooled' ? 'committed' : 'dropped';
+    } catch (err) {
+      this.stats.failed += events.length;
+      this.opts.log?.error({ err, count: events.length }, 'events could not be spooled; not acknowledged');
+      outcome = 'failed';
+    }
+    this.pending -= events.length;
+    for (const { call } of batch) {
+      if (RANK[outcome] > RANK[call.worst]) call.worst = outcome;
+      if (--call.unsettled === 0 && call.onSettled) this.settle(call.onSettled, call.worst);
     }
   }
 
