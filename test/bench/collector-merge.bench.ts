@@ -1,8 +1,9 @@
 /**
  * Collector batch merging (issue 15): a collector's real publishing path in this process — `PublishedIntake` ->
  * `SpooledPublisher` (spool in a temp dir) -> `NatsBatchPublisher` -> a real nats-server with JetStream — fed the
- * way a quiet listener feeds it: many small batches. Side by side: `lingerMs` 0 (the reference: what a turn of the
- * event loop gathered is published, as before merging) and 50 (the default), other limits at their defaults.
+ * way a quiet listener feeds it: many small batches. Side by side: `before` (the reference: PublishedIntake before
+ * merging, lib/published-intake-before.ts: each turn of the event loop one batch), `lingerMs` 0 (no linger; what
+ * arrives while a batch is in flight is merged into the next) and 50 (the default); other limits at their defaults.
  *
  * - paced: BENCH_RATE small batches/s (default 2,000) of one event each for BENCH_SECONDS (default 5): NATS
  *   messages (the stream's sequence), events per message, and submit -> durable (JetStream ack) latency p50/p99.
@@ -23,6 +24,7 @@ import { PublishedIntake } from '../../server/bus/published-intake.js';
 import { SpooledPublisher } from '../../server/bus/spooled-publisher.js';
 import type { NormalizedEvent } from '../../server/contracts/events.js';
 import { startNatsServer } from '../helpers/nats-server.js';
+import { PublishedIntakeBefore } from './lib/published-intake-before.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -40,14 +42,17 @@ const line = (i: number): NormalizedEvent => ({
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'collector-merge', ...o })}\n`);
 
-async function path(lingerMs: number) {
+type Variant = 'before' | 0 | 50;
+
+async function path(variant: Variant) {
   const dir = mkdtempSync(join(tmpdir(), 'nw-bench-merge-'));
   const publisher = new NatsBatchPublisher({ servers: [nats.url], site: 'bench-site', streamMaxBytes: 512 * 2 ** 20, duplicateWindowMs: 120_000 });
   await publisher.start();
   const spool = BatchSpool.open({ dir, maxBytes: 256 * 2 ** 20 });
   const spooled = new SpooledPublisher(publisher, spool, { site: 'bench-site' });
   spooled.start();
-  const intake = new PublishedIntake(spooled, { maxBatchBytes: () => publisher.link.maxPayload() - 4096, lingerMs });
+  const maxBatchBytes = () => publisher.link.maxPayload() - 4096;
+  const intake = variant === 'before' ? new PublishedIntakeBefore(spooled, { maxBatchBytes }) : new PublishedIntake(spooled, { maxBatchBytes, lingerMs: variant });
   return {
     intake,
     async close() {
@@ -60,10 +65,11 @@ async function path(lingerMs: number) {
   };
 }
 
-for (const lingerMs of [0, 50]) {
+for (const variant of ['before', 0, 50] as const) {
+  const lingerMs = variant; // 'before' = the reference
   // paced
   {
-    const p = await path(lingerMs);
+    const p = await path(variant);
     const seq0 = await lastSeq();
     const latencies: number[] = [];
     let bad = 0;
@@ -80,14 +86,13 @@ for (const lingerMs of [0, 50]) {
     }
     await p.intake.flush();
     const messages = (await lastSeq()) - seq0;
-    const c = p.intake.counters();
     await p.close();
     latencies.sort((a, b) => a - b);
-    emit({ figure: 'paced', lingerMs, rate: RATE, seconds: SECONDS, events: total, submits: c.submits, natsMessages: messages, eventsPerMessage: +(total / messages).toFixed(1), notCommitted: bad, durableP50Ms: +pct(latencies, 50).toFixed(1), durableP99Ms: +pct(latencies, 99).toFixed(1) });
+    emit({ figure: 'paced', lingerMs, rate: RATE, seconds: SECONDS, events: total, submits: total, natsMessages: messages, eventsPerMessage: +(total / messages).toFixed(1), notCommitted: bad, durableP50Ms: +pct(latencies, 50).toFixed(1), durableP99Ms: +pct(latencies, 99).toFixed(1) });
   }
   // burst
   {
-    const p = await path(lingerMs);
+    const p = await path(variant);
     const seq0 = await lastSeq();
     let done = 0;
     const t0 = performance.now();
