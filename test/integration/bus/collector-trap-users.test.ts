@@ -43,10 +43,10 @@ let tag = 0;
 const snmp = (cmd: string, args: string[]) => run(cmd, args, 30_000, { SNMP_PERSISTENT_DIR: persist, SNMPCONFPATH: persist });
 
 /** A v3 authPriv (SHA/AES) trap from user `coltrap` with the given keys; its trap OID ends in a fresh number, returned. */
-async function v3Trap(auth: string, priv: string): Promise<string> {
+async function v3Trap(auth: string, priv: string, port = trapPort): Promise<string> {
   const oid = `1.3.6.1.4.1.99.0.${700 + ++tag}`;
   const r = await snmp('snmptrap', ['-v', '3', '-u', 'coltrap', '-l', 'authPriv', '-a', 'SHA', '-A', auth, '-x', 'AES', '-X', priv,
-    '-e', '0x80001f8804636f6c74726170', `127.0.0.1:${trapPort}`, '', oid, '1.3.6.1.4.1.99.70.1', 's', `v3 trap ${tag}`]);
+    '-e', '0x80001f8804636f6c74726170', `127.0.0.1:${port}`, '', oid, '1.3.6.1.4.1.99.70.1', 's', `v3 trap ${tag}`]);
   expect(r.code, r.stderr).toBe(0);
   return oid;
 }
@@ -58,14 +58,14 @@ async function eventsOfType(type: string): Promise<StoredEvent[]> {
 }
 
 /** Sends v3 traps with these keys (one a second) until one arrives at the central: the collector has taken the users. */
-async function untilAccepted(auth: string, priv: string, timeout = 30_000): Promise<StoredEvent> {
+async function untilAccepted(auth: string, priv: string, timeout = 30_000, port = trapPort): Promise<StoredEvent> {
   const sent: string[] = [];
   return until(async () => {
     for (const oid of sent) {
       const [e] = await eventsOfType(oid);
       if (e) return e;
     }
-    sent.push(await v3Trap(auth, priv));
+    sent.push(await v3Trap(auth, priv, port));
     throw new Error(`no v3 trap arrived yet (${sent.length} sent): ${collector.output().slice(-1500)}`);
   }, timeout);
 }
@@ -187,6 +187,27 @@ describe('SNMPv3 trap users at a collector', () => {
     await untilAccepted(AUTH2, PRIV2);
     expect((await collectorCounters())['trap_users.trap_users']).toBe(1);
   }, 90_000);
+
+  it('gives the users to a collector that joins the site later, sealed for it too, once the central has its key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-collector-tu2-'));
+    let second: ServerProcess | undefined;
+    try {
+      second = await startServerProcess(dir, { NMS_ROLE: 'collector', NMS_NATS_URL: nats.url, NMS_SITE: SITE }, 60_000, 'dist');
+      const port = ((await (await fetch(`${second.url}/api/v1/health`)).json()) as { ports: { trap: number } }).ports.trap;
+      const id = readFileSync(join(dir, 'collector-id'), 'utf8').trim();
+      const e = await untilAccepted(AUTH2, PRIV2, 60_000, port);
+      expect(e.params).toMatchObject({ version: '3', user: 'coltrap' });
+      const value = JSON.parse((await (await new Kvm(spy).open(TRAP_USER_BUCKET)).get(SITE))!.string()) as { users: { authKey: { collector: string }[] }[] };
+      expect(value.users[0]!.authKey.map((s) => s.collector).sort()).toEqual([collectorId, id].sort());
+      for (const f of filesUnder(dir)) {
+        const text = readFileSync(f).toString('latin1');
+        for (const secret of SECRETS) expect(text.includes(secret), `${secret} in ${f}`).toBe(false);
+      }
+    } finally {
+      await second?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('stops accepting a user deleted at the central', async () => {
     expect((await call('DELETE', `/trap-users/${userId}`)).status).toBe(204);
