@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { KvWatchEntry } from '@nats-io/kv';
 import type { NatsLink } from '../bus/nats-link.js';
 import type { PublishOutcome } from '../bus/spooled-publisher.js';
 import type { BatchKind } from '../bus/nats-subjects.js';
@@ -14,6 +13,7 @@ import type { DeviceRecord } from '../store/device.repository.js';
 import type { IcmpUpdate, InterfaceWrite, NeighbourWrite, SnmpPollUpdate } from '../store/poll-state.repository.js';
 import type { SampleInput } from '../store/sample.repository.js';
 import { openAssignment, type OpenedDevice } from './site-assignment.js';
+import { SiteKeyFollower } from './site-key-follower.js';
 
 /** What a collector publishes on `status` (one item per poll) and `neighbours`. The centre checks them (remote-poll.schema.ts). */
 export type RemoteStatusItem =
@@ -167,9 +167,7 @@ export class PublishedPollOutput implements PollOutput {
  * counted (the devices polled so far stay). The bucket is the centre's: until it exists, it looks again every 5 s.
  */
 export class AssignmentWatcher {
-  private readonly stopped = new AbortController();
-  private running: Promise<void> | undefined;
-  private iterator: { stop(): void } | undefined;
+  private readonly follower: SiteKeyFollower;
   private readonly stats = { assignments_received: 0, assignments_invalid: 0, devices_secret_problems: 0 };
 
   constructor(
@@ -181,45 +179,25 @@ export class AssignmentWatcher {
       devices: AssignedDevices;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.follower = new SiteKeyFollower({ link: deps.link, bucket: ASSIGNMENT_BUCKET, site: deps.site, what: 'devices', log: deps.log, take: (e) => this.take(e) });
+  }
 
   start(linkStarted: Promise<boolean>): void {
-    this.running = linkStarted.then((ok) => (ok ? this.run() : undefined)).catch((err: unknown) => this.deps.log.error({ err }, 'assignment watcher stopped'));
+    this.follower.start(linkStarted);
   }
 
   /** Stops following (at once); `stop()` then waits for the loop, which ends once the link's start has settled. */
   halt(): void {
-    this.stopped.abort();
-    this.iterator?.stop();
+    this.follower.halt();
   }
 
   async stop(): Promise<void> {
-    this.halt();
-    await this.running;
+    await this.follower.stop();
   }
 
   counters(): Record<string, number> {
     return { ...this.stats, assigned_devices: this.deps.devices.size };
-  }
-
-  private async run(): Promise<void> {
-    const { log } = this.deps;
-    for (let attempt = 0; !this.stopped.signal.aborted; attempt++) {
-      try {
-        const kv: KV = await new Kvm(this.deps.link.jetstream()).open(ASSIGNMENT_BUCKET);
-        await kv.status();
-        const it = await kv.watch({ key: this.deps.site });
-        this.iterator = it;
-        if (this.stopped.signal.aborted) it.stop();
-        log.info({ site: this.deps.site }, 'following the devices the centre assigns to this site');
-        for await (const entry of it) this.take(entry);
-        return;
-      } catch (err) {
-        if (this.stopped.signal.aborted) return;
-        if (attempt % 12 === 0) log.warn({ err }, 'the assignment bucket is not there yet (the centre makes it); looking again every 5 s');
-        await sleep(5000, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-      }
-    }
   }
 
   private take(entry: KvWatchEntry): void {

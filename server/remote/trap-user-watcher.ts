@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { KvWatchEntry } from '@nats-io/kv';
 import type { NatsLink } from '../bus/nats-link.js';
 import type { TrapUser } from '../collectors/trap/trap.receiver.js';
 import { TRAP_USER_BUCKET } from '../contracts/assignment.js';
 import type { Logger } from '../log/logger.js';
+import { SiteKeyFollower } from './site-key-follower.js';
 import { openTrapUsers } from './trap-user-assignment.js';
 
 /** The v3 trap users a collector accepts, in memory only (keys opened here, never written to disk). */
@@ -47,49 +47,27 @@ export class RemoteTrapUsers {
  * to the receiver), `trap_users` (users now accepted), `trap_users_unopened` (users of the last value left out: not sealed for this collector).
  */
 export class TrapUserWatcher {
-  private readonly stopped = new AbortController();
-  private running: Promise<void> | undefined;
-  private iterator: { stop(): void } | undefined;
+  private readonly follower: SiteKeyFollower;
   private readonly stats = { trap_users_received: 0, trap_users_invalid: 0, trap_users_applied: 0, trap_users_unopened: 0 };
 
-  constructor(private readonly deps: { link: NatsLink; site: string; collectorId: string; privateKey: KeyObject; users: RemoteTrapUsers; log: Logger }) {}
+  constructor(private readonly deps: { link: NatsLink; site: string; collectorId: string; privateKey: KeyObject; users: RemoteTrapUsers; log: Logger }) {
+    this.follower = new SiteKeyFollower({ link: deps.link, bucket: TRAP_USER_BUCKET, site: deps.site, what: 'SNMPv3 trap users', log: deps.log, take: (e) => this.take(e) });
+  }
 
   start(linkStarted: Promise<boolean>): void {
-    this.running = linkStarted.then((ok) => (ok ? this.run() : undefined)).catch((err: unknown) => this.deps.log.error({ err }, 'trap user watcher stopped'));
+    this.follower.start(linkStarted);
   }
 
   halt(): void {
-    this.stopped.abort();
-    this.iterator?.stop();
+    this.follower.halt();
   }
 
   async stop(): Promise<void> {
-    this.halt();
-    await this.running;
+    await this.follower.stop();
   }
 
   counters(): Record<string, number> {
     return { ...this.stats, trap_users: this.deps.users.size };
-  }
-
-  private async run(): Promise<void> {
-    const { log } = this.deps;
-    for (let attempt = 0; !this.stopped.signal.aborted; attempt++) {
-      try {
-        const kv: KV = await new Kvm(this.deps.link.jetstream()).open(TRAP_USER_BUCKET);
-        await kv.status();
-        const it = await kv.watch({ key: this.deps.site });
-        this.iterator = it;
-        if (this.stopped.signal.aborted) it.stop();
-        log.info({ site: this.deps.site }, 'following the SNMPv3 trap users the centre gives this site');
-        for await (const entry of it) this.take(entry);
-        return;
-      } catch (err) {
-        if (this.stopped.signal.aborted) return;
-        if (attempt % 12 === 0) log.warn({ err }, 'the trap user bucket is not there yet (the centre makes it); looking again every 5 s');
-        await sleep(5000, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-      }
-    }
   }
 
   private take(entry: KvWatchEntry): void {
