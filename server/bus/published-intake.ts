@@ -200,6 +200,8 @@ export class PublishedIntake implements EventIntake {
     const batch = this.waiting.slice(this.head, end);
     this.head = end;
     this.waitingBytes -= batch.reduce((n, w) => n + w.size, 0);
+    // An event that is not JSON counts as infinitely big (its batch is refused as invalid): Infinity - Infinity is NaN.
+    if (!Number.isFinite(this.waitingBytes)) this.waitingBytes = this.waiting.slice(end).reduce((n, w) => n + w.size, 0);
     if (this.head === this.waiting.length) {
       this.waiting = [];
       this.head = 0;

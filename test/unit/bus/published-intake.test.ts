@@ -144,4 +144,23 @@ describe('batch merging at the collector', () => {
     await done;
     expect(batches).toEqual([['1', '2'], ['3', '4']]);
   });
+
+  it('publishes an event that is not JSON alone (refused as invalid, counted) and goes on merging the rest', async () => {
+    const pub = recorder(['direct', 'invalid', 'direct']);
+    const intake = new PublishedIntake(pub, { maxBatchBytes: () => 1 << 20, lingerMs: 0, maxEvents: 10 });
+    const bad = { ...ev('bad'), params: { n: 1n } } as unknown as NormalizedEvent;
+    const calls = [settled(), settled(), settled()];
+    intake.submit([ev('1'), ev('2')], calls[0]!.cb);
+    intake.submit([bad], calls[1]!.cb);
+    intake.submit([ev('3'), ev('4')], calls[2]!.cb);
+    await intake.flush();
+    expect(pub.batches.map((b) => b.map((e) => e.message))).toEqual([['1', '2'], ['bad'], ['3', '4']]);
+    expect(calls.map((c) => c.got)).toEqual([['committed'], ['dropped'], ['committed']]);
+    // Still merging by size after it: nothing left counted as infinitely big.
+    intake.submit([ev('5')]);
+    intake.submit([ev('6')]);
+    await intake.flush();
+    expect(pub.batches.at(-1)!.map((e) => e.message)).toEqual(['5', '6']);
+    expect(intake.counters()).toMatchObject({ dropped: 1, pending: 0 });
+  });
 });
