@@ -56,3 +56,20 @@ describe('trap users sealed for a site', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe("a collector's trap users in memory", () => {
+  it('tells the receiver only when the users really changed (a reseal with the same keys changes nothing)', async () => {
+    const { RemoteTrapUsers } = await import('../../../server/remote/trap-user-watcher.js');
+    const held = new RemoteTrapUsers();
+    const seen: string[][] = [];
+    const stop = held.watch((u) => seen.push(u.map((x) => `${x.name}:${x.authKey ?? ''}`)));
+    expect(held.replace([])).toBe(false);
+    expect(held.replace([{ name: 'a', level: 'authNoPriv', authProtocol: 'sha', authKey: 'k1-secret' }])).toBe(true);
+    expect(held.replace([{ name: 'a', level: 'authNoPriv', authProtocol: 'sha', authKey: 'k1-secret' }])).toBe(false);
+    expect(held.replace([{ name: 'a', level: 'authNoPriv', authProtocol: 'sha', authKey: 'k2-secret' }])).toBe(true);
+    stop();
+    expect(held.replace([])).toBe(true);
+    expect(seen).toEqual([['a:k1-secret'], ['a:k2-secret']]);
+    expect(held.size).toBe(0);
+  });
+});
