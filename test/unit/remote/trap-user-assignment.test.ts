@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newCollectorKeys } from '../../../server/remote/sealed-secret.js';
 import { buildTrapUsers, openTrapUsers, type PlainTrapUser } from '../../../server/remote/trap-user-assignment.js';
+import { RemoteTrapUsers } from '../../../server/remote/trap-user-watcher.js';
 
 const users: PlainTrapUser[] = [
   { username: 'priv', authProtocol: 'sha', authKey: 'auth-secret-1', privProtocol: 'aes', privKey: 'priv-secret-1' },
@@ -58,8 +59,7 @@ describe('trap users sealed for a site', () => {
 });
 
 describe("a collector's trap users in memory", () => {
-  it('tells the receiver only when the users really changed (a reseal with the same keys changes nothing)', async () => {
-    const { RemoteTrapUsers } = await import('../../../server/remote/trap-user-watcher.js');
+  it('tells the receiver only when the users really changed (a reseal with the same keys changes nothing)', () => {
     const held = new RemoteTrapUsers();
     const seen: string[][] = [];
     const stop = held.watch((u) => seen.push(u.map((x) => `${x.name}:${x.authKey ?? ''}`)));
