@@ -97,6 +97,7 @@ receivers:
     webhook_configs:
       - url: ${netwatchUrl}/api/v1/intake/alertmanager
         send_resolved: true
+        max_alerts: 1000
         http_config:
           authorization:
             type: Bearer
