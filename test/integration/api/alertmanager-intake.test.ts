@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../engine/engine-helpers.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const TOKEN = 'am-intake-token-0123456789';
@@ -125,6 +128,49 @@ describe('POST /api/v1/intake/alertmanager', () => {
     expect(mw.status).toBe(201);
     expect((await post(srv.url, message([firing({ alertname: 'NodeReboot', instance: '127.0.0.77:9100', severity: 'critical' }, 'rebooting', 'bbbb000000000004')]))).status).toBe(200);
     expect((await alarmsOf('bbbb000000000004'))[0]).toMatchObject({ deviceId: id, severity: 'critical', inMaintenance: true });
+  });
+
+  it('notifies through a rule placed before the default pack, except for a device in maintenance', async () => {
+    const received: { kind: string; alarm: { title: string; deviceId: number | null } }[] = [];
+    const hook = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push(JSON.parse(raw));
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      const ch = await admin('POST', '/notification-channels', { name: 'payments-hook', type: 'webhook', config: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` } });
+      expect(ch.status).toBe(201);
+      const rule = await admin('POST', '/rules', {
+        name: 'payments alerts page the team',
+        body: {
+          kind: 'event',
+          match: { sources: ['alertmanager'], params: [{ path: 'status', op: 'eq', value: 'firing' }, { path: 'labels.team', op: 'eq', value: 'payments' }] },
+          actions: { disposition: 'alarm', reductionKey: 'alertmanager:{params.fingerprint}', title: '[payments] {message}', notify: { channelIds: [ch.body.id], on: ['raise', 'clear'] } },
+        },
+      });
+      expect(rule.status).toBe(201);
+      const free = await admin('POST', '/devices', { name: 'k8s-node-8', address: '127.0.0.79' });
+      // k8s-node-7 (127.0.0.77) is in the maintenance window of the test before.
+      expect((await post(srv.url, message([firing({ alertname: 'PayLatency', instance: '127.0.0.77:8080', team: 'payments' }, 'p99 2 s', 'dddd000000000001')]))).status).toBe(200);
+      expect((await alarmsOf('dddd000000000001'))[0]).toMatchObject({ inMaintenance: true, title: '[payments] PayLatency: p99 2 s' });
+      expect((await post(srv.url, message([firing({ alertname: 'PayErrors', instance: '127.0.0.79:8080', team: 'payments', severity: 'critical' }, '5xx at 30 %', 'dddd000000000002')]))).status).toBe(200);
+      await until(async () => received.some((r) => r.kind === 'raise' && r.alarm.title === '[payments] PayErrors: 5xx at 30 %'));
+      expect(received.find((r) => r.kind === 'raise')!.alarm.deviceId).toBe(free.body.id);
+      expect((await post(srv.url, message([resolved({ alertname: 'PayErrors', instance: '127.0.0.79:8080', team: 'payments', severity: 'critical' }, 'dddd000000000002')], 'resolved'))).status).toBe(200);
+      await until(async () => received.some((r) => r.kind === 'clear'));
+      // The alert on the device in maintenance was raised first, and never notified.
+      expect(received.map((r) => [r.kind, r.alarm.title])).toEqual([
+        ['raise', '[payments] PayErrors: 5xx at 30 %'],
+        ['clear', '[payments] PayErrors: 5xx at 30 %'],
+      ]);
+      await admin('DELETE', `/rules/${rule.body.id}`);
+    } finally {
+      await new Promise((r) => hook.close(r));
+    }
   });
 
   it('keeps __proto__ and constructor labels as data through the store and the API', async () => {
