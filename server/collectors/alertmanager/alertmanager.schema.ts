@@ -54,10 +54,9 @@ export function labelSet(what: string, maxValue: number) {
 }
 
 /** RFC 3339 time as Alertmanager writes it (Go's zero time "0001-01-01T00:00:00Z" for "none"). */
-const time = z
-  .string()
+const time = z.iso
+  .datetime({ offset: true, error: 'must be an RFC 3339 time' })
   .max(64)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time')
   .transform((s): number | null => {
     const t = Date.parse(s);
     return t <= 0 ? null : t; // Go's zero time (year 1) and anything before 1970: no time

@@ -38,7 +38,7 @@ async function post(url: string, body: unknown, token: string | null = TOKEN): P
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-describe('POST /api/v1/intake/alertmanager', () => {
+describe('POST /api/v1/intake/alertmanager', { timeout: 60_000 }, () => {
   let srv: TestServer;
   let admin: ReturnType<typeof apiClient>;
   const alarmsOf = async (fingerprint: string) =>

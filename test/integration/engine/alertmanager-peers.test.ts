@@ -11,7 +11,7 @@ const TOKEN = 'peers-alertmanager-token-0123';
  * Real Debian programs end to end: Alertmanager 0.25 (and Prometheus 2.42 in front of it) with a
  * webhook receiver pointing at a Netwatch on loopback, bearer-authenticated, send_resolved on.
  */
-describe('alerts from a real Alertmanager', () => {
+describe('alerts from a real Alertmanager', { timeout: 120_000 }, () => {
   let srv: TestServer;
   let am: PeerHandle;
   let admin: ReturnType<typeof apiClient>;
