@@ -28,7 +28,7 @@ export interface AlertmanagerIntakeDeps {
 }
 
 export class AlertmanagerIntakeStats {
-  readonly stats = { messages: 0, alerts: 0, firing: 0, resolved: 0, device_matched: 0, duplicates: 0, refused_unauthorized: 0, refused_disabled: 0, invalid: 0, busy: 0, failed: 0 };
+  readonly stats = { messages: 0, alerts: 0, firing: 0, resolved: 0, device_matched: 0, duplicates: 0, truncated_alerts: 0, refused_unauthorized: 0, refused_disabled: 0, invalid: 0, busy: 0, failed: 0 };
   counters(): Record<string, number> {
     return { ...this.stats };
   }
@@ -139,6 +139,11 @@ export function registerAlertmanagerIntake(api: ApiRegistry, router: Router, dep
       }
       recent.set(hash, clock());
       s.alerts += events.length;
+      if (body.truncatedAlerts) {
+        // Alertmanager left alerts out of this message (its max_alerts): they never reach us.
+        s.truncated_alerts += body.truncatedAlerts;
+        deps.log.warn({ truncatedAlerts: body.truncatedAlerts, receiver: body.receiver }, 'Alertmanager truncated a message (max_alerts): those alerts are not here');
+      }
       for (const e of events) {
         if (e.params.status === 'resolved') s.resolved++;
         else s.firing++;

@@ -190,7 +190,7 @@ describe('POST /api/v1/intake/alertmanager', { timeout: 60_000 }, () => {
   });
 
   it('finds alerts by their label values in the event search', async () => {
-    expect((await post(srv.url, message([firing({ alertname: 'SearchMe', namespace: 'payments-prod' }, 'x', 'cccc000000000001')]))).status).toBe(200);
+    expect((await post(srv.url, { ...message([firing({ alertname: 'SearchMe', namespace: 'payments-prod' }, 'x', 'cccc000000000001')]), truncatedAlerts: 7 })).status).toBe(200);
     const found = (await admin('GET', '/events?q=payments')).body.items as any[];
     expect(found.map((e) => e.type)).toContain('SearchMe');
   });
@@ -203,6 +203,7 @@ describe('POST /api/v1/intake/alertmanager', { timeout: 60_000 }, () => {
     expect(value('duplicates')).toBeGreaterThanOrEqual(1);
     expect(value('device_matched')).toBeGreaterThanOrEqual(3);
     expect(value('resolved')).toBeGreaterThanOrEqual(1);
+    expect(value('truncated_alerts')).toBe(7);
   });
 });
 
