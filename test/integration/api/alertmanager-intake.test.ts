@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../engine/engine-helpers.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
+import { startSnmpd } from '../../helpers/snmpd.js';
 
 const TOKEN = 'am-intake-token-0123456789';
 const PATH = '/api/v1/intake/alertmanager';
@@ -170,6 +171,20 @@ describe('POST /api/v1/intake/alertmanager', { timeout: 60_000 }, () => {
       await admin('DELETE', `/rules/${rule.body.id}`);
     } finally {
       await new Promise((r) => hook.close(r));
+    }
+  });
+
+  it('matches a node label to the sysName a real snmpd reported when polled', async () => {
+    const agent = await startSnmpd({ sysName: 'k8s-worker-42.cluster.local' });
+    try {
+      const dev = await admin('POST', '/devices', { name: 'lab-switch', address: '127.0.0.1', icmpEnabled: false, pollIntervalSec: 3600, snmp: { version: '2c', community: agent.community, port: agent.port, timeoutMs: 1000, retries: 0 } });
+      expect(dev.status).toBe(201);
+      const polled = await admin('POST', `/devices/${dev.body.id}/poll`);
+      expect(polled.body.status.system.sysName).toBe('k8s-worker-42.cluster.local');
+      expect((await post(srv.url, message([firing({ alertname: 'KubeletTooManyPods', node: 'K8S-Worker-42.cluster.local' }, 'pods 110', 'ffff000000000001')]))).status).toBe(200);
+      expect((await alarmsOf('ffff000000000001'))[0]).toMatchObject({ deviceId: dev.body.id });
+    } finally {
+      await agent.stop();
     }
   });
 
