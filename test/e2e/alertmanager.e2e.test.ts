@@ -75,4 +75,28 @@ describe('Alertmanager alerts in the console', { timeout: 180_000 }, () => {
       await context.close();
     }
   });
+
+  it("shows a node's alert on its device page, live, and takes it off when the alert resolves", async () => {
+    const admin = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
+    const dev = await admin('POST', '/devices', { name: 'e2e-k8s-node', address: '127.0.0.90', icmpEnabled: false });
+    expect(dev.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signInAt(page, server.url, `/devices/${dev.body.id}`, 'admin', server.adminPassword);
+      await page.getByTestId('device-alarms').waitFor(WAIT);
+      await page.locator('[data-testid=connection][data-state=connected]').waitFor(WAIT);
+      const labels = { alertname: 'NodeDiskPressure', instance: '127.0.0.90:9100', severity: 'warning' };
+      const alert = { status: 'firing', labels, annotations: { summary: 'disk 97 %' }, fingerprint: 'eeee000000000002' };
+      expect(await hook([alert])).toBe(200);
+      const rowOnPage = page.locator('[data-testid=device-alarm-row]', { hasText: 'NodeDiskPressure: disk 97 %' });
+      await rowOnPage.waitFor(WAIT);
+      expect(await rowOnPage.textContent()).toContain('Alertmanager');
+      await page.screenshot({ path: `${RESULTS}/alertmanager-device-page.png` });
+      expect(await hook([{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }])).toBe(200);
+      await expect.poll(() => rowOnPage.count(), WAIT).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
 });
