@@ -73,6 +73,13 @@ describe('POST /api/v1/intake/alertmanager', { timeout: 60_000 }, () => {
     expect(huge.status).toBe(413);
     const many = await post(srv.url, message(Array.from({ length: 1001 }, (_, i) => firing({ alertname: 'T400', i: String(i) }))));
     expect(many.status).toBe(400);
+    // Label sets that JSON can carry but we refuse: 50,000 labels (under 1 MiB), a value nested 5,000 deep.
+    const wide = await post(srv.url, message([{ ...firing({ alertname: 'T400' }), labels: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`l${i}`, 'v'])) }]));
+    expect(wide.status).toBe(400);
+    expect(wide.body.error.message).toMatch(/at most 128 entries/);
+    const deep = await post(srv.url, `{"version":"4","status":"firing","receiver":"r","alerts":[{"status":"firing","labels":{"alertname":${'['.repeat(5000)}${']'.repeat(5000)}}}]}`);
+    expect(deep.status).toBe(400);
+    expect((await fetch(`${srv.url}/api/v1/health`)).status).toBe(200);
     expect(await eventsOf('T400')).toEqual([]);
     expect(await eventsOf('T413')).toEqual([]);
   });
