@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { SEVERITIES } from '../contracts/events.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { parseCidrList } from '../net/outbound-policy.js';
 import { siteProblem } from '../bus/nats-subjects.js';
@@ -136,6 +137,9 @@ export const OPTIONS = {
   trustProxy: { env: 'NMS_TRUST_PROXY', schema: trustProxy, help: 'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (comma-separated addresses, CIDRs, or loopback/linklocal/uniquelocal); default none' },
   apiTokenTtlDays: { env: 'NMS_API_TOKEN_TTL_DAYS', schema: z.coerce.number().int().min(0).max(3650).default(90), help: 'Lifetime of an API token created without an expiry (0 = such tokens never expire)' },
   metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics requires "Authorization: Bearer <this token>"' },
+  alertmanagerToken: { env: 'NMS_ALERTMANAGER_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').max(1024).regex(/^\S+$/, 'must not contain spaces').optional(), help: 'Bearer token that Alertmanager sends to POST /api/v1/intake/alertmanager (its http_config.authorization credentials); unset = the intake refuses every request' },
+  alertmanagerDeviceLabels: { env: 'NMS_ALERTMANAGER_DEVICE_LABELS', schema: z.union([z.string(), z.array(z.string())]).default('instance,node,host').transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'label names are letters, digits and "_" (not starting with a digit)')).max(16)), help: 'Alert labels (comma-separated, first match wins) whose value names a device: its name, address or sysName (a ":port" is stripped)' },
+  alertmanagerDefaultSeverity: { env: 'NMS_ALERTMANAGER_DEFAULT_SEVERITY', schema: z.enum(SEVERITIES).default('warning'), help: 'Severity of an alert whose "severity" label is missing or not one Netwatch knows' },
   secureCookies: { env: 'NMS_SECURE_COOKIES', schema: bool.default(false), help: 'Mark session cookies Secure (enable behind HTTPS)' },
   clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
   outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },

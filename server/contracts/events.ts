@@ -3,7 +3,8 @@
  * and the server itself publish on the bus. Events are immutable facts.
  * Type-only module: the client imports it with `import type`.
  */
-export const SOURCE_KINDS = ['syslog', 'trap', 'poll', 'icmp', 'system'] as const;
+/** `alertmanager`: alerts from Prometheus Alertmanager's webhook (POST /api/v1/intake/alertmanager). */
+export const SOURCE_KINDS = ['syslog', 'trap', 'poll', 'icmp', 'system', 'alertmanager'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** Normalised severities, most severe first. */

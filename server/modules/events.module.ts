@@ -1,4 +1,6 @@
+import { AlertmanagerIntakeStats, registerAlertmanagerIntake } from '../api/alertmanager-intake.routes.js';
 import { ExportStats } from '../api/event-export.routes.js';
+import { AlertDeviceMatcher } from '../collectors/alertmanager/alertmanager.devices.js';
 import { registerEngineRoutes } from '../api/engine.routes.js';
 import { registerEventRoutes } from '../api/events.routes.js';
 import { registerUnknownSenderRoutes } from '../api/unknown-senders.routes.js';
@@ -6,6 +8,7 @@ import { DeviceResolver } from '../events/device-resolver.js';
 import { createEventEngine, type EventEngine } from '../events/engine/event-engine.js';
 import { EventWriter } from '../events/event-writer.js';
 import { EventRepository } from '../store/event.repository.js';
+import { PollStateRepository } from '../store/poll-state.repository.js';
 import { partitionRowsFor } from '../store/event-fts.js';
 import { openEventStoreThread, type EventStoreThread } from '../store/event-store-thread.js';
 import { UnknownSenderRepository } from '../store/unknown-sender.repository.js';
@@ -28,8 +31,9 @@ export interface EventsModule extends Module {
  */
 export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule }): EventsModule {
   const { config, bus } = ctx;
-  const parts = new Late<{ writer: EventWriter; resolver: DeviceResolver; engine: EventEngine; sink: EventStoreThread; unknownSenders: UnknownSenderRepository }>('the event writer');
+  const parts = new Late<{ writer: EventWriter; resolver: DeviceResolver; engine: EventEngine; sink: EventStoreThread; unknownSenders: UnknownSenderRepository; alertDevices: AlertDeviceMatcher }>('the event writer');
   const exportStats = new ExportStats();
+  const alertmanagerStats = new AlertmanagerIntakeStats();
   let unsubscribe = () => {};
   return {
     name: 'events',
@@ -89,23 +93,36 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       );
       unsubscribe = bus.subscribe('event.received', (e) => writer.push(e));
       deps.mib.onChange(() => engine.reloadRules());
-      parts.set({ writer, resolver, engine, sink, unknownSenders: new UnknownSenderRepository(db) });
+      // Alertmanager alerts name their device by label (instance, node, host): matched by address, name or sysName.
+      const pollState = new PollStateRepository(db);
+      const alertDevices = new AlertDeviceMatcher(() => ({ devices: devices.list(), sysNames: pollState.sysNames() }), bus);
+      parts.set({ writer, resolver, engine, sink, unknownSenders: new UnknownSenderRepository(db), alertDevices });
     },
     async stop() {
-      const { writer, sink, engine, resolver } = parts.get();
+      const { writer, sink, engine, resolver, alertDevices } = parts.get();
       unsubscribe();
+      alertDevices.close();
       await writer.close();
       await sink.close();
       await engine.close();
       resolver.close();
     },
-    routes(api) {
-      const { engine, unknownSenders } = parts.get();
+    routes(api, router) {
+      const { engine, unknownSenders, writer, alertDevices } = parts.get();
       const { reads, devices } = deps.store.store;
       const exportDeps = { deviceNames: () => devices.list().map((d): [number, string] => [d.id, d.name]), stats: exportStats, log: ctx.log('export') };
       registerEventRoutes(api, { reads, export: exportDeps });
       registerUnknownSenderRoutes(api, { reads, unknownSenders });
       registerEngineRoutes(api, engine);
+      registerAlertmanagerIntake(
+        api,
+        router,
+        {
+          token: config.alertmanagerToken, intake: writer, findDevice: (host) => alertDevices.find(host),
+          deviceLabels: config.alertmanagerDeviceLabels, defaultSeverity: config.alertmanagerDefaultSeverity, log: ctx.log('alertmanager'),
+        },
+        alertmanagerStats,
+      );
     },
     counters() {
       const { engine, sink, writer } = parts.get();
@@ -114,6 +131,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
         { name: 'event_store', counters: () => sink.counters() },
         { name: 'events', counters: () => writer.counters() },
         { name: 'export', counters: () => exportStats.counters() },
+        { name: 'alertmanager', counters: () => alertmanagerStats.counters() },
       ];
     },
   };

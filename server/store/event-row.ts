@@ -26,7 +26,7 @@ export function ftsHost(params: Record<string, unknown>, address: string | null)
   return typeof params.hostname === 'string' && params.hostname ? params.hostname : address;
 }
 
-/** Varbind values of a trap (not sysUpTime / snmpTrapOID, not hex), structured-data values of syslog. */
+/** Varbind values of a trap (not sysUpTime / snmpTrapOID, not hex), structured-data values of syslog, label values of an alert. */
 export function ftsVars(params: Record<string, unknown>): string | null {
   const parts: string[] = [];
   let length = 0;
@@ -52,6 +52,9 @@ export function ftsVars(params: Record<string, unknown>): string | null {
       for (const v of Object.values(element as Record<string, unknown>)) (Array.isArray(v) ? v : [v]).forEach(add);
     }
   }
+  // Alertmanager alerts: label values (instance, job, namespace, pod…) are searchable words.
+  const labels = params.labels;
+  if (labels && typeof labels === 'object' && !Array.isArray(labels)) Object.values(labels as Record<string, unknown>).forEach(add);
   return parts.length ? parts.join(' ').slice(0, MAX_FTS_FIELD) : null;
 }
 

@@ -89,6 +89,7 @@ export class PollStateRepository {
       ),
       get: db.prepare<[number], StatusRow>('SELECT * FROM device_status WHERE device_id = ?'),
       all: db.prepare<[], StatusRow>('SELECT * FROM device_status'),
+      sysNames: db.prepare<[], { id: number; sysName: string }>("SELECT device_id AS id, sys_name AS sysName FROM device_status WHERE sys_name IS NOT NULL AND sys_name <> ''"),
       ifaces: db.prepare<[number], Record<string, unknown>>('SELECT * FROM interfaces WHERE device_id = ? ORDER BY if_index'),
       upsertIface: db.prepare(
         `INSERT INTO interfaces (device_id, if_index, name, descr, alias, type, speed_bps, mac, admin_status, oper_status, in_bps, out_bps,
@@ -120,6 +121,11 @@ export class PollStateRepository {
 
   allStatus(): Map<number, DeviceStatusDto> {
     return new Map(this.stmts.all.all().map((r) => [r.device_id, toStatus(r)]));
+  }
+
+  /** sysName of every device that reported one (alert labels are matched against it). */
+  sysNames(): { id: number; sysName: string }[] {
+    return this.stmts.sysNames.all();
   }
 
   recordSnmp(deviceId: number, u: SnmpPollUpdate): void {

@@ -7,7 +7,7 @@ import type { Severity, SourceKind, StoredEvent } from '@contracts/events';
 import { matchesSearch } from './event-search';
 
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'minor', 'warning', 'info', 'debug'];
-export const SOURCE_LABELS: Record<SourceKind, string> = { syslog: 'Syslog', trap: 'Trap', poll: 'Poll', icmp: 'ICMP', system: 'System' };
+export const SOURCE_LABELS: Record<SourceKind, string> = { syslog: 'Syslog', trap: 'Trap', poll: 'Poll', icmp: 'ICMP', system: 'System', alertmanager: 'Alertmanager' };
 
 /** 0 = critical … 5 = debug; unknown values sort last. */
 export function severityRank(s: string): number {

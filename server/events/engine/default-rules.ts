@@ -19,6 +19,8 @@ const th = (key: string, name: string, description: string, body: Omit<Threshold
 });
 
 const LINK_KEY = 'linkDown:{deviceOrSource}:{ifIndex}';
+/** One alarm per Alertmanager alert: its fingerprint (hash of its labels) is stable across repeats and resolution. */
+const ALERTMANAGER_KEY = 'alertmanager:{params.fingerprint}';
 const CISCO_LINK = '%LINK-\\d+-UPDOWN: Interface (?<ifName>[^,]+), changed state to';
 
 /**
@@ -89,6 +91,12 @@ export const DEFAULT_RULES: BuiltinRule[] = [
   }),
   ev('collector-up', 'Collector heard from again', 'Clears "Collector not heard from" (also when the collector is removed).', { sources: ['system'], types: [C.up, C.forgotten] }, {
     disposition: 'clear', severity: 'info', clearKey: 'collectorDown:{params.collectorId}',
+  }),
+  ev('alertmanager-firing', 'Prometheus alert firing (Alertmanager)', 'A firing alert from Alertmanager: one alarm per alert (fingerprint), repeats reduce into it; severity from its severity label.', { sources: ['alertmanager'], params: [{ path: 'status', op: 'eq', value: 'firing' }] }, {
+    disposition: 'alarm', reductionKey: ALERTMANAGER_KEY,
+  }),
+  ev('alertmanager-resolved', 'Prometheus alert resolved (Alertmanager)', 'Clears the alarm of the same alert (fingerprint).', { sources: ['alertmanager'], params: [{ path: 'status', op: 'eq', value: 'resolved' }] }, {
+    disposition: 'clear', severity: 'info', clearKey: ALERTMANAGER_KEY,
   }),
   th('high-cpu', 'High CPU', 'Average CPU over 90 % for 3 polls; clears at 80 % or less.', {
     metrics: [M.cpu], instance: '', op: '>', value: 90, clearValue: 80, forPolls: 3, severity: 'major', title: '{device.name}: CPU {value} % (over {threshold} %)',

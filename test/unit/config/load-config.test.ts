@@ -63,6 +63,20 @@ describe('configuration', () => {
     expect(() => loadConfig([], { NMS_METRICS_TOKEN: 'short' })).toThrow(/metricsToken \(NMS_METRICS_TOKEN/);
   });
 
+  it('takes the Alertmanager intake settings from env, file and CLI, and names the key of a bad one', () => {
+    const d = loadConfig([], {});
+    expect(d.alertmanagerToken).toBeUndefined();
+    expect(d.alertmanagerDeviceLabels).toEqual(['instance', 'node', 'host']);
+    expect(d.alertmanagerDefaultSeverity).toBe('warning');
+    const c = loadConfig(['--alertmanager-default-severity', 'minor'], { NMS_ALERTMANAGER_TOKEN: 'a-long-enough-token', NMS_ALERTMANAGER_DEVICE_LABELS: ' instance , kubernetes_node ' });
+    expect(c).toMatchObject({ alertmanagerToken: 'a-long-enough-token', alertmanagerDeviceLabels: ['instance', 'kubernetes_node'], alertmanagerDefaultSeverity: 'minor' });
+    expect(loadConfig(['--config', file({ alertmanagerDeviceLabels: ['node'] })], {}).alertmanagerDeviceLabels).toEqual(['node']);
+    expect(() => loadConfig([], { NMS_ALERTMANAGER_TOKEN: 'short' })).toThrow(/alertmanagerToken \(NMS_ALERTMANAGER_TOKEN.*at least 16/);
+    expect(() => loadConfig([], { NMS_ALERTMANAGER_TOKEN: 'has a space in it, long' })).toThrow(/alertmanagerToken.*spaces/);
+    expect(() => loadConfig([], { NMS_ALERTMANAGER_DEVICE_LABELS: 'instance,1bad' })).toThrow(/alertmanagerDeviceLabels/);
+    expect(() => loadConfig([], { NMS_ALERTMANAGER_DEFAULT_SEVERITY: 'huge' })).toThrow(/alertmanagerDefaultSeverity/);
+  });
+
   it('rejects unknown flags, unknown file keys and unreadable files clearly', () => {
     expect(() => loadConfig(['--htp-port', '1'], {})).toThrow(/unknown option --htp-port/);
     expect(() => loadConfig(['--config', file({ httpPortt: 1 })], {})).toThrow(/unknown key "httpPortt"/);

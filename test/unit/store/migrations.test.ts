@@ -56,6 +56,27 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('keeps every event (ids, columns) across 0015 and then accepts the alertmanager source, and no other new one', () => {
+    const db = tempDb();
+    const all = readMigrations(MIGRATIONS_DIR);
+    migrate(db, all.filter((m) => m.version < 15));
+    const insert = db.prepare('INSERT INTO events (id, received_at, reported_at, source, source_address, device_id, severity, type, message, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const before = [
+      [7, 1000, null, 'syslog', '192.0.2.1', 3, 2, 'LINK', 'down', '[1]'],
+      [9, 2000, 1500, 'trap', null, null, 4, '1.3.6.1.6.3.1.1.5.3', 'linkDown', '{"a":1}'],
+      [12, 3000, null, 'system', null, null, 1, 'collector.down', 'gone', '{}'],
+    ];
+    for (const r of before) insert.run(...r);
+    expect(() => insert.run(13, 1, null, 'alertmanager', null, null, 0, 'X', 'x', '{}')).toThrow(/CHECK/);
+    migrate(db, all);
+    expect(db.prepare('SELECT id, received_at, reported_at, source, source_address, device_id, severity, type, message, params FROM events ORDER BY id').raw().all()).toEqual(before);
+    insert.run(13, 4000, null, 'alertmanager', null, null, 0, 'NodeDown', 'NodeDown: down', '{}');
+    expect(() => insert.run(14, 1, null, 'carrier-pigeon', null, null, 0, 'X', 'x', '{}')).toThrow(/CHECK/);
+    expect(() => insert.run(15, 1, null, 'syslog', null, null, 6, 'X', 'x', '{}')).toThrow(/CHECK/);
+    expect(() => new EventRepository(db)).not.toThrow();
+    db.close();
+  });
+
   it('is a no-op the second time', () => {
     const db = tempDb();
     const all = readMigrations(MIGRATIONS_DIR);
