@@ -1,0 +1,108 @@
+import pg from 'pg';
+import { SEVERITIES, SOURCE_KINDS, type Severity, type StoredEvent } from '../../contracts/events.js';
+import { formatEvents } from '../../events/event-export.js';
+import { SUBSTRING_WINDOW } from '../event-query.js';
+import { toEvent, type EventPage, type EventQuery, type EventRow } from '../event.repository.js';
+import { parseTypeFilter } from '../event-search.parser.js';
+import type { ExportPage, ExportPageArgs } from '../read-ops.js';
+import { compileEventSearchTsquery, typeFilterTsquery } from './event-tsvector.js';
+import { PG_TYPES } from './pg-types.js';
+
+const COLUMNS = 'id, received_at, reported_at, source, source_address, device_id, severity, type, message, params';
+const sevIndex = (s: Severity) => SEVERITIES.indexOf(s);
+
+/**
+ * Event reads on PostgreSQL with the semantics of EventRepository.query
+ * (GET /api/v1/events): the same filters, the same search language (as a
+ * tsquery on the writer's lexemes), newest first, keyset paging on the id
+ * with the same cursor (`nextCursor` = the last id of a full page, null at
+ * the end), and the same bounded window for `text` (match=substring):
+ * SUBSTRING_WINDOW ids per call, then `partial` with a cursor below it.
+ *
+ * Not mirrored: SQLite's scan budget (a call there may stop early with
+ * `partial`); here a query runs to its end (bounded by statement_timeout).
+ * Each call is one or two statements on a pooled connection (async I/O).
+ */
+export class PgEventRepository {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: { substringWindow?: number } = {},
+  ) {}
+
+  static pool(url: string, max = 4): pg.Pool {
+    return new pg.Pool({ connectionString: url, max, types: PG_TYPES, application_name: 'netwatch-event-reader' });
+  }
+
+  async get(id: number): Promise<StoredEvent | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    const r = await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1 LIMIT 1`, [id]);
+    return r.rows[0] && toEvent(r.rows[0]);
+  }
+
+  async idRange(): Promise<{ minId: number | null; maxId: number | null }> {
+    const r = await this.pool.query<{ minId: number | null; maxId: number | null }>('SELECT (SELECT min(id) FROM events) AS "minId", (SELECT max(id) FROM events) AS "maxId"');
+    return r.rows[0]!;
+  }
+
+  async batchStored(key: string): Promise<boolean> {
+    return ((await this.pool.query('SELECT 1 FROM remote_batches WHERE msg_id = $1', [key])).rowCount ?? 0) > 0;
+  }
+
+  async query(q: EventQuery): Promise<EventPage> {
+    const range = await this.idRange();
+    if (range.minId === null || range.maxId === null) return { items: [], nextCursor: null };
+    let lo = range.minId;
+    let hi = range.maxId;
+    if (q.beforeId !== undefined) hi = Math.min(hi, q.beforeId - 1);
+    const text = q.text ? q.text.toLowerCase() : null;
+    if (text && (q.from !== undefined || q.to !== undefined)) {
+      // The id range of the time range, for the substring window (SQLite reads it from its counters).
+      const r = await this.pool.query<{ lo: number | null; hi: number | null }>(
+        'SELECT (SELECT min(id) FROM events WHERE received_at >= $1) AS lo, (SELECT max(id) FROM events WHERE received_at <= $2) AS hi',
+        [q.from ?? -Number.MAX_VALUE, q.to ?? Number.MAX_VALUE],
+      );
+      lo = Math.max(lo, r.rows[0]!.lo ?? Number.MAX_SAFE_INTEGER);
+      hi = Math.min(hi, r.rows[0]!.hi ?? 0);
+    }
+    const windowLo = text ? Math.max(lo, hi - (this.opts.substringWindow ?? SUBSTRING_WINDOW) + 1) : lo;
+    if (hi < windowLo) return { items: [], nextCursor: null };
+
+    const sources = q.source?.length && new Set(q.source).size < SOURCE_KINDS.length ? [...new Set(q.source)] : null;
+    const sev = q.minSeverity ? sevIndex(q.minSeverity) : SEVERITIES.length - 1;
+    const deviceId = q.deviceId !== undefined && Number.isSafeInteger(q.deviceId) ? q.deviceId : null;
+    if (q.deviceId !== undefined && deviceId === null) return { items: [], nextCursor: null };
+
+    const args: unknown[] = [hi, windowLo];
+    const where = ['id <= $1', 'id >= $2'];
+    const arg = (v: unknown) => `$${args.push(v)}`;
+    if (sources) where.push(`source = ANY(${arg(sources)}::text[])`);
+    if (sev < SEVERITIES.length - 1) where.push(`severity <= ${arg(sev)}`);
+    if (deviceId !== null) where.push(`device_id = ${arg(deviceId)}`);
+    if (q.from !== undefined) where.push(`received_at >= ${arg(q.from)}`);
+    if (q.to !== undefined) where.push(`received_at <= ${arg(q.to)}`);
+    const match: string[] = [];
+    if (q.search) match.push(compileEventSearchTsquery(q.search));
+    if (q.type) match.push(typeFilterTsquery(parseTypeFilter(q.type)));
+    if (match.length) where.push(`tsv @@ ${arg(match.length === 1 ? match[0] : match.map((m) => `( ${m} )`).join(' & '))}::tsquery`);
+    if (text) {
+      const t = arg(text);
+      where.push(`(strpos(lower(message), ${t}) > 0 OR strpos(lower(type), ${t}) > 0 OR strpos(lower(coalesce(source_address, '')), ${t}) > 0)`);
+    }
+    const sql = `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${arg(q.limit + 1)}`;
+    const rows = (await this.pool.query<EventRow>(sql, args)).rows;
+    if (rows.length > q.limit) {
+      const items = rows.slice(0, q.limit).map(toEvent);
+      return { items, nextCursor: items.at(-1)!.id };
+    }
+    const items = rows.map(toEvent);
+    if (windowLo > lo) return { items, nextCursor: windowLo, partial: true };
+    return { items, nextCursor: null };
+  }
+
+  /** One page of an export (the read op `events.exportPage`). */
+  async exportPage(a: ExportPageArgs): Promise<ExportPage> {
+    const page = await this.query({ ...a.filter, beforeId: a.beforeId, limit: a.limit });
+    const text = formatEvents(page.items, a.format, new Map(a.deviceNames), a.header);
+    return { bytes: new TextEncoder().encode(text), rows: page.items.length, nextCursor: page.nextCursor };
+  }
+}
