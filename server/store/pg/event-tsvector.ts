@@ -40,6 +40,12 @@ const MAX_POS = 16383;
 const MAX_POSITIONS = 255;
 /** A lexeme is at most 2,047 bytes: longer tokens are cut (on both sides, so they still match). */
 const MAX_TOKEN = 500;
+/**
+ * Characters of one field that are indexed: a tsvector holds at most 1 MB, and
+ * a row whose tsvector is too big would be refused. SQLite indexes all of a
+ * field; messages this long are rare (syslog over UDP tops out at 64 KiB).
+ */
+export const MAX_INDEXED_FIELD = 65_536;
 
 /** One token as the index holds it: lower case, diacritics removed (as FTS5 unicode61 does by default). */
 export function foldToken(t: string): string {
@@ -52,7 +58,7 @@ export function foldToken(t: string): string {
 export function tokens(text: string | null | undefined): string[] {
   if (!text) return [];
   const out: string[] = [];
-  for (const w of text.split(NON_TOKEN_RUN)) if (w) out.push(foldToken(w));
+  for (const w of (text.length > MAX_INDEXED_FIELD ? text.slice(0, MAX_INDEXED_FIELD) : text).split(NON_TOKEN_RUN)) if (w) out.push(foldToken(w));
   return out;
 }
 

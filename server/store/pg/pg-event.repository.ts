@@ -54,7 +54,8 @@ export class PgEventRepository {
     let lo = range.minId;
     let hi = range.maxId;
     if (q.beforeId !== undefined) hi = Math.min(hi, q.beforeId - 1);
-    const text = q.text ? q.text.toLowerCase() : null;
+    // NUL is stored as U+FFFD (PostgreSQL text cannot hold it): looked for as such.
+    const text = q.text ? q.text.toLowerCase().replace(/\u0000/g, '\uFFFD') : null;
     if (text && (q.from !== undefined || q.to !== undefined)) {
       // The id range of the time range, for the substring window (SQLite reads it from its counters).
       const r = await this.pool.query<{ lo: number | null; hi: number | null }>(
@@ -71,6 +72,9 @@ export class PgEventRepository {
     const sev = q.minSeverity ? sevIndex(q.minSeverity) : SEVERITIES.length - 1;
     const deviceId = q.deviceId !== undefined && Number.isSafeInteger(q.deviceId) ? q.deviceId : null;
     if (q.deviceId !== undefined && deviceId === null) return { items: [], nextCursor: null };
+    const type = q.type ? parseTypeFilter(q.type) : null;
+    // As on SQLite: a type filter with nothing before its `*` matches nothing (its index token is empty).
+    if (type && type.value === '') return { items: [], nextCursor: null };
 
     const args: unknown[] = [hi, windowLo];
     const where = ['id <= $1', 'id >= $2'];
@@ -82,7 +86,7 @@ export class PgEventRepository {
     if (q.to !== undefined) where.push(`received_at <= ${arg(q.to)}`);
     const match: string[] = [];
     if (q.search) match.push(compileEventSearchTsquery(q.search));
-    if (q.type) match.push(typeFilterTsquery(parseTypeFilter(q.type)));
+    if (type) match.push(typeFilterTsquery(type));
     if (match.length) where.push(`tsv @@ ${arg(match.length === 1 ? match[0] : match.map((m) => `( ${m} )`).join(' & '))}::tsquery`);
     if (text) {
       const t = arg(text);
