@@ -51,7 +51,12 @@ const asPostgres = (bin: string, args: string[]) => {
 
 let dbSeq = 0;
 
-export async function startPostgres(): Promise<PostgresHandle> {
+export interface PostgresOptions {
+  /** fsync on (a bench measuring writes): tests run with fsync and full_page_writes off. */
+  durable?: boolean;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresHandle> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is missing (no /usr/lib/postgresql/*/bin): apt-get install -y --no-install-recommends postgresql');
   const dir = mkdtempSync(join(tmpdir(), 'nw-pg-'));
@@ -62,7 +67,8 @@ export async function startPostgres(): Promise<PostgresHandle> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freeTcpPort();
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50`;
+    const fast = options.durable ? '' : ' -c fsync=off -c full_page_writes=off';
+    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50${fast}`;
     try {
       asPostgres(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
     } catch (err) {

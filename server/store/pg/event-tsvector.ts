@@ -34,6 +34,9 @@ import {
 const NON_TOKEN_RUN = /[^\p{L}\p{N}\p{Co}]+/gu;
 const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
 const MARKS = /\p{Mn}/gu;
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_ALNUM_ASCII = /[^a-z0-9]+/;
 /** PostgreSQL keeps positions up to this; later words share it. */
 const MAX_POS = 16383;
 /** Positions kept per lexeme (PostgreSQL's limit is 256). */
@@ -57,8 +60,14 @@ export function foldToken(t: string): string {
 
 export function tokens(text: string | null | undefined): string[] {
   if (!text) return [];
+  const t = text.length > MAX_INDEXED_FIELD ? text.slice(0, MAX_INDEXED_FIELD) : text;
   const out: string[] = [];
-  for (const w of (text.length > MAX_INDEXED_FIELD ? text.slice(0, MAX_INDEXED_FIELD) : text).split(NON_TOKEN_RUN)) if (w) out.push(foldToken(w));
+  if (!NON_ASCII.test(t)) {
+    // Most text: ASCII, where a token is a run of letters and digits and folding is lower case.
+    for (const w of t.toLowerCase().split(NON_ALNUM_ASCII)) if (w) out.push(w.length > MAX_TOKEN ? w.slice(0, MAX_TOKEN) : w);
+    return out;
+  }
+  for (const w of t.split(NON_TOKEN_RUN)) if (w) out.push(foldToken(w));
   return out;
 }
 
@@ -94,9 +103,9 @@ export function eventTsvector(rows: readonly unknown[], at: number): string {
     const tok = tokens(encodeTypeToken(type))[0];
     if (tok) lex.set(`y_${tok}`, [1]);
   }
-  lex.set(wholeType(type), [1]);
-  let s = '';
-  for (const [k, p] of lex) s += `${s ? ' ' : ''}${quote(k)}:${p.join(',')}`;
+  // Token lexemes are letters and digits with an ASCII prefix: quoted as they are. The whole type may hold anything.
+  let s = `${quote(wholeType(type))}:1`;
+  for (const [k, p] of lex) s += ` '${k}':${p.length === 1 ? p[0] : p.join(',')}`;
   return s;
 }
 
