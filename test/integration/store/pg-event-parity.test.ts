@@ -181,6 +181,24 @@ describe.skipIf(!postgresAvailable())('PostgreSQL event store: same pages as SQL
     });
   }
 
+  it('pages the same when a search reads only a few newest ids in order and the rest through the GIN index', async () => {
+    const split = new PgEventRepository(pool, { searchHead: 700 });
+    const wrong: string[] = [];
+    for (const [name, q] of CASES.filter(([, c]) => c.search || c.type)) {
+      let a: number | null | undefined;
+      let b: number | null | undefined;
+      for (let n = 0; n < 100; n++) {
+        const pa = sqlite.query({ ...q, limit: 120, beforeId: a ?? undefined });
+        const pb = await split.query({ ...q, limit: 120, beforeId: b ?? undefined });
+        if (JSON.stringify(pb) !== JSON.stringify(pa)) wrong.push(`${name}, page ${n}`);
+        a = pa.nextCursor;
+        b = pb.nextCursor;
+        if (a === null || b === null) break;
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('pages the same with a small window for the substring match (partial pages, cursors below the window)', async () => {
     const small = new PgEventRepository(pool, { substringWindow: 1000 });
     const { events: sqliteSmall } = eventStore({ substringWindow: 1000 } as never);
