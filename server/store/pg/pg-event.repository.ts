@@ -31,8 +31,8 @@ export class PgEventRepository {
     private readonly opts: { substringWindow?: number; searchHead?: number } = {},
   ) {}
 
-  static pool(url: string, max = 4): pg.Pool {
-    return new pg.Pool({ connectionString: url, max, types: PG_TYPES, application_name: 'netwatch-event-reader' });
+  static pool(url: string, max = 4, statementTimeoutMs?: number): pg.Pool {
+    return new pg.Pool({ connectionString: url, max, types: PG_TYPES, application_name: 'netwatch-event-reader', statement_timeout: statementTimeoutMs });
   }
 
   async get(id: number): Promise<StoredEvent | undefined> {

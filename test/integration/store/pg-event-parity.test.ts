@@ -13,6 +13,9 @@ import { eventRows, type EventPage, type EventQuery, type EventRepository } from
 import { openEventStoreThread } from '../../../server/store/event-store-thread.js';
 import { EventSearchError } from '../../../server/store/event-search.parser.js';
 import { PgEventRepository } from '../../../server/store/pg/pg-event.repository.js';
+import { createLogger } from '../../../server/log/logger.js';
+import { inlineReads } from '../../../server/store/read-ops.js';
+import { ReadPool } from '../../../server/store/read-pool.js';
 import { postgresAvailable, startPostgres, type PostgresHandle } from '../../helpers/postgres.js';
 import { eventStore } from './event-store-helpers.js';
 
@@ -82,11 +85,15 @@ describe.skipIf(!postgresAvailable())('PostgreSQL event store: same pages as SQL
   let sqlite: EventRepository;
   let pgRepo: PgEventRepository;
   let stored: StoredEvent[];
+  let url: string;
+  let sqliteDb: ReturnType<typeof eventStore>['db'];
 
   beforeAll(async () => {
     pgs = await startPostgres();
-    const url = await pgs.newDatabase();
-    ({ events: sqlite } = eventStore());
+    url = await pgs.newDatabase();
+    let db;
+    ({ events: sqlite, db } = eventStore());
+    sqliteDb = db;
     stored = sqlite.insertBatch(makeEvents());
     expect(stored[0]!.id).toBe(1);
     // The same rows (same ids) through the PostgreSQL event store thread, in batches of 500.
@@ -213,6 +220,23 @@ describe.skipIf(!postgresAvailable())('PostgreSQL event store: same pages as SQL
       a = pa.nextCursor;
       b = pb.nextCursor;
       if (a === null) break;
+    }
+  });
+
+  it('serves the events reads from reader threads (ReadPool on PostgreSQL) with the same results as SQLite reads', async () => {
+    const reads = await ReadPool.open({ file: { postgresUrl: url }, threads: 2, queryTimeoutMs: 10_000, maxQueue: 100, log: createLogger({ level: 'silent', format: 'json' }) });
+    const ref = inlineReads(sqliteDb);
+    try {
+      for (const [, q] of CASES.slice(0, 25)) expect(await reads.run('events.query', { ...q, limit: 50 })).toEqual(await ref.run('events.query', { ...q, limit: 50 }));
+      expect(await reads.run('events.get', 4321)).toEqual(await ref.run('events.get', 4321));
+      const page = { filter: { source: ['trap' as const] }, limit: 100, format: 'csv' as const, deviceNames: [[3, 'r3']] as [number, string][], header: true };
+      const a = await reads.run('events.exportPage', page);
+      const b = await ref.run('events.exportPage', page);
+      expect(new TextDecoder().decode(a.bytes)).toBe(new TextDecoder().decode(b.bytes));
+      expect(a.nextCursor).toBe(b.nextCursor);
+      await expect(reads.run('alarms.list', { limit: 10 } as never)).rejects.toThrow();
+    } finally {
+      await reads.close();
     }
   });
 
