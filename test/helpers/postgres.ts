@@ -43,8 +43,10 @@ export function postgresBinDir(): string | null {
 /** Whether a test may skip for want of PostgreSQL: only outside CI. */
 export const postgresAvailable = (): boolean => postgresBinDir() !== null || process.env.CI === 'true';
 
+/** Runs a PostgreSQL tool as the `postgres` user when we are root (it refuses root), else as ourselves. */
+const asRoot = process.getuid?.() === 0;
 const asPostgres = (bin: string, args: string[]) => {
-  const r = spawnSync('runuser', ['-u', 'postgres', '--', bin, ...args], { encoding: 'utf8' });
+  const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', bin, ...args], { encoding: 'utf8' }) : spawnSync(bin, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
 };
@@ -60,8 +62,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is missing (no /usr/lib/postgresql/*/bin): apt-get install -y --no-install-recommends postgresql');
   const dir = mkdtempSync(join(tmpdir(), 'nw-pg-'));
-  const pgUser = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  chownSync(dir, pgUser, -1);
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), -1);
   // UTF-8 locale: the full-text parser treats non-ASCII letters as letters only under one.
   asPostgres(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'netwatch', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
   let lastError: unknown;
