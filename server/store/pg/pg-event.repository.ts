@@ -10,8 +10,8 @@ import { PG_TYPES } from './pg-types.js';
 
 const COLUMNS = 'id, received_at, reported_at, source, source_address, device_id, severity, type, message, params';
 const sevIndex = (s: Severity) => SEVERITIES.indexOf(s);
-/** Ids in the first window of a search (searchRows); each next window is 4x larger. */
-const SEARCH_FIRST_WINDOW = 2_000;
+/** Ids in the first window of a search, read in id order (searchRows); each next window is 4x larger. */
+const SEARCH_FIRST_WINDOW = 5_000;
 
 /**
  * Event reads on PostgreSQL with the semantics of EventRepository.query
@@ -111,29 +111,35 @@ export class PgEventRepository {
   }
 
   /**
-   * A full-text query read in id windows, newest first, each 4x the last
-   * (SEARCH_FIRST_WINDOW ids, then 4x, …), each through the GIN index as a
-   * bitmap ANDed with the primary key's id range, until the page is full.
-   * One plan does not suit every word: in id order, PostgreSQL walks the
-   * whole table for a word that occurs nowhere (1.8 s at 1 M rows); as one
-   * bitmap over everything, it rechecks every row a frequent word or phrase
-   * matches (~0.5 s at 300,000 rows) to keep 101. In windows, a frequent
-   * word fills the page in the first, a rare one costs a few index scans.
-   * Id bounds are $1 (hi) and $2 (lo) of `where`.
+   * A full-text query read in id windows, newest first, until the page is
+   * full. The first window (SEARCH_FIRST_WINDOW ids) is read in id order
+   * (bitmap scans off): a frequent word or phrase fills the page there after
+   * checking at most that many rows. The next windows, each 4x the last, go
+   * through the GIN index as a bitmap ANDed with the id range (plain index
+   * scans off): a rare word costs a few index scans. PostgreSQL's own choice
+   * failed both ways at 1 M rows: in id order over everything it walked the
+   * whole table for a word that occurs nowhere (1.8 s); as one bitmap over
+   * everything it rechecked every row a frequent phrase matches. Id bounds
+   * are $1 (hi) and $2 (lo) of `where`.
    */
   private async searchRows(where: string[], args: unknown[], hi: number, lo: number, n: number): Promise<EventRow[]> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      await c.query('SET LOCAL enable_indexscan = off');
-      const out: EventRow[] = [];
-      let top = hi;
+      await c.query('SET LOCAL enable_bitmapscan = off');
       let width = this.opts.searchHead ?? SEARCH_FIRST_WINDOW;
+      let bottom = Math.max(lo, hi - width + 1);
+      const out = await this.rows(where, [hi, bottom, ...args.slice(2)], n, c);
+      if (out.length < n && bottom > lo) {
+        await c.query('SET LOCAL enable_bitmapscan = on');
+        await c.query('SET LOCAL enable_indexscan = off');
+      }
+      let top = bottom - 1;
       while (top >= lo && out.length < n) {
-        const bottom = Math.max(lo, top - width + 1);
+        width *= 4;
+        bottom = Math.max(lo, top - width + 1);
         for (const r of await this.rows(where, [top, bottom, ...args.slice(2)], n - out.length, c)) out.push(r);
         top = bottom - 1;
-        width *= 4;
       }
       await c.query('COMMIT');
       return out;
