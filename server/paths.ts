@@ -16,3 +16,5 @@ export const PROJECT_ROOT = findRoot();
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations');
 export const DEFAULT_CLIENT_DIR = join(PROJECT_ROOT, 'dist', 'client');
 export const MIBS_DIR = join(PROJECT_ROOT, 'mibs');
+/** PostgreSQL migrations (numbered apart from SQLite's). */
+export const PG_MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations', 'postgres');

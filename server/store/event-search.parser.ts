@@ -23,7 +23,7 @@ export class EventSearchError extends Error {}
 /** Most terms (words, phrases, fields) in one search. */
 export const MAX_SEARCH_TERMS = 16;
 /** The encoded type token is cut here (a longer type filter then matches as a prefix, checked exactly afterwards). */
-const MAX_TYPE_TOKEN = 128;
+export const MAX_TYPE_TOKEN = 128;
 
 const FIELDS = new Map<string, string>([
   ['host', 'host'],
@@ -88,14 +88,14 @@ export function matchesTypeFilter(type: string, f: TypeFilter): boolean {
   return f.prefix ? t.startsWith(v) : t === v;
 }
 
-interface Term {
+export interface Term {
   exclude: boolean;
   column: string | null;
   text: string;
   prefix: boolean;
 }
 
-function tokenizeQuery(q: string): Term[] {
+export function tokenizeQuery(q: string): Term[] {
   const terms: Term[] = [];
   let i = 0;
   const n = q.length;

@@ -31,9 +31,19 @@ export interface EventStoreThread extends EventRowSink {
   onError?: (message: string) => void;
 }
 
-/** The event store thread (event-store.worker.ts) on its own connection to `file`. */
-export async function openEventStoreThread(file: string, options: EventStoreOptions = {}): Promise<EventStoreThread> {
-  const worker: Worker = startWorker(import.meta.url, 'event-store.worker', { file, options });
+/** Where the event store thread writes: a SQLite file, or a PostgreSQL database. */
+export type EventStoreTarget = string | { postgresUrl: string };
+
+/**
+ * The event store thread on its own connection to `target`: the SQLite file
+ * (event-store.worker.ts), or PostgreSQL (pg/pg-event-store.worker.ts), both
+ * speaking the protocol below, so the caller does not know which.
+ */
+export async function openEventStoreThread(target: EventStoreTarget, options: EventStoreOptions = {}): Promise<EventStoreThread> {
+  const worker: Worker =
+    typeof target === 'string'
+      ? startWorker(import.meta.url, 'event-store.worker', { file: target, options })
+      : startWorker(import.meta.url, 'pg/pg-event-store.worker', { url: target.postgresUrl, options });
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   const maintaining: ((s: Record<string, number>) => void)[] = [];
   let seq = 0;

@@ -42,7 +42,7 @@ export interface EventPage {
   partial?: true;
 }
 
-interface Row {
+export interface EventRow {
   id: number;
   received_at: number;
   reported_at: number | null;
@@ -78,7 +78,7 @@ const SQL = {
   batchStored: 'SELECT 1 AS one FROM remote_batches WHERE msg_id = ?',
 } as const;
 
-export function toEvent(r: Row): StoredEvent {
+export function toEvent(r: EventRow): StoredEvent {
   return {
     id: r.id,
     receivedAt: r.received_at,
@@ -113,7 +113,7 @@ export class EventRepository {
     for (const sql of Object.values(SQL)) this.stmts.get(sql);
   }
 
-  private get byId(): Statement<[number], Row> {
+  private get byId(): Statement<[number], EventRow> {
     return this.stmts.get(SQL.byId);
   }
 
@@ -258,7 +258,7 @@ export class EventRepository {
       stream = notIndexedTo >= windowLo && !q.search ? new UnionStream([fts, new CappedStream(byId(), notIndexedTo)]) : fts;
     }
 
-    const accept = (r: Row): boolean =>
+    const accept = (r: EventRow): boolean =>
       (!sources || sources.includes(r.source)) &&
       r.severity <= sev &&
       (deviceId === null || r.device_id === deviceId) &&
@@ -267,7 +267,7 @@ export class EventRepository {
       (!type || matchesTypeFilter(r.type, type)) &&
       (!text || r.message.toLowerCase().includes(text) || r.type.toLowerCase().includes(text) || (r.source_address ?? '').toLowerCase().includes(text));
 
-    const rows: Row[] = [];
+    const rows: EventRow[] = [];
     const walk = new Intersection([stream], hi);
     let partial = false;
     let resume = hi;

@@ -17,8 +17,11 @@ type ReaderMessage =
   | { type: 'failed'; id: number; error: { status?: number; code?: string; message: string; details?: unknown; stack?: string } };
 
 export interface ReadPoolOptions {
-  /** The database file (opened read-only by each reader). */
-  file: string;
+  /**
+   * The database file (opened read-only by each reader), or a PostgreSQL
+   * database (pg/pg-read.worker.ts: the events reads only, so far).
+   */
+  file: string | { postgresUrl: string };
   /** Reader threads. */
   threads: number;
   /** Budget of one read, queue wait included: past it the read answers 503 and its reader is stopped. */
@@ -93,7 +96,11 @@ export class ReadPool implements Reads {
 
   /** Starts one reader; `onOpen` learns whether it opened the database. */
   private spawn(onOpen?: (err?: Error) => void): Slot {
-    const worker = startWorker(import.meta.url, 'read.worker', { file: this.opts.file });
+    const target = this.opts.file;
+    const worker =
+      typeof target === 'string'
+        ? startWorker(import.meta.url, 'read.worker', { file: target })
+        : startWorker(import.meta.url, 'pg/pg-read.worker', { url: target.postgresUrl, statementTimeoutMs: this.opts.queryTimeoutMs });
     const slot: Slot = { worker, ready: false, job: null, retired: false, onOpen };
     worker.on('message', (m: ReaderMessage) => this.onMessage(slot, m));
     worker.on('error', (err) => this.onDeath(slot, err));
