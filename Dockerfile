@@ -34,6 +34,9 @@ ENV NODE_ENV=production NMS_DATA_DIR=/data NMS_HTTP_PORT=8080
 VOLUME /data
 USER 1000:1000
 EXPOSE 8080/tcp 514/udp 514/tcp 162/udp 6514/tcp
-# node itself, no shell in between (a shell would not pass the capabilities on).
+# node itself, no shell in between: the base image's ENTRYPOINT (docker-entrypoint.sh, a shell
+# script) is cleared, because under no_new_privs (Kubernetes allowPrivilegeEscalation: false) a
+# shell run as uid 1000 drops the capabilities and node could not get them back.
+ENTRYPOINT []
 # --disable-proto=throw: Object.prototype.__proto__ cannot be used to reach the prototype (worker threads inherit it).
 CMD ["node", "--openssl-legacy-provider", "--disable-proto=throw", "dist/server/main.js"]

@@ -1,9 +1,11 @@
 /**
  * Resident memory of the server as the container image runs it (`node --openssl-legacy-provider
- * --disable-proto=throw dist/server/main.js`, role `all`, poller on, no devices): idle after the
+ * --disable-proto=throw dist/server/main.js`): role `all` (poller on, no devices) idle after the
  * start-up work (migrations, MIB index), then under paced syslog floods (RFC 5424, ~200 B,
- * every message stored). The figures size the Kubernetes manifests' memory requests and limits
- * (deploy/kubernetes/base/netwatch.yaml). Needs `npm run build`.
+ * every message stored); then role `collector` (site bench, a real nats-server with JetStream)
+ * the same way, its events published to NATS (no central consumes them: they wait in the stream).
+ * The figures size the Kubernetes manifests' memory requests and limits
+ * (deploy/kubernetes/base/netwatch.yaml, overlays/scaled/collector-site-a.yaml). Needs `npm run build`.
  *
  *   npx tsx test/bench/memory.bench.ts      (or: npm run bench -- memory)
  *
@@ -16,7 +18,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServerProcess } from '../helpers/server-process.js';
+import { startNatsServer } from '../helpers/nats-server.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { runPacedSenders, writePacketFile } from './lib/paced-udp-sender.js';
 
 const IDLE_MS = 45_000;
@@ -47,35 +50,57 @@ const round = (n: number) => Math.round(n * 10) / 10;
 const dir = mkdtempSync(join(tmpdir(), 'nw-membench-'));
 const packets = join(dir, 'packets.bin');
 writePacketFile(packets, Array.from({ length: 1024 }, (_, i) => message(i)));
-const server = await startServerProcess(join(dir, 'data'), { NMS_POLLER: 'true', NMS_POLL_WORKERS: '2', NMS_ADMIN_PASSWORD: 'bench-Password-4711' }, 120_000, 'dist');
-const pid = server.child.pid!;
-try {
+async function measure(role: string, server: ServerProcess, idleMs: number): Promise<void> {
+  const pid = server.child.pid!;
   const health = (await (await fetch(`${server.url}/api/v1/health`)).json()) as { ports: { syslog: number } };
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, status(pid).rssMiB)), 200);
-  const t0 = cpuSeconds(pid);
-  await new Promise((r) => setTimeout(r, IDLE_MS));
-  const idle = status(pid);
-  emit({ figure: 'rss_idle_mib', value: round(idle.rssMiB), startPeakMiB: round(idle.hwmMiB), afterMs: IDLE_MS, cpuSecondsIdle: round(cpuSeconds(pid) - t0) });
-  for (const step of STEPS) {
-    peak = 0;
-    const c0 = cpuSeconds(pid);
-    const sent = await runPacedSenders(packets, health.ports.syslog, step.rate, step.ms, 2);
-    await new Promise((r) => setTimeout(r, 5000)); // the queue drains and the writer catches up
-    const after = status(pid);
-    emit({
-      figure: 'rss_syslog_peak_mib',
-      rate: step.rate,
-      achievedRate: Math.round(sent.sent / (sent.elapsedMs / 1000)),
-      seconds: step.ms / 1000,
-      value: round(peak),
-      afterMiB: round(after.rssMiB),
-      processPeakMiB: round(after.hwmMiB),
-      cpuCores: round((cpuSeconds(pid) - c0) / ((step.ms + 5000) / 1000)),
-    });
+  try {
+    const t0 = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, idleMs));
+    const idle = status(pid);
+    emit({ role, figure: 'rss_idle_mib', value: round(idle.rssMiB), startPeakMiB: round(idle.hwmMiB), afterMs: idleMs, cpuSecondsIdle: round(cpuSeconds(pid) - t0) });
+    for (const step of STEPS) {
+      peak = 0;
+      const c0 = cpuSeconds(pid);
+      const sent = await runPacedSenders(packets, health.ports.syslog, step.rate, step.ms, 2);
+      await new Promise((r) => setTimeout(r, 5000)); // the queue drains and the writer catches up
+      const after = status(pid);
+      emit({
+        role,
+        figure: 'rss_syslog_peak_mib',
+        rate: step.rate,
+        achievedRate: Math.round(sent.sent / (sent.elapsedMs / 1000)),
+        seconds: step.ms / 1000,
+        value: round(peak),
+        afterMiB: round(after.rssMiB),
+        processPeakMiB: round(after.hwmMiB),
+        cpuCores: round((cpuSeconds(pid) - c0) / ((step.ms + 5000) / 1000)),
+      });
+    }
+  } finally {
+    clearInterval(sampler);
   }
-  clearInterval(sampler);
+}
+
+try {
+  const all = await startServerProcess(join(dir, 'all'), { NMS_POLLER: 'true', NMS_POLL_WORKERS: '2', NMS_ADMIN_PASSWORD: 'bench-Password-4711' }, 120_000, 'dist');
+  try {
+    await measure('all', all, IDLE_MS);
+  } finally {
+    await all.stop();
+  }
+  const nats = await startNatsServer();
+  try {
+    const collector = await startServerProcess(join(dir, 'collector'), { NMS_ROLE: 'collector', NMS_SITE: 'bench', NMS_NATS_URL: nats.url, NMS_POLLER: 'true' }, 120_000, 'dist');
+    try {
+      await measure('collector', collector, 20_000);
+    } finally {
+      await collector.stop();
+    }
+  } finally {
+    await nats.stop();
+  }
 } finally {
-  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }

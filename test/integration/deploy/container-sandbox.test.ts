@@ -130,6 +130,17 @@ describe.skipIf(missing.length > 0)('the built server as the pod runs it (uid 10
     expect(result.fping).toMatch(/^0 /);
   });
 
+  it('binds 514 only when node is started directly: a shell in between (like node:20\'s entrypoint script) loses the capability', () => {
+    const bind = join(base, 'bind-514.cjs');
+    writeFileSync(bind, `require('dgram').createSocket('udp4').on('error', (e) => console.log(e.code)).bind(514, '127.0.0.1', function () { console.log('bound'); this.close(); });`);
+    chmodSync(bind, 0o644);
+    const pod = '/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all --bounding-set=-all,+net_bind_service,+net_raw --no-new-privs';
+    const node = join(base, 'bin', 'node');
+    const inNetns = (cmd: string) => spawnSync('/usr/bin/unshare', ['--net', '/bin/sh', '-c', `ip link set lo up && ${cmd}`], { encoding: 'utf8' }).stdout.trim();
+    expect(inNetns(`${pod} ${node} ${bind}`)).toBe('bound');
+    expect(inNetns(`${pod} /bin/sh -c 'exec ${node} ${bind}'`)).toBe('EACCES');
+  });
+
   it('cannot start node at all when one of the two capabilities is missing from the pod', () => {
     const r = spawnSync('/bin/sh', ['-c', `/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all --bounding-set=-all,+net_raw --no-new-privs ${join(base, 'bin', 'node')} -e 0`], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
