@@ -7,7 +7,8 @@
  * running server in test/integration/deploy/kubernetes-endpoints.test.ts.
  * Without kubectl the rendering tests are skipped, and fail under CI=true.
  */
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
@@ -42,6 +43,45 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'argoproj.io/v1alpha1/Application': Application,
 };
+
+/** The TypeScript interface of each model: the schema with every field named (see noUnknownFields). */
+const TYPES: Record<string, [module: string, name: string]> = {
+  'apps/v1/Deployment': ['kubernetes-models/apps/v1/Deployment', 'IDeployment'],
+  'v1/Service': ['kubernetes-models/v1/Service', 'IService'],
+  'v1/PersistentVolumeClaim': ['kubernetes-models/v1/PersistentVolumeClaim', 'IPersistentVolumeClaim'],
+  'policy/v1/PodDisruptionBudget': ['kubernetes-models/policy/v1/PodDisruptionBudget', 'IPodDisruptionBudget'],
+  'monitoring.coreos.com/v1/ServiceMonitor': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', 'IServiceMonitor'],
+  'argoproj.io/v1alpha1/Application': ['@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application', 'IApplication'],
+};
+
+/**
+ * The JSON schemas accept fields they do not know (Kubernetes' OpenAPI has no
+ * additionalProperties: false), so a misspelt `readOnlyRootFilesytem` would validate and be
+ * dropped by the API server. TypeScript's excess-property check on the models' interfaces
+ * catches it: each object becomes a typed constant, compiled with tsc. Returns tsc's errors.
+ */
+function unknownFields(objs: K8sObject[]): string[] {
+  const dir = mkdtempSync(join(ROOT, 'test', 'unit', 'deploy', '.typecheck-'));
+  try {
+    const lines: string[] = [];
+    const imports = new Map<string, string>();
+    objs.forEach((o, i) => {
+      const [module, name] = TYPES[`${o.apiVersion}/${o.kind}`] ?? [];
+      if (!module || !name) throw new Error(`no type for ${o.apiVersion} ${o.kind}: add it to TYPES`);
+      const alias = `T${imports.size}`;
+      if (!imports.has(module)) imports.set(module, `import type { ${name} as ${alias} } from '${module}';`);
+      const used = /as (T\d+)/.exec(imports.get(module)!)![1]!;
+      lines.push(`// ${o.kind} ${o.metadata.name}\nexport const o${i}: ${used} = ${JSON.stringify(o, null, 1)};`);
+    });
+    writeFileSync(join(dir, 'objects.ts'), [...imports.values(), ...lines].join('\n'));
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2022', types: [], skipLibCheck: true }, files: ['objects.ts'] }));
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+    if (r.status === 0) return [];
+    return r.stdout.split('\n').filter((l) => l.includes('error TS'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function validate(obj: K8sObject): void {
   const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
@@ -276,6 +316,10 @@ describe.skipIf(!kubectl)('every overlay, rendered by kubectl kustomize', () => 
         expect(new Set(rendered.map((o) => o.metadata.namespace))).toEqual(new Set(['netwatch']));
       });
 
+      it('has no field its schema does not name (a typo would pass the JSON schema)', () => {
+        expect(unknownFields(objs())).toEqual([]);
+      }, 120_000);
+
       it('agrees with the image and the server: ports, command, env keys, probes, security context, volumes', () => {
         expect(crossCheck(objs())).toEqual([]);
       });
@@ -330,10 +374,11 @@ describe('the Argo CD Application', () => {
     const [app, ...rest] = readYamlFile(ARGOCD_APPLICATION);
     expect(rest).toEqual([]);
     validate(app!);
+    expect(unknownFields([app!])).toEqual([]);
     const spec = app!.spec as { source: { repoURL: string; path: string }; destination: { namespace: string } };
     expect(existsSync(join(ROOT, spec.source.path, 'kustomization.yaml'))).toBe(true);
     expect(spec.source.path.startsWith('deploy/kubernetes/overlays/')).toBe(true);
     expect(spec.source.repoURL).toMatch(/CHANGE-ME/);
     expect(spec.destination.namespace).toBe('netwatch');
-  });
+  }, 120_000);
 });
