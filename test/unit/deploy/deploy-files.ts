@@ -15,7 +15,7 @@ export const ARGOCD_APPLICATION = join(ROOT, 'deploy', 'argocd', 'application.ya
 
 /** The overlays (directories under deploy/kubernetes/overlays). */
 export const OVERLAYS: readonly string[] = readdirSync(OVERLAYS_DIR, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
   .map((d) => d.name)
   .sort();
 

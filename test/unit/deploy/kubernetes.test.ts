@@ -359,6 +359,25 @@ describe.skipIf(!kubectl)('every overlay, rendered by kubectl kustomize', () => 
     expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(1);
   });
 
+  it('single with syslog-tls.yaml: 6514/TCP on the container and the intake Service, cert and key from a Secret', () => {
+    // The optional patch, applied the way its comment says, in a throw-away overlay over `single`.
+    const dir = mkdtempSync(join(OVERLAYS_DIR, '.tls-'));
+    try {
+      writeFileSync(join(dir, 'syslog-tls.yaml'), readFileSync(join(OVERLAYS_DIR, 'single', 'syslog-tls.yaml')));
+      writeFileSync(join(dir, 'kustomization.yaml'), 'bases:\n- ../single\npatchesStrategicMerge:\n- syslog-tls.yaml\n');
+      const objs = renderOverlay(kubectl!, dir.slice(OVERLAYS_DIR.length + 1));
+      for (const o of objs) validate(o);
+      expect(crossCheck(objs)).toEqual([]);
+      const c = workloads(objs)[0]!.spec.template.spec.containers[0]!;
+      expect(c.ports!.map((p) => `${p.containerPort}/${p.protocol}`).sort()).toEqual(['162/UDP', '514/TCP', '514/UDP', '6514/TCP', '8080/TCP']);
+      expect(c.env!.map((e) => e.name)).toEqual(expect.arrayContaining(['NMS_SYSLOG_TLS_CERT', 'NMS_SYSLOG_TLS_KEY']));
+      const intake = services(objs).find((s) => s.metadata.name === 'netwatch-intake')!;
+      expect(intake.spec.ports.map((p) => `${p.port}/${p.protocol}`).sort()).toEqual(['162/UDP', '514/TCP', '514/UDP', '6514/TCP']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the NodePort alternative of the single overlay agrees with its Deployment too', () => {
     const file = join(OVERLAYS_DIR, 'single', 'service-intake-nodeport.yaml');
     const alt = readYamlFile(file);
