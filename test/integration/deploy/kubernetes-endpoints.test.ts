@@ -75,6 +75,10 @@ describe('the server with the base Deployment\'s environment', () => {
     const text = await res.text();
     expect(res.status === 200 && /^# (HELP|TYPE) /m.test(text)).toBe(false);
   });
+
+  it('exits 0 on SIGTERM (what Kubernetes sends before terminationGracePeriodSeconds)', async () => {
+    expect(await nms.stop()).toBe(0);
+  });
 });
 
 describe.skipIf(!natsServerAvailable() && process.env.CI !== 'true')('a collector with the scaled overlay\'s collector environment', () => {
@@ -98,5 +102,9 @@ describe.skipIf(!natsServerAvailable() && process.env.CI !== 'true')('a collecto
     const res = await fetch(node.url + path);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { status: string }).status).toBe('ok');
+  });
+
+  it('exits 0 on SIGTERM (what Kubernetes sends before terminationGracePeriodSeconds)', async () => {
+    expect(await node.stop()).toBe(0);
   });
 });
