@@ -81,16 +81,35 @@ describe('the server with the base Deployment\'s environment', () => {
   });
 });
 
-describe.skipIf(!natsServerAvailable() && process.env.CI !== 'true')('a collector with the scaled overlay\'s collector environment', () => {
+describe.skipIf(!natsServerAvailable() && process.env.CI !== 'true')('the scaled overlay: central and collector with their manifests\' environment, over a real nats-server', () => {
   let nats: NatsServerHandle;
+  let central: ServerProcess;
   let node: ServerProcess;
+  // The central: the base's env with the scaled overlay's patch over it (central.yaml; its `$patch: delete` entries have no value).
+  const centralEnv = () => {
+    const patch = readYamlFile(join(KUBERNETES_DIR, 'overlays', 'scaled', 'central.yaml'))[0] as K8sObject & { spec: { template: { spec: { containers: Container[] } } } };
+    const patchEnv = patch.spec.template.spec.containers[0]!.env ?? [];
+    const deleted = new Set(patchEnv.filter((e) => (e as { $patch?: string }).$patch === 'delete').map((e) => e.name));
+    const env = Object.fromEntries(Object.entries(manifestEnv(server)).filter(([k]) => !deleted.has(k)));
+    return { ...env, ...manifestEnv({ env: patchEnv }) };
+  };
   beforeAll(async () => {
     nats = await startNatsServer();
+    central = await startServerProcess(join(dir, 'central'), { ...centralEnv(), NMS_NATS_URL: nats.url, NMS_METRICS_TOKEN: token, NMS_ADMIN_PASSWORD: 'k8s-Endpoints-4711' }, 90_000, 'sources');
     node = await startServerProcess(join(dir, 'collector'), { ...manifestEnv(collector), NMS_NATS_URL: nats.url }, 60_000, 'sources');
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await node?.stop();
+    await central?.stop();
     await nats?.stop();
+  });
+
+  it('runs the central as the patch says, and it answers the probe and /metrics', async () => {
+    expect(centralEnv()).toMatchObject({ NMS_ROLE: 'central' });
+    expect(centralEnv()).not.toHaveProperty('NMS_SYSLOG_PORT');
+    expect(central.output()).toMatch(/console at http/);
+    for (const path of probePaths(server)) expect((await fetch(central.url + path)).status).toBe(200);
+    expect((await fetch(`${central.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 
   it('runs as the collector of site-a', () => {
@@ -106,5 +125,6 @@ describe.skipIf(!natsServerAvailable() && process.env.CI !== 'true')('a collecto
 
   it('exits 0 on SIGTERM (what Kubernetes sends before terminationGracePeriodSeconds)', async () => {
     expect(await node.stop()).toBe(0);
+    expect(await central.stop()).toBe(0);
   });
 });
