@@ -219,6 +219,9 @@ function crossCheck(objs: K8sObject[]): string[] {
       const add = [...(sc.capabilities?.add ?? [])].sort();
       if (JSON.stringify(add) !== JSON.stringify(['NET_BIND_SERVICE', 'NET_RAW'])) problems.push(`${at}: capabilities.add is ${JSON.stringify(add)}, not exactly NET_BIND_SERVICE and NET_RAW`);
       if (JSON.stringify(add) !== JSON.stringify(dockerfile.nodeCapabilities)) problems.push(`${at}: capabilities.add ${JSON.stringify(add)} differ from node's file capabilities in the Dockerfile ${JSON.stringify(dockerfile.nodeCapabilities)} (node would not start: EPERM)`);
+      // Listeners without CAP_SYS_NICE: the receive threads cannot raise their priority, so the manifest says 0.
+      const role = setting(c, 'role');
+      if (role !== 'central' && !add.includes('SYS_NICE') && setting(c, 'syslogReceivePriority') !== 0) problems.push(`${at}: role ${String(role)} runs the syslog listener without CAP_SYS_NICE: set NMS_SYSLOG_RECEIVE_PRIORITY to 0`);
       // Writable places: the data dir from a volume claim, /tmp from an emptyDir.
       const dataDir = setting(c, 'dataDir');
       const mountAt = (path: unknown) => (c.volumeMounts ?? []).find((m) => m.mountPath === path);
