@@ -41,8 +41,8 @@ function cacheWith(devices: Record<number, DeviceLabels>) {
   return { cache, table };
 }
 
-const text = (cache: DeviceMetricsCache, format: 'text' | 'openmetrics' = 'text', linesPerChunk?: number) =>
-  [...deviceExposition(cache.snapshot(), { format, linesPerChunk })].join('');
+const text = (cache: DeviceMetricsCache, format: 'text' | 'openmetrics' = 'text', chunkBytes?: number) =>
+  Buffer.concat([...deviceExposition(cache.snapshot(), { format, chunkBytes })]).toString('utf8');
 
 const up = { snmpState: 'up' as const, at: 1_700_000_000_000, durationMs: 420, error: null, errorKind: null };
 
@@ -97,9 +97,10 @@ describe('device metrics exposition', () => {
     for (let i = 1; i <= 30; i++) devices[i] = { name: `d${i}`, address: `10.0.0.${i}`, site: '', group: null };
     const { cache } = cacheWith(devices);
     for (let i = 1; i <= 30; i++) cache.snmp(i, up, snmpMetricsOf(poll()));
-    const chunks = [...deviceExposition(cache.snapshot(), { format: 'text', linesPerChunk: 7 })];
+    const chunks = [...deviceExposition(cache.snapshot(), { format: 'text', chunkBytes: 1024 })];
     expect(chunks.length).toBeGreaterThan(10);
-    const out = chunks.join('');
+    for (const c of chunks) expect(c.length).toBeLessThanOrEqual(1024);
+    const out = Buffer.concat(chunks).toString('utf8');
     expect(out).toBe(text(cache));
     const seen: string[] = [];
     for (const line of out.split('\n').filter(Boolean)) {
@@ -114,10 +115,22 @@ describe('device metrics exposition', () => {
     expect(out.match(/^ifHCInOctets\{/gm)).toHaveLength(30);
   });
 
+  it('keeps multi-byte label values whole across chunk boundaries, and a line longer than a chunk', () => {
+    const { cache } = cacheWith({ 1: { name: 'zürich-core ✓', address: '192.0.2.1', site: '', group: null } });
+    const p = poll();
+    const long = 'Glasfaser → Zürich 🚀 '.repeat(60);
+    cache.snmp(1, up, snmpMetricsOf({ ...p, interfaces: [{ ...p.interfaces![0]!, alias: long }, ...Array.from({ length: 40 }, (_, k) => ({ ...p.interfaces![1]!, ifIndex: 100 + k, alias: `ü${k}` }))] }));
+    const small = text(cache, 'text', 1024);
+    expect(small).toBe(text(cache, 'text'));
+    expect(small).toContain(`ifAlias="${long}"} 18446744073709551615\n`);
+    expect(small).toContain('device="zürich-core ✓"');
+    expect(small).toContain('ifAlias="ü39"');
+  });
+
   it('shapes OpenMetrics: counters as <name>_total under a TYPE without it, # EOF at the end', () => {
     const { cache } = cacheWith({ 1: { name: 'r1', address: '192.0.2.1', site: '', group: null } });
     cache.snmp(1, up, snmpMetricsOf(poll()));
-    const out = text(cache, 'openmetrics', 3);
+    const out = text(cache, 'openmetrics', 1024);
     expect(out).toContain('# TYPE ifHCInOctets counter\n');
     expect(out).toMatch(/^ifHCInOctets_total\{.*\} 18446744073709551615$/m);
     expect(out).not.toMatch(/^ifHCInOctets\{/m);
@@ -167,7 +180,7 @@ describe('latest-values cache', () => {
     cache.icmp(1, { icmpState: 'up', at: 1, min: 1, avg: 1, max: 1, jitter: 0, lossPct: 0 });
     table.set(1, { name: 'new', address: '192.0.2.1', site: 'far', group: 'g' });
     cache.relabel(1);
-    const out = [...deviceExposition(cache.snapshot(), { format: 'text', collectorDown: (s) => s === 'far' })].join('');
+    const out = Buffer.concat([...deviceExposition(cache.snapshot(), { format: 'text', collectorDown: (s) => s === 'far' })]).toString('utf8');
     expect(out).toMatch(/^netwatch_device_state\{device="new",address="192.0.2.1",site="far",group="g",state="unknown"\} 1$/m);
     expect(out).not.toContain('"old"');
   });
