@@ -64,5 +64,10 @@ describe('streaming GET /metrics/devices', () => {
     expect(text.match(/^ifHCOutOctets\{.*\} 9223372036854775808$/gm)).toHaveLength(DEVICES * 48);
     expect(text.endsWith('\n')).toBe(true);
     expect(deviceScrapeStats.scrapes).toBe(served + 1);
+    // HEAD: headers only, no exposition made.
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(deviceScrapeStats.scrapes).toBe(served + 1);
   });
 });
