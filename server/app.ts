@@ -84,7 +84,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
   const collector = ctx.config.role === 'collector';
   // Heartbeats of remote collectors go to the registry (a caller may take them instead, e.g. a test).
   const localPoller = ctx.config.role !== 'central';
-  const polling = pollingModule(ctx, { store, mib, localPoller, remote: collector ? () => ({ devices: transport.assigned, out: transport.pollOutput }) : undefined });
+  const polling = pollingModule(ctx, { store, mib, localPoller, siteHealth: registry.siteHealth, remote: collector ? () => ({ devices: transport.assigned, out: transport.pollOutput }) : undefined });
   const transport = transportModule(ctx, {
     side: collector ? 'collector' : 'centre', version: VERSION, writer: () => events.writer, heartbeats: opts.heartbeats ?? (() => registry.sink), heartbeatIntervalMs: opts.heartbeatIntervalMs,
     pollInput: () => polling.input,
@@ -115,7 +115,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
     ? intakeModule(ctx, { out: () => transport.intake, remoteUsers: () => transport.trapUsers })
     : intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
   const topology = topologyModule(ctx, { store });
-  const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth });
+  const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth, deviceMetrics: collector ? undefined : () => polling.deviceMetrics });
   const realtime = realtimeModule(ctx, { api });
   const health = healthModule(ctx, { version: VERSION });
   return { store, events, registry, intake, polling, topology, api, realtime, mib, transport, health } satisfies Record<ModuleName, Module>;

@@ -53,6 +53,18 @@ const natsUrls = z.string().superRefine((v, ctx) => {
     if (!url || !['nats:', 'tls:'].includes(url.protocol) || !url.hostname) ctx.addIssue({ code: 'custom', message: `"${u}" is not a nats://host:port or tls://host:port URL` });
   }
 });
+/** An http(s) URL without a fragment. */
+const httpUrl = z.string().superRefine((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+    return;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+});
+
 const siteName = z.string().superRefine((v, ctx) => {
   const problem = siteProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -136,7 +148,10 @@ export const OPTIONS = {
   loginRateLimit: { env: 'NMS_LOGIN_RATE_LIMIT', schema: z.coerce.number().int().min(1).default(10), help: 'Login attempts per minute per client address, and failed ones per minute per user name' },
   trustProxy: { env: 'NMS_TRUST_PROXY', schema: trustProxy, help: 'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (comma-separated addresses, CIDRs, or loopback/linklocal/uniquelocal); default none' },
   apiTokenTtlDays: { env: 'NMS_API_TOKEN_TTL_DAYS', schema: z.coerce.number().int().min(0).max(3650).default(90), help: 'Lifetime of an API token created without an expiry (0 = such tokens never expire)' },
-  metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics requires "Authorization: Bearer <this token>"' },
+  metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics and GET /metrics/devices require "Authorization: Bearer <this token>"' },
+  remoteWriteUrl: { env: 'NMS_REMOTE_WRITE_URL', schema: httpUrl.optional(), help: 'Prometheus remote-write endpoint (e.g. http://prometheus:9090/api/v1/write) the device metrics of GET /metrics/devices are pushed to every remoteWriteIntervalSeconds; unset = no push. Reached through the outbound policy (like notifications)' },
+  remoteWriteIntervalSeconds: { env: 'NMS_REMOTE_WRITE_INTERVAL_SECONDS', schema: z.coerce.number().int().min(1).max(86_400).default(60), help: 'Seconds between two remote-write pushes' },
+  remoteWriteBearerToken: { env: 'NMS_REMOTE_WRITE_BEARER_TOKEN', schema: optionalText, help: 'Sent as "Authorization: Bearer <this>" with each remote-write push' },
   alertmanagerToken: { env: 'NMS_ALERTMANAGER_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').max(1024).regex(/^\S+$/, 'must not contain spaces').optional(), help: 'Bearer token that Alertmanager sends to POST /api/v1/intake/alertmanager (its http_config.authorization credentials); unset = the intake refuses every request' },
   alertmanagerDeviceLabels: { env: 'NMS_ALERTMANAGER_DEVICE_LABELS', schema: z.union([z.string(), z.array(z.string())]).default('instance,node,host').transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'label names are letters, digits and "_" (not starting with a digit)')).max(16)), help: 'Alert labels (comma-separated, first match wins) whose value names a device: its name, address or sysName (a ":port" is stripped)' },
   alertmanagerDefaultSeverity: { env: 'NMS_ALERTMANAGER_DEFAULT_SEVERITY', schema: z.enum(SEVERITIES).default('warning'), help: 'Severity of an alert whose "severity" label is missing or not one Netwatch knows' },

@@ -14,6 +14,10 @@ import { SampleRepository } from '../store/sample.repository.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { ConflictError } from '../api/errors.js';
+import type { SiteHealth } from '../api/devices.routes.js';
+import { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
+import { RemoteWriter } from '../metrics/remote-write.js';
+import { deviceScrapeStats } from '../api/device-metrics.routes.js';
 import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
@@ -28,6 +32,8 @@ interface Polling {
   sampleMaintenance: SampleMaintenance;
   customOids: CustomOidRepository;
   output: RepositoryPollOutput;
+  latest: DeviceMetricsCache;
+  remoteWrite: RemoteWriter | null;
   unsubscribe: () => void;
 }
 
@@ -40,6 +46,8 @@ export interface RemotePolling {
 export interface PollingModule extends Module {
   /** With a store (all, central): where collectors' poll batches are written, the repositories the local poller uses. */
   readonly input: RemotePollInput;
+  /** With a store: the latest polled values of every device (GET /metrics/devices). */
+  readonly deviceMetrics: DeviceMetricsCache;
 }
 
 /**
@@ -48,7 +56,10 @@ export interface PollingModule extends Module {
  * - `central` (`localPoller: false`): polls nothing; stores and serves what the site's collectors poll.
  * - collector (`deps.remote`): only the poller, over the assigned devices; no store, routes or discovery.
  */
-export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule; localPoller: boolean; remote?: () => RemotePolling }): PollingModule {
+export function pollingModule(
+  ctx: AppContext,
+  deps: { store: StoreModule; mib: MibModule; localPoller: boolean; remote?: () => RemotePolling; siteHealth?: SiteHealth },
+): PollingModule {
   const { config, bus, outbound } = ctx;
   const polling = new Late<Polling>('polling');
   const remotePoller = new Late<{ poller: PollService; out: PublishedPollOutput }>('polling');
@@ -67,6 +78,9 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       },
       siteOf: (id) => deps.store.store.devices.get(id)?.site,
     },
+    get deviceMetrics() {
+      return polling.get().latest;
+    },
     async start() {
       if (deps.remote) {
         const { devices, out } = deps.remote();
@@ -84,10 +98,21 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const pollState = new PollStateRepository(db);
       const samples = new SampleRepository(db);
       const customOids = new CustomOidRepository(db);
-      const output = new RepositoryPollOutput({ pollState, samples, bus });
+      const latest = new DeviceMetricsCache({ labelsOf: (id) => devices.get(id), ownSite: config.site });
+      const states = pollState.allStatus();
+      latest.seed(devices.list().map((d) => ({ id: d.id, snmpState: states.get(d.id)?.snmpState, icmpState: states.get(d.id)?.icmpState })));
+      const output = new RepositoryPollOutput({ pollState, samples, bus, latest });
       const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'));
       sampleMaintenance.start();
-      const unsubscribe = bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
+      const offs = [
+        bus.subscribe('device.deleted', ({ id }) => {
+          samples.forgetDevice(id);
+          latest.drop(id);
+        }),
+        bus.subscribe('device.created', (d) => latest.relabel(d.id)),
+        bus.subscribe('device.updated', (d) => latest.relabel(d.id)),
+      ];
+      const unsubscribe = () => offs.forEach((off) => off());
       let poller: PollService | null = null;
       let discovery: DiscoveryService | null = null;
       if (deps.localPoller) {
@@ -102,7 +127,14 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
           opts,
         );
       }
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, unsubscribe });
+      const remoteWrite = config.remoteWriteUrl
+        ? new RemoteWriter(
+            { cache: latest, outbound, log: ctx.log('remote-write'), collectorDown: deps.siteHealth?.allCollectorsDown },
+            { url: config.remoteWriteUrl, intervalMs: config.remoteWriteIntervalSeconds * 1000, bearerToken: config.remoteWriteBearerToken },
+          )
+        : null;
+      remoteWrite?.start();
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, unsubscribe });
       if (config.pollerEnabled) poller?.start();
     },
     async stop() {
@@ -112,8 +144,9 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
         out.stop();
         return;
       }
-      const { sampleMaintenance, poller, unsubscribe } = polling.get();
+      const { sampleMaintenance, poller, remoteWrite, unsubscribe } = polling.get();
       sampleMaintenance.stop();
+      await remoteWrite?.stop();
       await poller?.stop();
       unsubscribe();
     },
@@ -130,8 +163,16 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined });
     },
     counters() {
-      const { poller } = deps.remote ? remotePoller.get() : polling.get();
-      return poller ? [{ name: 'poller', counters: () => poller.counters() }] : [];
+      if (deps.remote) {
+        const { poller } = remotePoller.get();
+        return [{ name: 'poller', counters: () => poller.counters() }];
+      }
+      const { poller, latest, remoteWrite } = polling.get();
+      return [
+        ...(poller ? [{ name: 'poller', counters: () => poller.counters() }] : []),
+        { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) },
+        ...(remoteWrite ? [{ name: 'remote-write', counters: () => remoteWrite.counters() }] : []),
+      ];
     },
   };
 }

@@ -127,6 +127,11 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       return s.intake;
     },
     log,
+    // Room for the headers and the JSON array around the items (as the event intake's batches).
+    maxBatchBytes: () => {
+      const s = side.get();
+      return s.kind === 'collector' ? s.publisher.link.maxPayload() - 4096 : 900 * 1024;
+    },
   });
   const startedAt = Date.now();
   let startup: Promise<void> = Promise.resolve();
@@ -167,7 +172,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       const items = mine(batch, input, checkRemoteStatus(batch.items));
       const icmp: { deviceId: number; update: IcmpUpdate }[] = [];
       for (const i of items) {
-        if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null);
+        if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null, i.metrics);
         else icmp.push({ deviceId: i.deviceId, update: i.update });
       }
       if (icmp.length) input.out.icmp(icmp);
