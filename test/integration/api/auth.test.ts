@@ -26,7 +26,9 @@ describe('authentication and roles', () => {
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
       for (const method of Object.keys(ops)) {
         const r = await anon(method.toUpperCase(), path.replace(/\{[^}]+\}/g, '1'), method === 'get' || method === 'delete' ? undefined : {});
-        if (r.status !== 401) publicOnes.add(`${method} ${path}`);
+        // The Alertmanager webhook has its own bearer token (alertmanagerToken); with none configured it refuses everyone with 403.
+        if (method === 'post' && path === '/intake/alertmanager') expect(r.status).toBe(403);
+        else if (r.status !== 401) publicOnes.add(`${method} ${path}`);
         else expect(r.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
       }
     }
