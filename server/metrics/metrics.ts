@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { serverMetrics } from './server-metrics.js';
 
 /** A component that exposes plain counters (a listener, the poller, the writer). */
 export interface CounterSource {
@@ -17,6 +18,8 @@ export class Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   private readonly sources: CounterSource[] = [];
+  /** The same counters under well-named metrics (intake, events, poller): see server-metrics.ts. */
+  private readonly named: ReturnType<typeof serverMetrics>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'netwatch_process_' });
@@ -46,10 +49,12 @@ export class Metrics {
         }
       },
     });
+    this.named = serverMetrics(this.registry, sources);
   }
 
   addSource(source: CounterSource): void {
     this.sources.push(source);
+    this.named.added(source.name);
   }
 
   /** `component.counter` -> value, for the status page and socket pushes. */
