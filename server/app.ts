@@ -105,7 +105,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
     ? intakeModule(ctx, { out: () => transport.intake })
     : intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
   const topology = topologyModule(ctx, { store });
-  const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth });
+  const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth, deviceMetrics: collector ? undefined : () => polling.deviceMetrics });
   const realtime = realtimeModule(ctx, { api });
   const health = healthModule(ctx, { version: VERSION });
   return { store, events, registry, intake, polling, topology, api, realtime, mib, transport, health } satisfies Record<ModuleName, Module>;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import cookieParser from 'cookie-parser';
-import express, { Router, type Express, type RequestHandler } from 'express';
+import express, { Router, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { Logger } from '../log/logger.js';
@@ -12,6 +12,7 @@ import { serveConsole } from './static.js';
 import { refuseCrossSite } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
 import { UnauthorizedError } from './errors.js';
+import { serveDeviceMetrics, type DeviceMetricsDeps } from './device-metrics.routes.js';
 
 export interface ApiDeps {
   log: Logger;
@@ -21,8 +22,10 @@ export interface ApiDeps {
   secureCookies: boolean;
   /** Proxies whose X-Forwarded-* headers are believed (express "trust proxy"); empty = none. */
   trustProxy: readonly string[];
-  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  /** When set, /metrics and /metrics/devices answer only `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** The latest polled values behind GET /metrics/devices (absent where nothing is stored: no such route). */
+  deviceMetrics?: () => Omit<DeviceMetricsDeps, 'log'>;
   clientDir: string;
   /** Records every change made through the API (see `audit` on each route). */
   auditTrail?: AuditTrail;
@@ -43,7 +46,7 @@ function httpMetrics(metrics: Metrics, log: Logger): RequestHandler {
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
       try {
-        const route = (res.locals.route as string | undefined) ?? (req.originalUrl.startsWith('/api/') ? '/api/v1/*' : req.path === '/metrics' ? '/metrics' : 'console');
+        const route = (res.locals.route as string | undefined) ?? (req.originalUrl.startsWith('/api/') ? '/api/v1/*' : req.path === '/metrics' || req.path === '/metrics/devices' ? req.path : 'console');
         metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
         end({ method: req.method, route });
       } catch (err) {
@@ -71,18 +74,34 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
   app.use(httpMetrics(deps.metrics, deps.log));
   app.use(securityHeaders({ https: deps.secureCookies }));
 
+  const checkMetricsToken = (req: Request, res: Response) => {
+    if (deps.metricsToken !== undefined && !bearerMatches(req.headers.authorization, deps.metricsToken)) {
+      res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new UnauthorizedError(`GET ${req.path} needs "Authorization: Bearer <metricsToken>"`);
+    }
+  };
   app.get('/metrics', async (req, res, next) => {
     try {
-      if (deps.metricsToken !== undefined && !bearerMatches(req.headers.authorization, deps.metricsToken)) {
-        res.set('WWW-Authenticate', 'Bearer realm="metrics"');
-        throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <metricsToken>"');
-      }
+      checkMetricsToken(req, res);
       res.set('Content-Type', deps.metrics.registry.contentType);
       res.send(await deps.metrics.registry.metrics());
     } catch (err) {
       next(err);
     }
   });
+
+  const deviceMetrics = deps.deviceMetrics;
+  if (deviceMetrics) {
+    const log = deps.log;
+    app.get('/metrics/devices', async (req, res, next) => {
+      try {
+        checkMetricsToken(req, res);
+      } catch (err) {
+        return next(err);
+      }
+      await serveDeviceMetrics(req, res, { ...deviceMetrics(), log });
+    });
+  }
 
   const router = Router();
   const registry = new ApiRegistry(router, deps.auditTrail);

@@ -135,7 +135,7 @@ export const OPTIONS = {
   loginRateLimit: { env: 'NMS_LOGIN_RATE_LIMIT', schema: z.coerce.number().int().min(1).default(10), help: 'Login attempts per minute per client address, and failed ones per minute per user name' },
   trustProxy: { env: 'NMS_TRUST_PROXY', schema: trustProxy, help: 'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (comma-separated addresses, CIDRs, or loopback/linklocal/uniquelocal); default none' },
   apiTokenTtlDays: { env: 'NMS_API_TOKEN_TTL_DAYS', schema: z.coerce.number().int().min(0).max(3650).default(90), help: 'Lifetime of an API token created without an expiry (0 = such tokens never expire)' },
-  metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics requires "Authorization: Bearer <this token>"' },
+  metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics and GET /metrics/devices require "Authorization: Bearer <this token>"' },
   secureCookies: { env: 'NMS_SECURE_COOKIES', schema: bool.default(false), help: 'Mark session cookies Secure (enable behind HTTPS)' },
   clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
   outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },

@@ -15,6 +15,7 @@ import { registerUserRoutes } from '../api/users.routes.js';
 import { AuthService } from '../auth/auth.service.js';
 import { DEFAULT_CLIENT_DIR } from '../paths.js';
 import { schemaVersion } from '../store/migrate.js';
+import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import { Late, type AppContext, type Module, type RouteRegistration } from './module.js';
 import type { StoreModule } from './store.module.js';
 
@@ -30,7 +31,10 @@ export interface ApiModule extends Module {
  * The HTTP API and console: sessions and tokens, users, devices, status, dashboard, audit, plus
  * every route the role's modules bring (`deps.routes()`, in registration order, this module's first).
  */
-export function apiModule(ctx: AppContext, deps: { store: StoreModule; version: string; routes: () => RouteRegistration[]; siteHealth?: SiteHealth }): ApiModule {
+export function apiModule(
+  ctx: AppContext,
+  deps: { store: StoreModule; version: string; routes: () => RouteRegistration[]; siteHealth?: SiteHealth; deviceMetrics?: () => DeviceMetricsCache },
+): ApiModule {
   const { config, bus, metrics } = ctx;
   const http = new Late<{ app: Express; registry: ApiRegistry; server: Server }>('the HTTP API');
   const auth = new Late<AuthService>('authentication');
@@ -75,6 +79,7 @@ export function apiModule(ctx: AppContext, deps: { store: StoreModule; version: 
         secureCookies: config.secureCookies,
         trustProxy: config.trustProxy,
         metricsToken: config.metricsToken,
+        deviceMetrics: deps.deviceMetrics ? () => ({ cache: deps.deviceMetrics!(), collectorDown: deps.siteHealth?.allCollectorsDown }) : undefined,
         clientDir: config.clientDir ? resolve(config.clientDir) : DEFAULT_CLIENT_DIR,
         routes: deps.routes(),
       });

@@ -14,6 +14,8 @@ import { SampleRepository } from '../store/sample.repository.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { ConflictError } from '../api/errors.js';
+import { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
+import { deviceScrapeStats } from '../api/device-metrics.routes.js';
 import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
@@ -28,6 +30,7 @@ interface Polling {
   sampleMaintenance: SampleMaintenance;
   customOids: CustomOidRepository;
   output: RepositoryPollOutput;
+  latest: DeviceMetricsCache;
   unsubscribe: () => void;
 }
 
@@ -40,6 +43,8 @@ export interface RemotePolling {
 export interface PollingModule extends Module {
   /** With a store (all, central): where collectors' poll batches are written, the repositories the local poller uses. */
   readonly input: RemotePollInput;
+  /** With a store: the latest polled values of every device (GET /metrics/devices). */
+  readonly deviceMetrics: DeviceMetricsCache;
 }
 
 /**
@@ -67,6 +72,9 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       },
       siteOf: (id) => deps.store.store.devices.get(id)?.site,
     },
+    get deviceMetrics() {
+      return polling.get().latest;
+    },
     async start() {
       if (deps.remote) {
         const { devices, out } = deps.remote();
@@ -84,10 +92,21 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       const pollState = new PollStateRepository(db);
       const samples = new SampleRepository(db);
       const customOids = new CustomOidRepository(db);
-      const output = new RepositoryPollOutput({ pollState, samples, bus });
+      const latest = new DeviceMetricsCache({ labelsOf: (id) => devices.get(id), ownSite: config.site });
+      const states = pollState.allStatus();
+      latest.seed(devices.list().map((d) => ({ id: d.id, snmpState: states.get(d.id)?.snmpState, icmpState: states.get(d.id)?.icmpState })));
+      const output = new RepositoryPollOutput({ pollState, samples, bus, latest });
       const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'));
       sampleMaintenance.start();
-      const unsubscribe = bus.subscribe('device.deleted', ({ id }) => samples.forgetDevice(id));
+      const offs = [
+        bus.subscribe('device.deleted', ({ id }) => {
+          samples.forgetDevice(id);
+          latest.drop(id);
+        }),
+        bus.subscribe('device.created', (d) => latest.relabel(d.id)),
+        bus.subscribe('device.updated', (d) => latest.relabel(d.id)),
+      ];
+      const unsubscribe = () => offs.forEach((off) => off());
       let poller: PollService | null = null;
       let discovery: DiscoveryService | null = null;
       if (deps.localPoller) {
@@ -102,7 +121,7 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
           opts,
         );
       }
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, unsubscribe });
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, unsubscribe });
       if (config.pollerEnabled) poller?.start();
     },
     async stop() {
@@ -130,8 +149,13 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
       registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined });
     },
     counters() {
-      const { poller } = deps.remote ? remotePoller.get() : polling.get();
-      return poller ? [{ name: 'poller', counters: () => poller.counters() }] : [];
+      if (deps.remote) {
+        const { poller } = remotePoller.get();
+        return [{ name: 'poller', counters: () => poller.counters() }];
+      }
+      const { poller, latest } = polling.get();
+      const deviceMetrics = { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) };
+      return poller ? [{ name: 'poller', counters: () => poller.counters() }, deviceMetrics] : [deviceMetrics];
     },
   };
 }

@@ -154,7 +154,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       const items = mine(batch, input, checkRemoteStatus(batch.items));
       const icmp: { deviceId: number; update: IcmpUpdate }[] = [];
       for (const i of items) {
-        if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null);
+        if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null, i.metrics);
         else icmp.push({ deviceId: i.deviceId, update: i.update });
       }
       if (icmp.length) input.out.icmp(icmp);

@@ -1,4 +1,6 @@
+import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
+import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventBus } from '../events/bus.js';
 import type { DeviceRecord, DeviceRepository } from '../store/device.repository.js';
@@ -22,8 +24,8 @@ export interface PollOutput {
   allStatus(): Map<number, DeviceStatusDto>;
   /** A device's stored status, where it is stored (undefined at a collector). */
   status(deviceId: number): DeviceStatusDto | undefined;
-  /** One SNMP poll's outcome; interfaces/neighbours null when the poll did not carry them. */
-  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null): void;
+  /** One SNMP poll's outcome; interfaces/neighbours null when the poll did not carry them; `metrics`: its raw values (GET /metrics/devices). */
+  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null, metrics?: SnmpMetrics | null): void;
   icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void;
   /** Throws when they cannot be written (the poller counts them). */
   samples(batch: SampleInput[]): void;
@@ -49,9 +51,10 @@ export function repositoryDevices(devices: DeviceRepository, bus: EventBus): Pol
 /**
  * Results stored with the repositories and announced on the bus (`device.status`, `metrics.sampled`,
  * `event.received`): the local poller's output, and the centre's for what collectors publish.
+ * Every result also goes to the latest-values cache (`latest`, GET /metrics/devices) when there is one.
  */
 export class RepositoryPollOutput implements PollOutput {
-  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus }) {}
+  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache }) {}
 
   allStatus(): Map<number, DeviceStatusDto> {
     return this.deps.pollState.allStatus();
@@ -61,8 +64,9 @@ export class RepositoryPollOutput implements PollOutput {
     return this.deps.pollState.status(deviceId);
   }
 
-  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null): void {
+  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null, metrics?: SnmpMetrics | null): void {
     const { pollState, bus } = this.deps;
+    this.deps.latest?.snmp(deviceId, update, metrics);
     pollState.recordSnmp(deviceId, update);
     if (interfaces) pollState.replaceInterfaces(deviceId, interfaces, update.at);
     if (neighbours) pollState.replaceNeighbours(deviceId, neighbours, update.at);
@@ -77,6 +81,7 @@ export class RepositoryPollOutput implements PollOutput {
 
   icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void {
     const { pollState, bus } = this.deps;
+    for (const u of updates) this.deps.latest?.icmp(u.deviceId, u.update);
     pollState.recordIcmp(updates);
     for (const u of updates) {
       const s = pollState.status(u.deviceId);

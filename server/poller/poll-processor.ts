@@ -3,7 +3,9 @@ import type { IfCounterName, InterfaceSample, PollResult } from '../contracts/po
 import type { SnmpState } from '../contracts/poll-state.js';
 import type { SampleInput } from '../store/sample.repository.js';
 import type { InterfaceWrite, NeighbourWrite, SnmpPollUpdate } from '../store/poll-state.repository.js';
+import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import { computeRates, type InterfaceRates, type RateState } from './rate.js';
+import { snmpMetricsOf } from './snmp-metrics.js';
 
 /** What the poller remembers about a device between polls (main thread, in memory). */
 export interface DevicePollMemory {
@@ -22,6 +24,8 @@ export interface ProcessedPoll {
   neighbours: NeighbourWrite[] | null;
   samples: SampleInput[];
   events: NormalizedEvent[];
+  /** The raw values GET /metrics/devices exports (null for a failed poll). */
+  metrics: SnmpMetrics | null;
 }
 
 interface DeviceRef {
@@ -85,7 +89,7 @@ export function processSnmpResult(
     error: r.error?.message ?? (Object.keys(r.errors).length ? Object.entries(r.errors).map(([k, e]) => `${k}: ${e!.message}`).join('; ') : null),
     errorKind: r.error?.kind ?? null,
   };
-  if (!r.ok) return { status, interfaces: null, neighbours: null, samples, events };
+  if (!r.ok) return { status, interfaces: null, neighbours: null, samples, events, metrics: null };
 
   const uptime = r.system?.sysUpTimeCs ?? null;
   const current: RateState = { atMs: at, sysUpTimeCs: uptime, interfaces: r.interfaces ?? [] };
@@ -153,7 +157,7 @@ export function processSnmpResult(
 
   // Only a poll that carried interfaces is a baseline for the next rates.
   if (r.interfaces) mem.rates = current;
-  return { status, interfaces, neighbours, samples, events };
+  return { status, interfaces, neighbours, samples, events, metrics: snmpMetricsOf(r, customNames) };
 }
 
 function processInterface(

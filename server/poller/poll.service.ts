@@ -147,7 +147,7 @@ export class PollService {
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;
     if (!result.ok) this.stats.snmp_failures++;
-    this.deps.out.snmp(deviceId, out.status, out.interfaces, out.neighbours);
+    this.deps.out.snmp(deviceId, out.status, out.interfaces, out.neighbours, out.metrics);
     this.queueSamples(out.samples);
     if (out.events.length) this.deps.out.events(out.events);
     return this.deps.out.status(deviceId);

@@ -5,6 +5,7 @@ import type { NatsLink } from '../bus/nats-link.js';
 import type { PublishOutcome } from '../bus/spooled-publisher.js';
 import type { BatchKind } from '../bus/nats-subjects.js';
 import { ASSIGNMENT_BUCKET } from '../contracts/assignment.js';
+import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventIntake } from '../events/event-intake.js';
@@ -17,7 +18,7 @@ import { openAssignment, type OpenedDevice } from './site-assignment.js';
 
 /** What a collector publishes on `status` (one item per poll) and `neighbours`. The centre checks them (remote-poll.schema.ts). */
 export type RemoteStatusItem =
-  | { kind: 'snmp'; deviceId: number; update: SnmpPollUpdate; interfaces: InterfaceWrite[] | null }
+  | { kind: 'snmp'; deviceId: number; update: SnmpPollUpdate; interfaces: InterfaceWrite[] | null; metrics?: SnmpMetrics | null }
   | { kind: 'icmp'; deviceId: number; update: IcmpUpdate };
 export interface RemoteNeighbourItem {
   deviceId: number;
@@ -110,8 +111,8 @@ export class PublishedPollOutput implements PollOutput {
     return undefined;
   }
 
-  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null): void {
-    this.statusItems.push({ kind: 'snmp', deviceId, update, interfaces });
+  snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null, metrics?: SnmpMetrics | null): void {
+    this.statusItems.push({ kind: 'snmp', deviceId, update, interfaces, metrics: metrics ?? null });
     if (neighbours) this.neighbourItems.push({ deviceId, at: update.at, neighbours });
     if (this.statusItems.length >= 200) this.flush();
   }

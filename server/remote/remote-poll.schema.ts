@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IF_COUNTERS, type IfCounterName } from '../contracts/poll.js';
 import type { SampleInput } from '../store/sample.repository.js';
 import type { RemoteNeighbourItem, RemoteStatusItem } from './collector-polling.js';
 
@@ -60,8 +61,49 @@ const icmpUpdate = z
   .object({ icmpState: z.enum(['up', 'down', 'unknown']), at: time, min: num.nullable(), avg: num.nullable(), max: num.nullable(), jitter: num.nullable(), lossPct: z.number().min(0).max(100) })
   .strict();
 
+const MAX_COUNTER = 2n ** 64n - 1n;
+/** A raw counter as decimal text: digits only, at most 2^64-1 (a Counter64). */
+const counterText = z
+  .object({ v: z.string().regex(/^\d{1,20}$/).refine((v) => BigInt(v) <= MAX_COUNTER, 'more than 2^64-1'), b: z.union([z.literal(32), z.literal(64)]) })
+  .strict();
+const intOrNull = z.number().int().nullable();
+const ifMetrics = z
+  .object({
+    ifIndex: z.number().int().min(0).max(2 ** 32),
+    name: str(255),
+    descr: optStr(1024),
+    alias: optStr(1024),
+    type: intOrNull,
+    mtu: intOrNull,
+    speedBps: num.nullable(),
+    adminStatus: intOrNull,
+    operStatus: intOrNull,
+    lastChangeCs: num.nullable(),
+    // Fixed keys only (strict): a name from the wire never becomes a key of anything.
+    counters: z.object(Object.fromEntries(IF_COUNTERS.map((c) => [c, counterText.optional()])) as Record<IfCounterName, z.ZodOptional<typeof counterText>>).strict(),
+  })
+  .strict();
+const snmpMetrics = z
+  .object({
+    sysUpTimeCs: num.nullable(),
+    interfaces: z.array(ifMetrics).max(100_000).nullable(),
+    host: z
+      .object({
+        processors: z.array(z.object({ index: z.number().int().min(0).max(2 ** 32), loadPct: num }).strict()).max(10_000),
+        storage: z.array(z.object({ index: z.number().int().min(0).max(2 ** 32), kind: z.enum(['ram', 'virtual', 'disk', 'other']), descr: str(1024), sizeBytes: num, usedBytes: num }).strict()).max(10_000),
+      })
+      .strict()
+      .nullable(),
+    ucd: z
+      .object({ load1: num.nullable(), load5: num.nullable(), load15: num.nullable(), memTotalRealKb: num.nullable(), memAvailRealKb: num.nullable(), memTotalSwapKb: num.nullable(), memAvailSwapKb: num.nullable(), memBufferKb: num.nullable(), memCachedKb: num.nullable() })
+      .strict()
+      .nullable(),
+    custom: z.array(z.object({ oid: str(512).regex(/^\d+(\.\d+)*$/), name: str(128), value: num }).strict()).max(10_000).nullable(),
+  })
+  .strict();
+
 const statusItem = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('snmp'), deviceId: id, update: snmpUpdate, interfaces: z.array(iface).max(100_000).nullable() }).strict(),
+  z.object({ kind: z.literal('snmp'), deviceId: id, update: snmpUpdate, interfaces: z.array(iface).max(100_000).nullable(), metrics: snmpMetrics.nullable().optional() }).strict(),
   z.object({ kind: z.literal('icmp'), deviceId: id, update: icmpUpdate }).strict(),
 ]);
 

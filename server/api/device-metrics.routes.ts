@@ -1,0 +1,66 @@
+import type { Request, Response } from 'express';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { deviceExposition } from '../metrics/device-exposition.js';
+import type { Logger } from '../log/logger.js';
+import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
+import { acceptsOf, CONTENT_TYPES, pickFormat } from '../metrics/exposition-text.js';
+
+export interface DeviceMetricsDeps {
+  cache: DeviceMetricsCache;
+  log: Logger;
+  /** The site has registered collectors and all are down. */
+  collectorDown?: (site: string) => boolean;
+}
+
+/** Counted per process: scrapes served, aborted by the client, failed. */
+export const deviceScrapeStats = { scrapes: 0, scrapes_aborted: 0, scrapes_failed: 0 };
+
+/**
+ * GET /metrics/devices: the latest-values cache as Prometheus text (OpenMetrics when asked), streamed:
+ * each chunk of a few thousand lines is written with backpressure (waits for `drain`) and the event loop
+ * gets a turn between chunks, so a scrape of millions of series never holds the main thread for long.
+ */
+export async function serveDeviceMetrics(req: Request, res: Response, deps: DeviceMetricsDeps): Promise<void> {
+  const format = pickFormat(req.query.format, acceptsOf(req.headers.accept));
+  res.status(200);
+  res.set('Content-Type', CONTENT_TYPES[format]);
+  res.set('Cache-Control', 'no-store');
+  let aborted = false;
+  const onClose = () => {
+    if (!res.writableFinished) aborted = true;
+  };
+  res.on('close', onClose);
+  try {
+    for (const chunk of deviceExposition(deps.cache.snapshot(), { format, collectorDown: deps.collectorDown })) {
+      if (aborted || res.destroyed) break;
+      if (!res.write(chunk)) await drained(res);
+      await yieldToLoop();
+    }
+    if (aborted || res.destroyed) {
+      deviceScrapeStats.scrapes_aborted++;
+      return;
+    }
+    res.end();
+    deviceScrapeStats.scrapes++;
+  } catch (err) {
+    deviceScrapeStats.scrapes_failed++;
+    deps.log.error({ err }, 'device metrics scrape failed');
+    // Headers (and part of the body) are out: the only honest signal left is a cut connection.
+    res.destroy();
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/** Resolves when the response can take more (`drain`) or is gone (`close`); leaves no listener behind. */
+function drained(res: Response): Promise<void> {
+  return new Promise((done) => {
+    const finish = () => {
+      res.off('drain', finish);
+      res.off('close', finish);
+      done();
+    };
+    res.on('drain', finish);
+    res.on('close', finish);
+  });
+}

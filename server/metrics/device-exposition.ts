@@ -1,0 +1,183 @@
+import type { InterfaceMetrics } from '../contracts/device-metrics.js';
+import type { IfCounterName } from '../contracts/poll.js';
+import type { DeviceEntry } from './device-metrics-cache.js';
+import { escapeHelp, formatValue, labelPairs, type ExpositionFormat } from './exposition-text.js';
+
+/** Adds one sample: the labels inside the braces (escaped) and the value. */
+type Add = (labels: string, value: number | string) => void;
+
+interface Family {
+  name: string;
+  type: 'counter' | 'gauge';
+  help: string;
+  each(d: DeviceEntry, add: Add): void;
+}
+
+/** Interface counters: [our field, snmp_exporter's name for the 64-bit HC column (null: none), for the 32-bit one]. */
+const IF_COUNTER_NAMES: readonly [IfCounterName, string | null, string][] = [
+  ['inOctets', 'ifHCInOctets', 'ifInOctets'],
+  ['outOctets', 'ifHCOutOctets', 'ifOutOctets'],
+  ['inUcastPkts', 'ifHCInUcastPkts', 'ifInUcastPkts'],
+  ['outUcastPkts', 'ifHCOutUcastPkts', 'ifOutUcastPkts'],
+  ['inMulticastPkts', 'ifHCInMulticastPkts', 'ifInMulticastPkts'],
+  ['outMulticastPkts', 'ifHCOutMulticastPkts', 'ifOutMulticastPkts'],
+  ['inBroadcastPkts', 'ifHCInBroadcastPkts', 'ifInBroadcastPkts'],
+  ['outBroadcastPkts', 'ifHCOutBroadcastPkts', 'ifOutBroadcastPkts'],
+  ['inErrors', null, 'ifInErrors'],
+  ['outErrors', null, 'ifOutErrors'],
+  ['inDiscards', null, 'ifInDiscards'],
+  ['outDiscards', null, 'ifOutDiscards'],
+];
+
+/** Every interface of the device with a value: `pick` returns null to leave the interface out. */
+function perInterface(pick: (i: InterfaceMetrics) => number | string | null): Family['each'] {
+  return (d, add) => {
+    const ifs = d.snmp?.interfaces;
+    if (!ifs) return;
+    for (let k = 0; k < ifs.length; k++) {
+      const v = pick(ifs[k]!);
+      if (v !== null) add(`${d.labels},${d.ifLabels[k]}`, v);
+    }
+  };
+}
+
+function counterFamilies(): Family[] {
+  const out: Family[] = [];
+  for (const [field, hc, c32] of IF_COUNTER_NAMES) {
+    if (hc) out.push({ name: hc, type: 'counter', help: `IF-MIB ${hc} (64-bit), raw counter as polled`, each: perInterface((i) => (i.counters[field]?.b === 64 ? i.counters[field].v : null)) });
+    out.push({ name: c32, type: 'counter', help: `IF-MIB ${c32} (32-bit), raw counter as polled`, each: perInterface((i) => (i.counters[field] && i.counters[field].b !== 64 ? i.counters[field].v : null)) });
+  }
+  return out;
+}
+
+const gauge = (name: string, help: string, each: Family['each']): Family => ({ name, type: 'gauge', help, each });
+
+/** A single value per device (null: no line). */
+const perDevice = (pick: (d: DeviceEntry) => number | null): Family['each'] => (d, add) => {
+  const v = pick(d);
+  if (v !== null) add(d.labels, v);
+};
+
+const LOAD_NAMES = [['load1', 'Load-1'], ['load5', 'Load-5'], ['load15', 'Load-15']] as const;
+const UCD_MEM = [
+  ['memTotalReal', 'memTotalRealKb'],
+  ['memAvailReal', 'memAvailRealKb'],
+  ['memTotalSwap', 'memTotalSwapKb'],
+  ['memAvailSwap', 'memAvailSwapKb'],
+  ['memBuffer', 'memBufferKb'],
+  ['memCached', 'memCachedKb'],
+] as const;
+
+/** Overall state as the dashboard counts it: down wins, then up; collector-down sites are unknown. */
+export function overallState(d: DeviceEntry, collectorDown: boolean): string {
+  if (collectorDown) return 'unknown';
+  if (d.icmpState === 'down' || d.snmpState === 'down' || d.snmpState === 'auth_failure') return 'down';
+  if (d.icmpState === 'up' || d.snmpState === 'up') return 'up';
+  return 'unknown';
+}
+
+const reach = (s: string): number | null => (s === 'up' ? 1 : s === 'down' || s === 'auth_failure' ? 0 : null);
+const ms = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : v / 1000);
+
+function families(collectorDown: (site: string) => boolean): Family[] {
+  return [
+    ...counterFamilies(),
+    gauge('ifOperStatus', 'IF-MIB ifOperStatus (1 up, 2 down, 3 testing, 4 unknown, 5 dormant, 6 notPresent, 7 lowerLayerDown)', perInterface((i) => i.operStatus)),
+    gauge('ifAdminStatus', 'IF-MIB ifAdminStatus (1 up, 2 down, 3 testing)', perInterface((i) => i.adminStatus)),
+    gauge('ifHighSpeed', 'IF-MIB ifHighSpeed (Mbit/s)', perInterface((i) => (i.speedBps === null ? null : Math.round(i.speedBps / 1e6)))),
+    gauge('ifSpeed', 'IF-MIB ifSpeed (bit/s, at most 4294967295)', perInterface((i) => (i.speedBps === null ? null : Math.min(i.speedBps, 4294967295)))),
+    gauge('ifMtu', 'IF-MIB ifMtu (octets)', perInterface((i) => i.mtu)),
+    gauge('ifType', 'IF-MIB ifType (IANAifType)', perInterface((i) => i.type)),
+    gauge('ifLastChange', 'IF-MIB ifLastChange (TimeTicks, hundredths of a second)', perInterface((i) => i.lastChangeCs)),
+    gauge('sysUpTime', 'SNMPv2-MIB sysUpTime (TimeTicks, hundredths of a second)', perDevice((d) => d.snmp?.sysUpTimeCs ?? null)),
+    gauge('hrProcessorLoad', 'HOST-RESOURCES-MIB hrProcessorLoad (%)', (d, add) => {
+      for (const p of d.snmp?.host?.processors ?? []) add(`${d.labels},hrDeviceIndex="${p.index}"`, p.loadPct);
+    }),
+    ...(
+      [
+        ['hrStorageSize', 'HOST-RESOURCES-MIB hrStorageSize, in bytes (allocation units of 1)', (s: { sizeBytes: number }) => s.sizeBytes],
+        ['hrStorageUsed', 'HOST-RESOURCES-MIB hrStorageUsed, in bytes (allocation units of 1)', (s: { usedBytes: number }) => s.usedBytes],
+        ['hrStorageAllocationUnits', 'HOST-RESOURCES-MIB hrStorageAllocationUnits (always 1: size and used are in bytes)', () => 1],
+      ] as const
+    ).map(([name, help, pick]) =>
+      gauge(name, help, (d, add) => {
+        for (const s of d.snmp?.host?.storage ?? []) add(`${d.labels},${labelPairs([['hrStorageIndex', String(s.index)], ['hrStorageDescr', s.descr]])}`, pick(s as never));
+      }),
+    ),
+    gauge('laLoad', 'UCD-SNMP-MIB laLoad (load average)', (d, add) => {
+      const u = d.snmp?.ucd;
+      if (!u) return;
+      for (const [field, label] of LOAD_NAMES) if (u[field] !== null) add(`${d.labels},laNames="${label}"`, u[field]);
+    }),
+    ...UCD_MEM.map(([name, field]) => gauge(name, `UCD-SNMP-MIB ${name} (kB)`, perDevice((d) => d.snmp?.ucd?.[field] ?? null))),
+    gauge('netwatch_custom_oid', 'A custom OID polled on the device (name: its metric name)', (d, add) => {
+      for (const c of d.snmp?.custom ?? []) add(`${d.labels},${labelPairs([['oid', c.oid], ['name', c.name]])}`, c.value);
+    }),
+    gauge('netwatch_device_up', 'Whether the device answers the probe (1 up, 0 down; absent while unknown)', (d, add) => {
+      const icmp = reach(d.icmpState);
+      if (icmp !== null) add(`${d.labels},probe="icmp"`, icmp);
+      const snmp = reach(d.snmpState);
+      if (snmp !== null) add(`${d.labels},probe="snmp"`, snmp);
+    }),
+    gauge('netwatch_device_state', 'The device\'s overall state (1 on the current one)', (d, add) => add(`${d.labels},state="${overallState(d, collectorDown(d.site))}"`, 1)),
+    gauge('netwatch_icmp_rtt_seconds', 'Round-trip time of the last ICMP cycle', (d, add) => {
+      const i = d.icmp;
+      if (!i) return;
+      if (i.min !== null) add(`${d.labels},stat="min"`, i.min / 1000);
+      if (i.avg !== null) add(`${d.labels},stat="avg"`, i.avg / 1000);
+      if (i.max !== null) add(`${d.labels},stat="max"`, i.max / 1000);
+    }),
+    gauge('netwatch_icmp_jitter_seconds', 'Mean difference between consecutive RTTs of the last ICMP cycle', perDevice((d) => ms(d.icmp?.jitter))),
+    gauge('netwatch_icmp_loss_ratio', 'Share of echo requests lost in the last ICMP cycle (0..1)', perDevice((d) => (d.icmp ? d.icmp.lossPct / 100 : null))),
+    gauge('netwatch_snmp_poll_duration_seconds', 'Duration of the last SNMP poll', perDevice((d) => ms(d.lastPoll?.durationMs))),
+    gauge('netwatch_last_poll_timestamp_seconds', 'When the last SNMP poll started (Unix time)', perDevice((d) => ms(d.lastPoll?.at))),
+  ];
+}
+
+export interface ExpositionOptions {
+  format: ExpositionFormat;
+  /** The site has collectors and all are down (its devices' state is unknown). */
+  collectorDown?: (site: string) => boolean;
+  /** A chunk is handed out once it holds at least this many lines (default 2,000). */
+  linesPerChunk?: number;
+}
+
+/**
+ * The exposition of `devices`, in chunks of about `linesPerChunk` lines: families in a fixed order,
+ * HELP and TYPE once per family (only for families with a sample), counters named `<name>_total`
+ * in OpenMetrics, which ends with `# EOF`. The caller writes each chunk and may yield in between.
+ */
+export function* deviceExposition(devices: readonly DeviceEntry[], opts: ExpositionOptions): Generator<string, void, undefined> {
+  const om = opts.format === 'openmetrics';
+  const perChunk = opts.linesPerChunk ?? 2000;
+  const sites = new Map<string, boolean>();
+  const collectorDown = (site: string) => {
+    let v = sites.get(site);
+    if (v === undefined) sites.set(site, (v = opts.collectorDown?.(site) ?? false));
+    return v;
+  };
+  let buf = '';
+  let lines = 0;
+  for (const f of families(collectorDown)) {
+    const sampleName = om && f.type === 'counter' ? `${f.name}_total` : f.name;
+    let header = `# HELP ${f.name} ${escapeHelp(f.help, opts.format)}\n# TYPE ${f.name} ${f.type}\n`;
+    const add: Add = (labels, value) => {
+      if (header) {
+        buf += header;
+        header = '';
+      }
+      buf += `${sampleName}{${labels}} ${formatValue(value)}\n`;
+      lines++;
+    };
+    for (const d of devices) {
+      f.each(d, add);
+      if (lines >= perChunk) {
+        yield buf;
+        buf = '';
+        lines = 0;
+      }
+    }
+  }
+  if (om) buf += '# EOF\n';
+  if (buf) yield buf;
+}

@@ -1,0 +1,141 @@
+import type { SnmpMetrics } from '../contracts/device-metrics.js';
+import type { ReachState, SnmpState } from '../contracts/poll-state.js';
+import type { IcmpUpdate, SnmpPollUpdate } from '../store/poll-state.repository.js';
+import { labelPairs } from './exposition-text.js';
+
+/** What labels a device's series carry (from the device table). */
+export interface DeviceLabels {
+  name: string;
+  address: string;
+  /** The device's site ('' = this process's own site). */
+  site: string;
+  group: string | null;
+}
+
+export interface IcmpValues {
+  at: number;
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+  jitter: number | null;
+  lossPct: number;
+}
+
+/**
+ * One device in the cache. Replaced parts, never mutated in place: a scrape that is streaming
+ * (and yields between chunks) sees either the old or the new poll of a section, never half of one.
+ */
+export interface DeviceEntry {
+  readonly id: number;
+  /** `device="…",address="…",site="…",group="…"`, escaped. */
+  labels: string;
+  site: string;
+  snmpState: SnmpState;
+  icmpState: ReachState;
+  /** The last SNMP poll (time, duration), null before the first one. */
+  lastPoll: { at: number; durationMs: number } | null;
+  snmp: SnmpMetrics | null;
+  /** Escaped `ifIndex="…",ifName="…",ifDescr="…",ifAlias="…"` per interface of `snmp.interfaces`. */
+  ifLabels: string[];
+  icmp: IcmpValues | null;
+}
+
+/**
+ * The latest polled values of every device (main thread, memory only), fed with every processed
+ * poll result (local poller and collectors' batches alike) and read by GET /metrics/devices. It never
+ * reads samples. Keys are device ids from our own table; nothing from the network becomes a key.
+ */
+export class DeviceMetricsCache {
+  private readonly devices = new Map<number, DeviceEntry>();
+  private readonly stats = { snmp_updates: 0, icmp_updates: 0, unknown_device_updates: 0 };
+
+  constructor(
+    private readonly deps: {
+      /** The device's labels, or undefined when it does not exist (any more). */
+      labelsOf(deviceId: number): DeviceLabels | undefined;
+      /** This process's site: the label of devices whose site is empty. */
+      ownSite: string;
+    },
+  ) {}
+
+  /** Every device known now with its stored state (start-up), so states are right before the first poll. */
+  seed(devices: Iterable<{ id: number; snmpState?: SnmpState; icmpState?: ReachState }>): void {
+    for (const d of devices) {
+      const e = this.entry(d.id);
+      if (!e) continue;
+      if (d.snmpState) e.snmpState = d.snmpState;
+      if (d.icmpState) e.icmpState = d.icmpState;
+    }
+  }
+
+  /** One SNMP poll's outcome. `metrics` null (failed poll): its values disappear until the next good poll. */
+  snmp(deviceId: number, update: SnmpPollUpdate, metrics: SnmpMetrics | null | undefined): void {
+    const e = this.entry(deviceId);
+    if (!e) return;
+    this.stats.snmp_updates++;
+    e.snmpState = update.snmpState;
+    e.lastPoll = { at: update.at, durationMs: update.durationMs };
+    const m = update.snmpState === 'up' ? (metrics ?? null) : null;
+    e.ifLabels = m?.interfaces ? m.interfaces.map((i) => labelPairs([['ifIndex', String(i.ifIndex)], ['ifName', i.name], ['ifDescr', i.descr ?? ''], ['ifAlias', i.alias ?? '']])) : [];
+    e.snmp = m;
+  }
+
+  icmp(deviceId: number, update: IcmpUpdate): void {
+    const e = this.entry(deviceId);
+    if (!e) return;
+    this.stats.icmp_updates++;
+    e.icmpState = update.icmpState;
+    e.icmp = { at: update.at, min: update.min, avg: update.avg, max: update.max, jitter: update.jitter, lossPct: update.lossPct };
+  }
+
+  /** The device was created or changed (name, address, site, group): its labels are made again. */
+  relabel(deviceId: number): void {
+    const labels = this.deps.labelsOf(deviceId);
+    const e = this.devices.get(deviceId);
+    if (!labels) return this.drop(deviceId);
+    if (!e) {
+      this.entry(deviceId);
+      return;
+    }
+    Object.assign(e, this.labelFields(labels));
+  }
+
+  /** The device was deleted: all of its series go. */
+  drop(deviceId: number): void {
+    this.devices.delete(deviceId);
+  }
+
+  /** The devices now (a copy of the list: a streaming scrape is not disturbed by devices coming or going). */
+  snapshot(): DeviceEntry[] {
+    return [...this.devices.values()];
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  counters(): Record<string, number> {
+    let interfaces = 0;
+    for (const e of this.devices.values()) interfaces += e.ifLabels.length;
+    return { ...this.stats, devices: this.devices.size, interfaces };
+  }
+
+  private entry(deviceId: number): DeviceEntry | undefined {
+    const found = this.devices.get(deviceId);
+    if (found) return found;
+    const labels = this.deps.labelsOf(deviceId);
+    if (!labels) {
+      // Deleted while its result was on the way: nothing is kept for it.
+      this.stats.unknown_device_updates++;
+      return undefined;
+    }
+    const e: DeviceEntry = { id: deviceId, ...this.labelFields(labels), snmpState: 'unknown', icmpState: 'unknown', lastPoll: null, snmp: null, ifLabels: [], icmp: null };
+    this.devices.set(deviceId, e);
+    return e;
+  }
+
+  private labelFields(d: DeviceLabels): { labels: string; site: string } {
+    const site = d.site || this.deps.ownSite;
+    return { site, labels: labelPairs([['device', d.name], ['address', d.address], ['site', site], ['group', d.group ?? '']]) };
+  }
+}
