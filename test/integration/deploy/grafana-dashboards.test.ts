@@ -151,7 +151,7 @@ describe('Grafana provisioning files (deploy/grafana)', () => {
   });
 });
 
-describe.skipIf(!prometheusRequired())('every dashboard query returns data from a real Prometheus scraping Netwatch polling a real snmpd', { timeout: 180_000 }, () => {
+describe.skipIf(!prometheusRequired())('every dashboard query returns data from a real Prometheus scraping Netwatch polling a real snmpd', { timeout: 60_000 }, () => {
   let agent: SnmpdHandle;
   let srv: TestServer;
   let prom: PrometheusHandle;
@@ -185,19 +185,19 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
     });
     expect(trap.code).toBe(0);
     // Two SNMP polls (counters need two values for rate()), then Prometheus scrapes both endpoints
-    // for well over the 30 s $__rate_interval's two samples.
+    // for well over the 30 s $__rate_interval's two samples. net-snmp answers hrProcessorLoad only
+    // once it has a minute of CPU history: wait for a poll after that, as scraped by Prometheus.
     const counters = () => srv.nms.metrics.snapshot();
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline && !((counters()['poller.snmp_polls'] ?? 0) >= 2 && (counters()['poller.icmp_hosts'] ?? 0) >= 1 && (counters()['events.stored'] ?? 0) >= 2)) {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const deadline = Date.now() + 150_000;
+    const ready = async () => {
+      if (!((counters()['poller.snmp_polls'] ?? 0) >= 2 && (counters()['poller.icmp_hosts'] ?? 0) >= 1 && (counters()['events.stored'] ?? 0) >= 2)) return false;
+      const scrapes = await prom.series('min(count_over_time(up[1m]))');
+      const cpu = await prom.series(`count(hrProcessorLoad{device="${DEVICE}"})`);
+      return Number(scrapes[0]?.value[1] ?? 0) >= 10 && cpu.length > 0;
+    };
+    while (Date.now() < deadline && !(await ready())) await new Promise((r) => setTimeout(r, 1000));
     expect(counters()['poller.snmp_polls']).toBeGreaterThanOrEqual(2);
-    while (Date.now() < deadline) {
-      const seen = await prom.series('min(count_over_time(up[1m]))');
-      if (Number(seen[0]?.value[1] ?? 0) >= 10) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }, 150_000);
+  }, 170_000);
 
   afterAll(async () => {
     await prom?.stop();
