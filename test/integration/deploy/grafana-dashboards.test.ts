@@ -103,6 +103,8 @@ const providerYaml = parseYaml(readFileSync(join(GRAFANA, 'provisioning/dashboar
   providers: { name: string; type: string; folder?: string; options: { path: string } }[];
 };
 const DS_UID = datasourceYaml.datasources?.[0]?.uid;
+/** Panel types built into Grafana 10/11 that these dashboards use (no plugin to install). */
+const PANEL_TYPES = ['stat', 'timeseries', 'table', 'bargauge', 'gauge', 'state-timeline', 'text'];
 
 describe('Grafana provisioning files (deploy/grafana)', () => {
   it('provisions one Prometheus data source with a fixed uid, its URL from NETWATCH_PROMETHEUS_URL', () => {
@@ -132,13 +134,18 @@ describe('Grafana provisioning files (deploy/grafana)', () => {
         expect(p.gridPos.x + p.gridPos.w, `${file} "${p.title}"`).toBeLessThanOrEqual(24);
         if (p.type === 'row') continue;
         expect(p.datasource?.uid, `${file} "${p.title}"`).toBe(DS_UID);
+        expect(PANEL_TYPES, `${file} "${p.title}"`).toContain(p.type);
         expect(p.targets?.length, `${file} "${p.title}" has no query`).toBeGreaterThan(0);
+        const refIds = p.targets!.map((t) => t.refId);
+        expect(new Set(refIds).size, `${file} "${p.title}": refIds ${refIds}`).toBe(refIds.length);
         for (const t of p.targets!) {
           expect(t.datasource?.uid ?? p.datasource?.uid, `${file} "${p.title}" ${t.refId}`).toBe(DS_UID);
           expect(t.expr, `${file} "${p.title}" ${t.refId}`).toBeTruthy();
         }
       }
       for (const v of d.templating.list.filter((x) => x.type === 'query')) expect(v.datasource?.uid, `${file} $${v.name}`).toBe(DS_UID);
+      const names = d.templating.list.map((v) => v.name);
+      expect(new Set(names).size, `${file}: variables ${names}`).toBe(names.length);
     }
   });
 
@@ -208,7 +215,16 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
 
   it('Prometheus scrapes both endpoints: /metrics and /metrics/devices answer (up == 1)', async () => {
     const up = await prom.series('up');
-    expect(Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]]))).toEqual({ netwatch: '1', 'netwatch-devices': '1' });
+    expect(new Map(up.map((s) => [s.metric.job, s.value[1]]))).toEqual(new Map([['netwatch', '1'], ['netwatch-devices', '1']]));
+  });
+
+  it('counts the syslog message and the trap sent in the intake metrics the server dashboard reads', async () => {
+    const received = await prom.series('netwatch_intake_received_total');
+    const byListener = new Map(received.map((x) => [x.metric.listener, Number(x.value[1])]));
+    expect(byListener.get('syslog')).toBeGreaterThanOrEqual(1);
+    expect(byListener.get('trap')).toBeGreaterThanOrEqual(1);
+    const polls = await prom.series('netwatch_poller_polls_total{protocol="snmp"}');
+    expect(Number(polls[0]?.value[1])).toBeGreaterThanOrEqual(2);
   });
 
   it.each(dashboards.map((x) => [x.file, x.d] as const))('%s: every template variable and every panel query returns at least one series', async (file, d) => {
