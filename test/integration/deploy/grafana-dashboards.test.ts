@@ -164,9 +164,12 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
   let prom: PrometheusHandle;
   let persist: string;
   const DEVICE = 'lab-router';
+  /** The same snmpd through a community whose view hides ifXTable's 64-bit counters, like an old agent. */
+  const LEGACY = 'legacy-switch';
+  const HC_COLUMNS = [6, 7, 8, 9, 10, 11, 12, 13].map((c) => `view no64 excluded .1.3.6.1.2.1.31.1.1.1.${c}`);
 
   beforeAll(async () => {
-    agent = await startSnmpd({ sysName: DEVICE });
+    agent = await startSnmpd({ sysName: DEVICE, extraConfig: ['view no64 included .1', ...HC_COLUMNS, 'rocommunity legacy 127.0.0.1 -V no64'] });
     srv = await startTestServer({ env: { NMS_POLLER: 'true' } });
     const call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
     const created = await call('POST', '/devices', {
@@ -174,6 +177,11 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
       snmp: { version: '2c', community: agent.community, port: agent.port, timeoutMs: 2000, retries: 1 },
     });
     expect(created.status).toBe(201);
+    const legacy = await call('POST', '/devices', {
+      name: LEGACY, address: '127.0.0.1', group: 'access', icmpEnabled: true, pollIntervalSec: 5,
+      snmp: { version: '2c', community: 'legacy', port: agent.port, timeoutMs: 2000, retries: 1 },
+    });
+    expect(legacy.status).toBe(201);
     prom = await startPrometheus({
       scrapeInterval: '1s',
       jobs: [
@@ -199,8 +207,8 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
     const ready = async () => {
       if (!((counters()['poller.snmp_polls'] ?? 0) >= 2 && (counters()['poller.icmp_hosts'] ?? 0) >= 1 && (counters()['events.stored'] ?? 0) >= 2)) return false;
       const scrapes = await prom.series('min(count_over_time(up[1m]))');
-      const cpu = await prom.series(`count(hrProcessorLoad{device="${DEVICE}"})`);
-      return Number(scrapes[0]?.value[1] ?? 0) >= 10 && cpu.length > 0;
+      const cpu = await prom.series('count(count by (device) (hrProcessorLoad))');
+      return Number(scrapes[0]?.value[1] ?? 0) >= 10 && Number(cpu[0]?.value[1] ?? 0) >= 2;
     };
     while (Date.now() < deadline && !(await ready())) await new Promise((r) => setTimeout(r, 1000));
     expect(counters()['poller.snmp_polls']).toBeGreaterThanOrEqual(2);
@@ -218,6 +226,14 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
     expect(new Map(up.map((s) => [s.metric.job, s.value[1]]))).toEqual(new Map([['netwatch', '1'], ['netwatch-devices', '1']]));
   });
 
+  it('has the legacy device with 32-bit interface counters only, the other with 64-bit ones (both dashboard branches get data)', async () => {
+    const count = async (expr: string) => Number((await prom.series(expr))[0]?.value[1] ?? 0);
+    expect(await count(`count(ifInOctets{device="${LEGACY}"})`)).toBeGreaterThan(0);
+    expect(await count(`count(ifHCInOctets{device="${LEGACY}"})`)).toBe(0);
+    expect(await count(`count(ifHCInOctets{device="${DEVICE}"})`)).toBeGreaterThan(0);
+    expect(await count(`count(ifInOctets{device="${DEVICE}"})`)).toBe(0);
+  });
+
   it('counts the syslog message and the trap sent in the intake metrics the server dashboard reads', async () => {
     const received = await prom.series('netwatch_intake_received_total');
     const byListener = new Map(received.map((x) => [x.metric.listener, Number(x.value[1])]));
@@ -227,28 +243,39 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
     expect(Number(polls[0]?.value[1])).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(dashboards.map((x) => [x.file, x.d] as const))('%s: every template variable and every panel query returns at least one series', async (file, d) => {
-    const values = new Map<string, string>();
+  it.each(dashboards.map((x) => [x.file, x.d] as const))('%s: every template variable and every panel query returns at least one series, for every device', async (file, d) => {
     const failures: string[] = [];
     let checked = 0;
-    // Variables in order (later ones may use earlier ones): each must list values; "All" is the default where offered.
-    for (const v of d.templating.list.filter((x) => x.type === 'query')) {
+    const vars = d.templating.list.filter((x) => x.type === 'query');
+    /** Variables in order (later ones may use earlier ones): each must list values. "All" where offered (the default), else each value in turn. */
+    const assignments = async (i: number, values: Map<string, string>): Promise<Map<string, string>[]> => {
+      if (i === vars.length) return [values];
+      const v = vars[i]!;
       const { expr, label } = variableAsPromQL(substitute(variableQuery(v), values));
       const r = await prom.query(expr);
       const series = r.status === 'success' ? (r.data!.result as { metric: Record<string, string> }[]) : [];
-      const found = series.map((s) => s.metric[label]).filter((x): x is string => !!x).sort();
+      const found = [...new Set(series.map((x) => x.metric[label]).filter((x): x is string => !!x))].sort();
       checked++;
-      if (!found.length) failures.push(`$${v.name}: ${expr} -> ${r.status} ${r.error ?? 'no values'}`);
-      values.set(v.name, v.includeAll ? (v.allValue ?? '.*') : (found.includes(DEVICE) ? DEVICE : (found[0] ?? '')));
-    }
-    for (const p of dataPanels(d)) {
-      for (const t of p.targets ?? []) {
-        const expr = substitute(t.expr ?? '', values);
-        const r = await prom.query(expr);
-        checked++;
-        const result = r.data?.result;
-        const n = Array.isArray(result) ? result.length : r.data?.resultType === 'scalar' ? 1 : 0;
-        if (r.status !== 'success' || n === 0) failures.push(`"${p.title}" ${t.refId}: ${expr} -> ${r.status === 'success' ? 'no series' : `${r.errorType}: ${r.error}`}`);
+      const at = [...values].map(([k, x]) => `${k}=${x}`).join(' ');
+      if (!found.length) failures.push(`$${v.name} (${at}): ${expr} -> ${r.status} ${r.error ?? 'no values'}`);
+      const choices = v.includeAll ? [v.allValue ?? '.*'] : found.length ? found : [''];
+      const out: Map<string, string>[] = [];
+      for (const c of choices) out.push(...(await assignments(i + 1, new Map([...values, [v.name, c]]))));
+      return out;
+    };
+    const all = await assignments(0, new Map());
+    if (vars.some((v) => v.name === 'device')) expect(all.map((a) => a.get('device')).sort(), file).toEqual([DEVICE, LEGACY].sort());
+    for (const values of all) {
+      const at = [...values].map(([k, x]) => `${k}=${x}`).join(' ');
+      for (const p of dataPanels(d)) {
+        for (const t of p.targets ?? []) {
+          const expr = substitute(t.expr ?? '', values);
+          const r = await prom.query(expr);
+          checked++;
+          const result = r.data?.result;
+          const n = Array.isArray(result) ? result.length : r.data?.resultType === 'scalar' ? 1 : 0;
+          if (r.status !== 'success' || n === 0) failures.push(`"${p.title}" ${t.refId} (${at}): ${expr} -> ${r.status === 'success' ? 'no series' : `${r.errorType}: ${r.error}`}`);
+        }
       }
     }
     expect(checked, file).toBeGreaterThan(5);
