@@ -138,46 +138,59 @@ export interface ExpositionOptions {
   format: ExpositionFormat;
   /** The site has collectors and all are down (its devices' state is unknown). */
   collectorDown?: (site: string) => boolean;
-  /** A chunk is handed out once it holds at least this many lines (default 2,000). */
-  linesPerChunk?: number;
+  /** Size of each chunk handed out (default 512 KiB, about 2,500 interface lines). */
+  chunkBytes?: number;
 }
 
 /**
- * The exposition of `devices`, in chunks of about `linesPerChunk` lines: families in a fixed order,
+ * The exposition of `devices` as UTF-8 chunks of about `chunkBytes`: families in a fixed order,
  * HELP and TYPE once per family (only for families with a sample), counters named `<name>_total`
  * in OpenMetrics, which ends with `# EOF`. The caller writes each chunk and may yield in between.
+ * Lines are encoded straight into the chunk (one utf8Write each): several times cheaper than
+ * building a long string and encoding it afterwards.
  */
-export function* deviceExposition(devices: readonly DeviceEntry[], opts: ExpositionOptions): Generator<string, void, undefined> {
+export function* deviceExposition(devices: readonly DeviceEntry[], opts: ExpositionOptions): Generator<Buffer, void, undefined> {
   const om = opts.format === 'openmetrics';
-  const perChunk = opts.linesPerChunk ?? 2000;
+  const size = Math.max(opts.chunkBytes ?? 512 * 1024, 1024);
   const sites = new Map<string, boolean>();
   const collectorDown = (site: string) => {
     let v = sites.get(site);
     if (v === undefined) sites.set(site, (v = opts.collectorDown?.(site) ?? false));
     return v;
   };
-  let buf = '';
-  let lines = 0;
+  let chunk = Buffer.allocUnsafe(size);
+  let used = 0;
+  const ready: Buffer[] = [];
+  const put = (line: string) => {
+    // Worst case 3 bytes per UTF-16 unit: a line that might not fit closes the chunk first.
+    const worst = line.length * 3;
+    if (used + worst > size) {
+      if (used > 0) ready.push(chunk.subarray(0, used));
+      chunk = Buffer.allocUnsafe(size);
+      used = 0;
+      if (worst > size) {
+        ready.push(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    used += chunk.write(line, used, 'utf8');
+  };
   for (const f of families(collectorDown)) {
     const sampleName = om && f.type === 'counter' ? `${f.name}_total` : f.name;
     let header = `# HELP ${f.name} ${escapeHelp(f.help, opts.format)}\n# TYPE ${f.name} ${f.type}\n`;
     const add: Add = (labels, value) => {
       if (header) {
-        buf += header;
+        put(header);
         header = '';
       }
-      buf += `${sampleName}{${labels}} ${formatValue(value)}\n`;
-      lines++;
+      put(`${sampleName}{${labels}} ${formatValue(value)}\n`);
     };
     for (const d of devices) {
       f.each(d, add);
-      if (lines >= perChunk) {
-        yield buf;
-        buf = '';
-        lines = 0;
-      }
+      while (ready.length) yield ready.shift()!;
     }
   }
-  if (om) buf += '# EOF\n';
-  if (buf) yield buf;
+  if (om) put('# EOF\n');
+  while (ready.length) yield ready.shift()!;
+  if (used > 0) yield chunk.subarray(0, used);
 }

@@ -64,7 +64,7 @@ const icmpUpdate = z
 const MAX_COUNTER = 2n ** 64n - 1n;
 /** A raw counter as decimal text: digits only, at most 2^64-1 (a Counter64). */
 const counterText = z
-  .object({ v: z.string().regex(/^\d{1,20}$/).refine((v) => BigInt(v) <= MAX_COUNTER, 'more than 2^64-1'), b: z.union([z.literal(32), z.literal(64)]) })
+  .object({ v: z.string().regex(/^\d{1,20}$/).refine((v) => /^\d{1,20}$/.test(v) && BigInt(v) <= MAX_COUNTER, 'more than 2^64-1'), b: z.union([z.literal(32), z.literal(64)]) })
   .strict();
 const intOrNull = z.number().int().nullable();
 const ifMetrics = z

@@ -115,6 +115,18 @@ describe('devices polled at their collector', () => {
     expect((await call('POST', `/devices/${v2Id}/poll`)).status).toBe(409);
   }, 120_000);
 
+  it("serves what the collector polled at the central's GET /metrics/devices: raw counters with the site label", async () => {
+    const text = await until(async () => {
+      const t = await (await fetch(`${central.url}/metrics/devices`)).text();
+      expect(t).toMatch(/^ifHCInOctets\{device="branch-v2",address="127\.0\.0\.1",site="branch-1",group="",ifIndex="\d+",ifName="lo",.*\} \d+$/m);
+      expect(t).toMatch(/^sysUpTime\{device="branch-v3",.*\} \d+$/m);
+      return t;
+    }, 30_000);
+    expect(text).toMatch(/^netwatch_device_up\{device="branch-v2",.*probe="snmp"\} 1$/m);
+    expect(text).toMatch(/^netwatch_device_state\{device="branch-v3",.*state="up"\} 1$/m);
+    expect(text).toContain('# TYPE ifHCInOctets counter\n');
+  }, 60_000);
+
   it('never shows a community or v3 key in plaintext: not in the KV assignment, not in any NATS message, not in the collector files', async () => {
     const kv = await new Kvm(spy).open(ASSIGNMENT_BUCKET);
     const entry = await kv.get('branch-1');
