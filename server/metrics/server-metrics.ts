@@ -99,6 +99,27 @@ export const SERVER_METRICS: readonly Derived[] = [
       { component: 'poller', counter: 'waiting', labels: { state: 'waiting' } },
     ],
   },
+  {
+    name: 'netwatch_device_metrics_scrapes_total',
+    type: 'counter',
+    labelNames: ['outcome'],
+    help: 'Scrapes of GET /metrics/devices, by outcome (served, aborted by the client, failed)',
+    rows: [
+      { component: 'device-metrics', counter: 'scrapes', labels: { outcome: 'served' } },
+      { component: 'device-metrics', counter: 'scrapes_aborted', labels: { outcome: 'aborted' } },
+      { component: 'device-metrics', counter: 'scrapes_failed', labels: { outcome: 'failed' } },
+    ],
+  },
+  {
+    name: 'netwatch_device_metrics_cached',
+    type: 'gauge',
+    labelNames: ['kind'],
+    help: 'Devices and interfaces in the latest-values cache that GET /metrics/devices exports',
+    rows: [
+      { component: 'device-metrics', counter: 'devices', labels: { kind: 'devices' } },
+      { component: 'device-metrics', counter: 'interfaces', labels: { kind: 'interfaces' } },
+    ],
+  },
 ];
 
 /**

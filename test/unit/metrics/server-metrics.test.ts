@@ -28,7 +28,10 @@ describe('well-named server metrics from the component counters', () => {
       name: 'poller',
       counters: () => ({ snmp_polls: 6, snmp_failures: 1, snmp_poll_ms_total: 1500, icmp_hosts: 12, polls_started: 8, poll_lag_ms_total: 250, max_lag_ms: 120, skipped_overlaps: 0, scheduled_devices: 2, running: 1, waiting: 0 }),
     });
+    m.addSource({ name: 'device-metrics', counters: () => ({ devices: 3, interfaces: 40, scrapes: 9, scrapes_aborted: 1, scrapes_failed: 0 }) });
     const { values, types } = await scrape(m);
+    expect(values.get('netwatch_device_metrics_scrapes_total{outcome="served"}')).toBe(9);
+    expect(values.get('netwatch_device_metrics_cached{kind="interfaces"}')).toBe(40);
     expect(values.get('netwatch_intake_received_total{listener="syslog"}')).toBe(10);
     expect(values.get('netwatch_intake_received_total{listener="trap"}')).toBe(4);
     expect(values.get('netwatch_intake_dropped_total{listener="syslog",reason="parse_error"}')).toBe(1);
