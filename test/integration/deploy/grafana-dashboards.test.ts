@@ -32,6 +32,7 @@ interface Panel {
   title: string;
   gridPos: { x: number; y: number; w: number; h: number };
   datasource?: { type?: string; uid?: string };
+  fieldConfig?: { defaults: object; overrides: unknown[] };
   targets?: Target[];
   panels?: Panel[];
 }
@@ -135,12 +136,22 @@ describe('Grafana provisioning files (deploy/grafana)', () => {
         if (p.type === 'row') continue;
         expect(p.datasource?.uid, `${file} "${p.title}"`).toBe(DS_UID);
         expect(PANEL_TYPES, `${file} "${p.title}"`).toContain(p.type);
+        expect(p.fieldConfig, `${file} "${p.title}"`).toMatchObject({ defaults: expect.any(Object), overrides: expect.any(Array) });
         expect(p.targets?.length, `${file} "${p.title}" has no query`).toBeGreaterThan(0);
         const refIds = p.targets!.map((t) => t.refId);
         expect(new Set(refIds).size, `${file} "${p.title}": refIds ${refIds}`).toBe(refIds.length);
         for (const t of p.targets!) {
           expect(t.datasource?.uid ?? p.datasource?.uid, `${file} "${p.title}" ${t.refId}`).toBe(DS_UID);
           expect(t.expr, `${file} "${p.title}" ${t.refId}`).toBeTruthy();
+        }
+      }
+      // No two panels on the same grid cells (Grafana would push them about).
+      const top = d.panels;
+      for (let a = 0; a < top.length; a++) {
+        for (let b = a + 1; b < top.length; b++) {
+          const [p, q] = [top[a]!.gridPos, top[b]!.gridPos];
+          const overlap = p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+          expect(overlap, `${file}: "${top[a]!.title}" and "${top[b]!.title}" overlap`).toBe(false);
         }
       }
       for (const v of d.templating.list.filter((x) => x.type === 'query')) expect(v.datasource?.uid, `${file} $${v.name}`).toBe(DS_UID);
