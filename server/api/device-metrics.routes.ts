@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { deviceExposition } from '../metrics/device-exposition.js';
+import { ChunkPool, deviceExposition } from '../metrics/device-exposition.js';
 import type { Logger } from '../log/logger.js';
 import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import { acceptsOf, CONTENT_TYPES, pickFormat } from '../metrics/exposition-text.js';
@@ -17,8 +17,9 @@ export const deviceScrapeStats = { scrapes: 0, scrapes_aborted: 0, scrapes_faile
 
 /**
  * GET /metrics/devices: the latest-values cache as Prometheus text (OpenMetrics when asked), streamed:
- * each chunk of a few thousand lines is written with backpressure (waits for `drain`) and the event loop
- * gets a turn between chunks, so a scrape of millions of series never holds the main thread for long.
+ * each chunk (256 KiB, about 1,300 lines) is written with backpressure (waits for `drain`) and the event
+ * loop gets a turn between chunks, so a scrape of millions of series never holds the main thread for long.
+ * Chunk buffers are used again once written (ChunkPool).
  */
 export async function serveDeviceMetrics(req: Request, res: Response, deps: DeviceMetricsDeps): Promise<void> {
   const format = pickFormat(req.query.format, acceptsOf(req.headers.accept));
@@ -31,9 +32,11 @@ export async function serveDeviceMetrics(req: Request, res: Response, deps: Devi
   };
   res.on('close', onClose);
   try {
-    for (const chunk of deviceExposition(deps.cache.snapshot(), { format, collectorDown: deps.collectorDown })) {
+    const pool = new ChunkPool();
+    for (const chunk of deviceExposition(deps.cache.snapshot(), { format, collectorDown: deps.collectorDown, pool })) {
       if (aborted || res.destroyed) break;
-      if (!res.write(chunk)) await drained(res);
+      // The buffer goes back to the pool once the socket has taken it (or failed to).
+      if (!res.write(chunk, () => pool.give(chunk))) await drained(res);
       await yieldToLoop();
     }
     if (aborted || res.destroyed) {

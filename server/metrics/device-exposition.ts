@@ -138,27 +138,53 @@ export interface ExpositionOptions {
   format: ExpositionFormat;
   /** The site has collectors and all are down (its devices' state is unknown). */
   collectorDown?: (site: string) => boolean;
-  /** Size of each chunk handed out (default 512 KiB, about 2,500 interface lines). */
+  /** Size of each chunk handed out (default CHUNK_BYTES). */
   chunkBytes?: number;
+  /** Where chunk buffers come from (default: a new one each); see ChunkPool. */
+  pool?: ChunkPool;
+}
+
+/** 256 KiB: about 1,300 interface lines, a millisecond or two of work between two turns of the event loop. */
+export const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Chunk buffers used again once written: a scrape of a big fleet then allocates a few buffers
+ * instead of a gigabyte of them, which would make V8 run full collections over the whole heap
+ * (cache included) again and again, each a long stall of the main thread.
+ */
+export class ChunkPool {
+  private readonly free: Buffer[] = [];
+  constructor(readonly size: number = CHUNK_BYTES, private readonly keep = 8) {}
+  take(): Buffer {
+    // Its own ArrayBuffer (never a slice of Node's shared pool), so `give` can tell it is ours.
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+  }
+  /** `chunk` (or a view of one) is no longer used by anyone. Views of other buffers are ignored. */
+  give(chunk: Buffer): void {
+    if (chunk.buffer.byteLength !== this.size || chunk.byteOffset !== 0 || this.free.length >= this.keep) return;
+    this.free.push(Buffer.from(chunk.buffer, 0, this.size));
+  }
 }
 
 /**
  * The exposition of `devices` as UTF-8 chunks of about `chunkBytes`: families in a fixed order,
  * HELP and TYPE once per family (only for families with a sample), counters named `<name>_total`
  * in OpenMetrics, which ends with `# EOF`. The caller writes each chunk and may yield in between.
- * Lines are encoded straight into the chunk (one utf8Write each): several times cheaper than
- * building a long string and encoding it afterwards.
+ * Lines are encoded straight into the chunk (one Buffer.write each): several times cheaper than
+ * building a long string and encoding it afterwards. With a pool, a chunk's buffer must not be
+ * given back before it has been written.
  */
 export function* deviceExposition(devices: readonly DeviceEntry[], opts: ExpositionOptions): Generator<Buffer, void, undefined> {
   const om = opts.format === 'openmetrics';
-  const size = Math.max(opts.chunkBytes ?? 512 * 1024, 1024);
+  const size = opts.pool?.size ?? Math.max(opts.chunkBytes ?? CHUNK_BYTES, 1024);
+  const take = opts.pool ? () => opts.pool!.take() : () => Buffer.allocUnsafe(size);
   const sites = new Map<string, boolean>();
   const collectorDown = (site: string) => {
     let v = sites.get(site);
     if (v === undefined) sites.set(site, (v = opts.collectorDown?.(site) ?? false));
     return v;
   };
-  let chunk = Buffer.allocUnsafe(size);
+  let chunk = take();
   let used = 0;
   const ready: Buffer[] = [];
   const put = (line: string) => {
@@ -166,7 +192,7 @@ export function* deviceExposition(devices: readonly DeviceEntry[], opts: Exposit
     const worst = line.length * 3;
     if (used + worst > size) {
       if (used > 0) ready.push(chunk.subarray(0, used));
-      chunk = Buffer.allocUnsafe(size);
+      chunk = take();
       used = 0;
       if (worst > size) {
         ready.push(Buffer.from(line, 'utf8'));

@@ -45,6 +45,7 @@ if (size === undefined) {
 }
 
 const DEVICES = Number(size);
+emit({ devices: DEVICES, figure: 'load_average_1m_at_start', value: (await import('node:os')).loadavg()[0] });
 const labels = new Map<number, DeviceLabels>();
 for (let d = 1; d <= DEVICES; d++) labels.set(d, { name: `sw-${String(d).padStart(5, '0')}.dc${d % 7}.example.net`, address: `10.${(d >> 16) & 255}.${(d >> 8) & 255}.${d & 255}`, site: '', group: `rack-${d % 40}` });
 
@@ -104,11 +105,14 @@ const run = promisify(execFile);
 for (let attempt = 1; attempt <= 3; attempt++) {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  const cpu0 = process.cpuUsage();
   const { stdout } = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_starttransfer} %{time_total}', url]);
+  const cpu = process.cpuUsage(cpu0);
   h.disable();
   const [code, bytes, ttfb, total] = stdout.trim().split(' ');
   if (code !== '200') throw new Error(`scrape answered ${code}`);
   emit({ devices: DEVICES, series, run: attempt, figure: 'scrape_wall_ms', value: round(Number(total) * 1000, 0), target: '< 1000' });
+  emit({ devices: DEVICES, run: attempt, figure: 'scrape_server_cpu_ms', value: round((cpu.user + cpu.system) / 1000, 0), note: 'this process (all its threads) during the scrape; curl is another process' });
   emit({ devices: DEVICES, run: attempt, figure: 'scrape_first_byte_ms', value: round(Number(ttfb) * 1000, 1) });
   emit({ devices: DEVICES, run: attempt, figure: 'scrape_bytes', value: Number(bytes) });
   emit({ devices: DEVICES, run: attempt, figure: 'main_thread_max_delay_ms_during_scrape', value: round(h.max / 1e6, 1), p99: round(h.percentile(99) / 1e6, 1), target: '< 50' });

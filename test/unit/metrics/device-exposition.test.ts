@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SnmpMetrics } from '../../../server/contracts/device-metrics.js';
 import type { PollResult } from '../../../server/contracts/poll.js';
-import { deviceExposition } from '../../../server/metrics/device-exposition.js';
+import { ChunkPool, deviceExposition } from '../../../server/metrics/device-exposition.js';
 import { DeviceMetricsCache, type DeviceLabels } from '../../../server/metrics/device-metrics-cache.js';
 import { acceptsOf, escapeLabelValue, pickFormat } from '../../../server/metrics/exposition-text.js';
 import { snmpMetricsOf } from '../../../server/poller/snmp-metrics.js';
@@ -125,6 +125,23 @@ describe('device metrics exposition', () => {
     expect(small).toContain(`ifAlias="${long}"} 18446744073709551615\n`);
     expect(small).toContain('device="zürich-core ✓"');
     expect(small).toContain('ifAlias="ü39"');
+  });
+
+  it('gives the same bytes when chunk buffers are used again as soon as each chunk is written', () => {
+    const devices: Record<number, DeviceLabels> = {};
+    for (let i = 1; i <= 20; i++) devices[i] = { name: `d${i}`, address: `10.0.0.${i}`, site: '', group: null };
+    const { cache } = cacheWith(devices);
+    for (let i = 1; i <= 20; i++) cache.snmp(i, up, snmpMetricsOf(poll()));
+    const pool = new ChunkPool(2048, 2);
+    const written: Buffer[] = [];
+    const seen = new Set<ArrayBufferLike>();
+    for (const c of deviceExposition(cache.snapshot(), { format: 'text', pool })) {
+      written.push(Buffer.from(c));
+      seen.add(c.buffer);
+      pool.give(c);
+    }
+    expect(seen.size).toBeLessThanOrEqual(3);
+    expect(Buffer.concat(written).toString('utf8')).toBe(text(cache));
   });
 
   it('shapes OpenMetrics: counters as <name>_total under a TYPE without it, # EOF at the end', () => {
