@@ -193,6 +193,8 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
       snmp: { version: '2c', community: 'legacy', port: agent.port, timeoutMs: 2000, retries: 1 },
     });
     expect(legacy.status).toBe(201);
+    // A custom OID per group (sysServices.0, numeric: no MIB lookup) for the custom-OID panel.
+    for (const group of ['lab', 'access']) expect((await call('POST', '/custom-oids', { group, oid: '1.3.6.1.2.1.1.7.0', name: 'sysServices' })).status).toBe(201);
     prom = await startPrometheus({
       scrapeInterval: '1s',
       jobs: [
