@@ -256,7 +256,7 @@ describe.skipIf(!prometheusRequired())('every dashboard query returns data from 
     expect(Number(polls[0]?.value[1])).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(dashboards.map((x) => [x.file, x.d] as const))('%s: every template variable and every panel query returns at least one series, for every device', async (file, d) => {
+  it.each(dashboards.map((x) => [x.file, x.d] as const))('%s: every template variable and every panel query returns at least one series (each device in turn where it has $device)', async (file, d) => {
     const failures: string[] = [];
     let checked = 0;
     const vars = d.templating.list.filter((x) => x.type === 'query');
