@@ -83,7 +83,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
   const collector = ctx.config.role === 'collector';
   // Heartbeats of remote collectors go to the registry (a caller may take them instead, e.g. a test).
   const localPoller = ctx.config.role !== 'central';
-  const polling = pollingModule(ctx, { store, mib, localPoller, remote: collector ? () => ({ devices: transport.assigned, out: transport.pollOutput }) : undefined });
+  const polling = pollingModule(ctx, { store, mib, localPoller, siteHealth: registry.siteHealth, remote: collector ? () => ({ devices: transport.assigned, out: transport.pollOutput }) : undefined });
   const transport = transportModule(ctx, {
     side: collector ? 'collector' : 'centre', version: VERSION, writer: () => events.writer, heartbeats: opts.heartbeats ?? (() => registry.sink), heartbeatIntervalMs: opts.heartbeatIntervalMs,
     pollInput: () => polling.input,

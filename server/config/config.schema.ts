@@ -52,6 +52,18 @@ const natsUrls = z.string().superRefine((v, ctx) => {
     if (!url || !['nats:', 'tls:'].includes(url.protocol) || !url.hostname) ctx.addIssue({ code: 'custom', message: `"${u}" is not a nats://host:port or tls://host:port URL` });
   }
 });
+/** An http(s) URL without a fragment. */
+const httpUrl = z.string().superRefine((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+    return;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+});
+
 const siteName = z.string().superRefine((v, ctx) => {
   const problem = siteProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -136,6 +148,9 @@ export const OPTIONS = {
   trustProxy: { env: 'NMS_TRUST_PROXY', schema: trustProxy, help: 'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (comma-separated addresses, CIDRs, or loopback/linklocal/uniquelocal); default none' },
   apiTokenTtlDays: { env: 'NMS_API_TOKEN_TTL_DAYS', schema: z.coerce.number().int().min(0).max(3650).default(90), help: 'Lifetime of an API token created without an expiry (0 = such tokens never expire)' },
   metricsToken: { env: 'NMS_METRICS_TOKEN', schema: z.string().min(16, 'must be at least 16 characters').optional(), help: 'When set, GET /metrics and GET /metrics/devices require "Authorization: Bearer <this token>"' },
+  remoteWriteUrl: { env: 'NMS_REMOTE_WRITE_URL', schema: httpUrl.optional(), help: 'Prometheus remote-write endpoint (e.g. http://prometheus:9090/api/v1/write) the device metrics of GET /metrics/devices are pushed to every remoteWriteIntervalSeconds; unset = no push. Reached through the outbound policy (like notifications)' },
+  remoteWriteIntervalSeconds: { env: 'NMS_REMOTE_WRITE_INTERVAL_SECONDS', schema: z.coerce.number().int().min(1).max(86_400).default(60), help: 'Seconds between two remote-write pushes' },
+  remoteWriteBearerToken: { env: 'NMS_REMOTE_WRITE_BEARER_TOKEN', schema: optionalText, help: 'Sent as "Authorization: Bearer <this>" with each remote-write push' },
   secureCookies: { env: 'NMS_SECURE_COOKIES', schema: bool.default(false), help: 'Mark session cookies Secure (enable behind HTTPS)' },
   clientDir: { env: 'NMS_CLIENT_DIR', schema: optionalText, help: 'Built console directory (default: dist/client)' },
   outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },

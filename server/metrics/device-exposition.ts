@@ -220,3 +220,45 @@ export function* deviceExposition(devices: readonly DeviceEntry[], opts: Exposit
   while (ready.length) yield ready.shift()!;
   if (used > 0) yield chunk.subarray(0, used);
 }
+
+/** One sample with its labels as pairs (remote write): the exposition's names, labels and values. */
+export interface StructuredSample {
+  name: string;
+  type: 'counter' | 'gauge';
+  labels: { name: string; value: string }[];
+  /** Exact decimal text for counters, else a number. */
+  value: number | string;
+}
+
+const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** The pairs of an escaped `a="x",b="y"` label string made by `labelPairs`, unescaped. */
+export function parseLabelPairs(s: string): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  for (const m of s.matchAll(LABEL_PAIR)) out.push({ name: m[1]!, value: m[2]!.replace(/\\(.)/g, (_x, c: string) => (c === 'n' ? '\n' : c)) });
+  return out;
+}
+
+/** Every sample of the exposition as structured data, family by family (labels of a device or interface parsed once). */
+export function* deviceSamples(devices: readonly DeviceEntry[], opts: { collectorDown?: (site: string) => boolean } = {}): Generator<StructuredSample, void, undefined> {
+  const sites = new Map<string, boolean>();
+  const collectorDown = (site: string) => {
+    let v = sites.get(site);
+    if (v === undefined) sites.set(site, (v = opts.collectorDown?.(site) ?? false));
+    return v;
+  };
+  const parsed = new Map<string, { name: string; value: string }[]>();
+  const pending: StructuredSample[] = [];
+  for (const f of families(collectorDown)) {
+    const add: Add = (labels, value) => {
+      let pairs = parsed.get(labels);
+      if (!pairs) parsed.set(labels, (pairs = parseLabelPairs(labels)));
+      pending.push({ name: f.name, type: f.type, labels: pairs, value });
+    };
+    for (const d of devices) {
+      f.each(d, add);
+      for (const s of pending) yield s;
+      pending.length = 0;
+    }
+  }
+}

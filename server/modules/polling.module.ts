@@ -14,7 +14,9 @@ import { SampleRepository } from '../store/sample.repository.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { ConflictError } from '../api/errors.js';
+import type { SiteHealth } from '../api/devices.routes.js';
 import { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
+import { RemoteWriter } from '../metrics/remote-write.js';
 import { deviceScrapeStats } from '../api/device-metrics.routes.js';
 import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
@@ -31,6 +33,7 @@ interface Polling {
   customOids: CustomOidRepository;
   output: RepositoryPollOutput;
   latest: DeviceMetricsCache;
+  remoteWrite: RemoteWriter | null;
   unsubscribe: () => void;
 }
 
@@ -53,7 +56,10 @@ export interface PollingModule extends Module {
  * - `central` (`localPoller: false`): polls nothing; stores and serves what the site's collectors poll.
  * - collector (`deps.remote`): only the poller, over the assigned devices; no store, routes or discovery.
  */
-export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule; localPoller: boolean; remote?: () => RemotePolling }): PollingModule {
+export function pollingModule(
+  ctx: AppContext,
+  deps: { store: StoreModule; mib: MibModule; localPoller: boolean; remote?: () => RemotePolling; siteHealth?: SiteHealth },
+): PollingModule {
   const { config, bus, outbound } = ctx;
   const polling = new Late<Polling>('polling');
   const remotePoller = new Late<{ poller: PollService; out: PublishedPollOutput }>('polling');
@@ -121,7 +127,14 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
           opts,
         );
       }
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, unsubscribe });
+      const remoteWrite = config.remoteWriteUrl
+        ? new RemoteWriter(
+            { cache: latest, outbound, log: ctx.log('remote-write'), collectorDown: deps.siteHealth?.allCollectorsDown },
+            { url: config.remoteWriteUrl, intervalMs: config.remoteWriteIntervalSeconds * 1000, bearerToken: config.remoteWriteBearerToken },
+          )
+        : null;
+      remoteWrite?.start();
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, unsubscribe });
       if (config.pollerEnabled) poller?.start();
     },
     async stop() {
@@ -131,8 +144,9 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
         out.stop();
         return;
       }
-      const { sampleMaintenance, poller, unsubscribe } = polling.get();
+      const { sampleMaintenance, poller, remoteWrite, unsubscribe } = polling.get();
       sampleMaintenance.stop();
+      await remoteWrite?.stop();
       await poller?.stop();
       unsubscribe();
     },
@@ -153,9 +167,12 @@ export function pollingModule(ctx: AppContext, deps: { store: StoreModule; mib: 
         const { poller } = remotePoller.get();
         return [{ name: 'poller', counters: () => poller.counters() }];
       }
-      const { poller, latest } = polling.get();
-      const deviceMetrics = { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) };
-      return poller ? [{ name: 'poller', counters: () => poller.counters() }, deviceMetrics] : [deviceMetrics];
+      const { poller, latest, remoteWrite } = polling.get();
+      return [
+        ...(poller ? [{ name: 'poller', counters: () => poller.counters() }] : []),
+        { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) },
+        ...(remoteWrite ? [{ name: 'remote-write', counters: () => remoteWrite.counters() }] : []),
+      ];
     },
   };
 }

@@ -26,7 +26,7 @@ const hostOf = (u: URL) => u.hostname.replace(/^\[|\]$/g, '');
  * POSTs `body` to `url`; resolves with the status for a 2xx, throws an Error
  * whose message is safe to show (status code, or the connect error code).
  */
-export async function postOutbound(url: string, body: string, o: PostOptions): Promise<number> {
+export async function postOutbound(url: string, body: string | Buffer, o: PostOptions): Promise<number> {
   const u = new URL(url);
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported URL scheme ${u.protocol}`);
   const host = hostOf(u);

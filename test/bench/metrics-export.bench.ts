@@ -72,14 +72,17 @@ function pollOf(d: number, cycle: number): PollResult {
 
 // Fill: every device polled twice (the second replaces the first), ICMP once.
 const cache = new DeviceMetricsCache({ labelsOf: (id) => labels.get(id), ownSite: 'central' });
-const t0 = performance.now();
+// Only the cache's share is timed (snmpMetricsOf + cache.snmp), not making the synthetic results.
+let fillMs = 0;
 for (let cycle = 0; cycle < 2; cycle++) {
   for (let d = 1; d <= DEVICES; d++) {
-    cache.snmp(d, { snmpState: 'up', at: Date.now(), durationMs: 90, error: null, errorKind: null }, snmpMetricsOf(pollOf(d, cycle)));
+    const result = pollOf(d, cycle);
+    const t0 = performance.now();
+    cache.snmp(d, { snmpState: 'up', at: Date.now(), durationMs: 90, error: null, errorKind: null }, snmpMetricsOf(result));
+    fillMs += performance.now() - t0;
   }
 }
 for (let d = 1; d <= DEVICES; d++) cache.icmp(d, { icmpState: 'up', at: Date.now(), min: 0.2, avg: 0.4, max: 0.9, jitter: 0.1, lossPct: 0 });
-const fillMs = performance.now() - t0;
 emit({ devices: DEVICES, interfaces: DEVICES * IFACES, figure: 'cache_feed_us_per_poll', value: round((fillMs * 1000) / (DEVICES * 2), 1), note: `${DEVICES * 2} polls of ${IFACES} interfaces through snmpMetricsOf + cache.snmp` });
 emit({ devices: DEVICES, figure: 'heap_used_mb_after_fill', value: round(process.memoryUsage().heapUsed / 2 ** 20, 0) });
 
