@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { ChunkPool, deviceExposition } from '../metrics/device-exposition.js';
+import { CHUNK_BYTES, ChunkPool, deviceExposition } from '../metrics/device-exposition.js';
 import type { Logger } from '../log/logger.js';
 import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import { acceptsOf, CONTENT_TYPES, pickFormat } from '../metrics/exposition-text.js';
@@ -12,12 +12,15 @@ export interface DeviceMetricsDeps {
   collectorDown?: (site: string) => boolean;
 }
 
+/** What may wait in memory for the scraper to read it before making more waits for `drain`. */
+const BUFFERED_BYTES = 4 * 1024 * 1024;
+
 /** Counted per process: scrapes served, aborted by the client, failed. */
 export const deviceScrapeStats = { scrapes: 0, scrapes_aborted: 0, scrapes_failed: 0 };
 
 /**
  * GET /metrics/devices: the latest-values cache as Prometheus text (OpenMetrics when asked), streamed:
- * each chunk (256 KiB, about 1,300 lines) is written with backpressure (waits for `drain`) and the event
+ * each chunk (256 KiB, about 1,300 lines) is written with backpressure (waits for `drain` past 4 MiB buffered) and the event
  * loop gets a turn between chunks, so a scrape of millions of series never holds the main thread for long.
  * Chunk buffers are used again once written (ChunkPool).
  */
@@ -32,11 +35,14 @@ export async function serveDeviceMetrics(req: Request, res: Response, deps: Devi
   };
   res.on('close', onClose);
   try {
-    const pool = new ChunkPool();
+    const pool = new ChunkPool(CHUNK_BYTES, Math.ceil(BUFFERED_BYTES / CHUNK_BYTES) + 2);
     for (const chunk of deviceExposition(deps.cache.snapshot(), { format, collectorDown: deps.collectorDown, pool })) {
       if (aborted || res.destroyed) break;
       // The buffer goes back to the pool once the socket has taken it (or failed to).
-      if (!res.write(chunk, () => pool.give(chunk))) await drained(res);
+      res.write(chunk, () => pool.give(chunk));
+      // Backpressure at a few MiB, not at the socket's 16 KiB: the next chunks are made while the
+      // scraper reads, instead of one round trip to it per chunk.
+      if (res.writableLength > BUFFERED_BYTES) await drained(res);
       await yieldToLoop();
     }
     if (aborted || res.destroyed) {

@@ -114,6 +114,11 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       return s.intake;
     },
     log,
+    // Room for the headers and the JSON array around the items (as the event intake's batches).
+    maxBatchBytes: () => {
+      const s = side.get();
+      return s.kind === 'collector' ? s.publisher.link.maxPayload() - 4096 : 900 * 1024;
+    },
   });
   const startedAt = Date.now();
   let startup: Promise<void> = Promise.resolve();

@@ -81,7 +81,7 @@ export class PublishedPollOutput implements PollOutput {
   private statusItems: RemoteStatusItem[] = [];
   private neighbourItems: RemoteNeighbourItem[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly stats = { status_items: 0, neighbour_items: 0, sample_items: 0, batches_not_sent: 0 };
+  private readonly stats = { status_items: 0, neighbour_items: 0, sample_items: 0, batches_not_sent: 0, batches_split: 0 };
 
   constructor(
     private readonly deps: {
@@ -90,6 +90,8 @@ export class PublishedPollOutput implements PollOutput {
       log: Logger;
       /** Status and neighbours are batched at most this long (default 250 ms). */
       flushMs?: number;
+      /** Largest batch NATS takes (JSON bytes, with room for headers); bigger ones are split. Default 900 KiB. */
+      maxBatchBytes?: () => number;
     },
   ) {}
 
@@ -134,14 +136,39 @@ export class PublishedPollOutput implements PollOutput {
   flush(): void {
     if (this.statusItems.length) {
       this.stats.status_items += this.statusItems.length;
-      this.send('status', this.statusItems);
+      for (const part of this.split(this.statusItems)) this.send('status', part);
       this.statusItems = [];
     }
     if (this.neighbourItems.length) {
       this.stats.neighbour_items += this.neighbourItems.length;
-      this.send('neighbours', this.neighbourItems);
+      for (const part of this.split(this.neighbourItems)) this.send('neighbours', part);
       this.neighbourItems = [];
     }
+  }
+
+  /**
+   * Items in batches NATS accepts: a status item of a device with many interfaces (and their raw
+   * counters) is tens of KiB, so 200 of them would exceed NATS' max_payload (1 MiB by default) and
+   * be refused as a whole. An item bigger than the limit alone still goes alone (and is refused, counted).
+   */
+  private split<T>(items: T[]): T[][] {
+    const limit = this.deps.maxBatchBytes?.() ?? 900 * 1024;
+    const out: T[][] = [];
+    let part: T[] = [];
+    let bytes = 2;
+    for (const item of items) {
+      const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+      if (part.length && bytes + size > limit) {
+        out.push(part);
+        part = [];
+        bytes = 2;
+      }
+      part.push(item);
+      bytes += size;
+    }
+    if (part.length) out.push(part);
+    if (out.length > 1) this.stats.batches_split += out.length - 1;
+    return out;
   }
 
   counters(): Record<string, number> {
