@@ -1,5 +1,4 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CounterSource } from './metrics.js';
 
 /**
  * Well-named server metrics (intake, events, poller) read from the components'
@@ -125,20 +124,10 @@ export const SERVER_METRICS: readonly Derived[] = [
 /**
  * Registers each of SERVER_METRICS on `registry` once a component it reads is
  * added (call `added` from `Metrics.addSource`), so a role without that
- * component has no such metric rather than a 0. The sources' counters are read
- * once per scrape (all collect() calls of one scrape run in the same turn of
- * the event loop), not once per metric.
+ * component has no such metric rather than a 0. `read` gives every
+ * component's counters by name (Metrics reads them once per scrape).
  */
-export function serverMetrics(registry: Registry, sources: readonly CounterSource[]): { added(component: string): void } {
-  let memo: Map<string, Record<string, number>> | null = null;
-  const read = () => {
-    if (!memo) {
-      memo = new Map();
-      for (const s of sources) memo.set(s.name, s.counters());
-      setImmediate(() => (memo = null));
-    }
-    return memo;
-  };
+export function serverMetrics(registry: Registry, read: () => ReadonlyMap<string, Record<string, number>>): { added(component: string): void } {
   const registered = new Set<string>();
   const register = (d: Derived) => {
     registered.add(d.name);

@@ -50,8 +50,9 @@ describe('well-named server metrics from the component counters', () => {
     expect(types.get('netwatch_intake_received_total')).toBe('counter');
     expect(types.get('netwatch_poller_lag_seconds_total')).toBe('counter');
     expect(types.get('netwatch_intake_queue_depth')).toBe('gauge');
-    // The next scrape reads the components again.
+    // A scrape in a later turn of the event loop (as every HTTP scrape is) reads the components again.
     syslog.received = 11;
+    await new Promise((r) => setImmediate(r));
     expect((await scrape(m)).values.get('netwatch_intake_received_total{listener="syslog"}')).toBe(11);
   });
 
