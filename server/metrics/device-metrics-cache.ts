@@ -1,4 +1,4 @@
-import type { SnmpMetrics } from '../contracts/device-metrics.js';
+import type { InterfaceMetrics, SnmpMetrics } from '../contracts/device-metrics.js';
 import type { ReachState, SnmpState } from '../contracts/poll-state.js';
 import type { IcmpUpdate, SnmpPollUpdate } from '../store/poll-state.repository.js';
 import { labelPairs } from './exposition-text.js';
@@ -76,7 +76,7 @@ export class DeviceMetricsCache {
     e.snmpState = update.snmpState;
     e.lastPoll = { at: update.at, durationMs: update.durationMs };
     const m = update.snmpState === 'up' ? (metrics ?? null) : null;
-    e.ifLabels = m?.interfaces ? m.interfaces.map((i) => labelPairs([['ifIndex', String(i.ifIndex)], ['ifName', i.name], ['ifDescr', i.descr ?? ''], ['ifAlias', i.alias ?? '']])) : [];
+    e.ifLabels = m?.interfaces ? this.interfaceLabels(e, m.interfaces) : [];
     e.snmp = m;
   }
 
@@ -118,6 +118,18 @@ export class DeviceMetricsCache {
     let interfaces = 0;
     for (const e of this.devices.values()) interfaces += e.ifLabels.length;
     return { ...this.stats, devices: this.devices.size, interfaces };
+  }
+
+  /** Label strings of the interfaces; those of an interface whose index and names did not change since the last poll are kept. */
+  private interfaceLabels(e: DeviceEntry, ifs: InterfaceMetrics[]): string[] {
+    const before = e.snmp?.interfaces ?? [];
+    return ifs.map((i, k) => {
+      // Interfaces usually come back in the same order: look at the same position first.
+      const p = before[k]?.ifIndex === i.ifIndex ? k : -1;
+      const old = p >= 0 ? before[p]! : undefined;
+      if (old && old.name === i.name && old.descr === i.descr && old.alias === i.alias && e.ifLabels[p] !== undefined) return e.ifLabels[p]!;
+      return labelPairs([['ifIndex', String(i.ifIndex)], ['ifName', i.name], ['ifDescr', i.descr ?? ''], ['ifAlias', i.alias ?? '']]);
+    });
   }
 
   private entry(deviceId: number): DeviceEntry | undefined {

@@ -61,6 +61,8 @@ describe('GET /metrics/devices after polling a real snmpd and pinging 127.0.0.1'
       await call('POST', '/devices', { name: 'lab "core"', address: '127.0.0.1', group: 'lab', icmpEnabled: true, pollIntervalSec: 3600, snmp: { version: '2c', community: agent.community, port: agent.port, timeoutMs: 2000, retries: 0 } })
     ).body;
     expect(d.id).toBeGreaterThan(0);
+    // A custom OID of its group (sysServices, 72 in the agent's config).
+    expect((await call('POST', '/custom-oids', { group: 'lab', oid: '1.3.6.1.2.1.1.7.0', name: 'services' })).status).toBe(201);
     // lo's ifIndex as the agent numbers it (IF-MIB ifName).
     const { stdout } = await run('snmpwalk', ['-v2c', '-c', agent.community, '-On', `127.0.0.1:${agent.port}`, '1.3.6.1.2.1.31.1.1.1.1']);
     const loIndex = /\.(\d+) = STRING: "?lo"?$/m.exec(stdout)![1]!;
@@ -90,6 +92,7 @@ describe('GET /metrics/devices after polling a real snmpd and pinging 127.0.0.1'
     expect(samples(text, 'hrStorageSize').length).toBeGreaterThan(0);
     expect(samples(text, 'laLoad').map((s) => s.labels.laNames).sort()).toEqual(['Load-1', 'Load-15', 'Load-5']);
     expect(Number(samples(text, 'memTotalReal')[0]!.value)).toBeGreaterThan(0);
+    expect(samples(text, 'netwatch_custom_oid')).toEqual([{ labels: expect.objectContaining({ oid: '1.3.6.1.2.1.1.7.0', name: 'services' }), value: '72' }]);
     expect(samples(text, 'netwatch_device_up').map((s) => `${s.labels.probe}=${s.value}`).sort()).toEqual(['icmp=1', 'snmp=1']);
     expect(samples(text, 'netwatch_device_state')).toEqual([{ labels: expect.objectContaining({ state: 'up' }), value: '1' }]);
     const rtt = samples(text, 'netwatch_icmp_rtt_seconds');

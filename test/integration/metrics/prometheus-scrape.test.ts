@@ -39,6 +39,14 @@ beforeAll(async () => {
       `      credentials: ${TOKEN}`,
       '    static_configs:',
       `      - targets: ['127.0.0.1:${port}']`,
+      '  - job_name: netwatch-openmetrics',
+      '    metrics_path: /metrics/devices',
+      '    params:',
+      "      format: ['openmetrics']",
+      '    authorization:',
+      `      credentials: ${TOKEN}`,
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${port}']`,
       '  - job_name: netwatch-no-token',
       '    metrics_path: /metrics/devices',
       '    static_configs:',
@@ -72,9 +80,9 @@ describe('a real Prometheus scraping GET /metrics/devices', () => {
     expect(rate.metric.__name__).toBeUndefined();
     expect(Number(rate.value[1])).toBeGreaterThan(0);
 
-    const oper = await prom.query('ifOperStatus{ifName="lo"}');
+    const oper = await prom.query('ifOperStatus{job="netwatch-devices",ifName="lo"}');
     expect(oper.map((s) => s.value[1])).toEqual(['1']);
-    const up = await prom.query('netwatch_device_up{device="prom-lab"}');
+    const up = await prom.query('netwatch_device_up{job="netwatch-devices",device="prom-lab"}');
     expect(up.map((s) => `${s.metric.probe}=${s.value[1]}`).sort()).toEqual(['icmp=1', 'snmp=1']);
     const state = await prom.query('count by (state) (netwatch_device_state == 1)');
     expect(state.map((s) => s.metric.state)).toEqual(['up']);
@@ -99,6 +107,18 @@ describe('a real Prometheus scraping GET /metrics/devices', () => {
     const refused = targets.find((t) => t.health === 'down')!;
     expect(refused.lastError).toMatch(/401/);
     const upSeries = await prom.query('up');
-    expect(upSeries.map((s) => `${s.metric.job}=${s.value[1]}`).sort()).toEqual(['netwatch-devices=1', 'netwatch-no-token=0']);
+    expect(upSeries.map((s) => `${s.metric.job}=${s.value[1]}`).sort()).toEqual(['netwatch-devices=1', 'netwatch-no-token=0', 'netwatch-openmetrics=1']);
+  });
+
+  it("parses the OpenMetrics form with Prometheus's own OpenMetrics parser: counters arrive as <name>_total", async () => {
+    const om = await until(async () => {
+      const r = await prom.query('ifHCInOctets_total{job="netwatch-openmetrics",ifName="lo"}');
+      expect(r.length).toBe(1);
+      return r[0]!;
+    });
+    expect(om.metric).toMatchObject({ device: 'prom-lab', site: 'central', ifName: 'lo' });
+    expect((await prom.query('ifOperStatus{job="netwatch-openmetrics",ifName="lo"}')).map((s) => s.value[1])).toEqual(['1']);
+    const t = (await prom.targets()).find((x) => x.scrapeUrl.includes('format=openmetrics'))!;
+    expect(t).toMatchObject({ health: 'up', lastError: '' });
   });
 });

@@ -192,6 +192,22 @@ describe('latest-values cache', () => {
     expect(cache.counters()).toMatchObject({ devices: 1, unknown_device_updates: 1 });
   });
 
+  it('shows an ifAlias changed on the agent from the next poll on, and keeps unchanged interface labels', () => {
+    const { cache } = cacheWith({ 1: { name: 'r1', address: '192.0.2.1', site: '', group: null } });
+    const p = poll();
+    cache.snmp(1, up, snmpMetricsOf(p));
+    const before = cache.snapshot()[0]!.ifLabels;
+    cache.snmp(1, up, snmpMetricsOf({ ...p, interfaces: [p.interfaces![0]!, { ...p.interfaces![1]!, alias: 'new "alias"' }] }));
+    const after = cache.snapshot()[0]!.ifLabels;
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).toContain('ifAlias="new \\"alias\\""');
+    // Interfaces in another order: each keeps its own labels.
+    cache.snmp(1, up, snmpMetricsOf({ ...p, interfaces: [p.interfaces![1]!, p.interfaces![0]!] }));
+    const swapped = text(cache);
+    expect(swapped).toMatch(/^ifInOctets\{[^}]*ifIndex="4",ifName="eth1",ifDescr="",ifAlias=""\} 4294967295$/m);
+    expect(swapped).toMatch(/^ifHCInOctets\{[^}]*ifIndex="3",ifName="__proto__"[^}]*\} 18446744073709551615$/m);
+  });
+
   it('relabels a renamed device and shows collector-down sites as unknown', () => {
     const { cache, table } = cacheWith({ 1: { name: 'old', address: '192.0.2.1', site: 'far', group: null } });
     cache.icmp(1, { icmpState: 'up', at: 1, min: 1, avg: 1, max: 1, jitter: 0, lossPct: 0 });
