@@ -29,6 +29,11 @@ export async function serveDeviceMetrics(req: Request, res: Response, deps: Devi
   res.status(200);
   res.set('Content-Type', CONTENT_TYPES[format]);
   res.set('Cache-Control', 'no-store');
+  // HEAD (express routes it here too): the headers only, without making the whole exposition for nothing.
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   let aborted = false;
   const onClose = () => {
     if (!res.writableFinished) aborted = true;

@@ -45,6 +45,12 @@ export function decodeWriteRequest(body: Buffer): TimeSeries[] {
   return msg.timeseries.map((t) => ({ labels: t.labels.map((l) => ({ name: l.name, value: l.value })), samples: t.samples.map((s) => ({ value: s.value, timestamp: Number(s.timestamp) })) }));
 }
 
+/** Prometheus' staleness marker: a NaN with this exact bit pattern ends a series at its timestamp. */
+export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
+
+/** Families whose label values change with the device's state: their old series are ended when that happens. */
+const STATE_FAMILIES = new Set(['netwatch_device_state', 'netwatch_device_up']);
+
 export interface RemoteWriteOptions {
   url: string;
   intervalMs: number;
@@ -65,7 +71,9 @@ export interface RemoteWriteOptions {
 export class RemoteWriter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
-  private readonly stats = { pushes: 0, push_failures: 0, series_sent: 0, requests_sent: 0, last_push_ms: 0 };
+  private readonly stats = { pushes: 0, push_failures: 0, series_sent: 0, requests_sent: 0, last_push_ms: 0, stale_markers_sent: 0 };
+  /** State series of the last push (`netwatch_device_state`, `netwatch_device_up`), by their label set. */
+  private lastStateSeries = new Map<string, Label[]>();
 
   constructor(
     private readonly deps: { cache: DeviceMetricsCache; outbound: OutboundPolicy; log: Logger; collectorDown?: (site: string) => boolean },
@@ -117,9 +125,11 @@ export class RemoteWriter {
       this.stats.series_sent += series.length;
     };
     let sinceYield = 0;
+    const stateSeries = new Map<string, Label[]>();
     for (const s of deviceSamples(this.deps.cache.snapshot(), { collectorDown: this.deps.collectorDown })) {
       // An empty label is no label in Prometheus: not sent (remote-write spec); names sorted.
       const labels: Label[] = [{ name: '__name__', value: s.name }, ...s.labels.filter((l) => l.value !== '')].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (STATE_FAMILIES.has(s.name)) stateSeries.set(JSON.stringify(labels), labels);
       batch.push({ labels, samples: [{ value: typeof s.value === 'string' ? Number(s.value) : s.value, timestamp: now }] });
       if (batch.length >= batchSize) {
         await send(batch);
@@ -131,7 +141,17 @@ export class RemoteWriter {
         await new Promise<void>((r) => setImmediate(r));
       }
     }
+    // A state that changed (or a device that went): its old series ends now, as a scrape would end it,
+    // instead of lingering for Prometheus' lookback window beside the new one.
+    let stale = 0;
+    for (const [key, labels] of this.lastStateSeries) {
+      if (stateSeries.has(key)) continue;
+      batch.push({ labels, samples: [{ value: STALE_NAN, timestamp: now }] });
+      stale++;
+    }
     if (batch.length) await send(batch);
+    this.lastStateSeries = stateSeries;
+    this.stats.stale_markers_sent += stale;
     this.stats.pushes++;
     this.stats.last_push_ms = Math.round(performance.now() - t0);
   }

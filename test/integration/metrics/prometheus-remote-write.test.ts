@@ -35,6 +35,8 @@ describe('remote_write to a real Prometheus', () => {
       snmp: { version: '2c', community: agent.community, port: agent.port, timeoutMs: 2000, retries: 0 },
     });
     expect(d.status, d.text).toBe(201);
+    // Pushed before its first poll: state unknown.
+    await until(async () => expect((await prom.query('netwatch_device_state{device="rw-lab",state="unknown"}')).length).toBe(1));
     expect((await call('POST', `/devices/${d.body.id}/poll`)).status).toBe(200);
     const octets = await until(async () => {
       const r = await prom.query('ifHCInOctets{device="rw-lab",ifName="lo"}');
@@ -47,11 +49,13 @@ describe('remote_write to a real Prometheus', () => {
     const exported = /^ifHCInOctets\{device="rw-lab"[^}]*ifName="lo"[^}]*\} (\d+)$/m.exec(await (await fetch(`${srv.url}/metrics/devices`)).text())![1]!;
     expect(octets.value[1]).toBe(exported);
     expect((await prom.query('ifOperStatus{device="rw-lab",ifName="lo"}')).map((s) => s.value[1])).toEqual(['1']);
-    // Pushed series carry no staleness: the 'unknown' of the pushes before the poll stays visible for the lookback window.
-    await until(async () => expect((await prom.query('netwatch_device_state{device="rw-lab",state="up"}')).map((s) => s.value[1])).toEqual(['1']));
+    // The 'unknown' state of the pushes before the poll was ended with a staleness marker: only 'up' is left
+    // (without the marker, 'unknown' would stay visible for Prometheus' 5-minute lookback).
+    await until(async () => expect((await prom.query('netwatch_device_state{device="rw-lab"}')).map((s) => `${s.metric.state}=${s.value[1]}`)).toEqual(['up=1']));
     const counters = (await call('GET', '/status')).body.counters as Record<string, number>;
     expect(counters['remote-write.pushes']).toBeGreaterThan(0);
     expect(counters['remote-write.push_failures']).toBe(0);
+    expect(counters['remote-write.stale_markers_sent']).toBeGreaterThan(0);
   }, 60_000);
 });
 

@@ -1,8 +1,9 @@
+import snappy from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import { deviceSamples, parseLabelPairs } from '../../../server/metrics/device-exposition.js';
 import { DeviceMetricsCache } from '../../../server/metrics/device-metrics-cache.js';
 import { labelPairs } from '../../../server/metrics/exposition-text.js';
-import { decodeWriteRequest, encodeWriteRequest } from '../../../server/metrics/remote-write.js';
+import { decodeWriteRequest, encodeWriteRequest, STALE_NAN } from '../../../server/metrics/remote-write.js';
 import { snmpMetricsOf } from '../../../server/poller/snmp-metrics.js';
 
 describe('remote-write encoding', () => {
@@ -15,6 +16,14 @@ describe('remote-write encoding', () => {
     // Snappy block format starts with the uncompressed length as a varint, not the framing format's stream identifier.
     expect(body[0]).not.toBe(0xff);
     expect(decodeWriteRequest(body)).toEqual(series);
+  });
+
+  it("keeps the staleness marker's exact NaN bits through protobuf and snappy", () => {
+    const body = encodeWriteRequest([{ labels: [{ name: '__name__', value: 'netwatch_device_state' }], samples: [{ value: STALE_NAN, timestamp: 1 }] }]);
+    // The Sample's double (field 1, wire type 1: tag 0x09) as Prometheus reads it, little-endian.
+    const raw = Buffer.from(snappy.uncompress(new Uint8Array(body)));
+    const at = raw.indexOf(Buffer.from([0x09, 0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]));
+    expect(at).toBeGreaterThan(0);
   });
 
   it('parses back every label string the exposition escapes', () => {
