@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { serverMetrics } from './server-metrics.js';
 
 /** A component that exposes plain counters (a listener, the poller, the writer). */
 export interface CounterSource {
@@ -17,6 +18,8 @@ export class Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   private readonly sources: CounterSource[] = [];
+  /** The same counters under well-named metrics (intake, events, poller): see server-metrics.ts. */
+  private readonly named: ReturnType<typeof serverMetrics>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'netwatch_process_' });
@@ -33,7 +36,7 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
     });
-    const sources = this.sources;
+    const read = () => this.readOncePerTurn();
     new Gauge({
       name: 'netwatch_component_counter',
       help: 'Counters of listeners and workers (received, parsed, parse_errors, stored, dropped, kernel drops, …) by component',
@@ -41,15 +44,33 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const s of sources) {
-          for (const [counter, value] of Object.entries(s.counters())) this.set({ component: s.name, counter }, value);
+        for (const [component, counters] of read()) {
+          for (const [counter, value] of Object.entries(counters)) this.set({ component, counter }, value);
         }
       },
     });
+    this.named = serverMetrics(this.registry, read);
+  }
+
+  private lastRead: Map<string, Record<string, number>> | null = null;
+
+  /**
+   * Every source's counters by component, read at most once per turn of the event loop: the
+   * collect() calls of one scrape share one reading (some sources read /proc), later calls read again.
+   */
+  private readOncePerTurn(): ReadonlyMap<string, Record<string, number>> {
+    if (!this.lastRead) {
+      const read = new Map<string, Record<string, number>>();
+      for (const s of this.sources) read.set(s.name, { ...read.get(s.name), ...s.counters() });
+      this.lastRead = read;
+      setImmediate(() => (this.lastRead = null));
+    }
+    return this.lastRead;
   }
 
   addSource(source: CounterSource): void {
     this.sources.push(source);
+    this.named.added(source.name);
   }
 
   /** `component.counter` -> value, for the status page and socket pushes. */

@@ -247,7 +247,7 @@ export class PollService {
 
   counters(): Record<string, number> {
     const s = this.scheduler.stats();
-    return { ...this.stats, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs };
+    return { ...this.stats, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
   }
 
   async stop(): Promise<void> {
