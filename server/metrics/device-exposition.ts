@@ -1,6 +1,8 @@
 import type { InterfaceMetrics } from '../contracts/device-metrics.js';
 import type { IfCounterName } from '../contracts/poll.js';
 import type { DeviceEntry } from './device-metrics-cache.js';
+import { gzip as gzipAsync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import { escapeHelp, formatValue, labelPairs, type ExpositionFormat } from './exposition-text.js';
 
 /** Adds one sample: the labels inside the braces (escaped) and the value. */
@@ -217,6 +219,134 @@ export function* deviceExposition(devices: readonly DeviceEntry[], opts: Exposit
     }
   }
   if (om) put('# EOF\n');
+  while (ready.length) yield ready.shift()!;
+  if (used > 0) yield chunk.subarray(0, used);
+}
+
+// ---- Pre-compressed text exposition (gzip scrapes) ----
+//
+// Each device keeps, per family, its lines of the text format already gzip-compressed as one gzip
+// member (RFC 1952 §2.2: a gzip file may be a series of members; Go's gzip.Reader, which Prometheus
+// uses, curl and Node's gunzip read them all as one body). They are made when the device's poll lands,
+// not at scrape time; a gzip scrape then only writes, family by family, a HELP/TYPE member followed by
+// the devices' members. netwatch_device_state depends on the collectors' state at scrape time: it is
+// made (and compressed, on libuv's thread pool) per scrape, one line per device.
+
+/** What a family's lines depend on: re-encoded when that part of the device changes. */
+type Source = 'snmp' | 'icmp' | 'both' | 'scrape';
+
+/** The families with a collectorDown that is never called (netwatch_device_state is made per scrape). */
+const STATIC_FAMILIES = families(() => false);
+const SOURCES: readonly Source[] = STATIC_FAMILIES.map((f) =>
+  f.name === 'netwatch_device_state' ? 'scrape' : f.name === 'netwatch_device_up' ? 'both' : f.name.startsWith('netwatch_icmp_') ? 'icmp' : 'snmp',
+);
+/** Number of families: the length of a device's block list. */
+export const FAMILY_COUNT = STATIC_FAMILIES.length;
+
+/** zlib level of the pre-compressed blocks: 1 is ~3× cheaper than the default 6 for a few % more bytes (PERFORMANCE.md). */
+export const BLOCK_GZIP_LEVEL = 1;
+const EMPTY = Buffer.alloc(0);
+const gzipMember = (text: string): Buffer => gzipSync(text, { level: BLOCK_GZIP_LEVEL });
+/** HELP/TYPE of each family (text format), one gzip member each, made once. */
+const HEADER_MEMBERS: readonly Buffer[] = STATIC_FAMILIES.map((f) => gzipMember(`# HELP ${f.name} ${escapeHelp(f.help, 'text')}\n# TYPE ${f.name} ${f.type}\n`));
+/** An empty body must still be a gzip stream. */
+const EMPTY_MEMBER = gzipMember('');
+
+/** The text lines of one family of one device ('' when it has none). */
+function familyText(f: Family, d: DeviceEntry): string {
+  let s = '';
+  f.each(d, (labels, value) => {
+    s += `${f.name}{${labels}} ${formatValue(value)}\n`;
+  });
+  return s;
+}
+
+/**
+ * The device's gzip members per family (index: family order; empty Buffer: no lines), with those
+ * depending on `changed` made again from the entry and the others taken from `prev`. A new array:
+ * a scrape that is writing the old one is not disturbed.
+ */
+export function encodeDeviceBlocks(d: DeviceEntry, changed: 'snmp' | 'icmp' | 'all', prev: readonly Buffer[] | undefined): Buffer[] {
+  const out = prev && prev.length === FAMILY_COUNT ? prev.slice() : new Array<Buffer>(FAMILY_COUNT).fill(EMPTY);
+  for (let k = 0; k < FAMILY_COUNT; k++) {
+    const src = SOURCES[k]!;
+    if (src === 'scrape') continue;
+    if (changed !== 'all' && src !== 'both' && src !== changed) continue;
+    const text = familyText(STATIC_FAMILIES[k]!, d);
+    out[k] = text ? gzipMember(text) : EMPTY;
+  }
+  return out;
+}
+
+const gzipLater = promisify(gzipAsync);
+
+/**
+ * The text-format exposition of `devices`, gzip-compressed, as a series of gzip members copied into
+ * chunks of the pool (or fresh ones): it decompresses to exactly what `deviceExposition(…, 'text')`
+ * makes. Devices without blocks (none yet) have none of the pre-made families' lines.
+ */
+export async function* gzipDeviceExposition(
+  devices: readonly DeviceEntry[],
+  opts: { collectorDown?: (site: string) => boolean; pool?: ChunkPool; chunkBytes?: number },
+): AsyncGenerator<Buffer, void, undefined> {
+  const size = opts.pool?.size ?? Math.max(opts.chunkBytes ?? CHUNK_BYTES, 1024);
+  const take = opts.pool ? () => opts.pool!.take() : () => Buffer.allocUnsafe(size);
+  const sites = new Map<string, boolean>();
+  const collectorDown = (site: string) => {
+    let v = sites.get(site);
+    if (v === undefined) sites.set(site, (v = opts.collectorDown?.(site) ?? false));
+    return v;
+  };
+  const live = families(collectorDown);
+  let chunk = take();
+  let used = 0;
+  let wrote = false;
+  const ready: Buffer[] = [];
+  const put = (b: Buffer) => {
+    wrote = true;
+    let from = 0;
+    while (from < b.length) {
+      if (used === size) {
+        ready.push(chunk);
+        chunk = take();
+        used = 0;
+      }
+      const n = b.copy(chunk, used, from, Math.min(b.length, from + size - used));
+      used += n;
+      from += n;
+    }
+  };
+  for (let k = 0; k < FAMILY_COUNT; k++) {
+    let header = true;
+    if (SOURCES[k] === 'scrape') {
+      // Made now: one line per device, compressed off the main thread in pieces of about a chunk.
+      const f = live[k]!;
+      let text = '';
+      for (const d of devices) {
+        text += familyText(f, d);
+        if (text.length >= size) {
+          if (header) put(HEADER_MEMBERS[k]!), (header = false);
+          put(await gzipLater(text, { level: BLOCK_GZIP_LEVEL }));
+          text = '';
+          while (ready.length) yield ready.shift()!;
+        }
+      }
+      if (text) {
+        if (header) put(HEADER_MEMBERS[k]!), (header = false);
+        put(await gzipLater(text, { level: BLOCK_GZIP_LEVEL }));
+      }
+    } else {
+      for (const d of devices) {
+        const b = d.blocks?.[k];
+        if (!b || b.length === 0) continue;
+        if (header) put(HEADER_MEMBERS[k]!), (header = false);
+        put(b);
+        while (ready.length) yield ready.shift()!;
+      }
+    }
+    while (ready.length) yield ready.shift()!;
+  }
+  if (!wrote) put(EMPTY_MEMBER);
   while (ready.length) yield ready.shift()!;
   if (used > 0) yield chunk.subarray(0, used);
 }

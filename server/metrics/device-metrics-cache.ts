@@ -1,6 +1,7 @@
 import type { InterfaceMetrics, SnmpMetrics } from '../contracts/device-metrics.js';
 import type { ReachState, SnmpState } from '../contracts/poll-state.js';
 import type { IcmpUpdate, SnmpPollUpdate } from '../store/poll-state.repository.js';
+import { encodeDeviceBlocks } from './device-exposition.js';
 import { labelPairs } from './exposition-text.js';
 
 /** What labels a device's series carry (from the device table). */
@@ -38,6 +39,11 @@ export interface DeviceEntry {
   /** Escaped `ifIndex="…",ifName="…",ifDescr="…",ifAlias="…"` per interface of `snmp.interfaces`. */
   ifLabels: string[];
   icmp: IcmpValues | null;
+  /**
+   * Per family (device-exposition order), this device's lines of the text format as one gzip member
+   * (empty: none), made when a poll lands (encodeDeviceBlocks); replaced, never changed in place.
+   */
+  blocks?: readonly Buffer[];
 }
 
 /**
@@ -65,6 +71,7 @@ export class DeviceMetricsCache {
       if (!e) continue;
       if (d.snmpState) e.snmpState = d.snmpState;
       if (d.icmpState) e.icmpState = d.icmpState;
+      this.encode(e, 'all');
     }
   }
 
@@ -78,6 +85,7 @@ export class DeviceMetricsCache {
     const m = update.snmpState === 'up' ? (metrics ?? null) : null;
     e.ifLabels = m?.interfaces ? this.interfaceLabels(e, m.interfaces) : [];
     e.snmp = m;
+    this.encode(e, 'snmp');
   }
 
   icmp(deviceId: number, update: IcmpUpdate): void {
@@ -86,6 +94,7 @@ export class DeviceMetricsCache {
     this.stats.icmp_updates++;
     e.icmpState = update.icmpState;
     e.icmp = { at: update.at, min: update.min, avg: update.avg, max: update.max, jitter: update.jitter, lossPct: update.lossPct };
+    this.encode(e, 'icmp');
   }
 
   /** The device was created or changed (name, address, site, group): its labels are made again. */
@@ -98,6 +107,7 @@ export class DeviceMetricsCache {
       return;
     }
     Object.assign(e, this.labelFields(labels));
+    this.encode(e, 'all');
   }
 
   /** The device was deleted: all of its series go. */
@@ -116,8 +126,17 @@ export class DeviceMetricsCache {
 
   counters(): Record<string, number> {
     let interfaces = 0;
-    for (const e of this.devices.values()) interfaces += e.ifLabels.length;
-    return { ...this.stats, devices: this.devices.size, interfaces };
+    let blockBytes = 0;
+    for (const e of this.devices.values()) {
+      interfaces += e.ifLabels.length;
+      for (const b of e.blocks ?? []) blockBytes += b.length;
+    }
+    return { ...this.stats, devices: this.devices.size, interfaces, gzip_block_bytes: blockBytes };
+  }
+
+  /** The device's pre-compressed families that depend on `changed`, made again (see encodeDeviceBlocks). */
+  private encode(e: DeviceEntry, changed: 'snmp' | 'icmp' | 'all'): void {
+    e.blocks = encodeDeviceBlocks(e, changed, e.blocks);
   }
 
   /** Label strings of the interfaces; those of an interface whose index and names did not change since the last poll are kept. */
@@ -143,6 +162,7 @@ export class DeviceMetricsCache {
     }
     const e: DeviceEntry = { id: deviceId, ...this.labelFields(labels), snmpState: 'unknown', icmpState: 'unknown', lastPoll: null, snmp: null, ifLabels: [], icmp: null };
     this.devices.set(deviceId, e);
+    this.encode(e, 'all');
     return e;
   }
 
