@@ -15,16 +15,16 @@ export interface DeviceMetricsDeps {
 /** What may wait in memory for the scraper to read it before making more waits for `drain`. */
 const BUFFERED_BYTES = 4 * 1024 * 1024;
 
-/** Counted per process: scrapes served, aborted by the client, failed. */
-export const deviceScrapeStats = { scrapes: 0, scrapes_aborted: 0, scrapes_failed: 0 };
+/** Counted per process: scrapes served (of which gzip: the pre-compressed pieces), aborted by the client, failed. */
+export const deviceScrapeStats = { scrapes: 0, scrapes_gzip: 0, scrapes_aborted: 0, scrapes_failed: 0 };
 
 /**
  * GET /metrics/devices: the latest-values cache as Prometheus text (OpenMetrics when asked), streamed:
  * each chunk (256 KiB, about 1,300 lines) is written with backpressure (waits for `drain` past 4 MiB buffered) and the event
  * loop gets a turn between chunks, so a scrape of millions of series never holds the main thread for long.
  * Chunk buffers are used again once written (ChunkPool). A scrape that accepts gzip (Prometheus always
- * does) gets the text format as the series of gzip members kept per device and family, made at poll
- * time (gzipDeviceExposition); OpenMetrics and scrapes without gzip are made at scrape time.
+ * does) gets the text format as one gzip stream joined from the DEFLATE pieces kept per device and
+ * family, made at poll time (gzipDeviceExposition); OpenMetrics and scrapes without gzip are made at scrape time.
  */
 export async function serveDeviceMetrics(req: Request, res: Response, deps: DeviceMetricsDeps): Promise<void> {
   const format = pickFormat(req.query.format, acceptsOf(req.headers.accept));
@@ -32,7 +32,7 @@ export async function serveDeviceMetrics(req: Request, res: Response, deps: Devi
   res.set('Content-Type', CONTENT_TYPES[format]);
   res.set('Cache-Control', 'no-store');
   res.set('Vary', 'Accept-Encoding');
-  // gzip (what Prometheus always asks for) for the text format: the devices' pre-compressed members.
+  // gzip (what Prometheus always asks for) for the text format: the devices' pre-compressed pieces.
   // Only when asked for: no Accept-Encoding header (curl without --compressed) gets the plain text.
   const gzip = format === 'text' && req.headers['accept-encoding'] !== undefined && req.acceptsEncodings('gzip', 'identity') === 'gzip';
   if (gzip) res.set('Content-Encoding', 'gzip');
@@ -67,6 +67,7 @@ export async function serveDeviceMetrics(req: Request, res: Response, deps: Devi
     }
     res.end();
     deviceScrapeStats.scrapes++;
+    if (gzip) deviceScrapeStats.scrapes_gzip++;
   } catch (err) {
     deviceScrapeStats.scrapes_failed++;
     deps.log.error({ err }, 'device metrics scrape failed');

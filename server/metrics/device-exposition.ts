@@ -1,9 +1,8 @@
 import type { InterfaceMetrics } from '../contracts/device-metrics.js';
 import type { IfCounterName } from '../contracts/poll.js';
 import type { DeviceEntry } from './device-metrics-cache.js';
-import { gzip as gzipAsync, gzipSync } from 'node:zlib';
-import { promisify } from 'node:util';
 import { escapeHelp, formatValue, labelPairs, type ExpositionFormat } from './exposition-text.js';
+import { deflatePiece, deflatePieceLater, GZIP_HEADER, GzipJoin, type DeflatePiece } from './gzip-join.js';
 
 /** Adds one sample: the labels inside the braces (escaped) and the value. */
 type Add = (labels: string, value: number | string) => void;
@@ -225,12 +224,11 @@ export function* deviceExposition(devices: readonly DeviceEntry[], opts: Exposit
 
 // ---- Pre-compressed text exposition (gzip scrapes) ----
 //
-// Each device keeps, per family, its lines of the text format already gzip-compressed as one gzip
-// member (RFC 1952 §2.2: a gzip file may be a series of members; Go's gzip.Reader, which Prometheus
-// uses, curl and Node's gunzip read them all as one body). They are made when the device's poll lands,
-// not at scrape time; a gzip scrape then only writes, family by family, a HELP/TYPE member followed by
-// the devices' members. netwatch_device_state depends on the collectors' state at scrape time: it is
-// made (and compressed, on libuv's thread pool) per scrape, one line per device.
+// Each device keeps, per family, its lines of the text format already compressed as one DEFLATE piece
+// (gzip-join.ts), made when the device's poll lands, not at scrape time. A gzip scrape then writes one
+// gzip stream: the header, family by family a HELP/TYPE piece followed by the devices' pieces, and a
+// trailer whose CRC-32 is combined from the pieces' own. netwatch_device_state depends on the collectors'
+// state at scrape time: it is made (and compressed on libuv's thread pool) per scrape, one line per device.
 
 /** What a family's lines depend on: re-encoded when that part of the device changes. */
 type Source = 'snmp' | 'icmp' | 'both' | 'scrape';
@@ -243,14 +241,10 @@ const SOURCES: readonly Source[] = STATIC_FAMILIES.map((f) =>
 /** Number of families: the length of a device's block list. */
 export const FAMILY_COUNT = STATIC_FAMILIES.length;
 
-/** zlib level of the pre-compressed blocks: 1 is ~3× cheaper than the default 6 for a few % more bytes (PERFORMANCE.md). */
-export const BLOCK_GZIP_LEVEL = 1;
-const EMPTY = Buffer.alloc(0);
-const gzipMember = (text: string): Buffer => gzipSync(text, { level: BLOCK_GZIP_LEVEL });
-/** HELP/TYPE of each family (text format), one gzip member each, made once. */
-const HEADER_MEMBERS: readonly Buffer[] = STATIC_FAMILIES.map((f) => gzipMember(`# HELP ${f.name} ${escapeHelp(f.help, 'text')}\n# TYPE ${f.name} ${f.type}\n`));
-/** An empty body must still be a gzip stream. */
-const EMPTY_MEMBER = gzipMember('');
+/** zlib level of the pre-compressed blocks (PERFORMANCE.md, "Prometheus export"). */
+export const BLOCK_DEFLATE_LEVEL = 1;
+/** HELP/TYPE of each family (text format), one piece each, made once. */
+const HEADER_PIECES: readonly DeflatePiece[] = STATIC_FAMILIES.map((f) => deflatePiece(`# HELP ${f.name} ${escapeHelp(f.help, 'text')}\n# TYPE ${f.name} ${f.type}\n`, BLOCK_DEFLATE_LEVEL));
 
 /** The text lines of one family of one device ('' when it has none). */
 function familyText(f: Family, d: DeviceEntry): string {
@@ -262,28 +256,26 @@ function familyText(f: Family, d: DeviceEntry): string {
 }
 
 /**
- * The device's gzip members per family (index: family order; empty Buffer: no lines), with those
- * depending on `changed` made again from the entry and the others taken from `prev`. A new array:
- * a scrape that is writing the old one is not disturbed.
+ * The device's compressed lines per family (index: family order; null: no lines), with those depending
+ * on `changed` made again from the entry and the others taken from `prev`. A new array: a scrape that
+ * is writing the old one is not disturbed.
  */
-export function encodeDeviceBlocks(d: DeviceEntry, changed: 'snmp' | 'icmp' | 'all', prev: readonly Buffer[] | undefined): Buffer[] {
-  const out = prev && prev.length === FAMILY_COUNT ? prev.slice() : new Array<Buffer>(FAMILY_COUNT).fill(EMPTY);
+export function encodeDeviceBlocks(d: DeviceEntry, changed: 'snmp' | 'icmp' | 'all', prev: readonly (DeflatePiece | null)[] | undefined): (DeflatePiece | null)[] {
+  const out = prev && prev.length === FAMILY_COUNT ? prev.slice() : new Array<DeflatePiece | null>(FAMILY_COUNT).fill(null);
   for (let k = 0; k < FAMILY_COUNT; k++) {
     const src = SOURCES[k]!;
     if (src === 'scrape') continue;
     if (changed !== 'all' && src !== 'both' && src !== changed) continue;
     const text = familyText(STATIC_FAMILIES[k]!, d);
-    out[k] = text ? gzipMember(text) : EMPTY;
+    out[k] = text ? deflatePiece(text, BLOCK_DEFLATE_LEVEL) : null;
   }
   return out;
 }
 
-const gzipLater = promisify(gzipAsync);
-
 /**
- * The text-format exposition of `devices`, gzip-compressed, as a series of gzip members copied into
+ * The text-format exposition of `devices` as one gzip stream made of the devices' pieces, copied into
  * chunks of the pool (or fresh ones): it decompresses to exactly what `deviceExposition(…, 'text')`
- * makes. Devices without blocks (none yet) have none of the pre-made families' lines.
+ * makes.
  */
 export async function* gzipDeviceExposition(
   devices: readonly DeviceEntry[],
@@ -298,12 +290,11 @@ export async function* gzipDeviceExposition(
     return v;
   };
   const live = families(collectorDown);
+  const join = new GzipJoin();
   let chunk = take();
   let used = 0;
-  let wrote = false;
   const ready: Buffer[] = [];
-  const put = (b: Buffer) => {
-    wrote = true;
+  const copy = (b: Buffer) => {
     let from = 0;
     while (from < b.length) {
       if (used === size) {
@@ -316,37 +307,42 @@ export async function* gzipDeviceExposition(
       from += n;
     }
   };
+  const put = (p: DeflatePiece) => {
+    join.add(p);
+    copy(p.data);
+  };
+  copy(GZIP_HEADER);
   for (let k = 0; k < FAMILY_COUNT; k++) {
     let header = true;
     if (SOURCES[k] === 'scrape') {
       // Made now: one line per device, compressed off the main thread in pieces of about a chunk.
       const f = live[k]!;
       let text = '';
+      const flush = async () => {
+        if (header) put(HEADER_PIECES[k]!), (header = false);
+        put(await deflatePieceLater(text, BLOCK_DEFLATE_LEVEL));
+        text = '';
+      };
       for (const d of devices) {
         text += familyText(f, d);
         if (text.length >= size) {
-          if (header) put(HEADER_MEMBERS[k]!), (header = false);
-          put(await gzipLater(text, { level: BLOCK_GZIP_LEVEL }));
-          text = '';
+          await flush();
           while (ready.length) yield ready.shift()!;
         }
       }
-      if (text) {
-        if (header) put(HEADER_MEMBERS[k]!), (header = false);
-        put(await gzipLater(text, { level: BLOCK_GZIP_LEVEL }));
-      }
+      if (text) await flush();
     } else {
       for (const d of devices) {
         const b = d.blocks?.[k];
-        if (!b || b.length === 0) continue;
-        if (header) put(HEADER_MEMBERS[k]!), (header = false);
+        if (!b) continue;
+        if (header) put(HEADER_PIECES[k]!), (header = false);
         put(b);
         while (ready.length) yield ready.shift()!;
       }
     }
     while (ready.length) yield ready.shift()!;
   }
-  if (!wrote) put(EMPTY_MEMBER);
+  copy(join.end());
   while (ready.length) yield ready.shift()!;
   if (used > 0) yield chunk.subarray(0, used);
 }

@@ -3,6 +3,7 @@ import type { ReachState, SnmpState } from '../contracts/poll-state.js';
 import type { IcmpUpdate, SnmpPollUpdate } from '../store/poll-state.repository.js';
 import { encodeDeviceBlocks } from './device-exposition.js';
 import { labelPairs } from './exposition-text.js';
+import type { DeflatePiece } from './gzip-join.js';
 
 /** What labels a device's series carry (from the device table). */
 export interface DeviceLabels {
@@ -40,10 +41,10 @@ export interface DeviceEntry {
   ifLabels: string[];
   icmp: IcmpValues | null;
   /**
-   * Per family (device-exposition order), this device's lines of the text format as one gzip member
-   * (empty: none), made when a poll lands (encodeDeviceBlocks); replaced, never changed in place.
+   * Per family (device-exposition order), this device's lines of the text format compressed as one
+   * DEFLATE piece (null: none), made when a poll lands (encodeDeviceBlocks); replaced, never changed in place.
    */
-  blocks?: readonly Buffer[];
+  blocks?: readonly (DeflatePiece | null)[];
 }
 
 /**
@@ -129,9 +130,9 @@ export class DeviceMetricsCache {
     let blockBytes = 0;
     for (const e of this.devices.values()) {
       interfaces += e.ifLabels.length;
-      for (const b of e.blocks ?? []) blockBytes += b.length;
+      for (const b of e.blocks ?? []) blockBytes += b?.data.length ?? 0;
     }
-    return { ...this.stats, devices: this.devices.size, interfaces, gzip_block_bytes: blockBytes };
+    return { ...this.stats, devices: this.devices.size, interfaces, deflate_block_bytes: blockBytes };
   }
 
   /** The device's pre-compressed families that depend on `changed`, made again (see encodeDeviceBlocks). */
