@@ -60,13 +60,23 @@ export function crcCombine(crcA: number, crcB: number, opB: number): number {
 const pieceOf = (text: Buffer, data: Buffer): DeflatePiece => ({ data, crc: crc32(text), len: text.length, op: crcShift(text.length) });
 const deflateLater = promisify(deflateRaw);
 
+/**
+ * zlib's state for each call: a 4 KiB window and a small hash (memLevel 4) instead of 32 KiB and 8.
+ * A piece is a few KiB of lines that repeat the labels of the line before, so it compresses about as
+ * well, and setting the state up (allocated and cleared per call) costs ~6× less: ~40 µs instead of
+ * ~190 – 270 µs for one family of 48 interfaces. Any inflater (window 32 KiB) reads it.
+ */
+const SMALL_STATE = { windowBits: 12, memLevel: 4 } as const;
+
 /** `text` as a piece (synchronous: small pieces made when a poll lands). */
 export function deflatePiece(text: string | Buffer, level: number): DeflatePiece {
   const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  return pieceOf(b, deflateRawSync(b, { level, finishFlush: constants.Z_SYNC_FLUSH }));
+  // zlib hands back a view of its 16 KiB output buffer: copied to its own size, or each piece of a
+  // few hundred bytes would keep 16 KiB alive (415 MB instead of 18 MB at 1,000 devices).
+  return pieceOf(b, Buffer.from(deflateRawSync(b, { level, ...SMALL_STATE, finishFlush: constants.Z_SYNC_FLUSH })));
 }
 
-/** `text` as a piece, compressed on libuv's thread pool. */
+/** `text` as a piece, compressed on libuv's thread pool (made per scrape: not kept). */
 export async function deflatePieceLater(text: string | Buffer, level: number): Promise<DeflatePiece> {
   const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   return pieceOf(b, await deflateLater(b, { level, finishFlush: constants.Z_SYNC_FLUSH }));
