@@ -48,6 +48,8 @@ export async function serveDeviceMetrics(req: Request, res: Response, deps: Devi
   res.on('close', onClose);
   try {
     const pool = new ChunkPool(CHUNK_BYTES, Math.ceil(BUFFERED_BYTES / CHUNK_BYTES) + 2);
+    // The pieces of devices polled since their last making, made first (in slices, yielding).
+    if (gzip) await deps.cache.settle();
     const devices = deps.cache.snapshot();
     const chunks = gzip
       ? gzipDeviceExposition(devices, { collectorDown: deps.collectorDown, pool })

@@ -5,6 +5,9 @@ import { encodeDeviceBlocks } from './device-exposition.js';
 import { labelPairs } from './exposition-text.js';
 import type { DeflatePiece } from './gzip-join.js';
 
+/** Compression of pending pieces per turn of the event loop. */
+const ENCODE_SLICE_MS = 8;
+
 /** What labels a device's series carry (from the device table). */
 export interface DeviceLabels {
   name: string;
@@ -55,6 +58,9 @@ export interface DeviceEntry {
 export class DeviceMetricsCache {
   private readonly devices = new Map<number, DeviceEntry>();
   private readonly stats = { snmp_updates: 0, icmp_updates: 0, unknown_device_updates: 0 };
+  /** Devices whose pieces are to be made again, and which part changed. */
+  private readonly pending = new Map<number, 'snmp' | 'icmp' | 'all'>();
+  private drainScheduled = false;
 
   constructor(
     private readonly deps: {
@@ -114,6 +120,7 @@ export class DeviceMetricsCache {
   /** The device was deleted: all of its series go. */
   drop(deviceId: number): void {
     this.devices.delete(deviceId);
+    this.pending.delete(deviceId);
   }
 
   /** The devices now (a copy of the list: a streaming scrape is not disturbed by devices coming or going). */
@@ -132,12 +139,45 @@ export class DeviceMetricsCache {
       interfaces += e.ifLabels.length;
       for (const b of e.blocks ?? []) blockBytes += b?.data.length ?? 0;
     }
-    return { ...this.stats, devices: this.devices.size, interfaces, deflate_block_bytes: blockBytes };
+    return { ...this.stats, devices: this.devices.size, interfaces, deflate_block_bytes: blockBytes, deflate_pending: this.pending.size };
   }
 
-  /** The device's pre-compressed families that depend on `changed`, made again (see encodeDeviceBlocks). */
+  /**
+   * The device's pre-compressed families that depend on `changed` are to be made again (see
+   * encodeDeviceBlocks): not at once (a collector's batch or an ICMP sweep updates hundreds of devices
+   * in one turn, ~2 ms of compression each for 48 interfaces), but soon after, a few milliseconds per
+   * turn of the event loop; a device updated twice before that is compressed once. `settle` finishes
+   * them before a scrape.
+   */
   private encode(e: DeviceEntry, changed: 'snmp' | 'icmp' | 'all'): void {
-    e.blocks = encodeDeviceBlocks(e, changed, e.blocks);
+    const was = this.pending.get(e.id);
+    this.pending.set(e.id, was === undefined || was === changed ? changed : 'all');
+    if (!this.drainScheduled) this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      if (this.encodePending(ENCODE_SLICE_MS) && !this.drainScheduled) this.scheduleDrain();
+    }).unref();
+  }
+
+  /** Makes pending pieces for about `budgetMs`; true when some are left. */
+  encodePending(budgetMs = Infinity): boolean {
+    const until = performance.now() + budgetMs;
+    for (const [id, changed] of this.pending) {
+      this.pending.delete(id);
+      const e = this.devices.get(id);
+      if (e) e.blocks = encodeDeviceBlocks(e, changed, e.blocks);
+      if (performance.now() >= until) break;
+    }
+    return this.pending.size > 0;
+  }
+
+  /** Every pending piece made (a slice per turn of the event loop): what a gzip scrape waits for first. */
+  async settle(): Promise<void> {
+    while (this.encodePending(ENCODE_SLICE_MS)) await new Promise<void>((r) => setImmediate(r));
   }
 
   /** Label strings of the interfaces; those of an interface whose index and names did not change since the last poll are kept. */

@@ -254,6 +254,7 @@ describe('raw values from a collector (status item metrics)', () => {
 
 describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
   const gz = async (cache: DeviceMetricsCache, opts: { collectorDown?: (s: string) => boolean; chunkBytes?: number } = {}) => {
+    await cache.settle();
     const parts: Buffer[] = [];
     for await (const c of gzipDeviceExposition(cache.snapshot(), opts)) parts.push(Buffer.from(c));
     return Buffer.concat(parts);
@@ -302,6 +303,7 @@ describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
       return gunzipSync(Buffer.concat([GZIP_HEADER, p.data, j.end()])).toString('utf8');
     };
     const { cache } = fleet();
+    await cache.settle();
     const before = new Map(cache.snapshot().map((e) => [e.id, e.blocks!]));
     const ifHC = before.get(2)!.findIndex((b) => unz(b).startsWith('ifHCInOctets{'));
     const rtt = before.get(2)!.findIndex((b) => unz(b).startsWith('netwatch_icmp_rtt_seconds{'));
@@ -311,6 +313,10 @@ describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
     const p = poll({ address: '192.0.2.2' });
     p.interfaces[0]!.counters.inOctets = { value: 5n, bits: 64 };
     cache.snmp(2, up, snmpMetricsOf(p));
+    // Made after the update, not in it.
+    expect(cache.counters().deflate_pending).toBe(1);
+    await cache.settle();
+    expect(cache.counters().deflate_pending).toBe(0);
     const after = new Map(cache.snapshot().map((e) => [e.id, e.blocks!]));
     // Other devices: the very same buffers.
     for (const id of [1, 3]) expect(after.get(id)).toBe(before.get(id));
@@ -323,6 +329,7 @@ describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
 
     // An ICMP cycle remakes the ICMP families and netwatch_device_up, not the interfaces.
     cache.icmp(2, { icmpState: 'down', at: 1_700_000_000_001, min: null, avg: null, max: null, jitter: null, lossPct: 100 });
+    await cache.settle();
     const icmp = cache.snapshot().find((e) => e.id === 2)!.blocks!;
     expect(icmp[ifHC]).toBe(after.get(2)![ifHC]);
     expect(icmp[rtt]).toBeNull();
