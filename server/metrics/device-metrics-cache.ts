@@ -175,9 +175,19 @@ export class DeviceMetricsCache {
     return this.pending.size > 0;
   }
 
-  /** Every pending piece made (a slice per turn of the event loop): what a gzip scrape waits for first. */
+  /**
+   * Every pending piece made (a slice per turn of the event loop): what a gzip scrape waits for first.
+   * Bounded by what was pending when it began (twice that many devices), so updates landing all the
+   * while cannot hold a scrape back for ever; those left are in the next scrape.
+   */
   async settle(): Promise<void> {
-    while (this.encodePending(ENCODE_SLICE_MS)) await new Promise<void>((r) => setImmediate(r));
+    let left = this.pending.size * 2;
+    while (left > 0) {
+      const before = this.pending.size;
+      if (!this.encodePending(ENCODE_SLICE_MS)) return;
+      left -= Math.max(1, before - this.pending.size);
+      await new Promise<void>((r) => setImmediate(r));
+    }
   }
 
   /** Label strings of the interfaces; those of an interface whose index and names did not change since the last poll are kept. */

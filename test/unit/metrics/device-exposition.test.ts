@@ -288,6 +288,18 @@ describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
     expect(text).toContain('netwatch_device_state{device="sw-2",address="192.0.2.2",site="far",group="",state="unknown"} 1');
   });
 
+  it('makes the pieces of updated devices by itself, a slice per event-loop turn, without a scrape', async () => {
+    const { cache } = fleet();
+    expect(cache.counters().deflate_pending).toBe(3);
+    for (let i = 0; i < 100 && cache.counters().deflate_pending > 0; i++) await new Promise((r) => setImmediate(r));
+    expect(cache.counters().deflate_pending).toBe(0);
+    expect(cache.counters().deflate_block_bytes).toBeGreaterThan(0);
+    // A deleted device's pending pieces are forgotten with it.
+    cache.icmp(3, { icmpState: 'up', at: 1, min: 1, avg: 1, max: 1, jitter: 0, lossPct: 0 });
+    cache.drop(3);
+    expect(cache.counters().deflate_pending).toBe(0);
+  });
+
   it('an empty cache is still a valid gzip body (of nothing)', async () => {
     const { cache } = cacheWith({});
     const body = await gz(cache);
