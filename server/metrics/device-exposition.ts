@@ -2,6 +2,7 @@ import type { InterfaceMetrics } from '../contracts/device-metrics.js';
 import type { IfCounterName } from '../contracts/poll.js';
 import type { DeviceEntry } from './device-metrics-cache.js';
 import { escapeHelp, formatValue, labelPairs, type ExpositionFormat } from './exposition-text.js';
+import { deflatePiece, deflatePieceLater, GZIP_HEADER, GzipJoin, type DeflatePiece } from './gzip-join.js';
 
 /** Adds one sample: the labels inside the braces (escaped) and the value. */
 type Add = (labels: string, value: number | string) => void;
@@ -217,6 +218,131 @@ export function* deviceExposition(devices: readonly DeviceEntry[], opts: Exposit
     }
   }
   if (om) put('# EOF\n');
+  while (ready.length) yield ready.shift()!;
+  if (used > 0) yield chunk.subarray(0, used);
+}
+
+// ---- Pre-compressed text exposition (gzip scrapes) ----
+//
+// Each device keeps, per family, its lines of the text format already compressed as one DEFLATE piece
+// (gzip-join.ts), made when the device's poll lands, not at scrape time. A gzip scrape then writes one
+// gzip stream: the header, family by family a HELP/TYPE piece followed by the devices' pieces, and a
+// trailer whose CRC-32 is combined from the pieces' own. netwatch_device_state depends on the collectors'
+// state at scrape time: it is made (and compressed on libuv's thread pool) per scrape, one line per device.
+
+/** What a family's lines depend on: re-encoded when that part of the device changes. */
+type Source = 'snmp' | 'icmp' | 'both' | 'scrape';
+
+/** The families with a collectorDown that is never called (netwatch_device_state is made per scrape). */
+const STATIC_FAMILIES = families(() => false);
+const SOURCES: readonly Source[] = STATIC_FAMILIES.map((f) =>
+  f.name === 'netwatch_device_state' ? 'scrape' : f.name === 'netwatch_device_up' ? 'both' : f.name.startsWith('netwatch_icmp_') ? 'icmp' : 'snmp',
+);
+/** Number of families: the length of a device's block list. */
+export const FAMILY_COUNT = STATIC_FAMILIES.length;
+
+/** zlib level of the pre-compressed blocks (PERFORMANCE.md, "Prometheus export"). */
+export const BLOCK_DEFLATE_LEVEL = 1;
+/** HELP/TYPE of each family (text format), one piece each, made once. */
+const HEADER_PIECES: readonly DeflatePiece[] = STATIC_FAMILIES.map((f) => deflatePiece(`# HELP ${f.name} ${escapeHelp(f.help, 'text')}\n# TYPE ${f.name} ${f.type}\n`, BLOCK_DEFLATE_LEVEL));
+
+/** The text lines of one family of one device ('' when it has none). */
+function familyText(f: Family, d: DeviceEntry): string {
+  let s = '';
+  f.each(d, (labels, value) => {
+    s += `${f.name}{${labels}} ${formatValue(value)}\n`;
+  });
+  return s;
+}
+
+/**
+ * The device's compressed lines per family (index: family order; null: no lines), with those depending
+ * on `changed` made again from the entry and the others taken from `prev`. A new array: a scrape that
+ * is writing the old one is not disturbed.
+ */
+export function encodeDeviceBlocks(d: DeviceEntry, changed: 'snmp' | 'icmp' | 'all', prev: readonly (DeflatePiece | null)[] | undefined): (DeflatePiece | null)[] {
+  const out = prev && prev.length === FAMILY_COUNT ? prev.slice() : new Array<DeflatePiece | null>(FAMILY_COUNT).fill(null);
+  for (let k = 0; k < FAMILY_COUNT; k++) {
+    const src = SOURCES[k]!;
+    if (src === 'scrape') continue;
+    if (changed !== 'all' && src !== 'both' && src !== changed) continue;
+    const text = familyText(STATIC_FAMILIES[k]!, d);
+    out[k] = text ? deflatePiece(text, BLOCK_DEFLATE_LEVEL) : null;
+  }
+  return out;
+}
+
+/**
+ * The text-format exposition of `devices` as one gzip stream made of the devices' pieces, copied into
+ * chunks of the pool (or fresh ones): it decompresses to exactly what `deviceExposition(…, 'text')`
+ * makes.
+ */
+export async function* gzipDeviceExposition(
+  devices: readonly DeviceEntry[],
+  opts: { collectorDown?: (site: string) => boolean; pool?: ChunkPool; chunkBytes?: number },
+): AsyncGenerator<Buffer, void, undefined> {
+  const size = opts.pool?.size ?? Math.max(opts.chunkBytes ?? CHUNK_BYTES, 1024);
+  const take = opts.pool ? () => opts.pool!.take() : () => Buffer.allocUnsafe(size);
+  const sites = new Map<string, boolean>();
+  const collectorDown = (site: string) => {
+    let v = sites.get(site);
+    if (v === undefined) sites.set(site, (v = opts.collectorDown?.(site) ?? false));
+    return v;
+  };
+  const live = families(collectorDown);
+  const join = new GzipJoin();
+  let chunk = take();
+  let used = 0;
+  const ready: Buffer[] = [];
+  const copy = (b: Buffer) => {
+    let from = 0;
+    while (from < b.length) {
+      if (used === size) {
+        ready.push(chunk);
+        chunk = take();
+        used = 0;
+      }
+      const n = b.copy(chunk, used, from, Math.min(b.length, from + size - used));
+      used += n;
+      from += n;
+    }
+  };
+  const put = (p: DeflatePiece) => {
+    join.add(p);
+    copy(p.data);
+  };
+  copy(GZIP_HEADER);
+  for (let k = 0; k < FAMILY_COUNT; k++) {
+    let header = true;
+    if (SOURCES[k] === 'scrape') {
+      // Made now: one line per device, compressed off the main thread in pieces of about a chunk.
+      const f = live[k]!;
+      let text = '';
+      const flush = async () => {
+        if (header) put(HEADER_PIECES[k]!), (header = false);
+        put(await deflatePieceLater(text, BLOCK_DEFLATE_LEVEL));
+        text = '';
+      };
+      for (const d of devices) {
+        text += familyText(f, d);
+        if (text.length >= size) {
+          await flush();
+          while (ready.length) yield ready.shift()!;
+        }
+      }
+      if (text) await flush();
+    } else {
+      for (const d of devices) {
+        const b = d.blocks?.[k];
+        if (!b) continue;
+        if (header) put(HEADER_PIECES[k]!), (header = false);
+        put(b);
+        while (ready.length) yield ready.shift()!;
+      }
+    }
+    while (ready.length) yield ready.shift()!;
+  }
+  copy(join.end());
   while (ready.length) yield ready.shift()!;
   if (used > 0) yield chunk.subarray(0, used);
 }

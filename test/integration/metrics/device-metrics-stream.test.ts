@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { createServer, get, type Server } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +72,36 @@ describe('streaming GET /metrics/devices', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(deviceScrapeStats.scrapes).toBe(served + 1);
+  });
+
+  it('serves a scraper that accepts gzip the pre-compressed pieces as one gzip stream: Node zlib and curl --compressed decode it to exactly the identity body', async () => {
+    const raw = (headers: Record<string, string>) =>
+      new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        get(url, { headers }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    const gz0 = deviceScrapeStats.scrapes_gzip;
+    // What Prometheus sends.
+    const zipped = await raw({ 'accept-encoding': 'gzip', accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1' });
+    const plain = await raw({});
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(zipped.headers.vary).toMatch(/Accept-Encoding/i);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(deviceScrapeStats.scrapes_gzip).toBe(gz0 + 1);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 5);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    // curl, another gzip reader in another process.
+    const { stdout } = await promisify(execFile)('curl', ['-s', '--compressed', url], { encoding: 'buffer', maxBuffer: 256 << 20 });
+    expect(Buffer.from(stdout).equals(plain.body)).toBe(true);
+    // Refused gzip, and OpenMetrics: the plain (made at scrape time) body.
+    expect((await raw({ 'accept-encoding': 'gzip;q=0, identity' })).headers['content-encoding']).toBeUndefined();
+    const om = await raw({ 'accept-encoding': 'gzip' , accept: 'application/openmetrics-text' });
+    expect(om.headers['content-encoding']).toBeUndefined();
+    expect(om.body.toString('utf8').endsWith('# EOF\n')).toBe(true);
   });
 });

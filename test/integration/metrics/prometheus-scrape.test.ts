@@ -95,6 +95,12 @@ describe('a real Prometheus scraping GET /metrics/devices', () => {
     const ours = /^ifHCInOctets\{[^}]*ifName="lo"[^}]*\} (\d+)$/m.exec(await (await fetch(`${srv.url}/metrics/devices`, { headers: { authorization: `Bearer ${TOKEN}` } })).text())![1]!;
     const theirs = await prom.query('ifHCInOctets{ifName="lo"}');
     expect(theirs[0]!.value[1]).toBe(ours);
+
+    // Prometheus asks for gzip: it got (and parsed) the pre-compressed stream, not the plain text.
+    const self = await (await fetch(`${srv.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const counter = (name: string) => Number(new RegExp(`netwatch_component_counter\\{component="device-metrics",counter="${name}"\\} (\\d+)`).exec(self)?.[1]);
+    expect(counter('scrapes_gzip')).toBeGreaterThan(5);
+    expect(counter('scrapes_failed')).toBe(0);
   }, 90_000);
 
   it('reports the scrape without the token as failed (401) and the one with it as up', async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SnmpMetrics } from '../../../server/contracts/device-metrics.js';
 import type { PollResult } from '../../../server/contracts/poll.js';
-import { ChunkPool, deviceExposition } from '../../../server/metrics/device-exposition.js';
+import { gunzipSync } from 'node:zlib';
+import { GZIP_HEADER, GzipJoin, type DeflatePiece } from '../../../server/metrics/gzip-join.js';
+import { ChunkPool, deviceExposition, gzipDeviceExposition } from '../../../server/metrics/device-exposition.js';
 import { DeviceMetricsCache, type DeviceLabels } from '../../../server/metrics/device-metrics-cache.js';
 import { acceptsOf, escapeLabelValue, pickFormat } from '../../../server/metrics/exposition-text.js';
 import { snmpMetricsOf } from '../../../server/poller/snmp-metrics.js';
@@ -247,5 +249,117 @@ describe('raw values from a collector (status item metrics)', () => {
     expect(checkRemoteStatus([proto]).invalid).toBe(1);
     // Collectors of an earlier version send no metrics: still a valid item.
     expect(checkRemoteStatus([{ kind: 'snmp', deviceId: 1, update: up, interfaces: null }]).invalid).toBe(0);
+  });
+});
+
+describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
+  const gz = async (cache: DeviceMetricsCache, opts: { collectorDown?: (s: string) => boolean; chunkBytes?: number } = {}) => {
+    await cache.settle();
+    const parts: Buffer[] = [];
+    for await (const c of gzipDeviceExposition(cache.snapshot(), opts)) parts.push(Buffer.from(c));
+    return Buffer.concat(parts);
+  };
+  const fleet = () => {
+    const { cache, table } = cacheWith({
+      1: { name: 'r"1\\core\nx', address: '192.0.2.1', site: '', group: '__proto__' },
+      2: { name: 'sw-2', address: '192.0.2.2', site: 'far', group: null },
+      3: { name: 'ünïcode-3', address: '192.0.2.3', site: '', group: 'g' },
+    });
+    cache.snmp(1, up, snmpMetricsOf(poll()));
+    cache.snmp(2, up, snmpMetricsOf(poll({ address: '192.0.2.2' })));
+    cache.icmp(2, { icmpState: 'up', at: 1_700_000_000_000, min: 1.5, avg: 2, max: 4, jitter: 0.5, lossPct: 20 });
+    cache.icmp(3, { icmpState: 'down', at: 1_700_000_000_000, min: null, avg: null, max: null, jitter: null, lossPct: 100 });
+    return { cache, table };
+  };
+
+  it('is one gzip stream that Node zlib decodes to exactly the identity text body, hostile labels escaped, whatever the chunk size', async () => {
+    const { cache } = fleet();
+    const collectorDown = (s: string) => s === 'far';
+    const identity = Buffer.concat([...deviceExposition(cache.snapshot(), { format: 'text', collectorDown })]);
+    for (const chunkBytes of [1024, 4096, undefined]) {
+      const body = await gz(cache, { collectorDown, chunkBytes });
+      expect(body[0]).toBe(0x1f);
+      expect(body[1]).toBe(0x8b);
+      expect(gunzipSync(body).equals(identity)).toBe(true);
+    }
+    const text = identity.toString('utf8');
+    expect(text).toContain('device="r\\"1\\\\core\\nx"');
+    expect(text).toContain('ifAlias="to \\"isp\\"\\nline2 \\\\ end"');
+    expect(text).toContain('netwatch_device_state{device="sw-2",address="192.0.2.2",site="far",group="",state="unknown"} 1');
+  });
+
+  it('makes the pieces of updated devices by itself, a slice per event-loop turn, without a scrape', async () => {
+    const { cache } = fleet();
+    expect(cache.counters().deflate_pending).toBe(3);
+    for (let i = 0; i < 100 && cache.counters().deflate_pending > 0; i++) await new Promise((r) => setImmediate(r));
+    expect(cache.counters().deflate_pending).toBe(0);
+    expect(cache.counters().deflate_block_bytes).toBeGreaterThan(0);
+    // A deleted device's pending pieces are forgotten with it.
+    cache.icmp(3, { icmpState: 'up', at: 1, min: 1, avg: 1, max: 1, jitter: 0, lossPct: 0 });
+    cache.drop(3);
+    expect(cache.counters().deflate_pending).toBe(0);
+  });
+
+  it('an empty cache is still a valid gzip body (of nothing)', async () => {
+    const { cache } = cacheWith({});
+    const body = await gz(cache);
+    expect(body.length).toBeGreaterThan(0);
+    expect(gunzipSync(body).length).toBe(0);
+  });
+
+  it('a re-polled device changes only its own blocks, and only those of what was polled', async () => {
+    const unz = (p: DeflatePiece | null | undefined) => {
+      if (!p) return '';
+      const j = new GzipJoin();
+      j.add(p);
+      return gunzipSync(Buffer.concat([GZIP_HEADER, p.data, j.end()])).toString('utf8');
+    };
+    const { cache } = fleet();
+    await cache.settle();
+    const before = new Map(cache.snapshot().map((e) => [e.id, e.blocks!]));
+    const ifHC = before.get(2)!.findIndex((b) => unz(b).startsWith('ifHCInOctets{'));
+    const rtt = before.get(2)!.findIndex((b) => unz(b).startsWith('netwatch_icmp_rtt_seconds{'));
+    const devUp = before.get(2)!.findIndex((b) => unz(b).startsWith('netwatch_device_up{'));
+    expect(Math.min(ifHC, rtt, devUp)).toBeGreaterThanOrEqual(0);
+
+    const p = poll({ address: '192.0.2.2' });
+    p.interfaces[0]!.counters.inOctets = { value: 5n, bits: 64 };
+    cache.snmp(2, up, snmpMetricsOf(p));
+    // Made after the update, not in it.
+    expect(cache.counters().deflate_pending).toBe(1);
+    await cache.settle();
+    expect(cache.counters().deflate_pending).toBe(0);
+    const after = new Map(cache.snapshot().map((e) => [e.id, e.blocks!]));
+    // Other devices: the very same buffers.
+    for (const id of [1, 3]) expect(after.get(id)).toBe(before.get(id));
+    expect(after.get(2)).not.toBe(before.get(2));
+    // The device's ICMP blocks were not made again by an SNMP poll.
+    expect(after.get(2)![rtt]).toBe(before.get(2)![rtt]);
+    expect(unz(after.get(2)![ifHC]!)).toMatch(/^ifHCInOctets\{device="sw-2",[^}]*ifIndex="3"[^}]*\} 5$/m);
+    // The old array was not changed in place (a scrape writing it is not disturbed).
+    expect(unz(before.get(2)![ifHC]!)).toContain(`} ${MAX64}\n`);
+
+    // An ICMP cycle remakes the ICMP families and netwatch_device_up, not the interfaces.
+    cache.icmp(2, { icmpState: 'down', at: 1_700_000_000_001, min: null, avg: null, max: null, jitter: null, lossPct: 100 });
+    await cache.settle();
+    const icmp = cache.snapshot().find((e) => e.id === 2)!.blocks!;
+    expect(icmp[ifHC]).toBe(after.get(2)![ifHC]);
+    expect(icmp[rtt]).toBeNull();
+    expect(unz(icmp[devUp]!)).toContain('probe="icmp"} 0\n');
+    expect(gunzipSync(await gz(cache)).equals(Buffer.concat([...deviceExposition(cache.snapshot(), { format: 'text' })]))).toBe(true);
+  });
+
+  it('a deleted device vanishes from the gzip body, a renamed one is relabelled in every block', async () => {
+    const { cache, table } = fleet();
+    table.delete(1);
+    cache.drop(1);
+    table.set(2, { name: 'renamed', address: '192.0.2.2', site: 'far', group: null });
+    cache.relabel(2);
+    const text = gunzipSync(await gz(cache)).toString('utf8');
+    expect(text).not.toContain('r\\"1');
+    expect(text).not.toContain('192.0.2.1"');
+    expect(text).not.toContain('device="sw-2"');
+    expect(text.match(/^ifHCInOctets\{device="renamed",/gm)).toHaveLength(1);
+    expect(text).toBe(Buffer.concat([...deviceExposition(cache.snapshot(), { format: 'text' })]).toString('utf8'));
   });
 });
