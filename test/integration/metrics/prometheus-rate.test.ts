@@ -130,13 +130,24 @@ describe('Prometheus rate() over our exported counters', () => {
     for (let k = 1; k <= N; k++) octets += rates[k - 1]! * (doneAt[k]! - doneAt[k - 1]!);
     const ours = octets / (doneAt[N]! - doneAt[0]!);
 
-    // The window (T - W, T]: it starts between the steps of polls 0 and 1 (each reaches Prometheus within a
-    // scrape, 1 s, after the poll answered) and ends 2 s after the last poll, when its step is stored; so it
-    // holds exactly the steps of polls 1..N whatever the drift of the polls. W is about N·P.
-    const start = (doneAt[0]! + doneAt[1]!) / 2 + 500;
-    const T = doneAt[N]! + 2000;
-    const W = Math.round(T - start);
-    await sleep(T + 1500 - Date.now());
+    // The window: from the first scrape that saw poll 0's value to the first that saw poll N's (the cache
+    // is updated before the poll answers, and no poll follows N). It holds exactly the octets c_N - c_0
+    // that Netwatch's rate covers, and spans t_N - t_0 give or take the scrapes' phase (< 1 s at 1 s
+    // scrapes, more if a scrape failed on this loaded machine: checked below). The raw samples only place
+    // the window; the figure compared is Prometheus's rate() over it.
+    await sleep(doneAt[N]! + 3000 - Date.now());
+    const rawRes = await fetch(`${prom.url}/api/v1/query?${new URLSearchParams({ query: `ifHCInOctets{ifName="lo"}[${Date.now() - doneAt[0]! + 5000}ms]`, time: String(Date.now() / 1000) })}`);
+    const raw = (await rawRes.json()) as { data: { result: { values: [number, string][] }[] } };
+    const vals = (raw.data.result[0]?.values ?? []).map(([t, v]) => [Math.round(t * 1000), v] as const);
+    const firstAfter = (ms: number) => vals.find(([t]) => t > ms);
+    const s0 = firstAfter(doneAt[0]!);
+    const sN = firstAfter(doneAt[N]!);
+    const placed = `polls done at +${doneAt.map((t) => t - t0).join(', +')} ms; samples at +${vals.map(([t]) => t - t0).join(', +')}`;
+    expect(s0 && s0[0] < doneAt[1]! - 500, `no sample of poll 0's value: ${placed}`).toBe(true);
+    expect(sN && sN[0] < doneAt[N]! + 2500, `poll ${N}'s value not scraped within 2.5 s: ${placed}`).toBe(true);
+    const start = s0![0] - 1;
+    const T = sN![0];
+    const W = T - start;
     const res = await fetch(`${prom.url}/api/v1/query?${new URLSearchParams({ query: `rate(ifHCInOctets{ifName="lo"}[${W}ms])`, time: String(T / 1000) })}`);
     const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
     expect(body.status, body.error).toBe('success');
@@ -146,7 +157,8 @@ describe('Prometheus rate() over our exported counters', () => {
 
     // How many samples the window held (about W at 1 s), so a window that missed scrapes shows here.
     const samples = await prom.query(`count_over_time(ifHCInOctets{ifName="lo"}[${W}ms] @ ${T / 1000})`);
-    const ctx = `prometheus ${theirs.toFixed(0)} B/s, netwatch ${ours.toFixed(0)} B/s (per interval: ${rates.map((r) => r.toFixed(0)).join(', ')}), samples in window ${samples[0]?.value[1]}, W ${W} ms, polls done at +${doneAt.map((t) => t - t0).join(', +')} ms, ${skipped.join('; ') || 'none skipped'}`;
+    const steps = vals.filter(([t], i) => i > 0 && t >= start && t <= T && vals[i - 1]![1] !== vals[i]![1]).map(([t]) => t - t0);
+    const ctx = `window +${Math.round(start - t0)}..+${Math.round(T - t0)} ms, steps stored at +${steps.join(', +')} ms; prometheus ${theirs.toFixed(0)} B/s, netwatch ${ours.toFixed(0)} B/s (per interval: ${rates.map((r) => r.toFixed(0)).join(', ')}), samples in window ${samples[0]?.value[1]}, W ${W} ms; ${placed}; ${skipped.join('; ') || 'none skipped'}`;
     expect(Number(samples[0]?.value[1]), ctx).toBeGreaterThanOrEqual(W / 1000 - 5);
     // The generator's traffic is a floor under both (other loopback traffic only adds to it).
     expect(ours, ctx).toBeGreaterThan(TRAFFIC_BYTES_PER_SEC * 0.9);
