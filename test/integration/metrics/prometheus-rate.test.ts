@@ -10,18 +10,19 @@ import { startPrometheus, type PrometheusHandle } from './prometheus-peer.js';
  * server polls a real snmpd and a child process pushes paced UDP traffic through the loopback.
  *
  * Like with like: Netwatch's rate for one poll interval is (c_k - c_{k-1}) / (t_k - t_{k-1}) (the `inBps`
- * the poll answers, / 8). Prometheus sees the counter as a staircase that steps once per poll. We poll
- * every P seconds, paced by elapsed time, and evaluate rate(...[W]) with W = N·P at an instant T just
- * after the last poll's step reached Prometheus: the window then holds exactly the N steps of the last N
- * polls, i.e. the same octets (c_N - c_0) that Netwatch's last N per-interval rates cover. Equal intervals
- * make the plain mean of those N rates Netwatch's rate over the same span. (Prometheus's own
- * extrapolation divides the increase by the sampled span, about W - 1 s with 1 s scrapes: ~2.6 % high for
- * W ≈ 40 s; that is Prometheus's rate as Grafana shows it and is inside the 5 %.)
+ * the poll answers, / 8); over N intervals, weighted by their lengths, it is (c_N - c_0) / (t_N - t_0).
+ * Prometheus sees the counter as a staircase that steps once per poll. We poll every P seconds and
+ * evaluate rate(...[W]) over the window that starts at the first scrape that saw poll 0's value and ends
+ * at the first that saw poll N's: it holds exactly the steps of polls 1..N, i.e. the same octets, and W
+ * is t_N - t_0 give or take the scrapes' phase (< 1 s of ~40 s). (Prometheus's extrapolation divides the
+ * increase by the sampled span, which here is W itself.) Checked: with the exported ifHCInOctets halved
+ * in device-exposition.ts (locally, not committed), this test fails with Prometheus / Netwatch = 0.5002.
  *
  * The traffic: snmpd reports lo as 10 Mbit/s and Netwatch drops a rate above 110 % of ifSpeed as
- * implausible, so the generator sends 300 kB/s (2.4 Mbit/s; "several MB/s" is not possible here), far above
- * the idle loopback traffic (a few kB/s) and leaving ~1 MB/s for bursts from other programs on the machine. Since Prometheus and Netwatch
- * read the same counter values, traffic from elsewhere cannot make them disagree; the generator makes the
+ * implausible, so the generator sends 300 kB/s (2.4 Mbit/s; "several MB/s" is not possible here), far
+ * above the idle loopback traffic (a few kB/s), leaving ~1 MB/s for bursts from other programs on the
+ * machine (an interval Netwatch refuses to rate restarts the run; see below). Since both read the same
+ * counter values, traffic from elsewhere cannot make them disagree; the generator makes the
  * counter move steadily so a scaled or misattributed export (e.g. half the value) shows.
  */
 const TOKEN = 'prometheus-rate-token-0123456789abcdef';
