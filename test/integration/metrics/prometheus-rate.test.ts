@@ -89,6 +89,13 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  // Prometheus scrapes only once its discovery has handed it the target (a few seconds after ready):
+  // the polls start when a scrape has succeeded, so the scrape that sees poll 0's value exists.
+  for (let i = 0; ; i++) {
+    if ((await prom.targets()).some((t) => t.health === 'up')) break;
+    if (i > 150) throw new Error(`Prometheus never scraped /metrics/devices: ${JSON.stringify(await prom.targets())}`);
+    await sleep(200);
+  }
 }, 90_000);
 afterAll(async () => {
   traffic?.stdin?.end();
