@@ -1,13 +1,14 @@
 /**
- * Child process for snmp-capacity.bench: hosts N simulated 24-port agents
- * (system group + ifTable + ifXTable HC) on 127.88.x.y, prints
+ * Child process for snmp-capacity.bench (and others): hosts N simulated agents of
+ * PORTS interfaces (argv[3], default 24; system group + ifTable + ifXTable HC) on 127.88.x.y, prints
  * `{"port":P,"addresses":[...]}` once listening, runs until stdin closes.
  */
 import { startFleet } from '../integration/snmp/sim-fleet.js';
 
 const n = Number(process.argv[2] ?? 1000);
+const ports = Number(process.argv[3] ?? 24);
 const fleet = await startFleet(
-  Array.from({ length: n }, (_, i) => ({ sysName: `sim-${i}`, ports: 24, bytesPerSec: 125_000, hc: true })),
+  Array.from({ length: n }, (_, i) => ({ sysName: `sim-${i}`, ports, bytesPerSec: 125_000, hc: true })),
   88,
 );
 const t0 = Date.now();
