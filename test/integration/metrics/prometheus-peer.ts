@@ -82,3 +82,15 @@ export async function startPrometheus(configYaml: string, extraArgs: string[] = 
     stop,
   };
 }
+
+/** One scrape job of Netwatch's GET /metrics/devices every second (`params` as query parameters; no token when `token` is undefined). */
+export function deviceScrapeJob(job: { name: string; serverUrl: string; token?: string; params?: Record<string, string> }): string[] {
+  const lines = [`  - job_name: ${job.name}`, '    metrics_path: /metrics/devices'];
+  if (job.params) lines.push('    params:', ...Object.entries(job.params).map(([k, v]) => `      ${k}: ['${v}']`));
+  if (job.token !== undefined) lines.push('    authorization:', `      credentials: ${job.token}`);
+  lines.push('    static_configs:', `      - targets: ['127.0.0.1:${new URL(job.serverUrl).port}']`);
+  return lines;
+}
+
+/** A Prometheus config scraping the given jobs every second. */
+export const everySecond = (jobs: string[][]): string => ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:', ...jobs.flat(), ''].join('\n');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnmpd, type SnmpdHandle } from '../../helpers/snmpd.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
-import { startPrometheus, type PrometheusHandle } from './prometheus-peer.js';
+import { deviceScrapeJob, everySecond, startPrometheus, type PrometheusHandle } from './prometheus-peer.js';
 
 /**
  * Issue 18: `rate(ifHCInOctets{ifName="lo"}[W])` computed by a real Prometheus (Debian), scraping
@@ -74,21 +74,7 @@ beforeAll(async () => {
   });
   expect(d.status, d.text).toBe(201);
   deviceId = d.body.id;
-  prom = await startPrometheus(
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      'scrape_configs:',
-      '  - job_name: netwatch-devices',
-      '    metrics_path: /metrics/devices',
-      '    authorization:',
-      `      credentials: ${TOKEN}`,
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${new URL(srv.url).port}']`,
-      '',
-    ].join('\n'),
-  );
+  prom = await startPrometheus(everySecond([deviceScrapeJob({ name: 'netwatch-devices', serverUrl: srv.url, token: TOKEN })]));
   // Prometheus scrapes only once its discovery has handed it the target (a few seconds after ready):
   // the polls start when a scrape has succeeded, so the scrape that sees poll 0's value exists.
   for (let i = 0; ; i++) {

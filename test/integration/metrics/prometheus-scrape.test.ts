@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSnmpd, type SnmpdHandle } from '../../helpers/snmpd.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
-import { startPrometheus, type PrometheusHandle } from './prometheus-peer.js';
+import { deviceScrapeJob, everySecond, startPrometheus, type PrometheusHandle } from './prometheus-peer.js';
 
 /**
  * A real Prometheus (Debian) scrapes GET /metrics/devices every second, with the bearer token, while the
@@ -26,33 +26,12 @@ beforeAll(async () => {
   });
   expect(d.status, d.text).toBe(201);
   deviceId = d.body.id;
-  const port = new URL(srv.url).port;
   prom = await startPrometheus(
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      'scrape_configs:',
-      '  - job_name: netwatch-devices',
-      '    metrics_path: /metrics/devices',
-      '    authorization:',
-      `      credentials: ${TOKEN}`,
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '  - job_name: netwatch-openmetrics',
-      '    metrics_path: /metrics/devices',
-      '    params:',
-      "      format: ['openmetrics']",
-      '    authorization:',
-      `      credentials: ${TOKEN}`,
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '  - job_name: netwatch-no-token',
-      '    metrics_path: /metrics/devices',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '',
-    ].join('\n'),
+    everySecond([
+      deviceScrapeJob({ name: 'netwatch-devices', serverUrl: srv.url, token: TOKEN }),
+      deviceScrapeJob({ name: 'netwatch-openmetrics', serverUrl: srv.url, token: TOKEN, params: { format: 'openmetrics' } }),
+      deviceScrapeJob({ name: 'netwatch-no-token', serverUrl: srv.url }),
+    ]),
   );
 }, 90_000);
 afterAll(async () => {
