@@ -4,6 +4,8 @@ import { AlertDeviceMatcher } from '../collectors/alertmanager/alertmanager.devi
 import { registerEngineRoutes } from '../api/engine.routes.js';
 import { registerEventRoutes } from '../api/events.routes.js';
 import { registerUnknownSenderRoutes } from '../api/unknown-senders.routes.js';
+import { registerRmonRoutes } from '../api/rmon.routes.js';
+import { RmonService } from '../rmon/rmon.service.js';
 import { DeviceResolver } from '../events/device-resolver.js';
 import { createEventEngine, type EventEngine } from '../events/engine/event-engine.js';
 import { EventWriter } from '../events/event-writer.js';
@@ -31,7 +33,7 @@ export interface EventsModule extends Module {
  */
 export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: MibModule }): EventsModule {
   const { config, bus } = ctx;
-  const parts = new Late<{ writer: EventWriter; resolver: DeviceResolver; engine: EventEngine; sink: EventStoreThread; unknownSenders: UnknownSenderRepository; alertDevices: AlertDeviceMatcher }>('the event writer');
+  const parts = new Late<{ writer: EventWriter; resolver: DeviceResolver; engine: EventEngine; sink: EventStoreThread; unknownSenders: UnknownSenderRepository; alertDevices: AlertDeviceMatcher; rmon: RmonService }>('the event writer');
   const exportStats = new ExportStats();
   const alertmanagerStats = new AlertmanagerIntakeStats();
   let unsubscribe = () => {};
@@ -65,6 +67,14 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
           flapSettleMs: config.flapWindowMinutes * 60_000,
         },
       });
+      // RMON risingAlarm/fallingAlarm get `params.rmon` and their severity before the rules run; the
+      // same service reads alarm/event/history tables on demand (GET /devices/:id/rmon).
+      const rmon = new RmonService({
+        dictionary: () => deps.mib.mibs.dictionary,
+        device: (id) => devices.get(id),
+        assertAllowed: (d) => ctx.outbound.assertAllowed('device', d.address, `device ${d.name} (${d.address})`),
+        log: ctx.log('rmon'),
+      });
       const sink = await openEventStoreThread(dbPath, {
         retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
         ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
@@ -83,7 +93,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
           batchSize: 1000,
           maxQueue: 200_000,
           resolveDevice: (a) => resolver.resolve(a),
-          preprocess: (batch) => engine.preprocess(batch),
+          preprocess: (batch) => engine.preprocess(rmon.enrich(batch)),
           onStored: (stored) => {
             engine.onStored(stored);
             bus.publish('events.stored', stored);
@@ -96,20 +106,30 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       // Alertmanager alerts name their device by label (instance, node, host): matched by address, name or sysName.
       const pollState = new PollStateRepository(db);
       const alertDevices = new AlertDeviceMatcher(() => ({ devices: devices.list(), sysNames: pollState.sysNames() }), bus);
-      parts.set({ writer, resolver, engine, sink, unknownSenders: new UnknownSenderRepository(db), alertDevices });
+      const offDeleted = bus.subscribe('device.deleted', ({ id }) => rmon.forget(id));
+      const offUpdated = bus.subscribe('device.updated', (d) => rmon.forget(d.id));
+      const unsubscribeIntake = unsubscribe;
+      unsubscribe = () => {
+        unsubscribeIntake();
+        offDeleted();
+        offUpdated();
+      };
+      parts.set({ writer, resolver, engine, sink, unknownSenders: new UnknownSenderRepository(db), alertDevices, rmon });
     },
     async stop() {
-      const { writer, sink, engine, resolver, alertDevices } = parts.get();
+      const { writer, sink, engine, resolver, alertDevices, rmon } = parts.get();
       unsubscribe();
       alertDevices.close();
+      rmon.close();
       await writer.close();
       await sink.close();
       await engine.close();
       resolver.close();
     },
     routes(api, router) {
-      const { engine, unknownSenders, writer, alertDevices } = parts.get();
+      const { engine, unknownSenders, writer, alertDevices, rmon } = parts.get();
       const { reads, devices } = deps.store.store;
+      registerRmonRoutes(api, { devices, rmon, outbound: ctx.outbound });
       const exportDeps = { deviceNames: () => devices.list().map((d): [number, string] => [d.id, d.name]), stats: exportStats, log: ctx.log('export') };
       registerEventRoutes(api, { reads, export: exportDeps });
       registerUnknownSenderRoutes(api, { reads, unknownSenders });
@@ -132,6 +152,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
         { name: 'events', counters: () => writer.counters() },
         { name: 'export', counters: () => exportStats.counters() },
         { name: 'alertmanager', counters: () => alertmanagerStats.counters() },
+        { name: 'rmon', counters: () => parts.get().rmon.counters() },
       ];
     },
   };

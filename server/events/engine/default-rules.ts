@@ -1,6 +1,7 @@
 import { EVENT_TYPES as T, METRIC_NAMES as M, TRAP_OIDS as O, type EventRuleActions, type EventRuleMatch, type ThresholdRuleBody } from '../../contracts/alarms.js';
 import { COLLECTOR_EVENT_TYPES as C } from '../../contracts/collectors.js';
 import type { BuiltinRule } from '../../store/rule.repository.js';
+import { RMON_TRAPS } from '../../rmon/rmon.oids.js';
 
 const ev = (key: string, name: string, description: string, match: EventRuleMatch, actions: EventRuleActions): BuiltinRule => ({
   key,
@@ -21,6 +22,9 @@ const th = (key: string, name: string, description: string, body: Omit<Threshold
 const LINK_KEY = 'linkDown:{deviceOrSource}:{ifIndex}';
 /** One alarm per Alertmanager alert: its fingerprint (hash of its labels) is stable across repeats and resolution. */
 const ALERTMANAGER_KEY = 'alertmanager:{params.fingerprint}';
+/** One alarm per RMON alarmTable row of a device (params.rmon is set by server/rmon/rmon-trap.ts before the rules run). */
+const RMON_KEY = 'rmonAlarm:{deviceOrSource}:{params.rmon.alarmIndex}';
+const RMON_HAS_INDEX = [{ path: 'rmon.alarmIndex', op: 'exists' as const }];
 const CISCO_LINK = '%LINK-\\d+-UPDOWN: Interface (?<ifName>[^,]+), changed state to';
 
 /**
@@ -58,6 +62,12 @@ export const DEFAULT_RULES: BuiltinRule[] = [
   }),
   ev('link-up-poll', 'Interface up (polled)', 'Clears the interface-down alarm of the same ifIndex.', { types: [T.interfaceUp] }, {
     disposition: 'clear', severity: 'info', title: '{device.name}: interface {ifName} up', clearKey: LINK_KEY,
+  }),
+  ev('rmon-rising-alarm', 'RMON rising alarm', 'RMON-MIB risingAlarm: one alarm per device and alarmIndex; severity from the agent\'s eventTable when its tables were read (a severity word in the event description), else warning.', { sources: ['trap'], trapOid: RMON_TRAPS.risingAlarm, params: RMON_HAS_INDEX }, {
+    disposition: 'alarm', title: '{device.name}: RMON alarm {params.rmon.alarmIndex} rising: {params.rmon.summary}', reductionKey: RMON_KEY,
+  }),
+  ev('rmon-falling-alarm', 'RMON falling alarm', 'RMON-MIB fallingAlarm: clears the rising alarm of the same device and alarmIndex.', { sources: ['trap'], trapOid: RMON_TRAPS.fallingAlarm, params: RMON_HAS_INDEX }, {
+    disposition: 'clear', severity: 'info', title: '{device.name}: RMON alarm {params.rmon.alarmIndex} falling: {params.rmon.summary}', clearKey: RMON_KEY,
   }),
   ev('cold-start', 'Cold start', 'The agent restarted (coldStart trap).', { sources: ['trap'], trapOid: O.coldStart }, {
     disposition: 'alarm', severity: 'warning', title: '{device.name}: restarted (cold start)', reductionKey: 'restart:{deviceOrSource}',
