@@ -67,9 +67,9 @@ export function parseRmonTrap(e: NormalizedEvent, kind: 'rising' | 'falling', lo
       if (!o.startsWith(prefix)) continue;
       const rest = o.slice(prefix.length).split('.');
       const col = Number(rest[0]);
-      if (!Number.isInteger(col) || col < 1 || col > 12 || cells.has(col)) continue;
-      cells.set(col, { type: own(vb, 'type'), value: own(vb, 'value') });
+      if (!Number.isInteger(col) || col < 1 || col > 12) continue;
       instances.add(rest.slice(1).join('.'));
+      if (!cells.has(col)) cells.set(col, { type: own(vb, 'type'), value: own(vb, 'value') });
     }
   }
   const C = ALARM_COL;

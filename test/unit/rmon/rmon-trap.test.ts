@@ -92,6 +92,8 @@ describe('RMON risingAlarm / fallingAlarm', () => {
     expect(info.problems).toEqual(expect.arrayContaining(['alarmIndex is not an integer (OctetString)', 'alarmVariable is not an OID', 'alarmRisingThreshold has no numeric value']));
     const two = parseRmonTrap(rmonTrap('rising', [{ oid: `${A}.3.1`, type: 'OID', value: '1.3' }, { oid: `${A}.5.2`, type: 'Integer', value: 1 }]), 'rising');
     expect(two.alarmIndex).toBeNull();
+    const sameColumn = parseRmonTrap(rmonTrap('rising', [{ oid: `${A}.5.1`, type: 'Integer', value: 1 }, { oid: `${A}.5.2`, type: 'Integer', value: 2 }]), 'rising');
+    expect(sameColumn).toMatchObject({ alarmIndex: null, problems: ['alarm varbinds name different alarm rows'] });
     expect(parseRmonTrap(rmonTrap('rising', [{ oid: `${A}.1.70000`, type: 'Integer', value: 70000 }]), 'rising').alarmIndex).toBeNull();
     const big = parseRmonTrap(rmonTrap('rising', [{ oid: `${A}.1.4`, type: 'Integer', value: 4 }, { oid: `${A}.5.4`, type: 'Integer', value: 1e300 }]), 'rising');
     expect(big.alarmIndex).toBe(4);
