@@ -78,6 +78,18 @@ const trapV1 = async (specific: 1 | 2, varbinds: string[]) => {
 const alarms = async (): Promise<AlarmDto[]> => (await admin('GET', '/alarms?state=all&limit=1000')).body.items as AlarmDto[];
 const alarm = async (index: number) => (await alarms()).find((a) => a.reductionKey === `rmonAlarm:${probeId}:${index}`);
 
+describe('RMON-MIB from the IETF MIB set', () => {
+  it('loads RMON-MIB (and TOKEN-RING-RMON-MIB, which RMON2-MIB imports), so traps are named risingAlarm/fallingAlarm', async () => {
+    const mods = new Map(((await admin('GET', '/mibs')).body.items as { name: string; status: string; file: string }[]).map((m) => [m.name, m]));
+    expect(mods.get('RMON-MIB')).toMatchObject({ status: 'ok', file: expect.stringContaining('ietf') });
+    expect(mods.get('TOKEN-RING-RMON-MIB')?.status).toBe('ok');
+    expect(mods.get('RMON2-MIB')?.status).toBe('ok');
+    for (const [oid, label] of [['1.3.6.1.2.1.16.0.1', 'RMON-MIB::risingAlarm'], ['1.3.6.1.2.1.16.0.2', 'RMON-MIB::fallingAlarm'], ['1.3.6.1.2.1.16.3.1.1.1', 'RMON-MIB::alarmIndex']]) {
+      expect((await admin('GET', `/oids/${oid}`)).body).toMatchObject({ found: true, label });
+    }
+  });
+});
+
 describe('RMON tables on demand', { timeout: 120_000 }, () => {
   it('GET /devices/:id/rmon walks alarmTable and eventTable, variables named through RMON-MIB/IF-MIB', async () => {
     const r = await admin('GET', `/devices/${probeId}/rmon`);
@@ -157,6 +169,10 @@ describe('RMON risingAlarm / fallingAlarm from real snmptrap', { timeout: 120_00
     await until(async () => (await alarm(1))?.state === 'cleared');
     expect((await alarm(2))!.state).toBe('active');
     expect((await alarms()).filter((a) => a.reductionKey.startsWith(`rmonAlarm:${probeId}:`))).toHaveLength(2);
+    // The receiver names the trap and its varbinds through RMON-MIB.
+    const events = (await admin('GET', `/events?device=${probeId}&source=trap&limit=20`)).body.items as { type: string; message: string }[];
+    expect(events.find((e) => e.type === RISING)?.message).toMatch(/^risingAlarm \(1\.3\.6\.1\.2\.1\.16\.0\.1\): alarmIndex\.\d=\d, alarmVariable\.\d=/);
+    expect(events.find((e) => e.type === FALLING)?.message).toMatch(/^fallingAlarm /);
   });
 
   it('v1: enterprise rmon specific 1/2 raise and clear the same way', async () => {
@@ -168,6 +184,27 @@ describe('RMON risingAlarm / fallingAlarm from real snmptrap', { timeout: 120_00
     expect(three.title).toContain('RMON alarm 3 rising: etherStatsCRCAlignErrors.1 = 40');
     await trapV1(2, rmonVarbinds('falling', 3, CRC_ERRORS_1, 1, 5));
     await until(async () => (await alarm(3))?.state === 'cleared');
+  });
+
+  it('a device whose tables are unknown is read in the background after its first RMON trap, later traps get its severity', async () => {
+    const counter = async (c: string) => Number(new RegExp(`netwatch_component_counter\\{component="rmon",counter="${c}"\\} (\\d+)`).exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1]);
+    // An edit forgets what the last read taught (the device may now be another agent). The agent
+    // without RMON read above stays known (with no rows).
+    const known = await counter('known_devices');
+    expect(known).toBeGreaterThanOrEqual(1);
+    expect((await admin('PATCH', `/devices/${probeId}`, { location: 'rack 2' })).status).toBe(200);
+    await until(async () => (await counter('known_devices')) === known - 1);
+    const latestRising = async () => ((await admin('GET', `/events?device=${probeId}&type=${RISING}&limit=1`)).body.items as { id: number; severity: string }[])[0];
+    const seen = (await latestRising())?.id ?? 0;
+    await trapV2(RISING, rmonVarbinds('rising', 1, CRC_ERRORS_1, 30, 10));
+    const first = await until(async () => ((await latestRising())?.id ?? 0) > seen && latestRising());
+    expect(first.severity).toBe('warning');
+    await until(async () => (await counter('known_devices')) === known);
+    await trapV2(RISING, rmonVarbinds('rising', 1, CRC_ERRORS_1, 31, 10));
+    const second = await until(async () => ((await latestRising())?.id ?? 0) > first.id && latestRising());
+    expect(second.severity).toBe('critical');
+    await trapV2(FALLING, rmonVarbinds('falling', 1, CRC_ERRORS_1, 0, 2));
+    await until(async () => (await alarm(1))?.state === 'cleared');
   });
 
   it('hostile varbinds are stored as events, raise nothing they should not, and the receiver keeps working', async () => {
