@@ -1,5 +1,5 @@
 import type { Varbind } from 'net-snmp';
-import { SnmpClient } from '../collectors/snmp/snmp.client.js';
+import { SnmpClient, type SnmpTarget } from '../collectors/snmp/snmp.client.js';
 import { classifySnmpError } from '../collectors/snmp/snmp.errors.js';
 import type { NormalizedEvent, Severity } from '../contracts/events.js';
 import type { RmonHistoryDto, RmonTablesDto } from '../contracts/rmon.js';
@@ -44,6 +44,15 @@ interface Knowledge {
 
 const MAX_KNOWN_DEVICES = 10_000;
 
+const sameTarget = (a: SnmpTarget, b: SnmpTarget): boolean => {
+  if (a.address !== b.address) return false;
+  const x = a.snmp as unknown as Record<string, unknown>;
+  const y = b.snmp as unknown as Record<string, unknown>;
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  for (const k of keys) if ((x[k] ?? null) !== (y[k] ?? null)) return false;
+  return true;
+};
+
 /**
  * RMON on demand: alarmTable/eventTable and historyControl/etherHistory walked from the server at
  * request time (GETBULK over the table columns, one client with a few shared UDP sockets; its
@@ -60,6 +69,8 @@ export class RmonService {
   private readonly knowledge = new Map<number, Knowledge>();
   private readonly inflight = new Map<number, Promise<RmonTablesDto>>();
   private readonly triedAfterTrap = new Map<number, number>();
+  /** The settings each device was last read with: its cached session is closed when the device changes or goes. */
+  private readonly targets = new Map<number, SnmpTarget>();
   private readonly stats = { table_reads: 0, history_reads: 0, read_timeouts: 0, read_failures: 0, traps: 0, traps_malformed: 0, severity_from_event_table: 0 };
   private closed = false;
 
@@ -74,7 +85,11 @@ export class RmonService {
   private async walk(device: DeviceRecord, roots: string[], withUpTime = false): Promise<{ cols: Map<string, Varbind[]>; upTime: number | null }> {
     if (this.closed) throw new RmonReadError('failed', 'the server is stopping');
     try {
-      const session = await this.client.open(snmpTarget(device));
+      const target = snmpTarget(device);
+      const before = this.targets.get(device.id);
+      if (before && !sameTarget(before, target)) this.client.forget(before);
+      this.targets.set(device.id, target);
+      const session = await this.client.open(target);
       const cols = await session.walkColumns(roots);
       const upTime = withUpTime ? intOf((await session.get([SYS_UPTIME_0]))[0]) : null;
       return { cols, upTime };
@@ -166,13 +181,17 @@ export class RmonService {
     this.readTables(device).catch((err: unknown) => this.deps.log.debug({ err, deviceId }, 'RMON tables not read after a trap'));
   }
 
+  /** After a device was edited or deleted: what its last read taught, and its SNMP session, are dropped. */
   forget(deviceId: number): void {
+    const target = this.targets.get(deviceId);
+    if (target) this.client.forget(target);
+    this.targets.delete(deviceId);
     this.knowledge.delete(deviceId);
     this.triedAfterTrap.delete(deviceId);
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, known_devices: this.knowledge.size };
+    return { ...this.stats, known_devices: this.knowledge.size, sessions: this.targets.size };
   }
 
   close(): void {

@@ -75,6 +75,9 @@ const trapV1 = async (specific: 1 | 2, varbinds: string[]) => {
   const r = await run('snmptrap', ['-v', '1', '-c', 'public', trapTarget, '1.3.6.1.2.1.16', '127.0.0.1', '6', String(specific), '', ...varbinds], 20_000, env());
   expect(r.code, r.stderr).toBe(0);
 };
+/** A counter of the RMON service on /metrics (component "rmon"). */
+const rmonCounter = async (c: string) =>
+  Number(new RegExp(`netwatch_component_counter\\{component="rmon",counter="${c}"\\} (\\d+)`).exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1]);
 const alarms = async (): Promise<AlarmDto[]> => (await admin('GET', '/alarms?state=all&limit=1000')).body.items as AlarmDto[];
 const alarm = async (index: number) => (await alarms()).find((a) => a.reductionKey === `rmonAlarm:${probeId}:${index}`);
 
@@ -150,6 +153,14 @@ describe('RMON tables on demand', { timeout: 120_000 }, () => {
     expect((await admin('GET', `/devices/${off.body.id}/rmon`)).status).toBe(400);
     expect((await admin('GET', '/devices/999999/rmon')).status).toBe(404);
     expect((await viewer('GET', `/devices/${probeId}/rmon`)).status).toBe(403);
+    // Sessions of edited and deleted devices are closed, not left behind.
+    const sessions = await rmonCounter('sessions');
+    expect(sessions).toBe(4);
+    expect((await admin('DELETE', `/devices/${silent.body.id}`)).status).toBe(204);
+    expect((await admin('PATCH', `/devices/${refused.body.id}`, { snmp: { authKey: snmpd.v3.authKey } })).status).toBe(200);
+    await until(async () => (await rmonCounter('sessions')) === sessions - 2);
+    expect((await admin('GET', `/devices/${refused.body.id}/rmon`)).body).toMatchObject({ alarms: [], events: [] });
+    expect(await rmonCounter('sessions')).toBe(sessions - 1);
   });
 });
 
@@ -187,7 +198,7 @@ describe('RMON risingAlarm / fallingAlarm from real snmptrap', { timeout: 120_00
   });
 
   it('a device whose tables are unknown is read in the background after its first RMON trap, later traps get its severity', async () => {
-    const counter = async (c: string) => Number(new RegExp(`netwatch_component_counter\\{component="rmon",counter="${c}"\\} (\\d+)`).exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1]);
+    const counter = rmonCounter;
     // An edit forgets what the last read taught (the device may now be another agent). The agent
     // without RMON read above stays known (with no rows).
     const known = await counter('known_devices');
