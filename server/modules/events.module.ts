@@ -120,7 +120,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const { writer, sink, engine, resolver, alertDevices, rmon } = parts.get();
       unsubscribe();
       alertDevices.close();
-      rmon.close();
+      await rmon.close();
       await writer.close();
       await sink.close();
       await engine.close();

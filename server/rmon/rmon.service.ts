@@ -1,26 +1,15 @@
-import type { Varbind } from 'net-snmp';
-import { SnmpClient, type SnmpTarget } from '../collectors/snmp/snmp.client.js';
-import { classifySnmpError } from '../collectors/snmp/snmp.errors.js';
+import type { SnmpTarget } from '../collectors/snmp/snmp.client.js';
 import type { NormalizedEvent, Severity } from '../contracts/events.js';
 import type { RmonHistoryDto, RmonTablesDto } from '../contracts/rmon.js';
 import type { Logger } from '../log/logger.js';
 import type { OidDictionary } from '../mib/oid-dictionary.js';
 import { snmpTarget } from '../poller/snmp-runner.js';
 import type { DeviceRecord } from '../store/device.repository.js';
-import { SYS_UPTIME_0 } from './rmon.oids.js';
-import { alarmColumns, etherHistoryColumns, eventColumns, historyControlColumns, intOf, parseAlarms, parseEtherHistory, parseEvents, parseHistoryControls } from './rmon-tables.js';
+import { RmonThread } from './rmon-thread.js';
 import { enrichRmonTraps, severityFromDescription } from './rmon-trap.js';
+import { RmonReadError, type RmonWalkRequest } from './rmon-walk.js';
 
-/** The agent did not answer (`timeout`) or answered with an error (`failed`): the API maps these to 504 / 502. */
-export class RmonReadError extends Error {
-  constructor(
-    readonly kind: 'timeout' | 'failed',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RmonReadError';
-  }
-}
+export { RmonReadError };
 
 export interface RmonServiceDeps {
   dictionary: () => OidDictionary;
@@ -34,6 +23,8 @@ export interface RmonServiceDeps {
   maxSamples?: number;
   /** A device whose tables are unknown gets at most one background read per this period after an RMON trap (default 10 min). */
   refreshAfterTrapMs?: number;
+  /** The RMON worker thread stops after this long without a read (default 60 s). */
+  workerIdleMs?: number;
 }
 
 /** What a read of the alarm and event tables taught us: which eventTable row each alarm fires, and its severity. */
@@ -55,26 +46,24 @@ const sameTarget = (a: SnmpTarget, b: SnmpTarget): boolean => {
 
 /**
  * RMON on demand: alarmTable/eventTable and historyControl/etherHistory walked from the server at
- * request time (GETBULK over the table columns, one client with a few shared UDP sockets; its
- * sessions are cached per device like the poller's), and the risingAlarm/fallingAlarm enrichment the
- * event writer runs before the rules (see rmon-trap.ts). The eventTable of a device read here gives
- * its RMON alarms their severity; a device whose tables were never read is read in the background
- * after its first RMON trap, so later traps have it.
- *
- * The walks run on the main thread: a table of a few hundred rows parses in well under a
- * millisecond, and the poll workers' message protocol carries polls only.
+ * request time, in the RMON worker thread (rmon.worker.ts: GETBULK over the table columns, parsed
+ * there; its SNMP sessions cached per device), named through the OID dictionary here; and the
+ * risingAlarm/fallingAlarm enrichment the event writer runs before the rules (see rmon-trap.ts).
+ * The eventTable of a device read here gives its RMON alarms their severity; a device whose tables
+ * were never read is read in the background after its first RMON trap, so later traps have it.
  */
 export class RmonService {
-  private readonly client = new SnmpClient({ socketsPerFamily: 1 });
+  private readonly thread: RmonThread;
   private readonly knowledge = new Map<number, Knowledge>();
   private readonly inflight = new Map<number, Promise<RmonTablesDto>>();
   private readonly triedAfterTrap = new Map<number, number>();
   /** The settings each device was last read with: its cached session is closed when the device changes or goes. */
   private readonly targets = new Map<number, SnmpTarget>();
   private readonly stats = { table_reads: 0, history_reads: 0, read_timeouts: 0, read_failures: 0, traps: 0, traps_malformed: 0, severity_from_event_table: 0 };
-  private closed = false;
 
-  constructor(private readonly deps: RmonServiceDeps) {}
+  constructor(private readonly deps: RmonServiceDeps) {
+    this.thread = new RmonThread(deps.workerIdleMs);
+  }
 
   /** `etherStatsPkts.1` for a numeric OID (null when no loaded MIB names it). */
   private readonly name = (oid: string): string | null => {
@@ -82,25 +71,21 @@ export class RmonService {
     return r.node ? `${r.node.name}${r.instance ? `.${r.instance}` : ''}` : null;
   };
 
-  private async walk(device: DeviceRecord, roots: string[], withUpTime = false): Promise<{ cols: Map<string, Varbind[]>; upTime: number | null }> {
-    if (this.closed) throw new RmonReadError('failed', 'the server is stopping');
+  private request(device: DeviceRecord): RmonWalkRequest {
+    const target = snmpTarget(device);
+    const before = this.targets.get(device.id);
+    if (before && !sameTarget(before, target)) this.thread.forget(before);
+    this.targets.set(device.id, target);
+    return { target, label: `${device.name} (${device.address})`, maxRows: this.deps.maxRows ?? 2000, maxSamples: this.deps.maxSamples ?? 5000 };
+  }
+
+  private async counted<T>(p: Promise<T>): Promise<T> {
     try {
-      const target = snmpTarget(device);
-      const before = this.targets.get(device.id);
-      if (before && !sameTarget(before, target)) this.client.forget(before);
-      this.targets.set(device.id, target);
-      const session = await this.client.open(target);
-      const cols = await session.walkColumns(roots);
-      const upTime = withUpTime ? intOf((await session.get([SYS_UPTIME_0]))[0]) : null;
-      return { cols, upTime };
+      return await p;
     } catch (e) {
-      const err = classifySnmpError(e);
-      if (err.kind === 'timeout') {
-        this.stats.read_timeouts++;
-        throw new RmonReadError('timeout', `${device.name} (${device.address}) did not answer SNMP within ${device.snmp.timeoutMs} ms × ${device.snmp.retries + 1} tries`);
-      }
-      this.stats.read_failures++;
-      throw new RmonReadError('failed', `${device.name} (${device.address}): ${err.kind === 'authFailure' ? 'SNMP credentials rejected' : 'SNMP error'}: ${err.message}`.slice(0, 500));
+      if (e instanceof RmonReadError && e.kind === 'timeout') this.stats.read_timeouts++;
+      else this.stats.read_failures++;
+      throw e;
     }
   }
 
@@ -115,31 +100,24 @@ export class RmonService {
 
   private async readTablesNow(device: DeviceRecord): Promise<RmonTablesDto> {
     this.stats.table_reads++;
-    const { cols } = await this.walk(device, [...alarmColumns(), ...eventColumns()]);
-    const max = this.deps.maxRows ?? 2000;
-    const alarms = parseAlarms(cols, this.name, max);
-    const events = parseEvents(cols, max);
-    this.learn(device.id, alarms.rows, events.rows);
-    return { deviceId: device.id, readAt: Date.now(), alarms: alarms.rows, events: events.rows, truncated: alarms.truncated || events.truncated };
+    const read = await this.counted(this.thread.tables(this.request(device)));
+    for (const a of read.alarms) if (a.variable) a.variableName = this.name(a.variable);
+    this.learn(device.id, read);
+    return { deviceId: device.id, readAt: Date.now(), ...read };
   }
 
   /** historyControlTable, and the etherHistory samples of control entry `control` (else the first valid one). */
   async readHistory(device: DeviceRecord, control?: number): Promise<RmonHistoryDto> {
     this.stats.history_reads++;
-    const max = this.deps.maxRows ?? 2000;
-    const controls = parseHistoryControls((await this.walk(device, historyControlColumns())).cols, this.name, max);
-    const chosen = control ?? controls.rows.find((c) => c.status === 'valid')?.index ?? controls.rows[0]?.index ?? null;
-    if (chosen === null) return { deviceId: device.id, readAt: Date.now(), controls: controls.rows, control: null, samples: [], truncated: controls.truncated };
-    const { cols, upTime } = await this.walk(device, etherHistoryColumns(chosen), true);
-    const readAt = Date.now();
-    const samples = parseEtherHistory(cols, chosen, upTime, readAt, this.deps.maxSamples ?? 5000);
-    return { deviceId: device.id, readAt, controls: controls.rows, control: chosen, samples: samples.rows, truncated: controls.truncated || samples.truncated };
+    const read = await this.counted(this.thread.history(this.request(device), control));
+    for (const c of read.controls) if (c.dataSource) c.dataSourceName = this.name(c.dataSource);
+    return { deviceId: device.id, ...read };
   }
 
-  private learn(deviceId: number, alarms: RmonTablesDto['alarms'], events: RmonTablesDto['events']): void {
+  private learn(deviceId: number, read: Pick<RmonTablesDto, 'alarms' | 'events'>): void {
     const k: Knowledge = { alarms: new Map(), events: new Map() };
-    for (const a of alarms) k.alarms.set(a.index, { rising: a.risingEventIndex, falling: a.fallingEventIndex });
-    for (const e of events) k.events.set(e.index, severityFromDescription(e.description));
+    for (const a of read.alarms) k.alarms.set(a.index, { rising: a.risingEventIndex, falling: a.fallingEventIndex });
+    for (const e of read.events) k.events.set(e.index, severityFromDescription(e.description));
     this.knowledge.delete(deviceId);
     this.knowledge.set(deviceId, k);
     while (this.knowledge.size > MAX_KNOWN_DEVICES) this.knowledge.delete(this.knowledge.keys().next().value!);
@@ -168,7 +146,7 @@ export class RmonService {
   private refreshAfterTrap(deviceId: number): void {
     const now = Date.now();
     const last = this.triedAfterTrap.get(deviceId);
-    if (this.closed || (last !== undefined && now - last < (this.deps.refreshAfterTrapMs ?? 600_000))) return;
+    if (last !== undefined && now - last < (this.deps.refreshAfterTrapMs ?? 600_000)) return;
     this.triedAfterTrap.set(deviceId, now);
     if (this.triedAfterTrap.size > MAX_KNOWN_DEVICES) this.triedAfterTrap.delete(this.triedAfterTrap.keys().next().value!);
     const device = this.deps.device(deviceId);
@@ -184,18 +162,17 @@ export class RmonService {
   /** After a device was edited or deleted: what its last read taught, and its SNMP session, are dropped. */
   forget(deviceId: number): void {
     const target = this.targets.get(deviceId);
-    if (target) this.client.forget(target);
+    if (target) this.thread.forget(target);
     this.targets.delete(deviceId);
     this.knowledge.delete(deviceId);
     this.triedAfterTrap.delete(deviceId);
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, known_devices: this.knowledge.size, sessions: this.targets.size };
+    return { ...this.stats, known_devices: this.knowledge.size, sessions: this.targets.size, worker_starts: this.thread.stats.starts, worker_deaths: this.thread.stats.deaths };
   }
 
-  close(): void {
-    this.closed = true;
-    this.client.close();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

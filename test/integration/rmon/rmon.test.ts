@@ -16,6 +16,7 @@ import { apiClient, login, startTestServer, type TestServer } from '../../helper
 import { CRC_ERRORS_1, IF_IN_OCTETS_1, RMON_ALARM as A, rmonProbe } from '../../helpers/rmon-probe.js';
 import { startSnmpsim, type SnmpsimHandle } from '../../helpers/snmpsim.js';
 import { freeUdpPort, startSnmpd, type SnmpdHandle } from '../../helpers/snmpd.js';
+import { RmonThread } from '../../../server/rmon/rmon-thread.js';
 import { run } from '../collectors/collector-helpers.js';
 import { until } from '../engine/engine-helpers.js';
 
@@ -161,6 +162,27 @@ describe('RMON tables on demand', { timeout: 120_000 }, () => {
     await until(async () => (await rmonCounter('sessions')) === sessions - 2);
     expect((await admin('GET', `/devices/${refused.body.id}/rmon`)).body).toMatchObject({ alarms: [], events: [] });
     expect(await rmonCounter('sessions')).toBe(sessions - 1);
+  });
+});
+
+describe('the RMON worker thread', { timeout: 60_000 }, () => {
+  it('starts on the first read, stops when idle, starts again for the next read', async () => {
+    const thread = new RmonThread(200);
+    const req = { target: { address: '127.0.0.1', snmp: { version: '2c' as const, port: sim.port, community: 'rmonprobe', timeoutMs: 2000, retries: 1 } }, label: 'probe', maxRows: 1, maxSamples: 10 };
+    try {
+      expect(thread.running()).toBe(false);
+      const t = await thread.tables(req);
+      // maxRows 1: one row of each table, the rest reported as cut.
+      expect(t).toMatchObject({ truncated: true, alarms: [{ index: 1, variable: CRC_ERRORS_1, variableName: null }], events: [{ index: 1 }] });
+      await until(async () => !thread.running());
+      expect((await thread.history(req, 2)).samples).toHaveLength(2);
+      expect(thread.stats).toEqual({ starts: 2, deaths: 0 });
+      const silent = { ...req, target: { ...req.target, snmp: { ...req.target.snmp, port: await freeUdpPort(), timeoutMs: 200, retries: 0 } } };
+      await expect(thread.tables(silent)).rejects.toMatchObject({ name: 'RmonReadError', kind: 'timeout' });
+    } finally {
+      await thread.close();
+    }
+    await expect(thread.tables(req)).rejects.toMatchObject({ kind: 'failed', message: 'the server is stopping' });
   });
 });
 
