@@ -14,7 +14,7 @@ import type { AlarmDto } from '../../../server/contracts/alarms.js';
 import type { RmonHistoryDto, RmonTablesDto } from '../../../server/contracts/rmon.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
 import { CRC_ERRORS_1, IF_IN_OCTETS_1, RMON_ALARM as A, rmonProbe } from '../../helpers/rmon-probe.js';
-import { startSnmpsim, type SnmpsimHandle } from '../../helpers/snmpsim.js';
+import { snmprec, startSnmpsim, systemGroup, type SnmpsimHandle } from '../../helpers/snmpsim.js';
 import { freeUdpPort, startSnmpd, type SnmpdHandle } from '../../helpers/snmpd.js';
 import { RmonThread } from '../../../server/rmon/rmon-thread.js';
 import { run } from '../collectors/collector-helpers.js';
@@ -30,6 +30,18 @@ let trapTarget: string;
 let persist: string;
 
 const RISING = '1.3.6.1.2.1.16.0.1';
+
+/** An agent whose RMON rows carry the wrong types and impossible values. */
+function hostileProbe() {
+  const a = (col: number, i = 3) => `${A}.${col}.${i}`;
+  return [
+    ...systemGroup({ descr: 'odd probe', objectId: '1.3.6.1.4.1.99999.17', name: 'odd' }),
+    snmprec(a(1), 'str', 'three'), snmprec(a(2), 'counter64', '18446744073709551615'), snmprec(a(3), 'int', 12), snmprec(a(4), 'int', 77),
+    snmprec(a(5), 'hex', 'deadbeef'), snmprec(a(12), 'oid', '1.3.6'), snmprec(a(11), 'str', 'x'.repeat(2000)),
+    snmprec('1.3.6.1.2.1.16.2.1.1.2.1', 'str', 'not an oid'), snmprec('1.3.6.1.2.1.16.2.1.1.7.1', 'int', 1),
+    snmprec('1.3.6.1.2.1.16.2.2.1.3.1.1', 'ticks', 5), snmprec('1.3.6.1.2.1.16.2.2.1.15.1.1', 'int', 20_000),
+  ];
+}
 const FALLING = '1.3.6.1.2.1.16.0.2';
 
 async function mibsLoaded(): Promise<void> {
@@ -42,7 +54,7 @@ async function mibsLoaded(): Promise<void> {
 }
 
 beforeAll(async () => {
-  sim = await startSnmpsim({ rmonprobe: rmonProbe() });
+  sim = await startSnmpsim({ rmonprobe: rmonProbe(), hostile: hostileProbe() });
   snmpd = await startSnmpd({ sysName: 'rmon-v3' });
   srv = await startTestServer();
   admin = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
@@ -135,7 +147,21 @@ describe('RMON tables on demand', { timeout: 120_000 }, () => {
     for (const bad of ['0', 'x', '70000', '1&extra=1']) expect((await admin('GET', `/devices/${probeId}/rmon/history?control=${bad}`)).status).toBe(400);
   });
 
+  it('an agent sending wrong types and impossible values gets nulls, not guesses and not an error', async () => {
+    const d = await admin('POST', '/devices', { name: 'odd-probe', address: '127.0.0.1', icmpEnabled: false, snmp: { port: sim.port, community: 'hostile', timeoutMs: 2000, retries: 1 } });
+    const r = await admin('GET', `/devices/${d.body.id}/rmon`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.alarms).toHaveLength(1);
+    expect(r.body.alarms[0]).toMatchObject({ index: 3, interval: null, variable: null, variableName: null, sampleType: 'unknown', value: null, status: 'unknown' });
+    expect(r.body.alarms[0].owner).toHaveLength(1000);
+    const h = await admin('GET', `/devices/${d.body.id}/rmon/history`);
+    expect(h.status, h.text).toBe(200);
+    expect(h.body.controls[0]).toMatchObject({ index: 1, dataSource: null, dataSourceName: null, status: 'valid' });
+    expect(h.body.samples).toMatchObject([{ sampleIndex: 1, intervalStart: 5, utilisation: null }]);
+  });
+
   it('answers a device that does not answer with 504 snmp_timeout, a refused key with 502 snmp_failed', async () => {
+    const base = await rmonCounter('sessions');
     const port = await freeUdpPort();
     const silent = await admin('POST', '/devices', { name: 'rmon-silent', address: '127.0.0.1', icmpEnabled: false, snmp: { port, community: 'public', timeoutMs: 300, retries: 0 } });
     const t = await admin('GET', `/devices/${silent.body.id}/rmon`);
@@ -156,7 +182,7 @@ describe('RMON tables on demand', { timeout: 120_000 }, () => {
     expect((await viewer('GET', `/devices/${probeId}/rmon`)).status).toBe(403);
     // Sessions of edited and deleted devices are closed, not left behind.
     const sessions = await rmonCounter('sessions');
-    expect(sessions).toBe(4);
+    expect(sessions).toBe(base + 3); // rmon-silent, rmon-v3-bad, rmon-v3
     expect((await admin('DELETE', `/devices/${silent.body.id}`)).status).toBe(204);
     expect((await admin('PATCH', `/devices/${refused.body.id}`, { snmp: { authKey: snmpd.v3.authKey } })).status).toBe(200);
     await until(async () => (await rmonCounter('sessions')) === sessions - 2);
