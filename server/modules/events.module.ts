@@ -108,9 +108,9 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const alertDevices = new AlertDeviceMatcher(() => ({ devices: devices.list(), sysNames: pollState.sysNames() }), bus);
       const offDeleted = bus.subscribe('device.deleted', ({ id }) => rmon.forget(id));
       const offUpdated = bus.subscribe('device.updated', (d) => rmon.forget(d.id));
-      const unsubscribeIntake = unsubscribe;
+      const offWriter = unsubscribe;
       unsubscribe = () => {
-        unsubscribeIntake();
+        offWriter();
         offDeleted();
         offUpdated();
       };

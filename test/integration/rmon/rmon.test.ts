@@ -1,7 +1,7 @@
 /**
  * RMON through the real server: Debian's snmpsimd serves an RMON probe recording (alarmTable,
  * eventTable, historyControlTable, etherHistoryTable), net-snmp's `snmptrap` sends risingAlarm /
- * fallingAlarm (v2c and v1) to the server's own trap receiver, the default rule pack raises and
+ * fallingAlarm (v2c, v1 and v3 authPriv) to the server's own trap receiver, the default rule pack raises and
  * clears one alarm per (device, alarmIndex). Debian's snmpd stands in for an agent that refuses our
  * SNMPv3 key; a port nobody listens on for one that does not answer. Every device is on 127.0.0.1:
  * traps resolve to the lowest id, the probe, created first.
@@ -243,6 +243,22 @@ describe('RMON risingAlarm / fallingAlarm from real snmptrap', { timeout: 120_00
     expect(three.title).toContain('RMON alarm 3 rising: etherStatsCRCAlignErrors.1 = 40');
     await trapV1(2, rmonVarbinds('falling', 3, CRC_ERRORS_1, 1, 5));
     await until(async () => (await alarm(3))?.state === 'cleared');
+  });
+
+  it('v3 authPriv: rising and falling from a trap user raise and clear the same way', async () => {
+    expect((await admin('POST', '/trap-users', { username: 'rmonprobe', authProtocol: 'sha', authKey: 'rmon-auth-pass-1', privProtocol: 'aes', privKey: 'rmon-priv-pass-1' })).status).toBe(201);
+    const v3 = async (trapOid: string, varbinds: string[]) => {
+      // The users apply without a restart; the first trap may race the receiver's reload, so repeat until it counts.
+      const r = await run('snmptrap', ['-v', '3', '-u', 'rmonprobe', '-l', 'authPriv', '-a', 'SHA', '-A', 'rmon-auth-pass-1', '-x', 'AES', '-X', 'rmon-priv-pass-1', '-e', '0x80001f8804726d6f6e', trapTarget, '', trapOid, ...varbinds], 20_000, env());
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await until(async () => {
+      await v3(RISING, rmonVarbinds('rising', 5, CRC_ERRORS_1, 77, 10));
+      return alarm(5);
+    }, 20_000);
+    expect((await alarm(5))!.title).toContain('RMON alarm 5 rising: etherStatsCRCAlignErrors.1 = 77');
+    await v3(FALLING, rmonVarbinds('falling', 5, CRC_ERRORS_1, 1, 2));
+    await until(async () => (await alarm(5))?.state === 'cleared');
   });
 
   it('a device whose tables are unknown is read in the background after its first RMON trap, later traps get its severity', async () => {
