@@ -46,8 +46,9 @@ const FALLING = '1.3.6.1.2.1.16.0.2';
 
 async function mibsLoaded(): Promise<void> {
   for (let i = 0; i < 1200; i++) {
-    const r = await admin('GET', '/mibs');
-    if (r.body?.result && !r.body.loading) return;
+    // A keep-alive connection the busy server closed meanwhile (ECONNRESET) is asked again.
+    const r = await admin('GET', '/mibs').catch(() => null);
+    if (r?.body?.result && !r.body.loading) return;
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error('the MIB dictionary did not load within 120 s');
