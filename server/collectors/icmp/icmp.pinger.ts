@@ -12,7 +12,7 @@ import { failedResult, parseFpingOutput, summariseRtts } from './fping.parser.js
  * at a time. The choice and its reason are logged once.
  */
 export interface PingOptions {
-  /** Echo requests per host per cycle (default 3). */
+  /** Echo requests per host per cycle (default 3; the poller passes `icmpProbes`). */
   count?: number;
   /** Time between requests to the same host, ms (default 200). */
   periodMs?: number;
@@ -35,6 +35,13 @@ export interface PingerOptions {
   wrapper?: string[];
   /** ping backend: hosts pinged at once (default 64). */
   pingConcurrency?: number;
+  /**
+   * fping: most processes run at once for one batch (default 8). fping paces every packet of a
+   * process `intervalMs` apart, so one process sends `count × hosts` packets in a row: with 20
+   * probes that, not the per-host period, would set the cycle's length. A batch of several probes
+   * per host is therefore split into chunks of `periodMs / intervalMs` hosts, run side by side.
+   */
+  fpingProcesses?: number;
   log?: PingerLog;
 }
 
@@ -81,7 +88,25 @@ export class IcmpPinger {
     const opt = { count: Math.max(1, o.count ?? 3), periodMs: o.periodMs ?? 200, timeoutMs: o.timeoutMs ?? 1000, intervalMs: o.intervalMs ?? 1 };
     this.stats.cycles++;
     this.stats.hosts += list.length;
-    return this.backend === 'fping' ? this.viaFping(list, opt) : this.viaPing(list, opt);
+    return this.backend === 'fping' ? this.viaFpingChunks(list, opt) : this.viaPing(list, opt);
+  }
+
+  /** The hosts in chunks that one fping each pings within about `count × periodMs`, a bounded number at a time. */
+  private async viaFpingChunks(list: string[], o: Required<PingOptions>): Promise<IcmpResult[]> {
+    const perProcess = o.count > 1 ? Math.max(1, Math.floor(Math.max(1, o.periodMs) / Math.max(1, o.intervalMs))) : list.length;
+    if (list.length <= perProcess) return this.viaFping(list, o);
+    const chunks: string[][] = [];
+    for (let i = 0; i < list.length; i += perProcess) chunks.push(list.slice(i, i + perProcess));
+    const done: IcmpResult[][] = new Array(chunks.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const i = next++;
+        done[i] = await this.viaFping(chunks[i]!, o);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.opts.fpingProcesses ?? 8), chunks.length) }, worker));
+    return done.flat();
   }
 
   private viaFping(list: string[], o: Required<PingOptions>): Promise<IcmpResult[]> {
