@@ -2,7 +2,7 @@
  * @timeout-minutes 20
  * ICMP cycle cost with the latency distribution (issue 16): N loopback addresses pinged with
  * 20 probes per host (the new `icmpProbes` default) vs 3 (the old count), by IcmpPinger.pingMany
- * (fping split into parallel chunks) and, as the reference, plain `fping -C <n> -q -i 1 -p 200 -t 1000`
+ * (one fping whose packet gap shrinks so a round of all hosts fits the 200 ms per-host period) and, as the reference, plain `fping -C <n> -q -i 1 -p 200 -t 1000`
  * (one process over the whole list: what the pinger ran before) on the same targets in the same run,
  * median of 3 alternating runs. Also: main-thread CPU per cycle (parsing, summarising) and the cost
  * of storing the cycles (LatencyRepository.write) beside the ICMP samples written for them.

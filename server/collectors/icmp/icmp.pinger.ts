@@ -18,7 +18,7 @@ export interface PingOptions {
   periodMs?: number;
   /** Wait for a reply, ms (default 1000). */
   timeoutMs?: number;
-  /** fping: gap between any two requests, ms (default 1). */
+  /** fping: gap between any two requests, ms (default 1; less with several probes per host, see fpingInterval). */
   intervalMs?: number;
 }
 
@@ -35,13 +35,6 @@ export interface PingerOptions {
   wrapper?: string[];
   /** ping backend: hosts pinged at once (default 64). */
   pingConcurrency?: number;
-  /**
-   * fping: most processes run at once for one batch (default 8). fping paces every packet of a
-   * process `intervalMs` apart, so one process sends `count × hosts` packets in a row: with 20
-   * probes that, not the per-host period, would set the cycle's length. A batch of several probes
-   * per host is therefore split into chunks of `periodMs / intervalMs` hosts, run side by side.
-   */
-  fpingProcesses?: number;
   log?: PingerLog;
 }
 
@@ -54,6 +47,25 @@ export function fpingAvailable(path = DEFAULT_FPING): boolean {
   } catch {
     return false;
   }
+}
+
+/** fping's least gap between two packets we ask for (ms): at most 20,000 packets a second. */
+export const MIN_FPING_INTERVAL_MS = 0.05;
+
+/**
+ * The gap between any two packets of one fping run. fping spaces every packet of the run `-i`
+ * apart, so N hosts × `count` probes need at least N × count × interval: with 20 probes and
+ * 1 ms that is 20 s for 1,000 hosts, not the count × period (4 s) the per-host period allows.
+ * With several probes per host the gap shrinks to `periodMs / N` (a round of all hosts within
+ * one period), down to MIN_FPING_INTERVAL_MS; a single-probe sweep keeps `intervalMs`.
+ * One process, not several side by side: every raw ICMP socket receives every echo reply on the
+ * host, and a freshly started fping among busy ones was measured losing its first replies.
+ */
+export function fpingInterval(hosts: number, o: { count: number; periodMs: number; intervalMs: number }): number {
+  const wanted = Math.max(MIN_FPING_INTERVAL_MS, o.intervalMs);
+  if (o.count <= 1 || hosts <= 0) return Math.max(1, o.intervalMs);
+  const fit = Math.max(1, o.periodMs) / hosts;
+  return Math.round(Math.max(MIN_FPING_INTERVAL_MS, Math.min(wanted, fit)) * 1000) / 1000;
 }
 
 export class IcmpPinger {
@@ -88,34 +100,17 @@ export class IcmpPinger {
     const opt = { count: Math.max(1, o.count ?? 3), periodMs: o.periodMs ?? 200, timeoutMs: o.timeoutMs ?? 1000, intervalMs: o.intervalMs ?? 1 };
     this.stats.cycles++;
     this.stats.hosts += list.length;
-    return this.backend === 'fping' ? this.viaFpingChunks(list, opt) : this.viaPing(list, opt);
-  }
-
-  /** The hosts in chunks that one fping each pings within about `count × periodMs`, a bounded number at a time. */
-  private async viaFpingChunks(list: string[], o: Required<PingOptions>): Promise<IcmpResult[]> {
-    const perProcess = o.count > 1 ? Math.max(1, Math.floor(Math.max(1, o.periodMs) / Math.max(1, o.intervalMs))) : list.length;
-    if (list.length <= perProcess) return this.viaFping(list, o);
-    const chunks: string[][] = [];
-    for (let i = 0; i < list.length; i += perProcess) chunks.push(list.slice(i, i + perProcess));
-    const done: IcmpResult[][] = new Array(chunks.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const i = next++;
-        done[i] = await this.viaFping(chunks[i]!, o);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.opts.fpingProcesses ?? 8), chunks.length) }, worker));
-    return done.flat();
+    return this.backend === 'fping' ? this.viaFping(list, opt) : this.viaPing(list, opt);
   }
 
   private viaFping(list: string[], o: Required<PingOptions>): Promise<IcmpResult[]> {
-    const args = ['-C', String(o.count), '-q', '-i', String(Math.max(1, o.intervalMs)), '-p', String(Math.max(1, o.periodMs)), '-t', String(Math.max(1, o.timeoutMs))];
+    const interval = fpingInterval(list.length, o);
+    const args = ['-C', String(o.count), '-q', '-i', String(interval), '-p', String(Math.max(1, o.periodMs)), '-t', String(Math.max(1, o.timeoutMs))];
     const wrapper = this.opts.wrapper ?? [];
     const cmd = wrapper.length ? wrapper[0]! : this.fpingPath;
     const argv = wrapper.length ? [...wrapper.slice(1), this.fpingPath, ...args] : args;
     // Hard stop well after fping should have finished on its own.
-    const budgetMs = o.count * Math.max(o.periodMs, o.timeoutMs) + list.length * o.intervalMs * o.count + o.timeoutMs + 30_000;
+    const budgetMs = o.count * Math.max(o.periodMs, o.timeoutMs) + list.length * interval * o.count + o.timeoutMs + 30_000;
     return new Promise((resolve) => {
       let err = '';
       let out = '';

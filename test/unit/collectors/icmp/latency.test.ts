@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summariseRtts } from '../../../../server/collectors/icmp/fping.parser.js';
 import { quantile, rttPercentiles } from '../../../../server/collectors/icmp/latency.js';
+import { fpingInterval, MIN_FPING_INTERVAL_MS } from '../../../../server/collectors/icmp/icmp.pinger.js';
 
 describe('latency distribution of one ICMP cycle', () => {
   it('gives p0 = min, p50 = median, p100 = max of the replies, interpolating between ranks', () => {
@@ -22,5 +23,15 @@ describe('latency distribution of one ICMP cycle', () => {
     expect(summariseRtts('h', [0.1, null, 0.3], 3).rtts).toEqual([0.1, null, 0.3]);
     // fping printed fewer values than probes sent: the missing ones are lost.
     expect(summariseRtts('h', [0.1], 3)).toMatchObject({ received: 1, lossPct: 66.667, rtts: [0.1, null, null] });
+  });
+
+  it('paces fping so a round of every host fits in the per-host period, never below the floor', () => {
+    const o = { count: 20, periodMs: 200, intervalMs: 1 };
+    expect(fpingInterval(100, o)).toBe(1);
+    expect(fpingInterval(1000, o)).toBe(0.2);
+    expect(fpingInterval(2500, o)).toBe(0.08);
+    expect(fpingInterval(100_000, o)).toBe(MIN_FPING_INTERVAL_MS);
+    // A one-probe sweep (discovery) keeps the configured gap.
+    expect(fpingInterval(4096, { ...o, count: 1 })).toBe(1);
   });
 });
