@@ -126,6 +126,7 @@ export const OPTIONS = {
   retention5mDays: { env: 'NMS_RETENTION_5M_DAYS', schema: z.coerce.number().positive().max(3650).default(90), help: '5-minute rollups are kept this long' },
   retention1hDays: { env: 'NMS_RETENTION_1H_DAYS', schema: z.coerce.number().positive().max(36500).default(730), help: '1-hour rollups are kept this long' },
   pollConcurrency: { env: 'NMS_POLL_CONCURRENCY', schema: z.coerce.number().int().min(1).max(10_000).default(200), help: 'SNMP polls in flight at once' },
+  icmpProbes: { env: 'NMS_ICMP_PROBES', schema: z.coerce.number().int().min(1).max(100).default(20), help: 'Echo requests per device per ICMP cycle (200 ms apart); every RTT is kept as the cycle\'s latency distribution' },
   icmpDownAfter: { env: 'NMS_ICMP_DOWN_AFTER', schema: z.coerce.number().int().min(1).max(100).default(3), help: 'Failed ICMP cycles before a device is down' },
   pollWorkers: { env: 'NMS_POLL_WORKERS', schema: z.coerce.number().int().min(0).max(64).default(2), help: 'Worker threads for SNMP polls (0 = poll in the main thread)' },
   pollerEnabled: { env: 'NMS_POLLER', schema: bool.default(true), help: 'Run the SNMP/ICMP poller in this process' },

@@ -150,6 +150,8 @@ export interface IcmpResult {
   rttMaxMs: number | null;
   /** Mean absolute difference between consecutive RTTs (ms). */
   jitterMs: number | null;
+  /** Every probe's RTT in ms, in the order sent (null = lost); `sent` entries. Empty when the host could not be pinged. */
+  rtts: (number | null)[];
   /** Set when the host could not be pinged at all (bad name, tool failure). */
   error?: string;
 }

@@ -11,6 +11,8 @@ import { InProcessSnmpRunner, PingerIcmpRunner, WorkerSnmpRunner } from '../poll
 import { CustomOidRepository } from '../store/custom-oid.repository.js';
 import { PollStateRepository } from '../store/poll-state.repository.js';
 import { SampleRepository } from '../store/sample.repository.js';
+import { LatencyRepository } from '../store/latency.repository.js';
+import { registerLatencyRoutes } from '../api/latency.routes.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { ConflictError } from '../api/errors.js';
@@ -70,6 +72,7 @@ export function pollingModule(
     site: config.site,
   });
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter };
+  const icmpOptions = { count: config.icmpProbes };
   return {
     name: 'polling',
     input: {
@@ -86,7 +89,7 @@ export function pollingModule(
         const { devices, out } = deps.remote();
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });
         const poller = new PollService(
-          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger), customOids: (d) => devices.customOids(d), ...runners() },
+          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger, icmpOptions), customOids: (d) => devices.customOids(d), ...runners() },
           opts,
         );
         remotePoller.set({ poller, out });
@@ -101,8 +104,9 @@ export function pollingModule(
       const latest = new DeviceMetricsCache({ labelsOf: (id) => devices.get(id), ownSite: config.site });
       const states = pollState.allStatus();
       latest.seed(devices.list().map((d) => ({ id: d.id, snmpState: states.get(d.id)?.snmpState, icmpState: states.get(d.id)?.icmpState })));
-      const output = new RepositoryPollOutput({ pollState, samples, bus, latest });
-      const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'));
+      const latency = new LatencyRepository(db);
+      const output = new RepositoryPollOutput({ pollState, samples, bus, latest, latency });
+      const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'), latency);
       sampleMaintenance.start();
       const offs = [
         bus.subscribe('device.deleted', ({ id }) => {
@@ -120,7 +124,7 @@ export function pollingModule(
         discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
         poller = new PollService(
           { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
-            icmp: new PingerIcmpRunner(pinger),
+            icmp: new PingerIcmpRunner(pinger, icmpOptions),
             customOids: (d) => customOids.forDevice(d.id, d.group),
             ...runners(),
           },
@@ -155,6 +159,7 @@ export function pollingModule(
       const { devices, reads } = deps.store.store;
       const retention = { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 };
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
+      registerLatencyRoutes(api, { devices, reads, retention });
       if (discovery) registerDiscoveryRoutes(api, { discovery });
       registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
       const pollNow = poller

@@ -13,13 +13,12 @@ import { SpooledPublisher, spoolOptions } from '../bus/spooled-publisher.js';
 import { HEARTBEAT_INTERVAL_MS, type CollectorHeartbeat } from '../contracts/collectors.js';
 import { submitDurably, type EventIntake, type KeyedIntake } from '../events/event-intake.js';
 import { checkRemoteEvents } from '../events/remote-event.schema.js';
-import type { RepositoryPollOutput } from '../poller/poll-io.js';
+import type { IcmpOutcome, RepositoryPollOutput } from '../poller/poll-io.js';
 import { AssignmentPublisher, type AssignmentSource } from '../remote/assignment-publisher.js';
 import { AssignedDevices, AssignmentWatcher, PublishedPollOutput } from '../remote/collector-polling.js';
 import { TrapUserPublisher, type TrapUserSource } from '../remote/trap-user-publisher.js';
 import { RemoteTrapUsers, TrapUserWatcher } from '../remote/trap-user-watcher.js';
 import { checkRemoteNeighbours, checkRemoteSamples, checkRemoteStatus, type CheckedItems } from '../remote/remote-poll.schema.js';
-import type { IcmpUpdate } from '../store/poll-state.repository.js';
 import { Late, type AppContext, type Module } from './module.js';
 
 /** Where the centre hands collector heartbeats (the collector registry validates and stores them). */
@@ -170,10 +169,10 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       stats.remote_samples += samples.length;
     } else if (batch.kind === 'status') {
       const items = mine(batch, input, checkRemoteStatus(batch.items));
-      const icmp: { deviceId: number; update: IcmpUpdate }[] = [];
+      const icmp: IcmpOutcome[] = [];
       for (const i of items) {
         if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null, i.metrics);
-        else icmp.push({ deviceId: i.deviceId, update: i.update });
+        else icmp.push({ deviceId: i.deviceId, update: i.update, rtts: i.rtts });
       }
       if (icmp.length) input.out.icmp(icmp);
       stats.remote_status += items.length;

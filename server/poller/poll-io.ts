@@ -5,6 +5,7 @@ import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventBus } from '../events/bus.js';
 import type { DeviceRecord, DeviceRepository } from '../store/device.repository.js';
 import type { IcmpUpdate, InterfaceWrite, NeighbourWrite, PollStateRepository, SnmpPollUpdate } from '../store/poll-state.repository.js';
+import type { LatencyRepository } from '../store/latency.repository.js';
 import type { SampleInput, SampleRepository } from '../store/sample.repository.js';
 
 /**
@@ -26,10 +27,19 @@ export interface PollOutput {
   status(deviceId: number): DeviceStatusDto | undefined;
   /** One SNMP poll's outcome; interfaces/neighbours null when the poll did not carry them; `metrics`: its raw values (GET /metrics/devices). */
   snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null, metrics?: SnmpMetrics | null): void;
-  icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void;
+  /** `rtts`: every probe's RTT of the cycle (ms, null = lost), stored as its latency distribution. */
+  icmp(updates: IcmpOutcome[]): void;
   /** Throws when they cannot be written (the poller counts them). */
   samples(batch: SampleInput[]): void;
   events(events: NormalizedEvent[]): void;
+}
+
+/** One device's ICMP cycle as the poller hands it on. */
+export interface IcmpOutcome {
+  deviceId: number;
+  update: IcmpUpdate;
+  /** Every probe's RTT in ms in the order sent (null = lost); absent or empty when the host could not be pinged. */
+  rtts?: (number | null)[];
 }
 
 /** The device table as a poll source: changes come from the bus. */
@@ -54,7 +64,7 @@ export function repositoryDevices(devices: DeviceRepository, bus: EventBus): Pol
  * Every result also goes to the latest-values cache (`latest`, GET /metrics/devices) when there is one.
  */
 export class RepositoryPollOutput implements PollOutput {
-  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache }) {}
+  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache; latency?: LatencyRepository }) {}
 
   allStatus(): Map<number, DeviceStatusDto> {
     return this.deps.pollState.allStatus();
@@ -79,13 +89,21 @@ export class RepositoryPollOutput implements PollOutput {
     this.deps.pollState.replaceNeighbours(deviceId, neighbours, at);
   }
 
-  icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void {
-    const { pollState, bus } = this.deps;
+  icmp(updates: IcmpOutcome[]): void {
+    const { pollState, bus, latency } = this.deps;
     for (const u of updates) this.deps.latest?.icmp(u.deviceId, u.update);
     pollState.recordIcmp(updates);
+
     for (const u of updates) {
       const s = pollState.status(u.deviceId);
       if (s) bus.publish('device.status', s);
+    }
+    // Last: a failure here (thrown to the poller, which logs it) loses the distributions, not the state.
+    if (latency) {
+      const cycles = updates
+        .filter((u) => u.rtts?.length)
+        .map((u) => ({ deviceId: u.deviceId, ts: Math.floor(u.update.at / 1000), sent: u.rtts!.length, received: u.rtts!.filter((v) => v !== null).length, rtts: u.rtts! }));
+      if (cycles.length) latency.write(cycles);
     }
   }
 

@@ -4,9 +4,9 @@ import type { NormalizedEvent } from '../contracts/events.js';
 import { initialReach, icmpSuccess, stepReach, type ReachState } from '../collectors/icmp/reachability.js';
 import type { Logger } from '../log/logger.js';
 import type { DeviceRecord } from '../store/device.repository.js';
-import type { IcmpUpdate } from '../store/poll-state.repository.js';
 import type { SampleInput } from '../store/sample.repository.js';
-import type { PollDeviceSource, PollOutput } from './poll-io.js';
+import { LATENCY_METRICS, rttPercentiles } from '../collectors/icmp/latency.js';
+import type { IcmpOutcome, PollDeviceSource, PollOutput } from './poll-io.js';
 import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
 import { PollScheduler } from './scheduler.js';
 
@@ -52,7 +52,7 @@ export class PollService {
   private timers: NodeJS.Timeout[] = [];
   private icmpRunning = false;
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, samples_written: 0, sample_write_errors: 0 };
+  private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, icmp_write_errors: 0, samples_written: 0, sample_write_errors: 0 };
 
   constructor(
     private readonly deps: {
@@ -194,7 +194,7 @@ export class PollService {
     this.stats.icmp_hosts += devices.length;
     const at = Date.now();
     const ts = Math.floor(at / 1000);
-    const updates: { deviceId: number; update: IcmpUpdate }[] = [];
+    const updates: IcmpOutcome[] = [];
     const events: NormalizedEvent[] = [];
     for (const d of devices) {
       let entry = this.icmp.get(d.id);
@@ -214,14 +214,30 @@ export class PollService {
         events.push({ receivedAt: at, reportedAt: null, source: 'icmp', sourceAddress: d.address, deviceId: d.id, severity: 'info', type: 'icmp.up',
           message: `${d.name}: answers ping again (${r.rttAvgMs ?? '?'} ms)`, params: { rttMs: r.rttAvgMs, lossPct: r.lossPct } });
       }
-      updates.push({ deviceId: d.id, update: { icmpState: step.state.status, at, min: r.rttMinMs, avg: r.rttAvgMs, max: r.rttMaxMs, jitter: r.jitterMs, lossPct: r.lossPct } });
+      updates.push({ deviceId: d.id, update: { icmpState: step.state.status, at, min: r.rttMinMs, avg: r.rttAvgMs, max: r.rttMaxMs, jitter: r.jitterMs, lossPct: r.lossPct }, rtts: r.rtts });
       this.pendingSamples.push({ deviceId: d.id, metric: 'icmpLoss', instance: '', ts, value: r.lossPct, unit: '%' });
       if (r.rttAvgMs !== null) {
         this.pendingSamples.push({ deviceId: d.id, metric: 'icmpRtt', instance: '', ts, value: r.rttAvgMs, unit: 'ms' });
         if (r.jitterMs !== null) this.pendingSamples.push({ deviceId: d.id, metric: 'icmpJitter', instance: '', ts, value: r.jitterMs, unit: 'ms' });
       }
+      // Loss and RTT percentiles as ordinary metrics, for threshold rules (a host that could not be pinged has no loss figure).
+      if (r.rtts.length) {
+        this.pendingSamples.push({ deviceId: d.id, metric: LATENCY_METRICS.lossPct, instance: '', ts, value: r.lossPct, unit: '%' });
+        const p = rttPercentiles(r.rtts);
+        for (const k of ['p50', 'p90', 'p95'] as const) {
+          const v = p[k];
+          if (v !== null) this.pendingSamples.push({ deviceId: d.id, metric: LATENCY_METRICS[k], instance: '', ts, value: v, unit: 'ms' });
+        }
+      }
     }
-    if (updates.length) this.deps.out.icmp(updates);
+    if (updates.length) {
+      try {
+        this.deps.out.icmp(updates);
+      } catch (err) {
+        this.stats.icmp_write_errors++;
+        this.deps.log.error({ err, devices: updates.length }, 'ICMP results could not be stored');
+      }
+    }
     if (events.length) this.deps.out.events(events);
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import type { LatencyRepository } from '../store/latency.repository.js';
 import type { Resolution, SampleRepository } from '../store/sample.repository.js';
 
 export interface SampleRetentionDays {
@@ -23,6 +24,8 @@ export class SampleMaintenance {
     private readonly samples: SampleRepository,
     private readonly keepDays: SampleRetentionDays,
     private readonly log: Logger,
+    /** ICMP latency distributions: rolled up and pruned with the same retention, in the same pass. */
+    private readonly latency?: LatencyRepository,
   ) {}
 
   start(intervalMs = 300_000): void {
@@ -49,11 +52,30 @@ export class SampleMaintenance {
           if (id % 200 === 0) await yieldLoop();
         }
       }
+      if (this.latency) await this.latencyPass(nowSec);
     } catch (err) {
       this.stats.errors++;
       this.log.error({ err }, 'sample rollup/retention failed');
     } finally {
       this.running = false;
+    }
+  }
+
+  private async latencyPass(nowSec: number): Promise<void> {
+    const latency = this.latency!;
+    for (const res of ['5m', '1h'] as const) {
+      while (latency.rollupStep(res, nowSec)) {
+        this.stats.rollup_steps++;
+        await yieldLoop();
+      }
+      this.stats.rollup_steps++;
+    }
+    for (const res of ['raw', '5m', '1h'] as Resolution[]) {
+      const cutoff = nowSec - Math.floor(this.keepDays[res] * 86_400);
+      for (const id of latency.deviceIds()) {
+        this.stats.rows_removed += latency.deleteOlderThan(res, id, cutoff);
+        if (id % 200 === 0) await yieldLoop();
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import type { IcmpResult, PollResult } from '../contracts/poll.js';
-import type { IcmpPinger } from '../collectors/icmp/icmp.pinger.js';
+import type { IcmpPinger, PingOptions } from '../collectors/icmp/icmp.pinger.js';
 import { SnmpClient, type SnmpTarget } from '../collectors/snmp/snmp.client.js';
 import { collectDevice } from '../collectors/snmp/snmp.collect.js';
 import type { DeviceRecord } from '../store/device.repository.js';
@@ -73,14 +73,18 @@ export class WorkerSnmpRunner implements SnmpRunner {
 
 /** Batches ICMP through the collector's pinger (fping when installed). */
 export class PingerIcmpRunner implements IcmpRunner {
-  constructor(private readonly pinger: IcmpPinger) {}
+  /** `options.count`: probes per host per cycle (config `icmpProbes`); each probe's RTT is kept. */
+  constructor(
+    private readonly pinger: IcmpPinger,
+    private readonly options: PingOptions = {},
+  ) {}
 
   get name(): string {
     return this.pinger.backend;
   }
 
   async ping(addresses: string[]): Promise<Map<string, IcmpResult>> {
-    const results = await this.pinger.pingMany(addresses);
+    const results = await this.pinger.pingMany(addresses, this.options);
     return new Map(results.map((r) => [r.address, r]));
   }
 }

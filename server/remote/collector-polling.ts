@@ -9,7 +9,7 @@ import type { NormalizedEvent } from '../contracts/events.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventIntake } from '../events/event-intake.js';
 import type { Logger } from '../log/logger.js';
-import type { PollDeviceSource, PollOutput } from '../poller/poll-io.js';
+import type { IcmpOutcome, PollDeviceSource, PollOutput } from '../poller/poll-io.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import type { IcmpUpdate, InterfaceWrite, NeighbourWrite, SnmpPollUpdate } from '../store/poll-state.repository.js';
 import type { SampleInput } from '../store/sample.repository.js';
@@ -19,7 +19,7 @@ import { SiteKeyFollower } from './site-key-follower.js';
 /** What a collector publishes on `status` (one item per poll) and `neighbours`. The centre checks them (remote-poll.schema.ts). */
 export type RemoteStatusItem =
   | { kind: 'snmp'; deviceId: number; update: SnmpPollUpdate; interfaces: InterfaceWrite[] | null; metrics?: SnmpMetrics | null }
-  | { kind: 'icmp'; deviceId: number; update: IcmpUpdate };
+  | { kind: 'icmp'; deviceId: number; update: IcmpUpdate; rtts?: (number | null)[] };
 export interface RemoteNeighbourItem {
   deviceId: number;
   at: number;
@@ -119,8 +119,9 @@ export class PublishedPollOutput implements PollOutput {
     if (this.statusItems.length >= 200) this.flush();
   }
 
-  icmp(updates: { deviceId: number; update: IcmpUpdate }[]): void {
-    for (const u of updates) this.statusItems.push({ kind: 'icmp', deviceId: u.deviceId, update: u.update });
+  icmp(updates: IcmpOutcome[]): void {
+    // The per-probe RTTs travel with the state: the centre stores them as the cycle's latency distribution.
+    for (const u of updates) this.statusItems.push({ kind: 'icmp', deviceId: u.deviceId, update: u.update, ...(u.rtts?.length ? { rtts: u.rtts } : {}) });
     if (this.statusItems.length >= 200) this.flush();
   }
 

@@ -104,7 +104,8 @@ const snmpMetrics = z
 
 const statusItem = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('snmp'), deviceId: id, update: snmpUpdate, interfaces: z.array(iface).max(100_000).nullable(), metrics: snmpMetrics.nullable().optional() }).strict(),
-  z.object({ kind: z.literal('icmp'), deviceId: id, update: icmpUpdate }).strict(),
+  // rtts: one entry per probe (config icmpProbes ≤ 100), ms, null = lost.
+  z.object({ kind: z.literal('icmp'), deviceId: id, update: icmpUpdate, rtts: z.array(z.number().finite().min(0).max(3_600_000).nullable()).max(100).optional() }).strict(),
 ]);
 
 const neighbour = z

@@ -20,6 +20,8 @@ import { PollStateRepository } from './poll-state.repository.js';
 import { UnknownSenderRepository } from './unknown-sender.repository.js';
 import { metricSeries, type SeriesQuery } from './sample-series.js';
 import { SampleRepository } from './sample.repository.js';
+import { LatencyRepository } from './latency.repository.js';
+import type { LatencyResolution } from '../contracts/latency.js';
 import { TopologyRepository } from './topology.repository.js';
 
 export interface ReaderRepositories {
@@ -31,6 +33,7 @@ export interface ReaderRepositories {
   pollState: PollStateRepository;
   topology: TopologyRepository;
   unknownSenders: UnknownSenderRepository;
+  latency: LatencyRepository;
 }
 
 /** The repositories a reader uses, on any connection (a reader's read-only one, or the main one in tests). */
@@ -44,6 +47,7 @@ export function readerRepositories(db: Db): ReaderRepositories {
     pollState: new PollStateRepository(db),
     topology: new TopologyRepository(db),
     unknownSenders: new UnknownSenderRepository(db),
+    latency: new LatencyRepository(db),
   };
 }
 
@@ -95,6 +99,7 @@ export const READ_OPS = {
     return dto ? { ...dto, events: r.alarms.events(a.id, a.events) } : null;
   }),
   'metrics.series': op((r, q: SeriesQuery) => metricSeries(r.samples, q)),
+  'latency.points': op((r, q: { deviceId: number; from: number; to: number; resolution: LatencyResolution }) => r.latency.points(q.deviceId, q.from, q.to, q.resolution)),
   'unknownSenders.list': op((r, q: { limit: number; cursor?: string }) => r.unknownSenders.list(q)),
   'audit.list': op((r, q: AuditQuery) => r.audit.list(q)),
   'audit.objectTypes': op((r, _: null) => r.audit.objectTypes()),

@@ -1,6 +1,7 @@
 import { api } from '@/api/client';
 import type { DeviceDto } from '@contracts/dto';
 import type { DeviceStatusDto, InterfaceDto, NeighbourDto } from '@contracts/poll-state';
+import type { LatencyDto } from '@contracts/latency';
 
 export interface MetricInfo {
   id: number;
@@ -23,5 +24,6 @@ export const deviceApi = {
   metrics: (id: number) => api.get<{ items: MetricInfo[] }>(`/devices/${id}/metrics`),
   series: (id: number, metric: string, fromMs: number, step?: number) =>
     api.get<SeriesResponse>(`/metrics?device=${id}&metric=${encodeURIComponent(metric)}&from=${fromMs}${step ? `&step=${step}` : ''}`),
+  latency: (id: number, fromMs: number, toMs: number) => api.get<LatencyDto>(`/devices/${id}/latency?from=${Math.floor(fromMs)}&to=${Math.floor(toMs)}`),
   pollNow: (id: number) => api.post<{ status: DeviceStatusDto | null; interfaces: InterfaceDto[] }>(`/devices/${id}/poll`, {}),
 };

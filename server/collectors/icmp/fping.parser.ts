@@ -31,10 +31,13 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /** RTT min/avg/max, loss and jitter from one host's replies (null = lost). */
 export function summariseRtts(address: string, replies: (number | null)[], sent = replies.length): IcmpResult {
-  const got = replies.filter((v): v is number => v !== null);
+  // Exactly one entry per probe sent (a probe with no entry was lost).
+  const rtts = replies.slice(0, sent);
+  while (rtts.length < sent) rtts.push(null);
+  const got = rtts.filter((v): v is number => v !== null);
   const received = got.length;
   const lossPct = sent > 0 ? round(((sent - received) / sent) * 100) : 100;
-  if (received === 0) return { address, sent, received, lossPct, rttMinMs: null, rttAvgMs: null, rttMaxMs: null, jitterMs: null };
+  if (received === 0) return { address, sent, received, lossPct, rttMinMs: null, rttAvgMs: null, rttMaxMs: null, jitterMs: null, rtts };
   let jitter: number | null = null;
   if (received >= 2) {
     let sum = 0;
@@ -50,6 +53,7 @@ export function summariseRtts(address: string, replies: (number | null)[], sent 
     rttAvgMs: round(got.reduce((a, b) => a + b, 0) / received),
     rttMaxMs: round(Math.max(...got)),
     jitterMs: jitter,
+    rtts,
   };
 }
 
@@ -63,5 +67,6 @@ export const failedResult = (address: string, sent: number, error: string): Icmp
   rttAvgMs: null,
   rttMaxMs: null,
   jitterMs: null,
+  rtts: [],
   error,
 });

@@ -12,13 +12,13 @@ import { failedResult, parseFpingOutput, summariseRtts } from './fping.parser.js
  * at a time. The choice and its reason are logged once.
  */
 export interface PingOptions {
-  /** Echo requests per host per cycle (default 3). */
+  /** Echo requests per host per cycle (default 3; the poller passes `icmpProbes`). */
   count?: number;
   /** Time between requests to the same host, ms (default 200). */
   periodMs?: number;
   /** Wait for a reply, ms (default 1000). */
   timeoutMs?: number;
-  /** fping: gap between any two requests, ms (default 1). */
+  /** fping: gap between any two requests, ms (default 1; less with several probes per host, see fpingInterval). */
   intervalMs?: number;
 }
 
@@ -47,6 +47,25 @@ export function fpingAvailable(path = DEFAULT_FPING): boolean {
   } catch {
     return false;
   }
+}
+
+/** fping's least gap between two packets we ask for (ms): at most 20,000 packets a second. */
+export const MIN_FPING_INTERVAL_MS = 0.05;
+
+/**
+ * The gap between any two packets of one fping run. fping spaces every packet of the run `-i`
+ * apart, so N hosts × `count` probes need at least N × count × interval: with 20 probes and
+ * 1 ms that is 20 s for 1,000 hosts, not the count × period (4 s) the per-host period allows.
+ * With several probes per host the gap shrinks to `periodMs / N` (a round of all hosts within
+ * one period), down to MIN_FPING_INTERVAL_MS; a single-probe sweep keeps `intervalMs`.
+ * One process, not several side by side: every raw ICMP socket receives every echo reply on the
+ * host, and a freshly started fping among busy ones was measured losing its first replies.
+ */
+export function fpingInterval(hosts: number, o: { count: number; periodMs: number; intervalMs: number }): number {
+  const wanted = Math.max(MIN_FPING_INTERVAL_MS, o.intervalMs);
+  if (o.count <= 1 || hosts <= 0) return Math.max(1, o.intervalMs);
+  const fit = Math.max(1, o.periodMs) / hosts;
+  return Math.round(Math.max(MIN_FPING_INTERVAL_MS, Math.min(wanted, fit)) * 1000) / 1000;
 }
 
 export class IcmpPinger {
@@ -85,12 +104,13 @@ export class IcmpPinger {
   }
 
   private viaFping(list: string[], o: Required<PingOptions>): Promise<IcmpResult[]> {
-    const args = ['-C', String(o.count), '-q', '-i', String(Math.max(1, o.intervalMs)), '-p', String(Math.max(1, o.periodMs)), '-t', String(Math.max(1, o.timeoutMs))];
+    const interval = fpingInterval(list.length, o);
+    const args = ['-C', String(o.count), '-q', '-i', String(interval), '-p', String(Math.max(1, o.periodMs)), '-t', String(Math.max(1, o.timeoutMs))];
     const wrapper = this.opts.wrapper ?? [];
     const cmd = wrapper.length ? wrapper[0]! : this.fpingPath;
     const argv = wrapper.length ? [...wrapper.slice(1), this.fpingPath, ...args] : args;
     // Hard stop well after fping should have finished on its own.
-    const budgetMs = o.count * Math.max(o.periodMs, o.timeoutMs) + list.length * o.intervalMs * o.count + o.timeoutMs + 30_000;
+    const budgetMs = o.count * Math.max(o.periodMs, o.timeoutMs) + list.length * interval * o.count + o.timeoutMs + 30_000;
     return new Promise((resolve) => {
       let err = '';
       let out = '';

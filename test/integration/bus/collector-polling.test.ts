@@ -201,4 +201,27 @@ describe('devices polled at their collector', () => {
     expect((await status(v2Id))!.lastPollAt).toBe(frozen);
     expect((await status(v3Id))!.lastPollAt).toBeGreaterThan(frozen ?? 0);
   }, 90_000);
+
+  it("stores the latency distribution of a device the collector pings: every probe's RTT crosses NATS to the centre", async () => {
+    const d = await call('POST', '/devices', { name: 'branch-ping', address: '127.0.0.1', icmpEnabled: true, pollIntervalSec: 5, site: 'branch-1', snmp: { enabled: false } });
+    expect(d.status, d.text).toBe(201);
+    try {
+      const point = await until(async () => {
+        const r = await call('GET', `/devices/${d.body.id}/latency?range=1h`);
+        expect(r.status).toBe(200);
+        const p = (r.body as { points: { sent: number; received: number; rtts?: (number | null)[]; p50: number | null }[] }).points[0];
+        expect(p).toBeDefined();
+        return p!;
+      }, 60_000);
+      // The collector's default icmpProbes: 20, each one kept.
+      expect(point).toMatchObject({ sent: 20, received: 20 });
+      expect(point.rtts).toHaveLength(20);
+      expect(point.rtts!.every((v) => typeof v === 'number')).toBe(true);
+      expect(point.p50).toBeGreaterThan(0);
+      const names = (await call('GET', `/devices/${d.body.id}/metrics`)).body.items.map((m: { name: string }) => m.name);
+      expect(names).toEqual(expect.arrayContaining(['icmp.loss_pct', 'icmp.rtt_p50', 'icmp.rtt_p90', 'icmp.rtt_p95']));
+    } finally {
+      await call('DELETE', `/devices/${d.body.id}`);
+    }
+  }, 90_000);
 });

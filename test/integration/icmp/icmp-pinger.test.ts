@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { IcmpPinger } from '../../../server/collectors/icmp/icmp.pinger.js';
+import { fpingInterval, IcmpPinger } from '../../../server/collectors/icmp/icmp.pinger.js';
 import { icmpSuccess, initialReach, stepReach, type ReachState } from '../../../server/collectors/icmp/reachability.js';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -93,5 +93,20 @@ describe('ICMP unreachable host inside a test network namespace', () => {
     expect(history.slice(0, 4)).toEqual(['unknown', 'unknown', 'down', 'down']);
     expect(history.at(-1)).toBe('up');
     expect(history.slice(2, -1).every((h) => h === 'down')).toBe(true);
+  });
+});
+
+describe('ICMP batches of several probes per host', () => {
+  it('paces one fping over 450 hosts within the per-host period and gives every host each of its probes, in input order', async () => {
+    const p = new IcmpPinger();
+    // 20 ms period over 450 hosts: packets 0.05 ms apart (the floor) instead of 1 ms.
+    expect(fpingInterval(450, { count: 4, periodMs: 20, intervalMs: 1 })).toBe(0.05);
+    const addrs = Array.from({ length: 450 }, (_, i) => `127.9.${Math.floor(i / 200)}.${(i % 200) + 1}`);
+    const res = await p.pingMany([...addrs, addrs[3]!], { count: 4, periodMs: 20, timeoutMs: 1000, intervalMs: 1 });
+    expect(res.map((r) => r.address)).toEqual(addrs);
+    for (const r of res) {
+      expect(r.rtts).toHaveLength(4);
+      expect(r).toMatchObject({ sent: 4, received: 4, lossPct: 0 });
+    }
   });
 });

@@ -45,3 +45,37 @@ describe("a collector's poll output", () => {
     expect((checked.items[0] as { metrics: { interfaces: { counters: { inOctets: { v: string } } }[] } }).metrics.interfaces[0]!.counters.inOctets.v).toBe(String(2n ** 60n));
   });
 });
+
+describe("a collector's ICMP cycles", () => {
+  const icmpUpdate = { icmpState: 'up' as const, at: 1_800_000_000_000, min: 0.1, avg: 0.2, max: 0.3, jitter: 0.05, lossPct: 25 };
+  it('carry every probe RTT to the centre, which accepts them', () => {
+    const batches: unknown[][] = [];
+    const out = new PublishedPollOutput({
+      publish: async (_kind, batch): Promise<PublishOutcome> => {
+        batches.push(batch);
+        return 'direct';
+      },
+      events: () => {
+        throw new Error('no events here');
+      },
+      log: createLogger({ level: 'silent', format: 'json' }),
+    });
+    const rtts = [0.1, null, 0.3, 0.2];
+    out.icmp([{ deviceId: 7, update: icmpUpdate, rtts }, { deviceId: 8, update: { ...icmpUpdate, lossPct: 100 }, rtts: [] }]);
+    out.flush();
+    const checked = checkRemoteStatus(JSON.parse(JSON.stringify(batches.flat())) as unknown[]);
+    expect(checked.invalid).toBe(0);
+    expect(checked.items).toEqual([
+      { kind: 'icmp', deviceId: 7, update: icmpUpdate, rtts },
+      // A host that could not be pinged has no probes to carry.
+      { kind: 'icmp', deviceId: 8, update: { ...icmpUpdate, lossPct: 100 } },
+    ]);
+  });
+
+  it('refuses hostile RTT lists item by item', () => {
+    const bad = [[-1], ['0.1'], Array(101).fill(0.1), [Number.MAX_VALUE], { 0: 1 }, 'x'];
+    for (const rtts of bad) expect(checkRemoteStatus([{ kind: 'icmp', deviceId: 1, update: icmpUpdate, rtts }]).invalid, JSON.stringify(rtts).slice(0, 40)).toBe(1);
+    // Infinity and NaN do not survive JSON: they arrive as null, i.e. lost probes.
+    expect(checkRemoteStatus([{ kind: 'icmp', deviceId: 1, update: icmpUpdate, rtts: [null, 0.5] }]).invalid).toBe(0);
+  });
+});

@@ -22,6 +22,7 @@ describe('fping -C output', () => {
       rttAvgMs: 2,
       rttMaxMs: 3,
       jitterMs: 1.5,
+      rtts: [1, 3, null, 2],
     });
     expect(summariseRtts('h', [null, null])).toMatchObject({ lossPct: 100, rttAvgMs: null, jitterMs: null });
     expect(summariseRtts('h', [5])).toMatchObject({ lossPct: 0, rttAvgMs: 5, jitterMs: null });
