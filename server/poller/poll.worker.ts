@@ -17,7 +17,11 @@ port.on('message', (msg: WorkerRequest) => {
     return;
   }
   if (msg.type === 'forget') {
-    client.forget(msg.target);
+    client.forget(msg.deviceId);
+    return;
+  }
+  if (msg.type === 'sessions') {
+    port.postMessage({ id: msg.id, sessions: client.transport.sessionCount() } satisfies WorkerReply);
     return;
   }
   collectDevice(client, msg.target, msg.options).then(
