@@ -199,10 +199,10 @@ function extractZip(data: Uint8Array, limits: BundleLimits): ExtractedBundle {
         // fflate returns a plain object keyed by entry name: a `__proto__` entry is never asked for.
         if (f.name === '__proto__' || seen.has(f.name)) return skipZip(out, shown, f.name === '__proto__' ? 'unsafe name' : 'duplicate entry name');
         if (f.compression !== 0 && f.compression !== 8) return skipZip(out, shown, `compression method ${f.compression} is not supported`);
-        if (f.originalSize > limits.maxFileBytes) return skipZip(out, shown, `larger than ${mib(limits.maxFileBytes)}`);
         if (f.compression === 8 && f.originalSize > Math.max(f.size, 1) * limits.maxRatio) {
           throw new MibBundleError(`zip entry ${shown} unpacks to ${Math.round(f.originalSize / Math.max(f.size, 1))} times its size (limit ${limits.maxRatio}): refused as a compression bomb`, 413);
         }
+        if (f.originalSize > limits.maxFileBytes) return skipZip(out, shown, `larger than ${mib(limits.maxFileBytes)}`);
         total += f.originalSize;
         if (total > limits.maxTotalBytes) throw new MibBundleError(`the zip archive unpacks to more than ${mib(limits.maxTotalBytes)}`, 413);
         order.push(f.name);
