@@ -19,11 +19,14 @@ function run(workerData: unknown, signal?: AbortSignal): Promise<{ loaded: MibLo
   const worker = startWorker(import.meta.url, 'mib-compile.worker', workerData);
   return new Promise((resolve, reject) => {
     let settled = false;
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       if (!settled) reject(new Error('MIB load aborted'));
       settled = true;
       void worker.terminate();
-    });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // One listener per run on the service's long-lived signal: removed when the worker is gone.
+    worker.once('exit', () => signal?.removeEventListener('abort', onAbort));
     worker.once('message', (msg: Reply) => {
       settled = true;
       if (msg.ok) resolve({ loaded: msg.loaded, report: msg.report });
