@@ -40,7 +40,19 @@ async function trapEvents(): Promise<any[]> {
   return (await call('GET', '/events?source=trap&limit=200')).body.items;
 }
 
+// Built before the server starts: building them blocks this process (which also runs the server) for
+// seconds, and a keep-alive connection the server times out meanwhile would reset the next request.
+let bombZip: Uint8Array;
+let bombTgz: Buffer;
+let manyZip: Uint8Array;
+
 beforeAll(async () => {
+  const zeros = Buffer.alloc(40 * 1024 * 1024);
+  bombZip = zipSync({ 'BOMB-MIB.my': zeros }, { level: 9 });
+  bombTgz = gzipSync(zeros, { level: 9 });
+  const many: Record<string, Uint8Array> = Object.create(null);
+  for (let i = 0; i < 100_000; i++) many[`f/${i}.my`] = new Uint8Array([65]);
+  manyZip = zipSync(many, { level: 0 });
   srv = await startTestServer();
   token = (await login(srv.url, 'admin', srv.adminPassword)).token;
   call = apiClient(srv.url, token);
@@ -139,11 +151,10 @@ describe('vendor MIB bundle upload', () => {
     };
 
     it('refuses zip and tar.gz bombs with 413', async () => {
-      const zeros = Buffer.alloc(40 * 1024 * 1024);
-      const z = await upload('bomb.zip', zipSync({ 'BOMB-MIB.my': zeros }, { level: 9 }));
+      const z = await upload('bomb.zip', bombZip);
       expect(z.status).toBe(413);
       expect(z.body.error.message).toMatch(/compression bomb/);
-      const t = await upload('bomb.tar.gz', gzipSync(zeros, { level: 9 }));
+      const t = await upload('bomb.tar.gz', bombTgz);
       expect(t.status).toBe(413);
       await unchanged();
     }, 60_000);
@@ -166,9 +177,7 @@ describe('vendor MIB bundle upload', () => {
     }, 60_000);
 
     it('refuses 100k tiny entries, truncated archives and wrong magic with a 4xx, and the server keeps its MIBs', async () => {
-      const many: Record<string, Uint8Array> = Object.create(null);
-      for (let i = 0; i < 100_000; i++) many[`f/${i}.my`] = new Uint8Array([65]);
-      const m = await upload('many.zip', zipSync(many, { level: 0 }));
+      const m = await upload('many.zip', manyZip);
       expect(m.status).toBe(413);
       expect(m.body.error.message).toMatch(/entries/);
 
