@@ -96,7 +96,7 @@ export function registerMibRoutes(api: ApiRegistry, router: Router | undefined, 
   );
 
   // Raw archive bytes; the cross-site check lets only this path's octet-stream bodies through.
-  router?.post(MIB_BUNDLE_PATH, express.raw({ type: 'application/octet-stream', limit: bundleMaxBytes ?? 64 * 1024 ** 2 }));
+  router?.use(MIB_BUNDLE_PATH, express.raw({ type: 'application/octet-stream', limit: bundleMaxBytes ?? 64 * 1024 ** 2 }));
   api.add(
     {
       method: 'post', path: MIB_BUNDLE_PATH, tag, access: 'admin', query: bundleQuery, status: 201,
