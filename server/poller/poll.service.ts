@@ -14,8 +14,11 @@ import { PollScheduler } from './scheduler.js';
 export interface SnmpRunner {
   /** `customOids`: numeric OIDs (with instance) read with the poll as metrics. */
   poll(device: DeviceRecord, customOids?: string[]): Promise<PollResult>;
-  /** Closes the device's cached SNMP session (after it was edited or deleted). */
-  forget?(deviceId: number): void;
+  /**
+   * Closes the device's cached SNMP session: after it was deleted or stopped being polled here, or,
+   * with `current` (the edited device), only when its SNMP settings changed.
+   */
+  forget?(deviceId: number, current?: DeviceRecord): void;
   /** SNMP sessions open now (in every poll worker). */
   openSessions?(): Promise<number>;
   close(): Promise<void> | void;
@@ -127,7 +130,8 @@ export class PollService {
     const d = this.deps.devices.get(id);
     if (!d) return this.untrack(id);
     // New settings (community, keys, address) mean a new session: close the device's old one.
-    this.deps.snmp.forget?.(id);
+    const polledHere = d.snmp.enabled && this.mine(d) && (!this.deps.allowed || this.deps.allowed(d));
+    this.deps.snmp.forget?.(id, polledHere ? d : undefined);
     void this.countSessions();
     this.track(d);
   }

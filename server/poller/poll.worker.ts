@@ -17,7 +17,8 @@ port.on('message', (msg: WorkerRequest) => {
     return;
   }
   if (msg.type === 'forget') {
-    client.forget(msg.deviceId);
+    if (msg.current) client.forgetIfChanged(msg.deviceId, msg.current);
+    else client.forget(msg.deviceId);
     return;
   }
   if (msg.type === 'sessions') {

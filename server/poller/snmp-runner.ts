@@ -36,8 +36,9 @@ export class InProcessSnmpRunner implements SnmpRunner {
     return collectDevice(this.client, snmpTarget(device), { customOids });
   }
 
-  forget(deviceId: number): void {
-    this.client.forget(deviceId);
+  forget(deviceId: number, current?: DeviceRecord): void {
+    if (current) this.client.forgetIfChanged(deviceId, snmpTarget(current));
+    else this.client.forget(deviceId);
   }
 
   openSessions(): Promise<number> {
@@ -71,8 +72,8 @@ export class WorkerSnmpRunner implements SnmpRunner {
     }
   }
 
-  forget(deviceId: number): void {
-    this.pool.forget(deviceId);
+  forget(deviceId: number, current?: DeviceRecord): void {
+    this.pool.forget(deviceId, current ? snmpTarget(current) : undefined);
   }
 
   openSessions(): Promise<number> {

@@ -7,7 +7,7 @@ import type { CollectOptions } from '../collectors/snmp/snmp.collect.js';
 /** Messages between the pool and `poll.worker`. */
 export type WorkerRequest =
   | { type: 'poll'; id: number; target: SnmpTarget; options?: Omit<CollectOptions, 'now'> }
-  | { type: 'forget'; deviceId: number }
+  | { type: 'forget'; deviceId: number; current?: SnmpTarget }
   | { type: 'sessions'; id: number }
   | { type: 'close' };
 export type WorkerReply =
@@ -101,10 +101,13 @@ export class PollWorkerPool {
     });
   }
 
-  /** Closes the cached session of a device in every worker (after its settings changed or it was deleted). */
-  forget(deviceId: number): void {
+  /**
+   * Closes the cached session of a device in every worker (after it was deleted; with `current`, its
+   * edited target, only where the cached session has other settings).
+   */
+  forget(deviceId: number, current?: SnmpTarget): void {
     if (this.closed) return;
-    for (const s of this.slots) s.worker.postMessage({ type: 'forget', deviceId } satisfies WorkerRequest);
+    for (const s of this.slots) s.worker.postMessage({ type: 'forget', deviceId, current } satisfies WorkerRequest);
   }
 
   /** SNMP sessions open in all workers together (asked after every message sent before, e.g. a forget). */

@@ -141,6 +141,19 @@ export class SnmpClient {
     this.sessions.delete(key);
   }
 
+  /**
+   * After a device was edited: closes its session only when `current` (its new target) has other
+   * settings, so an edit of its name does not cut a poll in flight; unchanged settings keep the session.
+   */
+  forgetIfChanged(deviceId: number, current: SnmpTarget): void {
+    const key = `device:${deviceId}`;
+    const hit = this.sessions.get(key);
+    if (hit && hit.settings !== settingsKey(current)) {
+      hit.session.close();
+      this.sessions.delete(key);
+    }
+  }
+
   /** Cached sessions (each one open). */
   get sessionCount(): number {
     return this.sessions.size;

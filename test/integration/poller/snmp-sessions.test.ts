@@ -70,6 +70,17 @@ for (const workers of ['1', '0']) {
       expect(await sessionsOpen()).toBe(3);
       expect(openSockets()).toBeLessThanOrEqual(socketsBefore + 2);
 
+      // An edit that leaves the SNMP settings alone keeps the session; a new community closes it at once
+      // (counted after a poll of another device, which runs after the edit reached the poller).
+      expect((await call('PATCH', `/devices/${ids[0]}`, { name: 'edited-renamed' })).status).toBe(200);
+      await pollUp(ids[1]!);
+      expect(await sessionsOpen()).toBe(3);
+      expect((await call('PATCH', `/devices/${ids[0]}`, { snmp: { version: '2c', port: agent.port, community: COMMUNITIES[50], timeoutMs: 2000, retries: 0 } })).status).toBe(200);
+      await pollUp(ids[1]!);
+      expect(await sessionsOpen()).toBe(2);
+      await pollUp(ids[0]!);
+      expect(await sessionsOpen()).toBe(3);
+
       expect((await call('DELETE', `/devices/${ids[1]}`)).status).toBe(204);
       expect((await call('DELETE', `/devices/${ids[2]}`)).status).toBe(204);
       await pollUp(ids[0]!); // the count is taken after the deletes reached the poller
