@@ -13,6 +13,7 @@ import { refuseCrossSite } from './same-origin.js';
 import { securityHeaders } from './security-headers.js';
 import { UnauthorizedError } from './errors.js';
 import { serveDeviceMetrics, type DeviceMetricsDeps } from './device-metrics.routes.js';
+import { MIB_BUNDLE_PATH } from './mib.routes.js';
 
 export interface ApiDeps {
   log: Logger;
@@ -105,7 +106,7 @@ export function createHttpApp(deps: ApiDeps): { app: Express; registry: ApiRegis
 
   const router = Router();
   const registry = new ApiRegistry(router, deps.auditTrail);
-  router.use(refuseCrossSite());
+  router.use(refuseCrossSite({ rawBodyPaths: new Set([MIB_BUNDLE_PATH]) }));
   router.use(express.json({ limit: '1mb' }));
   router.use(cookieParser());
   router.use(authenticate(deps.auth));

@@ -1,13 +1,30 @@
+import express, { type Router } from 'express';
 import { z } from 'zod';
+import { MibBundleError } from '../mib/mib-bundle.js';
 import type { MibService } from '../mib/mib.service.js';
 import { MibUploadError } from '../mib/mib.service.js';
-import { NotFoundError, ValidationError } from './errors.js';
+import { AppError, NotFoundError, ValidationError } from './errors.js';
 import type { ApiRegistry } from './registry.js';
 
 export interface MibRoutesDeps {
   /** Called after an upload changed the dictionary (the rule engine recompiles). */
   onChange?: () => void;
   mibs: MibService;
+  /** Largest bundle accepted (bytes as sent); the raw body parser refuses more with 413. */
+  bundleMaxBytes?: number;
+}
+
+/** The one API path whose body is raw bytes (`application/octet-stream`), not JSON. */
+export const MIB_BUNDLE_PATH = '/mibs/bundle';
+
+const bundleQuery = z.object({
+  filename: z.string().trim().min(1, 'name the archive (?filename=vendor-mibs.tar.gz)').max(200),
+});
+
+class BundleRefusedError extends AppError {
+  constructor(err: MibBundleError) {
+    super(err.status, err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'validation_failed', err.message);
+  }
 }
 
 const searchQuery = z.object({
@@ -22,7 +39,7 @@ const uploadBody = z.object({
 
 const NUMERIC = /^\.?\d+(\.\d+)*$/;
 
-export function registerMibRoutes(api: ApiRegistry, { mibs, onChange }: MibRoutesDeps): void {
+export function registerMibRoutes(api: ApiRegistry, router: Router | undefined, { mibs, onChange, bundleMaxBytes }: MibRoutesDeps): void {
   const tag = 'mibs';
 
   api.add(
@@ -73,6 +90,29 @@ export function registerMibRoutes(api: ApiRegistry, { mibs, onChange }: MibRoute
         return result;
       } catch (err) {
         if (err instanceof MibUploadError) throw new ValidationError(err.message, { line: err.line });
+        throw err;
+      }
+    },
+  );
+
+  // Raw archive bytes; the cross-site check lets only this path's octet-stream bodies through.
+  router?.use(MIB_BUNDLE_PATH, express.raw({ type: 'application/octet-stream', limit: bundleMaxBytes ?? 64 * 1024 ** 2 }));
+  api.add(
+    {
+      method: 'post', path: MIB_BUNDLE_PATH, tag, access: 'admin', query: bundleQuery, status: 201,
+      summary: 'Upload a vendor MIB bundle (.tar.gz/.tgz/.tar/.zip, raw bytes as application/octet-stream, ?filename=): unpacked in memory with limits, compiled in the MIB worker, one report returned',
+      response: '{result: MibCompileResult, report: MibBundleReport}',
+      audit: { object: 'mib', action: 'upload-bundle', objectId: ({ result }) => (result as { report?: { bundle: string } } | undefined)?.report?.bundle ?? null },
+    },
+    async ({ req, query }) => {
+      const data = Buffer.isBuffer(req.body) ? req.body : null;
+      if (!data || data.length === 0) throw new ValidationError('send the archive as the request body, with Content-Type: application/octet-stream');
+      try {
+        const out = await mibs.uploadBundle(query.filename, data);
+        onChange?.();
+        return out;
+      } catch (err) {
+        if (err instanceof MibBundleError) throw new BundleRefusedError(err);
         throw err;
       }
     },

@@ -38,18 +38,21 @@ const BEARER = /^Bearer\s/i;
  *     requests are exempt: a page cannot attach an Authorization header to a
  *     cross-origin request without a CORS preflight, which this server never grants);
  *   - a body must be `application/json` (a form or `text/plain` body, which any
- *     page may send without a preflight, is refused with 415 rather than read as `{}`).
+ *     page may send without a preflight, is refused with 415 rather than read as `{}`);
+ *     `rawBodyPaths` (the MIB bundle upload) also take `application/octet-stream`.
  * Bodiless POST/PUT/PATCH/DELETE (logout, acknowledge, delete) need no content type;
  * the origin rule still applies to them.
  */
-export function refuseCrossSite(): RequestHandler {
+export function refuseCrossSite(opts: { rawBodyPaths?: ReadonlySet<string> } = {}): RequestHandler {
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     if (!BEARER.test(req.headers.authorization ?? '') && !isSameOriginRequest(req.headers, req.host)) {
       return next(new CrossSiteRequestError());
     }
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is('application/json')) return next(new UnsupportedMediaTypeError());
+    // `application/octet-stream` needs a CORS preflight too (not a form type); allowed only where a route reads raw bytes.
+    const raw = opts.rawBodyPaths?.has(req.path) && req.is('application/octet-stream');
+    if (hasBody && !req.is('application/json') && !raw) return next(new UnsupportedMediaTypeError());
     next();
   };
 }

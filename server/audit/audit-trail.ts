@@ -36,6 +36,8 @@ function defaultAction(method: string, path: string): string {
 }
 
 function details(body: unknown): unknown {
+  // A raw upload (MIB bundle): its size only, never its bytes (or a key per byte).
+  if (body instanceof Uint8Array) return { binary: true, bytes: body.length };
   if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return undefined;
   const red = redactSecrets(body);
   const text = JSON.stringify(red);

@@ -135,6 +135,11 @@ export const OPTIONS = {
   flapCount: { env: 'NMS_FLAP_COUNT', schema: z.coerce.number().int().min(1).max(1000).default(4), help: 'More state changes than this within the flap window = flapping' },
   flapWindowMinutes: { env: 'NMS_FLAP_WINDOW_MINUTES', schema: z.coerce.number().positive().max(1440).default(10), help: 'Flap detection window; flapping ends after as long without a change' },
   mibDirs: { env: 'NMS_MIB_DIRS', schema: z.string().default(''), help: 'Extra MIB directories (comma-separated), searched before the system ones' },
+  mibBundleMaxBytes: { env: 'NMS_MIB_BUNDLE_MAX_BYTES', schema: z.coerce.number().int().min(1024).max(1024 ** 3).default(64 * 1024 ** 2), help: 'Largest MIB bundle archive accepted for upload (bytes, as sent)' },
+  mibBundleMaxEntries: { env: 'NMS_MIB_BUNDLE_MAX_ENTRIES', schema: z.coerce.number().int().min(1).max(1_000_000).default(20_000), help: 'Most entries (files, directories, links) a MIB bundle may hold' },
+  mibBundleMaxTotalBytes: { env: 'NMS_MIB_BUNDLE_MAX_TOTAL_BYTES', schema: z.coerce.number().int().min(1024).max(8 * 1024 ** 3).default(256 * 1024 ** 2), help: 'Most bytes a MIB bundle may unpack to (all entries together)' },
+  mibBundleMaxFileBytes: { env: 'NMS_MIB_BUNDLE_MAX_FILE_BYTES', schema: z.coerce.number().int().min(1024).max(1024 ** 3).default(8 * 1024 ** 2), help: 'Larger files in a MIB bundle are skipped (and listed)' },
+  mibBundleMaxRatio: { env: 'NMS_MIB_BUNDLE_MAX_RATIO', schema: z.coerce.number().min(2).max(100_000).default(200), help: 'Refuse a bundle (or zip entry) that unpacks to more than this many times its compressed size (zip bombs)' },
   adminPassword: {
     env: 'NMS_ADMIN_PASSWORD',
     schema: z.string().superRefine((v, ctx) => {

@@ -76,6 +76,37 @@ export interface MibCompileResult {
   errors: MibError[];
 }
 
+/** A file of a MIB bundle that was not used, and why (not a MIB, a link, too large, unsafe path...). */
+export interface MibBundleSkip {
+  /** Path inside the archive. */
+  path: string;
+  reason: string;
+}
+
+/** What one bundle upload did: one report for the whole archive. */
+export interface MibBundleReport {
+  /** Name the bundle is stored under (`<dataDir>/mibs/bundles/<name>/`); a later upload of that name replaces it. */
+  bundle: string;
+  format: 'zip' | 'tar' | 'tar.gz';
+  /** Entries in the archive (files, directories, links). */
+  entries: number;
+  /** MIB files stored from it. */
+  files: number;
+  /** Modules defined by the bundle's files, with their status (ok, warning, error) and errors. */
+  modules: (MibModuleInfo & { path: string })[];
+  /** Names of the bundle's modules that loaded (ok or with warnings). */
+  compiled: string[];
+  /** Modules that did not load, with the reason (missing or failed imports, cycles). */
+  failed: { module: string; path: string; reason: string }[];
+  /** Imported modules that are installed nowhere, and which bundle modules need them. */
+  missingImports: { module: string; importedBy: string[] }[];
+  /** Files not used: not a MIB, does not parse, link, device, too large, unsafe path. */
+  skipped: MibBundleSkip[];
+  /** A module defined more than once (in the bundle, or also elsewhere): which file is used. */
+  duplicates: { module: string; used: string; others: string[] }[];
+  durationMs: number;
+}
+
 export interface ResolvedOid {
   /** The numeric OID asked for. */
   oid: string;

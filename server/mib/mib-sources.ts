@@ -11,7 +11,7 @@ import type { MibError } from '../contracts/mib.js';
 export interface MibSourceOptions {
   /** The project's `mibs/` folder (its `base/` subfolder holds the always-available base modules). */
   projectDir: string;
-  /** `<dataDir>/mibs`: uploaded files. */
+  /** `<dataDir>/mibs`: uploaded files (single files at its top, bundles in `bundles/<name>/`). */
   uploadDir: string;
   /** Directories named in config. */
   extraDirs?: string[];
@@ -33,7 +33,7 @@ const MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Lists candidate files (recursively; each real file once) in priority order. */
 export function listMibFiles(opts: MibSourceOptions): { files: string[]; errors: MibError[] } {
   const dirs: { dir: string; recursive: boolean; exclude?: string }[] = [
-    { dir: opts.uploadDir, recursive: false },
+    { dir: opts.uploadDir, recursive: true },
     ...(opts.extraDirs ?? []).map((dir) => ({ dir, recursive: true })),
     { dir: opts.projectDir, recursive: true, exclude: join(opts.projectDir, 'base') },
     ...(opts.systemDirs ?? SYSTEM_MIB_DIRS).map((dir) => ({ dir, recursive: true })),

@@ -5,10 +5,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MibCompileResult, MibModuleInfo } from '../contracts/mib.js';
+import type { MibBundleReport, MibCompileResult, MibModuleInfo } from '../contracts/mib.js';
 import type { Logger } from '../log/logger.js';
 import { loadMibs, type MibLoadResult } from './mib.loader.js';
-import { loadMibsInWorker } from './mib-worker.js';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './mib-bundle.js';
+import { loadBundle } from './mib-bundle.load.js';
+import { loadBundleInWorker, loadMibsInWorker } from './mib-worker.js';
 import { parseMib } from './mib.parser.js';
 import { MibSyntaxError } from './mib.tokenizer.js';
 import { OidDictionary } from './oid-dictionary.js';
@@ -23,6 +25,8 @@ export interface MibServiceOptions {
   log?: Logger;
   /** Compile in a worker thread (default) so the event loop stays free; false = in this thread. */
   worker?: boolean;
+  /** Limits for uploaded bundles (archives). */
+  bundleLimits?: BundleLimits;
 }
 
 export class MibUploadError extends Error {
@@ -97,6 +101,25 @@ export class MibService {
     });
   }
 
+  /**
+   * Unpacks a MIB bundle (tar, tar.gz or zip; refused as a whole with MibBundleError), stores its MIB
+   * files as `bundles/<name>/` (replacing an earlier bundle of that name) and recompiles, all in the
+   * MIB worker. The new dictionary is live when this resolves: traps are named from it at once.
+   */
+  uploadBundle(filename: string, data: Uint8Array): Promise<{ result: MibCompileResult; report: MibBundleReport }> {
+    return this.serial(async () => {
+      const input = { opts: this.loaderOptions(), filename, data, limits: this.opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS };
+      this.loadingNow = true;
+      try {
+        const r = this.opts.worker !== false ? await loadBundleInWorker(input, this.abort.signal) : await loadBundle(input);
+        this.install(r.loaded);
+        return { result: r.loaded.result, report: r.report };
+      } finally {
+        this.loadingNow = false;
+      }
+    });
+  }
+
   /** Stops a running compile (its worker is terminated) and waits for queued work to settle. */
   async close(): Promise<void> {
     this.abort.abort();
@@ -124,14 +147,18 @@ export class MibService {
     return run;
   }
 
-  private async runLoad(): Promise<MibLoadResult> {
-    const opts = {
+  private loaderOptions(): Parameters<typeof loadMibs>[0] {
+    return {
       projectDir: this.opts.projectDir,
       uploadDir: this.uploadDir,
       extraDirs: this.opts.extraDirs,
       systemDirs: this.opts.systemDirs,
       indexPath: this.indexPath,
     };
+  }
+
+  private async runLoad(): Promise<MibLoadResult> {
+    const opts = this.loaderOptions();
     if (this.opts.worker !== false) {
       try {
         return await loadMibsInWorker(opts, this.abort.signal);
@@ -148,20 +175,24 @@ export class MibService {
   private async compileNow(): Promise<MibCompileResult> {
     this.loadingNow = true;
     try {
-      const loaded = await this.runLoad();
-      const dict = new OidDictionary(loaded.modules, loaded.infos);
-      this.dict = dict;
-      // Search structures in the background, so the first search is fast and start-up is not slower.
-      setImmediate(() => dict.prepareSearch());
-      this.last = loaded.result;
-      const failed = loaded.infos.filter((m) => m.status === 'error');
-      this.opts.log?.info(
-        { ...loaded.result, errors: loaded.result.errors.length, failed: failed.map((m) => m.name) },
-        `MIBs: ${loaded.result.modulesLoaded} modules, ${loaded.result.nodes} nodes in ${loaded.result.durationMs} ms (${loaded.result.filesCompiled} files compiled)`,
-      );
-      return loaded.result;
+      return this.install(await this.runLoad());
     } finally {
       this.loadingNow = false;
     }
+  }
+
+  /** Swaps in the dictionary of a finished load. */
+  private install(loaded: MibLoadResult): MibCompileResult {
+    const dict = new OidDictionary(loaded.modules, loaded.infos);
+    this.dict = dict;
+    // Search structures in the background, so the first search is fast and start-up is not slower.
+    setImmediate(() => dict.prepareSearch());
+    this.last = loaded.result;
+    const failed = loaded.infos.filter((m) => m.status === 'error');
+    this.opts.log?.info(
+      { ...loaded.result, errors: loaded.result.errors.length, failed: failed.map((m) => m.name) },
+      `MIBs: ${loaded.result.modulesLoaded} modules, ${loaded.result.nodes} nodes in ${loaded.result.durationMs} ms (${loaded.result.filesCompiled} files compiled)`,
+    );
+    return loaded.result;
   }
 }

@@ -24,6 +24,12 @@ export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibMo
     projectDir: MIBS_DIR,
     extraDirs: ctx.config.mibDirs.split(',').map((d) => d.trim()).filter(Boolean).map((d) => resolve(d)),
     log: ctx.log('mib'),
+    bundleLimits: {
+      maxEntries: ctx.config.mibBundleMaxEntries,
+      maxTotalBytes: ctx.config.mibBundleMaxTotalBytes,
+      maxFileBytes: ctx.config.mibBundleMaxFileBytes,
+      maxRatio: ctx.config.mibBundleMaxRatio,
+    },
   });
   const listeners: (() => void)[] = [];
   const changed = () => {
@@ -42,8 +48,8 @@ export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibMo
     async stop() {
       await mibs.close(); // before the engine stops: a load finishing now would reload its rules
     },
-    routes(api) {
-      registerMibRoutes(api, { mibs, onChange: changed });
+    routes(api, router) {
+      registerMibRoutes(api, router, { mibs, onChange: changed, bundleMaxBytes: ctx.config.mibBundleMaxBytes });
       if (deps.store) registerSnmpBrowseRoutes(api, { devices: deps.store.store.devices, dictionary: () => mibs.dictionary, outbound: ctx.outbound });
     },
   };

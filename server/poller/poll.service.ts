@@ -14,7 +14,13 @@ import { PollScheduler } from './scheduler.js';
 export interface SnmpRunner {
   /** `customOids`: numeric OIDs (with instance) read with the poll as metrics. */
   poll(device: DeviceRecord, customOids?: string[]): Promise<PollResult>;
-  forget?(device: DeviceRecord): void;
+  /**
+   * Closes the device's cached SNMP session: after it was deleted or stopped being polled here, or,
+   * with `current` (the edited device), only when its SNMP settings changed.
+   */
+  forget?(deviceId: number, current?: DeviceRecord): void;
+  /** SNMP sessions open now (in every poll worker). */
+  openSessions?(): Promise<number>;
   close(): Promise<void> | void;
 }
 
@@ -53,6 +59,8 @@ export class PollService {
   private icmpRunning = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, icmp_write_errors: 0, samples_written: 0, sample_write_errors: 0 };
+  /** SNMP sessions open in the runner at the last count (after each poll-now and device change/delete). */
+  private sessionsOpen = 0;
 
   constructor(
     private readonly deps: {
@@ -121,12 +129,16 @@ export class PollService {
   private reload(id: number): void {
     const d = this.deps.devices.get(id);
     if (!d) return this.untrack(id);
-    // New settings (community, keys, address) mean a new session.
-    this.deps.snmp.forget?.(d);
+    // New settings (community, keys, address) mean a new session: close the device's old one.
+    const polledHere = d.snmp.enabled && this.mine(d) && (!this.deps.allowed || this.deps.allowed(d));
+    this.deps.snmp.forget?.(id, polledHere ? d : undefined);
+    void this.countSessions();
     this.track(d);
   }
 
   private untrack(id: number): void {
+    this.deps.snmp.forget?.(id);
+    void this.countSessions();
     this.scheduler.remove(id);
     this.memory.delete(id);
     this.icmp.delete(id);
@@ -139,8 +151,11 @@ export class PollService {
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
     const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
-    // The device may have been deleted while we waited.
-    if (!this.deps.devices.get(deviceId)) return undefined;
+    // The device may have been deleted while we waited (its session was then opened after the forget).
+    if (!this.deps.devices.get(deviceId)) {
+      this.deps.snmp.forget?.(deviceId);
+      return undefined;
+    }
     const mem = this.memory.get(deviceId) ?? newMemory();
     this.memory.set(deviceId, mem);
     const out = processSnmpResult(device, result, mem, new Map(custom.map((c) => [c.oid, c])));
@@ -163,6 +178,7 @@ export class PollService {
     if (device.icmpEnabled && this.deps.icmp) tasks.push(this.pingDevices([device]));
     await Promise.all(tasks);
     this.flushSamples();
+    await this.countSessions();
     return this.deps.out.status(deviceId);
   }
 
@@ -261,9 +277,18 @@ export class PollService {
     }
   }
 
+  /** Asks the runner how many SNMP sessions are open (its answer comes after any forget sent before). */
+  private async countSessions(): Promise<void> {
+    try {
+      if (this.deps.snmp.openSessions) this.sessionsOpen = await this.deps.snmp.openSessions();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not count open SNMP sessions');
+    }
+  }
+
   counters(): Record<string, number> {
     const s = this.scheduler.stats();
-    return { ...this.stats, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
+    return { ...this.stats, snmp_sessions_open: this.sessionsOpen, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,12 @@ port.on('message', (msg: WorkerRequest) => {
     return;
   }
   if (msg.type === 'forget') {
-    client.forget(msg.target);
+    if (msg.current) client.forgetIfChanged(msg.deviceId, msg.current);
+    else client.forget(msg.deviceId);
+    return;
+  }
+  if (msg.type === 'sessions') {
+    port.postMessage({ id: msg.id, sessions: client.transport.sessionCount() } satisfies WorkerReply);
     return;
   }
   collectDevice(client, msg.target, msg.options).then(

@@ -7,9 +7,10 @@ import type { IcmpRunner, SnmpRunner } from './poll.service.js';
 import { PollWorkerPool } from './worker-pool.js';
 
 /** The SNMP settings of a stored device as the collector wants them. */
-export function snmpTarget(d: Pick<DeviceRecord, 'address' | 'snmp'>): SnmpTarget {
+export function snmpTarget(d: Pick<DeviceRecord, 'id' | 'address' | 'snmp'>): SnmpTarget {
   const s = d.snmp;
   return {
+    deviceId: d.id,
     address: d.address,
     snmp: {
       version: s.version,
@@ -35,8 +36,13 @@ export class InProcessSnmpRunner implements SnmpRunner {
     return collectDevice(this.client, snmpTarget(device), { customOids });
   }
 
-  forget(device: DeviceRecord): void {
-    this.client.forget(snmpTarget(device));
+  forget(deviceId: number, current?: DeviceRecord): void {
+    if (current) this.client.forgetIfChanged(deviceId, snmpTarget(current));
+    else this.client.forget(deviceId);
+  }
+
+  openSessions(): Promise<number> {
+    return Promise.resolve(this.client.transport.sessionCount());
   }
 
   close(): void {
@@ -64,6 +70,14 @@ export class WorkerSnmpRunner implements SnmpRunner {
         system: null, interfaces: null, host: null, ucd: null, neighbours: null, custom: null, errors: {}, requests: 0,
       };
     }
+  }
+
+  forget(deviceId: number, current?: DeviceRecord): void {
+    this.pool.forget(deviceId, current ? snmpTarget(current) : undefined);
+  }
+
+  openSessions(): Promise<number> {
+    return this.pool.openSessions();
   }
 
   close(): Promise<void> {

@@ -7,9 +7,13 @@ import type { CollectOptions } from '../collectors/snmp/snmp.collect.js';
 /** Messages between the pool and `poll.worker`. */
 export type WorkerRequest =
   | { type: 'poll'; id: number; target: SnmpTarget; options?: Omit<CollectOptions, 'now'> }
-  | { type: 'forget'; target: SnmpTarget }
+  | { type: 'forget'; deviceId: number; current?: SnmpTarget }
+  | { type: 'sessions'; id: number }
   | { type: 'close' };
-export type WorkerReply = { id: number; result: PollResult; error?: undefined } | { id: number; error: string; result?: undefined };
+export type WorkerReply =
+  | { id: number; result: PollResult; error?: undefined; sessions?: undefined }
+  | { id: number; error: string; result?: undefined; sessions?: undefined }
+  | { id: number; sessions: number; result?: undefined; error?: undefined };
 
 export interface WorkerPoolOptions {
   /** Worker threads (default 2: the machines have two cores). */
@@ -22,6 +26,8 @@ export interface WorkerPoolOptions {
 interface Slot {
   worker: Worker;
   inflight: Map<number, { resolve: (r: PollResult) => void; reject: (e: Error) => void }>;
+  /** Open-session queries waiting for this worker's answer. */
+  queries: Map<number, (n: number) => void>;
 }
 
 /** Where `poll.worker` lives (see worker-thread.ts). */
@@ -47,8 +53,13 @@ export class PollWorkerPool {
 
   private spawn(): Slot {
     const worker = startWorker({ client: this.opts.client ?? {} });
-    const slot: Slot = { worker, inflight: new Map() };
+    const slot: Slot = { worker, inflight: new Map(), queries: new Map() };
     worker.on('message', (m: WorkerReply) => {
+      if (m.sessions !== undefined) {
+        slot.queries.get(m.id)?.(m.sessions);
+        slot.queries.delete(m.id);
+        return;
+      }
       const p = slot.inflight.get(m.id);
       if (!p) return;
       slot.inflight.delete(m.id);
@@ -61,6 +72,8 @@ export class PollWorkerPool {
     const fail = (why: Error) => {
       for (const p of slot.inflight.values()) p.reject(why);
       slot.inflight.clear();
+      for (const q of slot.queries.values()) q(0); // a dead worker's sessions died with it
+      slot.queries.clear();
       const i = this.slots.indexOf(slot);
       if (i >= 0 && !this.closed) {
         this.opts.log?.warn({ err: why }, 'poll worker died, starting a new one');
@@ -88,10 +101,29 @@ export class PollWorkerPool {
     });
   }
 
-  /** Drops the cached session for a device in every worker (after its settings changed or it was deleted). */
-  forget(target: SnmpTarget): void {
+  /**
+   * Closes the cached session of a device in every worker (after it was deleted; with `current`, its
+   * edited target, only where the cached session has other settings).
+   */
+  forget(deviceId: number, current?: SnmpTarget): void {
     if (this.closed) return;
-    for (const s of this.slots) s.worker.postMessage({ type: 'forget', target } satisfies WorkerRequest);
+    for (const s of this.slots) s.worker.postMessage({ type: 'forget', deviceId, current } satisfies WorkerRequest);
+  }
+
+  /** SNMP sessions open in all workers together (asked after every message sent before, e.g. a forget). */
+  async openSessions(): Promise<number> {
+    if (this.closed) return 0;
+    const counts = await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<number>((resolve) => {
+            const id = ++this.seq;
+            s.queries.set(id, resolve);
+            s.worker.postMessage({ type: 'sessions', id } satisfies WorkerRequest);
+          }),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   inflight(): number {
@@ -105,6 +137,8 @@ export class PollWorkerPool {
       this.slots.map(async (s) => {
         for (const p of s.inflight.values()) p.reject(new Error('worker pool closed'));
         s.inflight.clear();
+        for (const q of s.queries.values()) q(0);
+        s.queries.clear();
         s.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
         const t = setTimeout(() => void s.worker.terminate(), 2000);
         await new Promise<void>((r) => s.worker.once('exit', () => r()));

@@ -56,7 +56,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message, details);
 }
 
-async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}, raw?: Blob): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
@@ -64,9 +64,9 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
       credentials: 'same-origin',
       headers: {
         accept: 'application/json',
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(raw ? { 'content-type': 'application/octet-stream' } : body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
       signal: opts.signal,
     });
   } catch (err) {
@@ -86,6 +86,8 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
   post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body ?? {}, opts),
+  /** POST with raw bytes (`application/octet-stream`): the MIB bundle upload. */
+  postBytes: <T>(path: string, data: Blob, opts?: RequestOptions) => request<T>('POST', path, undefined, opts, data),
   patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body, opts),
   put: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PUT', path, body, opts),
   delete: (path: string, opts?: RequestOptions) => request<void>('DELETE', path, undefined, opts),

@@ -1,6 +1,6 @@
 import { reactive, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { MibCompileResult, MibModuleInfo, MibNode, MibSearchHit, MibTreeChild } from '@contracts/mib';
+import type { MibBundleReport, MibCompileResult, MibModuleInfo, MibNode, MibSearchHit, MibTreeChild } from '@contracts/mib';
 import { api, ApiError } from '@/api/client';
 
 /** One varbind of the MIB browser (`POST /devices/:id/snmp`). */
@@ -18,6 +18,11 @@ export interface BrowseResult {
   varbinds: BrowseVarbind[];
   truncated: boolean;
   error?: { kind: string; message: string };
+}
+
+export interface BundleUploadResult {
+  result: MibCompileResult;
+  report: MibBundleReport;
 }
 
 export interface UploadResult {
@@ -169,6 +174,15 @@ export const useOidsStore = defineStore('oids', () => {
     return r;
   }
 
+  /** Uploads a MIB bundle (tar, tar.gz, zip) as raw bytes; the dictionary views reload as after `upload`. */
+  async function uploadBundle(filename: string, data: Blob): Promise<BundleUploadResult> {
+    const r = await api.postBytes<BundleUploadResult>(`/mibs/bundle?filename=${encodeURIComponent(filename)}`, data);
+    children.clear();
+    expanded.clear();
+    await Promise.all([loadModules(), loadChildren(''), query.value ? search(query.value) : Promise.resolve()]);
+    return r;
+  }
+
   function browse(deviceId: number, op: 'get' | 'walk', oid: string, maxVarbinds: number): Promise<BrowseResult> {
     return api.post<BrowseResult>(`/devices/${deviceId}/snmp`, { op, oid, maxVarbinds });
   }
@@ -197,6 +211,7 @@ export const useOidsStore = defineStore('oids', () => {
     modulesLoaded,
     loadModules,
     upload,
+    uploadBundle,
     browse,
   };
 });

@@ -29,6 +29,11 @@ export interface SnmpSettings {
 export interface SnmpTarget {
   address: string;
   snmp: SnmpSettings;
+  /**
+   * The device this target belongs to. Its session is then cached under the device id: new settings
+   * replace (and close) the device's old session, and `forget(deviceId)` closes it.
+   */
+  deviceId?: number;
 }
 
 export interface SnmpClientOptions {
@@ -45,10 +50,18 @@ export interface SnmpClientOptions {
   maxSessions?: number;
 }
 
-const sessionKey = (t: SnmpTarget) => {
+const settingsKey = (t: SnmpTarget) => {
   const s = t.snmp;
-  return [t.address, s.port, s.version, s.community, s.username, s.authProtocol, s.authKey, s.privProtocol, s.privKey, s.context, s.timeoutMs, s.retries].join('\u0000');
+  return [t.address, s.port, s.version, s.community, s.username, s.authProtocol, s.authKey, s.privProtocol, s.privKey, s.context, s.timeoutMs, s.retries, s.maxRepetitions].join('\u0000');
 };
+
+/** Cache slot: one per device when the target names its device, else one per distinct settings. */
+const cacheKey = (t: SnmpTarget) => (t.deviceId !== undefined ? `device:${t.deviceId}` : `settings:${settingsKey(t)}`);
+
+interface CachedSession {
+  settings: string;
+  session: DeviceSession;
+}
 
 function settingsError(msg: string): SnmpError {
   return new SnmpError('other', `invalid SNMP settings: ${msg}`);
@@ -62,7 +75,8 @@ function settingsError(msg: string): SnmpError {
 export class SnmpClient {
   readonly transport: SharedUdpTransport;
   private readonly ownsTransport: boolean;
-  private readonly sessions = new Map<string, DeviceSession>();
+  /** LRU order: the first entry is the least recently used. */
+  private readonly sessions = new Map<string, CachedSession>();
   readonly maxRepetitions: number;
   readonly bulkBudget: number;
   private readonly backoff: number;
@@ -77,14 +91,21 @@ export class SnmpClient {
     this.maxSessions = opts.maxSessions ?? 20_000;
   }
 
-  /** The session for a device (created, or reused when its settings are unchanged). */
+  /**
+   * The session for a device: reused when its settings are unchanged; a device whose settings
+   * changed gets a new session and its old one is closed.
+   */
   async open(target: SnmpTarget): Promise<DeviceSession> {
-    const key = sessionKey(target);
+    const key = cacheKey(target);
+    const settings = settingsKey(target);
     const hit = this.sessions.get(key);
     if (hit) {
       this.sessions.delete(key);
-      this.sessions.set(key, hit);
-      return hit;
+      if (hit.settings === settings) {
+        this.sessions.set(key, hit);
+        return hit.session;
+      }
+      hit.session.close();
     }
     let ip = target.address;
     if (!isIP(ip)) {
@@ -98,20 +119,44 @@ export class SnmpClient {
     if (isIP(ip) === 6) ip = new URL(`http://[${ip}]`).hostname.slice(1, -1);
     const raw = this.createSession(ip, target.snmp);
     const s = new DeviceSession(raw, target.snmp, Math.max(1, target.snmp.maxRepetitions ?? this.maxRepetitions), this.bulkBudget);
-    this.sessions.set(key, s);
+    // Another open() for the same slot may have finished during the DNS lookup: keep only the newest.
+    this.sessions.get(key)?.session.close();
+    this.sessions.delete(key);
+    this.sessions.set(key, { settings, session: s });
     while (this.sessions.size > this.maxSessions) {
-      const [oldKey, old] = this.sessions.entries().next().value as [string, DeviceSession];
+      const [oldKey, old] = this.sessions.entries().next().value as [string, CachedSession];
       this.sessions.delete(oldKey);
-      old.close();
+      old.session.close();
     }
     return s;
   }
 
-  /** Drops a device's cached session (e.g. after its settings were edited). */
-  forget(target: SnmpTarget): void {
-    const key = sessionKey(target);
-    this.sessions.get(key)?.close();
+  /**
+   * Closes a cached session: by device id (after the device was edited or deleted), or by the
+   * target it was opened with (targets without a device id).
+   */
+  forget(ref: number | SnmpTarget): void {
+    const key = typeof ref === 'number' ? `device:${ref}` : cacheKey(ref);
+    this.sessions.get(key)?.session.close();
     this.sessions.delete(key);
+  }
+
+  /**
+   * After a device was edited: closes its session only when `current` (its new target) has other
+   * settings, so an edit of its name does not cut a poll in flight; unchanged settings keep the session.
+   */
+  forgetIfChanged(deviceId: number, current: SnmpTarget): void {
+    const key = `device:${deviceId}`;
+    const hit = this.sessions.get(key);
+    if (hit && hit.settings !== settingsKey(current)) {
+      hit.session.close();
+      this.sessions.delete(key);
+    }
+  }
+
+  /** Cached sessions (each one open). */
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
   private createSession(ip: string, s: SnmpSettings): Session {
@@ -144,7 +189,7 @@ export class SnmpClient {
   }
 
   close(): void {
-    for (const s of this.sessions.values()) s.close();
+    for (const s of this.sessions.values()) s.session.close();
     this.sessions.clear();
     if (this.ownsTransport) this.transport.close();
   }

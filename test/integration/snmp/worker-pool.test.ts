@@ -20,7 +20,7 @@ describe('SNMP polls in worker threads', () => {
   });
 
   it('polls concurrently across two workers and returns full results with bigint counters', async () => {
-    const target = { address: agent.address, snmp: { version: '2c' as const, port: agent.port, community: agent.community, timeoutMs: 2000, retries: 1 } };
+    const target = { deviceId: 1, address: agent.address, snmp: { version: '2c' as const, port: agent.port, community: agent.community, timeoutMs: 2000, retries: 1 } };
     const results = await Promise.all(Array.from({ length: 8 }, () => pool.poll(target)));
     for (const r of results) {
       expect(r.ok).toBe(true);
@@ -29,7 +29,9 @@ describe('SNMP polls in worker threads', () => {
     }
     expect(pool.inflight()).toBe(0);
     // Forgetting a device's session is harmless: the next poll opens a new one.
-    pool.forget(target);
+    expect(await pool.openSessions()).toBeGreaterThanOrEqual(1);
+    pool.forget(target.deviceId);
+    expect(await pool.openSessions()).toBe(0);
     expect((await pool.poll(target)).ok).toBe(true);
   });
 
