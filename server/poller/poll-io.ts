@@ -1,5 +1,6 @@
 import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
+import type { InventorySink, InventorySnapshot } from '../contracts/inventory.js';
 import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventBus } from '../events/bus.js';
@@ -30,6 +31,8 @@ export interface PollOutput {
   /** Throws when they cannot be written (the poller counts them). */
   samples(batch: SampleInput[]): void;
   events(events: NormalizedEvent[]): void;
+  /** A device's hardware inventory (ENTITY-MIB). Where absent (a collector today), the poller does not collect inventory. */
+  inventory?(snapshot: InventorySnapshot): void;
 }
 
 /** The device table as a poll source: changes come from the bus. */
@@ -54,7 +57,13 @@ export function repositoryDevices(devices: DeviceRepository, bus: EventBus): Pol
  * Every result also goes to the latest-values cache (`latest`, GET /metrics/devices) when there is one.
  */
 export class RepositoryPollOutput implements PollOutput {
-  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache }) {}
+  /** Present when an inventory sink was given. */
+  readonly inventory?: (snapshot: InventorySnapshot) => void;
+
+  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache; inventory?: InventorySink }) {
+    const sink = deps.inventory;
+    if (sink) this.inventory = (snapshot) => sink.ingest(snapshot);
+  }
 
   allStatus(): Map<number, DeviceStatusDto> {
     return this.deps.pollState.allStatus();
