@@ -6,6 +6,15 @@ export const INVENTORY_CLASSES: ReadonlySet<InventoryClass> = new Set<InventoryC
   'other', 'unknown', 'chassis', 'backplane', 'container', 'powerSupply', 'fan', 'sensor', 'module', 'port', 'stack', 'cpu', 'energyObject', 'battery', 'storageDrive',
 ]);
 
+const ALL_FIELDS = ['parentIndex', 'class', 'name', 'descr', 'model', 'serial', 'hardwareRev', 'firmwareRev', 'softwareRev', 'manufacturer', 'fru', 'vendorType', 'parentRelPos', 'alias', 'assetId'] as const;
+
+/** True when the stored row is present and holds exactly the item's values (nothing to write but last_seen). */
+export function sameAsStored(stored: StoredInventoryItem | undefined, item: InventoryItem): boolean {
+  if (!stored || stored.removedAt !== null) return false;
+  for (const f of ALL_FIELDS) if ((stored[f] ?? null) !== (item[f] ?? null)) return false;
+  return true;
+}
+
 export interface InventoryDiff {
   added: InventoryItem[];
   removed: StoredInventoryItem[];

@@ -4,7 +4,7 @@ import { INVENTORY_EVENT_TYPES as T, type InventoryEventParams, type InventoryTr
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { InventoryHistoryInput, InventoryRepository, StoredInventoryItem } from '../store/inventory.repository.js';
-import { diffInventory, INVENTORY_CLASSES } from './inventory.diff.js';
+import { diffInventory, INVENTORY_CLASSES, sameAsStored } from './inventory.diff.js';
 import { inventoryText } from './inventory-text.js';
 
 /** Most components kept from one snapshot (a chassis has hundreds; more is an agent gone wrong). */
@@ -117,7 +117,8 @@ export class InventoryService implements InventorySink {
       });
     }
 
-    repo.apply({ deviceId, source, at, present: items, removed: diff.removed.map((i) => i.index), history });
+    const upsert = items.filter((i) => !sameAsStored(stored.get(i.index), i));
+    repo.apply({ deviceId, source, at, upsert, count: items.length, removed: diff.removed.map((i) => i.index), history });
     for (const e of events) bus.publish('event.received', e);
     this.stats.events += events.length;
     if (baseline || events.length) {

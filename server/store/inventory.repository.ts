@@ -71,8 +71,10 @@ export interface InventoryApply {
   deviceId: number;
   source: string;
   at: number;
-  /** Every item of the snapshot (inserted, or updated and marked present). */
-  present: InventoryItem[];
+  /** Components of the snapshot that are new, back, or differ in any field from the stored row (inserted or updated). */
+  upsert: InventoryItem[];
+  /** Components in the snapshot (last_seen of every present row is set to `at`). */
+  count: number;
   /** Indexes that disappeared (marked removed). */
   removed: string[];
   history: InventoryHistoryInput[];
@@ -164,6 +166,7 @@ export class InventoryRepository {
            first_seen = CASE WHEN inventory_items.removed_at IS NULL THEN inventory_items.first_seen ELSE excluded.first_seen END,
            removed_at = NULL`,
       ),
+      touch: db.prepare<[number, number, string]>('UPDATE inventory_items SET last_seen = ? WHERE device_id = ? AND source = ? AND removed_at IS NULL'),
       remove: db.prepare<[number, number, string, string]>('UPDATE inventory_items SET removed_at = ? WHERE device_id = ? AND source = ? AND idx = ? AND removed_at IS NULL'),
       addHistory: db.prepare<[number, string, string, number, string, string, string | null, string | null, string | null, string]>(
         'INSERT INTO inventory_history (device_id, source, idx, at, change, class, name, model, serial, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -172,9 +175,12 @@ export class InventoryRepository {
     };
     this.applyTx = db.transaction((a: InventoryApply) => {
       const prior = this.stmts.source.get(a.deviceId, a.source);
-      this.stmts.upsertSource.run({ deviceId: a.deviceId, source: a.source, at: a.at, items: a.present.length });
+      this.stmts.upsertSource.run({ deviceId: a.deviceId, source: a.source, at: a.at, items: a.count });
       if (prior && prior.collected_at > a.at) this.stmts.touchSource.run(prior.collected_at, a.deviceId, a.source);
-      for (const i of a.present) {
+      // Gone first, so that the one statement for every present (and unchanged) row leaves them out.
+      for (const idx of a.removed) this.stmts.remove.run(a.at, a.deviceId, a.source, idx);
+      this.stmts.touch.run(a.at, a.deviceId, a.source);
+      for (const i of a.upsert) {
         this.stmts.upsertItem.run({
           deviceId: a.deviceId, source: a.source, idx: i.index, parentIdx: i.parentIndex, class: i.class, name: i.name, descr: i.descr,
           model: i.model, serial: i.serial, hardwareRev: i.hardwareRev, firmwareRev: i.firmwareRev, softwareRev: i.softwareRev,
@@ -182,7 +188,6 @@ export class InventoryRepository {
           parentRelPos: i.parentRelPos ?? null, alias: i.alias ?? null, assetId: i.assetId ?? null, at: a.at,
         });
       }
-      for (const idx of a.removed) this.stmts.remove.run(a.at, a.deviceId, a.source, idx);
       for (const h of a.history) {
         this.stmts.addHistory.run(a.deviceId, a.source, h.index, a.at, h.change, h.class, h.name, h.model, h.serial, JSON.stringify(h.changes));
       }

@@ -71,6 +71,10 @@ describe('inventory service', () => {
     expect(events.map((e) => [e.type, e.severity, e.message])).toEqual([['inventory.changed', 'info', 'sw2: module slot 1 changed: firmware 1.0 → 1.1']]);
     expect(repo.current(2).find((i) => i.index === '1')).toMatchObject({ firstSeen: t0, lastSeen: t0 + 1000, firmwareRev: '1.1' });
     service.ingest(snap(2, 'entity-mib', [item('1', { firmwareRev: '1.1' })], t0 + 2000));
+    // Unchanged components are seen again; a removed one keeps the time it was last seen.
+    const stored = repo.stored(2, 'entity-mib');
+    expect(stored.get('1')).toMatchObject({ lastSeen: t0 + 2000, removedAt: null, firstSeen: t0 });
+    expect(stored.get('2')).toMatchObject({ lastSeen: t0 + 1000, removedAt: t0 + 2000 });
     service.ingest(snap(2, 'entity-mib', [item('1', { firmwareRev: '1.1' }), item('2')], t0 + 3000));
     expect(events.map((e) => e.type).slice(1)).toEqual(['inventory.removed', 'inventory.added']);
     expect(repo.current(2).find((i) => i.index === '2')!.firstSeen).toBe(t0 + 3000);
