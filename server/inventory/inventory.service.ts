@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { NormalizedEvent, Severity } from '../contracts/events.js';
 import type { InventoryItem, InventorySink, InventorySnapshot } from '../contracts/inventory.js';
 import { INVENTORY_EVENT_TYPES as T, type InventoryEventParams, type InventoryTrackedField } from '../contracts/inventory-api.js';
@@ -11,6 +12,8 @@ import { inventoryText } from './inventory-text.js';
 export const INVENTORY_MAX_ITEMS = 10_000;
 const INDEX_MAX = 128;
 const SOURCE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/** A snapshot equal to the last one written only bumps its source's read time; rows' last_seen is rewritten at most this often. */
+export const INVENTORY_TOUCH_EVERY_MS = 15 * 60_000;
 
 const FIELD_WORD: Record<InventoryTrackedField, string> = {
   serial: 'serial',
@@ -45,7 +48,9 @@ export interface InventoryServiceDeps {
  * Input is checked here, whoever produced it: bad items are dropped and counted.
  */
 export class InventoryService implements InventorySink {
-  private readonly stats = { snapshots: 0, snapshots_dropped: 0, items_dropped: 0, empty_snapshots_ignored: 0, events: 0, errors: 0 };
+  private readonly stats = { snapshots: 0, snapshots_unchanged: 0, snapshots_dropped: 0, items_dropped: 0, empty_snapshots_ignored: 0, events: 0, errors: 0 };
+  /** Per (device, source): digest of the last snapshot written and when (template columns may come every poll). */
+  private readonly written = new Map<string, { digest: string; at: number }>();
 
   constructor(private readonly deps: InventoryServiceDeps) {}
 
@@ -61,8 +66,7 @@ export class InventoryService implements InventorySink {
   private ingestOrThrow(snapshot: InventorySnapshot): void {
     const { repo, bus } = this.deps;
     const deviceId = snapshot?.deviceId;
-    const device = Number.isSafeInteger(deviceId) && deviceId > 0 ? this.deps.device(deviceId) : undefined;
-    if (!device || typeof snapshot.source !== 'string' || !SOURCE.test(snapshot.source) || !Array.isArray(snapshot.items)) {
+    if (!Number.isSafeInteger(deviceId) || deviceId <= 0 || typeof snapshot.source !== 'string' || !SOURCE.test(snapshot.source) || !Array.isArray(snapshot.items)) {
       this.stats.snapshots_dropped++;
       return;
     }
@@ -70,6 +74,20 @@ export class InventoryService implements InventorySink {
     const now = (this.deps.now ?? Date.now)();
     const at = Number.isFinite(snapshot.collectedAt) && snapshot.collectedAt > 0 ? Math.min(snapshot.collectedAt, now) : now;
     const items = this.clean(snapshot.items);
+    const key = `${deviceId}\u0000${source}`;
+    const digest = createHash('sha256').update(JSON.stringify(items)).digest('base64');
+    const last = this.written.get(key);
+    if (last && last.digest === digest && at >= last.at && at - last.at < INVENTORY_TOUCH_EVERY_MS) {
+      // Nothing changed since the last write: only the read time moves.
+      repo.touchSource(deviceId, source, at);
+      this.stats.snapshots_unchanged++;
+      return;
+    }
+    const device = this.deps.device(deviceId);
+    if (!device) {
+      this.stats.snapshots_dropped++;
+      return;
+    }
     const state = repo.sourceState(deviceId, source);
     const stored = repo.stored(deviceId, source);
     if (items.length === 0 && [...stored.values()].some((i) => i.removedAt === null)) {
@@ -119,6 +137,7 @@ export class InventoryService implements InventorySink {
 
     const upsert = items.filter((i) => !sameAsStored(stored.get(i.index), i));
     repo.apply({ deviceId, source, at, upsert, count: items.length, removed: diff.removed.map((i) => i.index), history });
+    this.written.set(key, { digest, at });
     for (const e of events) bus.publish('event.received', e);
     this.stats.events += events.length;
     if (baseline || events.length) {
@@ -163,6 +182,12 @@ export class InventoryService implements InventorySink {
       });
     }
     return out;
+  }
+
+  /** Drops what is remembered of a deleted device (its rows go with it in the database). */
+  forget(deviceId: number): void {
+    const prefix = `${deviceId}\u0000`;
+    for (const k of this.written.keys()) if (k.startsWith(prefix)) this.written.delete(k);
   }
 
   counters(): Record<string, number> {

@@ -121,6 +121,7 @@ export function pollingModule(
         bus.subscribe('device.deleted', ({ id }) => {
           samples.forgetDevice(id);
           latest.drop(id);
+          inventory.forget(id);
         }),
         bus.subscribe('device.created', (d) => latest.relabel(d.id)),
         bus.subscribe('device.updated', (d) => latest.relabel(d.id)),

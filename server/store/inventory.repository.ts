@@ -194,6 +194,11 @@ export class InventoryRepository {
     });
   }
 
+  /** A snapshot equal to the stored one was read at `at`. */
+  touchSource(deviceId: number, source: string, at: number): void {
+    this.stmts.touchSource.run(at, deviceId, source);
+  }
+
   /** Everything stored for a (device, source), removed components included, by index. */
   stored(deviceId: number, source: string): Map<string, StoredInventoryItem> {
     return new Map(this.stmts.all.all(deviceId, source).map((r) => [r.idx, toItem(r)]));

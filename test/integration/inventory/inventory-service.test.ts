@@ -80,6 +80,20 @@ describe('inventory service', () => {
     expect(repo.current(2).find((i) => i.index === '2')!.firstSeen).toBe(t0 + 3000);
   });
 
+  it('only moves the read time for a snapshot equal to the last one (template columns every poll)', () => {
+    const t0 = Date.now() - 3_600_000;
+    service.ingest(snap(1, 'tpl', [item('1'), item('2')], t0));
+    service.ingest(snap(1, 'tpl', [item('1'), item('2')], t0 + 60_000));
+    expect(service.counters()).toMatchObject({ snapshots: 1, snapshots_unchanged: 1 });
+    expect(repo.sourceState(1, 'tpl')).toMatchObject({ baselineAt: t0, collectedAt: t0 + 60_000 });
+    expect(repo.stored(1, 'tpl').get('1')!.lastSeen).toBe(t0);
+    // A quarter of an hour later the rows are seen again; a change is never skipped.
+    service.ingest(snap(1, 'tpl', [item('1'), item('2')], t0 + 16 * 60_000));
+    expect(repo.stored(1, 'tpl').get('1')!.lastSeen).toBe(t0 + 16 * 60_000);
+    service.ingest(snap(1, 'tpl', [item('1')], t0 + 17 * 60_000));
+    expect(events.map((e) => e.type)).toEqual(['inventory.removed']);
+  });
+
   it('ignores an empty table after a non-empty one instead of removing every component', () => {
     service.ingest(snap(1, 'entity-mib', [item('1'), item('2')]));
     service.ingest(snap(1, 'entity-mib', []));
