@@ -230,11 +230,19 @@ describe('ENTITY-MIB hardware inventory', () => {
     expect((await call('GET', '/device-status')).status).toBe(200);
   });
 
-  it('answers 404 for an unknown device, 400 for a bad id or limit, and audits every refresh', async () => {
+  it('answers 404 for an unknown device, 400 for bad parameters, 403 to a viewer\'s refresh, and audits every refresh', async () => {
     expect((await call('GET', '/devices/999999/inventory')).status).toBe(404);
     expect((await call('POST', '/devices/999999/inventory/refresh')).status).toBe(404);
     expect((await call('GET', '/devices/abc/inventory/history')).status).toBe(400);
     expect((await call('GET', `/devices/${id}/inventory/history?limit=5000`)).status).toBe(400);
+    expect((await call('GET', '/inventory?serial=a&serial=b')).status).toBe(400);
+    expect((await call('GET', `/inventory?model=${'x'.repeat(201)}`)).status).toBe(400);
+    // A viewer reads the inventory but cannot make the server poll.
+    expect((await call('POST', '/users', { username: 'inv-viewer', password: 'a-long-viewer-password', role: 'viewer' })).status).toBe(201);
+    const viewer = apiClient(srv.url, (await login(srv.url, 'inv-viewer', 'a-long-viewer-password')).token);
+    expect((await viewer('GET', `/devices/${id}/inventory`)).status).toBe(200);
+    expect((await viewer('GET', '/inventory?serial=JAE')).body.items.length).toBeGreaterThan(0);
+    expect((await viewer('POST', `/devices/${id}/inventory/refresh`)).status).toBe(403);
     const audit = (await call('GET', '/audit?limit=100')).body.items.filter((a: { action: string }) => a.action === 'device.inventory-refresh');
     expect(audit.length).toBeGreaterThanOrEqual(3);
   });
