@@ -26,6 +26,8 @@ export interface InventoryEventParams {
   index: string;
   parentIndex: string | null;
   class: InventoryClass;
+  /** The class in words ('power supply'), for titles. */
+  classLabel: string;
   name: string | null;
   /** name, else descr, else `#index` (short, for titles). */
   label: string;

@@ -105,7 +105,7 @@ export class InventoryService implements InventorySink {
     const event = (severity: Severity, type: string, message: string, params: InventoryEventParams) =>
       events.push({ receivedAt: at, reportedAt: null, source: 'poll', sourceAddress: device.address, deviceId, severity, type, message, params: { ...params } });
     const paramsOf = (i: InventoryItem): InventoryEventParams => ({
-      source, index: i.index, parentIndex: i.parentIndex, class: i.class, name: i.name, label: labelOf(i), model: i.model, serial: i.serial,
+      source, index: i.index, parentIndex: i.parentIndex, class: i.class, classLabel: CLASS_WORD[i.class] ?? i.class, name: i.name, label: short(labelOf(i)), model: i.model, serial: i.serial,
     });
     const what = (i: InventoryItem) => `${CLASS_WORD[i.class] ?? i.class} ${short(labelOf(i))}`;
     const hist = (change: InventoryHistoryInput['change'], i: InventoryItem, changes: InventoryHistoryInput['changes'] = []) =>

@@ -102,13 +102,13 @@ export const DEFAULT_RULES: BuiltinRule[] = [
     disposition: 'clear', severity: 'info', clearKey: ALERTMANAGER_KEY,
   }),
   ev('inventory-removed', 'Hardware component removed', 'A module, power supply, fan, transceiver… is gone from the inventory (ENTITY-MIB or a template); cleared when the same index is back.', { sources: ['poll'], types: [INV.removed] }, {
-    disposition: 'alarm', severity: 'warning', title: '{device.name}: {params.class} {params.label} removed', reductionKey: INVENTORY_KEY,
+    disposition: 'alarm', severity: 'warning', title: '{device.name}: {params.classLabel} {params.label} removed', reductionKey: INVENTORY_KEY,
   }),
   ev('inventory-readded', 'Hardware component back', 'Clears "Hardware component removed" for the same index.', { sources: ['poll'], types: [INV.added] }, {
-    disposition: 'clear', severity: 'info', title: '{device.name}: {params.class} {params.label} added', clearKey: INVENTORY_KEY,
+    disposition: 'clear', severity: 'info', title: '{device.name}: {params.classLabel} {params.label} added', clearKey: INVENTORY_KEY,
   }),
   ev('inventory-changed', 'Hardware component swapped or changed', 'Serial, model or firmware/software/hardware revision of a component changed (a module swapped: warning; a new firmware: info); one alarm per component, to acknowledge.', { sources: ['poll'], types: [INV.changed] }, {
-    disposition: 'alarm', title: '{device.name}: {params.class} {params.label} changed', reductionKey: 'inventoryChanged:{deviceOrSource}:{params.source}:{params.index}',
+    disposition: 'alarm', title: '{device.name}: {params.classLabel} {params.label} changed', reductionKey: 'inventoryChanged:{deviceOrSource}:{params.source}:{params.index}',
   }),
   th('high-cpu', 'High CPU', 'Average CPU over 90 % for 3 polls; clears at 80 % or less.', {
     metrics: [M.cpu], instance: '', op: '>', value: 90, clearValue: 80, forPolls: 3, severity: 'major', title: '{device.name}: CPU {value} % (over {threshold} %)',

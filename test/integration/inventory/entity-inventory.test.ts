@@ -165,7 +165,7 @@ describe('ENTITY-MIB hardware inventory', () => {
       [`inventoryChanged:${id}:entity-mib:5`, 'warning'],
       [`inventoryRemoved:${id}:entity-mib:10`, 'warning'],
     ]);
-    expect(alarms.find((a) => a.reductionKey.startsWith('inventoryRemoved'))!.title).toBe('core-sw1: powerSupply PS2 removed');
+    expect(alarms.find((a) => a.reductionKey.startsWith('inventoryRemoved'))!.title).toBe('core-sw1: power supply PS2 removed');
 
     // Fleet search by serial (part of it, any case) and by model.
     const hits = (await call('GET', '/inventory?serial=jae3333')).body.items;
