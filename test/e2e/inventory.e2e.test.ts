@@ -53,7 +53,7 @@ describe('device inventory tab in a real browser', { timeout: 180_000 }, () => {
     await sim?.stop();
   }, 60_000);
 
-  it('shows the chassis tree with models and serials, and a swapped module live with its history', async () => {
+  it('shows the chassis tree with models and serials, a swapped module live with its history, and finds it by serial from the device list', async () => {
     const call = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
     const dev = await call('POST', '/devices', { name: 'dist-sw1', address: '127.0.0.1', icmpEnabled: false, snmp: { port: sim.port, community: 'cisco' } });
     expect(dev.status).toBe(201);
@@ -102,6 +102,17 @@ describe('device inventory tab in a real browser', { timeout: 180_000 }, () => {
       await page.getByTestId('inventory-view-tree').click();
       await page.getByTestId('inventory-filter').fill('avago');
       await expect.poll(() => rows.count(), WAIT).toBe(5);
+
+      // Where is that supervisor now? The fleet search on the device list finds it by part of its serial.
+      await page.goto(`${server.url}/devices`);
+      await page.getByTestId('hardware-search-text').fill('9999sup');
+      await page.getByTestId('hardware-search-go').click();
+      const hit = page.getByTestId('hardware-hit');
+      await expect.poll(() => hit.count(), WAIT).toBe(1);
+      expect(await hit.textContent()).toContain('CAT9999SUP2');
+      await hit.getByRole('link', { name: 'dist-sw1' }).click();
+      await page.waitForURL(/\/devices\/\d+\?tab=inventory$/, WAIT);
+      await expect.poll(() => page.getByTestId('inventory-row').count(), WAIT).toBe(7);
     } finally {
       await context.close();
     }
