@@ -10,6 +10,7 @@ import type { PollDeviceSource, PollOutput } from './poll-io.js';
 import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
 import { PollScheduler } from './scheduler.js';
 import type { InventoryRequest } from '../collectors/snmp/snmp.collect.js';
+import { InventorySchedule, type InventoryOutcome } from './inventory-schedule.js';
 
 /** Runs one SNMP poll (in-process or in a worker thread). Never rejects. */
 export interface SnmpRunner {
@@ -37,14 +38,6 @@ export interface PollServiceOptions {
   inventoryIntervalMs?: number;
 }
 
-/** When a device's inventory is read next, and its sysUpTime at the last poll (a smaller one = rebooted). */
-interface InventoryEntry {
-  nextDue: number;
-  upCs: number | null;
-  /** Outcome of the last inventory read (refresh reports it). */
-  last: { at: number; error: string | null } | null;
-}
-
 interface IcmpEntry {
   reach: ReachState;
   nextDue: number;
@@ -59,12 +52,12 @@ export class PollService {
   private readonly scheduler: PollScheduler<DeviceRecord>;
   private readonly memory = new Map<number, DevicePollMemory>();
   private readonly icmp = new Map<number, IcmpEntry>();
-  private readonly inventory = new Map<number, InventoryEntry>();
+  private readonly inventory: InventorySchedule;
   private pendingSamples: SampleInput[] = [];
   private timers: NodeJS.Timeout[] = [];
   private icmpRunning = false;
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, samples_written: 0, sample_write_errors: 0, inventory_reads: 0, inventory_errors: 0 };
+  private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, samples_written: 0, sample_write_errors: 0 };
 
   constructor(
     private readonly deps: {
@@ -84,6 +77,7 @@ export class PollService {
     },
     private readonly opts: PollServiceOptions,
   ) {
+    this.inventory = new InventorySchedule(deps.out.inventory && ((s) => deps.out.inventory!(s)), opts.inventoryIntervalMs ?? 360 * 60_000, deps.log);
     this.scheduler = new PollScheduler<DeviceRecord>({
       concurrency: opts.concurrency,
       run: (_key, device) => this.pollSnmp(device.id),
@@ -142,7 +136,7 @@ export class PollService {
     this.scheduler.remove(id);
     this.memory.delete(id);
     this.icmp.delete(id);
-    this.inventory.delete(id);
+    this.inventory.forget(id);
   }
 
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
@@ -151,7 +145,7 @@ export class PollService {
     if (!device || !device.snmp.enabled || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.out.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
-    const inv = this.inventoryRequest(deviceId);
+    const inv = this.inventory.request(deviceId);
     const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid), inv);
     // The device may have been deleted while we waited.
     if (!this.deps.devices.get(deviceId)) return undefined;
@@ -164,57 +158,24 @@ export class PollService {
     this.deps.out.snmp(deviceId, out.status, out.interfaces, out.neighbours, out.metrics);
     this.queueSamples(out.samples);
     if (out.events.length) this.deps.out.events(out.events);
-    if (inv) this.inventoryDone(deviceId, result);
+    if (inv) this.inventory.done(deviceId, result);
     return this.deps.out.status(deviceId);
-  }
-
-  /** What this poll asks of ENTITY-MIB (nothing where the output keeps no inventory). */
-  private inventoryRequest(deviceId: number): InventoryRequest | undefined {
-    if (!this.deps.out.inventory) return undefined;
-    let e = this.inventory.get(deviceId);
-    if (!e) this.inventory.set(deviceId, (e = { nextDue: 0, upCs: null, last: null }));
-    return { always: Date.now() >= e.nextDue, ifUptimeBelowCs: e.upCs };
-  }
-
-  private inventoryDone(deviceId: number, r: PollResult): void {
-    const e = this.inventory.get(deviceId);
-    if (!e) return;
-    if (r.ok) e.upCs = r.system?.sysUpTimeCs ?? null;
-    const interval = this.opts.inventoryIntervalMs ?? 360 * 60_000;
-    if (r.inventory) {
-      e.nextDue = Date.now() + interval;
-      e.last = { at: r.startedAt, error: null };
-      this.stats.inventory_reads++;
-      try {
-        this.deps.out.inventory!({ deviceId, source: 'entity-mib', collectedAt: r.startedAt, items: r.inventory });
-      } catch (err) {
-        this.stats.inventory_errors++;
-        this.deps.log.error({ err, deviceId }, 'cannot store inventory');
-      }
-    } else if (r.errors.inventory || !r.ok) {
-      // Asked but not read (timeout, agent error, unreachable): try again sooner than a full interval.
-      if (Date.now() >= e.nextDue) e.nextDue = Date.now() + Math.min(interval, 15 * 60_000);
-      e.last = { at: r.startedAt, error: r.errors.inventory?.message ?? r.error?.message ?? 'not read' };
-      this.stats.inventory_errors++;
-    }
   }
 
   /**
    * Reads a device's inventory now (API refresh): one poll that includes it.
    * Resolves with the outcome, or undefined when this poller does not poll the device.
    */
-  async refreshInventory(deviceId: number): Promise<{ at: number; error: string | null } | undefined> {
+  async refreshInventory(deviceId: number): Promise<InventoryOutcome | undefined> {
     const device = this.deps.devices.get(deviceId);
-    if (!device || !device.snmp.enabled || !this.deps.out.inventory) return undefined;
-    const e = this.inventory.get(deviceId) ?? { nextDue: 0, upCs: null, last: null };
-    this.inventory.set(deviceId, e);
-    const before = e.last;
-    for (let i = 0; i < 2 && e.last === before; i++) {
-      // A poll already under way may not have asked for the inventory: then one more.
-      e.nextDue = 0;
+    if (!device || !device.snmp.enabled || !this.inventory.enabled) return undefined;
+    const before = this.inventory.last(deviceId);
+    // A poll already under way may not have asked for the inventory: then one more.
+    for (let i = 0; i < 2 && this.inventory.last(deviceId) === before; i++) {
+      this.inventory.due(deviceId);
       await this.pollNow(deviceId);
     }
-    return e.last ?? undefined;
+    return this.inventory.last(deviceId) ?? undefined;
   }
 
   /** Poll now (API): SNMP and, when enabled, one ICMP probe. */
@@ -311,7 +272,7 @@ export class PollService {
 
   counters(): Record<string, number> {
     const s = this.scheduler.stats();
-    return { ...this.stats, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
+    return { ...this.stats, ...this.inventory.stats, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
   }
 
   async stop(): Promise<void> {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
@@ -36,6 +37,9 @@ const recording = (moduleSerial: string) => [
   ...systemGroup({ descr: 'Cisco IOS Software, Catalyst 4500 L3 Switch Software', objectId: '1.3.6.1.4.1.9.1.917', name: 'dist-sw1' }),
   ...entity(parts(moduleSerial)),
 ];
+
+const snmpget = (community: string, oid: string) =>
+  new Promise<string>((resolve) => execFile('snmpget', ['-v2c', '-c', community, '-Oqv', '-t', '2', '-r', '1', `127.0.0.1:${sim.port}`, oid], (err, out) => resolve(err ? '' : out)));
 
 let server: TestServer;
 let sim: SnmpsimHandle;
@@ -90,6 +94,8 @@ describe('device inventory tab in a real browser', { timeout: 180_000 }, () => {
       // The supervisor is swapped; a refresh from elsewhere (the API) reaches this page over socket.io.
       await new Promise((r) => setTimeout(r, 1100));
       sim.write('cisco', recording('CAT9999SUP2'));
+      // snmpsimd picks a rewritten recording up on its own time: wait until it serves the new serial.
+      await expect.poll(() => snmpget('cisco', `${ENT}.11.3`), WAIT).toContain('CAT9999SUP2');
       expect((await call('POST', `/devices/${dev.body.id}/inventory/refresh`)).body.collected).toBe(true);
       await expect.poll(() => page.getByTestId('inventory-serial').allTextContents(), WAIT).toContain('CAT9999SUP2');
       await page.getByTestId('inventory-view-history').click();

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snmprec, startSnmpsim, systemGroup, type SnmprecLine, type SnmpsimHandle } from '../../helpers/snmpsim.js';
 import { startSnmpd, type SnmpdHandle } from '../../helpers/snmpd.js';
@@ -59,8 +60,11 @@ const baseEntities = (): Entity[] => [
   { index: 12, descr: 'Fan 1', containedIn: 11, cls: FAN, relPos: 1, name: 'Fan 1', fru: false },
 ];
 
+/** sysLocation carries a revision, so a test can wait until snmpsimd serves a rewritten recording. */
+let revision = 0;
 const recording = (rows: Entity[], upTicks = 500_000) => [
-  ...systemGroup({ descr: 'Cisco IOS Software [Amsterdam], Catalyst L3 Switch Software', objectId: '1.3.6.1.4.1.9.1.2530', name: 'core-sw1', upTicks }),
+  ...systemGroup({ descr: 'Cisco IOS Software [Amsterdam], Catalyst L3 Switch Software', objectId: '1.3.6.1.4.1.9.1.2530', name: 'core-sw1', upTicks }).filter((l) => l.oid !== '1.3.6.1.2.1.1.6.0'),
+  snmprec('1.3.6.1.2.1.1.6.0', 'str', `rev-${++revision}`),
   ...entityLines(rows),
 ];
 
@@ -87,15 +91,24 @@ const addDevice = async (name: string, port: number, community: string) => {
   return r.body.id as number;
 };
 
-/** snmpsimd notices a changed recording by its modification time: make sure the next write is a new second. */
+const snmpget = (community: string, oid: string) =>
+  new Promise<string>((resolve) => execFile('snmpget', ['-v2c', '-c', community, '-Oqv', '-t', '2', '-r', '1', `127.0.0.1:${sim.port}`, oid], (err, out) => resolve(err ? '' : out.trim())));
+
+/** snmpsimd notices a changed recording by its modification time (a new second), and only then: wait until it serves the new one. */
 const rewrite = async (community: string, lines: SnmprecLine[]) => {
   await new Promise((r) => setTimeout(r, 1100));
   sim.write(community, lines);
+  const marker = lines.find((l) => l.oid === '1.3.6.1.2.1.1.6.0')!.line.split('|')[2]!;
+  for (let i = 0; i < 100; i++) {
+    if ((await snmpget(community, '1.3.6.1.2.1.1.6.0')).replace(/"/g, '') === marker) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`snmpsimd still serves the old ${community} recording`);
 };
 
 const inventoryEvents = async (deviceId: number, want: number) => {
   let items: { type: string; message: string; params: Record<string, unknown> }[] = [];
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     items = (await call('GET', `/events?device=${deviceId}&source=poll&limit=100`)).body.items.filter((e: { type: string }) => e.type.startsWith('inventory.'));
     if (items.length >= want) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -157,7 +170,7 @@ describe('ENTITY-MIB hardware inventory', () => {
     expect(history.find((h: { change: string }) => h.change === 'changed').changes).toEqual([{ field: 'serial', old: 'JAE3333AAAA', new: 'JAE3333BBBB' }]);
 
     let alarms: { reductionKey: string; severity: string; title: string; state: string }[] = [];
-    for (let i = 0; i < 50 && alarms.length < 2; i++) {
+    for (let i = 0; i < 300 && alarms.length < 2; i++) {
       alarms = await openAlarms(id);
       if (alarms.length < 2) await new Promise((r) => setTimeout(r, 100));
     }
@@ -187,7 +200,7 @@ describe('ENTITY-MIB hardware inventory', () => {
     const events = await inventoryEvents(id, 4);
     expect(events.filter((e) => e.type === 'inventory.added').map((e) => e.params.index).sort()).toEqual(['10', '13']);
     let removed: unknown[] = [1];
-    for (let i = 0; i < 50 && removed.length; i++) {
+    for (let i = 0; i < 300 && removed.length; i++) {
       removed = (await openAlarms(id)).filter((a: { reductionKey: string }) => a.reductionKey.startsWith('inventoryRemoved'));
       if (removed.length) await new Promise((r) => setTimeout(r, 100));
     }
