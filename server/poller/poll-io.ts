@@ -31,7 +31,12 @@ export interface PollOutput {
   /** Throws when they cannot be written (the poller counts them). */
   samples(batch: SampleInput[]): void;
   events(events: NormalizedEvent[]): void;
-  /** A device's hardware inventory (ENTITY-MIB). Where absent (a collector today), the poller does not collect inventory. */
+  /**
+   * A device's hardware inventory, one snapshot per (device, source): ENTITY-MIB (source 'entity-mib',
+   * from the poller) or a template's `inventory:` columns (source = template id). Central/all: the
+   * inventory service stores it and raises change events; collector: published to the central.
+   * Where absent, the poller reads no inventory.
+   */
   inventory?(snapshot: InventorySnapshot): void;
 }
 
