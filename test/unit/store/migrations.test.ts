@@ -16,6 +16,7 @@ import { DashboardRepository } from '../../../server/store/dashboard.repository.
 import { CustomOidRepository } from '../../../server/store/custom-oid.repository.js';
 import { UnknownSenderRepository } from '../../../server/store/unknown-sender.repository.js';
 import { CollectorRepository } from '../../../server/store/collector.repository.js';
+import { InventoryRepository } from '../../../server/store/inventory.repository.js';
 import { testSecretBox } from '../../helpers/secrets.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
@@ -40,6 +41,7 @@ describe('migrations', () => {
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(2); // incremental, for a new database
     expect(() => new CustomOidRepository(db)).not.toThrow();
     expect(() => new CollectorRepository(db)).not.toThrow();
+    expect(() => new InventoryRepository(db)).not.toThrow();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
