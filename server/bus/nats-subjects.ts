@@ -6,7 +6,7 @@
  */
 
 /** What a batch carries; the last token of its subject. */
-export const BATCH_KINDS = ['events', 'samples', 'status', 'neighbours'] as const;
+export const BATCH_KINDS = ['events', 'samples', 'status', 'neighbours', 'inventory'] as const;
 export type BatchKind = (typeof BATCH_KINDS)[number];
 
 export const STREAM_NAME = 'NETWATCH';

@@ -4,6 +4,7 @@ import type { DeviceStatusDto } from './poll-state.js';
 import type { DiscoveryJobDto } from './discovery.js';
 import type { AlarmDto } from './alarms.js';
 import type { CollectorDto } from './collectors.js';
+import type { InventoryChangedPayload } from './inventory-api.js';
 
 /**
  * Topics on the server's event bus and their payloads.
@@ -33,4 +34,6 @@ export interface BusEventMap {
   'collector.changed': CollectorDto & { forgotten?: boolean };
   /** An SNMPv3 trap user was added or deleted: the local trap receiver and the collectors' (through NATS KV) follow. No keys on the bus. */
   'trapUsers.changed': Record<string, never>;
+  /** A device's hardware inventory was read for the first time or changed (components added, removed, swapped). */
+  'inventory.changed': InventoryChangedPayload;
 }

@@ -37,6 +37,14 @@ export interface InventoryItem {
   manufacturer: string | null;
   /** Field-replaceable unit (entPhysicalIsFRU). */
   fru: boolean | null;
+  /** entPhysicalVendorType (numeric OID; '0.0' when unknown). Optional: templates may not have it. */
+  vendorType?: string | null;
+  /** entPhysicalParentRelPos: position among the siblings (slot number), -1 when unknown. */
+  parentRelPos?: number | null;
+  /** entPhysicalAlias (set by the operator on the device). */
+  alias?: string | null;
+  /** entPhysicalAssetID. */
+  assetId?: string | null;
 }
 
 export interface InventorySnapshot {

@@ -1,3 +1,4 @@
+import type { InventoryItem } from './inventory.js';
 /**
  * What one SNMP poll of one device returns (collectors/snmp -> poller ->
  * store/bus). Counters are exact `bigint`s (Counter64 does not fit a double):
@@ -10,7 +11,7 @@ export interface SectionError {
   message: string;
 }
 
-export type PollSection = 'system' | 'interfaces' | 'host' | 'ucd' | 'lldp' | 'cdp' | 'custom';
+export type PollSection = 'system' | 'interfaces' | 'host' | 'ucd' | 'lldp' | 'cdp' | 'custom' | 'inventory';
 
 export interface SystemInfo {
   sysName: string | null;
@@ -132,6 +133,8 @@ export interface PollResult {
   ucd: UcdStats | null;
   neighbours: NeighbourSample[] | null;
   custom: CustomOidSample[] | null;
+  /** ENTITY-MIB entPhysicalTable, only on the polls that asked for it (`CollectOptions.inventory`); [] when the agent has none. */
+  inventory?: InventoryItem[] | null;
   /** Per-section failures; a section absent from the agent is `null` data, not an error. */
   errors: Partial<Record<PollSection, SectionError>>;
   /** SNMP requests sent (including retries by the walker, not by net-snmp). */

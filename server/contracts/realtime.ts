@@ -4,6 +4,7 @@ import type { DiscoveryJobDto } from './discovery.js';
 import type { StoredEvent } from './events.js';
 import type { AlarmDto } from './alarms.js';
 import type { CollectorDto } from './collectors.js';
+import type { InventoryChangedPayload } from './inventory-api.js';
 
 /** Events the server pushes to console clients over socket.io. */
 export interface ServerToClientEvents {
@@ -26,6 +27,8 @@ export interface ServerToClientEvents {
   'status.counters': (counters: Record<string, number>) => void;
   /** A remote collector registered, went up or down (`forgotten`: it was removed). */
   'collector.changed': (collector: CollectorDto & { forgotten?: boolean }) => void;
+  /** A device's hardware inventory was first read or changed: reload it. */
+  'inventory.changed': (change: InventoryChangedPayload) => void;
 }
 
 /** Requests a client may send; answered through the acknowledgement callback. */

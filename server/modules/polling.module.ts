@@ -24,6 +24,10 @@ import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
 import type { StoreModule } from './store.module.js';
+import { registerInventoryRoutes } from '../api/inventory.routes.js';
+import type { InventorySink } from '../contracts/inventory.js';
+import { InventoryService } from '../inventory/inventory.service.js';
+import { InventoryRepository } from '../store/inventory.repository.js';
 
 interface Polling {
   /** Null at `central`: it stores what collectors poll and polls nothing itself. */
@@ -36,6 +40,8 @@ interface Polling {
   output: RepositoryPollOutput;
   latest: DeviceMetricsCache;
   remoteWrite: RemoteWriter | null;
+  inventoryRepo: InventoryRepository;
+  inventory: InventoryService;
   unsubscribe: () => void;
 }
 
@@ -50,6 +56,8 @@ export interface PollingModule extends Module {
   readonly input: RemotePollInput;
   /** With a store: the latest polled values of every device (GET /metrics/devices). */
   readonly deviceMetrics: DeviceMetricsCache;
+  /** With a store: where hardware inventory snapshots go (ENTITY-MIB from the poller, template inventory columns). */
+  readonly inventory: InventorySink;
 }
 
 /**
@@ -71,7 +79,7 @@ export function pollingModule(
     allowed: (d: DeviceRecord) => outbound.check('device', d.address).allowed,
     site: config.site,
   });
-  const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter };
+  const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter, inventoryIntervalMs: config.inventoryIntervalMinutes * 60_000 };
   const icmpOptions = { count: config.icmpProbes };
   return {
     name: 'polling',
@@ -83,6 +91,9 @@ export function pollingModule(
     },
     get deviceMetrics() {
       return polling.get().latest;
+    },
+    get inventory() {
+      return polling.get().inventory;
     },
     async start() {
       if (deps.remote) {
@@ -105,13 +116,16 @@ export function pollingModule(
       const states = pollState.allStatus();
       latest.seed(devices.list().map((d) => ({ id: d.id, snmpState: states.get(d.id)?.snmpState, icmpState: states.get(d.id)?.icmpState })));
       const latency = new LatencyRepository(db);
-      const output = new RepositoryPollOutput({ pollState, samples, bus, latest, latency });
+      const inventoryRepo = new InventoryRepository(db);
+      const inventory = new InventoryService({ repo: inventoryRepo, bus, log: ctx.log('inventory'), device: (id) => devices.get(id) });
+      const output = new RepositoryPollOutput({ pollState, samples, bus, latest, latency, inventory });
       const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'), latency);
       sampleMaintenance.start();
       const offs = [
         bus.subscribe('device.deleted', ({ id }) => {
           samples.forgetDevice(id);
           latest.drop(id);
+          inventory.forget(id);
         }),
         bus.subscribe('device.created', (d) => latest.relabel(d.id)),
         bus.subscribe('device.updated', (d) => latest.relabel(d.id)),
@@ -138,7 +152,7 @@ export function pollingModule(
           )
         : null;
       remoteWrite?.start();
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, unsubscribe });
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, inventoryRepo, inventory, unsubscribe });
       if (config.pollerEnabled) poller?.start();
     },
     async stop() {
@@ -155,7 +169,7 @@ export function pollingModule(
       unsubscribe();
     },
     routes(api) {
-      const { poller, discovery, pollState, samples, customOids } = polling.get();
+      const { poller, discovery, pollState, samples, customOids, inventoryRepo } = polling.get();
       const { devices, reads } = deps.store.store;
       const retention = { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 };
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
@@ -166,14 +180,16 @@ export function pollingModule(
         ? (id: number) => poller.pollNow(id)
         : () => Promise.reject(new ConflictError(`This central node polls no device: the collectors of each device's site do (NMS_ROLE=collector NMS_SITE=<site>)`));
       registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined });
+      registerInventoryRoutes(api, { devices, inventory: inventoryRepo, refresh: poller ? (id) => poller.refreshInventory(id) : null, outbound, site: poller ? config.site : undefined });
     },
     counters() {
       if (deps.remote) {
         const { poller } = remotePoller.get();
         return [{ name: 'poller', counters: () => poller.counters() }];
       }
-      const { poller, latest, remoteWrite } = polling.get();
+      const { poller, latest, remoteWrite, inventory } = polling.get();
       return [
+        { name: 'inventory', counters: () => inventory.counters() },
         ...(poller ? [{ name: 'poller', counters: () => poller.counters() }] : []),
         { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) },
         ...(remoteWrite ? [{ name: 'remote-write', counters: () => remoteWrite.counters() }] : []),

@@ -18,7 +18,8 @@ import { AssignmentPublisher, type AssignmentSource } from '../remote/assignment
 import { AssignedDevices, AssignmentWatcher, PublishedPollOutput } from '../remote/collector-polling.js';
 import { TrapUserPublisher, type TrapUserSource } from '../remote/trap-user-publisher.js';
 import { RemoteTrapUsers, TrapUserWatcher } from '../remote/trap-user-watcher.js';
-import { checkRemoteNeighbours, checkRemoteSamples, checkRemoteStatus, type CheckedItems } from '../remote/remote-poll.schema.js';
+import { checkRemoteInventory, checkRemoteNeighbours, checkRemoteSamples, checkRemoteStatus, type CheckedItems } from '../remote/remote-poll.schema.js';
+import type { IcmpUpdate } from '../store/poll-state.repository.js';
 import { Late, type AppContext, type Module } from './module.js';
 
 /** Where the centre hands collector heartbeats (the collector registry validates and stores them). */
@@ -111,7 +112,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
   const { config } = ctx;
   const log = ctx.log('transport');
   const side = new Late<CollectorSide | CentreSide>('the NATS transport');
-  const stats = { remote_events: 0, duplicate_batches: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0, remote_samples: 0, remote_status: 0, remote_neighbours: 0, invalid_poll_items: 0, foreign_poll_items: 0 };
+  const stats = { remote_events: 0, duplicate_batches: 0, invalid_events: 0, invalid_batches: 0, unhandled_batches: 0, heartbeats_sent: 0, heartbeats_skipped: 0, heartbeats_received: 0, heartbeats_invalid: 0, heartbeats_unclaimed: 0, remote_samples: 0, remote_status: 0, remote_neighbours: 0, remote_inventory: 0, invalid_poll_items: 0, foreign_poll_items: 0 };
   const assigned = new AssignedDevices();
   const remoteTrapUsers = new RemoteTrapUsers();
   const pollOutput = new PublishedPollOutput({
@@ -180,6 +181,10 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       const items = mine(batch, input, checkRemoteNeighbours(batch.items));
       for (const i of items) input.out.neighbours(i.deviceId, i.neighbours, i.at);
       stats.remote_neighbours += items.length;
+    } else if (batch.kind === 'inventory') {
+      const items = mine(batch, input, checkRemoteInventory(batch.items));
+      for (const s of items) input.out.inventory?.(s);
+      stats.remote_inventory += items.length;
     }
   }
 
@@ -348,7 +353,7 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       }
       return [
         { name: 'transport', counters: () => ({ remote_events: stats.remote_events, duplicate_batches: stats.duplicate_batches, invalid_events: stats.invalid_events, invalid_batches: stats.invalid_batches, unhandled_batches: stats.unhandled_batches, heartbeats_received: stats.heartbeats_received, heartbeats_invalid: stats.heartbeats_invalid, heartbeats_unclaimed: stats.heartbeats_unclaimed,
-          remote_samples: stats.remote_samples, remote_status: stats.remote_status, remote_neighbours: stats.remote_neighbours, invalid_poll_items: stats.invalid_poll_items, foreign_poll_items: stats.foreign_poll_items }) },
+          remote_samples: stats.remote_samples, remote_status: stats.remote_status, remote_neighbours: stats.remote_neighbours, remote_inventory: stats.remote_inventory, invalid_poll_items: stats.invalid_poll_items, foreign_poll_items: stats.foreign_poll_items }) },
         { name: 'assignment', counters: () => s.assignments?.counters() ?? {} },
         { name: 'trap_users', counters: () => s.trapUsers?.counters() ?? {} },
         { name: 'nats_consumer', counters: () => s.consumer.counters() },

@@ -1,5 +1,6 @@
 import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
+import type { InventorySink, InventorySnapshot } from '../contracts/inventory.js';
 import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventBus } from '../events/bus.js';
@@ -32,6 +33,13 @@ export interface PollOutput {
   /** Throws when they cannot be written (the poller counts them). */
   samples(batch: SampleInput[]): void;
   events(events: NormalizedEvent[]): void;
+  /**
+   * A device's hardware inventory, one snapshot per (device, source): ENTITY-MIB (source 'entity-mib',
+   * from the poller) or a template's `inventory:` columns (source = template id). Central/all: the
+   * inventory service stores it and raises change events; collector: published to the central.
+   * Where absent, the poller reads no inventory.
+   */
+  inventory?(snapshot: InventorySnapshot): void;
 }
 
 /** One device's ICMP cycle as the poller hands it on. */
@@ -64,7 +72,13 @@ export function repositoryDevices(devices: DeviceRepository, bus: EventBus): Pol
  * Every result also goes to the latest-values cache (`latest`, GET /metrics/devices) when there is one.
  */
 export class RepositoryPollOutput implements PollOutput {
-  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache; latency?: LatencyRepository }) {}
+  /** Present when an inventory sink was given. */
+  readonly inventory?: (snapshot: InventorySnapshot) => void;
+
+  constructor(private readonly deps: { pollState: PollStateRepository; samples: SampleRepository; bus: EventBus; latest?: DeviceMetricsCache; latency?: LatencyRepository; inventory?: InventorySink }) {
+    const sink = deps.inventory;
+    if (sink) this.inventory = (snapshot) => sink.ingest(snapshot);
+  }
 
   allStatus(): Map<number, DeviceStatusDto> {
     return this.deps.pollState.allStatus();

@@ -9,11 +9,13 @@ import { LATENCY_METRICS, rttPercentiles } from '../collectors/icmp/latency.js';
 import type { IcmpOutcome, PollDeviceSource, PollOutput } from './poll-io.js';
 import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
 import { PollScheduler } from './scheduler.js';
+import type { InventoryRequest } from '../collectors/snmp/snmp.collect.js';
+import { InventorySchedule, type InventoryOutcome } from './inventory-schedule.js';
 
 /** Runs one SNMP poll (in-process or in a worker thread). Never rejects. */
 export interface SnmpRunner {
   /** `customOids`: numeric OIDs (with instance) read with the poll as metrics. */
-  poll(device: DeviceRecord, customOids?: string[]): Promise<PollResult>;
+  poll(device: DeviceRecord, customOids?: string[], inventory?: InventoryRequest): Promise<PollResult>;
   /**
    * Closes the device's cached SNMP session: after it was deleted or stopped being polled here, or,
    * with `current` (the edited device), only when its SNMP settings changed.
@@ -38,6 +40,8 @@ export interface PollServiceOptions {
   icmpTickMs?: number;
   /** Samples are written in batches at most this often (ms). */
   sampleFlushMs?: number;
+  /** ENTITY-MIB inventory is read at the first poll, after a reboot and this often (ms; config inventoryIntervalMinutes). */
+  inventoryIntervalMs?: number;
 }
 
 interface IcmpEntry {
@@ -54,6 +58,7 @@ export class PollService {
   private readonly scheduler: PollScheduler<DeviceRecord>;
   private readonly memory = new Map<number, DevicePollMemory>();
   private readonly icmp = new Map<number, IcmpEntry>();
+  private readonly inventory: InventorySchedule;
   private pendingSamples: SampleInput[] = [];
   private timers: NodeJS.Timeout[] = [];
   private icmpRunning = false;
@@ -80,6 +85,7 @@ export class PollService {
     },
     private readonly opts: PollServiceOptions,
   ) {
+    this.inventory = new InventorySchedule(deps.out.inventory && ((s) => deps.out.inventory!(s)), opts.inventoryIntervalMs ?? 360 * 60_000, deps.log);
     this.scheduler = new PollScheduler<DeviceRecord>({
       concurrency: opts.concurrency,
       run: (_key, device) => this.pollSnmp(device.id),
@@ -142,6 +148,7 @@ export class PollService {
     this.scheduler.remove(id);
     this.memory.delete(id);
     this.icmp.delete(id);
+    this.inventory.forget(id);
   }
 
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
@@ -150,7 +157,8 @@ export class PollService {
     if (!device || !device.snmp.enabled || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.out.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
-    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
+    const inv = this.inventory.request(deviceId);
+    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid), inv);
     // The device may have been deleted while we waited (its session was then opened after the forget).
     if (!this.deps.devices.get(deviceId)) {
       this.deps.snmp.forget?.(deviceId);
@@ -165,7 +173,24 @@ export class PollService {
     this.deps.out.snmp(deviceId, out.status, out.interfaces, out.neighbours, out.metrics);
     this.queueSamples(out.samples);
     if (out.events.length) this.deps.out.events(out.events);
+    if (inv) this.inventory.done(deviceId, result);
     return this.deps.out.status(deviceId);
+  }
+
+  /**
+   * Reads a device's inventory now (API refresh): one poll that includes it.
+   * Resolves with the outcome, or undefined when this poller does not poll the device.
+   */
+  async refreshInventory(deviceId: number): Promise<InventoryOutcome | undefined> {
+    const device = this.deps.devices.get(deviceId);
+    if (!device || !device.snmp.enabled || !this.inventory.enabled) return undefined;
+    const before = this.inventory.last(deviceId);
+    // A poll already under way may not have asked for the inventory: then one more.
+    for (let i = 0; i < 2 && this.inventory.last(deviceId) === before; i++) {
+      this.inventory.due(deviceId);
+      await this.pollNow(deviceId);
+    }
+    return this.inventory.last(deviceId) ?? undefined;
   }
 
   /** Poll now (API): SNMP and, when enabled, one ICMP probe. */
@@ -288,7 +313,7 @@ export class PollService {
 
   counters(): Record<string, number> {
     const s = this.scheduler.stats();
-    return { ...this.stats, snmp_sessions_open: this.sessionsOpen, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
+    return { ...this.stats, ...this.inventory.stats, snmp_sessions_open: this.sessionsOpen, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { IcmpResult, PollResult } from '../contracts/poll.js';
 import type { IcmpPinger, PingOptions } from '../collectors/icmp/icmp.pinger.js';
 import { SnmpClient, type SnmpTarget } from '../collectors/snmp/snmp.client.js';
-import { collectDevice } from '../collectors/snmp/snmp.collect.js';
+import { collectDevice, type InventoryRequest } from '../collectors/snmp/snmp.collect.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import type { IcmpRunner, SnmpRunner } from './poll.service.js';
 import { PollWorkerPool } from './worker-pool.js';
@@ -32,8 +32,8 @@ export function snmpTarget(d: Pick<DeviceRecord, 'id' | 'address' | 'snmp'>): Sn
 export class InProcessSnmpRunner implements SnmpRunner {
   private readonly client = new SnmpClient();
 
-  poll(device: DeviceRecord, customOids: string[] = []): Promise<PollResult> {
-    return collectDevice(this.client, snmpTarget(device), { customOids });
+  poll(device: DeviceRecord, customOids: string[] = [], inventory?: InventoryRequest): Promise<PollResult> {
+    return collectDevice(this.client, snmpTarget(device), { customOids, inventory });
   }
 
   forget(deviceId: number, current?: DeviceRecord): void {
@@ -58,10 +58,10 @@ export class WorkerSnmpRunner implements SnmpRunner {
     this.pool = new PollWorkerPool({ workers, log });
   }
 
-  async poll(device: DeviceRecord, customOids: string[] = []): Promise<PollResult> {
+  async poll(device: DeviceRecord, customOids: string[] = [], inventory?: InventoryRequest): Promise<PollResult> {
     const startedAt = Date.now();
     try {
-      return await this.pool.poll(snmpTarget(device), { customOids });
+      return await this.pool.poll(snmpTarget(device), { customOids, inventory });
     } catch (err) {
       // Only a dead worker rejects; report it as this poll's failure.
       const message = `poll worker failed: ${(err as Error).message}`;

@@ -112,6 +112,7 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
     deps.bus.subscribe('collector.changed', (c) => io.to(ROOM).emit('collector.changed', c)),
     deps.bus.subscribe('discovery.progress', (j) => io.to(ROOM).emit('discovery.progress', j)),
     deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
+    deps.bus.subscribe('inventory.changed', (c) => io.to(ROOM).emit('inventory.changed', c)),
     deps.bus.subscribe('auth.revoked', ({ userId }) => recheck(userId)),
   ];
 

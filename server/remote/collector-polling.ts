@@ -6,6 +6,7 @@ import type { BatchKind } from '../bus/nats-subjects.js';
 import { ASSIGNMENT_BUCKET } from '../contracts/assignment.js';
 import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
+import type { InventorySnapshot } from '../contracts/inventory.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventIntake } from '../events/event-intake.js';
 import type { Logger } from '../log/logger.js';
@@ -81,7 +82,7 @@ export class PublishedPollOutput implements PollOutput {
   private statusItems: RemoteStatusItem[] = [];
   private neighbourItems: RemoteNeighbourItem[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly stats = { status_items: 0, neighbour_items: 0, sample_items: 0, batches_not_sent: 0, batches_split: 0 };
+  private readonly stats = { status_items: 0, neighbour_items: 0, sample_items: 0, inventory_snapshots: 0, batches_not_sent: 0, batches_split: 0 };
 
   constructor(
     private readonly deps: {
@@ -123,6 +124,12 @@ export class PublishedPollOutput implements PollOutput {
     // The per-probe RTTs travel with the state: the centre stores them as the cycle's latency distribution.
     for (const u of updates) this.statusItems.push({ kind: 'icmp', deviceId: u.deviceId, update: u.update, ...(u.rtts?.length ? { rtts: u.rtts } : {}) });
     if (this.statusItems.length >= 200) this.flush();
+  }
+
+  /** One snapshot a batch (a chassis is tens of KiB; the centre's inventory service diffs and stores it). */
+  inventory(snapshot: InventorySnapshot): void {
+    this.stats.inventory_snapshots++;
+    this.send('inventory', [snapshot]);
   }
 
   samples(batch: SampleInput[]): void {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IF_COUNTERS, type IfCounterName } from '../contracts/poll.js';
 import type { SampleInput } from '../store/sample.repository.js';
 import type { RemoteNeighbourItem, RemoteStatusItem } from './collector-polling.js';
+import type { InventorySnapshot } from '../contracts/inventory.js';
 
 /**
  * What a collector's poller publishes on `samples`, `status` and `neighbours`, checked at the centre
@@ -121,6 +122,11 @@ const neighbour = z
   .strict();
 const neighbourItem = z.object({ deviceId: id, at: time, neighbours: z.array(neighbour).max(10_000) }).strict();
 
+/** A collector's inventory snapshot: its items are checked one by one by the inventory service (bad ones dropped, counted). */
+const inventorySnapshot = z
+  .object({ deviceId: id, source: str(100).min(1), collectedAt: time, items: z.array(z.record(z.string(), z.unknown())).max(10_000) })
+  .strict();
+
 export interface CheckedItems<T> {
   items: T[];
   invalid: number;
@@ -144,4 +150,5 @@ function checkAll<T>(schema: z.ZodType<T>, raw: unknown[]): CheckedItems<T> {
 
 export const checkRemoteSamples = (raw: unknown[]): CheckedItems<SampleInput> => checkAll(sample, raw);
 export const checkRemoteStatus = (raw: unknown[]): CheckedItems<RemoteStatusItem> => checkAll(statusItem as z.ZodType<RemoteStatusItem>, raw);
+export const checkRemoteInventory = (raw: unknown[]): CheckedItems<InventorySnapshot> => checkAll(inventorySnapshot as unknown as z.ZodType<InventorySnapshot>, raw);
 export const checkRemoteNeighbours = (raw: unknown[]): CheckedItems<RemoteNeighbourItem> => checkAll(neighbourItem as z.ZodType<RemoteNeighbourItem>, raw);

@@ -15,14 +15,25 @@ import {
   type Columns,
 } from './snmp.parse.js';
 import { SYS } from './snmp.oids.js';
+import { ENTITY_COLUMNS, parseEntityInventory } from './snmp.inventory.js';
 
 export interface CollectOptions {
   /** Numeric OIDs to read as metrics (GET; must end in an instance, e.g. `.0`). */
   customOids?: string[];
   /** Sections to skip (default: collect everything the agent has). */
   skip?: PollSection[];
+  /**
+   * Read ENTITY-MIB entPhysicalTable into `result.inventory`: `always`, or when
+   * sysUpTime is below `ifUptimeBelowCs` (the device rebooted since that poll).
+   */
+  inventory?: InventoryRequest;
   /** Clock for `startedAt` (tests). */
   now?: () => number;
+}
+
+export interface InventoryRequest {
+  always: boolean;
+  ifUptimeBelowCs: number | null;
 }
 
 const NUMERIC_OID = /^\.?\d+(\.\d+)+$/;
@@ -147,6 +158,13 @@ export async function collectDevice(client: SnmpClient, target: SnmpTarget, opts
     if (result.errors.custom && !result.custom) {
       result.custom = custom.map((oid) => ({ oid, value: null, error: result.errors.custom }));
     }
+  }
+  const inv = opts.inventory;
+  const up = result.system?.sysUpTimeCs ?? null;
+  if (inv && !skip.has('inventory') && (inv.always || (inv.ifUptimeBelowCs !== null && up !== null && up < inv.ifUptimeBelowCs))) {
+    await run('inventory', async () => {
+      result.inventory = parseEntityInventory(await s.walkColumns(ENTITY_COLUMNS));
+    });
   }
   return finish();
 }

@@ -1,5 +1,6 @@
 import { EVENT_TYPES as T, METRIC_NAMES as M, TRAP_OIDS as O, type EventRuleActions, type EventRuleMatch, type ThresholdRuleBody } from '../../contracts/alarms.js';
 import { COLLECTOR_EVENT_TYPES as C } from '../../contracts/collectors.js';
+import { INVENTORY_EVENT_TYPES as INV } from '../../contracts/inventory-api.js';
 import type { BuiltinRule } from '../../store/rule.repository.js';
 import { RMON_TRAPS } from '../../rmon/rmon.oids.js';
 
@@ -20,6 +21,8 @@ const th = (key: string, name: string, description: string, body: Omit<Threshold
 });
 
 const LINK_KEY = 'linkDown:{deviceOrSource}:{ifIndex}';
+/** One alarm per component (device, inventory source, index): removal, cleared when the same index is back. */
+const INVENTORY_KEY = 'inventoryRemoved:{deviceOrSource}:{params.source}:{params.index}';
 /** One alarm per Alertmanager alert: its fingerprint (hash of its labels) is stable across repeats and resolution. */
 const ALERTMANAGER_KEY = 'alertmanager:{params.fingerprint}';
 /** One alarm per RMON alarmTable row of a device (params.rmon is set by server/rmon/rmon-trap.ts before the rules run). */
@@ -107,6 +110,15 @@ export const DEFAULT_RULES: BuiltinRule[] = [
   }),
   ev('alertmanager-resolved', 'Prometheus alert resolved (Alertmanager)', 'Clears the alarm of the same alert (fingerprint).', { sources: ['alertmanager'], params: [{ path: 'status', op: 'eq', value: 'resolved' }] }, {
     disposition: 'clear', severity: 'info', clearKey: ALERTMANAGER_KEY,
+  }),
+  ev('inventory-removed', 'Hardware component removed', 'A module, power supply, fan, transceiver… is gone from the inventory (ENTITY-MIB or a template); cleared when the same index is back.', { sources: ['poll'], types: [INV.removed] }, {
+    disposition: 'alarm', severity: 'warning', title: '{device.name}: {params.classLabel} {params.label} removed', reductionKey: INVENTORY_KEY,
+  }),
+  ev('inventory-readded', 'Hardware component back', 'Clears "Hardware component removed" for the same index.', { sources: ['poll'], types: [INV.added] }, {
+    disposition: 'clear', severity: 'info', title: '{device.name}: {params.classLabel} {params.label} added', clearKey: INVENTORY_KEY,
+  }),
+  ev('inventory-changed', 'Hardware component swapped or changed', 'Serial, model or firmware/software/hardware revision of a component changed (a module swapped: warning; a new firmware: info); one alarm per component, to acknowledge.', { sources: ['poll'], types: [INV.changed] }, {
+    disposition: 'alarm', title: '{device.name}: {params.classLabel} {params.label} changed', reductionKey: 'inventoryChanged:{deviceOrSource}:{params.source}:{params.index}',
   }),
   th('high-cpu', 'High CPU', 'Average CPU over 90 % for 3 polls; clears at 80 % or less.', {
     metrics: [M.cpu], instance: '', op: '>', value: 90, clearValue: 80, forPolls: 3, severity: 'major', title: '{device.name}: CPU {value} % (over {threshold} %)',

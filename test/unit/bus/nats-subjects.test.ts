@@ -8,7 +8,7 @@ describe('NATS subjects of the NETWATCH stream', () => {
     expect(subjectFor('paris-1', 'events')).toBe('netwatch.paris-1.events');
     expect(parseSubject('netwatch.paris-1.events')).toEqual({ site: 'paris-1', kind: 'events' });
     expect(parseSubject('netwatch.Site_2.neighbours')).toEqual({ site: 'Site_2', kind: 'neighbours' });
-    expect(STREAM_SUBJECTS).toEqual(['netwatch.*.events', 'netwatch.*.samples', 'netwatch.*.status', 'netwatch.*.neighbours']);
+    expect(STREAM_SUBJECTS).toEqual(['netwatch.*.events', 'netwatch.*.samples', 'netwatch.*.status', 'netwatch.*.neighbours', 'netwatch.*.inventory']);
   });
 
   it('does not take subjects that are not ours or whose site is not a site name', () => {

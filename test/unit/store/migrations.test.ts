@@ -17,6 +17,7 @@ import { CustomOidRepository } from '../../../server/store/custom-oid.repository
 import { UnknownSenderRepository } from '../../../server/store/unknown-sender.repository.js';
 import { CollectorRepository } from '../../../server/store/collector.repository.js';
 import { LatencyRepository } from '../../../server/store/latency.repository.js';
+import { InventoryRepository } from '../../../server/store/inventory.repository.js';
 import { testSecretBox } from '../../helpers/secrets.js';
 
 const tempDb = () => openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-mig-')), 'netwatch.db'));
@@ -42,6 +43,7 @@ describe('migrations', () => {
     expect(() => new CustomOidRepository(db)).not.toThrow();
     expect(() => new CollectorRepository(db)).not.toThrow();
     expect(() => new LatencyRepository(db)).not.toThrow();
+    expect(() => new InventoryRepository(db)).not.toThrow();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
