@@ -146,6 +146,9 @@ export class TemplateEngine {
       return undefined;
     }
     const d = this.device(dev.id);
+    // Templates deleted or no longer for this device: forget their state.
+    const ids = new Set(cands.map((t) => t.id));
+    for (const id of d.templates.keys()) if (!ids.has(id)) d.templates.delete(id);
     const req: TemplateRequest = { templates: [], columns: [], scalars: [] };
     const cols = new Map<string, Set<string>>();
     const scal = new Map<string, Set<string>>();
