@@ -164,6 +164,9 @@ describe('collection templates in the server', { timeout: 120_000 }, () => {
 
     const view = (await deviceTemplates(d.id)).find((t) => t.id === 'acme-load')!;
     expect(view.scalars).toEqual([expect.objectContaining({ metric: 'acme.load', value: 30, unit: '%' })]);
+    // The latest values export carries template values too.
+    const exposition = await (await fetch(`${srv.url}/metrics/devices`)).text();
+    expect(exposition).toMatch(/^netwatch_template_value\{.*device="acme-1".*metric="acme.load",instance=""\} 30$/m);
 
     // Edit (id fixed), then delete.
     expect((await call('PUT', '/templates/acme-load', { text: text.replace('id: acme-load', 'id: other') })).status).toBe(400);
