@@ -245,7 +245,7 @@ export class TemplateEngine {
         // It stopped applying (sysObjectID changed under us): find out properly next poll.
         st.nextDiscovery = 0;
         continue;
-      } else if (raw.error) st.error = raw.error;
+      } else st.error = raw.error;
       this.collect(dev.id, t, st, columns, scalars, at, ts, samples);
     }
     if (appliedChanged) this.deps.onApplied?.();
