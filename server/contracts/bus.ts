@@ -5,6 +5,7 @@ import type { DiscoveryJobDto } from './discovery.js';
 import type { AlarmDto } from './alarms.js';
 import type { CollectorDto } from './collectors.js';
 import type { InventoryChangedPayload } from './inventory-api.js';
+import type { RuleDto } from './alarms.js';
 
 /**
  * Topics on the server's event bus and their payloads.
@@ -36,4 +37,6 @@ export interface BusEventMap {
   'trapUsers.changed': Record<string, never>;
   /** A device's hardware inventory was read for the first time or changed (components added, removed, swapped). */
   'inventory.changed': InventoryChangedPayload;
+  /** The threshold rules collection templates bring (for the devices each applies to): the threshold evaluator adds them to the stored rules. */
+  'templates.thresholdRules': { rules: RuleDto[] };
 }

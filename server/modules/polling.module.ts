@@ -28,6 +28,11 @@ import { registerInventoryRoutes } from '../api/inventory.routes.js';
 import type { InventorySink } from '../contracts/inventory.js';
 import { InventoryService } from '../inventory/inventory.service.js';
 import { InventoryRepository } from '../store/inventory.repository.js';
+import { TemplateService } from '../templates/template.service.js';
+import { TemplateEngine } from '../templates/template-engine.js';
+import { TemplateInstanceRepository, TemplateRepository } from '../store/template.repository.js';
+import { registerTemplateRoutes } from '../api/templates.routes.js';
+import { TEMPLATES_DIR } from '../paths.js';
 
 interface Polling {
   /** Null at `central`: it stores what collectors poll and polls nothing itself. */
@@ -43,6 +48,8 @@ interface Polling {
   inventoryRepo: InventoryRepository;
   inventory: InventoryService;
   unsubscribe: () => void;
+  templates: TemplateService;
+  templateEngine: TemplateEngine | null;
 }
 
 /** At a collector: the devices the centre assigned to its site, results published to the centre (the transport's). */
@@ -81,6 +88,23 @@ export function pollingModule(
   });
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter, inventoryIntervalMs: config.inventoryIntervalMinutes * 60_000 };
   const icmpOptions = { count: config.icmpProbes };
+  /** Collection templates: files (and, with a store, custom ones); the engine's threshold rules go to the event engine over the bus. */
+  const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0], inventory?: InventorySink) => {
+    const templates = new TemplateService({ dirs: [TEMPLATES_DIR, ...config.templateDirs.split(',').map((d) => d.trim()).filter(Boolean)], repo: db ? new TemplateRepository(db) : undefined, log: ctx.log('templates') });
+    await templates.start();
+    let timer: NodeJS.Timeout | null = null;
+    const publishRules = () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        bus.publish('templates.thresholdRules', { rules: templates.rules(engine.appliedDevices()) });
+      }, 500);
+      timer.unref();
+    };
+    const engine: TemplateEngine = new TemplateEngine({ templates: () => templates.compiled(), store: db ? new TemplateInstanceRepository(db) : undefined, onApplied: publishRules, inventory });
+    templates.onChange(publishRules);
+    return { templates, engine };
+  };
   return {
     name: 'polling',
     input: {
@@ -99,8 +123,10 @@ export function pollingModule(
       if (deps.remote) {
         const { devices, out } = deps.remote();
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        // Template inventory columns of this site's devices travel to the central like ENTITY-MIB snapshots.
+        const { engine } = await startTemplates(undefined, out.inventory ? { ingest: (snap) => out.inventory!(snap) } : undefined);
         const poller = new PollService(
-          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger, icmpOptions), customOids: (d) => devices.customOids(d), ...runners() },
+          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger, icmpOptions), customOids: (d) => devices.customOids(d), templates: engine, ...runners() },
           opts,
         );
         remotePoller.set({ poller, out });
@@ -133,6 +159,8 @@ export function pollingModule(
       const unsubscribe = () => offs.forEach((off) => off());
       let poller: PollService | null = null;
       let discovery: DiscoveryService | null = null;
+      const { templates, engine } = await startTemplates(db, inventory);
+      const templateEngine = deps.localPoller ? engine : null;
       if (deps.localPoller) {
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });
         discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
@@ -140,6 +168,7 @@ export function pollingModule(
           { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
             icmp: new PingerIcmpRunner(pinger, icmpOptions),
             customOids: (d) => customOids.forDevice(d.id, d.group),
+            templates: engine,
             ...runners(),
           },
           opts,
@@ -152,7 +181,7 @@ export function pollingModule(
           )
         : null;
       remoteWrite?.start();
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, inventoryRepo, inventory, unsubscribe });
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, inventoryRepo, inventory, unsubscribe, templates, templateEngine });
       if (config.pollerEnabled) poller?.start();
     },
     async stop() {
@@ -169,13 +198,14 @@ export function pollingModule(
       unsubscribe();
     },
     routes(api) {
-      const { poller, discovery, pollState, samples, customOids, inventoryRepo } = polling.get();
+      const { poller, discovery, pollState, samples, customOids, inventoryRepo, templates, templateEngine } = polling.get();
       const { devices, reads } = deps.store.store;
       const retention = { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 };
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
       registerLatencyRoutes(api, { devices, reads, retention });
       if (discovery) registerDiscoveryRoutes(api, { discovery });
-      registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
+      registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary, templates });
+      registerTemplateRoutes(api, { templates, engine: templateEngine, poller, devices });
       const pollNow = poller
         ? (id: number) => poller.pollNow(id)
         : () => Promise.reject(new ConflictError(`This central node polls no device: the collectors of each device's site do (NMS_ROLE=collector NMS_SITE=<site>)`));
@@ -187,9 +217,10 @@ export function pollingModule(
         const { poller } = remotePoller.get();
         return [{ name: 'poller', counters: () => poller.counters() }];
       }
-      const { poller, latest, remoteWrite, inventory } = polling.get();
+      const { poller, latest, remoteWrite, inventory, templateEngine } = polling.get();
       return [
         { name: 'inventory', counters: () => inventory.counters() },
+        ...(templateEngine ? [{ name: 'templates', counters: () => ({ ...templateEngine.stats }) }] : []),
         ...(poller ? [{ name: 'poller', counters: () => poller.counters() }] : []),
         { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) },
         ...(remoteWrite ? [{ name: 'remote-write', counters: () => remoteWrite.counters() }] : []),

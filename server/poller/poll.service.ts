@@ -11,11 +11,16 @@ import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-proc
 import { PollScheduler } from './scheduler.js';
 import type { InventoryRequest } from '../collectors/snmp/snmp.collect.js';
 import { InventorySchedule, type InventoryOutcome } from './inventory-schedule.js';
+import type { TemplateRequest } from '../contracts/templates.js';
+import type { TemplateEngine } from '../templates/template-engine.js';
 
 /** Runs one SNMP poll (in-process or in a worker thread). Never rejects. */
 export interface SnmpRunner {
-  /** `customOids`: numeric OIDs (with instance) read with the poll as metrics. */
-  poll(device: DeviceRecord, customOids?: string[], inventory?: InventoryRequest): Promise<PollResult>;
+  /**
+   * `customOids`: numeric OIDs (with instance) read with the poll as metrics; `inventory`: whether to read
+   * ENTITY-MIB's entPhysicalTable; `templates`: what collection templates read.
+   */
+  poll(device: DeviceRecord, customOids?: string[], inventory?: InventoryRequest, templates?: TemplateRequest): Promise<PollResult>;
   /**
    * Closes the device's cached SNMP session: after it was deleted or stopped being polled here, or,
    * with `current` (the edited device), only when its SNMP settings changed.
@@ -82,6 +87,8 @@ export class PollService {
       allowed?: (device: DeviceRecord) => boolean;
       /** Only devices of this site are polled (this process's config `site`); the others are for their site's collectors. */
       site?: string;
+      /** Collection templates (server/templates): read in the same poll, samples beside the others. */
+      templates?: TemplateEngine;
     },
     private readonly opts: PollServiceOptions,
   ) {
@@ -149,6 +156,7 @@ export class PollService {
     this.memory.delete(id);
     this.icmp.delete(id);
     this.inventory.forget(id);
+    if (!this.deps.devices.get(id)) this.deps.templates?.forget(id);
   }
 
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
@@ -158,7 +166,8 @@ export class PollService {
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
     const inv = this.inventory.request(deviceId);
-    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid), inv);
+    const templates = device.secretError ? undefined : this.deps.templates?.request(device);
+    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid), inv, templates);
     // The device may have been deleted while we waited (its session was then opened after the forget).
     if (!this.deps.devices.get(deviceId)) {
       this.deps.snmp.forget?.(deviceId);
@@ -167,6 +176,12 @@ export class PollService {
     const mem = this.memory.get(deviceId) ?? newMemory();
     this.memory.set(deviceId, mem);
     const out = processSnmpResult(device, result, mem, new Map(custom.map((c) => [c.oid, c])));
+    // Also without a request this poll: the engine follows reboots and identity changes of devices none of whose templates applied.
+    if (this.deps.templates) {
+      const t = this.deps.templates.process(device, result);
+      for (const sample of t) out.samples.push(sample);
+      if (out.metrics && templates) out.metrics.templates = t.map((x) => ({ metric: x.metric, instance: x.instance, value: x.value }));
+    }
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;
     if (!result.ok) this.stats.snmp_failures++;
@@ -191,6 +206,13 @@ export class PollService {
       await this.pollNow(deviceId);
     }
     return this.inventory.last(deviceId) ?? undefined;
+  }
+
+  /** One poll reading only what `templates` asks (template dry run: nothing stored). */
+  async pollTemplates(deviceId: number, templates: TemplateRequest): Promise<PollResult | undefined> {
+    const device = this.deps.devices.get(deviceId);
+    if (!device || device.secretError || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return undefined;
+    return this.deps.snmp.poll(device, [], undefined, templates);
   }
 
   /** Poll now (API): SNMP and, when enabled, one ICMP probe. */

@@ -5,6 +5,7 @@ import { collectDevice, type InventoryRequest } from '../collectors/snmp/snmp.co
 import type { DeviceRecord } from '../store/device.repository.js';
 import type { IcmpRunner, SnmpRunner } from './poll.service.js';
 import { PollWorkerPool } from './worker-pool.js';
+import type { TemplateRequest } from '../contracts/templates.js';
 
 /** The SNMP settings of a stored device as the collector wants them. */
 export function snmpTarget(d: Pick<DeviceRecord, 'id' | 'address' | 'snmp'>): SnmpTarget {
@@ -32,8 +33,8 @@ export function snmpTarget(d: Pick<DeviceRecord, 'id' | 'address' | 'snmp'>): Sn
 export class InProcessSnmpRunner implements SnmpRunner {
   private readonly client = new SnmpClient();
 
-  poll(device: DeviceRecord, customOids: string[] = [], inventory?: InventoryRequest): Promise<PollResult> {
-    return collectDevice(this.client, snmpTarget(device), { customOids, inventory });
+  poll(device: DeviceRecord, customOids: string[] = [], inventory?: InventoryRequest, templates?: TemplateRequest): Promise<PollResult> {
+    return collectDevice(this.client, snmpTarget(device), { customOids, inventory, ...(templates ? { templates } : {}) });
   }
 
   forget(deviceId: number, current?: DeviceRecord): void {
@@ -58,10 +59,10 @@ export class WorkerSnmpRunner implements SnmpRunner {
     this.pool = new PollWorkerPool({ workers, log });
   }
 
-  async poll(device: DeviceRecord, customOids: string[] = [], inventory?: InventoryRequest): Promise<PollResult> {
+  async poll(device: DeviceRecord, customOids: string[] = [], inventory?: InventoryRequest, templates?: TemplateRequest): Promise<PollResult> {
     const startedAt = Date.now();
     try {
-      return await this.pool.poll(snmpTarget(device), { customOids, inventory });
+      return await this.pool.poll(snmpTarget(device), { customOids, inventory, ...(templates ? { templates } : {}) });
     } catch (err) {
       // Only a dead worker rejects; report it as this poll's failure.
       const message = `poll worker failed: ${(err as Error).message}`;

@@ -16,6 +16,8 @@ import {
 } from './snmp.parse.js';
 import { SYS } from './snmp.oids.js';
 import { ENTITY_COLUMNS, parseEntityInventory } from './snmp.inventory.js';
+import type { TemplateRequest } from '../../contracts/templates.js';
+import { readTemplates } from './snmp.templates.js';
 
 export interface CollectOptions {
   /** Numeric OIDs to read as metrics (GET; must end in an instance, e.g. `.0`). */
@@ -27,6 +29,8 @@ export interface CollectOptions {
    * sysUpTime is below `ifUptimeBelowCs` (the device rebooted since that poll).
    */
   inventory?: InventoryRequest;
+  /** Collection templates to read in this poll (server/templates). */
+  templates?: TemplateRequest;
   /** Clock for `startedAt` (tests). */
   now?: () => number;
 }
@@ -165,6 +169,11 @@ export async function collectDevice(client: SnmpClient, target: SnmpTarget, opts
     await run('inventory', async () => {
       result.inventory = parseEntityInventory(await s.walkColumns(ENTITY_COLUMNS));
     });
+  }
+  if (opts.templates && opts.templates.templates.length) {
+    result.templates = dead
+      ? { applied: [], columns: [], scalars: [], error: 'skipped: device stopped answering during this poll' }
+      : await readTemplates(s, opts.templates, result.system);
   }
   return finish();
 }
