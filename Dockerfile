@@ -28,6 +28,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
 COPY mibs ./mibs
+COPY templates ./templates
 ENV NODE_ENV=production NMS_DATA_DIR=/data NMS_HTTP_PORT=8080
 # /data (owned by 1000 above) is the only place the server writes; the root file system may be
 # read-only (Kubernetes readOnlyRootFilesystem; give it a writable /tmp).

@@ -18,3 +18,5 @@ export const DEFAULT_CLIENT_DIR = join(PROJECT_ROOT, 'dist', 'client');
 export const MIBS_DIR = join(PROJECT_ROOT, 'mibs');
 /** PostgreSQL migrations (numbered apart from SQLite's). */
 export const PG_MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations', 'postgres');
+/** Shipped collection templates (issue 16). */
+export const TEMPLATES_DIR = join(PROJECT_ROOT, 'templates');
