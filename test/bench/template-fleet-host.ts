@@ -4,6 +4,7 @@
  * ifTable, ifXTable HC) on 127.89.x.y, each also answering ENTITY-SENSOR (SENSORS
  * rows, argv[4], default 8), RMON etherStats (RMON rows, argv[5], default 8),
  * CISCO-PROCESS and CISCO-ENVMON tables (test/bench/lib/template-tables.ts).
+ * argv[6]: the second octet of the addresses (default 89), so several hosts can run side by side.
  * Prints `{"port":P,"addresses":[...]}` once listening, runs until stdin closes.
  */
 import { startFleet } from '../integration/snmp/sim-fleet.js';
@@ -13,9 +14,10 @@ const n = Number(process.argv[2] ?? 1000);
 const ports = Number(process.argv[3] ?? 24);
 const sensors = Number(process.argv[4] ?? 8);
 const rmonRows = Number(process.argv[5] ?? 8);
+const subnet = Number(process.argv[6] ?? 89);
 const fleet = await startFleet(
   Array.from({ length: n }, (_, i) => ({ sysName: `sim-${i}`, ports, bytesPerSec: 125_000, hc: true })),
-  89,
+  subnet,
 );
 const extra = fleet.agents.map((a) => addTemplateTables(a, { sensors, rmonRows }));
 const t0 = Date.now();
