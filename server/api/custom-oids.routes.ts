@@ -3,6 +3,9 @@ import type { OidDictionary } from '../mib/oid-dictionary.js';
 import type { CustomOidRepository } from '../store/custom-oid.repository.js';
 import type { DeviceRepository } from '../store/device.repository.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import type { TemplateService } from '../templates/template.service.js';
+import { tableTemplate, TableTemplateError } from '../templates/table-template.js';
+import { TemplateError } from '../templates/template-parse.js';
 import { idParam, type ApiRegistry } from './registry.js';
 
 const NUMERIC = /^\.?\d+(\.\d+)+$/;
@@ -18,8 +21,14 @@ const bodySchema = z
   .strict()
   .refine((b) => (b.deviceId === undefined) !== (b.group === undefined), { message: 'give either deviceId or group' });
 
+/** True when the input names a table, an entry or a column without an instance (a template, not a single OID). */
+function tableNode(dict: OidDictionary, input: string): boolean {
+  const r = dict.lookup(input.trim());
+  return r.found && !r.instance && (r.node.kind === 'table' || r.node.kind === 'row' || r.node.kind === 'column');
+}
+
 /** User-defined OIDs, polled with each device's SNMP cycle and stored as metrics. */
-export function registerCustomOidRoutes(api: ApiRegistry, deps: { customOids: CustomOidRepository; devices: DeviceRepository; dictionary: () => OidDictionary }): void {
+export function registerCustomOidRoutes(api: ApiRegistry, deps: { customOids: CustomOidRepository; devices: DeviceRepository; dictionary: () => OidDictionary; templates?: TemplateService }): void {
   const tag = 'polling';
   const audit = { object: 'custom-oid', load: (id: number) => deps.customOids.get(id) };
   api.add({ method: 'get', path: '/custom-oids', summary: 'User-defined OIDs polled as metrics (per device or group)', tag, access: 'viewer', response: '{items}' }, () => ({
@@ -27,9 +36,34 @@ export function registerCustomOidRoutes(api: ApiRegistry, deps: { customOids: Cu
   }));
 
   api.add(
-    { method: 'post', path: '/custom-oids', summary: 'Poll an extra OID (numeric or MIB name) on a device or on every device of a group', tag, access: 'operator', body: bodySchema, status: 201, response: 'The custom OID', audit },
+    {
+      method: 'post', path: '/custom-oids', tag, access: 'operator', body: bodySchema, status: 201, audit,
+      summary: 'Poll an extra OID (numeric or MIB name) on a device or on every device of a group; a table, its entry or a column becomes (or grows) a generated collection template',
+      response: 'The custom OID, or {kind: "template", template} for a table/entry/column',
+    },
     ({ body }) => {
-      if (body.deviceId !== undefined && !deps.devices.get(body.deviceId)) throw new NotFoundError('No such device');
+      const device = body.deviceId !== undefined ? deps.devices.get(body.deviceId) : undefined;
+      if (body.deviceId !== undefined && !device) throw new NotFoundError('No such device');
+      const table = deps.templates && tableNode(deps.dictionary(), body.oid);
+      if (table && deps.templates) {
+        // "Poll this table": a generated template per table and device/group, grown column by column.
+        const scope = body.deviceId !== undefined ? { deviceId: body.deviceId } : { group: body.group! };
+        try {
+          const probe = tableTemplate(deps.dictionary(), body.oid, scope, undefined, device?.name);
+          const existing = deps.templates.get(probe.id);
+          if (existing && existing.origin.source === 'custom') {
+            const merged = tableTemplate(deps.dictionary(), body.oid, scope, existing.body, device?.name);
+            const t = deps.templates.update(existing.id, { template: merged });
+            return { kind: 'template', template: deps.templates.toDto(t) };
+          }
+          const t = deps.templates.create({ template: probe, ...scope });
+          return { kind: 'template', template: deps.templates.toDto(t) };
+        } catch (e) {
+          if (e instanceof TableTemplateError) throw new ValidationError(`oid: ${e.message}`);
+          if (e instanceof TemplateError) throw new ValidationError(e.message, e.issues);
+          throw e;
+        }
+      }
       let oid: string;
       let name = body.name;
       if (NUMERIC.test(body.oid)) {

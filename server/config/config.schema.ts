@@ -133,6 +133,7 @@ export const OPTIONS = {
   alarmArchiveHours: { env: 'NMS_ALARM_ARCHIVE_HOURS', schema: z.coerce.number().positive().max(24 * 3650).default(168), help: 'Cleared alarms are archived this long after clearing' },
   flapCount: { env: 'NMS_FLAP_COUNT', schema: z.coerce.number().int().min(1).max(1000).default(4), help: 'More state changes than this within the flap window = flapping' },
   flapWindowMinutes: { env: 'NMS_FLAP_WINDOW_MINUTES', schema: z.coerce.number().positive().max(1440).default(10), help: 'Flap detection window; flapping ends after as long without a change' },
+  templateDirs: { env: 'NMS_TEMPLATE_DIRS', schema: z.string().default(''), help: 'Extra collection template directories (comma-separated), loaded after templates/' },
   mibDirs: { env: 'NMS_MIB_DIRS', schema: z.string().default(''), help: 'Extra MIB directories (comma-separated), searched before the system ones' },
   adminPassword: {
     env: 'NMS_ADMIN_PASSWORD',

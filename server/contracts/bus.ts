@@ -4,6 +4,7 @@ import type { DeviceStatusDto } from './poll-state.js';
 import type { DiscoveryJobDto } from './discovery.js';
 import type { AlarmDto } from './alarms.js';
 import type { CollectorDto } from './collectors.js';
+import type { RuleDto } from './alarms.js';
 
 /**
  * Topics on the server's event bus and their payloads.
@@ -33,4 +34,6 @@ export interface BusEventMap {
   'collector.changed': CollectorDto & { forgotten?: boolean };
   /** An SNMPv3 trap user was added or deleted: the local trap receiver and the collectors' (through NATS KV) follow. No keys on the bus. */
   'trapUsers.changed': Record<string, never>;
+  /** The threshold rules collection templates bring (for the devices each applies to): the threshold evaluator adds them to the stored rules. */
+  'templates.thresholdRules': { rules: RuleDto[] };
 }

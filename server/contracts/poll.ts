@@ -1,3 +1,4 @@
+import type { TemplateRawResult } from './templates.js';
 /**
  * What one SNMP poll of one device returns (collectors/snmp -> poller ->
  * store/bus). Counters are exact `bigint`s (Counter64 does not fit a double):
@@ -136,6 +137,8 @@ export interface PollResult {
   errors: Partial<Record<PollSection, SectionError>>;
   /** SNMP requests sent (including retries by the walker, not by net-snmp). */
   requests: number;
+  /** What the device's collection templates read (when the poll asked for templates). */
+  templates?: TemplateRawResult;
 }
 
 /** One ICMP cycle for one host (several echo requests). */

@@ -22,6 +22,11 @@ import type { RemotePollInput } from './transport.module.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
 import type { StoreModule } from './store.module.js';
+import { TemplateService } from '../templates/template.service.js';
+import { TemplateEngine } from '../templates/template-engine.js';
+import { TemplateInstanceRepository, TemplateRepository } from '../store/template.repository.js';
+import { registerTemplateRoutes } from '../api/templates.routes.js';
+import { TEMPLATES_DIR } from '../paths.js';
 
 interface Polling {
   /** Null at `central`: it stores what collectors poll and polls nothing itself. */
@@ -35,6 +40,8 @@ interface Polling {
   latest: DeviceMetricsCache;
   remoteWrite: RemoteWriter | null;
   unsubscribe: () => void;
+  templates: TemplateService;
+  templateEngine: TemplateEngine | null;
 }
 
 /** At a collector: the devices the centre assigned to its site, results published to the centre (the transport's). */
@@ -70,6 +77,23 @@ export function pollingModule(
     site: config.site,
   });
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter };
+  /** Collection templates: files (and, with a store, custom ones); the engine's threshold rules go to the event engine over the bus. */
+  const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0]) => {
+    const templates = new TemplateService({ dirs: [TEMPLATES_DIR, ...config.templateDirs.split(',').map((d) => d.trim()).filter(Boolean)], repo: db ? new TemplateRepository(db) : undefined, log: ctx.log('templates') });
+    await templates.start();
+    let timer: NodeJS.Timeout | null = null;
+    const publishRules = () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        bus.publish('templates.thresholdRules', { rules: templates.rules(engine.appliedDevices()) });
+      }, 500);
+      timer.unref();
+    };
+    const engine: TemplateEngine = new TemplateEngine({ templates: () => templates.compiled(), store: db ? new TemplateInstanceRepository(db) : undefined, onApplied: publishRules });
+    templates.onChange(publishRules);
+    return { templates, engine };
+  };
   return {
     name: 'polling',
     input: {
@@ -85,8 +109,9 @@ export function pollingModule(
       if (deps.remote) {
         const { devices, out } = deps.remote();
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        const { engine } = await startTemplates();
         const poller = new PollService(
-          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger), customOids: (d) => devices.customOids(d), ...runners() },
+          { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger), customOids: (d) => devices.customOids(d), templates: engine, ...runners() },
           opts,
         );
         remotePoller.set({ poller, out });
@@ -115,6 +140,8 @@ export function pollingModule(
       const unsubscribe = () => offs.forEach((off) => off());
       let poller: PollService | null = null;
       let discovery: DiscoveryService | null = null;
+      const { templates, engine } = await startTemplates(db);
+      const templateEngine = deps.localPoller ? engine : null;
       if (deps.localPoller) {
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });
         discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
@@ -122,6 +149,7 @@ export function pollingModule(
           { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
             icmp: new PingerIcmpRunner(pinger),
             customOids: (d) => customOids.forDevice(d.id, d.group),
+            templates: engine,
             ...runners(),
           },
           opts,
@@ -134,7 +162,7 @@ export function pollingModule(
           )
         : null;
       remoteWrite?.start();
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, unsubscribe });
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, unsubscribe, templates, templateEngine });
       if (config.pollerEnabled) poller?.start();
     },
     async stop() {
@@ -151,12 +179,13 @@ export function pollingModule(
       unsubscribe();
     },
     routes(api) {
-      const { poller, discovery, pollState, samples, customOids } = polling.get();
+      const { poller, discovery, pollState, samples, customOids, templates, templateEngine } = polling.get();
       const { devices, reads } = deps.store.store;
       const retention = { raw: keepDays.raw * 86_400, '5m': keepDays['5m'] * 86_400, '1h': keepDays['1h'] * 86_400 };
       registerMetricRoutes(api, { samples, pollState, devices, reads, retention });
       if (discovery) registerDiscoveryRoutes(api, { discovery });
-      registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary });
+      registerCustomOidRoutes(api, { customOids, devices, dictionary: () => deps.mib.mibs.dictionary, templates });
+      registerTemplateRoutes(api, { templates, engine: templateEngine, poller, devices });
       const pollNow = poller
         ? (id: number) => poller.pollNow(id)
         : () => Promise.reject(new ConflictError(`This central node polls no device: the collectors of each device's site do (NMS_ROLE=collector NMS_SITE=<site>)`));
@@ -167,8 +196,9 @@ export function pollingModule(
         const { poller } = remotePoller.get();
         return [{ name: 'poller', counters: () => poller.counters() }];
       }
-      const { poller, latest, remoteWrite } = polling.get();
+      const { poller, latest, remoteWrite, templateEngine } = polling.get();
       return [
+        ...(templateEngine ? [{ name: 'templates', counters: () => ({ ...templateEngine.stats }) }] : []),
         ...(poller ? [{ name: 'poller', counters: () => poller.counters() }] : []),
         { name: 'device-metrics', counters: () => ({ ...latest.counters(), ...deviceScrapeStats }) },
         ...(remoteWrite ? [{ name: 'remote-write', counters: () => remoteWrite.counters() }] : []),

@@ -9,11 +9,13 @@ import type { SampleInput } from '../store/sample.repository.js';
 import type { PollDeviceSource, PollOutput } from './poll-io.js';
 import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
 import { PollScheduler } from './scheduler.js';
+import type { TemplateRequest } from '../contracts/templates.js';
+import type { TemplateEngine } from '../templates/template-engine.js';
 
 /** Runs one SNMP poll (in-process or in a worker thread). Never rejects. */
 export interface SnmpRunner {
-  /** `customOids`: numeric OIDs (with instance) read with the poll as metrics. */
-  poll(device: DeviceRecord, customOids?: string[]): Promise<PollResult>;
+  /** `customOids`: numeric OIDs (with instance) read with the poll as metrics; `templates`: what collection templates read. */
+  poll(device: DeviceRecord, customOids?: string[], templates?: TemplateRequest): Promise<PollResult>;
   forget?(device: DeviceRecord): void;
   close(): Promise<void> | void;
 }
@@ -69,6 +71,8 @@ export class PollService {
       allowed?: (device: DeviceRecord) => boolean;
       /** Only devices of this site are polled (this process's config `site`); the others are for their site's collectors. */
       site?: string;
+      /** Collection templates (server/templates): read in the same poll, samples beside the others. */
+      templates?: TemplateEngine;
     },
     private readonly opts: PollServiceOptions,
   ) {
@@ -130,6 +134,7 @@ export class PollService {
     this.scheduler.remove(id);
     this.memory.delete(id);
     this.icmp.delete(id);
+    if (!this.deps.devices.get(id)) this.deps.templates?.forget(id);
   }
 
   /** One SNMP poll of one device, stored and announced. Returns the stored status. */
@@ -138,12 +143,14 @@ export class PollService {
     if (!device || !device.snmp.enabled || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.out.status(deviceId);
     const custom = this.deps.customOids?.(device) ?? [];
     // Credentials that cannot be decrypted are never sent (nor a default in their place): the poll fails visibly.
-    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid));
+    const templates = device.secretError ? undefined : this.deps.templates?.request(device);
+    const result = device.secretError ? unreadableCredentials(device.address, device.secretError) : await this.deps.snmp.poll(device, custom.map((c) => c.oid), templates);
     // The device may have been deleted while we waited.
     if (!this.deps.devices.get(deviceId)) return undefined;
     const mem = this.memory.get(deviceId) ?? newMemory();
     this.memory.set(deviceId, mem);
     const out = processSnmpResult(device, result, mem, new Map(custom.map((c) => [c.oid, c])));
+    if (templates) for (const sample of this.deps.templates!.process(device, result)) out.samples.push(sample);
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;
     if (!result.ok) this.stats.snmp_failures++;
@@ -151,6 +158,13 @@ export class PollService {
     this.queueSamples(out.samples);
     if (out.events.length) this.deps.out.events(out.events);
     return this.deps.out.status(deviceId);
+  }
+
+  /** One poll reading only what `templates` asks (template dry run: nothing stored). */
+  async pollTemplates(deviceId: number, templates: TemplateRequest): Promise<PollResult | undefined> {
+    const device = this.deps.devices.get(deviceId);
+    if (!device || device.secretError || !this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return undefined;
+    return this.deps.snmp.poll(device, [], templates);
   }
 
   /** Poll now (API): SNMP and, when enabled, one ICMP probe. */

@@ -5,6 +5,7 @@ import { collectDevice } from '../collectors/snmp/snmp.collect.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import type { IcmpRunner, SnmpRunner } from './poll.service.js';
 import { PollWorkerPool } from './worker-pool.js';
+import type { TemplateRequest } from '../contracts/templates.js';
 
 /** The SNMP settings of a stored device as the collector wants them. */
 export function snmpTarget(d: Pick<DeviceRecord, 'address' | 'snmp'>): SnmpTarget {
@@ -31,8 +32,8 @@ export function snmpTarget(d: Pick<DeviceRecord, 'address' | 'snmp'>): SnmpTarge
 export class InProcessSnmpRunner implements SnmpRunner {
   private readonly client = new SnmpClient();
 
-  poll(device: DeviceRecord, customOids: string[] = []): Promise<PollResult> {
-    return collectDevice(this.client, snmpTarget(device), { customOids });
+  poll(device: DeviceRecord, customOids: string[] = [], templates?: TemplateRequest): Promise<PollResult> {
+    return collectDevice(this.client, snmpTarget(device), { customOids, ...(templates ? { templates } : {}) });
   }
 
   forget(device: DeviceRecord): void {
@@ -52,10 +53,10 @@ export class WorkerSnmpRunner implements SnmpRunner {
     this.pool = new PollWorkerPool({ workers, log });
   }
 
-  async poll(device: DeviceRecord, customOids: string[] = []): Promise<PollResult> {
+  async poll(device: DeviceRecord, customOids: string[] = [], templates?: TemplateRequest): Promise<PollResult> {
     const startedAt = Date.now();
     try {
-      return await this.pool.poll(snmpTarget(device), { customOids });
+      return await this.pool.poll(snmpTarget(device), { customOids, ...(templates ? { templates } : {}) });
     } catch (err) {
       // Only a dead worker rejects; report it as this poll's failure.
       const message = `poll worker failed: ${(err as Error).message}`;

@@ -15,12 +15,16 @@ import {
   type Columns,
 } from './snmp.parse.js';
 import { SYS } from './snmp.oids.js';
+import type { TemplateRequest } from '../../contracts/templates.js';
+import { readTemplates } from './snmp.templates.js';
 
 export interface CollectOptions {
   /** Numeric OIDs to read as metrics (GET; must end in an instance, e.g. `.0`). */
   customOids?: string[];
   /** Sections to skip (default: collect everything the agent has). */
   skip?: PollSection[];
+  /** Collection templates to read in this poll (server/templates). */
+  templates?: TemplateRequest;
   /** Clock for `startedAt` (tests). */
   now?: () => number;
 }
@@ -147,6 +151,11 @@ export async function collectDevice(client: SnmpClient, target: SnmpTarget, opts
     if (result.errors.custom && !result.custom) {
       result.custom = custom.map((oid) => ({ oid, value: null, error: result.errors.custom }));
     }
+  }
+  if (opts.templates && opts.templates.templates.length) {
+    result.templates = dead
+      ? { applied: [], columns: [], scalars: [], error: 'skipped: device stopped answering during this poll' }
+      : await readTemplates(s, opts.templates, result.system);
   }
   return finish();
 }

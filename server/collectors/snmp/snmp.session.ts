@@ -86,6 +86,19 @@ export class DeviceSession {
     }
   }
 
+  /** GETNEXT of several OIDs in one request (v1 noSuchName, past the end of the MIB, comes back as endOfMibView). */
+  async getNext(oids: string[]): Promise<Varbind[]> {
+    if (oids.length === 0) return [];
+    try {
+      return await this.request<Varbind[]>((cb) => this.raw.getNext(oids, cb));
+    } catch (e) {
+      const err = classifySnmpError(e);
+      if (err.kind === 'noSuchName' && oids.length > 1) return (await Promise.all(oids.map((o) => this.getNext([o])))).flat();
+      if (err.kind === 'noSuchName') return [{ oid: oids[0]!, type: snmp.ObjectType.EndOfMibView, value: null }];
+      throw err;
+    }
+  }
+
   /**
    * One GETBULK for a single OID with this session's max-repetitions (halved
    * on tooBig). The varbinds come back as the agent sent them.

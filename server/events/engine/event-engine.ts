@@ -1,4 +1,4 @@
-import type { AlarmDto, EventRuleBody, RuleTestResult } from '../../contracts/alarms.js';
+import type { AlarmDto, EventRuleBody, RuleDto, RuleTestResult } from '../../contracts/alarms.js';
 import type { NormalizedEvent, StoredEvent } from '../../contracts/events.js';
 import type { DeviceDto } from '../../contracts/dto.js';
 import type { Logger } from '../../log/logger.js';
@@ -105,8 +105,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   let ruleSet = new RuleSet([], deps.resolveOidName, ruleHits);
   let notifyByRule = new Map<number, { channelIds: number[]; on: ('raise' | 'severity' | 'clear')[] }>();
   const thresholds = new ThresholdEvaluator((e) => bus.publish('event.received', e), (id) => directory.get(id));
+  // Built-in rules of collection templates (server/templates), kept beside the stored ones.
+  let templateRules: RuleDto[] = [];
   const reloadRules = () => {
-    const all = rules.list();
+    const all = [...rules.list(), ...templateRules];
     ruleSet = new RuleSet(all, deps.resolveOidName, ruleHits);
     for (const b of ruleSet.broken) log.warn({ rule: b.name, id: b.id, error: b.error }, 'rule skipped: it does not compile');
     notifyByRule = new Map();
@@ -143,6 +145,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     bus.subscribe('device.updated', (d) => directory.set(d.id, toInfo(d))),
     bus.subscribe('device.deleted', ({ id }) => directory.delete(id)),
     bus.subscribe('metrics.sampled', (samples) => thresholds.evaluate(samples)),
+    bus.subscribe('templates.thresholdRules', ({ rules: r }) => {
+      templateRules = r;
+      reloadRules();
+    }),
   ];
 
   const sweep = () => {
