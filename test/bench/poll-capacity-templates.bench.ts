@@ -9,6 +9,9 @@
  * BENCH_SENSORS ENTITY-SENSOR rows named by entPhysicalName, BENCH_RMON RMON
  * etherStats probes, cpmCPUTotalTable and two ENVMON temperatures.
  *
+ * Closed loop first: each side with BENCH_CONCURRENCY (64) polls always in flight
+ * for BENCH_CLOSED_S seconds: complete polls per minute and CPU ms per poll.
+ *
  * Ladder: for each offered rate (devices per minute, BENCH_LADDER), each side is
  * driven open-loop for BENCH_STEP_S seconds: a poll (or scrape) starts every
  * 60/rate s, round-robin over the fleet, whatever is still running (at most
@@ -41,7 +44,7 @@ import { fileURLToPath } from 'node:url';
 import { PollWorkerPool } from '../../server/poller/worker-pool.js';
 import { freeTcpPort } from '../helpers/nats-server.js';
 import { exporterModule } from './lib/exporter-module.js';
-import { templatePolling, type TemplatePolling } from './lib/netwatch-templates.js';
+import { templatePolling } from './lib/netwatch-templates.js';
 
 const bench = 'poll-capacity-templates';
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
@@ -52,11 +55,13 @@ const STEP_S = Number(process.env.BENCH_STEP_S ?? 15);
 const MAX_INFLIGHT = Number(process.env.BENCH_MAX_INFLIGHT ?? 2048);
 /** A poll that completes later than this after its slot is lost (Prometheus' default scrape timeout and interval). */
 const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MS ?? 10_000);
-const LADDER = (process.env.BENCH_LADDER ?? '3000,6000,12000,18000,24000,36000,48000,72000,96000').split(',').map(Number);
+const LADDER = (process.env.BENCH_LADDER ?? '1500,3000,4500,6000,9000,12000,18000,24000,36000,48000').split(',').map(Number);
 const SIDES = (process.env.BENCH_SIDES ?? 'netwatch,netwatch-templates,snmp-exporter').split(',');
 const EXPORTER = '/usr/bin/prometheus-snmp-exporter';
 const TIMEOUT_MS = 5000;
 const LOSS_LIMIT = 0.01;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const CLOSED_S = Number(process.env.BENCH_CLOSED_S ?? 15);
 
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench, devices: DEVICES, ports: PORTS, sensors: SENSORS, rmon_probes: RMON, ...o })}\n`);
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -127,24 +132,19 @@ if (SIDES.includes('netwatch')) {
     close: async () => {},
   });
 }
-let tp: TemplatePolling | null = null;
 if (SIDES.includes('netwatch-templates')) {
-  tp = await templatePolling({ sensors: SENSORS, rmonRows: RMON });
-  if (!tp) emit({ figure: 'netwatch_templates', error: 'template engine not available on this branch: side skipped' });
-  else {
-    const t = tp;
-    emit({ figure: 'templates_loaded', value: t.templateIds.length, ids: t.templateIds, expected_applied: t.expectedApplied });
-    sides.push({
-      name: 'netwatch-templates',
-      poll: async (a) => {
-        const r = await pool.poll(target(a), { skip: [...skip], templates: t.request } as Parameters<PollWorkerPool["poll"]>[1]);
-        if (!r.ok) return 'failed';
-        return plainComplete(r) && t.complete(a, r) ? 'ok' : 'incomplete';
-      },
-      cpuMs: ownCpuMs,
-      close: async () => {},
-    });
-  }
+  const tp = await templatePolling({ devices: DEVICES, sensors: SENSORS, rmonRows: RMON });
+  emit({ figure: 'templates_loaded', value: tp.templateIds.length, ids: tp.templateIds, expected_applied: tp.expectedApplied });
+  const index = new Map(agents.map((a, i) => [a, i]));
+  sides.push({
+    name: 'netwatch-templates',
+    poll: async (a) => {
+      const { outcome, result } = await tp.run(index.get(a)!, (templates) => pool.poll(target(a), { skip: [...skip], templates }));
+      return outcome === 'ok' && result && plainComplete(result) ? 'ok' : outcome === 'failed' ? 'failed' : 'incomplete';
+    },
+    cpuMs: ownCpuMs,
+    close: async () => emit({ figure: 'template_engine_stats', ...tp.stats() }),
+  });
 }
 
 // snmp_exporter with the same tables.
@@ -220,6 +220,46 @@ for (const s of sides) {
   emit({ figure: 'warmup', side: s.name, ...outcomes });
 }
 
+/** Closed loop: CONCURRENCY polls always in flight for CLOSED_S seconds (raw capacity and CPU per poll). */
+async function closedLoop(s: Side) {
+  const counts = { ok: 0, late: 0, incomplete: 0, failed: 0 };
+  let i = 0;
+  const cpu0 = s.cpuMs();
+  const host0 = hostsCpuMs();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() - t0 < CLOSED_S * 1000) {
+        const started = performance.now();
+        const o = await s.poll(agents[i++ % agents.length]!).catch((): Outcome => 'failed');
+        counts[o === 'ok' && performance.now() - started > DEADLINE_MS ? 'late' : o]++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = s.cpuMs() - cpu0;
+  const done = counts.ok + counts.late + counts.incomplete + counts.failed;
+  return {
+    ...counts,
+    seconds: round(elapsed),
+    complete_per_min: Math.round((counts.ok / elapsed) * 60),
+    poller_cpu_ms_per_poll: round(cpu / Math.max(1, done), 2),
+    agents_cpu_ms_per_poll: round((hostsCpuMs() - host0) / Math.max(1, done), 2),
+    devices_per_min_if_poller_had_2_cores: done ? Math.round((2 * 60_000) / (cpu / done)) : 0,
+  };
+}
+
+{
+  // This process' own CPU while idle (timers, fleet stdout): shown so the Netwatch figures can be read net of it.
+  const c0 = ownCpuMs();
+  await sleep(3000);
+  emit({ figure: 'bench_process_idle_cpu_ms_per_s', value: round((ownCpuMs() - c0) / 3, 2) });
+}
+for (const s of sides) {
+  emit({ figure: 'closed_loop', side: s.name, concurrency: CONCURRENCY, ...(await closedLoop(s)) });
+  await sleep(2000);
+}
+
 let cursor = 0;
 async function step(s: Side, rate: number) {
   const interval = 60_000 / rate;
@@ -258,7 +298,8 @@ async function step(s: Side, rate: number) {
         });
       pending.add(p);
     }
-    await sleep(2);
+    // Sleep until the next slot (no busy loop: the dispatcher's own CPU stays out of the poller's figure).
+    await sleep(Math.max(1, Math.min(due, t0 + windowMs) - performance.now()));
   }
   await Promise.all([...pending]);
   const elapsed = (performance.now() - t0) / 1000;
