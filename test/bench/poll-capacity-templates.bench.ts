@@ -152,7 +152,7 @@ let exporterDir: string | null = null;
 if (SIDES.includes('snmp-exporter')) {
   exporterDir = mkdtempSync(join(tmpdir(), 'nw-snmp-exporter-'));
   const moduleFile = join(exporterDir, 'snmp.yml');
-  writeFileSync(moduleFile, exporterModule('std', true, { timeoutS: TIMEOUT_MS / 1000, retries: 1 }));
+  writeFileSync(moduleFile, exporterModule('std', true, { timeoutS: TIMEOUT_MS / 1000, retries: 1, maxRepetitions: Number(process.env.BENCH_EXPORTER_REPETITIONS ?? 25) }));
   const exPort = await freeTcpPort();
   let exOut = '';
   const exporter = spawn(EXPORTER, [`--config.file=${moduleFile}`, `--web.listen-address=127.0.0.1:${exPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
