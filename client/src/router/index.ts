@@ -32,6 +32,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'topology', name: 'topology', component: () => import('@/views/TopologyView.vue'), meta: { title: 'Topology' } },
       { path: 'events', name: 'events', component: () => import('@/views/EventsView.vue'), meta: { title: 'Events' } },
       { path: 'alarms', name: 'alarms', component: () => import('@/views/AlarmsView.vue'), meta: { title: 'Alarms' } },
+      { path: 'templates', name: 'templates', component: () => import('@/views/TemplatesView.vue'), meta: { title: 'Templates' } },
       { path: 'rules', name: 'rules', component: () => import('@/views/RulesView.vue'), meta: { title: 'Rules' } },
       { path: 'devices', name: 'devices', component: () => import('@/views/DevicesView.vue'), meta: { title: 'Devices' } },
       { path: 'oid-dictionary', name: 'oids', component: () => import('@/views/OidDictionaryView.vue'), meta: { title: 'OID Dictionary' } },

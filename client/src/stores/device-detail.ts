@@ -21,7 +21,9 @@ export const deviceApi = {
   interfaces: (id: number) => api.get<{ items: InterfaceDto[] }>(`/devices/${id}/interfaces`),
   neighbours: (id: number) => api.get<{ items: NeighbourDto[] }>(`/devices/${id}/neighbours`),
   metrics: (id: number) => api.get<{ items: MetricInfo[] }>(`/devices/${id}/metrics`),
-  series: (id: number, metric: string, fromMs: number, step?: number) =>
-    api.get<SeriesResponse>(`/metrics?device=${id}&metric=${encodeURIComponent(metric)}&from=${fromMs}${step ? `&step=${step}` : ''}`),
+  series: (id: number, metric: string, fromMs: number, step?: number, instance?: string) =>
+    api.get<SeriesResponse>(
+      `/metrics?device=${id}&metric=${encodeURIComponent(metric)}&from=${fromMs}${step ? `&step=${step}` : ''}${instance !== undefined ? `&instance=${encodeURIComponent(instance)}` : ''}`,
+    ),
   pollNow: (id: number) => api.post<{ status: DeviceStatusDto | null; interfaces: InterfaceDto[] }>(`/devices/${id}/poll`, {}),
 };
