@@ -55,7 +55,7 @@ const STEP_S = Number(process.env.BENCH_STEP_S ?? 15);
 const MAX_INFLIGHT = Number(process.env.BENCH_MAX_INFLIGHT ?? 2048);
 /** A poll that completes later than this after its slot is lost (Prometheus' default scrape timeout and interval). */
 const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MS ?? 10_000);
-const LADDER = (process.env.BENCH_LADDER ?? '1500,3000,4500,6000,9000,12000,18000,24000,36000,48000').split(',').map(Number);
+const LADDER = (process.env.BENCH_LADDER ?? '1000,1500,2000,3000,4000,6000,9000,12000,18000,24000,36000,48000').split(',').map(Number);
 const SIDES = (process.env.BENCH_SIDES ?? 'netwatch,netwatch-templates,snmp-exporter').split(',');
 const EXPORTER = '/usr/bin/prometheus-snmp-exporter';
 const TIMEOUT_MS = 5000;
