@@ -42,4 +42,6 @@ export interface SnmpMetrics {
   host: HostResources | null;
   ucd: UcdStats | null;
   custom: CustomOidValue[] | null;
+  /** Values of collection templates (server/templates) as stored: metric name, instance label, value. */
+  templates?: { metric: string; instance: string; value: number }[] | null;
 }

@@ -114,6 +114,9 @@ function families(collectorDown: (site: string) => boolean): Family[] {
     gauge('netwatch_custom_oid', 'A custom OID polled on the device (name: its metric name)', (d, add) => {
       for (const c of d.snmp?.custom ?? []) add(`${d.labels},${labelPairs([['oid', c.oid], ['name', c.name]])}`, c.value);
     }),
+    gauge('netwatch_template_value', 'A value collected by a collection template (metric: its stored name, e.g. sensor.temperature; instance: its label)', (d, add) => {
+      for (const t of d.snmp?.templates ?? []) add(`${d.labels},${labelPairs([['metric', t.metric], ['instance', t.instance]])}`, t.value);
+    }),
     gauge('netwatch_device_up', 'Whether the device answers the probe (1 up, 0 down; absent while unknown)', (d, add) => {
       const icmp = reach(d.icmpState);
       if (icmp !== null) add(`${d.labels},probe="icmp"`, icmp);

@@ -99,6 +99,7 @@ const snmpMetrics = z
       .strict()
       .nullable(),
     custom: z.array(z.object({ oid: str(512).regex(/^\d+(\.\d+)*$/), name: str(128), value: num }).strict()).max(10_000).nullable(),
+    templates: z.array(z.object({ metric: str(128), instance: str(1024), value: num }).strict()).max(100_000).nullable().optional(),
   })
   .strict();
 

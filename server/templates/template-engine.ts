@@ -73,6 +73,11 @@ const PHYSICAL_CLASS: ReadonlyMap<number, InventoryClass> = new Map([
   [9, 'module'], [10, 'port'], [11, 'stack'], [12, 'cpu'], [13, 'energyObject'], [14, 'battery'], [15, 'storageDrive'],
 ]);
 
+/** Longest instance label kept (the rest of a longer value is cut). */
+const MAX_LABEL = 200;
+/** Gone instances are forgotten after this long. */
+const GONE_KEEP_MS = 30 * 86_400_000;
+
 const stateName = (states: Record<string, string> | undefined, value: number): string | null =>
   states && Object.hasOwn(states, String(value)) ? states[String(value)]! : null;
 
@@ -146,6 +151,9 @@ export class TemplateEngine {
       return undefined;
     }
     const d = this.device(dev.id);
+    // Templates deleted or no longer for this device: forget their state.
+    const ids = new Set(cands.map((t) => t.id));
+    for (const id of d.templates.keys()) if (!ids.has(id)) d.templates.delete(id);
     const req: TemplateRequest = { templates: [], columns: [], scalars: [] };
     const cols = new Map<string, Set<string>>();
     const scal = new Map<string, Set<string>>();
@@ -271,8 +279,9 @@ export class TemplateEngine {
       const labels = new Map<string, string>();
       const count = new Map<string, number>();
       for (const idx of indexes) {
-        const l = this.text(tab, ts, ts.static.get(idx)!, idx, columns, tab.def.label) ?? idx;
-        const label = l.trim() === '' ? idx : l.trim();
+        const l = (this.text(tab, ts, ts.static.get(idx)!, idx, columns, tab.def.label) ?? idx).trim();
+        // Labels come from the device: bounded, like any stored instance name.
+        const label = l === '' ? idx.slice(0, MAX_LABEL) : l.slice(0, MAX_LABEL);
         labels.set(idx, label);
         count.set(label, (count.get(label) ?? 0) + 1);
       }
@@ -285,8 +294,9 @@ export class TemplateEngine {
           inst.goneAt = null;
         } else ts.instances.set(idx, { index: idx, label: name, firstSeen: at, lastSeen: at, goneAt: null });
       }
-      for (const inst of ts.instances.values()) {
-        if (!indexes.has(inst.index) && inst.goneAt === null) {
+      for (const inst of [...ts.instances.values()]) {
+        if (inst.goneAt !== null && at - inst.goneAt > GONE_KEEP_MS) ts.instances.delete(inst.index);
+        else if (!indexes.has(inst.index) && inst.goneAt === null) {
           inst.goneAt = at;
           this.stats.instances_gone++;
           st.last.delete(`${ti}|${inst.index}`);

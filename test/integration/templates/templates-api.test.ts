@@ -13,14 +13,26 @@ let srv: TestServer;
 let call: ReturnType<typeof apiClient>;
 
 const LOAD_OID = '1.3.6.1.4.1.99999.1.1.0';
+const TEMP_ENTRY = '1.3.6.1.4.1.99999.2.1.1';
+let temps: [number, number] = [20, 20];
 const simLines = (load: number): SnmprecLine[] => [
   ...systemGroup({ descr: 'Acme OS 1.0', objectId: '1.3.6.1.4.1.99999.1', name: 'acme-1', upTicks: 100_000 }),
   snmprec(LOAD_OID, 'gauge32', load),
+  snmprec(`${TEMP_ENTRY}.2.1`, 'str', 'probe-a'),
+  snmprec(`${TEMP_ENTRY}.2.2`, 'str', 'probe-b'),
+  snmprec(`${TEMP_ENTRY}.3.1`, 'int', temps[0]),
+  snmprec(`${TEMP_ENTRY}.3.2`, 'int', temps[1]),
 ];
+let currentLoad = 10;
 /** snmpsimd notices a changed recording by its mtime (seconds). */
 const setLoad = async (load: number) => {
+  currentLoad = load;
   await new Promise((r) => setTimeout(r, 1100));
   sim.write('acme', simLines(load));
+};
+const setTemps = async (a: number, b: number) => {
+  temps = [a, b];
+  await setLoad(currentLoad);
 };
 
 async function walk(port: number, oid: string): Promise<Map<string, string>> {
@@ -164,6 +176,9 @@ describe('collection templates in the server', { timeout: 120_000 }, () => {
 
     const view = (await deviceTemplates(d.id)).find((t) => t.id === 'acme-load')!;
     expect(view.scalars).toEqual([expect.objectContaining({ metric: 'acme.load', value: 30, unit: '%' })]);
+    // The latest values export carries template values too.
+    const exposition = await (await fetch(`${srv.url}/metrics/devices`)).text();
+    expect(exposition).toMatch(/^netwatch_template_value\{.*device="acme-1".*metric="acme.load",instance=""\} 30$/m);
 
     // Edit (id fixed), then delete.
     expect((await call('PUT', '/templates/acme-load', { text: text.replace('id: acme-load', 'id: other') })).status).toBe(400);
@@ -172,6 +187,38 @@ describe('collection templates in the server', { timeout: 120_000 }, () => {
     expect(edited.body.name).toBe('Acme load v2');
     expect((await call('DELETE', '/templates/acme-load')).status).toBe(204);
     expect((await call('GET', '/templates/acme-load')).status).toBe(404);
+  });
+
+  it('raises a table threshold per instance: only the hot probe alarms, and it clears below its clear level', async () => {
+    const d = (await call('GET', '/devices')).body.items.find((x: { name: string }) => x.name === 'acme-1');
+    const created = await call('POST', '/templates', {
+      template: {
+        id: 'acme-temps',
+        name: 'Acme temperatures',
+        applies: { vendor: ['enterprise 99999'] },
+        tables: [{ name: 'acmeTempTable', entry: TEMP_ENTRY, label: 2, metrics: [{ name: 'acme.temp', column: 3, unit: 'C', thresholds: [{ op: '>', value: 70, clear: 60, severity: 'major' }] }] }],
+      },
+    });
+    expect(created.status).toBe(201);
+    const poll = async () => expect((await call('POST', `/devices/${d.id}/poll`)).body.status.snmpState).toBe('up');
+    const alarms = async (): Promise<AlarmDto[]> =>
+      ((await call('GET', '/alarms?state=all')).body.items as AlarmDto[]).filter((a) => a.deviceId === d.id && a.reductionKey.includes('acme.temp'));
+    await poll();
+    await new Promise((r) => setTimeout(r, 800));
+    await setTemps(80, 20);
+    await poll();
+    for (let i = 0; i < 50 && (await alarms()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const raised = await alarms();
+    expect(raised.map((a) => [a.reductionKey.endsWith(':probe-a'), a.state, a.severity])).toEqual([[true, 'active', 'major']]);
+    await setTemps(65, 20); // inside the hysteresis band
+    await poll();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await alarms()).map((a) => a.state)).toEqual(['active']);
+    await setTemps(55, 20);
+    await poll();
+    for (let i = 0; i < 50 && (await alarms())[0]?.state === 'active'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await alarms()).map((a) => a.state)).toEqual(['cleared']);
+    expect((await call('DELETE', '/templates/acme-temps')).status).toBe(204);
   });
 
   it('dry-runs a template body against a device without storing it', async () => {
