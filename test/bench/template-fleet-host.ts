@@ -20,7 +20,14 @@ const fleet = await startFleet(
   subnet,
 );
 const extra = fleet.agents.map((a) => addTemplateTables(a, { sensors, rmonRows }));
-const t0 = Date.now();
+// The agents have been up an hour: their sysUpTime only moves every 20 s (the tick), and a young
+// agent whose up-time stands still would look rebooted to the poller (counters reset, rediscovery).
+const UP_S = 3600;
+const t0 = Date.now() - UP_S * 1000;
+fleet.agents.forEach((a, i) => {
+  a.setTime(UP_S);
+  extra[i]!.setTime(UP_S);
+});
 // Counters move with real time so every poll sees fresh values.
 const tick = setInterval(() => {
   const t = (Date.now() - t0) / 1000;
