@@ -150,10 +150,11 @@ export class PollService {
     const mem = this.memory.get(deviceId) ?? newMemory();
     this.memory.set(deviceId, mem);
     const out = processSnmpResult(device, result, mem, new Map(custom.map((c) => [c.oid, c])));
-    if (templates) {
-      const t = this.deps.templates!.process(device, result);
+    // Also without a request this poll: the engine follows reboots and identity changes of devices none of whose templates applied.
+    if (this.deps.templates) {
+      const t = this.deps.templates.process(device, result);
       for (const sample of t) out.samples.push(sample);
-      if (out.metrics) out.metrics.templates = t.map((x) => ({ metric: x.metric, instance: x.instance, value: x.value }));
+      if (out.metrics && templates) out.metrics.templates = t.map((x) => ({ metric: x.metric, instance: x.instance, value: x.value }));
     }
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;

@@ -192,7 +192,7 @@ export class TemplateEngine {
     if (!d) return [];
     const pending = d.pending;
     d.pending = null;
-    if (!r.ok || !pending) return [];
+    if (!r.ok) return [];
     const at = r.startedAt;
     const ts = Math.floor(at / 1000);
     // Reboot: counters restart (no rate this poll) and instances are rediscovered next poll.
@@ -203,6 +203,10 @@ export class TemplateEngine {
     const identity = r.system ? `${r.system.sysObjectID}|${r.system.vendor}|${r.system.sysDescr}` : null;
     const identityChanged = d.identity !== null && identity !== null && identity !== d.identity;
     if (identity !== null) d.identity = identity;
+    // A reboot or another system identity: every template is matched and discovered again next poll
+    // (also those that did not apply, e.g. the device was replaced by another model at the same address).
+    if (reboot || identityChanged) for (const [id, st] of d.templates) if (pending?.get(id) !== 'discover') st.nextDiscovery = 0;
+    if (!pending) return [];
     const raw: TemplateRawResult = r.templates ?? { applied: [], columns: [], scalars: [], error: 'no template data in the poll result' };
     const columns = new Map(raw.columns.map((c) => [c.oid, new Map(c.rows)]));
     const scalars = new Map(raw.scalars.map((s) => [s.oid, s.value]));
@@ -241,10 +245,7 @@ export class TemplateEngine {
         // It stopped applying (sysObjectID changed under us): find out properly next poll.
         st.nextDiscovery = 0;
         continue;
-      } else {
-        if (raw.error) st.error = raw.error;
-        if (reboot || identityChanged) st.nextDiscovery = 0;
-      }
+      } else st.error = raw.error;
       this.collect(dev.id, t, st, columns, scalars, at, ts, samples);
     }
     if (appliedChanged) this.deps.onApplied?.();

@@ -110,6 +110,14 @@ describe('collection templates in a real browser', { timeout: 240_000 }, () => {
       const row = page.locator('[data-testid^=template-row-table-hrstorageentry-d]');
       await expect.poll(() => row.textContent(), WAIT).toContain('custom');
       expect(await page.getByTestId('template-row-entity-sensor').textContent()).toContain('file entity-sensor.yaml');
+      // A custom template written in the console: the server's problems are listed with their paths, then it saves.
+      await page.getByTestId('template-new').click();
+      await page.getByTestId('template-text').fill('id: e2e-custom\nname: E2E\nscalars:\n  - { name: e2e.uptime, oid: 1.3.6.1.2.1.1.3.x }\n');
+      await page.getByTestId('template-save').click();
+      await expect.poll(() => page.getByTestId('template-problems').textContent(), WAIT).toContain('scalars.0.oid');
+      await page.getByTestId('template-text').fill('id: e2e-custom\nname: E2E\nscalars:\n  - { name: e2e.uptime, oid: 1.3.6.1.2.1.1.3.0 }\n');
+      await page.getByTestId('template-save').click();
+      await expect.poll(() => page.getByTestId('template-row-e2e-custom').textContent(), WAIT).toContain('custom');
       await page.screenshot({ path: `${RESULTS}/templates-page.png`, fullPage: true });
     } finally {
       await context.close();

@@ -165,6 +165,41 @@ describe('collection templates against snmpsim recordings', () => {
     }
   });
 
+  it('applies host-resources where hrStorageTable exists: bytes from allocation units, used percent, load per core', async () => {
+    const hr = [
+      ...[
+        [1, 'Physical memory', 1024, 8_000_000, 6_000_000],
+        [31, '/', 4096, 2_500_000, 1_000_000],
+        [35, '/run', 4096, 0, 0],
+      ].flatMap(([i, descr, unit, size, used]) => [
+        snmprec(`1.3.6.1.2.1.25.2.3.1.1.${i}`, 'int', i!),
+        snmprec(`1.3.6.1.2.1.25.2.3.1.3.${i}`, 'str', descr!),
+        snmprec(`1.3.6.1.2.1.25.2.3.1.4.${i}`, 'int', unit!),
+        snmprec(`1.3.6.1.2.1.25.2.3.1.5.${i}`, 'int', size!),
+        snmprec(`1.3.6.1.2.1.25.2.3.1.6.${i}`, 'int', used!),
+      ]),
+      snmprec('1.3.6.1.2.1.25.3.3.1.1.196608', 'oid', '0.0'),
+      snmprec('1.3.6.1.2.1.25.3.3.1.2.196608', 'int', 12),
+      snmprec('1.3.6.1.2.1.25.3.3.1.1.196609', 'oid', '0.0'),
+      snmprec('1.3.6.1.2.1.25.3.3.1.2.196609', 'int', 97),
+    ];
+    await rewrite([...sys(100_000 + 700), ...sensorLines(sensors), ...rmonLines([{ index: 1, ifIndex: 1, octets: 2000, pkts: 10, crc: 0 }, { index: 2, ifIndex: 2, octets: 5000, pkts: 50, crc: 1 }]), ...hr]);
+    await poll(); // host-resources is discovered at its next scheduled rediscovery or a reboot: force one by a reboot
+    await rewrite([...sys(10), ...sensorLines(sensors), ...rmonLines([{ index: 1, ifIndex: 1, octets: 2000, pkts: 10, crc: 0 }, { index: 2, ifIndex: 2, octets: 5000, pkts: 50, crc: 1 }]), ...hr]);
+    await poll();
+    const got = byKey((await poll()).samples);
+    expect(got.get('storage.sizeBytes|Physical memory')?.value).toBe(8_000_000 * 1024);
+    expect(got.get('storage.usedBytes|Physical memory')?.value).toBe(6_000_000 * 1024);
+    expect(got.get('storage.usedPercent|Physical memory')?.value).toBe(75);
+    expect(got.get('storage.usedBytes|/')?.value).toBe(1_000_000 * 4096);
+    expect(got.get('storage.usedPercent|/')?.value).toBe(40);
+    expect(got.has('storage.usedPercent|/run')).toBe(false); // size 0: no percentage
+    expect(got.get('storage.sizeBytes|/run')?.value).toBe(0);
+    expect(got.get('cpu.load|196608')?.value).toBe(12);
+    expect(got.get('cpu.load|196609')?.value).toBe(97);
+    expect(engine.deviceView(dev).map((v) => v.id).sort()).toEqual(['entity-sensor', 'host-resources', 'rmon-etherstats']);
+  });
+
   it('marks a vanished sensor gone (kept, no values) and finds a new one after a reboot', async () => {
     const fewer = sensors.filter((s) => s.index !== 200);
     await rewrite([...sys(100_000 + 900), ...sensorLines(fewer), ...rmonLines([{ index: 1, ifIndex: 1, octets: 2000, pkts: 10, crc: 0 }])]);

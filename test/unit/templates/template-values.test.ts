@@ -112,3 +112,28 @@ describe('template engine bookkeeping', () => {
     expect(templateRuleId('x|m|>|91')).not.toBe(a);
   });
 });
+
+describe('template matching follows the device', () => {
+  it('matches again when the sysObjectID changes, even after no template applied', () => {
+    const tpl = compileTemplate(validateTemplate({ id: 'cisco-only', name: 'C', applies: { sysObjectIdPrefix: ['1.3.6.1.4.1.9.'] }, scalars: [{ name: 'c.x', oid: '1.3.6.1.4.1.9.2.1.58.0' }] }), { source: 'file' });
+    const engine = new TemplateEngine({ templates: () => [tpl] });
+    const dev = { id: 9, group: null };
+    const poll = (sysObjectID: string, applied: string[], at: number): PollResult => ({
+      address: '127.0.0.1', startedAt: at, durationMs: 1, ok: true, error: null, errors: {}, requests: 1,
+      system: { sysName: 'x', sysDescr: 'd', sysObjectID, enterprise: null, vendor: null, sysUpTimeCs: at / 10, sysContact: null, sysLocation: null },
+      interfaces: null, host: null, ucd: null, neighbours: null, custom: null,
+      templates: { applied, columns: [], scalars: applied.length ? [{ oid: '1.3.6.1.4.1.9.2.1.58.0', value: [T.Gauge, 7] }] : [], error: null },
+    });
+    expect(engine.request(dev, 1_000_000)).toBeDefined();
+    engine.process(dev, poll('1.3.6.1.4.1.2636.1.1', [], 1_000_000));
+    // It did not apply: not asked again until rediscovery...
+    expect(engine.request(dev, 1_010_000)).toBeUndefined();
+    engine.process(dev, poll('1.3.6.1.4.1.2636.1.1', [], 1_010_000));
+    // ...unless the device's identity changes: then it is matched again at the next poll.
+    expect(engine.request(dev, 1_020_000)).toBeUndefined();
+    engine.process(dev, poll('1.3.6.1.4.1.9.1.516', [], 1_020_000));
+    const req = engine.request(dev, 1_030_000);
+    expect(req?.templates.map((t) => t.id)).toEqual(['cisco-only']);
+    expect(engine.process(dev, poll('1.3.6.1.4.1.9.1.516', ['cisco-only'], 1_030_000)).map((s) => [s.metric, s.value])).toEqual([['c.x', 7]]);
+  });
+});
