@@ -35,9 +35,10 @@ export const ENTERPRISE_VENDORS: Readonly<Record<number, string>> = {
   25053: 'Ruckus',
   25461: 'Palo Alto Networks',
   25506: 'H3C',
+  29671: 'Cisco Meraki',
   30065: 'Arista',
   41112: 'Ubiquiti',
-  47196: 'Cisco Meraki',
+  47196: 'HPE Aruba',
 };
 
 const ENTERPRISES = '1.3.6.1.4.1.';

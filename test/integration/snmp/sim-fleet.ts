@@ -45,7 +45,7 @@ export class SimAgent {
 
   constructor(
     readonly spec: SimDeviceSpec,
-    private readonly agent: Agent,
+    readonly agent: Agent,
   ) {
     this.mib = agent.getMib();
     this.base32 = spec.start32 ?? 0n;

@@ -150,4 +150,28 @@ describe('values', () => {
     expect(toText(vb('1', T.OctetString, Buffer.from([0xde, 0xad, 0x00, 0x01])))).toBe('de:ad:00:01');
     expect(toText(vb('1', T.OctetString, Buffer.from('eth0\0')))).toBe('eth0');
   });
+
+  it('orders OIDs arc by arc as numbers, whatever their lengths (same order as comparing the split arcs)', () => {
+    const bySplit = (a: string, b: string) => {
+      const pa = a.split('.').map(Number);
+      const pb = b.split('.').map(Number);
+      for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+      return pa.length - pb.length;
+    };
+    expect(oidCompare('1.3.6.1.4.1.9', '1.3.6.1.4.1.90')).toBeLessThan(0);
+    expect(oidCompare('1.3.6.1.4.1.10', '1.3.6.1.4.1.9')).toBeGreaterThan(0);
+    expect(oidCompare('1.3.6.1.2.1.31.1.1.1.6.4294967295', '1.3.6.1.2.1.31.1.1.1.6.4294967294')).toBeGreaterThan(0);
+    expect(oidCompare('1.3.6', '1.3.6')).toBe(0);
+    expect(oidCompare('1.3.6.1.0', '1.3.6.1')).toBeGreaterThan(0);
+    // Deterministic pseudo-random OIDs of 1-12 arcs with values up to 2^32-1.
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const oid = () => Array.from({ length: 1 + rnd(12) }, () => (rnd(4) === 0 ? rnd(4294967295) : rnd(30))).join('.');
+    const list = Array.from({ length: 2000 }, oid);
+    for (let i = 1; i < list.length; i++) expect(Math.sign(oidCompare(list[i - 1]!, list[i]!))).toBe(Math.sign(bySplit(list[i - 1]!, list[i]!)));
+    expect([...list].sort(oidCompare)).toEqual([...list].sort(bySplit));
+  });
 });
