@@ -92,12 +92,24 @@ export function pollingModule(
   const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0], inventory?: InventorySink) => {
     const templates = new TemplateService({ dirs: [TEMPLATES_DIR, ...config.templateDirs.split(',').map((d) => d.trim()).filter(Boolean)], repo: db ? new TemplateRepository(db) : undefined, log: ctx.log('templates') });
     await templates.start();
+    // At once, so that a device's first poll is judged by its templates' thresholds (the engine
+    // reports a new application before it hands over that poll's samples); changes within the next
+    // 500 ms (a start-up or a template edit touching many devices) are published once at its end.
     let timer: NodeJS.Timeout | null = null;
+    let pending = false;
+    const publishNow = () => bus.publish('templates.thresholdRules', { rules: templates.rules(engine.appliedDevices()) });
     const publishRules = () => {
-      if (timer) return;
+      if (timer) {
+        pending = true;
+        return;
+      }
+      publishNow();
       timer = setTimeout(() => {
         timer = null;
-        bus.publish('templates.thresholdRules', { rules: templates.rules(engine.appliedDevices()) });
+        if (pending) {
+          pending = false;
+          publishNow();
+        }
       }, 500);
       timer.unref();
     };
