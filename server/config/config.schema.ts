@@ -129,6 +129,7 @@ export const OPTIONS = {
   icmpProbes: { env: 'NMS_ICMP_PROBES', schema: z.coerce.number().int().min(1).max(100).default(20), help: 'Echo requests per device per ICMP cycle (200 ms apart); every RTT is kept as the cycle\'s latency distribution' },
   icmpDownAfter: { env: 'NMS_ICMP_DOWN_AFTER', schema: z.coerce.number().int().min(1).max(100).default(3), help: 'Failed ICMP cycles before a device is down' },
   pollWorkers: { env: 'NMS_POLL_WORKERS', schema: z.coerce.number().int().min(0).max(64).default(2), help: 'Worker threads for SNMP polls (0 = poll in the main thread)' },
+  templateRecheckMinutes: { env: 'NMS_TEMPLATE_RECHECK_MINUTES', schema: z.coerce.number().int().min(1).max(10_080).default(60), help: 'A collection template that did not apply to a device (e.g. its table is absent) is matched again this often (sooner than its rediscoverMinutes)' },
   inventoryIntervalMinutes: { env: 'NMS_INVENTORY_INTERVAL_MINUTES', schema: z.coerce.number().int().min(1).max(10_080).default(360), help: 'The hardware inventory (ENTITY-MIB entPhysicalTable) of each device is read at its first poll, after it rebooted and this often' },
   pollerEnabled: { env: 'NMS_POLLER', schema: bool.default(true), help: 'Run the SNMP/ICMP poller in this process' },
   alarmRecurrence: { env: 'NMS_ALARM_RECURRENCE', schema: z.enum(['reopen', 'new']).default('reopen'), help: 'A cleared alarm that recurs: reopen it or open a new one' },

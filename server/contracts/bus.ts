@@ -39,4 +39,6 @@ export interface BusEventMap {
   'inventory.changed': InventoryChangedPayload;
   /** The threshold rules collection templates bring (for the devices each applies to): the threshold evaluator adds them to the stored rules. */
   'templates.thresholdRules': { rules: RuleDto[] };
+  /** Template instances marked gone on a device (here or at a collector): the threshold alarms they raised are cleared. */
+  'templates.instancesGone': { deviceId: number; gone: { instance: string; metrics: string[] }[] };
 }

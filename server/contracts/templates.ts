@@ -77,3 +77,15 @@ export interface DeviceTemplateDto {
   /** Scalars: instance '' values. */
   scalars: { metric: string; value: number; unit: string | null; state: string | null; at: number }[];
 }
+
+/**
+ * What a device's poll told of its templates, handed from the poller to where thresholds are judged
+ * (at a collector: published with the poll's status item, checked at the central).
+ * `applied`: the ids of the templates that apply to the device now; `gone`: instances marked gone by
+ * this poll's discovery, with the metric names their table produces (their threshold alarms are cleared).
+ */
+export interface TemplateReport {
+  deviceId: number;
+  applied: string[];
+  gone: { instance: string; metrics: string[] }[];
+}

@@ -89,7 +89,7 @@ export function pollingModule(
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter, inventoryIntervalMs: config.inventoryIntervalMinutes * 60_000 };
   const icmpOptions = { count: config.icmpProbes };
   /** Collection templates: files (and, with a store, custom ones); the engine's threshold rules go to the event engine over the bus. */
-  const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0], inventory?: InventorySink) => {
+  const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0], inventory?: InventorySink, output?: RepositoryPollOutput) => {
     const templates = new TemplateService({ dirs: [TEMPLATES_DIR, ...config.templateDirs.split(',').map((d) => d.trim()).filter(Boolean)], repo: db ? new TemplateRepository(db) : undefined, log: ctx.log('templates') });
     await templates.start();
     // At once, so that a device's first poll is judged by its templates' thresholds (the engine
@@ -97,7 +97,20 @@ export function pollingModule(
     // 500 ms (a start-up or a template edit touching many devices) are published once at its end.
     let timer: NodeJS.Timeout | null = null;
     let pending = false;
-    const publishNow = () => bus.publish('templates.thresholdRules', { rules: templates.rules(engine.appliedDevices()) });
+    // Devices polled elsewhere (a collector) or here: the templates each poll reported applying.
+    const reported = new Map<number, string[]>();
+    const applied = () => {
+      const out = engine.appliedDevices();
+      for (const [deviceId, ids] of reported) {
+        for (const id of ids) {
+          const l = out.get(id);
+          if (!l) out.set(id, [deviceId]);
+          else if (!l.includes(deviceId)) l.push(deviceId);
+        }
+      }
+      return out;
+    };
+    const publishNow = () => bus.publish('templates.thresholdRules', { rules: templates.rules(applied()) });
     const publishRules = () => {
       if (timer) {
         pending = true;
@@ -113,9 +126,32 @@ export function pollingModule(
       }, 500);
       timer.unref();
     };
-    const engine: TemplateEngine = new TemplateEngine({ templates: () => templates.compiled(), store: db ? new TemplateInstanceRepository(db) : undefined, onApplied: publishRules, inventory });
+    const engine: TemplateEngine = new TemplateEngine({
+      templates: () => templates.compiled(),
+      store: db ? new TemplateInstanceRepository(db) : undefined,
+      onApplied: publishRules,
+      inventory,
+      recheckMinutes: config.templateRecheckMinutes,
+    });
     templates.onChange(publishRules);
-    return { templates, engine };
+    let off = () => {};
+    if (output) {
+      output.templateReports = (r) => {
+        const before = reported.get(r.deviceId);
+        const ids = [...new Set(r.applied)].sort();
+        const same = before ? before.length === ids.length && before.every((x, i) => x === ids[i]) : ids.length === 0;
+        if (!same) {
+          if (ids.length) reported.set(r.deviceId, ids);
+          else reported.delete(r.deviceId);
+          publishRules();
+        }
+        if (r.gone.length) bus.publish('templates.instancesGone', { deviceId: r.deviceId, gone: r.gone });
+      };
+      off = bus.subscribe('device.deleted', ({ id }) => {
+        if (reported.delete(id)) publishRules();
+      });
+    }
+    return { templates, engine, off };
   };
   return {
     name: 'polling',
@@ -171,7 +207,8 @@ export function pollingModule(
       const unsubscribe = () => offs.forEach((off) => off());
       let poller: PollService | null = null;
       let discovery: DiscoveryService | null = null;
-      const { templates, engine } = await startTemplates(db, inventory);
+      const { templates, engine, off: offTemplates } = await startTemplates(db, inventory, output);
+      offs.push(offTemplates);
       const templateEngine = deps.localPoller ? engine : null;
       if (deps.localPoller) {
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });

@@ -172,7 +172,10 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
       const items = mine(batch, input, checkRemoteStatus(batch.items));
       const icmp: IcmpOutcome[] = [];
       for (const i of items) {
-        if (i.kind === 'snmp') input.out.snmp(i.deviceId, i.update, i.interfaces, null, i.metrics);
+        if (i.kind === 'snmp') {
+          if (i.templates) input.out.templates({ deviceId: i.deviceId, applied: i.templates.applied, gone: i.templates.gone });
+          input.out.snmp(i.deviceId, i.update, i.interfaces, null, i.metrics);
+        }
         else icmp.push({ deviceId: i.deviceId, update: i.update, rtts: i.rtts });
       }
       if (icmp.length) input.out.icmp(icmp);

@@ -1,6 +1,7 @@
 import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
 import type { InventorySink, InventorySnapshot } from '../contracts/inventory.js';
+import type { TemplateReport } from '../contracts/templates.js';
 import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventBus } from '../events/bus.js';
@@ -40,6 +41,12 @@ export interface PollOutput {
    * Where absent, the poller reads no inventory.
    */
   inventory?(snapshot: InventorySnapshot): void;
+  /**
+   * After every SNMP poll of a device (before its `snmp`), where templates are collected: the templates
+   * that apply to it and the instances marked gone. Central/all: threshold rules and clears follow;
+   * collector: published with the poll's status item.
+   */
+  templates?(report: TemplateReport): void;
 }
 
 /** One device's ICMP cycle as the poller hands it on. */
@@ -80,8 +87,15 @@ export class RepositoryPollOutput implements PollOutput {
     if (sink) this.inventory = (snapshot) => sink.ingest(snapshot);
   }
 
+  /** Where template reports go (the polling module's threshold-rule keeper); set once templates are started. */
+  templateReports: ((report: TemplateReport) => void) | null = null;
+
   allStatus(): Map<number, DeviceStatusDto> {
     return this.deps.pollState.allStatus();
+  }
+
+  templates(report: TemplateReport): void {
+    this.templateReports?.(report);
   }
 
   status(deviceId: number): DeviceStatusDto | undefined {

@@ -181,6 +181,8 @@ export class PollService {
       const t = this.deps.templates.process(device, result);
       for (const sample of t) out.samples.push(sample);
       if (out.metrics && templates) out.metrics.templates = t.map((x) => ({ metric: x.metric, instance: x.instance, value: x.value }));
+      // Before the status: which templates apply (their thresholds judge the device) and what vanished.
+      this.deps.out.templates?.(this.deps.templates.report(deviceId));
     }
     this.stats.snmp_polls++;
     this.stats.snmp_poll_ms_total += result.durationMs;

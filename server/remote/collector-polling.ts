@@ -7,6 +7,7 @@ import { ASSIGNMENT_BUCKET } from '../contracts/assignment.js';
 import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
 import type { InventorySnapshot } from '../contracts/inventory.js';
+import type { TemplateReport } from '../contracts/templates.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { EventIntake } from '../events/event-intake.js';
 import type { Logger } from '../log/logger.js';
@@ -19,7 +20,7 @@ import { SiteKeyFollower } from './site-key-follower.js';
 
 /** What a collector publishes on `status` (one item per poll) and `neighbours`. The centre checks them (remote-poll.schema.ts). */
 export type RemoteStatusItem =
-  | { kind: 'snmp'; deviceId: number; update: SnmpPollUpdate; interfaces: InterfaceWrite[] | null; metrics?: SnmpMetrics | null }
+  | { kind: 'snmp'; deviceId: number; update: SnmpPollUpdate; interfaces: InterfaceWrite[] | null; metrics?: SnmpMetrics | null; templates?: Omit<TemplateReport, 'deviceId'> }
   | { kind: 'icmp'; deviceId: number; update: IcmpUpdate; rtts?: (number | null)[] };
 export interface RemoteNeighbourItem {
   deviceId: number;
@@ -82,6 +83,8 @@ export class PublishedPollOutput implements PollOutput {
   private statusItems: RemoteStatusItem[] = [];
   private neighbourItems: RemoteNeighbourItem[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A poll's template report, until its status item takes it. */
+  private readonly templateReports = new Map<number, TemplateReport>();
   private readonly stats = { status_items: 0, neighbour_items: 0, sample_items: 0, inventory_snapshots: 0, batches_not_sent: 0, batches_split: 0 };
 
   constructor(
@@ -115,7 +118,11 @@ export class PublishedPollOutput implements PollOutput {
   }
 
   snmp(deviceId: number, update: SnmpPollUpdate, interfaces: InterfaceWrite[] | null, neighbours: NeighbourWrite[] | null, metrics?: SnmpMetrics | null): void {
-    this.statusItems.push({ kind: 'snmp', deviceId, update, interfaces, metrics: metrics ?? null });
+    // The templates that apply travel with every poll's status: the central builds their threshold
+    // rules for this device from it (also after the central restarted), and clears what vanished.
+    const t = this.templateReports.get(deviceId);
+    if (t) this.templateReports.delete(deviceId);
+    this.statusItems.push({ kind: 'snmp', deviceId, update, interfaces, metrics: metrics ?? null, ...(t ? { templates: { applied: t.applied, gone: t.gone } } : {}) });
     if (neighbours) this.neighbourItems.push({ deviceId, at: update.at, neighbours });
     if (this.statusItems.length >= 200) this.flush();
   }
@@ -124,6 +131,10 @@ export class PublishedPollOutput implements PollOutput {
     // The per-probe RTTs travel with the state: the centre stores them as the cycle's latency distribution.
     for (const u of updates) this.statusItems.push({ kind: 'icmp', deviceId: u.deviceId, update: u.update, ...(u.rtts?.length ? { rtts: u.rtts } : {}) });
     if (this.statusItems.length >= 200) this.flush();
+  }
+
+  templates(report: TemplateReport): void {
+    this.templateReports.set(report.deviceId, report);
   }
 
   /** One snapshot a batch (a chassis is tens of KiB; the centre's inventory service diffs and stores it). */

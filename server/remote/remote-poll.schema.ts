@@ -104,8 +104,16 @@ const snmpMetrics = z
   })
   .strict();
 
+/** The templates that apply to the device (ids, as the central knows them or not) and the instances marked gone. */
+const templateReport = z
+  .object({
+    applied: z.array(str(100).min(1)).max(1000),
+    gone: z.array(z.object({ instance: str(1024), metrics: z.array(str(128).min(1)).max(1000) }).strict()).max(1000),
+  })
+  .strict();
+
 const statusItem = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('snmp'), deviceId: id, update: snmpUpdate, interfaces: z.array(iface).max(100_000).nullable(), metrics: snmpMetrics.nullable().optional() }).strict(),
+  z.object({ kind: z.literal('snmp'), deviceId: id, update: snmpUpdate, interfaces: z.array(iface).max(100_000).nullable(), metrics: snmpMetrics.nullable().optional(), templates: templateReport.optional() }).strict(),
   // rtts: one entry per probe (config icmpProbes ≤ 100), ms, null = lost.
   z.object({ kind: z.literal('icmp'), deviceId: id, update: icmpUpdate, rtts: z.array(z.number().finite().min(0).max(3_600_000).nullable()).max(100).optional() }).strict(),
 ]);

@@ -1,5 +1,5 @@
 import type { PollResult } from '../contracts/poll.js';
-import type { DeviceTemplateDto, RawValue, TemplateInstanceDto, TemplateRawResult, TemplateRequest } from '../contracts/templates.js';
+import type { DeviceTemplateDto, RawValue, TemplateInstanceDto, TemplateRawResult, TemplateReport, TemplateRequest } from '../contracts/templates.js';
 import type { InventoryClass, InventoryItem, InventorySink } from '../contracts/inventory.js';
 import type { SampleInput } from '../store/sample.repository.js';
 import { rebooted } from '../poller/rate.js';
@@ -66,6 +66,8 @@ interface DeviceState {
   /** System identity the last discovery saw (a change re-matches). */
   identity: string | null;
   loaded: boolean;
+  /** Instances marked gone since the last report (their threshold alarms are cleared). */
+  gone: TemplateReport['gone'];
 }
 
 const PHYSICAL_CLASS: ReadonlyMap<number, InventoryClass> = new Map([
@@ -75,6 +77,19 @@ const PHYSICAL_CLASS: ReadonlyMap<number, InventoryClass> = new Map([
 
 /** Longest instance label kept (the rest of a longer value is cut). */
 const MAX_LABEL = 200;
+/** Most gone instances reported for a device between two reports (the rest stay open until the rule changes). */
+const MAX_GONE_REPORTED = 1000;
+
+/** The metric names a table's samples carry (kinds expanded): a gone instance's threshold alarms are among them. */
+function tableMetricNames(tab: CompiledTable): string[] {
+  const out = new Set<string>();
+  for (const m of tab.def.metrics) {
+    if (m.kindColumn) for (const k of Object.values(m.kindColumn.map)) out.add(`${m.name}.${k.name}`);
+    else out.add(m.name);
+  }
+  return [...out];
+}
+
 /** Gone instances are forgotten after this long. */
 const GONE_KEEP_MS = 30 * 86_400_000;
 
@@ -99,6 +114,11 @@ export interface TemplateEngineDeps {
   inventory?: InventorySink;
   /** Called when the set of devices a template applies to changed (threshold rules follow). */
   onApplied?: () => void;
+  /**
+   * A template that did not apply (e.g. its `hasTable` absent) is matched again this often, sooner
+   * than its `rediscoverMinutes` (config `templateRecheckMinutes`, default 60).
+   */
+  recheckMinutes?: number;
 }
 
 /**
@@ -117,7 +137,7 @@ export class TemplateEngine {
   private device(id: number): DeviceState {
     let d = this.devices.get(id);
     if (!d) {
-      d = { templates: new Map(), pending: null, uptimeCs: null, atMs: null, identity: null, loaded: false };
+      d = { templates: new Map(), pending: null, uptimeCs: null, atMs: null, identity: null, loaded: false, gone: [] };
       this.devices.set(id, d);
     }
     if (!d.loaded && this.deps.store) {
@@ -237,9 +257,11 @@ export class TemplateEngine {
         if (st.applied !== applied.has(id)) appliedChanged = true;
         st.applied = applied.has(id);
         st.discoveredAt = at;
-        st.nextDiscovery = at + t.body.rediscoverMinutes * 60_000;
+        // Not applied: looked at again sooner (the table may appear, e.g. a module enabled SNMP for it).
+        const minutes = st.applied ? t.body.rediscoverMinutes : Math.min(t.body.rediscoverMinutes, this.deps.recheckMinutes ?? 60);
+        st.nextDiscovery = at + minutes * 60_000;
         this.stats.discoveries++;
-        this.discover(dev.id, t, st, columns, at);
+        this.discover(dev.id, t, st, columns, at, d.gone);
         if (!st.applied) continue;
       } else if (!applied.has(id)) {
         // It stopped applying (sysObjectID changed under us): find out properly next poll.
@@ -253,7 +275,7 @@ export class TemplateEngine {
     return samples;
   }
 
-  private discover(deviceId: number, t: CompiledTemplate, st: TemplateState, columns: Map<string, Map<string, RawValue>>, at: number): void {
+  private discover(deviceId: number, t: CompiledTemplate, st: TemplateState, columns: Map<string, Map<string, RawValue>>, at: number, gone: TemplateReport['gone']): void {
     t.tables.forEach((tab, ti) => {
       const ts = st.tables[ti]!;
       const entry = tab.def.entry;
@@ -301,6 +323,7 @@ export class TemplateEngine {
           inst.goneAt = at;
           this.stats.instances_gone++;
           st.last.delete(`${ti}|${inst.index}`);
+          if (gone.length < MAX_GONE_REPORTED) gone.push({ instance: inst.label, metrics: tableMetricNames(tab) });
         }
       }
       if (tab.def.inventory && this.deps.inventory && st.applied) {
@@ -506,6 +529,20 @@ export class TemplateEngine {
   forget(deviceId: number): void {
     this.devices.delete(deviceId);
     this.deps.store?.forgetDevice(deviceId);
+  }
+
+  /**
+   * What the last polls told of a device's templates: the ids applied now and the instances marked
+   * gone since the previous report (taken: reported once). The poller hands it to its output.
+   */
+  report(deviceId: number): TemplateReport {
+    const d = this.devices.get(deviceId);
+    if (!d) return { deviceId, applied: [], gone: [] };
+    const applied: string[] = [];
+    for (const [id, st] of d.templates) if (st.applied) applied.push(id);
+    const gone = d.gone;
+    if (gone.length) d.gone = [];
+    return { deviceId, applied, gone };
   }
 
   /** Devices each template currently applies to. */

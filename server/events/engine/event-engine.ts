@@ -145,6 +145,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     bus.subscribe('device.updated', (d) => directory.set(d.id, toInfo(d))),
     bus.subscribe('device.deleted', ({ id }) => directory.delete(id)),
     bus.subscribe('metrics.sampled', (samples) => thresholds.evaluate(samples)),
+    bus.subscribe('templates.instancesGone', ({ deviceId, gone }) => thresholds.clearInstances(deviceId, gone)),
     bus.subscribe('templates.thresholdRules', ({ rules: r }) => {
       templateRules = r;
       reloadRules();

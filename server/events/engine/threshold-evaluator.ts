@@ -72,15 +72,43 @@ export class ThresholdEvaluator {
       });
     }
     this.rules = next;
-    // Forget state of rules that are gone (a raised one would never clear otherwise: clear it now).
-    const live = new Set(next.map((r) => r.id));
+    // Forget state of rules that are gone, and of devices a rule no longer names (a template that
+    // stopped applying to a device): a raised one would never clear otherwise, so clear it now.
+    const live = new Map(next.map((r) => [r.id, r]));
     for (const [key, st] of this.state) {
-      const ruleId = Number(key.slice(0, key.indexOf('|')));
-      if (live.has(ruleId)) continue;
+      const [rule, device, metric] = key.split('|');
+      const ruleId = Number(rule);
+      const r = live.get(ruleId);
+      const deviceId = Number(device);
+      if (r && (!r.deviceIds || r.deviceIds.has(deviceId))) continue;
       this.state.delete(key);
       if (st.raised) {
-        const [, deviceId, metric, instance] = key.split('|');
-        this.publish(EVENT_TYPES.thresholdCleared, ruleId, Number(deviceId), metric!, instance!, NaN, NaN, 'info', 'threshold rule removed', Date.now());
+        // The instance is the rest of the key (it may itself hold '|').
+        const instance = key.slice(rule!.length + device!.length + metric!.length + 3);
+        const why = r ? 'threshold rule no longer applies to the device' : 'threshold rule removed';
+        this.publish(EVENT_TYPES.thresholdCleared, ruleId, deviceId, metric!, instance, NaN, NaN, 'info', why, Date.now());
+      }
+    }
+  }
+
+  /**
+   * Instances that vanished from a device (a template table row marked gone): what they had raised
+   * is cleared, saying so, and their pending state forgotten (no sample will ever clear them).
+   */
+  clearInstances(deviceId: number, gone: readonly { instance: string; metrics: readonly string[] }[], at = Date.now()): void {
+    for (const g of gone) {
+      for (const metric of g.metrics) {
+        for (const r of this.rules) {
+          if (!r.metrics.has(metric)) continue;
+          const key = `${r.id}|${deviceId}|${metric}|${g.instance}`;
+          const st = this.state.get(key);
+          if (!st) continue;
+          this.state.delete(key);
+          if (!st.raised) continue;
+          this.stats.cleared++;
+          const name = this.device(deviceId)?.name ?? `device ${deviceId}`;
+          this.publish(EVENT_TYPES.thresholdCleared, r.id, deviceId, metric, g.instance, NaN, r.body.value, 'info', `${name}: ${metric} ${g.instance} is gone from the device (cleared)`, at);
+        }
       }
     }
   }

@@ -78,4 +78,42 @@ describe("a collector's ICMP cycles", () => {
     // Infinity and NaN do not survive JSON: they arrive as null, i.e. lost probes.
     expect(checkRemoteStatus([{ kind: 'icmp', deviceId: 1, update: icmpUpdate, rtts: [null, 0.5] }]).invalid).toBe(0);
   });
+
+  it("carries the poll's template report in its status item, and the central checks it strictly", () => {
+    const batches: unknown[][] = [];
+    const out = new PublishedPollOutput({
+      publish: async (_kind, batch): Promise<PublishOutcome> => {
+        batches.push(batch);
+        return 'direct';
+      },
+      events: () => {
+        throw new Error('no events here');
+      },
+      log: createLogger({ level: 'silent', format: 'json' }),
+    });
+    const update = { snmpState: 'up' as const, at: 1, durationMs: 1, error: null, errorKind: null };
+    out.templates({ deviceId: 4, applied: ['entity-sensor'], gone: [{ instance: 'CPU temp', metrics: ['sensor.temperature'] }] });
+    out.snmp(4, update, null, null, null);
+    out.snmp(4, update, null, null, null); // the next poll without a report carries none
+    out.flush();
+    const items = batches.flat() as RemoteStatusItem[];
+    const checked = checkRemoteStatus(items);
+    expect(checked.invalid).toBe(0);
+    expect(checked.items.map((i) => (i.kind === 'snmp' ? i.templates : null))).toEqual([
+      { applied: ['entity-sensor'], gone: [{ instance: 'CPU temp', metrics: ['sensor.temperature'] }] },
+      undefined,
+    ]);
+    // Hostile reports are dropped item by item: extra keys, huge lists, non-strings.
+    const base = { kind: 'snmp', deviceId: 4, update, interfaces: null };
+    const bad = checkRemoteStatus([
+      { ...base, templates: { applied: ['x'], gone: [], __proto__x: 1 } },
+      { ...base, templates: { applied: Array.from({ length: 1001 }, (_, i) => `t${i}`), gone: [] } },
+      { ...base, templates: { applied: [''], gone: [] } },
+      { ...base, templates: { applied: ['x'], gone: [{ instance: 'a', metrics: [7] }] } },
+      { ...base, templates: { applied: ['x'], gone: [{ instance: 'a', metrics: ['m'], extra: true }] } },
+      JSON.parse('{"kind":"snmp","deviceId":4,"update":{"snmpState":"up","at":1,"durationMs":1,"error":null,"errorKind":null},"interfaces":null,"templates":{"applied":["__proto__"],"gone":[{"instance":"__proto__","metrics":["constructor"]}]}}'),
+    ]);
+    expect(bad.invalid).toBe(5);
+    expect(bad.items).toHaveLength(1); // names are plain strings in arrays: '__proto__' is a template id like another, used only with Maps
+  });
 });

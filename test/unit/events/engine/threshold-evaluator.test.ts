@@ -55,4 +55,30 @@ describe('threshold evaluator', () => {
     s.t.setRules([]);
     expect(s.types()).toEqual(['threshold.exceeded', 'threshold.cleared']);
   });
+
+  it('clears what it raised for a device the rule no longer names (a template that stopped applying), keeps the others', () => {
+    const out: NormalizedEvent[] = [];
+    const t = new ThresholdEvaluator((e) => out.push(e), (id) => (id === 7 ? device : undefined));
+    const rule = (deviceIds: number[]): RuleDto => ({ id: -9, name: 't', description: '', enabled: true, position: 0, builtinKey: 'template:x', body: { kind: 'threshold', metrics: ['sensor.temperature'], deviceIds, op: '>', value: 75, severity: 'major' }, createdAt: 0, updatedAt: 0 });
+    t.setRules([rule([7, 8])]);
+    t.evaluate([7, 8].map((deviceId) => ({ deviceId, metric: 'sensor.temperature', instance: 'CPU|0', value: 80, ts: 1_800_000_000 })));
+    expect(out.map((e) => [e.type, e.deviceId])).toEqual([['threshold.exceeded', 7], ['threshold.exceeded', 8]]);
+    t.setRules([rule([8])]);
+    expect(out.slice(2).map((e) => [e.type, e.deviceId, e.params])).toEqual([
+      ['threshold.cleared', 7, expect.objectContaining({ ruleId: -9, metric: 'sensor.temperature', instance: 'CPU|0', title: 'threshold rule no longer applies to the device' })],
+    ]);
+  });
+
+  it('clears what a vanished instance had raised, and forgets its pending state', () => {
+    const s = setup({ metrics: ['sensor.temperature'], op: '>', value: 75, forPolls: 2, severity: 'major' });
+    s.feed([80, 80], { metric: 'sensor.temperature', instance: 'CPU temp' });
+    s.feed([80], { metric: 'sensor.temperature', instance: 'Inlet' });
+    expect(s.types()).toEqual(['threshold.exceeded']);
+    s.t.clearInstances(7, [{ instance: 'CPU temp', metrics: ['sensor.temperature', 'sensor.status'] }, { instance: 'Inlet', metrics: ['sensor.temperature'] }]);
+    expect(s.types()).toEqual(['threshold.exceeded', 'threshold.cleared']);
+    expect(s.out[1]).toMatchObject({ deviceId: 7, severity: 'info', message: 'core1: sensor.temperature CPU temp is gone from the device (cleared)', params: { metric: 'sensor.temperature', instance: 'CPU temp' } });
+    // Inlet's one poll over was forgotten: one more poll over is not yet two.
+    s.feed([80], { metric: 'sensor.temperature', instance: 'Inlet', startTs: 1_800_001_000 });
+    expect(s.out).toHaveLength(2);
+  });
 });

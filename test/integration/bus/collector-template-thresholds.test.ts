@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AlarmDto } from '../../../server/contracts/alarms.js';
+import { startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { apiClient, login } from '../../helpers/server.js';
+import { snmprec, startSnmpsim, systemGroup, type SnmprecLine, type SnmpsimHandle } from '../../helpers/snmpsim.js';
+
+/**
+ * Template thresholds of a device polled at its site's collector (issue 16 over issue 15): a central and a
+ * collector (each its own process, the build), a real nats-server and snmpsimd serving ENTITY-SENSOR-MIB.
+ * The collector tells the central which templates apply with each poll's status: the shipped
+ * entity-sensor template's `sensor.temperature > 75 for 2 polls` raises its alarm at the central, and
+ * the alarm clears when that sensor vanishes from the device (its instance is marked gone).
+ */
+const PASSWORD = 'admin-password-collector-template-thresholds';
+const until = <T>(check: () => T | Promise<T>, timeout = 60_000) => vi.waitFor(check, { timeout, interval: 250 });
+const SENSOR = '1.3.6.1.2.1.99.1.1.1';
+const PHYS_NAME = '1.3.6.1.2.1.47.1.1.1.1.7';
+const sensor = (index: number, name: string, celsius: number): SnmprecLine[] => [
+  snmprec(`${SENSOR}.1.${index}`, 'int', 8), // celsius
+  snmprec(`${SENSOR}.2.${index}`, 'int', 9), // units
+  snmprec(`${SENSOR}.3.${index}`, 'int', 0),
+  snmprec(`${SENSOR}.4.${index}`, 'int', celsius),
+  snmprec(`${SENSOR}.5.${index}`, 'int', 1),
+  snmprec(`${PHYS_NAME}.${index}`, 'str', name),
+];
+const sys = (upTicks: number) => systemGroup({ descr: 'Cisco IOS Software, C9300', objectId: '1.3.6.1.4.1.9.1.2494', name: 'branch-c9300', upTicks });
+
+let nats: NatsServerHandle;
+let sim: SnmpsimHandle;
+let central: ServerProcess;
+let collector: ServerProcess;
+let centralDir: string;
+let collectorDir: string;
+let call: ReturnType<typeof apiClient>;
+let deviceId: number;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  sim = await startSnmpsim({ branchsw: [...sys(900_000), ...sensor(1, 'CPU temp', 80), ...sensor(2, 'Inlet', 30)] });
+  centralDir = mkdtempSync(join(tmpdir(), 'nw-central-tpl-'));
+  collectorDir = mkdtempSync(join(tmpdir(), 'nw-collector-tpl-'));
+  central = await startServerProcess(centralDir, { NMS_ROLE: 'central', NMS_NATS_URL: nats.url, NMS_ADMIN_PASSWORD: PASSWORD }, 60_000, 'dist');
+  collector = await startServerProcess(collectorDir, { NMS_ROLE: 'collector', NMS_NATS_URL: nats.url, NMS_SITE: 'branch-3', NMS_POLLER: 'true' }, 60_000, 'dist');
+  call = apiClient(central.url, (await login(central.url, 'admin', PASSWORD)).token);
+  const collectorId = readFileSync(join(collectorDir, 'collector-id'), 'utf8').trim();
+  await until(async () => {
+    const r = await call('GET', '/collectors');
+    expect((r.body as { id: string; publicKey: string | null }[]).find((c) => c.id === collectorId)?.publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  }, 30_000);
+  const d = await call('POST', '/devices', {
+    name: 'branch-c9300', address: '127.0.0.1', icmpEnabled: false, pollIntervalSec: 5, site: 'branch-3', snmp: { port: sim.port, version: '2c', community: 'branchsw', timeoutMs: 1000, retries: 1 },
+  });
+  expect(d.status, d.text).toBe(201);
+  deviceId = d.body.id;
+}, 120_000);
+
+afterAll(async () => {
+  await collector?.kill();
+  await central?.kill();
+  await sim?.stop();
+  await nats?.stop();
+  for (const dir of [centralDir, collectorDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const temperatureAlarms = async (): Promise<AlarmDto[]> =>
+  ((await call('GET', '/alarms?state=all&limit=1000')).body.items as AlarmDto[]).filter((a) => a.deviceId === deviceId && a.reductionKey.includes('sensor.temperature'));
+
+describe('template thresholds of devices polled at a collector', () => {
+  it('raises the template threshold alarm at the central, and clears it when the sensor vanishes', async () => {
+    const raised = await until(async () => {
+      const a = await temperatureAlarms();
+      expect(a.map((x) => x.state), collector.output().slice(-2000)).toEqual(['active']);
+      return a[0]!;
+    }, 90_000);
+    expect(raised.severity).toBe('major');
+    expect(raised.reductionKey.endsWith(':CPU temp')).toBe(true);
+    // The samples reached the central too (the rule judged them there).
+    const metrics = (await call('GET', `/devices/${deviceId}/metrics`)).body.items.map((m: { name: string }) => m.name);
+    expect(metrics).toEqual(expect.arrayContaining(['sensor.temperature']));
+
+    // The hot sensor is removed from the chassis (still 80 °C when last seen): marked gone, its alarm cleared.
+    await new Promise((r) => setTimeout(r, 1100));
+    sim.write('branchsw', [...sys(1_000_000), ...sensor(2, 'Inlet', 30)]);
+    await until(async () => expect((await temperatureAlarms()).map((x) => x.state)).toEqual(['cleared']), 60_000);
+  }, 180_000);
+});
