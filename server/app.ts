@@ -94,6 +94,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
       const customOids = new CustomOidRepository(store.store.db);
       return {
         devices: () => devices.list(),
+        templates: () => polling.customTemplates(),
         customOids: (d) => customOids.forDevice(d.id, d.group),
         keysOf: (site) => registry.registry.keysOf(site),
         sites: () => registry.registry.sites(),

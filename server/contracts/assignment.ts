@@ -42,12 +42,23 @@ export interface AssignedDevice {
   customOids: { oid: string; name: string; unit: string | null }[];
 }
 
+/** A custom (database) collection template a site's collectors apply: the global ones and those for a device or group of the site. */
+export interface AssignedTemplate {
+  id: string;
+  /** The template as validated at the centre (server/templates/template.schema.ts); checked again by the collector. */
+  body: unknown;
+  deviceId: number | null;
+  group: string | null;
+}
+
 export interface SiteAssignment {
   format: typeof ASSIGNMENT_FORMAT;
   site: string;
   /** When the centre built it (ms since epoch). */
   generatedAt: number;
   devices: AssignedDevice[];
+  /** Custom collection templates (absent from centres that predate them: none). */
+  templates?: AssignedTemplate[];
 }
 
 /**

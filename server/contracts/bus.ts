@@ -39,6 +39,8 @@ export interface BusEventMap {
   'inventory.changed': InventoryChangedPayload;
   /** The threshold rules collection templates bring (for the devices each applies to): the threshold evaluator adds them to the stored rules. */
   'templates.thresholdRules': { rules: RuleDto[] };
+  /** The set of collection templates changed (a custom one created, edited or deleted): collectors get the custom ones with their site's assignment. */
+  'templates.changed': { templates: number };
   /** Template instances marked gone on a device (here or at a collector): the threshold alarms they raised are cleared. */
   'templates.instancesGone': { deviceId: number; gone: { instance: string; metrics: string[] }[] };
 }

@@ -14,6 +14,7 @@ import { SampleRepository } from '../store/sample.repository.js';
 import { LatencyRepository } from '../store/latency.repository.js';
 import { registerLatencyRoutes } from '../api/latency.routes.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
+import type { AssignedTemplate } from '../contracts/assignment.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { ConflictError } from '../api/errors.js';
 import type { SiteHealth } from '../api/devices.routes.js';
@@ -65,6 +66,8 @@ export interface PollingModule extends Module {
   readonly deviceMetrics: DeviceMetricsCache;
   /** With a store: where hardware inventory snapshots go (ENTITY-MIB from the poller, template inventory columns). */
   readonly inventory: InventorySink;
+  /** With a store: the custom collection templates, as collectors get them with their site's assignment (empty before start). */
+  customTemplates(): AssignedTemplate[];
 }
 
 /**
@@ -79,6 +82,7 @@ export function pollingModule(
 ): PollingModule {
   const { config, bus, outbound } = ctx;
   const polling = new Late<Polling>('polling');
+  let started = false;
   const remotePoller = new Late<{ poller: PollService; out: PublishedPollOutput }>('polling');
   const keepDays = { raw: config.retentionRawDays, '5m': config.retention5mDays, '1h': config.retention1hDays };
   const runners = () => ({
@@ -167,12 +171,23 @@ export function pollingModule(
     get inventory() {
       return polling.get().inventory;
     },
+    customTemplates() {
+      if (!started) return [];
+      return polling
+        .get()
+        .templates.compiled()
+        .filter((t) => t.origin.source === 'custom')
+        .map((t) => ({ id: t.id, body: t.body, deviceId: t.origin.deviceId ?? null, group: t.origin.group ?? null }));
+    },
     async start() {
       if (deps.remote) {
         const { devices, out } = deps.remote();
         const pinger = new IcmpPinger({ log: ctx.log('icmp') });
         // Template inventory columns of this site's devices travel to the central like ENTITY-MIB snapshots.
-        const { engine } = await startTemplates(undefined, out.inventory ? { ingest: (snap) => out.inventory!(snap) } : undefined);
+        const { engine, templates } = await startTemplates(undefined, out.inventory ? { ingest: (snap) => out.inventory!(snap) } : undefined);
+        // Custom (database) templates come from the centre with the site's assignment.
+        templates.setAssigned(devices.templates());
+        devices.watchTemplates((list) => templates.setAssigned(list));
         const poller = new PollService(
           { devices, out, log: ctx.log('poller'), icmp: new PingerIcmpRunner(pinger, icmpOptions), customOids: (d) => devices.customOids(d), templates: engine, ...runners() },
           opts,
@@ -230,6 +245,9 @@ export function pollingModule(
           )
         : null;
       remoteWrite?.start();
+      // Collectors get the custom templates with their assignment: rewritten when they change.
+      templates.onChange(() => bus.publish('templates.changed', { templates: templates.compiled().length }));
+      started = true;
       polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, inventoryRepo, inventory, unsubscribe, templates, templateEngine });
       if (config.pollerEnabled) poller?.start();
     },

@@ -3,7 +3,7 @@ import type { KvWatchEntry } from '@nats-io/kv';
 import type { NatsLink } from '../bus/nats-link.js';
 import type { PublishOutcome } from '../bus/spooled-publisher.js';
 import type { BatchKind } from '../bus/nats-subjects.js';
-import { ASSIGNMENT_BUCKET } from '../contracts/assignment.js';
+import { ASSIGNMENT_BUCKET, type AssignedTemplate } from '../contracts/assignment.js';
 import type { SnmpMetrics } from '../contracts/device-metrics.js';
 import type { NormalizedEvent } from '../contracts/events.js';
 import type { InventorySnapshot } from '../contracts/inventory.js';
@@ -36,6 +36,28 @@ export class AssignedDevices implements PollDeviceSource {
   private devices = new Map<number, OpenedDevice>();
   private readonly signatures = new Map<number, string>();
   private readonly watchers = new Set<{ changed: (id: number) => void; removed: (id: number) => void }>();
+  private templateList: AssignedTemplate[] = [];
+  private templateSignature = '[]';
+  private readonly templateWatchers = new Set<(templates: AssignedTemplate[]) => void>();
+
+  /** The custom collection templates the centre sent with the assignment. */
+  templates(): AssignedTemplate[] {
+    return this.templateList;
+  }
+
+  /** Called when the custom templates of the assignment changed. */
+  watchTemplates(fn: (templates: AssignedTemplate[]) => void): () => void {
+    this.templateWatchers.add(fn);
+    return () => this.templateWatchers.delete(fn);
+  }
+
+  replaceTemplates(next: AssignedTemplate[]): void {
+    const sig = JSON.stringify(next);
+    if (sig === this.templateSignature) return;
+    this.templateSignature = sig;
+    this.templateList = next;
+    for (const w of this.templateWatchers) w(next);
+  }
 
   list(): DeviceRecord[] {
     return [...this.devices.values()].map((d) => d.record);
@@ -250,6 +272,7 @@ export class AssignmentWatcher {
   private take(entry: KvWatchEntry): void {
     this.stats.assignments_received++;
     if (entry.operation !== 'PUT') {
+      this.deps.devices.replaceTemplates([]);
       this.deps.devices.replace([]);
       return;
     }
@@ -268,6 +291,8 @@ export class AssignmentWatcher {
     const problems = r.devices.filter((d) => d.record.secretError).length;
     this.stats.devices_secret_problems = problems;
     if (problems) this.deps.log.warn({ devices: problems }, 'some assigned devices have secrets this collector cannot open; they are not polled until the centre seals them for it');
+    // Templates first: the devices' next polls already use them.
+    this.deps.devices.replaceTemplates(r.templates);
     this.deps.devices.replace(r.devices);
     this.deps.log.info({ devices: r.devices.length, revision: entry.revision }, 'assignment received');
   }

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { SITE_PATTERN } from '../bus/nats-subjects.js';
-import { ASSIGNMENT_FORMAT, type AssignedDevice, type SealedFor, type SiteAssignment } from '../contracts/assignment.js';
+import { ASSIGNMENT_FORMAT, type AssignedDevice, type AssignedTemplate, type SealedFor, type SiteAssignment } from '../contracts/assignment.js';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SNMP_VERSIONS } from '../contracts/dto.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { seal, unseal } from './sealed-secret.js';
@@ -20,13 +20,24 @@ function sealFor(secret: string | null, targets: readonly SealTarget[]): SealedF
 }
 
 /** The centre's side: the devices of `site` as its collectors get them, every secret sealed for each of `targets`. */
-export function buildAssignment(site: string, devices: readonly DeviceRecord[], targets: readonly SealTarget[], customOids: CustomOidsOf, now = Date.now()): SiteAssignment {
+export function buildAssignment(
+  site: string,
+  devices: readonly DeviceRecord[],
+  targets: readonly SealTarget[],
+  customOids: CustomOidsOf,
+  now = Date.now(),
+  templates: readonly AssignedTemplate[] = [],
+): SiteAssignment {
+  const mine = devices.filter((d) => d.site === site);
+  const ids = new Set(mine.map((d) => d.id));
+  const groups = new Set(mine.map((d) => d.group).filter((g): g is string => g !== null));
   return {
     format: ASSIGNMENT_FORMAT,
     site,
     generatedAt: now,
-    devices: devices
-      .filter((d) => d.site === site)
+    // The custom templates this site's devices can use: global ones, and those for one of its devices or groups.
+    templates: templates.filter((t) => (t.deviceId !== null ? ids.has(t.deviceId) : t.group !== null ? groups.has(t.group) : true)).slice(0, MAX_ASSIGNED_TEMPLATES),
+    devices: mine
       .map((d): AssignedDevice => ({
         id: d.id,
         name: d.name,
@@ -53,6 +64,9 @@ export function buildAssignment(site: string, devices: readonly DeviceRecord[], 
       })),
   };
 }
+
+/** Most custom templates in one site's assignment. */
+export const MAX_ASSIGNED_TEMPLATES = 1000;
 
 const text = (max: number) => z.string().max(max);
 const sealedFor = z.array(z.object({ collector: text(128), sealed: text(8192) }).strict()).max(64).nullable();
@@ -90,6 +104,11 @@ const assignmentSchema = z
     site: z.string().regex(SITE_PATTERN),
     generatedAt: z.number().int().min(0),
     devices: z.array(assignedDevice).max(100_000),
+    // Each body is validated by the collector's template service (a bad one is skipped, logged), not here.
+    templates: z
+      .array(z.object({ id: text(100).min(1), body: z.unknown(), deviceId: z.number().int().positive().nullable(), group: text(255).nullable() }).strict())
+      .max(MAX_ASSIGNED_TEMPLATES)
+      .optional(),
   })
   .strict();
 
@@ -105,7 +124,12 @@ export interface OpenedDevice {
  * (it registered after the centre sealed) or that does not open leaves the device with `secretError`:
  * it is not polled with a wrong or default credential. Never throws.
  */
-export function openAssignment(raw: unknown, site: string, collectorId: string, privateKey: KeyObject): { ok: true; devices: OpenedDevice[] } | { ok: false; reason: string } {
+export function openAssignment(
+  raw: unknown,
+  site: string,
+  collectorId: string,
+  privateKey: KeyObject,
+): { ok: true; devices: OpenedDevice[]; templates: AssignedTemplate[] } | { ok: false; reason: string } {
   const r = assignmentSchema.safeParse(raw);
   if (!r.success) return { ok: false, reason: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(assignment)'}: ${i.message}`).join('; ') };
   if (r.data.site !== site) return { ok: false, reason: `the assignment is for site ${r.data.site}, not ${site}` };
@@ -135,5 +159,5 @@ export function openAssignment(raw: unknown, site: string, collectorId: string, 
     if (secretError) record.secretError = secretError;
     return { record, customOids: d.customOids };
   });
-  return { ok: true, devices };
+  return { ok: true, devices, templates: (r.data.templates ?? []) as AssignedTemplate[] };
 }

@@ -37,6 +37,8 @@ export class TemplateService {
   private files: { body: TemplateBody; file: string }[] = [];
   private report: TemplateFileReport[] = [];
   private compiledList: CompiledTemplate[] = [];
+  /** At a collector: the custom templates the centre assigned to its site (no database here). */
+  private assigned: CompiledTemplate[] = [];
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -75,8 +77,30 @@ export class TemplateService {
         this.deps.log.error({ err, id: s.id }, 'stored collection template no longer validates: skipped');
       }
     }
+    for (const t of this.assigned) if (!fileIds.has(t.id)) out.push(t);
     this.compiledList = out;
     for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * A collector's custom templates, as the centre assigned them: each validated again here (one that
+   * does not is skipped and logged, the others kept); an id of a file template here is left to the file.
+   */
+  setAssigned(list: readonly { id: string; body: unknown; deviceId: number | null; group: string | null }[]): void {
+    const out: CompiledTemplate[] = [];
+    const seen = new Set<string>();
+    for (const a of list) {
+      try {
+        const body = validateTemplate(a.body);
+        if (body.id !== a.id || seen.has(body.id)) throw new TemplateError(`id ${a.id} does not match its body or is repeated`, []);
+        seen.add(body.id);
+        out.push(compileTemplate(body, { source: 'custom', deviceId: a.deviceId, group: a.group }));
+      } catch (err) {
+        this.deps.log.warn({ err, id: a.id }, 'assigned collection template does not validate: skipped');
+      }
+    }
+    this.assigned = out;
+    this.rebuild();
   }
 
   compiled(): readonly CompiledTemplate[] {

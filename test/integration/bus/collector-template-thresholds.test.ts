@@ -13,7 +13,8 @@ import { snmprec, startSnmpsim, systemGroup, type SnmprecLine, type SnmpsimHandl
  * collector (each its own process, the build), a real nats-server and snmpsimd serving ENTITY-SENSOR-MIB.
  * The collector tells the central which templates apply with each poll's status: the shipped
  * entity-sensor template's `sensor.temperature > 75 for 2 polls` raises its alarm at the central, and
- * the alarm clears when that sensor vanishes from the device (its instance is marked gone).
+ * the alarm clears when that sensor vanishes from the device (its instance is marked gone). A custom
+ * template made at the central (database) reaches the collector with the site's assignment.
  */
 const PASSWORD = 'admin-password-collector-template-thresholds';
 const until = <T>(check: () => T | Promise<T>, timeout = 60_000) => vi.waitFor(check, { timeout, interval: 250 });
@@ -27,7 +28,11 @@ const sensor = (index: number, name: string, celsius: number): SnmprecLine[] => 
   snmprec(`${SENSOR}.5.${index}`, 'int', 1),
   snmprec(`${PHYS_NAME}.${index}`, 'str', name),
 ];
-const sys = (upTicks: number) => systemGroup({ descr: 'Cisco IOS Software, C9300', objectId: '1.3.6.1.4.1.9.1.2494', name: 'branch-c9300', upTicks });
+const LOAD_OID = '1.3.6.1.4.1.99999.7.0';
+const sys = (upTicks: number) => [
+  ...systemGroup({ descr: 'Cisco IOS Software, C9300', objectId: '1.3.6.1.4.1.9.1.2494', name: 'branch-c9300', upTicks }),
+  snmprec(LOAD_OID, 'gauge32', 95),
+];
 
 let nats: NatsServerHandle;
 let sim: SnmpsimHandle;
@@ -87,4 +92,20 @@ describe('template thresholds of devices polled at a collector', () => {
     sim.write('branchsw', [...sys(1_000_000), ...sensor(2, 'Inlet', 30)]);
     await until(async () => expect((await temperatureAlarms()).map((x) => x.state)).toEqual(['cleared']), 60_000);
   }, 180_000);
+
+  it('delivers a custom template made at the central to the collector: its samples and threshold alarm come back', async () => {
+    const created = await call('POST', '/templates', {
+      deviceId,
+      template: { id: 'branch-load', name: 'Branch load', scalars: [{ name: 'branch.load', oid: LOAD_OID, unit: '%', thresholds: [{ op: '>', value: 90, severity: 'minor' }] }] },
+    });
+    expect(created.status, created.text).toBe(201);
+    const alarm = await until(async () => {
+      const a = ((await call('GET', '/alarms?state=all&limit=1000')).body.items as AlarmDto[]).find((x) => x.deviceId === deviceId && x.reductionKey.includes('branch.load'));
+      expect(a?.state, collector.output().slice(-2000)).toBe('active');
+      return a!;
+    }, 60_000);
+    expect(alarm.severity).toBe('minor');
+    const metrics = (await call('GET', `/devices/${deviceId}/metrics`)).body.items.map((m: { name: string }) => m.name);
+    expect(metrics).toEqual(expect.arrayContaining(['branch.load']));
+  }, 90_000);
 });
