@@ -54,4 +54,26 @@ describe('site assignments', () => {
     expect(openAssignment(JSON.parse('{"format":1,"site":"branch-1","generatedAt":1,"devices":[],"__proto__":{"x":1}}'), 'branch-1', 'coll-a', a.privateKey)).toMatchObject({ ok: false });
     expect(openAssignment(null, 'branch-1', 'coll-a', a.privateKey)).toMatchObject({ ok: false });
   });
+
+  it("carries the custom templates the site's devices can use (global, their device, their group), and an assignment without any opens with none", () => {
+    const grouped = [{ ...device(1, 'branch-1'), group: 'edge' }, device(2, 'other'), device(3, 'branch-1')];
+    const body = (id: string) => ({ id, name: id, scalars: [{ name: `${id}.v`, oid: '1.3.6.1.4.1.9.2.1.58.0' }] });
+    const templates = [
+      { id: 'global', body: body('global'), deviceId: null, group: null },
+      { id: 'for-3', body: body('for-3'), deviceId: 3, group: null },
+      { id: 'for-2', body: body('for-2'), deviceId: 2, group: null },
+      { id: 'edge', body: body('edge'), deviceId: null, group: 'edge' },
+      { id: 'core', body: body('core'), deviceId: null, group: 'core' },
+    ];
+    const wire = JSON.parse(JSON.stringify(buildAssignment('branch-1', grouped, targets, () => [], 1, templates))) as Record<string, unknown>;
+    const r = openAssignment(wire, 'branch-1', 'coll-a', a.privateKey);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.templates.map((t) => t.id)).toEqual(['global', 'for-3', 'edge']);
+    const { templates: _omitted, ...older } = wire;
+    const o = openAssignment(older, 'branch-1', 'coll-a', a.privateKey);
+    expect(o.ok && o.templates).toEqual([]);
+    // Extra keys or a wrong shape refuse the assignment (the devices polled so far stay).
+    expect(openAssignment({ ...wire, templates: [{ id: 'x', body: {}, deviceId: null, group: null, extra: 1 }] }, 'branch-1', 'coll-a', a.privateKey).ok).toBe(false);
+    expect(openAssignment({ ...wire, templates: [{ id: '', body: {}, deviceId: null, group: null }] }, 'branch-1', 'coll-a', a.privateKey).ok).toBe(false);
+  });
 });
