@@ -68,6 +68,18 @@ interface DeviceState {
   loaded: boolean;
   /** Instances marked gone since the last report (their threshold alarms are cleared). */
   gone: TemplateReport['gone'];
+  /**
+   * The last request built, for these candidates (one array per template set and group) and these modes (one letter per candidate): most polls
+   * ask what the previous one asked, and get the same object instead of a rebuilt copy.
+   */
+  lastRequest: { cands: readonly CompiledTemplate[]; modes: string; req: TemplateRequest } | null;
+}
+
+/** A device's candidate templates for one template set (the set is replaced as a whole on any change). */
+interface Candidates {
+  list: readonly CompiledTemplate[];
+  group: string | null;
+  items: CompiledTemplate[];
 }
 
 const PHYSICAL_CLASS: ReadonlyMap<number, InventoryClass> = new Map([
@@ -130,6 +142,7 @@ export interface TemplateEngineDeps {
 export class TemplateEngine {
   private readonly devices = new Map<number, DeviceState>();
   private readonly regexes = new Map<string, SafeRegex | null>();
+  private readonly candidateCache = new Map<number, Candidates>();
   readonly stats = { discoveries: 0, instances_gone: 0, samples: 0, skipped_values: 0 };
 
   constructor(private readonly deps: TemplateEngineDeps) {}
@@ -137,7 +150,7 @@ export class TemplateEngine {
   private device(id: number): DeviceState {
     let d = this.devices.get(id);
     if (!d) {
-      d = { templates: new Map(), pending: null, uptimeCs: null, atMs: null, identity: null, loaded: false, gone: [] };
+      d = { templates: new Map(), pending: null, uptimeCs: null, atMs: null, identity: null, loaded: false, gone: [], lastRequest: null };
       this.devices.set(id, d);
     }
     if (!d.loaded && this.deps.store) {
@@ -154,13 +167,18 @@ export class TemplateEngine {
     return d;
   }
 
-  /** Templates a device is a candidate for (generated ones only for their device or group). */
+  /** Templates a device is a candidate for (generated ones only for their device or group); cached per template set. */
   private candidates(dev: TemplateDevice): CompiledTemplate[] {
-    return this.deps.templates().filter((t) => {
+    const list = this.deps.templates();
+    const c = this.candidateCache.get(dev.id);
+    if (c && c.list === list && c.group === dev.group) return c.items;
+    const items = list.filter((t) => {
       if (t.origin.deviceId != null) return t.origin.deviceId === dev.id;
       if (t.origin.group != null) return t.origin.group === dev.group;
       return true;
     });
+    this.candidateCache.set(dev.id, { list, group: dev.group, items });
+    return items;
   }
 
   /** What the next poll of this device reads for its templates (undefined: nothing). */
@@ -171,9 +189,27 @@ export class TemplateEngine {
       return undefined;
     }
     const d = this.device(dev.id);
-    // Templates deleted or no longer for this device: forget their state.
-    const ids = new Set(cands.map((t) => t.id));
-    for (const id of d.templates.keys()) if (!ids.has(id)) d.templates.delete(id);
+    if (d.lastRequest?.cands !== cands || d.templates.size > cands.length) {
+      // Templates deleted or no longer for this device: forget their state.
+      const ids = new Set(cands.map((t) => t.id));
+      for (const id of d.templates.keys()) if (!ids.has(id)) d.templates.delete(id);
+    }
+    // What each candidate is read for this poll: discovery, values, or nothing (did not apply, not due).
+    d.pending = new Map();
+    let modes = '';
+    for (const t of cands) {
+      const st = d.templates.get(t.id);
+      const discover = !st || st.version !== t.version || st.discoveredAt === null || nowMs >= st.nextDiscovery;
+      if (!discover && !st.applied) {
+        modes += '-';
+        continue;
+      }
+      d.pending.set(t.id, discover ? 'discover' : 'values');
+      modes += discover ? 'd' : 'v';
+    }
+    if (d.pending.size === 0) return undefined;
+    const cached = d.lastRequest;
+    if (cached && cached.cands === cands && cached.modes === modes) return cached.req;
     const req: TemplateRequest = { templates: [], columns: [], scalars: [] };
     const cols = new Map<string, Set<string>>();
     const scal = new Map<string, Set<string>>();
@@ -182,12 +218,10 @@ export class TemplateEngine {
       if (!s) m.set(oid, (s = new Set()));
       s.add(id);
     };
-    d.pending = new Map();
     for (const t of cands) {
-      const st = d.templates.get(t.id);
-      const discover = !st || st.version !== t.version || st.discoveredAt === null || nowMs >= st.nextDiscovery;
-      if (!discover && !st.applied) continue;
-      d.pending.set(t.id, discover ? 'discover' : 'values');
+      const mode = d.pending.get(t.id);
+      if (!mode) continue;
+      const discover = mode === 'discover';
       req.templates.push({ id: t.id, match: t.match, hasTable: discover ? t.hasTable : [] });
       for (const tab of t.tables) {
         const entry = tab.def.entry;
@@ -200,9 +234,9 @@ export class TemplateEngine {
       }
       for (const s of t.body.scalars) want(scal, s.oid, t.id);
     }
-    if (req.templates.length === 0) return undefined;
     req.columns = [...cols].map(([oid, ids]) => ({ oid, templates: [...ids] }));
     req.scalars = [...scal].map(([oid, ids]) => ({ oid, templates: [...ids] }));
+    d.lastRequest = { cands, modes, req };
     return req;
   }
 
@@ -233,9 +267,9 @@ export class TemplateEngine {
     const applied = new Set(raw.applied);
     const samples: SampleInput[] = [];
     let appliedChanged = false;
-    const byId = new Map(this.candidates(dev).map((t) => [t.id, t]));
+    const cands = this.candidates(dev);
     for (const [id, mode] of pending) {
-      const t = byId.get(id);
+      const t = cands.find((x) => x.id === id);
       if (!t) continue;
       let st = d.templates.get(id);
       if (!st || st.version !== t.version) {
@@ -528,6 +562,7 @@ export class TemplateEngine {
   /** Forgets a device (deleted). */
   forget(deviceId: number): void {
     this.devices.delete(deviceId);
+    this.candidateCache.delete(deviceId);
     this.deps.store?.forgetDevice(deviceId);
   }
 

@@ -68,4 +68,26 @@ describe('re-checking templates that did not apply', () => {
       expect(next.samples.find((s) => s.metric === 'storage.usedPercent')?.value).toBe(50);
     }
   });
+
+  it('hands the same request object to every poll while nothing changed, and a new one when the modes or the template set change', async () => {
+    sim.write('box', [...sys, ...storage]);
+    await new Promise((r) => setTimeout(r, 1100));
+    let list = compiled;
+    const engine = new TemplateEngine({ templates: () => list });
+    const t0 = Date.now();
+    const discovery = await pollAt(engine, t0);
+    expect(discovery.req?.templates[0]?.hasTable.length).toBeGreaterThan(0);
+    const values = engine.request(dev, t0 + MIN);
+    expect(values?.templates).toEqual([expect.objectContaining({ id: 'host-resources', hasTable: [] })]);
+    expect(engine.request(dev, t0 + 2 * MIN)).toBe(values); // cached: no rebuilt copy per poll
+    // Rediscovery due (360 min): discovery columns again, a new request; then values again.
+    const rediscover = engine.request(dev, t0 + 361 * MIN);
+    expect(rediscover).not.toBe(values);
+    expect(rediscover?.templates[0]?.hasTable.length).toBeGreaterThan(0);
+    // A changed template set (an edit replaces the list): rebuilt, and equal when the content is the same.
+    list = compiled.map((t) => ({ ...t }));
+    const afterEdit = engine.request(dev, t0 + 361 * MIN);
+    expect(afterEdit).not.toBe(rediscover);
+    expect(afterEdit).toEqual(rediscover);
+  });
 });
