@@ -58,8 +58,8 @@ export const telegramConfigSchema = z
     botToken: z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'a bot token as BotFather gives it: <digits>:<key>'),
     chatId: z.union([z.number().int(), z.string().regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/, 'a numeric chat id or @channelname')]).transform(String),
     parseMode: z.enum(['HTML', 'MarkdownV2']).default('HTML'),
-    /** Bot API server; another one (a local Bot API server, a test receiver) may stand in. */
-    apiBaseUrl: httpUrl.default('https://api.telegram.org'),
+    /** Bot API server (default `https://api.telegram.org`); another one (a local Bot API server, a test receiver) may stand in. */
+    apiBaseUrl: httpUrl.nullable().optional(),
     consoleUrl,
   })
   .strict();
@@ -67,7 +67,8 @@ export const telegramConfigSchema = z
 export const pagerdutyConfigSchema = z
   .object({
     routingKey: z.string().regex(/^[A-Za-z0-9]{20,64}$/, 'an Events API v2 integration (routing) key'),
-    apiBaseUrl: httpUrl.default('https://events.pagerduty.com'),
+    /** Default `https://events.pagerduty.com`. */
+    apiBaseUrl: httpUrl.nullable().optional(),
     consoleUrl,
   })
   .strict();
