@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { apiClient, login, startTestServer, type TestServer } from '../helpers/server.js';
+import { publisher } from '../integration/engine/engine-helpers.js';
 
 // The new channel types in the console: the form shows each type's fields,
 // "Send test" reaches a real receiver speaking the vendor's path, and the
@@ -76,6 +77,7 @@ describe('vendor channels in the console (real Chromium)', { timeout: 180_000 },
       await expect.poll(() => page.getByTestId('channel-form').textContent(), WAIT).toContain('Integration (routing) key is needed');
       await page.fill('#ch-v-routingKey', PD_KEY);
       await page.fill('#ch-v-apiBaseUrl', base);
+      await page.fill('#ch-v-consoleUrl', server.url);
       await page.getByTestId('save-channel').click();
       const pd = section.locator('[data-testid=channel-row][data-channel-name="e2e-pagerduty"]');
       await pd.waitFor(WAIT);
@@ -96,6 +98,21 @@ describe('vendor channels in the console (real Chromium)', { timeout: 180_000 },
       expect(received.at(-1)!.path).toBe(`/bot${TG_TOKEN}/sendMessage`);
 
       for (const secret of [TG_TOKEN.split(':')[1]!, PD_KEY]) expect(answers.filter((a) => a.includes(secret))).toEqual([]);
+
+      // A real alarm: PagerDuty gets a link back to it, and the link opens it in the console.
+      const call = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
+      const pdId = (await call('GET', '/notification-channels')).body.items.find((c: { name: string }) => c.name === 'e2e-pagerduty').id;
+      expect((await call('POST', '/rules', {
+        name: 'e2e psu',
+        body: { kind: 'event', match: { message: 'PSU 2 failed' }, actions: { disposition: 'alarm', severity: 'critical', title: 'PSU 2 failed on {sourceAddress}', reductionKey: 'psu:{deviceOrSource}', notify: { channelIds: [pdId], on: ['raise'] } } },
+      })).status).toBe(201);
+      publisher(server)({ message: 'PSU 2 failed', sourceAddress: '127.0.0.61' });
+      await expect.poll(() => received.some((r) => r.body?.dedup_key === 'psu:127.0.0.61'), WAIT).toBe(true);
+      const link = received.find((r) => r.body?.dedup_key === 'psu:127.0.0.61')!.body.client_url as string;
+      expect(link).toMatch(new RegExp(`^${server.url}/alarms\\?alarm=\\d+$`));
+      await page.goto(link);
+      await expect.poll(() => page.getByTestId('alarm-details').textContent(), WAIT).toContain('PSU 2 failed on 127.0.0.61');
+      await page.screenshot({ path: `${RESULTS}/channel-alarm-link.png` });
     } finally {
       await context.close();
     }
