@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CHANNEL_TYPES, type AlarmDto } from '../contracts/alarms.js';
-import { CONFIG_SCHEMAS, mergeConfig } from '../notify/channel.schema.js';
+import { CONFIG_SCHEMAS, mergeConfig, targetUrls } from '../notify/channel.schema.js';
 import { buildPayload } from '../notify/message.js';
 import { deniedMessage, type OutboundPolicy } from '../net/outbound-policy.js';
 import type { NotificationQueue } from '../notify/notification-queue.js';
@@ -45,20 +45,19 @@ function testAlarm(): AlarmDto {
  * saved (a clear 400 now rather than failed deliveries later). Host names are
  * checked where it counts, on the resolved address at each connection.
  */
-function checkTarget(outbound: OutboundPolicy, type: string, config: Record<string, unknown>): void {
-  const field = type === 'email' ? 'host' : 'url';
-  const value = String(config[field] ?? '');
-  let host = value;
-  if (field === 'url') {
+function checkTarget(outbound: OutboundPolicy, type: keyof typeof CONFIG_SCHEMAS, config: Record<string, unknown>): void {
+  const targets = type === 'email' ? [{ field: 'host', host: String(config.host ?? '') }] : targetUrls(type, config).flatMap(({ field, url }) => {
     try {
-      host = new URL(value).hostname.replace(/^\[|\]$/g, '');
+      return [{ field, host: new URL(url).hostname.replace(/^\[|\]$/g, '') }];
     } catch {
-      return;
+      return [];
     }
+  });
+  for (const { field, host } of targets) {
+    if (!isIP(host)) continue;
+    const v = outbound.check('notify', host);
+    if (!v.allowed) throw new ValidationError(`config.${field}: ${deniedMessage(host, v)}`);
   }
-  if (!isIP(host)) return;
-  const v = outbound.check('notify', host);
-  if (!v.allowed) throw new ValidationError(`config.${field}: ${deniedMessage(host, v)}`);
 }
 
 export function registerNotificationRoutes(api: ApiRegistry, { channels, queue, outbound }: NotificationRoutesDeps): void {
@@ -88,7 +87,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue, 
   }));
 
   api.add(
-    { method: 'post', path: '/notification-channels', summary: 'Create a channel (settings are stored encrypted; secrets and header values are never returned): webhook {url, secret?, headers?}, slack {url} or email {host, port, secure, username?, password?, from, to[]}', tag, access: 'admin', body: createBody, status: 201, response: 'The channel', audit },
+    { method: 'post', path: '/notification-channels', summary: 'Create a channel (settings are stored encrypted; secrets and header values are never returned): webhook {url, secret?, headers?}, slack {url}, email {host, port, secure, username?, password?, from, to[]}, teams {url, format?, consoleUrl?}, telegram {botToken, chatId, parseMode?, apiBaseUrl?}, pagerduty {routingKey, apiBaseUrl?}, opsgenie {apiKey, region?, apiBaseUrl?}, alertmanager {url, username?, password?, headers?, activeForMinutes?} or http {method, url, headers?, bodyFormat, body} with {alarm.title}-style placeholders', tag, access: 'admin', body: createBody, status: 201, response: 'The channel', audit },
     ({ body }) => {
       const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
       checkTarget(outbound, body.type, config);

@@ -264,7 +264,7 @@ export interface MaintenanceWindowDto {
 
 // ---- notifications ----
 
-export const CHANNEL_TYPES = ['webhook', 'slack', 'email'] as const;
+export const CHANNEL_TYPES = ['webhook', 'slack', 'email', 'teams', 'telegram', 'pagerduty', 'opsgenie', 'alertmanager', 'http'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export interface NotificationChannelDto {

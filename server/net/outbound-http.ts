@@ -14,6 +14,8 @@ export interface PostOptions {
   scope: OutboundScope;
   headers?: Record<string, string>;
   timeoutMs: number;
+  /** POST unless given (the HTTP template channel may PUT or GET). */
+  method?: 'POST' | 'PUT' | 'PATCH' | 'GET';
 }
 
 /** Framing headers are ours: a channel's custom headers cannot bend the request. */
@@ -36,11 +38,11 @@ export async function postOutbound(url: string, body: string | Buffer, o: PostOp
     const req = send(
       u,
       {
-        method: 'POST',
+        method: o.method ?? 'POST',
         headers: {
           'content-type': 'application/json',
           ...Object.fromEntries(Object.entries(o.headers ?? {}).filter(([k]) => !RESERVED.has(k.toLowerCase()))),
-          'content-length': Buffer.byteLength(body),
+          ...(o.method === 'GET' ? {} : { 'content-length': Buffer.byteLength(body) }),
         },
         lookup: o.policy.lookup(o.scope),
         // A fresh connection per request: each one passes the policy's lookup.
@@ -52,11 +54,11 @@ export async function postOutbound(url: string, body: string | Buffer, o: PostOp
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
-    req.end(body);
+    req.end(o.method === 'GET' ? undefined : body);
   }).catch((err: unknown) => {
     if ((err as { code?: string }).code === 'outbound_denied') throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`POST failed: ${e.name === 'AbortError' || e.name === 'TimeoutError' ? 'ETIMEDOUT' : (e.code ?? e.message)}`);
+    throw new Error(`${o.method ?? 'POST'} failed: ${e.name === 'AbortError' || e.name === 'TimeoutError' ? 'ETIMEDOUT' : (e.code ?? e.message)}`);
   });
   // Only the status line matters: drop the connection without reading what the target sent.
   const status = res.statusCode ?? 0;

@@ -39,7 +39,7 @@ export function textBody(p: AlarmNotificationPayload): string {
   ].join('\n');
 }
 
-const SLACK_COLOR: Record<Severity, string> = {
+export const SEVERITY_COLOR: Record<Severity, string> = {
   critical: '#b71c1c',
   major: '#e65100',
   minor: '#f9a825',
@@ -55,7 +55,7 @@ export function slackBody(p: AlarmNotificationPayload): Record<string, unknown> 
     text: subjectLine(p),
     attachments: [
       {
-        color: p.kind === 'clear' ? '#2e7d32' : SLACK_COLOR[a.severity],
+        color: p.kind === 'clear' ? '#2e7d32' : SEVERITY_COLOR[a.severity],
         fields: [
           { title: 'Device', value: a.deviceName ?? a.sourceAddress ?? 'unknown', short: true },
           { title: 'Count', value: String(a.count), short: true },

@@ -26,3 +26,14 @@ describe('notification channel settings: write-only secrets and headers', () => 
     expect(Object.getPrototypeOf(parsed.headers)).toBe(Object.prototype);
   });
 });
+
+describe('vendor channel settings', () => {
+  it('hides tokens, keys and header values of the new types', () => {
+    expect(redactConfig('telegram', { botToken: '1:abc', chatId: '5' })).toEqual({ chatId: '5', botTokenSet: true });
+    expect(redactConfig('pagerduty', { routingKey: 'k' })).toEqual({ routingKeySet: true });
+    expect(redactConfig('opsgenie', { apiKey: 'k', region: 'eu' })).toEqual({ region: 'eu', apiKeySet: true });
+    expect(redactConfig('teams', { url: 'https://t/x', format: 'messageCard' })).toEqual({ format: 'messageCard', urlSet: true });
+    expect(redactConfig('alertmanager', { url: 'http://am', password: 'p', headers: { 'X-T': 't' } })).toEqual({ url: 'http://am', passwordSet: true, headerNames: ['X-T'] });
+    expect(redactConfig('http', { url: 'http://s', headers: { Authorization: 'x' }, body: '' })).toEqual({ url: 'http://s', body: '', headerNames: ['Authorization'] });
+  });
+});
