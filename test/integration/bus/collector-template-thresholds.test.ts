@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AlarmDto } from '../../../server/contracts/alarms.js';
-import { startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { apiClient, login } from '../../helpers/server.js';
+import { startCentralAndCollector, type CentralAndCollector } from '../../helpers/central-collector.js';
+import type { apiClient } from '../../helpers/server.js';
+import type { ServerProcess } from '../../helpers/server-process.js';
 import { snmprec, startSnmpsim, systemGroup, type SnmprecLine, type SnmpsimHandle } from '../../helpers/snmpsim.js';
 
 /**
@@ -34,28 +31,16 @@ const sys = (upTicks: number) => [
   snmprec(LOAD_OID, 'gauge32', 95),
 ];
 
-let nats: NatsServerHandle;
+let site: CentralAndCollector;
 let sim: SnmpsimHandle;
-let central: ServerProcess;
 let collector: ServerProcess;
-let centralDir: string;
-let collectorDir: string;
 let call: ReturnType<typeof apiClient>;
 let deviceId: number;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
   sim = await startSnmpsim({ branchsw: [...sys(900_000), ...sensor(1, 'CPU temp', 80), ...sensor(2, 'Inlet', 30)] });
-  centralDir = mkdtempSync(join(tmpdir(), 'nw-central-tpl-'));
-  collectorDir = mkdtempSync(join(tmpdir(), 'nw-collector-tpl-'));
-  central = await startServerProcess(centralDir, { NMS_ROLE: 'central', NMS_NATS_URL: nats.url, NMS_ADMIN_PASSWORD: PASSWORD }, 60_000, 'dist');
-  collector = await startServerProcess(collectorDir, { NMS_ROLE: 'collector', NMS_NATS_URL: nats.url, NMS_SITE: 'branch-3', NMS_POLLER: 'true' }, 60_000, 'dist');
-  call = apiClient(central.url, (await login(central.url, 'admin', PASSWORD)).token);
-  const collectorId = readFileSync(join(collectorDir, 'collector-id'), 'utf8').trim();
-  await until(async () => {
-    const r = await call('GET', '/collectors');
-    expect((r.body as { id: string; publicKey: string | null }[]).find((c) => c.id === collectorId)?.publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-  }, 30_000);
+  site = await startCentralAndCollector({ site: 'branch-3', password: PASSWORD });
+  ({ collector, call } = site);
   const d = await call('POST', '/devices', {
     name: 'branch-c9300', address: '127.0.0.1', icmpEnabled: false, pollIntervalSec: 5, site: 'branch-3', snmp: { port: sim.port, version: '2c', community: 'branchsw', timeoutMs: 1000, retries: 1 },
   });
@@ -64,11 +49,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await collector?.kill();
-  await central?.kill();
+  await site?.stop();
   await sim?.stop();
-  await nats?.stop();
-  for (const dir of [centralDir, collectorDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const temperatureAlarms = async (): Promise<AlarmDto[]> =>
