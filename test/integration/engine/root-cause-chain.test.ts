@@ -189,4 +189,27 @@ describe('root cause: a chain root -> distribution -> 10 access switches', { tim
     // Recovery sent nothing more (clears are not routed here; the suppressed ones would be dropped anyway).
     expect(received).toHaveLength(1);
   });
+
+  it('links a linkDown on the distribution port toward a subtree to that subtree\'s outage', async () => {
+    // rc-acc3 hangs off the distribution switch's eth5 (ifIndex 5): the port goes down, then rc-acc3 stops answering.
+    agents[1]!.setOper(5, 2);
+    const link = await until(async () => (await openAlarms()).find((a) => a.reductionKey === `linkDown:${ids.dist}:5`), 30_000);
+    nft('add', 'table', 'inet', 'rc');
+    nft('add', 'chain', 'inet', 'rc', 'input', '{ type filter hook input priority 0 ; }');
+    nft('add', 'rule', 'inet', 'rc', 'input', 'ip', 'daddr', ACCESS[3]!, 'drop');
+    const child = await until(async () => {
+      const a = nodeDown(await openAlarms(), ids.access[3]!);
+      return a?.suppressed && a.rootAlarmId === link.id ? a : undefined;
+    }, 60_000);
+    expect(child.deviceId).toBe(ids.access[3]);
+    expect(await statusOf(ids.access[3]!)).toMatchObject({ reachability: 'unreachable', causeDeviceId: ids.dist });
+    const impact = (await call('GET', `/alarms/${link.id}/impact`)).body;
+    expect(impact).toMatchObject({ alarmId: link.id, count: 1, devices: [{ id: ids.access[3], reachability: 'unreachable' }] });
+    expect(impact.suppressedAlarmIds).toContain(child.id);
+    // The distribution switch itself answers: it is no cause by its own state, and nothing more was sent.
+    expect(nodeDown(await openAlarms(), ids.dist)).toBeUndefined();
+    expect(received).toHaveLength(1);
+    nft('delete', 'table', 'inet', 'rc');
+    agents[1]!.setOper(5, 1);
+  });
 });
