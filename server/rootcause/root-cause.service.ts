@@ -33,6 +33,8 @@ export interface RootCauseDeps {
 }
 
 const REACH_KEYS = ['nodeDown', 'snmpUnreachable'] as const;
+/** Alarm writes and status pushes per turn of the event loop. */
+const FLUSH_SLICE = 500;
 const LINK_DOWN = /^linkDown:(\d+):(.+)$/;
 
 /** Whether a device answers, from its poll status: ICMP first (reachability), SNMP where ICMP is not known. */
@@ -89,7 +91,8 @@ export class RootCauseService {
   private readonly suspect = new Map<number, number>();
   private readonly suspectBy = new Map<number, Set<number>>();
   private readonly released = new Set<number>();
-  private pendingSuppress = new Map<number, { suppressed: boolean; rootAlarmId: number | null }>();
+  private readonly pendingSuppress = new Map<number, { suppressed: boolean; rootAlarmId: number | null }>();
+  private readonly pendingStatus = new Set<number>();
   private readonly dirtyCauses = new Set<number>();
   private flushScheduled = false;
   private recomputeTimer: NodeJS.Timeout | null = null;
@@ -320,10 +323,8 @@ export class RootCauseService {
         if (alarmId !== undefined) this.suppress(alarmId, cause!);
       }
     }
-    if (was !== undefined && id !== this.current) {
-      const s = this.deps.status(id);
-      if (s) this.deps.publishStatus(s);
-    }
+    // Pushed in slices (a cause seen down after its 5,000 children must not hold the thread for 5,000 reads).
+    if (was !== undefined && id !== this.current) this.pendingStatus.add(id);
     this.scheduleFlush();
     return true;
   }
@@ -366,8 +367,21 @@ export class RootCauseService {
 
   /** Writes pending suppressions and impact counts in one transaction. */
   flush(): void {
-    const suppress = [...this.pendingSuppress].map(([id, v]) => ({ id, ...v }));
-    this.pendingSuppress = new Map();
+    // At most FLUSH_SLICE writes and pushes per turn of the event loop; the rest on the next turn.
+    const suppress: { id: number; suppressed: boolean; rootAlarmId: number | null }[] = [];
+    for (const [id, v] of this.pendingSuppress) {
+      if (suppress.length >= FLUSH_SLICE) break;
+      suppress.push({ id, ...v });
+    }
+    for (const s of suppress) this.pendingSuppress.delete(s.id);
+    let pushed = 0;
+    for (const id of this.pendingStatus) {
+      if (pushed++ >= FLUSH_SLICE) break;
+      this.pendingStatus.delete(id);
+      const s = this.deps.status(id);
+      if (s) this.deps.publishStatus(s);
+    }
+    if (this.pendingSuppress.size || this.pendingStatus.size) this.scheduleFlush();
     const impacts: { id: number; count: number }[] = [];
     for (const c of this.dirtyCauses) {
       const alarmId = this.causeAlarmOf(c) ?? this.causeAlarm.get(c);
