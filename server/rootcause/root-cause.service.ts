@@ -466,6 +466,8 @@ export class RootCauseService {
     const id = alarm.deviceId;
     if (kind !== 'raise' || id === null || this.released.has(alarm.id)) return false;
     if (!REACH_KEYS.some((k) => alarm.reductionKey === `${k}:${id}`)) return false;
+    // Just raised or reopened: the stored row is not suppressed, whatever was written for it before.
+    this.written.delete(alarm.id);
     if (this.reachability(id) === 'unreachable') {
       this.suppress(alarm.id, this.causeOf(id), id);
       this.stats.notifications_suppressed++;
