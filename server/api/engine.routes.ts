@@ -1,5 +1,7 @@
 import type { EventEngine } from '../events/engine/event-engine.js';
+import { registerAckLinkRoutes } from './ack-link.routes.js';
 import { registerAlarmRoutes } from './alarms.routes.js';
+import { registerEscalationRoutes } from './escalation.routes.js';
 import { registerMaintenanceRoutes } from './maintenance.routes.js';
 import { registerNotificationRoutes } from './notifications.routes.js';
 import type { ApiRegistry } from './registry.js';
@@ -11,5 +13,7 @@ export function registerEngineRoutes(api: ApiRegistry, engine: EventEngine): voi
   registerAlarmRoutes(api, { alarms: p.alarms, service: p.alarmService, reads: p.reads });
   registerRuleRoutes(api, { rules: p.rules, channels: p.channels, engine, resolveOidName: p.resolveOidName, hits: p.hits });
   registerNotificationRoutes(api, { channels: p.channels, queue: p.queue, outbound: p.outbound });
+  registerEscalationRoutes(api, { escalations: p.escalations, service: p.escalation, channels: p.channels });
+  registerAckLinkRoutes(api, { links: p.ackLinks, alarms: p.alarms, service: p.alarmService });
   registerMaintenanceRoutes(api, { maintenance: p.maintenance, index: p.maintenanceIndex, devices: p.devices, onChange: () => engine.sweep() });
 }
