@@ -71,7 +71,7 @@ export class EscalationService {
     return undefined;
   }
 
-  /** An alarm changed (`alarm.changed`): starts escalating a newly active alarm, stops on acknowledge or clear. */
+  /** An alarm changed (`alarm.changed`): starts escalating a newly active alarm, stops on clear. */
   onAlarmChanged(a: AlarmDto): void {
     const st = this.states.get(a.id);
     if (a.state === 'active') {
@@ -86,8 +86,9 @@ export class EscalationService {
       if (s.nextDueAt! <= now) this.tick();
       return;
     }
-    if (!st) return;
-    this.stop(a, a.state === 'cleared' ? 'clear' : 'ack');
+    // An acknowledgement arrives through `acknowledged()` (it needs the channels notified so far);
+    // one that did not is noticed at the next due step.
+    if (st && a.state === 'cleared') this.stop(a, 'clear');
   }
 
   /** The alarm was acknowledged (console, API or signed link): escalation stops; PagerDuty/Opsgenie are told. */

@@ -1,0 +1,173 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
+import { publisher, until } from './engine-helpers.js';
+
+/**
+ * Escalation against a real server and a real HTTP receiver on 127.0.0.1 (webhook and PagerDuty
+ * Events v2 shapes), with waits of about a second: steps in order, the signed acknowledge link
+ * (forged, good, replayed), PagerDuty told `acknowledge`, escalation stopped by the ack.
+ */
+interface Received {
+  path: string;
+  body: any;
+  at: number;
+}
+
+let srv: TestServer;
+let call: ReturnType<typeof apiClient>;
+let publish: ReturnType<typeof publisher>;
+let http: Server;
+let base: string;
+const received: Received[] = [];
+const PUBLIC = 'https://nms.example.test';
+const PD_KEY = 'R0UT1NGKEY0123456789ABCDEFabcdef';
+
+beforeAll(async () => {
+  http = createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (raw += c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body: JSON.parse(raw || 'null'), at: Date.now() });
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","dedup_key":"x"}');
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  srv = await startTestServer({ env: { NMS_PUBLIC_URL: PUBLIC } });
+  const { token } = await login(srv.url, 'admin', srv.adminPassword);
+  call = apiClient(srv.url, token);
+  publish = publisher(srv);
+}, 60_000);
+
+afterAll(async () => {
+  await srv?.stop();
+  await new Promise((r) => http.close(r));
+});
+
+describe('escalation policies', () => {
+  it('escalates step by step, acknowledges from the signed link, tells PagerDuty and stops', async () => {
+    const hook = (await call('POST', '/notification-channels', { name: 'esc-hook', type: 'webhook', config: { url: `${base}/hook` } })).body;
+    const pd = (await call('POST', '/notification-channels', { name: 'esc-pd', type: 'pagerduty', config: { routingKey: PD_KEY, apiBaseUrl: `${base}/pd` } })).body;
+    const rule = await call('POST', '/rules', {
+      name: 'esc down',
+      body: { kind: 'event', match: { message: 'ESC down' }, actions: { disposition: 'alarm', severity: 'major', title: 'ESC {sourceAddress} down', reductionKey: 'esc:{deviceOrSource}' } },
+    });
+    expect(rule.status).toBe(201);
+    const policy = await call('POST', '/escalation-policies', {
+      name: 'night shift',
+      steps: [{ waitMinutes: 0.02, channelIds: [hook.id] }, { waitMinutes: 0.02, channelIds: [pd.id] }],
+      repeatMinutes: 0.02,
+      assignments: [{ kind: 'rule', value: String(rule.body.id) }],
+    });
+    expect(policy.status).toBe(201);
+    expect(policy.body).toMatchObject({ name: 'night shift', enabled: true, repeatMinutes: 0.02, steps: [{ waitMinutes: 0.02 }, { waitMinutes: 0.02 }] });
+
+    const t0 = Date.now();
+    publish({ message: 'ESC down', sourceAddress: '127.0.0.21' });
+    const step1 = await until(async () => received.find((r) => r.path === '/hook'), 20_000);
+    expect(step1.at - t0).toBeGreaterThanOrEqual(1000); // waited ~1.2 s unacknowledged
+    expect(step1.body).toMatchObject({ kind: 'escalate', escalation: { policyName: 'night shift', step: 0, repeat: 0 }, alarm: { title: 'ESC 127.0.0.21 down', state: 'active' } });
+    expect(step1.body.ackUrl).toMatch(new RegExp(`^${PUBLIC}/api/v1/ack/\\d+\\.\\d+\\.[A-Za-z0-9_-]{43}$`));
+    const alarmId = step1.body.alarm.id as number;
+    const trigger = await until(async () => received.find((r) => r.path === '/pd/v2/enqueue'), 20_000);
+    expect(trigger.body).toMatchObject({ routing_key: PD_KEY, event_action: 'trigger', dedup_key: 'esc:127.0.0.21' });
+    expect(trigger.body.links).toContainEqual({ href: expect.stringMatching(/\/api\/v1\/ack\//), text: 'Acknowledge in Netwatch' });
+    // The last step repeats until acknowledged.
+    await until(async () => received.filter((r) => r.path === '/pd/v2/enqueue').length >= 2, 20_000);
+    const state = await call('GET', `/alarms/${alarmId}/escalation`);
+    expect(state.body.escalation).toMatchObject({ alarmId, policyId: policy.body.id, nextStep: 2 });
+    expect(state.body.escalation.repeats).toBeGreaterThanOrEqual(1);
+
+    const token = String(step1.body.ackUrl).split('/').pop()!;
+    const link = `${srv.url}/api/v1/ack/${token}`;
+    // Forged: another alarm id under the same signature, a changed signature, garbage.
+    const [, exp, sig] = token.split('.');
+    for (const bad of [`${alarmId + 1}.${exp}.${sig}`, `${alarmId}.${exp}.${sig!.slice(0, -2)}AA`, 'nonsense']) {
+      const r = await fetch(`${srv.url}/api/v1/ack/${bad}`, { method: 'POST' });
+      expect(r.status).toBe(403);
+    }
+    expect((await call('GET', `/alarms/${alarmId}`)).body.state).toBe('active');
+
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('ESC 127.0.0.21 down');
+    expect(html).toContain('<form method="post">');
+    expect((await call('GET', `/alarms/${alarmId}`)).body.state).toBe('active'); // GET changes nothing
+
+    const ack = await fetch(link, { method: 'POST' });
+    expect(ack.status).toBe(200);
+    expect(await ack.text()).toContain('The alarm is acknowledged');
+    const acked = (await call('GET', `/alarms/${alarmId}`)).body;
+    expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'link' });
+    const pdAck = await until(async () => received.find((r) => r.path === '/pd/v2/enqueue' && r.body.event_action === 'acknowledge'), 20_000);
+    expect(pdAck.body).toEqual({ routing_key: PD_KEY, event_action: 'acknowledge', dedup_key: 'esc:127.0.0.21' });
+
+    // Replay after the ack: harmless.
+    const again = await fetch(link, { method: 'POST' });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('Nothing to do: the alarm is acknowledged');
+
+    // Escalation stopped: nothing more arrives over the next few periods.
+    expect((await call('GET', `/alarms/${alarmId}/escalation`)).body.escalation).toBeNull();
+    const count = received.length;
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(received.slice(count).filter((r) => r.body?.kind === 'escalate' || r.body?.event_action === 'trigger')).toEqual([]);
+
+    // The audit trail names the link; forged attempts are recorded as denied.
+    const audit = (await call('GET', `/audit?object=alarm&objectId=${alarmId}`)).body.items as { action: string; username: string | null; outcome: string }[];
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'alarm.ack', username: 'link', outcome: 'ok' }));
+    const denied = (await call('GET', '/audit?object=alarm&outcome=denied')).body.items as { username: string | null }[];
+    expect(denied.length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+
+  it('clearing the alarm stops its escalation', async () => {
+    const hook = (await call('POST', '/notification-channels', { name: 'clear-hook', type: 'webhook', config: { url: `${base}/clear-hook` } })).body;
+    await call('POST', '/rules', { name: 'cl down', body: { kind: 'event', match: { message: 'CL down' }, actions: { disposition: 'alarm', severity: 'critical', reductionKey: 'cl:{deviceOrSource}' } } });
+    await call('POST', '/rules', { name: 'cl up', body: { kind: 'event', match: { message: 'CL up' }, actions: { disposition: 'clear', clearKey: 'cl:{deviceOrSource}' } } });
+    const p = await call('POST', '/escalation-policies', { name: 'critical', steps: [{ waitMinutes: 0.02, channelIds: [hook.id] }], repeatMinutes: 0.02, assignments: [{ kind: 'severity', value: 'critical' }] });
+    expect(p.status).toBe(201);
+    publish({ message: 'CL down', sourceAddress: '127.0.0.22' });
+    const first = await until(async () => received.find((r) => r.path === '/clear-hook'), 20_000);
+    publish({ message: 'CL up', sourceAddress: '127.0.0.22' });
+    await until(async () => (await call('GET', `/alarms/${first.body.alarm.id}`)).body.state === 'cleared', 20_000);
+    await until(async () => (await call('GET', `/alarms/${first.body.alarm.id}/escalation`)).body.escalation === null, 5000);
+    const n = received.filter((r) => r.path === '/clear-hook').length;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(received.filter((r) => r.path === '/clear-hook').length).toBe(n);
+  }, 60_000);
+
+  it('validates policies and delivery settings (clear 4xx), and needs an admin to change them', async () => {
+    const bad = [
+      { name: 'x', steps: [] },
+      { name: 'x', steps: [{ waitMinutes: -1, channelIds: [1] }] },
+      { name: 'x', steps: [{ waitMinutes: 1, channelIds: [999_999] }] },
+      { name: 'x', steps: [{ waitMinutes: 1, channelIds: [1] }], assignments: [{ kind: 'severity', value: 'apocalyptic' }] },
+      { name: 'x', steps: [{ waitMinutes: 1, channelIds: [1] }], assignments: [{ kind: '__proto__', value: 'x' }] },
+      { name: 'x', steps: [{ waitMinutes: 1, channelIds: [1] }], __proto__: { admin: true }, extra: 1 },
+    ];
+    for (const b of bad) expect((await call('POST', '/escalation-policies', b)).status).toBe(400);
+    const ch = await call('POST', '/notification-channels', {
+      name: 'quiet', type: 'webhook', config: { url: `${base}/quiet` },
+      delivery: { quietHours: { timezone: 'Europe/Berlin', days: [1, 2, 3, 4, 5], start: '22:00', end: '06:00', breakThrough: 'critical' }, digest: { threshold: 5 } },
+    });
+    expect(ch.status).toBe(201);
+    expect(ch.body.delivery).toEqual({
+      quietHours: { enabled: true, timezone: 'Europe/Berlin', days: [1, 2, 3, 4, 5], start: '22:00', end: '06:00', breakThrough: 'critical' },
+      digest: { enabled: true, threshold: 5, windowSeconds: 60 },
+    });
+    for (const delivery of [{ quietHours: { timezone: 'Mars/Olympus', start: '22:00', end: '06:00' } }, { quietHours: { start: '24:00', end: '06:00' } }, { digest: { threshold: 0 } }]) {
+      expect((await call('PATCH', `/notification-channels/${ch.body.id}`, { delivery })).status).toBe(400);
+    }
+    const off = await call('PATCH', `/notification-channels/${ch.body.id}`, { delivery: {} });
+    expect(off.body.delivery).toEqual({});
+    await call('POST', '/users', { username: 'viewer1', password: 'viewer-password-1', role: 'viewer' });
+    const viewer = apiClient(srv.url, (await login(srv.url, 'viewer1', 'viewer-password-1')).token);
+    expect((await viewer('GET', '/escalation-policies')).status).toBe(200);
+    expect((await viewer('POST', '/escalation-policies', { name: 'v', steps: [{ waitMinutes: 1, channelIds: [ch.body.id] }] })).status).toBe(403);
+  }, 30_000);
+});
