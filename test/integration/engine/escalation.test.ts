@@ -141,6 +141,41 @@ describe('escalation policies', () => {
     expect(received.filter((r) => r.path === '/clear-hook').length).toBe(n);
   }, 60_000);
 
+  it('a PagerDuty channel of the rule is told acknowledge when the alarm is acknowledged in the console, resolve on clear', async () => {
+    const pd = (await call('POST', '/notification-channels', { name: 'rule-pd', type: 'pagerduty', config: { routingKey: PD_KEY, apiBaseUrl: `${base}/rule-pd` } })).body;
+    await call('POST', '/rules', {
+      name: 'pd down',
+      body: { kind: 'event', match: { message: 'PD down' }, actions: { disposition: 'alarm', severity: 'minor', reductionKey: 'pd:{deviceOrSource}', notify: { channelIds: [pd.id], on: ['raise', 'clear'] } } },
+    });
+    await call('POST', '/rules', { name: 'pd up', body: { kind: 'event', match: { message: 'PD up' }, actions: { disposition: 'clear', clearKey: 'pd:{deviceOrSource}' } } });
+    publish({ message: 'PD down', sourceAddress: '127.0.0.23' });
+    const trig = await until(async () => received.find((r) => r.path === '/rule-pd/v2/enqueue' && r.body.event_action === 'trigger'), 20_000);
+    expect(trig.body.links).toContainEqual({ href: expect.stringMatching(/^https:\/\/nms\.example\.test\/api\/v1\/ack\//), text: 'Acknowledge in Netwatch' });
+    const alarms = (await call('GET', '/alarms')).body.items as { id: number; reductionKey: string }[];
+    const id = alarms.find((a) => a.reductionKey === 'pd:127.0.0.23')!.id;
+    expect((await call('POST', `/alarms/${id}/ack`)).status).toBe(200);
+    const ack = await until(async () => received.find((r) => r.path === '/rule-pd/v2/enqueue' && r.body.event_action === 'acknowledge'), 20_000);
+    expect(ack.body).toEqual({ routing_key: PD_KEY, event_action: 'acknowledge', dedup_key: 'pd:127.0.0.23' });
+    publish({ message: 'PD up', sourceAddress: '127.0.0.23' });
+    const res = await until(async () => received.find((r) => r.path === '/rule-pd/v2/enqueue' && r.body.event_action === 'resolve'), 20_000);
+    expect(res.body).toEqual({ routing_key: PD_KEY, event_action: 'resolve', dedup_key: 'pd:127.0.0.23' });
+  }, 60_000);
+
+  it('a burst to a channel with a digest: the first N are sent, the rest arrive as one message listing them', async () => {
+    const hook = (await call('POST', '/notification-channels', { name: 'burst-hook', type: 'webhook', config: { url: `${base}/burst` }, delivery: { digest: { threshold: 3, windowSeconds: 2 } } })).body;
+    await call('POST', '/rules', {
+      name: 'burst',
+      body: { kind: 'event', match: { message: 'BURST' }, actions: { disposition: 'alarm', severity: 'warning', reductionKey: 'burst:{deviceOrSource}', notify: { channelIds: [hook.id], on: ['raise'] } } },
+    });
+    for (let i = 1; i <= 8; i++) publish({ message: 'BURST', sourceAddress: `127.0.1.${i}` });
+    const digest = await until(async () => received.find((r) => r.path === '/burst' && r.body.kind === 'digest'), 20_000);
+    expect(digest.body.digest).toMatchObject({ reason: 'rate', count: 5 });
+    expect(digest.body.digest.items).toHaveLength(5);
+    expect(received.filter((r) => r.path === '/burst' && r.body.kind === 'raise')).toHaveLength(3);
+    const counters = (await call('GET', '/status')).body;
+    expect(JSON.stringify(counters)).toMatch(/delivery_digests":1[,}]/);
+  }, 60_000);
+
   it('validates policies and delivery settings (clear 4xx), and needs an admin to change them', async () => {
     const bad = [
       { name: 'x', steps: [] },
