@@ -176,6 +176,31 @@ describe('escalation policies', () => {
     expect(JSON.stringify(counters)).toMatch(/delivery_digests":1[,}]/);
   }, 60_000);
 
+  it('an escalation carries on after a restart from the step it had reached', async () => {
+    const a = (await call('POST', '/notification-channels', { name: 'rs-first', type: 'webhook', config: { url: `${base}/rs-first` } })).body;
+    const b = (await call('POST', '/notification-channels', { name: 'rs-second', type: 'webhook', config: { url: `${base}/rs-second` } })).body;
+    const rule = (await call('POST', '/rules', { name: 'rs down', body: { kind: 'event', match: { message: 'RS down' }, actions: { disposition: 'alarm', severity: 'info', reductionKey: 'rs:{deviceOrSource}' } } })).body;
+    await call('POST', '/escalation-policies', {
+      name: 'restart', steps: [{ waitMinutes: 0, channelIds: [a.id] }, { waitMinutes: 0.1, channelIds: [b.id] }], assignments: [{ kind: 'rule', value: String(rule.id) }],
+    });
+    publish({ message: 'RS down', sourceAddress: '127.0.0.24' });
+    const first = await until(async () => received.find((r) => r.path === '/rs-first'), 20_000);
+    const alarmId = first.body.alarm.id as number;
+    expect((await call('GET', `/alarms/${alarmId}/escalation`)).body.escalation).toMatchObject({ nextStep: 1, notified: [a.id] });
+    // Stop (the data stays) and start again on the same data before the second step is due (6 s).
+    const dataDir = srv.dataDir;
+    await srv.nms.stop();
+    expect(received.find((r) => r.path === '/rs-second')).toBeUndefined();
+    srv = await startTestServer({ dataDir, env: { NMS_PUBLIC_URL: PUBLIC } });
+    call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
+    publish = publisher(srv);
+    const second = await until(async () => received.find((r) => r.path === '/rs-second'), 30_000);
+    expect(second.body).toMatchObject({ kind: 'escalate', alarm: { id: alarmId }, escalation: { policyName: 'restart', step: 1 } });
+    // Carried on, not started over: the first step was not sent again.
+    expect(received.filter((r) => r.path === '/rs-first')).toHaveLength(1);
+    expect((await call('GET', `/alarms/${alarmId}/escalation`)).body.escalation).toMatchObject({ nextStep: 2, nextDueAt: null, notified: [a.id, b.id] });
+  }, 90_000);
+
   it('validates policies and delivery settings (clear 4xx), and needs an admin to change them', async () => {
     const bad = [
       { name: 'x', steps: [] },
