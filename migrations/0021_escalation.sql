@@ -26,3 +26,12 @@ CREATE INDEX alarm_escalations_due ON alarm_escalations(next_due_at);
 
 -- Quiet hours and digest settings of a channel (not secret): JSON.
 ALTER TABLE notification_channels ADD COLUMN delivery TEXT NOT NULL DEFAULT '{}';
+
+-- Notifications held during a channel's quiet hours (sent as one summary when they end): survive a restart.
+CREATE TABLE notification_held (
+  id         INTEGER PRIMARY KEY,
+  channel_id INTEGER NOT NULL REFERENCES notification_channels(id) ON DELETE CASCADE,
+  payload    TEXT    NOT NULL,
+  held_at    INTEGER NOT NULL
+);
+CREATE INDEX notification_held_channel ON notification_held(channel_id, id);

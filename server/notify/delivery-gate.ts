@@ -67,6 +67,12 @@ export interface DeliveryGateDeps {
   channel: (id: number) => { type: ChannelType; delivery: ChannelDeliveryDto } | undefined;
   enqueue: (channelId: number, payload: AlarmNotificationPayload) => void;
   clock: () => number;
+  /** Where quiet-hour holds are kept across a restart (NotificationHeldRepository); memory only without it. */
+  store?: {
+    add(channelId: number, payload: AlarmNotificationPayload, at: number): void;
+    all(): Map<number, AlarmNotificationPayload[]>;
+    removeChannel(channelId: number): void;
+  };
 }
 
 interface Window {
@@ -88,7 +94,9 @@ export class DeliveryGate {
   private readonly windows = new Map<number, Window>();
   readonly stats = { passed: 0, held: 0, broke_through: 0, summaries: 0, digests: 0, digested: 0, dropped_gone: 0 };
 
-  constructor(private readonly deps: DeliveryGateDeps) {}
+  constructor(private readonly deps: DeliveryGateDeps) {
+    for (const [id, items] of deps.store?.all() ?? []) this.held.set(id, { items, count: items.length });
+  }
 
   submit(channelId: number, payload: AlarmNotificationPayload): void {
     const ch = this.deps.channel(channelId);
@@ -104,7 +112,10 @@ export class DeliveryGate {
         let h = this.held.get(channelId);
         if (!h) this.held.set(channelId, (h = { items: [], count: 0 }));
         h.count++;
-        if (h.items.length < MAX_HELD) h.items.push(payload);
+        if (h.items.length < MAX_HELD) {
+          h.items.push(payload);
+          this.deps.store?.add(channelId, payload, now);
+        }
         this.stats.held++;
         return;
       }
@@ -136,11 +147,13 @@ export class DeliveryGate {
       const ch = this.deps.channel(id);
       if (!ch) {
         this.held.delete(id);
+        this.deps.store?.removeChannel(id);
         continue;
       }
       const q = ch.delivery.quietHours;
       if (q && inQuietHours(q, now)) continue;
       this.held.delete(id);
+      this.deps.store?.removeChannel(id);
       this.stats.summaries++;
       this.release(id, ch.type, 'quiet-hours', h.items, h.count, now);
     }

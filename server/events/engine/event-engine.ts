@@ -7,6 +7,7 @@ import { AckLinks } from '../../notify/ack-link.js';
 import { DeliveryGate } from '../../notify/delivery-gate.js';
 import { EscalationService } from '../../notify/escalation.js';
 import { EscalationRepository } from '../../store/escalation.repository.js';
+import { NotificationHeldRepository } from '../../store/notification-held.repository.js';
 import type { AlarmNotificationPayload } from '../../contracts/alarms.js';
 import { NotificationQueue, type QueueOptions } from '../../notify/notification-queue.js';
 import { createSenders } from '../../notify/senders.js';
@@ -138,7 +139,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const maintenance = new MaintenanceIndex(() => maintenanceRepo.list());
   const queue = new NotificationQueue(channels, log, deps.notifications, createSenders(deps.outbound));
   // Quiet hours and digests sit between the decisions and the queue.
-  const gate = new DeliveryGate({ channel: (id) => channels.delivery(id), enqueue: (id, p) => queue.enqueue(id, p), clock: Date.now });
+  const gate = new DeliveryGate({ channel: (id) => channels.delivery(id), enqueue: (id, p) => queue.enqueue(id, p), clock: Date.now, store: new NotificationHeldRepository(db) });
   const ackLinks = new AckLinks(deps.secrets.derivedKeys('ack-link'), { baseUrl: deps.publicUrl, ttlMs: deps.ackLinkTtlMs ?? 72 * 3_600_000 });
   const ACKABLE = new Set<AlarmNotificationPayload['kind']>(['raise', 'severity', 'escalate']);
   const payloadFor = (kind: AlarmNotificationPayload['kind'], alarm: AlarmDto, previous?: AlarmDto['severity']): AlarmNotificationPayload => {

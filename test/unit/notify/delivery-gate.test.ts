@@ -4,6 +4,10 @@ import type { Severity } from '../../../server/contracts/events.js';
 import { DeliveryGate, inQuietHours, localTime } from '../../../server/notify/delivery-gate.js';
 import { subjectLine, textBody } from '../../../server/notify/message.js';
 import { slackBody } from '../../../server/notify/message.js';
+import { NotificationHeldRepository } from '../../../server/store/notification-held.repository.js';
+import { NotificationRepository } from '../../../server/store/notification.repository.js';
+import { testSecretBox } from '../../helpers/secrets.js';
+import { tempDb } from '../events/engine/helpers.js';
 
 type Q = NonNullable<ChannelDeliveryDto['quietHours']>;
 const q = (over: Partial<Q> = {}): Q => ({ enabled: true, timezone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6], start: '22:00', end: '06:00', breakThrough: 'critical', ...over });
@@ -132,5 +136,32 @@ describe('delivery gate', () => {
     const h = gate({ digest: { enabled: true, threshold: 2, windowSeconds: 60 } });
     for (const ch of [1, 2, 1, 2, 1]) h.g.submit(ch, payload(ch));
     expect(h.out.map((o) => o.channelId)).toEqual([1, 2, 1, 2]);
+  });
+
+  it('notifications held in quiet hours survive a restart and are summarised when the hours end', () => {
+    const t = tempDb();
+    try {
+      const ch = new NotificationRepository(t.db, testSecretBox()).create({ name: 'q', type: 'slack', enabled: true, config: { url: 'http://x/' } });
+      const store = new NotificationHeldRepository(t.db);
+      const delivery: ChannelDeliveryDto = { quietHours: q({ breakThrough: null }) };
+      let now = utc('2026-12-07T23:00:00');
+      const out: AlarmNotificationPayload[] = [];
+      const make = () => new DeliveryGate({ channel: () => ({ type: 'slack', delivery }), enqueue: (_id, p) => out.push(p), clock: () => now, store });
+      const first = make();
+      first.submit(ch.id, payload(1));
+      first.submit(ch.id, payload(2, 'critical'));
+      expect(out).toEqual([]);
+      // "Restart": a new gate over the same database.
+      const second = make();
+      expect(second.waiting).toBe(2);
+      now = utc('2026-12-08T06:30:00');
+      second.tick();
+      expect(out).toHaveLength(1);
+      expect(out[0]!.digest).toMatchObject({ reason: 'quiet-hours', count: 2 });
+      expect(store.all().size).toBe(0);
+      expect(make().waiting).toBe(0);
+    } finally {
+      t.cleanup();
+    }
   });
 });
