@@ -58,11 +58,14 @@ export class EscalationService {
 
   /** The policy for an alarm: rule, then device group, then site, then severity; policies in list order within a kind. */
   match(alarm: AlarmDto): EscalationPolicyDto | undefined {
-    const dev = this.deps.device(alarm.deviceId);
+    if (this.policies.length === 0) return undefined;
+    // The device is looked up only when a group or site assignment asks (alarm pushes are frequent).
+    let dev: { group: string | null; site: string | null } | undefined | null = null;
+    const device = () => (dev === null ? (dev = this.deps.device(alarm.deviceId)) : dev);
     const tests: [string, (v: string) => boolean][] = [
       ['rule', (v) => alarm.ruleId !== null && v === String(alarm.ruleId)],
-      ['group', (v) => !!dev?.group && v === dev.group],
-      ['site', (v) => !!dev?.site && v === dev.site],
+      ['group', (v) => !!device()?.group && v === device()!.group],
+      ['site', (v) => !!device()?.site && v === device()!.site],
       ['severity', (v) => sev(alarm.severity) <= sev(v as Severity)],
     ];
     for (const [kind, test] of tests) {

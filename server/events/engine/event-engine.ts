@@ -153,9 +153,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     clock: Date.now,
     alarm: (id) => alarmsRepo.dto(id),
     device: (id) => {
-      if (id === null) return undefined;
-      const d = deps.devices.get(id);
-      return d && { group: d.group, site: d.site };
+      const group = id === null ? undefined : directory.get(id)?.group;
+      if (id === null || group === undefined) return undefined;
+      return { group, site: deps.devices.get(id)?.site ?? null };
     },
     channelType: (id) => channels.delivery(id)?.type,
     ruleChannels: (ruleId) => (ruleId === null ? [] : (notifyByRule.get(ruleId)?.channelIds ?? [])),

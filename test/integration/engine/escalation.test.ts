@@ -143,9 +143,11 @@ describe('escalation policies', () => {
 
   it('a PagerDuty channel of the rule is told acknowledge when the alarm is acknowledged in the console, resolve on clear', async () => {
     const pd = (await call('POST', '/notification-channels', { name: 'rule-pd', type: 'pagerduty', config: { routingKey: PD_KEY, apiBaseUrl: `${base}/rule-pd` } })).body;
+    const og = (await call('POST', '/notification-channels', { name: 'rule-og', type: 'opsgenie', config: { apiKey: 'eb243592-faa2-4ba2-a551-1afdf565c889', apiBaseUrl: `${base}/og` } })).body;
+    const slack = (await call('POST', '/notification-channels', { name: 'rule-slack', type: 'slack', config: { url: `${base}/rule-slack` } })).body;
     await call('POST', '/rules', {
       name: 'pd down',
-      body: { kind: 'event', match: { message: 'PD down' }, actions: { disposition: 'alarm', severity: 'minor', reductionKey: 'pd:{deviceOrSource}', notify: { channelIds: [pd.id], on: ['raise', 'clear'] } } },
+      body: { kind: 'event', match: { message: 'PD down' }, actions: { disposition: 'alarm', severity: 'minor', reductionKey: 'pd:{deviceOrSource}', notify: { channelIds: [pd.id, og.id, slack.id], on: ['raise', 'clear'] } } },
     });
     await call('POST', '/rules', { name: 'pd up', body: { kind: 'event', match: { message: 'PD up' }, actions: { disposition: 'clear', clearKey: 'pd:{deviceOrSource}' } } });
     publish({ message: 'PD down', sourceAddress: '127.0.0.23' });
@@ -156,6 +158,10 @@ describe('escalation policies', () => {
     expect((await call('POST', `/alarms/${id}/ack`)).status).toBe(200);
     const ack = await until(async () => received.find((r) => r.path === '/rule-pd/v2/enqueue' && r.body.event_action === 'acknowledge'), 20_000);
     expect(ack.body).toEqual({ routing_key: PD_KEY, event_action: 'acknowledge', dedup_key: 'pd:127.0.0.23' });
+    const ogAck = await until(async () => received.find((r) => r.path.startsWith('/og/v2/alerts/') && r.path.includes('/acknowledge')), 20_000);
+    expect(ogAck.path).toBe(`/og/v2/alerts/${encodeURIComponent('pd:127.0.0.23')}/acknowledge?identifierType=alias`);
+    // Slack is not told about acknowledgements (only raise and clear, as the rule says).
+    expect(received.filter((r) => r.path === '/rule-slack' && /ACKNOWLEDGED/.test(String(r.body?.text)))).toEqual([]);
     publish({ message: 'PD up', sourceAddress: '127.0.0.23' });
     const res = await until(async () => received.find((r) => r.path === '/rule-pd/v2/enqueue' && r.body.event_action === 'resolve'), 20_000);
     expect(res.body).toEqual({ routing_key: PD_KEY, event_action: 'resolve', dedup_key: 'pd:127.0.0.23' });
