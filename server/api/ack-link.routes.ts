@@ -40,6 +40,13 @@ export function registerAckLinkRoutes(api: ApiRegistry, { links, alarms, service
   };
 
   api.add({ method: 'get', path: '/ack/:token', summary: 'Confirmation page of a signed acknowledge link (HTML; no login)', tag, access: 'public', response: 'text/html' }, ({ params, res }) => {
+    const check = links.verify(params.token ?? '');
+    if (!check.ok) {
+      // A browser gets a page, not JSON (a refused POST is still audited through the error path).
+      const why = check.reason === 'expired' ? 'This acknowledge link has expired.' : 'This acknowledge link is not valid.';
+      res.status(403).type('html').set('cache-control', 'no-store').send(page('Cannot acknowledge', `<p id="result">${why} Open the alarm in the Netwatch console instead.</p>`));
+      return;
+    }
     const a = verify(params.token ?? '');
     const body =
       a.state === 'active'

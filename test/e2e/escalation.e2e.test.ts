@@ -102,6 +102,7 @@ describe('escalation and acknowledge links in a real browser', { timeout: 240_00
       // A tampered link is refused.
       const forged = await linkPage.goto(String(note.ackUrl).replace(/\.([A-Za-z0-9_-])([A-Za-z0-9_-]{42})$/, (_m, c: string, rest: string) => `.${c === 'A' ? 'B' : 'A'}${rest}`));
       expect(forged?.status()).toBe(403);
+      expect(await linkPage.locator('#result').textContent()).toContain('This acknowledge link is not valid');
       await anon.close();
 
       await page.getByRole('link', { name: 'Alarms', exact: true }).click();

@@ -90,6 +90,9 @@ describe('escalation policies', () => {
       expect(r.status).toBe(403);
     }
     expect((await call('GET', `/alarms/${alarmId}`)).body.state).toBe('active');
+    const forgedPage = await fetch(`${srv.url}/api/v1/ack/${alarmId + 1}.${exp}.${sig}`);
+    expect(forgedPage.status).toBe(403);
+    expect(await forgedPage.text()).toContain('This acknowledge link is not valid');
 
     const page = await fetch(link);
     expect(page.status).toBe(200);
