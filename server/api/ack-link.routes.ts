@@ -1,8 +1,10 @@
+import type { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { AlarmDto } from '../contracts/alarms.js';
 import type { AlarmService } from '../events/engine/alarm-service.js';
 import { AckLinks } from '../notify/ack-link.js';
 import type { AlarmRepository } from '../store/alarm.repository.js';
-import { ForbiddenError, NotFoundError } from './errors.js';
+import { ForbiddenError, NotFoundError, TooManyRequestsError } from './errors.js';
 import type { ApiRegistry } from './registry.js';
 
 export interface AckLinkRoutesDeps {
@@ -29,8 +31,24 @@ function describe(a: AlarmDto): string {
  * No login: the token is the authority (signed, one alarm, expires). A bad or expired token is a 403
  * (audited as refused); acknowledging again, or an alarm cleared meanwhile, changes nothing.
  */
-export function registerAckLinkRoutes(api: ApiRegistry, { links, alarms, service }: AckLinkRoutesDeps): void {
+/** Refused link attempts per minute per client address (each is an audit entry; guessing a signature is hopeless anyway). */
+export const ACK_LINK_FAILURES_PER_MINUTE = 30;
+
+export function registerAckLinkRoutes(api: ApiRegistry, { links, alarms, service }: AckLinkRoutesDeps, router?: Router): void {
   const tag = 'alarms';
+  router?.use(
+    '/ack',
+    rateLimit({
+      windowMs: 60_000,
+      limit: ACK_LINK_FAILURES_PER_MINUTE,
+      skipSuccessfulRequests: true,
+      identifier: 'ack-link-client',
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      validate: { xForwardedForHeader: false },
+      handler: (_req, _res, next) => next(new TooManyRequestsError('Too many refused acknowledge links, wait a minute and try again')),
+    }),
+  );
   const verify = (token: string) => {
     const r = links.verify(token);
     if (!r.ok) throw new ForbiddenError(r.reason === 'expired' ? 'This acknowledge link has expired' : 'This acknowledge link is not valid');

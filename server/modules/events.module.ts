@@ -134,7 +134,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const exportDeps = { deviceNames: () => devices.list().map((d): [number, string] => [d.id, d.name]), stats: exportStats, log: ctx.log('export') };
       registerEventRoutes(api, { reads, export: exportDeps });
       registerUnknownSenderRoutes(api, { reads, unknownSenders });
-      registerEngineRoutes(api, engine);
+      registerEngineRoutes(api, engine, router);
       registerAlertmanagerIntake(
         api,
         router,

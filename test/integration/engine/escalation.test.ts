@@ -239,4 +239,14 @@ describe('escalation policies', () => {
     expect((await viewer('GET', '/escalation-policies')).status).toBe(200);
     expect((await viewer('POST', '/escalation-policies', { name: 'v', steps: [{ waitMinutes: 1, channelIds: [ch.body.id] }] })).status).toBe(403);
   }, 30_000);
+
+  it('refused link attempts from one client are limited (each would be an audit entry)', async () => {
+    let limited = 0;
+    for (let i = 0; i < 40 && limited === 0; i++) {
+      const r = await fetch(`${srv.url}/api/v1/ack/1.1.${'A'.repeat(43)}`, { method: 'POST' });
+      if (r.status === 429) limited = i;
+      else expect(r.status).toBe(403);
+    }
+    expect(limited).toBeGreaterThan(0);
+  }, 30_000);
 });
