@@ -187,9 +187,13 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const escalationTick = () => {
     try {
       escalation.tick();
-      gate.tick();
     } catch (err) {
       log.error({ err }, 'escalation step failed');
+    }
+    try {
+      gate.tick();
+    } catch (err) {
+      log.error({ err }, 'quiet hours / digest release failed');
     }
   };
   const escalationTimer = setInterval(escalationTick, deps.escalationTickMs ?? 1000);
