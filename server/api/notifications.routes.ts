@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CHANNEL_TYPES, type AlarmDto } from '../contracts/alarms.js';
 import { CONFIG_SCHEMAS, mergeConfig, targetUrls } from '../notify/channel.schema.js';
+import { deliverySchema } from '../notify/escalation.schema.js';
 import { buildPayload } from '../notify/message.js';
 import { deniedMessage, type OutboundPolicy } from '../net/outbound-policy.js';
 import type { NotificationQueue } from '../notify/notification-queue.js';
@@ -22,10 +23,12 @@ const createBody = z
     type: z.enum(CHANNEL_TYPES),
     enabled: z.boolean().default(true),
     config: z.record(z.string(), z.unknown()),
+    /** Quiet hours and digest. */
+    delivery: deliverySchema.optional(),
   })
   .strict();
 const updateBody = z
-  .object({ name: z.string().trim().min(1).max(100).optional(), enabled: z.boolean().optional(), config: z.record(z.string(), z.unknown()).optional() })
+  .object({ name: z.string().trim().min(1).max(100).optional(), enabled: z.boolean().optional(), config: z.record(z.string(), z.unknown()).optional(), delivery: deliverySchema.optional() })
   .strict();
 
 const isUnique = (err: unknown) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -91,7 +94,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue, 
     ({ body }) => {
       const config = parseOrThrow(CONFIG_SCHEMAS[body.type], body.config, `${body.type} settings`) as Record<string, unknown>;
       checkTarget(outbound, body.type, config);
-      return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config }));
+      return save(body.name, () => channels.create({ name: body.name, type: body.type, enabled: body.enabled, config, delivery: body.delivery }));
     },
   );
 
@@ -114,7 +117,7 @@ export function registerNotificationRoutes(api: ApiRegistry, { channels, queue, 
       const config = parseOrThrow(CONFIG_SCHEMAS[cur.type], merged, `${cur.type} settings`) as Record<string, unknown>;
       checkTarget(outbound, cur.type, config);
       const name = body.name ?? cur.name;
-      return save(name, () => channels.update(cur.id, { name, enabled: body.enabled ?? cur.enabled, config }))!;
+      return save(name, () => channels.update(cur.id, { name, enabled: body.enabled ?? cur.enabled, config, delivery: body.delivery }))!;
     },
   );
 

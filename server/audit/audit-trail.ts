@@ -19,6 +19,8 @@ export interface AuditSpec {
   objectId?: (ctx: { params: Record<string, string>; body: unknown; result: unknown; user: AuthUser | undefined }) => string | number | null | undefined;
   /** Also record refused attempts with this status (e.g. 401 on login: failed logins). */
   recordFailures?: number[];
+  /** Who acts on a public route that has no user (e.g. `link` for a signed acknowledge link). */
+  actor?: string;
 }
 
 export interface AuditSink {
@@ -140,7 +142,7 @@ export class AuditTrail {
     const after = r.after === undefined ? undefined : redactSecrets(r.after);
     // Failed logins name the account tried, never the password.
     const tried = !user && call.body && typeof call.body === 'object' ? (call.body as { username?: unknown }).username : undefined;
-    const username = user?.username ?? (typeof tried === 'string' ? tried.slice(0, 200) : null);
+    const username = user?.username ?? a.actor ?? (typeof tried === 'string' ? tried.slice(0, 200) : null);
     try {
       this.sink.record({
         at: Date.now(),

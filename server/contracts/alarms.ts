@@ -287,14 +287,54 @@ export interface NotificationChannelDto {
   lastErrorAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** Quiet hours and digest (not secret). */
+  delivery?: ChannelDeliveryDto;
+}
+
+/**
+ * Quiet hours and digest of a channel (issue 17). Quiet hours: notifications in the window are held
+ * and sent as one summary when it ends, except those at or above `breakThrough`. Digest: more than
+ * `threshold` notifications within `windowSeconds` -> the rest go out as one message listing them.
+ */
+export interface ChannelDeliveryDto {
+  quietHours?: {
+    enabled: boolean;
+    /** IANA time zone, e.g. `Europe/Berlin`. */
+    timezone: string;
+    /** Days the window starts on (0 = Sunday); a window past midnight ends the next morning. */
+    days: number[];
+    /** HH:MM local time; start > end crosses midnight; start = end = the whole day. */
+    start: string;
+    end: string;
+    /** Severities at or above this are sent at once; null = everything is held. */
+    breakThrough: Severity | null;
+  };
+  digest?: { enabled: boolean; threshold: number; windowSeconds: number };
+}
+
+/** One notification listed in a digest or quiet-hours summary. */
+export interface DigestItem {
+  kind: AlarmNotificationPayload['kind'];
+  alarmId: number;
+  severity: Severity;
+  title: string;
+  deviceName: string | null;
+  at: number;
 }
 
 /** The JSON body a generic webhook receives. */
 export interface AlarmNotificationPayload {
-  kind: 'raise' | 'severity' | 'clear' | 'test';
+  /** `escalate`: an escalation step; `ack`: the alarm was acknowledged (PagerDuty/Opsgenie); `digest`: several listed in one message. */
+  kind: 'raise' | 'severity' | 'clear' | 'test' | 'escalate' | 'ack' | 'digest';
   alarm: Pick<AlarmDto, 'id' | 'reductionKey' | 'state' | 'severity' | 'title' | 'message' | 'deviceId' | 'sourceAddress' | 'count' | 'firstSeen' | 'lastSeen'> & {
     deviceName: string | null;
   };
   previousSeverity?: Severity;
   sentAt: number;
+  /** Signed link that acknowledges the alarm without a login (when the server knows its `publicUrl`). */
+  ackUrl?: string;
+  /** For `escalate`: the policy and the step (0-based; `repeat` counts repeats of the last step). */
+  escalation?: { policyId: number; policyName: string; step: number; repeat: number };
+  /** For `digest`: why, how many, and the notifications (at most 200 listed). */
+  digest?: { reason: 'rate' | 'quiet-hours'; count: number; items: DigestItem[] };
 }

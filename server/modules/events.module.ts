@@ -59,6 +59,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       };
       const engine = createEventEngine({
         db, bus, log: ctx.log('engine'), devices, events, reads, secrets, resolveOidName, outbound: ctx.outbound,
+        publicUrl: config.publicUrl, ackLinkTtlMs: config.ackLinkTtlHours * 3_600_000,
         alarms: {
           recurrence: config.alarmRecurrence,
           archiveAfterMs: config.alarmArchiveHours * 3_600_000,
@@ -133,7 +134,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const exportDeps = { deviceNames: () => devices.list().map((d): [number, string] => [d.id, d.name]), stats: exportStats, log: ctx.log('export') };
       registerEventRoutes(api, { reads, export: exportDeps });
       registerUnknownSenderRoutes(api, { reads, unknownSenders });
-      registerEngineRoutes(api, engine);
+      registerEngineRoutes(api, engine, router);
       registerAlertmanagerIntake(
         api,
         router,

@@ -42,7 +42,14 @@ export function teamsBody(p: AlarmNotificationPayload, format: 'messageCard' | '
       summary: clip(title, 200),
       title,
       sections: [{ activityTitle: p.alarm.title, text: p.alarm.message, facts: facts(p), markdown: false }],
-      ...(link ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open in Netwatch', targets: [{ os: 'default', uri: link }] }] } : {}),
+      ...(link || p.ackUrl
+        ? {
+            potentialAction: [
+              ...(link ? [{ '@type': 'OpenUri', name: 'Open in Netwatch', targets: [{ os: 'default', uri: link }] }] : []),
+              ...(p.ackUrl ? [{ '@type': 'OpenUri', name: 'Acknowledge', targets: [{ os: 'default', uri: p.ackUrl }] }] : []),
+            ],
+          }
+        : {}),
     };
   }
   const style = p.kind === 'clear' ? 'good' : ['critical', 'major'].includes(p.alarm.severity) ? 'attention' : ['minor', 'warning'].includes(p.alarm.severity) ? 'warning' : 'accent';
@@ -61,7 +68,14 @@ export function teamsBody(p: AlarmNotificationPayload, format: 'messageCard' | '
             { type: 'TextBlock', text: p.alarm.message, wrap: true },
             { type: 'FactSet', facts: facts(p).map((f) => ({ title: f.name, value: f.value })) },
           ],
-          ...(link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open in Netwatch', url: link }] } : {}),
+          ...(link || p.ackUrl
+            ? {
+                actions: [
+                  ...(link ? [{ type: 'Action.OpenUrl', title: 'Open in Netwatch', url: link }] : []),
+                  ...(p.ackUrl ? [{ type: 'Action.OpenUrl', title: 'Acknowledge', url: p.ackUrl }] : []),
+                ],
+              }
+            : {}),
         },
       },
     ],
@@ -85,6 +99,7 @@ export function telegramBody(p: AlarmNotificationPayload, chatId: string, parseM
   const bold = (s: string) => (parseMode === 'HTML' ? `<b>${s}</b>` : `*${s}*`);
   let text = lines.map(([l, b]) => (b ? bold(esc(l)) : esc(l))).join('\n');
   if (link) text += parseMode === 'HTML' ? `\n<a href="${escapeHtml(link)}">Open in Netwatch</a>` : `\n[Open in Netwatch](${link.replace(/[)\\]/g, (c) => `\\${c}`)})`;
+  if (p.ackUrl) text += parseMode === 'HTML' ? `\n<a href="${escapeHtml(p.ackUrl)}">Acknowledge</a>` : `\n[Acknowledge](${p.ackUrl.replace(/[)\\]/g, (c) => `\\${c}`)})`;
   return { chat_id: chatId, text: text.slice(0, 4096), parse_mode: parseMode, disable_web_page_preview: true };
 }
 
@@ -101,7 +116,7 @@ export const PAGERDUTY_SEVERITY: Record<Severity, 'critical' | 'error' | 'warnin
 /** PagerDuty Events API v2 event: trigger, acknowledge (alarm acknowledged) or resolve (cleared); dedup_key = the alarm's key. */
 export function pagerdutyBody(p: AlarmNotificationPayload, routingKey: string, link: string | null): Record<string, unknown> {
   const a = p.alarm;
-  const event_action = p.kind === 'clear' || a.state === 'cleared' ? 'resolve' : a.state === 'acknowledged' ? 'acknowledge' : 'trigger';
+  const event_action = p.kind === 'clear' || a.state === 'cleared' ? 'resolve' : p.kind === 'ack' || a.state === 'acknowledged' ? 'acknowledge' : 'trigger';
   const base = { routing_key: routingKey, event_action, dedup_key: clip(a.reductionKey, 255) };
   if (event_action !== 'trigger') return base;
   return {
@@ -115,7 +130,10 @@ export function pagerdutyBody(p: AlarmNotificationPayload, routingKey: string, l
       custom_details: { alarmId: a.id, reductionKey: a.reductionKey, netwatchSeverity: a.severity, count: a.count, firstSeen: iso(a.firstSeen), address: a.sourceAddress },
     },
     client: 'Netwatch',
-    ...(link ? { client_url: link, links: [{ href: link, text: 'Open in Netwatch' }] } : {}),
+    ...(link ? { client_url: link } : {}),
+    ...(link || p.ackUrl
+      ? { links: [...(link ? [{ href: link, text: 'Open in Netwatch' }] : []), ...(p.ackUrl ? [{ href: p.ackUrl, text: 'Acknowledge in Netwatch' }] : [])] }
+      : {}),
   };
 }
 
@@ -184,6 +202,7 @@ export function placeholderValues(p: AlarmNotificationPayload, link: string | nu
     ['alarm.firstSeen', iso(a.firstSeen)],
     ['alarm.lastSeen', iso(a.lastSeen)],
     ['alarm.link', link ?? ''],
+    ['alarm.ackUrl', p.ackUrl ?? ''],
     ['device.name', deviceOf(p)],
     ['device.address', a.sourceAddress ?? ''],
     ['severity', a.severity],

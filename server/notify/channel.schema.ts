@@ -99,7 +99,7 @@ export const alertmanagerConfigSchema = z
 
 /** Placeholders of the HTTP template channel. */
 export const TEMPLATE_PLACEHOLDERS = [
-  'alarm.id', 'alarm.key', 'alarm.title', 'alarm.message', 'alarm.severity', 'alarm.state', 'alarm.count', 'alarm.firstSeen', 'alarm.lastSeen', 'alarm.link',
+  'alarm.id', 'alarm.key', 'alarm.title', 'alarm.message', 'alarm.severity', 'alarm.state', 'alarm.count', 'alarm.firstSeen', 'alarm.lastSeen', 'alarm.link', 'alarm.ackUrl',
   'device.name', 'device.address', 'severity', 'kind', 'subject', 'sentAt',
 ] as const;
 export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.]{0,40})\}/g;

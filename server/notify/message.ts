@@ -13,18 +13,20 @@ export function buildPayload(kind: NoticeKind, alarm: AlarmDto, deviceName: stri
   };
 }
 
-const VERB: Record<NoticeKind, string> = { raise: 'RAISED', severity: 'SEVERITY CHANGED', clear: 'CLEARED', test: 'TEST' };
+const VERB: Record<NoticeKind, string> = { raise: 'RAISED', severity: 'SEVERITY CHANGED', clear: 'CLEARED', test: 'TEST', escalate: 'ESCALATED', ack: 'ACKNOWLEDGED', digest: 'DIGEST' };
 
 /** One-line subject, e.g. `[Netwatch] MAJOR RAISED: core1: Gi0/1 down`. */
 export function subjectLine(p: AlarmNotificationPayload): string {
   const sev = p.alarm.severity.toUpperCase();
   const change = p.kind === 'severity' && p.previousSeverity ? ` (${p.previousSeverity} -> ${p.alarm.severity})` : '';
-  return `[Netwatch] ${sev} ${VERB[p.kind]}${change}: ${p.alarm.title}`;
+  const step = p.kind === 'escalate' && p.escalation ? ` (step ${p.escalation.step + 1}${p.escalation.repeat ? `, repeat ${p.escalation.repeat}` : ''})` : '';
+  return `[Netwatch] ${sev} ${VERB[p.kind]}${change}${step}: ${p.alarm.title}`;
 }
 
 /** Plain-text body for e-mail. */
 export function textBody(p: AlarmNotificationPayload): string {
   const a = p.alarm;
+  if (p.kind === 'digest') return [subjectLine(p), '', a.message].join('\n');
   return [
     subjectLine(p),
     '',
@@ -36,6 +38,7 @@ export function textBody(p: AlarmNotificationPayload): string {
     `First:     ${new Date(a.firstSeen).toISOString()}`,
     `Last:      ${new Date(a.lastSeen).toISOString()}`,
     `Message:   ${a.message}`,
+    ...(p.ackUrl ? ['', `Acknowledge: ${p.ackUrl}`] : []),
   ].join('\n');
 }
 
@@ -60,6 +63,7 @@ export function slackBody(p: AlarmNotificationPayload): Record<string, unknown> 
           { title: 'Device', value: a.deviceName ?? a.sourceAddress ?? 'unknown', short: true },
           { title: 'Count', value: String(a.count), short: true },
           { title: 'Message', value: a.message, short: false },
+          ...(p.ackUrl ? [{ title: 'Acknowledge', value: `<${p.ackUrl}|Acknowledge this alarm>`, short: false }] : []),
         ],
         footer: `Netwatch alarm #${a.id}`,
         ts: Math.floor(a.lastSeen / 1000),

@@ -96,7 +96,9 @@ export function createSenders(policy: OutboundPolicy): Record<ChannelType, Sende
     const c = config as OpsgenieConfig;
     const root = `${base(c.apiBaseUrl ?? OPSGENIE_BASE[c.region ?? 'us'])}/v2/alerts`;
     const headers = { ...UA, authorization: `GenieKey ${c.apiKey}` };
-    if (payload.kind === 'clear' || payload.alarm.state === 'cleared') {
+    if (payload.kind === 'ack') {
+      await post(`${root}/${encodeURIComponent(payload.alarm.reductionKey.slice(0, 512))}/acknowledge?identifierType=alias`, JSON.stringify({ source: 'Netwatch', note: 'Acknowledged in Netwatch' }), headers);
+    } else if (payload.kind === 'clear' || payload.alarm.state === 'cleared') {
       await post(`${root}/${encodeURIComponent(payload.alarm.reductionKey.slice(0, 512))}/close?identifierType=alias`, JSON.stringify(opsgenieCloseBody(payload)), headers);
     } else {
       await post(root, JSON.stringify(opsgenieCreateBody(payload, alarmLink(c.consoleUrl, payload))), headers);

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { ChannelType, NotificationChannelDto } from '../contracts/alarms.js';
+import type { ChannelDeliveryDto, ChannelType, NotificationChannelDto } from '../contracts/alarms.js';
 import { redactConfig } from '../notify/channel.schema.js';
 import { SecretUnreadableError, type SecretBox } from './secret-box.js';
 
@@ -16,6 +16,16 @@ interface Row {
   last_error_at: number | null;
   created_at: number;
   updated_at: number;
+  delivery: string;
+}
+
+function parseDelivery(text: string | undefined): ChannelDeliveryDto {
+  try {
+    const v = JSON.parse(text ?? '{}') as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as ChannelDeliveryDto) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A channel as stored, secrets included. Never sent to clients. */
@@ -32,6 +42,8 @@ export interface ChannelWrite {
   type: ChannelType;
   enabled: boolean;
   config: Record<string, unknown>;
+  /** Quiet hours and digest (kept when omitted on update). */
+  delivery?: ChannelDeliveryDto;
 }
 
 /** The channel's settings; throws SecretUnreadableError when they cannot be decrypted. */
@@ -67,6 +79,7 @@ function toDto(r: Row, secrets: SecretBox): NotificationChannelDto {
     lastErrorAt: r.last_error_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    delivery: parseDelivery(r.delivery),
   };
 }
 
@@ -81,11 +94,13 @@ export class NotificationRepository {
       list: db.prepare<[], Row>('SELECT * FROM notification_channels ORDER BY name'),
       get: db.prepare<[number], Row>('SELECT * FROM notification_channels WHERE id = ?'),
       insert: db.prepare(
-        `INSERT INTO notification_channels (name, type, enabled, config, created_at, updated_at)
-         VALUES (@name, @type, @enabled, @config, @now, @now)`,
+        `INSERT INTO notification_channels (name, type, enabled, config, delivery, created_at, updated_at)
+         VALUES (@name, @type, @enabled, @config, @delivery, @now, @now)`,
       ),
       update: db.prepare('UPDATE notification_channels SET name = @name, enabled = @enabled, config = @config, updated_at = @now WHERE id = @id'),
       delete: db.prepare<[number]>('DELETE FROM notification_channels WHERE id = ?'),
+      delivery: db.prepare<[number], Pick<Row, 'type' | 'delivery'>>('SELECT type, delivery FROM notification_channels WHERE id = ?'),
+      setDelivery: db.prepare<[string, number]>('UPDATE notification_channels SET delivery = ? WHERE id = ?'),
       ok: db.prepare<[number, number]>('UPDATE notification_channels SET sent_count = sent_count + 1, last_success_at = ? WHERE id = ?'),
       attemptError: db.prepare<[string, number, number]>('UPDATE notification_channels SET last_error = ?, last_error_at = ? WHERE id = ?'),
       fail: db.prepare<[string, number, number]>(
@@ -110,13 +125,22 @@ export class NotificationRepository {
   }
 
   create(w: ChannelWrite, now = Date.now()): NotificationChannelDto {
-    const id = Number(this.s.insert.run({ ...w, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), now }).lastInsertRowid);
+    const id = Number(
+      this.s.insert.run({ name: w.name, type: w.type, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), delivery: JSON.stringify(w.delivery ?? {}), now }).lastInsertRowid,
+    );
     return this.dto(id)!;
   }
 
   update(id: number, w: Omit<ChannelWrite, 'type'>, now = Date.now()): NotificationChannelDto | undefined {
     if (this.s.update.run({ id, name: w.name, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), now }).changes === 0) return undefined;
+    if (w.delivery !== undefined) this.s.setDelivery.run(JSON.stringify(w.delivery), id);
     return this.dto(id);
+  }
+
+  /** Type and quiet hours/digest settings, without opening the secrets (read per notification). */
+  delivery(id: number): { type: ChannelType; delivery: ChannelDeliveryDto } | undefined {
+    const r = this.s.delivery.get(id);
+    return r && { type: r.type, delivery: parseDelivery(r.delivery) };
   }
 
   delete(id: number): boolean {

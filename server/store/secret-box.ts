@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Encryption of secret columns (SNMP communities and keys, trap-user keys,
@@ -108,6 +108,15 @@ export class SecretBox {
     } catch {
       throw new SecretUnreadableError(`value does not decrypt with key ${kid} (wrong key or altered value)`, kid);
     }
+  }
+
+  /**
+   * Keys for one purpose (e.g. signing acknowledge links), derived with HKDF-SHA256 from the
+   * keys held: the current key's first (to sign with), the others after it (to verify during a rotation).
+   */
+  derivedKeys(purpose: string): Buffer[] {
+    const order = [this.kid, ...[...this.keys.keys()].filter((k) => k !== this.kid)];
+    return order.map((kid) => Buffer.from(hkdfSync('sha256', this.keys.get(kid)!, Buffer.alloc(0), `netwatch:${purpose}`, 32)));
   }
 
   sealNullable(plain: string | null): string | null {

@@ -1,6 +1,6 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { ChannelType, NotificationChannelDto } from '@contracts/alarms';
+import type { ChannelDeliveryDto, ChannelType, NotificationChannelDto } from '@contracts/alarms';
 import { api } from '@/api/client';
 
 export interface ChannelInput {
@@ -8,6 +8,8 @@ export interface ChannelInput {
   type: ChannelType;
   enabled: boolean;
   config: Record<string, unknown>;
+  /** Quiet hours and digest. */
+  delivery?: ChannelDeliveryDto;
 }
 
 /** Notification channels (admins only). Secrets are never returned, only `<name>Set`. */

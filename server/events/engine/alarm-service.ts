@@ -55,6 +55,8 @@ export interface AlarmServiceDeps {
   changeDelayMs?: number;
   /** A deferred push failed. */
   onError?: (err: unknown) => void;
+  /** An alarm was acknowledged (escalation stops; PagerDuty/Opsgenie are told). */
+  onAck?: (alarm: AlarmDto) => void;
 }
 
 /** What the service keeps in memory about each open alarm (it is the only writer of alarm state). */
@@ -244,7 +246,9 @@ export class AlarmService {
 
   /** Operator actions. Each returns the updated alarm, or undefined when the transition does not apply. */
   ack(id: number, user: string): AlarmDto | undefined {
-    return this.operator(id, () => this.deps.repo.ack(id, user, this.clock()));
+    const dto = this.operator(id, () => this.deps.repo.ack(id, user, this.clock()));
+    if (dto) this.deps.onAck?.(dto);
+    return dto;
   }
 
   unack(id: number): AlarmDto | undefined {

@@ -3,6 +3,12 @@ import type { NormalizedEvent, StoredEvent } from '../../contracts/events.js';
 import type { DeviceDto } from '../../contracts/dto.js';
 import type { Logger } from '../../log/logger.js';
 import { buildPayload } from '../../notify/message.js';
+import { AckLinks } from '../../notify/ack-link.js';
+import { DeliveryGate } from '../../notify/delivery-gate.js';
+import { EscalationService } from '../../notify/escalation.js';
+import { EscalationRepository } from '../../store/escalation.repository.js';
+import { NotificationHeldRepository } from '../../store/notification-held.repository.js';
+import type { AlarmNotificationPayload } from '../../contracts/alarms.js';
 import { NotificationQueue, type QueueOptions } from '../../notify/notification-queue.js';
 import { createSenders } from '../../notify/senders.js';
 import type { OutboundPolicy } from '../../net/outbound-policy.js';
@@ -43,6 +49,12 @@ export interface EventEngineDeps {
   outbound: OutboundPolicy;
   /** Housekeeping period (archive, maintenance flags, flap settling). Default 30 s. */
   sweepIntervalMs?: number;
+  /** The console's public address: notifications then carry a signed acknowledge link (`ackUrl`). */
+  publicUrl?: string;
+  /** Lifetime of an acknowledge link. Default 72 h. */
+  ackLinkTtlMs?: number;
+  /** How often escalation steps, quiet-hour ends and digest windows are checked. Default 1 s. */
+  escalationTickMs?: number;
 }
 
 /** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
@@ -60,6 +72,10 @@ export interface EngineParts {
   resolveOidName?: OidNameResolver;
   /** Matches of a rule since start. */
   hits(ruleId: number): number;
+  escalations: EscalationRepository;
+  escalation: EscalationService;
+  ackLinks: AckLinks;
+  gate: DeliveryGate;
 }
 
 export interface EventEngine {
@@ -122,6 +138,32 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
 
   const maintenance = new MaintenanceIndex(() => maintenanceRepo.list());
   const queue = new NotificationQueue(channels, log, deps.notifications, createSenders(deps.outbound));
+  // Quiet hours and digests sit between the decisions and the queue.
+  const gate = new DeliveryGate({ channel: (id) => channels.delivery(id), enqueue: (id, p) => queue.enqueue(id, p), clock: Date.now, store: new NotificationHeldRepository(db) });
+  const ackLinks = new AckLinks(deps.secrets.derivedKeys('ack-link'), { baseUrl: deps.publicUrl, ttlMs: deps.ackLinkTtlMs ?? 72 * 3_600_000 });
+  const ACKABLE = new Set<AlarmNotificationPayload['kind']>(['raise', 'severity', 'escalate']);
+  const payloadFor = (kind: AlarmNotificationPayload['kind'], alarm: AlarmDto, previous?: AlarmDto['severity']): AlarmNotificationPayload => {
+    const p = buildPayload(kind, alarm, device(alarm.deviceId)?.name ?? null, previous);
+    const ackUrl = ACKABLE.has(kind) && alarm.state === 'active' ? ackLinks.url(alarm.id) : undefined;
+    return ackUrl ? { ...p, ackUrl } : p;
+  };
+  const escalationsRepo = new EscalationRepository(db);
+  const escalation = new EscalationService({
+    repo: escalationsRepo,
+    clock: Date.now,
+    alarm: (id) => alarmsRepo.dto(id),
+    device: (id) => {
+      const group = id === null ? undefined : directory.get(id)?.group;
+      if (id === null || group === undefined) return undefined;
+      return { group, site: deps.devices.get(id)?.site ?? null };
+    },
+    channelType: (id) => channels.delivery(id)?.type,
+    ruleChannels: (ruleId) => (ruleId === null ? [] : (notifyByRule.get(ruleId)?.channelIds ?? [])),
+    send: (channelId, kind, alarm, step) => {
+      const p = payloadFor(kind, alarm);
+      gate.submit(channelId, step ? { ...p, escalation: step } : p);
+    },
+  });
   const alarms = new AlarmService({
     repo: alarmsRepo,
     maintenance,
@@ -129,18 +171,46 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     ruleNotify: (id) => (id === null ? null : (notifyByRule.get(id) ?? null)),
     onChange: (a: AlarmDto) => bus.publish('alarm.changed', a),
     notify: (kind, alarm, channelIds, previous) => {
-      const payload = buildPayload(kind, alarm, device(alarm.deviceId)?.name ?? null, previous);
-      for (const id of channelIds) queue.enqueue(id, payload);
+      const payload = payloadFor(kind, alarm, previous);
+      for (const id of channelIds) gate.submit(id, payload);
     },
     options: deps.alarms,
     onError: (err) => log.error({ err }, 'alarm push failed'),
+    onAck: (alarm) => {
+      try {
+        escalation.acknowledged(alarm);
+      } catch (err) {
+        log.error({ err, alarm: alarm.id }, 'acknowledge notices failed');
+      }
+    },
   });
+  const escalationTick = () => {
+    try {
+      escalation.tick();
+    } catch (err) {
+      log.error({ err }, 'escalation step failed');
+    }
+    try {
+      gate.tick();
+    } catch (err) {
+      log.error({ err }, 'quiet hours / digest release failed');
+    }
+  };
+  const escalationTimer = setInterval(escalationTick, deps.escalationTickMs ?? 1000);
+  escalationTimer.unref();
 
   // Alarm/clear decisions from preprocess until the event is stored. Several batches may be in flight
   // (the writer can store off the main thread), and a batch that fails to store is never seen again,
   // so entries live exactly as long as their event.
   const decisions = new WeakMap<NormalizedEvent, Decision>();
   const unsubscribe = [
+    bus.subscribe('alarm.changed', (a) => {
+      try {
+        escalation.onAlarmChanged(a);
+      } catch (err) {
+        log.error({ err, alarm: a.id }, 'escalation update failed');
+      }
+    }),
     bus.subscribe('device.created', (d) => directory.set(d.id, toInfo(d))),
     bus.subscribe('device.updated', (d) => directory.set(d.id, toInfo(d))),
     bus.subscribe('device.deleted', ({ id }) => directory.delete(id)),
@@ -223,6 +293,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       outbound: deps.outbound,
       resolveOidName: deps.resolveOidName,
       hits: (id) => ruleHits.get(id) ?? 0,
+      escalations: escalationsRepo,
+      escalation,
+      ackLinks,
+      gate,
     },
     counters() {
       return {
@@ -233,6 +307,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         ...prefixed('alarms_', alarms.stats),
         ...prefixed('thresholds_', thresholds.stats),
         ...prefixed('notifications_', queue.stats),
+        ...prefixed('escalation_', escalation.stats),
+        escalation_active: escalation.active,
+        ...prefixed('delivery_', gate.stats),
+        delivery_waiting: gate.waiting,
         notifications_pending: queue.pending,
       };
     },
@@ -282,6 +360,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     },
     async close() {
       clearInterval(timer);
+      clearInterval(escalationTimer);
       unsubscribe.forEach((u) => u());
       try {
         alarms.close();
