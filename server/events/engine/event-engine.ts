@@ -24,6 +24,10 @@ import { own } from './own.js';
 import { compileEventRule, type Decision } from './rule-compiler.js';
 import { RuleSet } from './rule-set.js';
 import { ThresholdEvaluator } from './threshold-evaluator.js';
+import { dryRunWindow } from './dry-run-window.js';
+import type { RuleWindowDryRun } from '../../contracts/inbox.js';
+import { InboxCollector } from '../inbox/inbox-collector.js';
+import { InboxRepository } from '../../store/inbox.repository.js';
 
 export interface EventEngineDeps {
   db: Db;
@@ -43,6 +47,17 @@ export interface EventEngineDeps {
   outbound: OutboundPolicy;
   /** Housekeeping period (archive, maintenance flags, flap settling). Default 30 s. */
   sweepIntervalMs?: number;
+  /** The unmatched inbox (issue 17): how often gathered types are written, how many rows, when a dismissed type comes back. */
+  inbox?: Partial<InboxOptions>;
+}
+
+export interface InboxOptions {
+  flushIntervalMs: number;
+  maxRows: number;
+  /** A dismissed type is listed again when seen this long after its dismissal. */
+  dismissMs: number;
+  /** Types not seen for this long are forgotten (dismissed ones are kept). */
+  retentionMs: number;
 }
 
 /** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
@@ -60,6 +75,8 @@ export interface EngineParts {
   resolveOidName?: OidNameResolver;
   /** Matches of a rule since start. */
   hits(ruleId: number): number;
+  /** The unmatched inbox's table. */
+  inbox: InboxRepository;
 }
 
 export interface EventEngine {
@@ -76,6 +93,10 @@ export interface EventEngine {
   sweep(): void;
   /** Dry run of an event rule body over the last `limit` stored events. */
   dryRun(body: EventRuleBody, limit: number): Promise<RuleTestResult>;
+  /** Dry run of an event rule body over the stored events of the last `hours` (figures: matched, alarms raised, clears). */
+  dryRunWindow(body: EventRuleBody, hours: number): Promise<RuleWindowDryRun>;
+  /** Writes the inbox types gathered since the last flush now (also runs on a timer). */
+  flushInbox(): void;
   close(): Promise<void>;
 }
 
@@ -165,6 +186,29 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const timer = setInterval(sweep, deps.sweepIntervalMs ?? 30_000);
   timer.unref();
 
+  // Unmatched inbox: gathered in preprocess (a Map), written in batches here.
+  const inboxOpts: InboxOptions = { flushIntervalMs: 2000, maxRows: 5000, dismissMs: 7 * 86_400_000, retentionMs: 30 * 86_400_000, ...deps.inbox };
+  const inboxRepo = new InboxRepository(db);
+  const inbox = new InboxCollector();
+  let inboxPrunedAt = 0;
+  const flushInbox = () => {
+    const deltas = inbox.drain();
+    if (deltas.length === 0) return;
+    try {
+      inbox.stats.stored_overflow += inboxRepo.apply(deltas, { maxRows: inboxOpts.maxRows, dismissMs: inboxOpts.dismissMs });
+      const now = Date.now();
+      if (now - inboxPrunedAt > 3_600_000) {
+        inboxPrunedAt = now;
+        inboxRepo.prune(now - inboxOpts.retentionMs);
+      }
+    } catch (err) {
+      inbox.stats.flush_errors++;
+      log.error({ err, types: deltas.length }, 'inbox flush failed');
+    }
+  };
+  const inboxTimer = setInterval(flushInbox, inboxOpts.flushIntervalMs);
+  inboxTimer.unref();
+
   const engine: EventEngine = {
     preprocess(batch) {
       let dropped: Set<NormalizedEvent> | null = null;
@@ -179,6 +223,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
           log.error({ err, type: e.type }, 'rule evaluation failed');
           continue;
         }
+        if (d.ruleId === null && inbox.wants(e)) inbox.note(e, device(e.deviceId)?.name);
         if (d.disposition === 'drop') {
           (dropped ??= new Set()).add(e);
         } else if (d.disposition === 'alarm' || d.disposition === 'clear') {
@@ -223,6 +268,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       outbound: deps.outbound,
       resolveOidName: deps.resolveOidName,
       hits: (id) => ruleHits.get(id) ?? 0,
+      inbox: inboxRepo,
     },
     counters() {
       return {
@@ -234,6 +280,8 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         ...prefixed('thresholds_', thresholds.stats),
         ...prefixed('notifications_', queue.stats),
         notifications_pending: queue.pending,
+        ...prefixed('inbox_', inbox.stats),
+        inbox_pending_types: inbox.size,
       };
     },
     reloadRules,
@@ -280,8 +328,15 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       out.results.reverse();
       return out;
     },
+    dryRunWindow(body, hours) {
+      const to = Date.now();
+      return dryRunWindow({ reads: deps.reads, device, resolveOidName: deps.resolveOidName }, body, to - hours * 3_600_000, to);
+    },
+    flushInbox,
     async close() {
       clearInterval(timer);
+      clearInterval(inboxTimer);
+      flushInbox();
       unsubscribe.forEach((u) => u());
       try {
         alarms.close();
