@@ -8,7 +8,7 @@ import { compileEventRule, type Decision } from './rule-compiler.js';
 /** Gives the event loop back after this much work (as the engine's dryRun). */
 const SLICE_MS = 4;
 /** Stored events per read (on a reader thread). */
-const PAGE = 1000;
+const PAGE = 500;
 /** Most events examined: a busier window answers `truncated` with the figures so far. */
 export const WINDOW_MAX_EVENTS = 200_000;
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));

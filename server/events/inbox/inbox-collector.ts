@@ -24,7 +24,8 @@ interface Pending {
   count: number;
   firstSeen: number;
   lastSeen: number;
-  devices: Map<string, InboxDevice>;
+  /** Device id (number) or source address (string) -> label. */
+  devices: Map<number | string, InboxDevice>;
   last: NormalizedEvent;
 }
 
@@ -58,10 +59,12 @@ function sampleParams(e: NormalizedEvent, maxJson: number): Record<string, unkno
  * Aggregates, in memory, the event types no rule matched (called from the
  * engine's preprocess, so it must be cheap: one Map lookup and a few field
  * writes per event); `drain()` hands the batch to the repository. Keys are
- * `source NUL type` in a Map, so any text a sender puts in a type is only data.
+ * source then type in nested Maps, so any text a sender puts in a type is only data.
  */
 export class InboxCollector {
-  private pending = new Map<string, Pending>();
+  /** source -> type -> pending (no key strings built per event). */
+  private pending = new Map<string, Map<string, Pending>>();
+  private types = 0;
   private readonly opts: InboxCollectorOptions;
   readonly stats = { noted: 0, overflow: 0, flushed_types: 0, flush_errors: 0, stored_overflow: 0 };
 
@@ -75,15 +78,17 @@ export class InboxCollector {
   }
 
   note(e: NormalizedEvent, deviceName: string | undefined): void {
-    const key = `${e.source}\u0000${e.type}`;
-    let p = this.pending.get(key);
+    let bySource = this.pending.get(e.source);
+    if (!bySource) this.pending.set(e.source, (bySource = new Map()));
+    let p = bySource.get(e.type);
     if (!p) {
-      if (this.pending.size >= this.opts.maxKeys) {
+      if (this.types >= this.opts.maxKeys) {
         this.stats.overflow++;
         return;
       }
       p = { source: e.source, type: e.type, count: 0, firstSeen: e.receivedAt, lastSeen: e.receivedAt, devices: new Map(), last: e };
-      this.pending.set(key, p);
+      bySource.set(e.type, p);
+      this.types++;
     }
     this.stats.noted++;
     p.count++;
@@ -93,7 +98,7 @@ export class InboxCollector {
       p.last = e;
     }
     if (p.devices.size < this.opts.maxDevices) {
-      const dk = e.deviceId !== null ? `#${e.deviceId}` : `@${e.sourceAddress ?? ''}`;
+      const dk = e.deviceId ?? e.sourceAddress ?? '';
       if (!p.devices.has(dk)) {
         p.devices.set(dk, e.deviceId !== null ? { id: e.deviceId, ...(deviceName ? { name: deviceName } : {}) } : { address: e.sourceAddress ?? 'unknown' });
       }
@@ -101,14 +106,14 @@ export class InboxCollector {
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.types;
   }
 
   /** The types gathered since the last drain (and forgets them). */
   drain(): InboxDelta[] {
-    if (this.pending.size === 0) return [];
+    if (this.types === 0) return [];
     const out: InboxDelta[] = [];
-    for (const p of this.pending.values()) {
+    for (const p of [...this.pending.values()].flatMap((m) => [...m.values()])) {
       const e = p.last;
       const sample: InboxSample = {
         message: e.message.length > this.opts.maxMessage ? e.message.slice(0, this.opts.maxMessage) : e.message,
@@ -120,6 +125,7 @@ export class InboxCollector {
       out.push({ source: p.source, type: p.type.slice(0, 500), count: p.count, firstSeen: p.firstSeen, lastSeen: p.lastSeen, devices: [...p.devices.values()], sample });
     }
     this.pending = new Map();
+    this.types = 0;
     this.stats.flushed_types += out.length;
     return out;
   }
