@@ -74,6 +74,17 @@ describe('Make a rule from an event', () => {
     expect(Object.prototype).not.toHaveProperty('id');
   });
 
+  it('hostile varbinds (prototype names, null, strings, a huge OID) are skipped, never a crash or a polluted prototype', () => {
+    const varbinds = JSON.parse(
+      `[null, "x", {"oid": "__proto__", "value": 1}, {"__proto__": {"oid": "1.3.6.1.2.1.2.2.1.8.5"}}, {"oid": "${'1.'.repeat(5000)}1", "value": 2}, {"oid": "1.3.6.1.2.1.2.2.1.8.7", "value": 1}]`,
+    );
+    const e = ev({ source: 'trap', type: '1.3.6.1.4.1.5.0.1', params: { trapOid: '1.3.6.1.4.1.5.0.1', varbinds } });
+    const { rule, d } = decide(e);
+    expect(rule.body.actions.reductionKey).toBe('1.3.6.1.4.1.5.0.1:{deviceOrSource}:{instance.ifOperStatus}');
+    expect(d?.reductionKey).toBe('1.3.6.1.4.1.5.0.1:9:7');
+    expect(Object.prototype).not.toHaveProperty('oid');
+  });
+
   it('regex metacharacters in a mnemonic/app name are matched exactly', () => {
     const type = 'a.*(b|c)+[d]';
     expect(decide(ev({ type })).d?.disposition).toBe('alarm');
