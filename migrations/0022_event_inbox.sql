@@ -18,6 +18,8 @@ CREATE TABLE event_inbox (
   state_at     INTEGER,
   state_by     TEXT,
   rule_ids     TEXT    NOT NULL DEFAULT '[]',
+  -- The proposal as edited in the console (JSON array of rules), NULL = the computed one.
+  edited_rules TEXT,
   UNIQUE (source, type)
 );
 CREATE INDEX event_inbox_state_seen ON event_inbox (state, last_seen DESC);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RuleBody, RuleDto } from '../contracts/alarms.js';
 import type { StoredEvent } from '../contracts/events.js';
-import type { InboxEntryDto, InboxEntryWithProposal, RuleFromEventResult } from '../contracts/inbox.js';
+import type { InboxEntryDto, InboxEntryWithProposal, ProposedRule, RuleFromEventResult } from '../contracts/inbox.js';
 import type { EventEngine } from '../events/engine/event-engine.js';
 import { compileEventRule } from '../events/engine/rule-compiler.js';
 import { createRuleSchema } from '../events/engine/rule.schema.js';
@@ -26,6 +26,8 @@ const listQuery = z
     all: z.enum(['true', 'false']).default('false'),
   })
   .strict();
+
+const editBody = z.object({ rules: z.array(createRuleSchema).min(1).max(4).nullable() }).strict();
 
 const acceptBody = z
   .object({
@@ -66,7 +68,8 @@ export function registerInboxRoutes(api: ApiRegistry, deps: InboxRoutesDeps): vo
       const n = dir.node(e.type);
       name = n ? `${n.module}::${n.name}` : null;
     }
-    return { ...e, name, proposal: proposeForEntry(e, dir) };
+    const proposal = proposeForEntry(e, dir);
+    return { ...e, name, proposal: e.editedRules ? { ...proposal, edited: true, rules: e.editedRules } : proposal };
   };
   const get = (id: number) => {
     const e = repo.get(id);
@@ -123,6 +126,26 @@ export function registerInboxRoutes(api: ApiRegistry, deps: InboxRoutesDeps): vo
       engine.reloadRules();
       const after = repo.mark(entry.id, 'accepted', user?.username ?? null, made.map((r) => r.id))!;
       return { entry: withProposal(after), rules: made };
+    },
+  );
+
+  api.add(
+    {
+      method: 'put',
+      path: '/inbox/:id/proposal',
+      summary: 'Edit a proposal: keep these rules as the proposal of this type (null: back to the computed one); accepting then makes them',
+      tag,
+      access: 'admin',
+      body: editBody,
+      response: 'InboxEntry',
+      audit: audit('edit'),
+    },
+    ({ params, body }) => {
+      const entry = get(idParam(params));
+      for (const r of body.rules ?? []) check(r.body);
+      // Event rules only (check() refuses the others).
+      const rules = body.rules ? body.rules.map((r) => ({ name: r.name, description: r.description, enabled: r.enabled, body: r.body as ProposedRule['body'] })) : null;
+      return withProposal(repo.saveEdited(entry.id, rules)!);
     },
   );
 

@@ -37,6 +37,8 @@ export interface InboxEntryDto {
   stateBy: string | null;
   /** Rules made when it was accepted. */
   ruleIds: number[];
+  /** The proposal's rules as edited (PUT /inbox/:id/proposal), or null. */
+  editedRules: ProposedRule[] | null;
 }
 
 /** A proposed rule (the body of POST /rules, without position). */
@@ -52,6 +54,8 @@ export type ProposalKind = 'mib-pair' | 'mib-single' | 'syslog-pair' | 'single';
 
 export interface InboxProposal {
   kind: ProposalKind;
+  /** The rules are the edited ones (PUT /inbox/:id/proposal), not the computed ones. */
+  edited?: true;
   /** Why (e.g. "IF-MIB::linkDown / linkUp"). */
   reason: string;
   rules: ProposedRule[];

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { InboxDevice, InboxEntryDto, InboxSample, InboxState } from '../contracts/inbox.js';
+import type { InboxDevice, InboxEntryDto, InboxSample, InboxState, ProposedRule } from '../contracts/inbox.js';
 import type { Db } from './database.js';
 
 /** One aggregated event type since the last flush (server/events/inbox/inbox-collector.ts). */
@@ -27,6 +27,7 @@ interface Row {
   state_at: number | null;
   state_by: string | null;
   rule_ids: string;
+  edited_rules: string | null;
 }
 
 /** Device labels kept per type (the count goes on). */
@@ -56,6 +57,7 @@ const toDto = (r: Row): InboxEntryDto => ({
   stateAt: r.state_at,
   stateBy: r.state_by,
   ruleIds: parseJson<number[]>(r.rule_ids, []),
+  editedRules: r.edited_rules === null ? null : parseJson<ProposedRule[] | null>(r.edited_rules, null),
 });
 
 /**
@@ -75,6 +77,7 @@ export class InboxRepository {
   private readonly listAll: Statement<[number], Row>;
   private readonly one: Statement<[number], Row>;
   private readonly setState: Statement<[InboxState, number, string | null, string, number]>;
+  private readonly setEdited: Statement<[string | null, number]>;
 
   constructor(private readonly db: Db) {
     this.byKey = db.prepare('SELECT * FROM event_inbox WHERE source = ? AND type = ?');
@@ -90,6 +93,7 @@ export class InboxRepository {
     this.listAll = db.prepare('SELECT * FROM event_inbox ORDER BY last_seen DESC, id DESC LIMIT ?');
     this.one = db.prepare('SELECT * FROM event_inbox WHERE id = ?');
     this.setState = db.prepare('UPDATE event_inbox SET state = ?, state_at = ?, state_by = ?, rule_ids = ? WHERE id = ?');
+    this.setEdited = db.prepare('UPDATE event_inbox SET edited_rules = ? WHERE id = ?');
   }
 
   /**
@@ -140,6 +144,12 @@ export class InboxRepository {
   get(id: number): InboxEntryDto | undefined {
     const r = this.one.get(id);
     return r ? toDto(r) : undefined;
+  }
+
+  /** Keeps the proposal as edited (null: back to the computed one). */
+  saveEdited(id: number, rules: ProposedRule[] | null): InboxEntryDto | undefined {
+    this.setEdited.run(rules === null ? null : JSON.stringify(rules), id);
+    return this.get(id);
   }
 
   mark(id: number, state: InboxState, by: string | null, ruleIds: number[] = [], at = Date.now()): InboxEntryDto | undefined {

@@ -31,10 +31,15 @@ export const useInboxStore = defineStore('inbox', () => {
     return res.rules;
   }
 
+  async function saveEdit(id: number, rules: ProposedRule[] | null): Promise<void> {
+    await api.put(`/inbox/${id}/proposal`, { rules });
+    await load();
+  }
+
   async function dismiss(id: number): Promise<void> {
     await api.post(`/inbox/${id}/dismiss`);
     await load();
   }
 
-  return { items, loaded, loading, showAll, load, accept, dismiss };
+  return { items, loaded, loading, showAll, load, accept, saveEdit, dismiss };
 });

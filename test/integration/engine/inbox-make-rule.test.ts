@@ -47,6 +47,12 @@ const logger = (...args: string[]) => run('logger', ['-n', '127.0.0.1', '-P', St
 const cisco = (text: string) => logger('--rfc3164', '-p', 'local7.notice', '-t', 'cisco', text);
 const inbox = async (all = false): Promise<InboxEntryWithProposal[]> => (await call('GET', `/inbox${all ? '?all=true' : ''}`)).body.items;
 const entry = (type: string) => async () => (await inbox()).find((e) => e.type === type);
+/** The inbox entry of a type; on a timeout the error carries the engine's inbox counters (a lost datagram or a failed flush). */
+const waitEntry = (type: string) =>
+  until(entry(type), 30_000).catch(async (err: Error) => {
+    const counters = JSON.stringify((await call('GET', '/status')).body).match(/"inbox_[a-z_]+":\d+/g);
+    throw new Error(`${err.message}: no inbox entry ${type}; counters ${counters?.join(' ')}`);
+  });
 const alarm = async (key: string): Promise<AlarmDto | undefined> => ((await call('GET', '/alarms?state=all&limit=1000')).body.items as AlarmDto[]).find((a) => a.reductionKey === key);
 
 describe('unmatched inbox with real snmptrap and logger', { timeout: 120_000 }, () => {
@@ -82,13 +88,17 @@ describe('unmatched inbox with real snmptrap and logger', { timeout: 120_000 }, 
 
   it('lists a Cisco mnemonic with an up/down pair; dismissing hides it even when it comes again', async () => {
     expect((await cisco('%LINEPROTO-5-UPDOWN: Line protocol on Interface Gi0/1, changed state to down')).code).toBe(0);
-    const e = await until(entry('LINEPROTO-5-UPDOWN'));
+    const e = await waitEntry('LINEPROTO-5-UPDOWN');
     expect(e.proposal.kind).toBe('syslog-pair');
     const dismissed = await call('POST', `/inbox/${e.id}/dismiss`);
     expect(dismissed.status, dismissed.text).toBe(200);
     expect(dismissed.body.state).toBe('dismissed');
     expect((await cisco('%LINEPROTO-5-UPDOWN: Line protocol on Interface Gi0/1, changed state to up')).code).toBe(0);
-    await until(async () => (await inbox(true)).find((x) => x.type === 'LINEPROTO-5-UPDOWN' && x.count === 2));
+    await until(async () => (await inbox(true)).find((x) => x.type === 'LINEPROTO-5-UPDOWN' && x.count === 2), 30_000).catch(async (err: Error) => {
+      const st = JSON.stringify((await call('GET', '/status')).body);
+      const ev = JSON.stringify((await call('GET', '/events?type=LINEPROTO-5-UPDOWN&limit=5')).body.items.map((x: { message: string }) => x.message));
+      throw new Error(`${err.message}: ${JSON.stringify((await inbox(true)).find((x) => x.type === 'LINEPROTO-5-UPDOWN'))?.slice(0, 400)} events ${ev} counters ${st.match(/"(inbox_[a-z_]+|rule_errors|dropped|evaluated)":\d+/g)?.join(' ')}`);
+    });
     expect(await entry('LINEPROTO-5-UPDOWN')()).toBeUndefined();
   });
 
@@ -119,7 +129,7 @@ describe('unmatched inbox with real snmptrap and logger', { timeout: 120_000 }, 
   it('RFC 5424 lines: structured data names the object; prototype names and a huge message are data; bad input is a 4xx', async () => {
     const sent = await logger('--rfc5424', '--sd-id', 'port@32473', '--sd-param', 'portName="eth7"', '--sd-param', '__proto__="evil"', '--msgid', 'PORT_DOWN', '-t', 'portd', `port eth7 down ${'x'.repeat(3000)}`);
     expect(sent.code, sent.stderr).toBe(0);
-    const e = await until(entry('PORT_DOWN'));
+    const e = await waitEntry('PORT_DOWN');
     expect(e.sample.message.length).toBeLessThanOrEqual(2000);
     const stored = await until(async () => (await call('GET', '/events?type=PORT_DOWN&limit=1')).body.items[0]);
     const made = await call('POST', `/rules/from-event/${stored.id}`);
@@ -135,5 +145,17 @@ describe('unmatched inbox with real snmptrap and logger', { timeout: 120_000 }, 
     expect(bad.status).toBe(400);
     expect((await call('POST', `/inbox/${e.id}/accept`, { rules: [], extra: 1 })).status).toBe(400);
     expect((await call('POST', '/rules/test', { body: { kind: 'event', match: {}, actions: { disposition: 'store' } }, windowHours: 10_000 })).status).toBe(400);
+    expect((await call('PUT', `/inbox/${e.id}/proposal`, { rules: [{ name: 'x', body: { kind: 'event', match: { message: '(?=x)' }, actions: { disposition: 'store' } } }] })).status).toBe(400);
+
+    // Edit the proposal (kept, audited), then accept it as edited.
+    const edited = [{ ...e.proposal.rules[0]!, name: 'Port down (edited)' }];
+    const put = await call('PUT', `/inbox/${e.id}/proposal`, { rules: edited });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body.proposal).toMatchObject({ edited: true, rules: [{ name: 'Port down (edited)' }] });
+    const accepted = await call('POST', `/inbox/${e.id}/accept`, {});
+    expect(accepted.status, accepted.text).toBe(200);
+    expect(accepted.body.rules.map((r: { name: string }) => r.name)).toEqual(['Port down (edited)']);
+    const audit = JSON.stringify((await call('GET', '/audit?objectType=inbox')).body);
+    expect(audit).toContain('"action":"inbox.edit"');
   });
 });
