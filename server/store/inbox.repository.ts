@@ -128,7 +128,9 @@ export class InboxRepository {
         }
         this.update.run(d.count, d.firstSeen, d.lastSeen, JSON.stringify(known), deviceCount, sample, d.lastSeen, opts.dismissMs, cur.id);
       }
-    })();
+      // IMMEDIATE: takes the write lock first (waiting up to busy_timeout). A deferred transaction that reads
+      // and then writes fails at once with SQLITE_BUSY when the event store thread is writing.
+    }).immediate();
     return overflow;
   }
 

@@ -201,6 +201,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       inbox.stats.stored_overflow += inboxRepo.apply(deltas, { maxRows: inboxOpts.maxRows, dismissMs: inboxOpts.dismissMs });
     } catch (err) {
       inbox.stats.flush_errors++;
+      // Kept for the next flush (bounded): a busy database must not lose the counts.
+      if (inboxBacklog.length + deltas.length <= inboxOpts.maxRows) inboxBacklog.push(...deltas);
+      else inbox.stats.overflow += deltas.length;
       log.error({ err, types: deltas.length }, 'inbox flush failed');
     }
   };
