@@ -12,14 +12,26 @@ import { idParam, type ApiRegistry } from './registry.js';
 export interface RuleRoutesDeps {
   rules: RuleRepository;
   channels: NotificationRepository;
-  engine: { reloadRules(): void; dryRun(body: Extract<RuleBody, { kind: 'event' }>, limit: number): Promise<unknown> };
+  engine: {
+    reloadRules(): void;
+    dryRun(body: Extract<RuleBody, { kind: 'event' }>, limit: number): Promise<unknown>;
+    /** Dry run over a time window (issue 17: the 24 h figures of "Make a rule"). */
+    dryRunWindow?(body: Extract<RuleBody, { kind: 'event' }>, hours: number): Promise<unknown>;
+  };
   resolveOidName?: OidNameResolver;
   /** Events a rule matched since start. */
   hits?: (ruleId: number) => number;
 }
 
 const reorderBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict();
-const testBody = z.object({ body: eventRuleBodySchema, limit: z.number().int().min(1).max(10_000).default(500) }).strict();
+const testBody = z
+  .object({
+    body: eventRuleBodySchema,
+    limit: z.number().int().min(1).max(10_000).default(500),
+    /** Instead of the last `limit` events: every stored event of the last N hours (figures: matched, alarms, clears). */
+    windowHours: z.number().int().min(1).max(168).optional(),
+  })
+  .strict();
 
 export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, resolveOidName, hits }: RuleRoutesDeps): void {
   const tag = 'rules';
@@ -96,9 +108,10 @@ export function registerRuleRoutes(api: ApiRegistry, { rules, channels, engine, 
   );
 
   api.add(
-    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events (nothing is changed)', tag, access: 'admin', body: testBody, response: 'RuleTestResult', audit: false },
+    { method: 'post', path: '/rules/test', summary: 'Dry run: evaluate an event rule body against the last N stored events, or (windowHours) every event of the last N hours (nothing is changed)', tag, access: 'admin', body: testBody, response: 'RuleTestResult', audit: false },
     async ({ body }) => {
       check(body.body);
+      if (body.windowHours !== undefined && engine.dryRunWindow) return engine.dryRunWindow(body.body, body.windowHours);
       return engine.dryRun(body.body, body.limit);
     },
   );

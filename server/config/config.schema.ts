@@ -136,6 +136,7 @@ export const OPTIONS = {
   pollerEnabled: { env: 'NMS_POLLER', schema: bool.default(true), help: 'Run the SNMP/ICMP poller in this process' },
   alarmRecurrence: { env: 'NMS_ALARM_RECURRENCE', schema: z.enum(['reopen', 'new']).default('reopen'), help: 'A cleared alarm that recurs: reopen it or open a new one' },
   alarmArchiveHours: { env: 'NMS_ALARM_ARCHIVE_HOURS', schema: z.coerce.number().positive().max(24 * 3650).default(168), help: 'Cleared alarms are archived this long after clearing' },
+  inboxDismissDays: { env: 'NMS_INBOX_DISMISS_DAYS', schema: z.coerce.number().int().min(0).max(3650).default(7), help: 'A dismissed unmatched-inbox type is listed again when one of its events arrives this many days or more after the dismissal' },
   flapCount: { env: 'NMS_FLAP_COUNT', schema: z.coerce.number().int().min(1).max(1000).default(4), help: 'More state changes than this within the flap window = flapping' },
   flapWindowMinutes: { env: 'NMS_FLAP_WINDOW_MINUTES', schema: z.coerce.number().positive().max(1440).default(10), help: 'Flap detection window; flapping ends after as long without a change' },
   templateDirs: { env: 'NMS_TEMPLATE_DIRS', schema: z.string().default(''), help: 'Extra collection template directories (comma-separated), loaded after templates/' },

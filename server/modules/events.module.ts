@@ -3,6 +3,7 @@ import { ExportStats } from '../api/event-export.routes.js';
 import { AlertDeviceMatcher } from '../collectors/alertmanager/alertmanager.devices.js';
 import { registerEngineRoutes } from '../api/engine.routes.js';
 import { registerEventRoutes } from '../api/events.routes.js';
+import { registerInboxRoutes } from '../api/inbox.routes.js';
 import { registerUnknownSenderRoutes } from '../api/unknown-senders.routes.js';
 import { registerRmonRoutes } from '../api/rmon.routes.js';
 import { RmonService } from '../rmon/rmon.service.js';
@@ -60,6 +61,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const engine = createEventEngine({
         db, bus, log: ctx.log('engine'), devices, events, reads, secrets, resolveOidName, outbound: ctx.outbound,
         publicUrl: config.publicUrl, ackLinkTtlMs: config.ackLinkTtlHours * 3_600_000,
+        inbox: { dismissMs: config.inboxDismissDays * 86_400_000 },
         alarms: {
           recurrence: config.alarmRecurrence,
           archiveAfterMs: config.alarmArchiveHours * 3_600_000,
@@ -135,6 +137,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       registerEventRoutes(api, { reads, export: exportDeps });
       registerUnknownSenderRoutes(api, { reads, unknownSenders });
       registerEngineRoutes(api, engine, router);
+      registerInboxRoutes(api, { engine, reads, dictionary: () => deps.mib.mibs.dictionary });
       registerAlertmanagerIntake(
         api,
         router,

@@ -33,6 +33,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'events', name: 'events', component: () => import('@/views/EventsView.vue'), meta: { title: 'Events' } },
       { path: 'alarms', name: 'alarms', component: () => import('@/views/AlarmsView.vue'), meta: { title: 'Alarms' } },
       { path: 'templates', name: 'templates', component: () => import('@/views/TemplatesView.vue'), meta: { title: 'Templates' } },
+      { path: 'inbox', name: 'inbox', component: () => import('@/views/InboxView.vue'), meta: { title: 'Inbox' } },
       { path: 'rules', name: 'rules', component: () => import('@/views/RulesView.vue'), meta: { title: 'Rules' } },
       { path: 'devices', name: 'devices', component: () => import('@/views/DevicesView.vue'), meta: { title: 'Devices' } },
       { path: 'oid-dictionary', name: 'oids', component: () => import('@/views/OidDictionaryView.vue'), meta: { title: 'OID Dictionary' } },

@@ -123,7 +123,19 @@ export class EventContext {
     }
     if (name.startsWith('params.')) return paramAt(e.params, name.slice(7));
     if (name.startsWith('varbind.')) return this.varbindValue(name.slice(8));
+    if (name.startsWith('instance.')) return this.varbindInstance(name.slice(9));
     return own(e.params, name) ?? this.varbindValue(name);
+  }
+
+  /** Instance suffix of the varbind of a column (`instance.ifOperStatus` -> `3` for ifOperStatus.3): the table row a trap is about. */
+  varbindInstance(oidOrName: string): string | undefined {
+    const vbs = varbindsOf(this.event);
+    if (vbs.length === 0) return undefined;
+    const oid = resolveOid(oidOrName, this.oidNames);
+    const vb = oid === undefined ? undefined : findVarbind(vbs, oid);
+    if (!vb) return undefined;
+    const o = stripDot(vb.oid);
+    return o.length > oid!.length ? o.slice(oid!.length + 1) : undefined;
   }
 
   varbindValue(oidOrName: string): unknown {

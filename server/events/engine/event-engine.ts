@@ -30,6 +30,10 @@ import { own } from './own.js';
 import { compileEventRule, type Decision } from './rule-compiler.js';
 import { RuleSet } from './rule-set.js';
 import { ThresholdEvaluator } from './threshold-evaluator.js';
+import { dryRunWindow } from './dry-run-window.js';
+import type { RuleWindowDryRun } from '../../contracts/inbox.js';
+import { InboxCollector } from '../inbox/inbox-collector.js';
+import { InboxRepository, type InboxDelta } from '../../store/inbox.repository.js';
 
 export interface EventEngineDeps {
   db: Db;
@@ -55,6 +59,17 @@ export interface EventEngineDeps {
   ackLinkTtlMs?: number;
   /** How often escalation steps, quiet-hour ends and digest windows are checked. Default 1 s. */
   escalationTickMs?: number;
+  /** The unmatched inbox (issue 17): how often gathered types are written, how many rows, when a dismissed type comes back. */
+  inbox?: Partial<InboxOptions>;
+}
+
+export interface InboxOptions {
+  flushIntervalMs: number;
+  maxRows: number;
+  /** A dismissed type is listed again when seen this long after its dismissal. */
+  dismissMs: number;
+  /** Types not seen for this long are forgotten (dismissed ones are kept). */
+  retentionMs: number;
 }
 
 /** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
@@ -76,6 +91,8 @@ export interface EngineParts {
   escalation: EscalationService;
   ackLinks: AckLinks;
   gate: DeliveryGate;
+  /** The unmatched inbox's table. */
+  inbox: InboxRepository;
 }
 
 export interface EventEngine {
@@ -92,6 +109,10 @@ export interface EventEngine {
   sweep(): void;
   /** Dry run of an event rule body over the last `limit` stored events. */
   dryRun(body: EventRuleBody, limit: number): Promise<RuleTestResult>;
+  /** Dry run of an event rule body over the stored events of the last `hours` (figures: matched, alarms raised, clears). */
+  dryRunWindow(body: EventRuleBody, hours: number): Promise<RuleWindowDryRun>;
+  /** Writes the inbox types gathered since the last flush now (also runs on a timer). */
+  flushInbox(): void;
   close(): Promise<void>;
 }
 
@@ -235,6 +256,62 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const timer = setInterval(sweep, deps.sweepIntervalMs ?? 30_000);
   timer.unref();
 
+  // Unmatched inbox: gathered in preprocess (a Map), written in batches here.
+  const inboxOpts: InboxOptions = { flushIntervalMs: 2000, maxRows: 5000, dismissMs: 7 * 86_400_000, retentionMs: 30 * 86_400_000, ...deps.inbox };
+  const inboxRepo = new InboxRepository(db);
+  const inbox = new InboxCollector();
+  let inboxPrunedAt = 0;
+  // A flush writes at most this many types per transaction, the rest after giving the event loop back
+  // (2,000 types at once held the main thread for ~140 ms in test/bench/inbox.bench.ts).
+  const INBOX_CHUNK = 200;
+  let inboxBacklog: InboxDelta[] = [];
+  let inboxChunkQueued = false;
+  const applyInbox = (deltas: InboxDelta[]) => {
+    try {
+      inbox.stats.stored_overflow += inboxRepo.apply(deltas, { maxRows: inboxOpts.maxRows, dismissMs: inboxOpts.dismissMs });
+    } catch (err) {
+      inbox.stats.flush_errors++;
+      // Kept for the next flush (bounded): a busy database must not lose the counts.
+      if (inboxBacklog.length + deltas.length <= inboxOpts.maxRows) inboxBacklog.push(...deltas);
+      else inbox.stats.overflow += deltas.length;
+      log.error({ err, types: deltas.length }, 'inbox flush failed');
+    }
+  };
+  const inboxChunk = () => {
+    inboxChunkQueued = false;
+    if (inboxBacklog.length === 0) return;
+    applyInbox(inboxBacklog.splice(0, INBOX_CHUNK));
+    if (inboxBacklog.length && !inboxChunkQueued) {
+      inboxChunkQueued = true;
+      setImmediate(inboxChunk);
+    }
+  };
+  /** `now`: write everything before returning (GET /inbox, close); else in chunks. */
+  const flushInbox = (now = true) => {
+    inboxBacklog.push(...inbox.drain());
+    if (inboxBacklog.length === 0) return;
+    if (now) {
+      const all = inboxBacklog;
+      inboxBacklog = [];
+      applyInbox(all);
+    } else if (!inboxChunkQueued) {
+      inboxChunkQueued = true;
+      setImmediate(inboxChunk);
+    }
+    try {
+      const t = Date.now();
+      if (t - inboxPrunedAt > 3_600_000) {
+        inboxPrunedAt = t;
+        inboxRepo.prune(t - inboxOpts.retentionMs);
+      }
+    } catch (err) {
+      inbox.stats.flush_errors++;
+      log.error({ err }, 'inbox prune failed');
+    }
+  };
+  const inboxTimer = setInterval(() => flushInbox(false), inboxOpts.flushIntervalMs);
+  inboxTimer.unref();
+
   const engine: EventEngine = {
     preprocess(batch) {
       let dropped: Set<NormalizedEvent> | null = null;
@@ -249,6 +326,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
           log.error({ err, type: e.type }, 'rule evaluation failed');
           continue;
         }
+        if (d.ruleId === null && inbox.wants(e)) inbox.note(e, device(e.deviceId)?.name);
         if (d.disposition === 'drop') {
           (dropped ??= new Set()).add(e);
         } else if (d.disposition === 'alarm' || d.disposition === 'clear') {
@@ -297,6 +375,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       escalation,
       ackLinks,
       gate,
+      inbox: inboxRepo,
     },
     counters() {
       return {
@@ -312,6 +391,8 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         ...prefixed('delivery_', gate.stats),
         delivery_waiting: gate.waiting,
         notifications_pending: queue.pending,
+        ...prefixed('inbox_', inbox.stats),
+        inbox_pending_types: inbox.size,
       };
     },
     reloadRules,
@@ -358,9 +439,16 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       out.results.reverse();
       return out;
     },
+    dryRunWindow(body, hours) {
+      const to = Date.now();
+      return dryRunWindow({ reads: deps.reads, device, resolveOidName: deps.resolveOidName }, body, to - hours * 3_600_000, to);
+    },
+    flushInbox: () => flushInbox(true),
     async close() {
       clearInterval(timer);
       clearInterval(escalationTimer);
+      clearInterval(inboxTimer);
+      flushInbox();
       unsubscribe.forEach((u) => u());
       try {
         alarms.close();

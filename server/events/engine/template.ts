@@ -5,7 +5,7 @@ export interface TemplateScope {
 
 export type Template = (scope: TemplateScope) => string;
 
-const VAR = /\{([A-Za-z_][A-Za-z0-9_.:-]*)\}/g;
+const VAR = /\{([A-Za-z_][A-Za-z0-9_.:@-]*)\}/g;
 
 import { own } from './own.js';
 
