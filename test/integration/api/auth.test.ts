@@ -28,6 +28,8 @@ describe('authentication and roles', () => {
         const r = await anon(method.toUpperCase(), path.replace(/\{[^}]+\}/g, '1'), method === 'get' || method === 'delete' ? undefined : {});
         // The Alertmanager webhook has its own bearer token (alertmanagerToken); with none configured it refuses everyone with 403.
         if (method === 'post' && path === '/intake/alertmanager') expect(r.status).toBe(403);
+        // A signed acknowledge link carries its own authority (HMAC over alarm id and expiry): a made-up one is refused with 403.
+        else if (path === '/ack/{token}') expect(r.status).toBe(403);
         else if (r.status !== 401) publicOnes.add(`${method} ${path}`);
         else expect(r.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
       }
