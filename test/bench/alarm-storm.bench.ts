@@ -168,12 +168,18 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
     loop.disable();
     const open = [...alarms.values()].filter((a) => a.eventType === 'icmp.down');
     const top = open.filter((a) => !a.suppressed);
-    // Late notifications (a hold that lets children through, a retry) count too.
-    await new Promise((r) => setTimeout(r, 20_000));
+    const counters = async () => ((await must('GET', '/status')) as { counters: Record<string, number> }).counters;
+    const serverLoop = Object.fromEntries(Object.entries(await counters()).filter(([k]) => k.startsWith('main-thread.')));
+    // Late notifications (a hold that lets children through, a retry) count too: at least 20 s, and
+    // until the notification queue is empty (it delivers 4 at a time), at most 5 minutes.
+    const tDrain = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const pending = Object.entries(await counters()).find(([k]) => k.endsWith('.notifications_pending'))?.[1] ?? 0;
+      if ((Date.now() - tDrain >= 20_000 && pending === 0) || Date.now() - tDrain > 300_000) break;
+    }
     const notifications = hook.count();
-    const counters = ((await must('GET', '/status')) as { counters: Record<string, number> }).counters;
-    const serverLoop = Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('main-thread.')));
-    const notifyCounters = Object.fromEntries(Object.entries(counters).filter(([k]) => /^(notif|rootcause|root-cause)/i.test(k)));
+    const notifyCounters = Object.fromEntries(Object.entries(await counters()).filter(([k]) => /notifications_|alarms_raised|suppress|rootcause|root_cause/i.test(k)));
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
     console.log(
       JSON.stringify({
