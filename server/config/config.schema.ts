@@ -127,7 +127,6 @@ export const OPTIONS = {
   retention1hDays: { env: 'NMS_RETENTION_1H_DAYS', schema: z.coerce.number().positive().max(36500).default(730), help: '1-hour rollups are kept this long' },
   pollConcurrency: { env: 'NMS_POLL_CONCURRENCY', schema: z.coerce.number().int().min(1).max(10_000).default(200), help: 'SNMP polls in flight at once' },
   icmpProbes: { env: 'NMS_ICMP_PROBES', schema: z.coerce.number().int().min(1).max(100).default(20), help: 'Echo requests per device per ICMP cycle (200 ms apart); every RTT is kept as the cycle\'s latency distribution' },
-  icmpWrapper: { env: 'NMS_ICMP_WRAPPER', schema: z.string().max(1000).default(''), help: 'Command prefix for the poller\'s fping, space-separated (e.g. "ip vrf exec mgmt" or "ip netns exec <ns>" to ping from a VRF or namespace); empty = none' },
   icmpDownAfter: { env: 'NMS_ICMP_DOWN_AFTER', schema: z.coerce.number().int().min(1).max(100).default(3), help: 'Failed ICMP cycles before a device is down' },
   pollWorkers: { env: 'NMS_POLL_WORKERS', schema: z.coerce.number().int().min(0).max(64).default(2), help: 'Worker threads for SNMP polls (0 = poll in the main thread)' },
   templateRecheckMinutes: { env: 'NMS_TEMPLATE_RECHECK_MINUTES', schema: z.coerce.number().int().min(1).max(10_080).default(60), help: 'A collection template that did not apply to a device (e.g. its table is absent) is matched again this often (sooner than its rediscoverMinutes)' },

@@ -92,8 +92,6 @@ export function pollingModule(
   });
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter, inventoryIntervalMs: config.inventoryIntervalMinutes * 60_000 };
   const icmpOptions = { count: config.icmpProbes };
-  /** NMS_ICMP_WRAPPER: ping from a VRF or network namespace (fping backend only). */
-  const icmpWrapper = config.icmpWrapper.split(/\s+/).filter(Boolean);
   /** Collection templates: files (and, with a store, custom ones); the engine's threshold rules go to the event engine over the bus. */
   const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0], inventory?: InventorySink, output?: RepositoryPollOutput) => {
     const templates = new TemplateService({ dirs: [TEMPLATES_DIR, ...config.templateDirs.split(',').map((d) => d.trim()).filter(Boolean)], repo: db ? new TemplateRepository(db) : undefined, log: ctx.log('templates') });
@@ -184,7 +182,7 @@ export function pollingModule(
     async start() {
       if (deps.remote) {
         const { devices, out } = deps.remote();
-        const pinger = new IcmpPinger({ log: ctx.log('icmp'), wrapper: icmpWrapper });
+        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
         // Template inventory columns of this site's devices travel to the central like ENTITY-MIB snapshots.
         const { engine, templates } = await startTemplates(undefined, out.inventory ? { ingest: (snap) => out.inventory!(snap) } : undefined);
         // Custom (database) templates come from the centre with the site's assignment.
@@ -228,7 +226,7 @@ export function pollingModule(
       offs.push(offTemplates);
       const templateEngine = deps.localPoller ? engine : null;
       if (deps.localPoller) {
-        const pinger = new IcmpPinger({ log: ctx.log('icmp'), wrapper: icmpWrapper });
+        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
         discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
         poller = new PollService(
           { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
