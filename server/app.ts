@@ -115,7 +115,7 @@ function createModules(ctx: AppContext, routes: () => RouteRegistration[], opts:
   const intake = collector
     ? intakeModule(ctx, { out: () => transport.intake, remoteUsers: () => transport.trapUsers })
     : intakeModule(ctx, { store, mib, out: () => events.writer, resolveDevice: (a) => events.resolver.resolve(a) });
-  const topology = topologyModule(ctx, { store });
+  const topology = topologyModule(ctx, { store, events, polling: collector ? undefined : polling });
   const api = apiModule(ctx, { store, version: VERSION, routes, siteHealth: registry.siteHealth, deviceMetrics: collector ? undefined : () => polling.deviceMetrics });
   const realtime = realtimeModule(ctx, { api });
   const health = healthModule(ctx, { version: VERSION });

@@ -18,6 +18,8 @@ const listQuery = z.object({
   device: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   before: z.coerce.number().int().positive().optional(),
+  /** Root cause (issue 17): only alarms that are not suppressed (causes and standalone problems). */
+  root: z.enum(['true', 'false']).optional(),
 });
 const noteBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
 const ACTIONS = ['ack', 'unack', 'clear'] as const;
@@ -44,10 +46,10 @@ export function registerAlarmRoutes(api: ApiRegistry, { alarms, service, reads }
   api.add(
     {
       method: 'get', path: '/alarms', tag, access: 'viewer', query: listQuery,
-      summary: 'List alarms: open ones by severity then time (default), or ?state=cleared|archived|all (newest first, ?before= cursor)',
+      summary: 'List alarms: open ones by severity then time (default), or ?state=cleared|archived|all (newest first, ?before= cursor); ?root=true: not suppressed ones only',
       response: '{items: Alarm[], nextCursor}',
     },
-    ({ query }) => reads.run('alarms.list', { state: query.state === 'active' ? 'open' : query.state, deviceId: query.device, limit: query.limit, beforeId: query.before }),
+    ({ query }) => reads.run('alarms.list', { state: query.state === 'active' ? 'open' : query.state, deviceId: query.device, root: query.root === 'true', limit: query.limit, beforeId: query.before }),
   );
 
   api.add(

@@ -13,10 +13,13 @@ export interface PollRoutesDeps {
   outbound: OutboundPolicy;
   /** This process's site: devices of other sites are polled by their collectors (409 here). */
   site?: string;
+  /** Adds root-cause reachability to a status (issue 17), when root cause runs. */
+  decorate?: (s: DeviceStatusDto) => DeviceStatusDto;
 }
 
 export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void {
   const tag = 'polling';
+  const dec = (s: DeviceStatusDto | undefined) => (s && deps.decorate ? deps.decorate(s) : s);
   const exists = (id: number) => {
     if (!deps.devices.get(id)) throw new NotFoundError('No such device');
     return id;
@@ -24,7 +27,7 @@ export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void
 
   api.add(
     { method: 'get', path: '/devices/:id/status', summary: 'Poll status of a device: reachability, RTT/loss, last poll time, duration and error, system group', tag, access: 'viewer', response: 'DeviceStatus or {status: null} before the first poll' },
-    ({ params }) => ({ status: deps.pollState.status(exists(idParam(params))) ?? null }),
+    ({ params }) => ({ status: dec(deps.pollState.status(exists(idParam(params)))) ?? null }),
   );
 
   api.add(
@@ -35,12 +38,12 @@ export function registerPollRoutes(api: ApiRegistry, deps: PollRoutesDeps): void
       if (deps.site !== undefined && d.site !== deps.site) throw new ConflictError(`Device ${d.name} belongs to site ${d.site}: its collectors poll it, not this node (site ${deps.site})`);
       deps.outbound.assertAllowed('device', d.address, `device ${d.name} (${d.address})`);
       const status = await deps.pollNow(id);
-      return { status: status ?? null, interfaces: deps.pollState.interfaces(id) };
+      return { status: dec(status) ?? null, interfaces: deps.pollState.interfaces(id) };
     },
   );
 
   api.add(
     { method: 'get', path: '/device-status', summary: 'Poll status of every device (for the device list)', tag, access: 'viewer', response: '{items: DeviceStatus[]}' },
-    () => ({ items: [...deps.pollState.allStatus().values()] }),
+    () => ({ items: [...deps.pollState.allStatus().values()].map((s) => dec(s)!) }),
   );
 }

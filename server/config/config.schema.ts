@@ -127,6 +127,8 @@ export const OPTIONS = {
   retention1hDays: { env: 'NMS_RETENTION_1H_DAYS', schema: z.coerce.number().positive().max(36500).default(730), help: '1-hour rollups are kept this long' },
   pollConcurrency: { env: 'NMS_POLL_CONCURRENCY', schema: z.coerce.number().int().min(1).max(10_000).default(200), help: 'SNMP polls in flight at once' },
   icmpProbes: { env: 'NMS_ICMP_PROBES', schema: z.coerce.number().int().min(1).max(100).default(20), help: 'Echo requests per device per ICMP cycle (200 ms apart); every RTT is kept as the cycle\'s latency distribution' },
+  icmpWrapper: { env: 'NMS_ICMP_WRAPPER', schema: z.string().max(500).default(''), help: 'Command (space-separated) that fping runs under, e.g. "ip netns exec mgmt" to ping from a management namespace/VRF (needs the fping backend)' },
+  rootCauseHoldSeconds: { env: 'NMS_ROOT_CAUSE_HOLD_SECONDS', schema: z.coerce.number().min(0).max(600).default(15), help: 'Root cause: a device that goes down while its parent still looks up holds its notification this long while the parent is probed at once; if the parent does not answer, the alarm is suppressed under it' },
   icmpDownAfter: { env: 'NMS_ICMP_DOWN_AFTER', schema: z.coerce.number().int().min(1).max(100).default(3), help: 'Failed ICMP cycles before a device is down' },
   pollWorkers: { env: 'NMS_POLL_WORKERS', schema: z.coerce.number().int().min(0).max(64).default(2), help: 'Worker threads for SNMP polls (0 = poll in the main thread)' },
   templateRecheckMinutes: { env: 'NMS_TEMPLATE_RECHECK_MINUTES', schema: z.coerce.number().int().min(1).max(10_080).default(60), help: 'A collection template that did not apply to a device (e.g. its table is absent) is matched again this often (sooner than its rediscoverMinutes)' },

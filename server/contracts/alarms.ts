@@ -109,6 +109,12 @@ export interface AlarmDto {
   flapping: boolean;
   archived: boolean;
   notes: AlarmNoteDto[];
+  /** Root cause (issue 17, server/contracts/root-cause.ts): raised under a cause, no notification. */
+  suppressed?: boolean;
+  /** The cause's alarm when suppressed. */
+  rootAlarmId?: number | null;
+  /** For a cause: devices behind it that are unreachable now. */
+  impactCount?: number;
 }
 
 // ---- rules ----

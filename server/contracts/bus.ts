@@ -29,6 +29,8 @@ export interface BusEventMap {
   'discovery.progress': DiscoveryJobDto;
   /** Manual links or layout changed; the map reloads. */
   'topology.changed': Record<string, never>;
+  /** A device's LLDP/CDP neighbours changed (not published when a poll finds the same ones): root-cause parents are derived again. */
+  'topology.neighbours': { deviceId: number };
   /** Some of a user's sessions or API tokens ended (logout, revocation, new password/role, disabled, deleted): realtime re-checks that user's sockets at once. */
   'auth.revoked': { userId: number };
   /** A remote collector registered, went up or down, or was forgotten (`forgotten: true`). */

@@ -1,3 +1,4 @@
+import type { Reachability } from './root-cause.js';
 /** What the console and API show about a device's polling state. */
 export type ReachState = 'up' | 'down' | 'unknown';
 export type SnmpState = 'up' | 'down' | 'auth_failure' | 'unknown';
@@ -21,6 +22,10 @@ export interface DeviceStatusDto {
     sysLocation: string | null;
   };
   updatedAt: number;
+  /** Root cause (issue 17): `unreachable` = not answering while a device on its path is down. */
+  reachability?: Reachability;
+  /** The device (on its path) whose failure makes it unreachable. */
+  causeDeviceId?: number | null;
 }
 
 export interface InterfaceDto {

@@ -1,3 +1,4 @@
+import type { Reachability } from './root-cause.js';
 /** The topology graph as the API returns it and the console draws it. */
 export type NodeStatus = 'up' | 'down' | 'unknown';
 
@@ -16,6 +17,12 @@ export interface TopologyNode {
   position: { x: number; y: number } | null;
   /** For unmanaged nodes: what we know, to add it as a device. */
   seenAs?: { sysName: string | null; chassisId: string; mgmtAddress: string | null };
+  /** Root cause (issue 17): reachability of a managed device. */
+  reachability?: Reachability;
+  /** The device is the cause of other devices' unreachability. */
+  rootCause?: boolean;
+  /** Open suppressed alarms of the device. */
+  suppressedAlarms?: number;
 }
 
 export interface TopologyLink {

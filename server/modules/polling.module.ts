@@ -15,6 +15,7 @@ import { LatencyRepository } from '../store/latency.repository.js';
 import { registerLatencyRoutes } from '../api/latency.routes.js';
 import type { AssignedDevices, PublishedPollOutput } from '../remote/collector-polling.js';
 import type { AssignedTemplate } from '../contracts/assignment.js';
+import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import { ConflictError } from '../api/errors.js';
 import type { SiteHealth } from '../api/devices.routes.js';
@@ -66,6 +67,12 @@ export interface PollingModule extends Module {
   readonly deviceMetrics: DeviceMetricsCache;
   /** With a store: where hardware inventory snapshots go (ENTITY-MIB from the poller, template inventory columns). */
   readonly inventory: InventorySink;
+  /** With a store: the local poller (null at `central`, where collectors poll); root cause probes and re-polls through it. */
+  readonly poller: PollService | null;
+  /** Root cause (set by the topology module): adds reachability to the statuses the poll routes return. */
+  decorateStatus: ((s: DeviceStatusDto) => DeviceStatusDto) | null;
+  /** With a store: the stored poll state (status of every device). */
+  readonly pollState: PollStateRepository;
   /** With a store: the custom collection templates, as collectors get them with their site's assignment (empty before start). */
   customTemplates(): AssignedTemplate[];
 }
@@ -92,6 +99,8 @@ export function pollingModule(
   });
   const opts = { concurrency: config.pollConcurrency, icmpDownAfter: config.icmpDownAfter, inventoryIntervalMs: config.inventoryIntervalMinutes * 60_000 };
   const icmpOptions = { count: config.icmpProbes };
+  const wrapperArgv = config.icmpWrapper.split(' ').filter(Boolean);
+  const icmpWrapper = wrapperArgv.length ? { wrapper: wrapperArgv } : {};
   /** Collection templates: files (and, with a store, custom ones); the engine's threshold rules go to the event engine over the bus. */
   const startTemplates = async (db?: ConstructorParameters<typeof TemplateRepository>[0], inventory?: InventorySink, output?: RepositoryPollOutput) => {
     const templates = new TemplateService({ dirs: [TEMPLATES_DIR, ...config.templateDirs.split(',').map((d) => d.trim()).filter(Boolean)], repo: db ? new TemplateRepository(db) : undefined, log: ctx.log('templates') });
@@ -157,7 +166,7 @@ export function pollingModule(
     }
     return { templates, engine, off };
   };
-  return {
+  const self: PollingModule = {
     name: 'polling',
     input: {
       get out() {
@@ -167,6 +176,13 @@ export function pollingModule(
     },
     get deviceMetrics() {
       return polling.get().latest;
+    },
+    decorateStatus: null,
+    get poller() {
+      return polling.get().poller;
+    },
+    get pollState() {
+      return polling.get().pollState;
     },
     get inventory() {
       return polling.get().inventory;
@@ -182,7 +198,7 @@ export function pollingModule(
     async start() {
       if (deps.remote) {
         const { devices, out } = deps.remote();
-        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        const pinger = new IcmpPinger({ log: ctx.log('icmp'), ...icmpWrapper });
         // Template inventory columns of this site's devices travel to the central like ENTITY-MIB snapshots.
         const { engine, templates } = await startTemplates(undefined, out.inventory ? { ingest: (snap) => out.inventory!(snap) } : undefined);
         // Custom (database) templates come from the centre with the site's assignment.
@@ -226,7 +242,7 @@ export function pollingModule(
       offs.push(offTemplates);
       const templateEngine = deps.localPoller ? engine : null;
       if (deps.localPoller) {
-        const pinger = new IcmpPinger({ log: ctx.log('icmp') });
+        const pinger = new IcmpPinger({ log: ctx.log('icmp'), ...icmpWrapper });
         discovery = new DiscoveryService({ devices, pinger, bus, log: ctx.log('discovery'), outbound, site: config.site });
         poller = new PollService(
           { devices: repositoryDevices(devices, bus), out: output, log: ctx.log('poller'),
@@ -276,7 +292,7 @@ export function pollingModule(
       const pollNow = poller
         ? (id: number) => poller.pollNow(id)
         : () => Promise.reject(new ConflictError(`This central node polls no device: the collectors of each device's site do (NMS_ROLE=collector NMS_SITE=<site>)`));
-      registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined });
+      registerPollRoutes(api, { devices, pollState, pollNow, outbound, site: poller ? config.site : undefined, decorate: (s) => self.decorateStatus?.(s) ?? s });
       registerInventoryRoutes(api, { devices, inventory: inventoryRepo, refresh: poller ? (id) => poller.refreshInventory(id) : null, outbound, site: poller ? config.site : undefined });
     },
     counters() {
@@ -294,4 +310,5 @@ export function pollingModule(
       ];
     },
   };
+  return self;
 }

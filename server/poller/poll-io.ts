@@ -87,6 +87,16 @@ export class RepositoryPollOutput implements PollOutput {
     if (sink) this.inventory = (snapshot) => sink.ingest(snapshot);
   }
 
+  /** A signature of each device's last stored neighbours: `topology.neighbours` only when they changed. */
+  private readonly neighbourSig = new Map<number, string>();
+
+  private neighboursStored(deviceId: number, rows: NeighbourWrite[]): void {
+    const sig = JSON.stringify(rows.map((n) => Object.values(n)));
+    if (this.neighbourSig.get(deviceId) === sig) return;
+    this.neighbourSig.set(deviceId, sig);
+    this.deps.bus.publish('topology.neighbours', { deviceId });
+  }
+
   /** Where template reports go (the polling module's threshold-rule keeper); set once templates are started. */
   templateReports: ((report: TemplateReport) => void) | null = null;
 
@@ -107,7 +117,10 @@ export class RepositoryPollOutput implements PollOutput {
     this.deps.latest?.snmp(deviceId, update, metrics);
     pollState.recordSnmp(deviceId, update);
     if (interfaces) pollState.replaceInterfaces(deviceId, interfaces, update.at);
-    if (neighbours) pollState.replaceNeighbours(deviceId, neighbours, update.at);
+    if (neighbours) {
+      pollState.replaceNeighbours(deviceId, neighbours, update.at);
+      this.neighboursStored(deviceId, neighbours);
+    }
     const status = pollState.status(deviceId);
     if (status) bus.publish('device.status', status);
   }
@@ -115,6 +128,7 @@ export class RepositoryPollOutput implements PollOutput {
   /** Neighbours alone (what a collector's `neighbours` batch carries). */
   neighbours(deviceId: number, neighbours: NeighbourWrite[], at: number): void {
     this.deps.pollState.replaceNeighbours(deviceId, neighbours, at);
+    this.neighboursStored(deviceId, neighbours);
   }
 
   icmp(updates: IcmpOutcome[]): void {

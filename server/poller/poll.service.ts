@@ -231,6 +231,32 @@ export class PollService {
     return this.deps.out.status(deviceId);
   }
 
+  /**
+   * Polls several devices now (root cause: the devices behind a cause that answers again): one ICMP
+   * batch for all of them, SNMP polls at most `concurrency` at a time. Devices not polled here are skipped.
+   */
+  async pollNowMany(ids: number[], concurrency = 16): Promise<void> {
+    const devices: DeviceRecord[] = [];
+    for (const id of ids) {
+      const d = this.deps.devices.get(id);
+      if (d && this.mine(d) && (!this.deps.allowed || this.deps.allowed(d))) devices.push(d);
+    }
+    const tasks: Promise<unknown>[] = [];
+    const pingable = devices.filter((d) => d.icmpEnabled);
+    if (pingable.length && this.deps.icmp) tasks.push(this.pingDevices(pingable));
+    const snmp = devices.filter((d) => d.snmp.enabled).map((d) => d.id);
+    let next = 0;
+    const lane = async () => {
+      while (next < snmp.length) {
+        const id = snmp[next++]!;
+        await (this.scheduler.has(id) ? this.scheduler.runNow(id) : this.pollSnmp(id));
+      }
+    };
+    for (let i = 0; i < Math.min(concurrency, snmp.length); i++) tasks.push(lane());
+    await Promise.all(tasks);
+    this.flushSamples();
+  }
+
   private async icmpTick(): Promise<void> {
     if (this.icmpRunning || !this.deps.icmp) return;
     const now = Date.now();

@@ -25,6 +25,9 @@ export interface AlarmRow {
   in_maintenance: number;
   flapping: number;
   archived: number;
+  suppressed: number;
+  root_alarm_id: number | null;
+  impact_count: number;
 }
 
 export interface NewAlarm {
@@ -44,6 +47,8 @@ export interface NewAlarm {
 export interface AlarmListQuery {
   state: 'open' | 'cleared' | 'archived' | 'all';
   deviceId?: number;
+  /** Only alarms that are not suppressed (causes and standalone problems; `?root=true`). */
+  root?: boolean;
   limit: number;
   beforeId?: number;
 }
@@ -75,6 +80,9 @@ export function toAlarmDto(r: AlarmRow, notes: AlarmNoteDto[] = []): AlarmDto {
     flapping: r.flapping === 1,
     archived: r.archived === 1,
     notes,
+    suppressed: r.suppressed === 1,
+    rootAlarmId: r.root_alarm_id,
+    impactCount: r.impact_count,
   };
 }
 
@@ -136,6 +144,14 @@ export class AlarmRepository {
       flapping: db.prepare<[], AlarmRow>('SELECT * FROM alarms WHERE flapping = 1 AND archived = 0'),
       archive: db.prepare<[number]>("UPDATE alarms SET archived = 1 WHERE state = 'cleared' AND archived = 0 AND cleared_at < ?"),
       pruneLinks: db.prepare<[number]>('DELETE FROM alarm_events WHERE event_id < ?'),
+      suppress: db.prepare<[number, number | null, number]>('UPDATE alarms SET suppressed = ?, root_alarm_id = ? WHERE id = ?'),
+      impact: db.prepare<[{ n: number; id: number }]>('UPDATE alarms SET impact_count = @n WHERE id = @id AND impact_count <> @n'),
+      suppressedByDevice: db.prepare<[], { device_id: number; n: number }>(
+        "SELECT device_id, count(*) AS n FROM alarms WHERE suppressed = 1 AND state <> 'cleared' AND device_id IS NOT NULL GROUP BY device_id",
+      ),
+      under: db.prepare<[number], { id: number; state: AlarmState }>(
+        "SELECT id, state FROM alarms WHERE root_alarm_id = ? AND archived = 0 ORDER BY state = 'cleared', id DESC LIMIT 10000",
+      ),
     };
   }
 
@@ -237,6 +253,7 @@ export class AlarmRepository {
       where.push('device_id = ?');
       args.push(q.deviceId);
     }
+    if (q.root) where.push('suppressed = 0');
     const paged = q.beforeId !== undefined && order === 'ORDER BY id DESC';
     if (paged) {
       where.push('id < ?');
@@ -273,6 +290,26 @@ export class AlarmRepository {
   /** Drops links to events that retention has removed (ids below the oldest kept). */
   pruneLinksBelow(minEventId: number): number {
     return this.s.pruneLinks.run(minEventId).changes;
+  }
+
+  /** Root cause: marks an alarm suppressed under `rootId` (or not suppressed, rootId null). */
+  setSuppressed(id: number, suppressed: boolean, rootId: number | null): void {
+    this.s.suppress.run(suppressed ? 1 : 0, rootId, id);
+  }
+
+  /** Root cause: devices behind a cause's alarm; true when the count changed. */
+  setImpact(id: number, count: number): boolean {
+    return this.s.impact.run({ n: count, id }).changes > 0;
+  }
+
+  /** Open suppressed alarms per device (the topology map). */
+  suppressedByDevice(): Map<number, number> {
+    return new Map(this.s.suppressedByDevice.all().map((r) => [r.device_id, r.n]));
+  }
+
+  /** Alarms raised as suppressed under a cause, open ones first. */
+  suppressedUnder(rootId: number): number[] {
+    return this.s.under.all(rootId).map((r) => r.id);
   }
 
   transaction<T>(fn: () => T): T {

@@ -23,6 +23,8 @@ import { SampleRepository } from './sample.repository.js';
 import { LatencyRepository } from './latency.repository.js';
 import type { LatencyResolution } from '../contracts/latency.js';
 import { TopologyRepository } from './topology.repository.js';
+import { DependencyRepository } from './dependency.repository.js';
+import { deriveFromStore, type DeriveDevice, type DerivedResult } from '../rootcause/derive.js';
 
 export interface ReaderRepositories {
   events: EventRepository;
@@ -34,6 +36,7 @@ export interface ReaderRepositories {
   topology: TopologyRepository;
   unknownSenders: UnknownSenderRepository;
   latency: LatencyRepository;
+  dependencies: DependencyRepository;
 }
 
 /** The repositories a reader uses, on any connection (a reader's read-only one, or the main one in tests). */
@@ -48,6 +51,7 @@ export function readerRepositories(db: Db): ReaderRepositories {
     topology: new TopologyRepository(db),
     unknownSenders: new UnknownSenderRepository(db),
     latency: new LatencyRepository(db),
+    dependencies: new DependencyRepository(db),
   };
 }
 
@@ -98,6 +102,7 @@ export const READ_OPS = {
     const dto = r.alarms.dto(a.id);
     return dto ? { ...dto, events: r.alarms.events(a.id, a.events) } : null;
   }),
+  'alarms.suppressedByDevice': op((r, _: null) => r.alarms.suppressedByDevice()),
   'metrics.series': op((r, q: SeriesQuery) => metricSeries(r.samples, q)),
   'latency.points': op((r, q: { deviceId: number; from: number; to: number; resolution: LatencyResolution }) => r.latency.points(q.deviceId, q.from, q.to, q.resolution)),
   'unknownSenders.list': op((r, q: { limit: number; cursor?: string }) => r.unknownSenders.list(q)),
@@ -114,6 +119,18 @@ export const READ_OPS = {
       positions: r.topology.positions(),
       alarmSeverity: r.dashboard.worstAlarmByDevice(),
       downPorts: r.dashboard.downPorts(),
+    }),
+  ),
+  /** Root-cause parents (issue 17): the topology graph, pins and roots -> each device's parent. */
+  'rootcause.derive': op((r, a: { devices: DeriveDevice[]; gateway: string | null }): DerivedResult =>
+    deriveFromStore({
+      devices: a.devices,
+      status: r.pollState.allStatus(),
+      neighbours: r.pollState.neighbours(),
+      interfaces: (id) => r.pollState.interfaces(id),
+      manualLinks: r.topology.manualLinks(),
+      pins: r.dependencies.pins(),
+      gateway: a.gateway,
     }),
   ),
 };

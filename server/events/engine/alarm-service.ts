@@ -28,6 +28,12 @@ export const DEFAULT_ALARM_OPTIONS: AlarmOptions = {
 
 export type NotificationKind = 'raise' | 'severity' | 'clear';
 
+/**
+ * Root cause (issue 17): sees each notification about to go out. Returns true when it takes it
+ * over: it calls `send` later (held until a parent's state is known) or never (suppressed).
+ */
+export type NotifyGate = (kind: NotificationKind, alarm: AlarmDto, send: () => void) => boolean;
+
 export interface NotifyTarget {
   channelIds: number[];
   on: NotifyOn[];
@@ -90,7 +96,7 @@ export class AlarmService {
   private readonly changes = new Map<string, number[]>();
   /** Last notified state per reduction key: what a settled flapping alarm must catch up on. */
   private readonly lastNotified = new Map<string, NotificationKind>();
-  readonly stats = { raised: 0, reopened: 0, reduced: 0, cleared: 0, clears_unmatched: 0, notifications_held: 0 };
+  readonly stats = { raised: 0, reopened: 0, reduced: 0, cleared: 0, clears_unmatched: 0, notifications_held: 0, notifications_suppressed: 0 };
   /** Open alarms by reduction key: lookups on the intake path never hit SQLite. */
   private readonly openByKey = new Map<string, OpenAlarm>();
   private readonly recurrences = new Map<number, Recurrence>();
@@ -99,6 +105,7 @@ export class AlarmService {
   private readonly changeDelayMs: number;
   /** Reduction key -> id of the alarm marked flapping (so the flag is written once per transition). */
   private readonly flapping = new Map<string, number>();
+  private gate: NotifyGate | null = null;
 
   constructor(private readonly deps: AlarmServiceDeps) {
     this.opts = { ...DEFAULT_ALARM_OPTIONS, ...deps.options };
@@ -347,9 +354,54 @@ export class AlarmService {
         this.stats.notifications_held++;
         continue;
       }
-      this.lastNotified.set(alarm.reductionKey, n.kind === 'clear' ? 'clear' : 'raise');
-      this.deps.notify(n.kind, alarm, target.channelIds, n.previous);
+      // Raised under a root cause: nothing goes out for it (issue 17).
+      if (alarm.suppressed) {
+        this.stats.notifications_suppressed++;
+        continue;
+      }
+      const send = () => {
+        this.lastNotified.set(alarm.reductionKey, n.kind === 'clear' ? 'clear' : 'raise');
+        this.deps.notify(n.kind, alarm, target.channelIds, n.previous);
+      };
+      if (this.gate?.(n.kind, alarm, send)) continue;
+      send();
     }
+  }
+
+  /** Root cause: who decides on notifications about to go out (server/rootcause). */
+  setGate(gate: NotifyGate | null): void {
+    this.gate = gate;
+  }
+
+  /** The open alarm of a reduction key (from memory). */
+  openAlarmId(key: string): number | undefined {
+    return this.openByKey.get(key)?.id;
+  }
+
+  /**
+   * Root cause: marks alarms suppressed under a cause (or not), sets causes' impact counts, in one
+   * transaction; the changed alarms are pushed (`alarm.changed`). Returns the ids that changed.
+   */
+  applyRootCause(suppress: { id: number; suppressed: boolean; rootAlarmId: number | null }[], impacts: { id: number; count: number }[]): Set<number> {
+    const changed = new Set<number>();
+    if (suppress.length === 0 && impacts.length === 0) return changed;
+    this.deps.repo.transaction(() => {
+      for (const s of suppress) {
+        this.deps.repo.setSuppressed(s.id, s.suppressed, s.rootAlarmId);
+        changed.add(s.id);
+      }
+      for (const i of impacts) if (this.deps.repo.setImpact(i.id, i.count)) changed.add(i.id);
+    });
+    this.publish(changed, []);
+    return changed;
+  }
+
+  /** Root cause: an alarm suppressed under a cause turned out to be its own problem: unsuppressed, and its raise notified now. */
+  release(id: number): void {
+    const row = this.deps.repo.get(id);
+    if (!row || row.state === 'cleared') return;
+    this.deps.repo.setSuppressed(id, false, null);
+    this.publish(new Set([id]), [{ kind: 'raise', alarmId: id, ruleId: row.rule_id, target: null }]);
   }
 
   /** Publishes the pending alarm changes now. */
