@@ -32,7 +32,7 @@ const ids = new Map<string, number>();
 const cy = (page: Page) => page.evaluate(() => {
   const c = (window as unknown as { __netwatchCy?: Cy }).__netwatchCy;
   if (!c) return [];
-  return c.nodes().map((n) => ({ label: n.data('label') as string, classes: n.classes().join(' '), color: n.data('color') as string }));
+  return c.nodes().map((n) => ({ name: n.data('name') as string, label: n.data('label') as string, classes: n.classes().join(' '), color: n.data('color') as string }));
 });
 
 describe('root cause in the console', { timeout: 300_000 }, () => {
@@ -145,14 +145,16 @@ describe('root cause in the console', { timeout: 300_000 }, () => {
 
       // The map: the cause ringed red, the devices behind it grey and dashed, with their suppressed count.
       await page.goto(`${server.url}/topology`);
-      await expect.poll(async () => (await cy(page)).find((n) => n.label.startsWith('rc-dist'))?.classes ?? '', WAIT).toContain('rc-cause');
+      await expect.poll(async () => (await cy(page)).find((n) => n.name === 'rc-dist')?.classes ?? '', WAIT).toContain('rc-cause');
       const nodes = await cy(page);
       for (const i of [1, 2, 3]) {
-        const n = nodes.find((x) => x.label.startsWith(`rc-acc-${i}`))!;
+        const n = nodes.find((x) => x.name === `rc-acc-${i}`)!;
         expect(n.classes).toContain('rc-unreachable');
+        expect(n.label).toBe(`rc-acc-${i} [1 suppressed]`);
         expect(n.color).toBe('#adb5bd');
       }
-      expect(nodes.find((x) => x.label.startsWith('rc-root'))!.classes).not.toContain('rc-');
+      expect(nodes.find((x) => x.name === 'rc-dist')!.label).toBe('⚠ rc-dist (root cause)');
+      expect(nodes.find((x) => x.name === 'rc-root')!.classes).not.toContain('rc-');
       await expect.poll(() => page.getByTestId('topology-legend').textContent(), WAIT).toContain('root cause');
       await page.screenshot({ path: `${RESULTS}/root-cause-map.png` });
 

@@ -66,12 +66,11 @@ export function nodeRcClasses(n: { reachability?: Reachability; rootCause?: bool
   return c.join(' ');
 }
 
-/** Node label: the suppressed alarm count as a badge after the name (cytoscape draws text, not HTML). */
+/** Node label: a cause marked, the device's suppressed alarm count as a badge after the name (cytoscape draws text, not HTML). */
 export function nodeLabel(n: { label: string; suppressedAlarms?: number; rootCause?: boolean }): string {
   const s = n.suppressedAlarms ?? 0;
-  if (n.rootCause && s > 0) return `${n.label} ⚠ ${s}`;
-  if (s > 0) return `${n.label} [${s} suppressed]`;
-  return n.label;
+  const base = n.rootCause ? `⚠ ${n.label} (root cause)` : n.label;
+  return s > 0 ? `${base} [${s} suppressed]` : base;
 }
 
 export const DERIVED_FROM_TEXT: Record<DeviceDependencyDto['derivedFrom'], string> = {

@@ -51,7 +51,8 @@ describe('root-cause device state and map styling', () => {
     expect(nodeRcClasses({ rootCause: true, reachability: 'down', suppressedAlarms: 10 })).toBe('rc-cause rc-suppressed');
     expect(nodeRcClasses({ reachability: 'unreachable', suppressedAlarms: 1 })).toBe('rc-unreachable rc-suppressed');
     expect(nodeRcClasses({ reachability: 'up' })).toBe('');
-    expect(nodeLabel({ label: 'dist', rootCause: true, suppressedAlarms: 10 })).toBe('dist ⚠ 10');
+    expect(nodeLabel({ label: 'dist', rootCause: true })).toBe('⚠ dist (root cause)');
+    expect(nodeLabel({ label: 'dist', rootCause: true, suppressedAlarms: 2 })).toBe('⚠ dist (root cause) [2 suppressed]');
     expect(nodeLabel({ label: 'acc', suppressedAlarms: 1 })).toBe('acc [1 suppressed]');
     expect(nodeLabel({ label: 'x' })).toBe('x');
   });
