@@ -33,6 +33,8 @@ export interface RootCauseDeps {
 }
 
 const REACH_KEYS = ['nodeDown', 'snmpUnreachable'] as const;
+/** Alarm writes and status pushes per turn of the event loop. */
+const FLUSH_SLICE = 500;
 const LINK_DOWN = /^linkDown:(\d+):(.+)$/;
 
 /** Whether a device answers, from its poll status: ICMP first (reachability), SNMP where ICMP is not known. */
@@ -83,10 +85,14 @@ export class RootCauseService {
   /** Alarm -> root alarm we last wrote (so each change is written once). */
   private readonly written = new Map<number, number | null>();
   private readonly held = new Map<number, Held>();
+  /** Parent -> alarms held for it (a parent's state resolves only its own children: O(children)). */
+  private readonly heldBy = new Map<number, Set<number>>();
   /** Alarms suppressed because the parent failed a probe before being declared down: alarm -> parent. */
   private readonly suspect = new Map<number, number>();
+  private readonly suspectBy = new Map<number, Set<number>>();
   private readonly released = new Set<number>();
-  private pendingSuppress = new Map<number, { suppressed: boolean; rootAlarmId: number | null }>();
+  private readonly pendingSuppress = new Map<number, { suppressed: boolean; rootAlarmId: number | null }>();
+  private readonly pendingStatus = new Set<number>();
   private readonly dirtyCauses = new Set<number>();
   private flushScheduled = false;
   private recomputeTimer: NodeJS.Timeout | null = null;
@@ -111,6 +117,7 @@ export class RootCauseService {
     if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
     for (const h of this.held.values()) clearTimeout(h.timer);
     this.held.clear();
+    this.heldBy.clear();
   }
 
   // ---- graph ----
@@ -316,10 +323,8 @@ export class RootCauseService {
         if (alarmId !== undefined) this.suppress(alarmId, cause!);
       }
     }
-    if (was !== undefined && id !== this.current) {
-      const s = this.deps.status(id);
-      if (s) this.deps.publishStatus(s);
-    }
+    // Pushed in slices (a cause seen down after its 5,000 children must not hold the thread for 5,000 reads).
+    if (was !== undefined && id !== this.current) this.pendingStatus.add(id);
     this.scheduleFlush();
     return true;
   }
@@ -362,8 +367,21 @@ export class RootCauseService {
 
   /** Writes pending suppressions and impact counts in one transaction. */
   flush(): void {
-    const suppress = [...this.pendingSuppress].map(([id, v]) => ({ id, ...v }));
-    this.pendingSuppress = new Map();
+    // At most FLUSH_SLICE writes and pushes per turn of the event loop; the rest on the next turn.
+    const suppress: { id: number; suppressed: boolean; rootAlarmId: number | null }[] = [];
+    for (const [id, v] of this.pendingSuppress) {
+      if (suppress.length >= FLUSH_SLICE) break;
+      suppress.push({ id, ...v });
+    }
+    for (const s of suppress) this.pendingSuppress.delete(s.id);
+    let pushed = 0;
+    for (const id of this.pendingStatus) {
+      if (pushed++ >= FLUSH_SLICE) break;
+      this.pendingStatus.delete(id);
+      const s = this.deps.status(id);
+      if (s) this.deps.publishStatus(s);
+    }
+    if (this.pendingSuppress.size || this.pendingStatus.size) this.scheduleFlush();
     const impacts: { id: number; count: number }[] = [];
     for (const c of this.dirtyCauses) {
       const alarmId = this.causeAlarmOf(c) ?? this.causeAlarm.get(c);
@@ -398,7 +416,14 @@ export class RootCauseService {
       }
       return;
     }
-    if (a.deviceId === null || !open) return;
+    if (!open) {
+      // A reopened alarm starts unsuppressed (the repository resets it): decided afresh.
+      this.written.delete(a.id);
+      this.released.delete(a.id);
+      this.unsuspect(a.id);
+      return;
+    }
+    if (a.deviceId === null) return;
     const id = a.deviceId;
     if (!REACH_KEYS.some((k) => a.reductionKey === `${k}:${id}`)) return;
     // The cause's alarm exists now: impacted devices' alarms point at it, its count is set.
@@ -414,7 +439,11 @@ export class RootCauseService {
       this.scheduleFlush();
     }
     // Held or suspect alarms of this device's children whose parent is now known down.
-    for (const [alarmId, parent] of this.suspect) if (parent === id) this.suppress(alarmId, this.causeOf(this.alarmDevice(alarmId) ?? -1) ?? id);
+    for (const alarmId of [...(this.suspectBy.get(id) ?? [])]) {
+      this.unsuspect(alarmId);
+      const dev = this.alarmDevice(alarmId);
+      this.suppress(alarmId, (dev !== null ? this.causeOf(dev) : null) ?? id, dev ?? undefined);
+    }
   }
 
   private alarmDevice(alarmId: number): number | null {
@@ -439,7 +468,7 @@ export class RootCauseService {
     if (parent === null || !this.deps.probe) return false;
     if (failingNow(this.deps.status(parent))) {
       // The parent failed its last probe but is not down yet (hysteresis): the child waits under it.
-      this.suspect.set(alarm.id, parent);
+      this.addSuspect(alarm.id, parent);
       this.suppress(alarm.id, null);
       this.stats.notifications_suppressed++;
       return true;
@@ -449,6 +478,9 @@ export class RootCauseService {
     const timer = setTimeout(() => this.endHold(alarm.id, 'timeout'), this.deps.holdMs);
     timer.unref();
     this.held.set(alarm.id, { deviceId: id, parentId: parent, send, timer });
+    let set = this.heldBy.get(parent);
+    if (!set) this.heldBy.set(parent, (set = new Set()));
+    set.add(alarm.id);
     this.deps
       .probe(parent)
       .then((s) => {
@@ -460,15 +492,12 @@ export class RootCauseService {
 
   /** A parent's state arrived: held children are suppressed (it does not answer) or notified (it does). */
   private resolveHolds(parentId: number, s: DeviceStatusDto): void {
-    for (const [alarmId, h] of this.held) {
-      if (h.parentId !== parentId) continue;
-      this.endHold(alarmId, failingNow(s) ? 'suppress' : 'send');
-    }
+    const held = this.heldBy.get(parentId);
+    if (held) for (const alarmId of [...held]) this.endHold(alarmId, failingNow(s) ? 'suppress' : 'send');
     // Suspects whose parent answers after all: their alarms were their own problem.
     if (!failingNow(s) && answerOf(s) === 'up') {
-      for (const [alarmId, parent] of this.suspect) {
-        if (parent !== parentId) continue;
-        this.suspect.delete(alarmId);
+      for (const alarmId of [...(this.suspectBy.get(parentId) ?? [])]) {
+        this.unsuspect(alarmId);
         const dev = this.alarmDevice(alarmId);
         if (dev !== null && this.reachability(dev) === 'down') this.releaseAlarm(alarmId);
       }
@@ -479,15 +508,34 @@ export class RootCauseService {
     const h = this.held.get(alarmId);
     if (!h) return;
     this.held.delete(alarmId);
+    const set = this.heldBy.get(h.parentId);
+    set?.delete(alarmId);
+    if (set?.size === 0) this.heldBy.delete(h.parentId);
     clearTimeout(h.timer);
     if (how === 'suppress' || this.reachability(h.deviceId) === 'unreachable') {
-      if (this.reachability(h.deviceId) !== 'unreachable') this.suspect.set(alarmId, h.parentId);
+      if (this.reachability(h.deviceId) !== 'unreachable') this.addSuspect(alarmId, h.parentId);
       this.suppress(alarmId, this.causeOf(h.deviceId), h.deviceId);
       this.stats.notifications_suppressed++;
       return;
     }
     this.stats.notifications_released_after_hold++;
     h.send();
+  }
+
+  private addSuspect(alarmId: number, parentId: number): void {
+    this.suspect.set(alarmId, parentId);
+    let set = this.suspectBy.get(parentId);
+    if (!set) this.suspectBy.set(parentId, (set = new Set()));
+    set.add(alarmId);
+  }
+
+  private unsuspect(alarmId: number): void {
+    const p = this.suspect.get(alarmId);
+    if (p === undefined) return;
+    this.suspect.delete(alarmId);
+    const set = this.suspectBy.get(p);
+    set?.delete(alarmId);
+    if (set?.size === 0) this.suspectBy.delete(p);
   }
 
   private releaseAlarm(alarmId: number): void {

@@ -119,7 +119,8 @@ export class AlarmRepository {
       ),
       reopen: db.prepare(
         `UPDATE alarms SET state = 'active', count = count + 1, last_seen = @at, severity = @severity, title = @title, message = @message,
-                           cleared_at = NULL, cleared_by = NULL, acked_by = NULL, acked_at = NULL, in_maintenance = @inMaintenance
+                           cleared_at = NULL, cleared_by = NULL, acked_by = NULL, acked_at = NULL, in_maintenance = @inMaintenance,
+                           suppressed = 0, root_alarm_id = NULL, impact_count = 0
          WHERE id = @id`,
       ),
       clear: db.prepare<[number, string | null, number]>(
