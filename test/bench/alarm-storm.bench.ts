@@ -31,6 +31,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { AlarmDto } from '../../server/contracts/alarms.js';
@@ -179,6 +180,13 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
       if ((Date.now() - tDrain >= 20_000 && pending === 0) || Date.now() - tDrain > 300_000) break;
     }
     const notifications = hook.count();
+    // The cause as the API answers it (the console's root view and its expand).
+    let apiImpact: { rootAlarms: number; impactCount: number | null; impactDevices: number | null; suppressedAlarmIds: number | null } | null = null;
+    if (mode === 'rca') {
+      const roots = ((await must('GET', '/alarms?state=open&root=true&limit=1000')).items as Alarm[]).filter((a) => a.eventType === 'icmp.down');
+      const imp = roots.length === 1 ? await must('GET', `/alarms/${roots[0]!.id}/impact`) : null;
+      apiImpact = { rootAlarms: roots.length, impactCount: roots[0]?.impactCount ?? null, impactDevices: imp?.count ?? null, suppressedAlarmIds: imp?.suppressedAlarmIds?.length ?? null };
+    }
     const notifyCounters = Object.fromEntries(Object.entries(await counters()).filter(([k]) => /notifications_|alarms_raised|suppress|rootcause|root_cause/i.test(k)));
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
     console.log(
@@ -192,7 +200,9 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
         open_alarms: open.length,
         unsuppressed: top.length,
         suppressed: open.length - top.length,
-        impact_count: top.length === 1 ? (top[0]!.impactCount ?? null) : null,
+        impact_count_pushed: top.length === 1 ? (top[0]!.impactCount ?? null) : null,
+        ...(apiImpact ? { api: apiImpact } : {}),
+        load_avg_1m: Math.round(loadavg()[0]! * 10) / 10,
         notifications,
         target_notifications: mode === 'rca' ? 1 : CHILDREN + 1,
         stall_p99_ms: ms(loop.percentile(99)),
