@@ -31,6 +31,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +101,16 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
     const { token } = await login(srv.url, 'admin', srv.adminPassword);
     const call = apiClient(srv.url, token);
     const must = async (method: string, path: string, body?: unknown) => {
-      const r = await call(method, path, body);
+      let r: Awaited<ReturnType<typeof call>> | undefined;
+      // One retry on a connection error (a loaded 2-core machine resets a connection now and then).
+      for (let attempt = 0; !r; attempt++) {
+        try {
+          r = await call(method, path, body);
+        } catch (err) {
+          if (attempt > 0) throw new Error(`${method} ${path}: ${(err as Error).message} (${String((err as { cause?: unknown }).cause)})`);
+          await new Promise((res) => setTimeout(res, 500));
+        }
+      }
       if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
       return r.body;
     };
@@ -120,9 +131,9 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
     const snmp = { enabled: false, version: '2c', port: 161, community: 'public' };
     const parent = await must('POST', '/devices', { name: 'storm-parent', address: PARENT, group: 'storm-core', pollIntervalSec: 5, icmpEnabled: true, snmp });
     const t0Create = Date.now();
-    for (let i = 0; i < CHILDREN; i += 50) {
+    for (let i = 0; i < CHILDREN; i += 20) {
       await Promise.all(
-        Array.from({ length: Math.min(50, CHILDREN - i) }, (_, k) =>
+        Array.from({ length: Math.min(20, CHILDREN - i) }, (_, k) =>
           must('POST', '/devices', { name: `storm-${String(i + k).padStart(4, '0')}`, address: child(i + k), group: 'storm', pollIntervalSec: 5, icmpEnabled: true, snmp }),
         ),
       );
@@ -152,6 +163,13 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
 }`);
     const tDrop = performance.now();
     loop.enable();
+    // STORM_PROFILE=<file>: a CPU profile of the storm (drop to settled), for finding the stalls.
+    const profiler = process.env.STORM_PROFILE ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const settled = () => {
       const open = [...alarms.values()].filter((a) => a.eventType === 'icmp.down');
       if (mode === 'plain') return open.length >= CHILDREN + 1;
@@ -167,6 +185,11 @@ async function storm(mode: 'rca' | 'plain'): Promise<void> {
     }
     const settleMs = performance.now() - tDrop;
     loop.disable();
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(`${process.env.STORM_PROFILE}.${mode}.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const open = [...alarms.values()].filter((a) => a.eventType === 'icmp.down');
     const top = open.filter((a) => !a.suppressed);
     const counters = async () => ((await must('GET', '/status')) as { counters: Record<string, number> }).counters;
