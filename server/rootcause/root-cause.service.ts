@@ -80,8 +80,8 @@ export class RootCauseService {
   private readonly impacted = new Map<number, Set<number>>();
   /** Device -> its ports (lower case) with an open linkDown alarm, and the alarm. */
   private readonly downPorts = new Map<number, Map<string, number>>();
-  /** Cause device -> the alarm its impact is counted on (kept after it clears, so the count drops to 0). */
-  private readonly causeAlarm = new Map<number, number>();
+  /** Cause device -> the alarms its impact was last counted on, with the counts (kept after they clear, so counts drop to 0). */
+  private readonly impactCounts = new Map<number, Map<number, number>>();
   /** Alarm -> root alarm we last wrote (so each change is written once). */
   private readonly written = new Map<number, number | null>();
   private readonly held = new Map<number, Held>();
@@ -384,10 +384,17 @@ export class RootCauseService {
     if (this.pendingSuppress.size || this.pendingStatus.size) this.scheduleFlush();
     const impacts: { id: number; count: number }[] = [];
     for (const c of this.dirtyCauses) {
-      const alarmId = this.causeAlarmOf(c) ?? this.causeAlarm.get(c);
-      if (alarmId === undefined || alarmId === null) continue;
-      this.causeAlarm.set(c, alarmId);
-      impacts.push({ id: alarmId, count: this.impacted.get(c)?.size ?? 0 });
+      // Per alarm: a linkDown on a port counts the devices behind that port, the device's own alarm the rest.
+      const counts = new Map<number, number>();
+      for (const d of this.impacted.get(c) ?? []) {
+        const alarmId = this.causeAlarmOf(c, d);
+        if (alarmId !== null) counts.set(alarmId, (counts.get(alarmId) ?? 0) + 1);
+      }
+      const before = this.impactCounts.get(c);
+      for (const [alarmId, n] of counts) impacts.push({ id: alarmId, count: n });
+      if (before) for (const alarmId of before.keys()) if (!counts.has(alarmId)) impacts.push({ id: alarmId, count: 0 });
+      if (counts.size) this.impactCounts.set(c, counts);
+      else this.impactCounts.delete(c);
     }
     this.dirtyCauses.clear();
     this.deps.alarms.applyRootCause(suppress, impacts);
@@ -459,6 +466,8 @@ export class RootCauseService {
     const id = alarm.deviceId;
     if (kind !== 'raise' || id === null || this.released.has(alarm.id)) return false;
     if (!REACH_KEYS.some((k) => alarm.reductionKey === `${k}:${id}`)) return false;
+    // Just raised or reopened: the stored row is not suppressed, whatever was written for it before.
+    this.written.delete(alarm.id);
     if (this.reachability(id) === 'unreachable') {
       this.suppress(alarm.id, this.causeOf(id), id);
       this.stats.notifications_suppressed++;

@@ -230,9 +230,12 @@ describe('root-cause decisions', () => {
     expect(rc.causeOf(7)).toBe(2);
     expect(alarms.suppressed.get(a.id)).toBe(50);
     expect(rc.impact(50)!.devices.map((d) => d.id)).toEqual([7]);
+    expect(alarms.impacts.get(50)).toBe(1);
     // linkUp: the port is no cause any more; the device is down on its own until polled.
     rc.onAlarm({ ...link, state: 'cleared' });
     expect(rc.reachability(7)).toBe('down');
+    await tick();
+    expect(alarms.impacts.get(50)).toBe(0);
   });
 
   it('changes the state of one device in a graph of 5,000 without judging the others', async () => {
