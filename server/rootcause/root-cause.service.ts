@@ -210,11 +210,6 @@ export class RootCauseService {
     return out.reverse();
   }
 
-  /** Current parents (device -> parent), for the API's cycle check. */
-  topologyParents(): Map<number, number | null> {
-    return new Map([...this.rows].map(([id, r]) => [id, r.topologyParentId]));
-  }
-
   dependency(id: number, pins: { pinnedParentId: number | null; isRoot: boolean; groupParentId: number | null }): DeviceDependencyDto {
     const row = this.rows.get(id);
     return {

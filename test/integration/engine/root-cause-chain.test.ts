@@ -28,6 +28,8 @@ let hook: Server;
 const received: { body: any; at: number }[] = [];
 const agents: LldpAgent[] = [];
 const ids = { root: 0, dist: 0, access: [] as number[] };
+/** What the realtime layer pushes to consoles (it relays these bus topics as they are). */
+const pushed = { status: [] as DeviceStatusDto[], alarms: [] as AlarmDto[] };
 
 const snmp = { enabled: true, version: '2c', port: snmpPort, community: 'public', timeoutMs: 2000, retries: 1 };
 
@@ -70,6 +72,8 @@ beforeAll(async () => {
     },
   });
   call = apiClient(srv.url, (await login(srv.url, 'admin', srv.adminPassword)).token);
+  srv.nms.bus.subscribe('device.status', (st) => pushed.status.push({ ...st }));
+  srv.nms.bus.subscribe('alarm.changed', (a) => pushed.alarms.push(a));
 
   // Every nodeDown raise goes to the webhook (clears do not: one message per outage is what we count).
   const ch = (await call('POST', '/notification-channels', { name: 'noc', type: 'webhook', config: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` } })).body;
@@ -142,6 +146,11 @@ describe('root cause: a chain root -> distribution -> 10 access switches', { tim
     const st = await statusOf(ids.access[0]!);
     expect(st).toMatchObject({ icmpState: 'down', reachability: 'unreachable', causeDeviceId: ids.dist });
     expect(await statusOf(ids.dist)).toMatchObject({ reachability: 'down', causeDeviceId: null });
+
+    // Pushed live: statuses with their reachability, the cause's alarm with its count.
+    await until(async () => pushed.status.some((p) => p.deviceId === ids.access[5] && p.reachability === 'unreachable' && p.causeDeviceId === ids.dist) || undefined, 10_000);
+    await until(async () => pushed.alarms.some((a) => a.id === settled.cause.id && a.impactCount === 10) || undefined, 10_000);
+    expect(pushed.alarms.some((a) => a.id === settled.children[0]!.id && a.suppressed && a.rootAlarmId === settled.cause.id)).toBe(true);
 
     // ?root=true: the cause, not the suppressed ones.
     const roots = (await call('GET', '/alarms?root=true&limit=1000')).body.items as AlarmDto[];
