@@ -65,7 +65,8 @@ describe('root cause in the console', { timeout: 300_000 }, () => {
     });
     call = apiClient(server.url, (await login(server.url, 'admin', server.adminPassword)).token);
     for (const a of agents) {
-      const d = await call('POST', '/devices', { name: a.sysName, address: a.address, icmpEnabled: true, pollIntervalSec: 5, snmp: { port, community: 'public', timeoutMs: 1000, retries: 0 } });
+      const group = a.sysName.startsWith('rc-acc-') ? 'rc-access' : null;
+      const d = await call('POST', '/devices', { name: a.sysName, address: a.address, group, icmpEnabled: true, pollIntervalSec: 5, snmp: { port, community: 'public', timeoutMs: 1000, retries: 0 } });
       expect(d.status).toBe(201);
       ids.set(a.sysName, d.body.id);
     }
@@ -89,7 +90,7 @@ describe('root cause in the console', { timeout: 300_000 }, () => {
     }
   }, 60_000);
 
-  it('groups the suppressed alarms under their cause, styles the map, and clears all on recovery', async () => {
+  it('groups the suppressed alarms under their cause, styles the map, clears all on recovery, and pins parents from the Dependency card', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     try {
@@ -173,6 +174,24 @@ describe('root cause in the console', { timeout: 300_000 }, () => {
       await page.goto(`${server.url}/topology`);
       await expect.poll(async () => (await cy(page)).filter((n) => /rc-(cause|unreachable|suppressed)/.test(n.classes)).length, WAIT).toBe(0);
       expect(posts).toHaveLength(1);
+
+      // Pins from the Dependency card: a parent for the access group, then one access switch pinned to the root
+      // with the device picker (a device pin wins over the group's).
+      const derived = async (name: string) => {
+        await page.goto(`${server.url}/devices/${ids.get(name)}`);
+        return page.getByTestId('dependency-derived').getAttribute('data-derived', WAIT);
+      };
+      await page.goto(`${server.url}/devices/${ids.get('rc-acc-2')}`);
+      await page.getByTestId('dependency-group-pin').selectOption({ label: `rc-root (${ADDR.root})` }, WAIT);
+      await page.getByTestId('dependency-group-save').click();
+      await expect.poll(() => derived('rc-acc-2'), WAIT).toBe('group');
+      expect(await page.getByTestId('dependency-parent').textContent()).toContain('rc-root');
+      await page.goto(`${server.url}/devices/${ids.get('rc-acc-3')}`);
+      await page.getByTestId('dependency-pin').selectOption({ label: `rc-dist (${ADDR.dist})` }, WAIT);
+      await page.getByTestId('dependency-save').click();
+      await expect.poll(() => derived('rc-acc-3'), WAIT).toBe('pinned');
+      expect((await page.getByTestId('dependency-path').textContent())!.replace(/\s+/g, ' ')).toContain('rc-root → rc-dist → rc-acc-3');
+      expect((await call('GET', '/dependencies/groups')).body.items).toEqual([{ group: 'rc-access', parentId: ids.get('rc-root') }]);
     } finally {
       await context.close();
     }
