@@ -16,7 +16,7 @@ import { launchChromium, RESULTS, signInAt } from '../helpers/browser.js';
 // there. The console shows one cause with its suppressed alarms grouped under it, the map styles
 // and the impacted devices; one notification reaches a local webhook receiver; recovery clears all.
 const WAIT = { timeout: 90_000 };
-const ns = `nwrc${process.pid}`;
+const ns = `nwrcui${process.pid}`;
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 const nft = (script: string) => execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script, stdio: ['pipe', 'pipe', 'pipe'] });
 const ADDR = { root: '127.88.0.1', dist: '127.88.0.2', acc: ['127.88.0.11', '127.88.0.12', '127.88.0.13'] };
