@@ -2,6 +2,7 @@ import { computed, reactive, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { AlarmDto } from '@contracts/alarms';
 import type { StoredEvent } from '@contracts/events';
+import type { AlarmImpactDto } from '@contracts/root-cause';
 import { api } from '@/api/client';
 import { onConnectionState, onServerEvent } from '@/realtime/socket';
 import { compareAlarms } from '@/lib/event-list';
@@ -37,11 +38,22 @@ export const useAlarmsStore = defineStore('alarms', () => {
   }
 
   async function load(): Promise<void> {
-    const res = await api.get<{ items: AlarmDto[] }>(`/alarms?state=open&limit=${OPEN_LIMIT}`);
+    // Causes and standalone problems (`root=true`) always load, even when thousands of
+    // suppressed alarms fill the open list's limit (issue 17: 5,000 devices behind one cause).
+    const [res, roots] = await Promise.all([
+      api.get<{ items: AlarmDto[] }>(`/alarms?state=open&limit=${OPEN_LIMIT}`),
+      api.get<{ items: AlarmDto[] }>(`/alarms?state=open&root=true&limit=${OPEN_LIMIT}`),
+    ]);
     truncated.value = res.items.length >= OPEN_LIMIT;
     open.clear();
     for (const a of res.items) open.set(a.id, a);
+    for (const a of roots.items) open.set(a.id, a);
     loaded.value = true;
+  }
+
+  /** Devices behind a root-cause alarm and the alarms suppressed under it. */
+  function impact(id: number): Promise<AlarmImpactDto> {
+    return api.get<AlarmImpactDto>(`/alarms/${id}/impact`);
   }
 
   async function loadHistory(more = false): Promise<void> {
@@ -88,5 +100,5 @@ export const useAlarmsStore = defineStore('alarms', () => {
     if (state === 'connected' && loaded.value) void load().catch(() => undefined);
   });
 
-  return { active, loaded, truncated, history, historyCursor, historyLoaded, load, loadHistory, act, bulk, addNote, detail, reset, put };
+  return { active, loaded, truncated, history, historyCursor, historyLoaded, load, loadHistory, act, bulk, addNote, detail, impact, reset, put };
 });

@@ -4,6 +4,7 @@ import type { DeviceDto } from '@contracts/dto';
 import type { DeviceStatusDto } from '@contracts/poll-state';
 import { api } from '@/api/client';
 import { onConnectionState, onServerEvent } from '@/realtime/socket';
+import { unreachableLabel, type ReachInput } from '@/lib/root-cause';
 
 /** Polled state of every device (reachability, RTT/loss, last poll), kept live by `device.status`. */
 export const useDeviceStatusStore = defineStore('device-status', () => {
@@ -37,11 +38,18 @@ export const useDeviceStatusStore = defineStore('device-status', () => {
 
 /**
  * One word for the list: up, down, auth failure, unknown. A device whose site's collectors are
- * all down is "unknown (collector down)": what we last heard says nothing about it now.
+ * all down is "unknown (collector down)": what we last heard says nothing about it now. A device
+ * behind a failed one (root-cause analysis) is "unreachable (behind <cause>)", not down.
  */
-export function reachability(s: DeviceStatusDto | undefined, device?: Pick<DeviceDto, 'collectorDown'>): { label: string; tone: 'green' | 'red' | 'amber' | '' } {
+export function reachability(
+  s: DeviceStatusDto | undefined,
+  device?: Pick<DeviceDto, 'collectorDown'>,
+  deviceName: (id: number) => string | undefined = () => undefined,
+): { label: string; tone: 'green' | 'red' | 'amber' | '' } {
   if (device?.collectorDown) return { label: 'unknown (collector down)', tone: 'amber' };
   if (!s) return { label: 'not polled yet', tone: '' };
+  const behind = unreachableLabel(s as DeviceStatusDto & ReachInput, deviceName);
+  if (behind) return { label: behind, tone: '' };
   if (s.icmpState === 'down' || s.snmpState === 'down') return { label: s.icmpState === 'down' ? 'down' : 'SNMP down', tone: 'red' };
   if (s.snmpState === 'auth_failure') return { label: 'SNMP auth failure', tone: 'amber' };
   if (s.icmpState === 'up' || s.snmpState === 'up') return { label: 'up', tone: 'green' };

@@ -11,8 +11,14 @@ export const SEVERITY_COLORS: Record<string, string> = {
 };
 export const STATUS_COLORS: Record<string, string> = { up: '#2b8a3e', down: '#c92a2a', unknown: '#868e96' };
 
-export function nodeColor(n: { status: string; alarmSeverity: string | null; kind: string }): string {
+/** Root-cause states (issue 17): a cause is red with a thick dark ring; a device behind it is grey, dashed. */
+export const RC_COLORS = { cause: '#c92a2a', causeRing: '#5c0011', unreachable: '#adb5bd', unreachableBorder: '#495057', suppressed: '#862e9c' } as const;
+
+export function nodeColor(n: { status: string; alarmSeverity: string | null; kind: string; reachability?: string; rootCause?: boolean }): string {
   if (n.kind === 'unmanaged') return '#ced4da';
+  if (n.rootCause) return RC_COLORS.cause;
+  // Behind a failed device: not down itself, and its alarms are suppressed, so not their colour either.
+  if (n.reachability === 'unreachable') return RC_COLORS.unreachable;
   if (n.status === 'down') return STATUS_COLORS.down!;
   if (n.alarmSeverity && n.alarmSeverity !== 'info' && n.alarmSeverity !== 'debug') return SEVERITY_COLORS[n.alarmSeverity]!;
   return STATUS_COLORS[n.status] ?? STATUS_COLORS.unknown!;
@@ -43,6 +49,9 @@ export const STYLE: StylesheetJson = [
     },
   },
   { selector: 'node[kind = "unmanaged"]', style: { shape: 'round-rectangle', 'border-style': 'dashed' } },
+  { selector: 'node.rc-unreachable', style: { 'border-style': 'dashed', 'border-width': 2, 'border-color': RC_COLORS.unreachableBorder, opacity: 0.75 } },
+  { selector: 'node.rc-suppressed', style: { color: RC_COLORS.suppressed, 'font-weight': 'bold' } },
+  { selector: 'node.rc-cause', style: { 'border-width': 6, 'border-style': 'double', 'border-color': RC_COLORS.causeRing, width: 30, height: 30, 'z-index': 10, color: RC_COLORS.cause, 'font-weight': 'bold' } },
   { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#2f6fed' } },
   { selector: 'edge', style: { width: 2, 'line-color': 'data(color)', 'curve-style': 'haystack', 'haystack-radius': 0 } },
   { selector: 'edge[kind = "manual"]', style: { 'line-style': 'dashed' } },
