@@ -209,6 +209,7 @@ interface CpuSnap {
   collectors: number[];
   collectorMain: number[];
   central: number;
+  centralMain: number;
   nats: number;
   machine: { busy: number; total: number };
   at: number;
@@ -218,6 +219,7 @@ const snapCpu = (t: Topology): CpuSnap => ({
   collectors: t.collectors.map((c) => procCpu(c.proc.child.pid!)),
   collectorMain: t.collectors.map((c) => mainThreadCpu(c.proc.child.pid!)),
   central: procCpu(t.central.child.pid!),
+  centralMain: mainThreadCpu(t.central.child.pid!),
   nats: procCpu((t.nats.process as ChildProcess).pid!),
   machine: machineJiffies(),
   at: performance.now(),
@@ -292,6 +294,7 @@ async function rung(t: Topology, side: SideName, rate: number, ids: number[]) {
       collectors: per(parts.collectors),
       collector_main_threads: per(mainMs.reduce((a, b) => a + b, 0)),
       central: per(parts.central),
+      central_main_thread: per(c1.centralMain - c0.centralMain),
       nats: per(parts.nats),
       total: round(ourMsPerPoll, 2),
     },
@@ -299,6 +302,8 @@ async function rung(t: Topology, side: SideName, rate: number, ids: number[]) {
     collector_cores: collectorsMs.map((ms) => round(ms / 1000 / secs, 2)),
     collector_main_thread_cores: mainMs.map((ms) => round(ms / 1000 / secs, 2)),
     agents_cores: round(parts.agents / 1000 / secs, 2),
+    // Cores the bench's processes (agents, collectors, central, nats-server) got together; the rest of the busy share was other work on the machine.
+    bench_processes_cores: round((parts.agents + parts.collectors + parts.central + parts.nats) / 1000 / secs, 2),
     machine_busy_pct: round(100 * machineBusy, 1),
     load_average_1m: round(loadavg()[0]!, 2),
     machine_limit_devices_per_min: Math.round((cpus().length * 60_000) / ourMsPerPoll),
