@@ -40,6 +40,11 @@ export interface AssignedDevice {
   /** Set when the centre cannot read the device's stored secrets: the collector reports the poll as failed. */
   secretError: string | null;
   customOids: { oid: string; name: string; unit: string | null }[];
+  /**
+   * The collector of the site that polls this device (one of those heard from, by rendezvous hashing of the ids):
+   * a site's collectors share its devices. null (no collector of the site is up) or absent (older centres): every collector polls it.
+   */
+  collector?: string | null;
 }
 
 /** A custom (database) collection template a site's collectors apply: the global ones and those for a device or group of the site. */

@@ -237,7 +237,7 @@ export class PublishedPollOutput implements PollOutput {
  */
 export class AssignmentWatcher {
   private readonly follower: SiteKeyFollower;
-  private readonly stats = { assignments_received: 0, assignments_invalid: 0, devices_secret_problems: 0 };
+  private readonly stats = { assignments_received: 0, assignments_invalid: 0, devices_secret_problems: 0, devices_for_other_collectors: 0 };
 
   constructor(
     private readonly deps: {
@@ -288,12 +288,13 @@ export class AssignmentWatcher {
       this.deps.log.warn({ reason: r.reason, revision: entry.revision }, 'assignment refused: the devices polled so far stay');
       return;
     }
+    this.stats.devices_for_other_collectors = r.others;
     const problems = r.devices.filter((d) => d.record.secretError).length;
     this.stats.devices_secret_problems = problems;
     if (problems) this.deps.log.warn({ devices: problems }, 'some assigned devices have secrets this collector cannot open; they are not polled until the centre seals them for it');
     // Templates first: the devices' next polls already use them.
     this.deps.devices.replaceTemplates(r.templates);
     this.deps.devices.replace(r.devices);
-    this.deps.log.info({ devices: r.devices.length, revision: entry.revision }, 'assignment received');
+    this.deps.log.info({ devices: r.devices.length, otherCollectors: r.others, revision: entry.revision }, 'assignment received');
   }
 }

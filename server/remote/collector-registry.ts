@@ -184,9 +184,15 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
     return dto;
   }
 
-  /** The collectors of `site` that sent a public key: whom the centre seals that site's secrets for. */
-  keysOf(site: string): { id: string; publicKey: string }[] {
-    return this.deps.repo.list().filter((c) => c.site === site && c.publicKey !== null).map((c) => ({ id: c.id, publicKey: c.publicKey! }));
+  /**
+   * The collectors of `site` that sent a public key: whom the centre seals that site's secrets for, and whether each
+   * is up (the site's devices are shared among those that are).
+   */
+  keysOf(site: string): { id: string; publicKey: string; up: boolean }[] {
+    return this.deps.repo
+      .list()
+      .filter((c) => c.site === site && c.publicKey !== null)
+      .map((c) => ({ id: c.id, publicKey: c.publicKey!, up: (this.known.get(c.id)?.state ?? c.state) === 'up' }));
   }
 
   /** Sites with registered collectors. */

@@ -29,8 +29,8 @@ export interface SealedSiteSpec<Snapshot> {
 
 /**
  * The centre's writer of one JSON value per site into a NATS KV bucket, secrets sealed for the site's collectors.
- * Written at start, after any of `rewriteAllOn` (every site), when a site's set of collector keys changes
- * (`collector.changed`; heartbeats come every few seconds, so only a changed key set reseals), every
+ * Written at start, after any of `rewriteAllOn` (every site), when a site's set of collector keys or their up/down
+ * state changes (`collector.changed`; heartbeats come every few seconds, so only a changed set reseals), every
  * `refreshMs` (default a minute: what changed unannounced, or was lost in NATS, comes back), and again 5 s after a
  * failed write. Writes are debounced (`debounceMs`, 200) and one round at a time.
  */
@@ -83,7 +83,8 @@ export class SealedSitePublisher<Snapshot> {
   }
 
   private keySignature(site: string, keys = this.spec.keysOf(site)): string {
-    return keys.map((k) => `${k.id}:${k.publicKey}`).sort().join(',');
+    // Up/down is part of it: a site's devices are shared among the collectors that are up.
+    return keys.map((k) => `${k.id}:${k.publicKey}:${k.up === false ? 'down' : 'up'}`).sort().join(',');
   }
 
   private markAll(): void {

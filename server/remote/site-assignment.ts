@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { SITE_PATTERN } from '../bus/nats-subjects.js';
 import { ASSIGNMENT_FORMAT, type AssignedDevice, type AssignedTemplate, type SealedFor, type SiteAssignment } from '../contracts/assignment.js';
@@ -10,6 +10,26 @@ import { seal, unseal } from './sealed-secret.js';
 export interface SealTarget {
   id: string;
   publicKey: string;
+  /** Heard from within the collector timeout (absent: yes). Only live collectors are given devices to poll. */
+  up?: boolean;
+}
+
+/**
+ * Which of a site's live collectors polls a device: rendezvous (highest random weight) hashing of the device id
+ * with each collector id. Every device goes to exactly one collector, the shares are even, and when a collector
+ * joins or leaves only the devices it gains or loses move (the others keep their collector, session and schedule).
+ */
+export function pollerOf(deviceId: number, collectorIds: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestWeight = '';
+  for (const id of collectorIds) {
+    const weight = createHash('sha256').update(`${deviceId}\0${id}`).digest('hex');
+    if (best === null || weight > bestWeight || (weight === bestWeight && id < best)) {
+      best = id;
+      bestWeight = weight;
+    }
+  }
+  return best;
 }
 
 export type CustomOidsOf = (d: DeviceRecord) => { oid: string; name: string; unit: string | null }[];
@@ -19,7 +39,12 @@ function sealFor(secret: string | null, targets: readonly SealTarget[]): SealedF
   return targets.map((t) => ({ collector: t.id, sealed: seal(secret, t.publicKey, t.id) }));
 }
 
-/** The centre's side: the devices of `site` as its collectors get them, every secret sealed for each of `targets`. */
+/**
+ * The centre's side: the devices of `site` as its collectors get them. Each device names the one collector that
+ * polls it (`pollerOf` over the live `targets`), and its secrets are sealed for that collector only: several
+ * collectors of a site share its polling instead of each polling every device. With no live collector
+ * (`collector: null`), every device's secrets are sealed for each of `targets` and whichever comes back polls them all.
+ */
 export function buildAssignment(
   site: string,
   devices: readonly DeviceRecord[],
@@ -31,6 +56,8 @@ export function buildAssignment(
   const mine = devices.filter((d) => d.site === site);
   const ids = new Set(mine.map((d) => d.id));
   const groups = new Set(mine.map((d) => d.group).filter((g): g is string => g !== null));
+  const live = targets.filter((t) => t.up !== false);
+  const liveIds = live.map((t) => t.id);
   return {
     format: ASSIGNMENT_FORMAT,
     site,
@@ -38,7 +65,10 @@ export function buildAssignment(
     // The custom templates this site's devices can use: global ones, and those for one of its devices or groups.
     templates: templates.filter((t) => (t.deviceId !== null ? ids.has(t.deviceId) : t.group !== null ? groups.has(t.group) : true)).slice(0, MAX_ASSIGNED_TEMPLATES),
     devices: mine
-      .map((d): AssignedDevice => ({
+      .map((d): AssignedDevice => {
+        const collector = pollerOf(d.id, liveIds);
+        const sealTo = collector === null ? targets : live.filter((t) => t.id === collector);
+        return {
         id: d.id,
         name: d.name,
         address: d.address,
@@ -55,13 +85,15 @@ export function buildAssignment(
           context: d.snmp.context,
           timeoutMs: d.snmp.timeoutMs,
           retries: d.snmp.retries,
-          community: sealFor(d.snmp.community, targets),
-          authKey: sealFor(d.snmp.authKey, targets),
-          privKey: sealFor(d.snmp.privKey, targets),
+          community: sealFor(d.snmp.community, sealTo),
+          authKey: sealFor(d.snmp.authKey, sealTo),
+          privKey: sealFor(d.snmp.privKey, sealTo),
         },
         secretError: d.secretError ?? null,
         customOids: customOids(d),
-      })),
+        collector,
+        };
+      }),
   };
 }
 
@@ -96,6 +128,8 @@ const assignedDevice = z
       .strict(),
     secretError: text(1024).nullable(),
     customOids: z.array(z.object({ oid: z.string().regex(/^\.?\d+(\.\d+)*$/).max(512), name: text(255), unit: text(64).nullable() }).strict()).max(1000),
+    // Absent from centres that predate sharing a site: every collector polls the device.
+    collector: text(128).nullable().optional(),
   })
   .strict();
 const assignmentSchema = z
@@ -119,8 +153,9 @@ export interface OpenedDevice {
 }
 
 /**
- * The collector's side: an assignment as it came from the KV bucket -> devices with their secrets opened
- * with this collector's private key, or the reason it is refused. A secret not sealed for this collector
+ * The collector's side: an assignment as it came from the KV bucket -> the devices this collector polls (those
+ * the centre gave to it or to every collector of the site) with their secrets opened with its private key, how many
+ * went to the site's other collectors (`others`), or the reason it is refused. A secret not sealed for this collector
  * (it registered after the centre sealed) or that does not open leaves the device with `secretError`:
  * it is not polled with a wrong or default credential. Never throws.
  */
@@ -129,11 +164,13 @@ export function openAssignment(
   site: string,
   collectorId: string,
   privateKey: KeyObject,
-): { ok: true; devices: OpenedDevice[]; templates: AssignedTemplate[] } | { ok: false; reason: string } {
+): { ok: true; devices: OpenedDevice[]; templates: AssignedTemplate[]; others: number } | { ok: false; reason: string } {
   const r = assignmentSchema.safeParse(raw);
   if (!r.success) return { ok: false, reason: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(assignment)'}: ${i.message}`).join('; ') };
   if (r.data.site !== site) return { ok: false, reason: `the assignment is for site ${r.data.site}, not ${site}` };
-  const devices = r.data.devices.map((d): OpenedDevice => {
+  // A device the centre gave to another collector of the site is that one's to poll (null or absent: every collector's).
+  const polledHere = r.data.devices.filter((d) => d.collector === undefined || d.collector === null || d.collector === collectorId);
+  const devices = polledHere.map((d): OpenedDevice => {
     const problems: string[] = [];
     const open = (what: string, s: SealedFor[] | null): string | null => {
       if (s === null) return null;
@@ -159,5 +196,5 @@ export function openAssignment(
     if (secretError) record.secretError = secretError;
     return { record, customOids: d.customOids };
   });
-  return { ok: true, devices, templates: (r.data.templates ?? []) as AssignedTemplate[] };
+  return { ok: true, devices, templates: (r.data.templates ?? []) as AssignedTemplate[], others: r.data.devices.length - polledHere.length };
 }

@@ -1,6 +1,6 @@
 /**
  * Child process for snmp-capacity.bench (and others): hosts N simulated agents of
- * PORTS interfaces (argv[3], default 24; system group + ifTable + ifXTable HC) on 127.88.x.y, prints
+ * PORTS interfaces (argv[3], default 24; system group + ifTable + ifXTable HC) on 127.S.x.y (S: argv[4], default 88), prints
  * `{"port":P,"addresses":[...]}` once listening, runs until stdin closes.
  */
 import { startFleet } from '../integration/snmp/sim-fleet.js';
@@ -9,7 +9,7 @@ const n = Number(process.argv[2] ?? 1000);
 const ports = Number(process.argv[3] ?? 24);
 const fleet = await startFleet(
   Array.from({ length: n }, (_, i) => ({ sysName: `sim-${i}`, ports, bytesPerSec: 125_000, hc: true })),
-  88,
+  Number(process.argv[4] ?? 88),
 );
 const t0 = Date.now();
 // Counters move with real time so every poll sees fresh values.
