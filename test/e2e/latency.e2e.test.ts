@@ -76,6 +76,7 @@ describe('latency graph and time axes in a real browser', { timeout: 180_000 }, 
 
       // Hover details of the cycle.
       const over = smoke.locator('.u-over');
+      await over.scrollIntoViewIfNeeded();
       const box = (await over.boundingBox())!;
       await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
       await expect.poll(() => page.getByTestId('latency-hover').textContent(), WAIT).toContain('median');
@@ -121,6 +122,7 @@ describe('latency graph and time axes in a real browser', { timeout: 180_000 }, 
       const smoke = page.getByTestId('latency-chart');
       await smoke.waitFor(WAIT);
       expect(await smoke.getAttribute('data-loss-classes')).toBe('≤ 25%');
+      await smoke.locator('.u-over').scrollIntoViewIfNeeded();
       const box = (await smoke.locator('.u-over').boundingBox())!;
       await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
       await expect.poll(() => page.getByTestId('latency-hover').textContent(), WAIT).toContain('loss 25% (5/20 probes)');
