@@ -336,13 +336,7 @@ export class AlarmService {
   private publish(changed: Set<number>, notices: PendingNotice[]): void {
     for (const id of changed) this.pendingChanges.add(id);
     if (this.changeDelayMs === 0) this.flushChanges();
-    else if (!this.changeTimer && !this.changeDrain && this.pendingChanges.size) {
-      this.changeTimer = setTimeout(() => {
-        this.changeTimer = undefined;
-        this.drainChanges();
-      }, this.changeDelayMs);
-      this.changeTimer.unref();
-    }
+    else if (!this.changeDrain) this.armChangeTimer();
     // Only notices some channel wants cost a database read.
     const wanted: { n: PendingNotice; target: NotifyTarget }[] = [];
     for (const n of notices) {
@@ -433,16 +427,29 @@ export class AlarmService {
   /**
    * The timer's push: CHANGE_SLICE alarms per turn of the event loop until none is pending (a storm
    * raising 5,000 alarms pushed them in one turn: ~0.75 s of DTOs and `alarm.changed` listeners,
-   * PERFORMANCE.md "Alarm storm"). Changes arriving meanwhile join the end of the same drain.
+   * PERFORMANCE.md "Alarm storm"). Changes arriving meanwhile are pushed after the next interval, as
+   * before (a busy alarm is not pushed every turn).
    */
-  private drainChanges(): void {
+  private drainChanges(left: number): void {
     this.changeDrain = undefined;
+    const n = Math.min(CHANGE_SLICE, left);
     try {
-      this.flushChanges(CHANGE_SLICE);
+      this.flushChanges(n);
     } catch (err) {
       this.deps.onError?.(err);
     }
-    if (this.pendingChanges.size > 0) this.changeDrain = setImmediate(() => this.drainChanges());
+    if (left - n > 0) this.changeDrain = setImmediate(() => this.drainChanges(left - n));
+    else this.armChangeTimer();
+  }
+
+  private armChangeTimer(): void {
+    if (this.changeTimer || this.pendingChanges.size === 0) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      // What is pending now, a slice per turn; what changes meanwhile waits for the next interval.
+      this.drainChanges(this.pendingChanges.size);
+    }, this.changeDelayMs);
+    this.changeTimer.unref();
   }
 
   /** Stops the push timer after publishing what is pending. */
