@@ -72,6 +72,7 @@ export class PollService {
   private readonly inventory: InventorySchedule;
   private pendingSamples: SampleInput[] = [];
   private sampleDrainScheduled = false;
+  private stopped = false;
   /** The ICMP cycle being handed on (handOverIcmp), if any: the next one waits for it. */
   private icmpHandOver: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
@@ -290,6 +291,8 @@ export class PollService {
 
   private async pingDevices(devices: DeviceRecord[]): Promise<void> {
     const results = await this.deps.icmp!.ping([...new Set(devices.map((d) => d.address))]);
+    // A ping that was out when stop() ran: its results would land after the store closed.
+    if (this.stopped) return;
     this.stats.icmp_cycles++;
     this.stats.icmp_hosts += devices.length;
     const at = Date.now();
@@ -411,6 +414,7 @@ export class PollService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.scheduler.stop();
     this.timers.forEach((t) => clearInterval(t));
     this.unsubscribe.forEach((u) => u());
