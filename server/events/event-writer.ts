@@ -140,20 +140,27 @@ export class EventWriter implements KeyedIntake {
     return { size, keys };
   }
 
-  /** A full batch is written on the next turn rather than at the next interval. */
+  /**
+   * A full batch is written on the next turn rather than at the next interval; what is queued behind
+   * it follows a batch per turn (a storm queueing 5,000 events at once was classified and handed over
+   * in one turn: ~0.5 s of the main thread, PERFORMANCE.md "Alarm storm"). Same batches, same order.
+   */
   private scheduleFull(): void {
-    if (this.queue.length >= this.opts.batchSize && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
+    if (this.queue.length >= this.opts.batchSize && !this.scheduled) this.scheduleNext();
   }
 
-  /** Writes everything queued now. */
-  flush(): void {
-    while (this.queue.length > 0) {
+  private scheduleNext(): void {
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush(1);
+      if (this.queue.length > 0 && !this.scheduled) this.scheduleNext();
+    });
+  }
+
+  /** Writes everything queued now (at most `maxBatches` batches; the rest stays queued, in order). */
+  flush(maxBatches = Infinity): void {
+    for (let n = 0; this.queue.length > 0 && n < maxBatches; n++) {
       const { size, keys } = this.nextBatch();
       const batch = this.queue.length <= size ? this.queue : this.queue.slice(0, size);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);

@@ -49,6 +49,24 @@ describe('event writer', () => {
     w.close();
   });
 
+  it('writes a backlog of full batches one batch per turn, every event once and in order', async () => {
+    const { events } = repo();
+    const batches: StoredEvent[][] = [];
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 100, maxQueue: 10_000, onStored: (b) => batches.push(b) }, log);
+    for (let i = 0; i < 250; i++) w.push(ev(i));
+    expect(batches).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(batches.map((b) => b.length)).toEqual([100]);
+    // Pushed while the backlog drains: behind it.
+    for (let i = 250; i < 260; i++) w.push(ev(i));
+    for (let i = 0; i < 100 && batches.flat().length < 260; i++) await new Promise((r) => setImmediate(r));
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 60]);
+    expect(batches.flat().map((e) => e.message)).toEqual(Array.from({ length: 260 }, (_, i) => `message ${i}`));
+    expect(batches.flat().map((e) => e.id)).toEqual(Array.from({ length: 260 }, (_, i) => i + 1));
+    expect(w.counters()).toMatchObject({ queued: 260, stored: 260, dropped: 0, backlog: 0 });
+    await w.close();
+  });
+
   it('keeps a keyed call in one batch and commits its key with its events, on the store thread and on this one', async () => {
     for (const thread of [true, false]) {
       const { events, file } = repo();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmDto } from '../../../../server/contracts/alarms.js';
 import type { StoredEvent } from '../../../../server/contracts/events.js';
-import { AlarmService, type AlarmOptions, type NotificationKind } from '../../../../server/events/engine/alarm-service.js';
+import { AlarmService, CHANGE_SLICE, type AlarmOptions, type NotificationKind } from '../../../../server/events/engine/alarm-service.js';
 import { MaintenanceIndex } from '../../../../server/events/engine/maintenance.js';
 import type { Decision } from '../../../../server/events/engine/rule-compiler.js';
 import { AlarmRepository } from '../../../../server/store/alarm.repository.js';
@@ -45,7 +45,7 @@ function setup(options: Partial<AlarmOptions> = {}, changeDelayMs = 0) {
     const decision: Decision = { disposition: 'clear', ruleId: 2, reductionKey: null, clearKey: key, notify: null };
     svc.applyBatch([{ event: store({ severity: 'info' }), decision }]);
   };
-  return { db, repo, svc, maint, index, changes, sent, raise, clear, tick: (ms: number) => (now += ms), list: () => repo.list({ state: 'all', limit: 100 }).items };
+  return { db, repo, svc, maint, index, changes, sent, store, raise, clear, tick: (ms: number) => (now += ms), list: () => repo.list({ state: 'all', limit: 100 }).items };
 }
 
 describe('alarm reduction and clearing', () => {
@@ -131,6 +131,45 @@ describe('alarm reduction and clearing', () => {
     for (let i = 0; i < 3000 && t.changes.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(t.changes.map((a) => a.count)).toEqual([10]);
     t.svc.close();
+  });
+
+  it('pushes a storm of raised alarms a slice per turn: every alarm once, in the order raised, with its newest state', async () => {
+    const t = setup({}, 20);
+    const n = CHANGE_SLICE * 2 + 7;
+    const keys = Array.from({ length: n }, (_, i) => `nodeDown:${i}`);
+    const batch = (ks: string[]) =>
+      t.svc.applyBatch(ks.map((k) => ({ event: t.store({ severity: 'critical' }), decision: { disposition: 'alarm' as const, ruleId: 1, reductionKey: k, clearKey: null, notify: null } })));
+    batch(keys);
+    // Turn by turn (not by timer: a timer's turn would also run the next slice's setImmediate).
+    for (let i = 0; i < 1_000_000 && t.changes.length === 0; i++) await new Promise((r) => setImmediate(r));
+    // The timer's push is one slice; the rest follow on the next turns.
+    expect(t.changes).toHaveLength(CHANGE_SLICE);
+    // Changed again: one already pushed (pushed again, newer, after the next interval), one still waiting (pushed once, newest).
+    batch([keys[0]!, keys.at(-1)!]);
+    for (let i = 0; i < 3000 && t.changes.length < n + 1; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    // Each alarm first pushed in the order raised (a slice is pushed in id order, as a whole push was).
+    const pushed = t.changes.map((a) => a.reductionKey);
+    expect(pushed.filter((k, i) => pushed.indexOf(k) === i)).toEqual(keys);
+    expect(t.changes).toHaveLength(n + 1);
+    expect(t.changes.filter((a) => a.reductionKey === keys[0]).map((a) => a.count)).toEqual([1, 2]);
+    expect(t.changes.filter((a) => a.reductionKey === keys.at(-1)).map((a) => a.count)).toEqual([2]);
+    t.svc.close();
+  });
+
+  it('close() during a sliced push publishes everything still pending', async () => {
+    const t = setup({}, 20);
+    const n = CHANGE_SLICE * 3;
+    t.svc.applyBatch(
+      Array.from({ length: n }, (_, i) => ({ event: t.store({ severity: 'critical' }), decision: { disposition: 'alarm' as const, ruleId: 1, reductionKey: `k${i}`, clearKey: null, notify: null } })),
+    );
+    for (let i = 0; i < 1_000_000 && t.changes.length === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(t.changes).toHaveLength(CHANGE_SLICE);
+    t.svc.close();
+    expect(t.changes).toHaveLength(n);
+    expect(new Set(t.changes.map((a) => a.id)).size).toBe(n);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.changes).toHaveLength(n);
   });
 
   it('archives cleared alarms after the configured time', () => {
