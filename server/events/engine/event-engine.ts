@@ -33,7 +33,8 @@ import { ThresholdEvaluator } from './threshold-evaluator.js';
 import { dryRunWindow } from './dry-run-window.js';
 import type { RuleWindowDryRun } from '../../contracts/inbox.js';
 import { InboxCollector } from '../inbox/inbox-collector.js';
-import { InboxRepository, type InboxDelta } from '../../store/inbox.repository.js';
+import { InboxRepository } from '../../store/inbox.repository.js';
+import { INBOX_DEFAULTS, InboxWriter, type InboxOptions } from '../inbox/inbox-writer.js';
 
 export interface EventEngineDeps {
   db: Db;
@@ -61,15 +62,6 @@ export interface EventEngineDeps {
   escalationTickMs?: number;
   /** The unmatched inbox (issue 17): how often gathered types are written, how many rows, when a dismissed type comes back. */
   inbox?: Partial<InboxOptions>;
-}
-
-export interface InboxOptions {
-  flushIntervalMs: number;
-  maxRows: number;
-  /** A dismissed type is listed again when seen this long after its dismissal. */
-  dismissMs: number;
-  /** Types not seen for this long are forgotten (dismissed ones are kept). */
-  retentionMs: number;
 }
 
 /** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
@@ -256,61 +248,10 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const timer = setInterval(sweep, deps.sweepIntervalMs ?? 30_000);
   timer.unref();
 
-  // Unmatched inbox: gathered in preprocess (a Map), written in batches here.
-  const inboxOpts: InboxOptions = { flushIntervalMs: 2000, maxRows: 5000, dismissMs: 7 * 86_400_000, retentionMs: 30 * 86_400_000, ...deps.inbox };
+  // Unmatched inbox: gathered in preprocess (a Map), written in batches by the writer.
   const inboxRepo = new InboxRepository(db);
   const inbox = new InboxCollector();
-  let inboxPrunedAt = 0;
-  // A flush writes at most this many types per transaction, the rest after giving the event loop back
-  // (2,000 types at once held the main thread for ~140 ms in test/bench/inbox.bench.ts).
-  const INBOX_CHUNK = 200;
-  let inboxBacklog: InboxDelta[] = [];
-  let inboxChunkQueued = false;
-  const applyInbox = (deltas: InboxDelta[]) => {
-    try {
-      inbox.stats.stored_overflow += inboxRepo.apply(deltas, { maxRows: inboxOpts.maxRows, dismissMs: inboxOpts.dismissMs });
-    } catch (err) {
-      inbox.stats.flush_errors++;
-      // Kept for the next flush (bounded): a busy database must not lose the counts.
-      if (inboxBacklog.length + deltas.length <= inboxOpts.maxRows) inboxBacklog.push(...deltas);
-      else inbox.stats.overflow += deltas.length;
-      log.error({ err, types: deltas.length }, 'inbox flush failed');
-    }
-  };
-  const inboxChunk = () => {
-    inboxChunkQueued = false;
-    if (inboxBacklog.length === 0) return;
-    applyInbox(inboxBacklog.splice(0, INBOX_CHUNK));
-    if (inboxBacklog.length && !inboxChunkQueued) {
-      inboxChunkQueued = true;
-      setImmediate(inboxChunk);
-    }
-  };
-  /** `now`: write everything before returning (GET /inbox, close); else in chunks. */
-  const flushInbox = (now = true) => {
-    inboxBacklog.push(...inbox.drain());
-    if (inboxBacklog.length === 0) return;
-    if (now) {
-      const all = inboxBacklog;
-      inboxBacklog = [];
-      applyInbox(all);
-    } else if (!inboxChunkQueued) {
-      inboxChunkQueued = true;
-      setImmediate(inboxChunk);
-    }
-    try {
-      const t = Date.now();
-      if (t - inboxPrunedAt > 3_600_000) {
-        inboxPrunedAt = t;
-        inboxRepo.prune(t - inboxOpts.retentionMs);
-      }
-    } catch (err) {
-      inbox.stats.flush_errors++;
-      log.error({ err }, 'inbox prune failed');
-    }
-  };
-  const inboxTimer = setInterval(() => flushInbox(false), inboxOpts.flushIntervalMs);
-  inboxTimer.unref();
+  const inboxWriter = new InboxWriter(inboxRepo, inbox, { ...INBOX_DEFAULTS, ...deps.inbox }, log);
 
   const engine: EventEngine = {
     preprocess(batch) {
@@ -443,12 +384,11 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       const to = Date.now();
       return dryRunWindow({ reads: deps.reads, device, resolveOidName: deps.resolveOidName }, body, to - hours * 3_600_000, to);
     },
-    flushInbox: () => flushInbox(true),
+    flushInbox: () => inboxWriter.flush(true),
     async close() {
       clearInterval(timer);
       clearInterval(escalationTimer);
-      clearInterval(inboxTimer);
-      flushInbox();
+      inboxWriter.close();
       unsubscribe.forEach((u) => u());
       try {
         alarms.close();
