@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 
 /**
  * Where a worker entry lives next to the module that starts it. Compiled
@@ -21,14 +21,14 @@ export function workerEntry(base: string, name: string): { url: URL; fromTs: boo
  * whose `import.meta.url` is `base`; from TypeScript sources it starts from a
  * small bootstrap that registers tsx first.
  */
-export function startWorker(base: string, name: string, workerData: unknown): Worker {
+export function startWorker(base: string, name: string, workerData: unknown, transferList?: TransferListItem[]): Worker {
   const { url, fromTs } = workerEntry(base, name);
-  if (!fromTs) return new Worker(url, { workerData });
+  if (!fromTs) return new Worker(url, { workerData, transferList });
   // The ESM build of tsx's API (its `import` export), located through its package.json.
   const req = createRequire(import.meta.url);
   const pkgPath = req.resolve('tsx/package.json');
   const pkg = req(pkgPath) as { exports: Record<string, { import: { default: string } }> };
   const tsxApi = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, transferList });
 }

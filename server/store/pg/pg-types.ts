@@ -8,6 +8,8 @@ import pg from 'pg';
 export const PG_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    // sum()/avg() of integers: numeric, as a number like SQLite gives.
+    if (oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
     // json as its text: the params codec decodes it (key order and all).
     if (oid === pg.types.builtins.JSON) return (v: string) => v;
     return pg.types.getTypeParser(oid, format as 'text');
