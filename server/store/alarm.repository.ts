@@ -168,6 +168,15 @@ export class AlarmRepository {
     return this.s.get.get(id);
   }
 
+  /**
+   * A reduction key as it is stored (on PostgreSQL NUL becomes U+FFFD; on SQLite the key itself).
+   * The alarm engine keys its cache of open alarms by this, so that what openAll() returns after a
+   * restart matches the keys of new events.
+   */
+  storedKey(key: string): string {
+    return this.text(key);
+  }
+
   /** The open (not cleared) alarm of a key. */
   open(key: string): AlarmRow | undefined {
     return this.s.open.get(this.text(key));

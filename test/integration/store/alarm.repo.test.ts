@@ -216,5 +216,9 @@ describe.each(STORE_ENGINES)('AlarmRepository on %s', (engine) => {
     repo.recur(nul, 1, T0 + 1, 'minor', 't\u0000', 'm\u0000', false);
     expect(repo.ack(nul, 'u\u0000', T0 + 2)).toBe(true);
     expect(repo.get(nul)?.title).toBe(engine === 'postgres' ? 't\uFFFD' : 't\u0000');
+    // The engine keys its cache by storedKey(): it matches what openAll() gives after a restart.
+    expect(repo.storedKey('nul\u0000key')).toBe(engine === 'postgres' ? 'nul\uFFFDkey' : 'nul\u0000key');
+    expect(repo.openAll().find((a) => a.id === nul)?.reduction_key).toBe(repo.storedKey('nul\u0000key'));
+    expect(repo.storedKey(key)).toBe(key);
   });
 });
