@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
+import { SESSION_ALIVE, SESSION_KEEPALIVES, TRY_JOB_LOCK, UNLOCK_JOB } from '../store/pg/cluster-queries.js';
 
 /** Something that runs on one node at a time: started when this node gets its lock, stopped when it loses it. */
 export interface SingletonJob {
@@ -25,7 +26,7 @@ const checkName = (name: string) => {
 /** Counter key of a job: `holds_<name>` with anything but letters, digits and "_" as "_". */
 const holdsKey = (name: string) => `holds_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
-/** One process on SQLite: every job runs here, at once, as before there were several nodes. */
+/** One process on SQLite: every job starts here when it registers, as before there were several nodes. */
 export class LocalSingletons implements Singletons {
   private readonly jobs = new Map<string, SingletonJob>();
   constructor(private readonly log?: Logger) {}
@@ -33,9 +34,13 @@ export class LocalSingletons implements Singletons {
     checkName(name);
     if (this.jobs.has(name)) throw new Error(`singleton job ${name} is registered twice`);
     this.jobs.set(name, job);
-    void Promise.resolve()
-      .then(() => job.start())
-      .catch((err: unknown) => this.log?.error({ err, job: name }, 'singleton job failed to start'));
+    // At once, as the job was started before there were singletons.
+    const failed = (err: unknown) => this.log?.error({ err, job: name }, 'singleton job failed to start');
+    try {
+      void Promise.resolve(job.start()).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
     return async () => {
       if (this.jobs.get(name) !== job) return;
       this.jobs.delete(name);
@@ -134,7 +139,7 @@ export class PgSingletons implements Singletons {
         this.jobs.delete(name);
         if (!entry.held) return;
         await this.stopJob(entry);
-        await this.client?.query('SELECT pg_advisory_unlock($1, $2)', [SINGLETON_LOCK_CLASS, entry.key]).catch(() => undefined);
+        await this.client?.query(UNLOCK_JOB, [SINGLETON_LOCK_CLASS, entry.key]).catch(() => undefined);
         this.stats.released++;
       });
   }
@@ -187,7 +192,7 @@ export class PgSingletons implements Singletons {
     if (!c) return;
     if (this.held().length > 0) {
       try {
-        await c.query({ text: 'SELECT 1', query_timeout: this.opts.checkTimeoutMs ?? 5000 } as pg.QueryConfig);
+        await c.query({ text: SESSION_ALIVE, query_timeout: this.opts.checkTimeoutMs ?? 5000 } as pg.QueryConfig);
       } catch (err) {
         this.opts.log?.warn({ err }, 'singleton lock connection does not answer: stopping the jobs held here');
         await this.dropped(c);
@@ -198,7 +203,7 @@ export class PgSingletons implements Singletons {
       if (e.held || this.client !== c) continue;
       let got = false;
       try {
-        const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [SINGLETON_LOCK_CLASS, e.key]);
+        const r = await c.query<{ ok: boolean }>(TRY_JOB_LOCK, [SINGLETON_LOCK_CLASS, e.key]);
         got = r.rows[0]?.ok === true;
       } catch (err) {
         this.opts.log?.warn({ err, job: e.name }, 'singleton lock attempt failed');
@@ -207,7 +212,7 @@ export class PgSingletons implements Singletons {
       }
       if (!got) continue;
       if (this.jobs.get(e.name) !== e || this.closed) {
-        await c.query('SELECT pg_advisory_unlock($1, $2)', [SINGLETON_LOCK_CLASS, e.key]).catch(() => undefined);
+        await c.query(UNLOCK_JOB, [SINGLETON_LOCK_CLASS, e.key]).catch(() => undefined);
         continue;
       }
       e.held = true;
@@ -220,7 +225,7 @@ export class PgSingletons implements Singletons {
         this.opts.log?.error({ err, job: e.name }, 'singleton job failed to start; its lock is given back');
         e.held = false;
         await this.stopJob(e);
-        await c.query('SELECT pg_advisory_unlock($1, $2)', [SINGLETON_LOCK_CLASS, e.key]).catch(() => undefined);
+        await c.query(UNLOCK_JOB, [SINGLETON_LOCK_CLASS, e.key]).catch(() => undefined);
       }
     }
   }
@@ -243,7 +248,7 @@ export class PgSingletons implements Singletons {
       try {
         await c.connect();
         // The server drops a silent client's session (and its locks) after ~14 s instead of the OS default of hours.
-        await c.query('SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 3; SET tcp_keepalives_count = 3');
+        await c.query(SESSION_KEEPALIVES);
       } catch (err) {
         this.stats.connection_errors++;
         this.opts.log?.warn({ err }, 'cannot open the singleton lock connection; trying again');
