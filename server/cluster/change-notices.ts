@@ -47,6 +47,7 @@ export class PgChangeNotices implements ChangeNotices {
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
   private everListened = false;
+  private sending: Promise<void> = Promise.resolve();
   private readonly stats = { sent: 0, received: 0, invalid: 0, send_errors: 0, reconnects: 0 };
 
   constructor(private readonly opts: PgChangeNoticesOptions) {}
@@ -63,12 +64,15 @@ export class PgChangeNotices implements ChangeNotices {
       this.stats.send_errors++;
       return;
     }
-    c.query(NOTIFY_CHANGE, [text]).then(
-      () => void this.stats.sent++,
-      (err: unknown) => {
-        this.stats.send_errors++;
-        this.opts.log?.warn({ err, kind: n.kind }, 'cannot send a change notice to the other nodes');
-      },
+    // One at a time on the session, in the order the changes were made.
+    this.sending = this.sending.then(() =>
+      c.query(NOTIFY_CHANGE, [text]).then(
+        () => void this.stats.sent++,
+        (err: unknown) => {
+          this.stats.send_errors++;
+          this.opts.log?.warn({ err, kind: n.kind }, 'cannot send a change notice to the other nodes');
+        },
+      ),
     );
   }
 
