@@ -117,7 +117,7 @@ export class PgSingletons implements Singletons {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly stats = { acquired: 0, lost: 0, released: 0, connects: 0, connection_errors: 0, job_errors: 0 };
+  private readonly stats = { rounds: 0, acquired: 0, lost: 0, released: 0, connects: 0, connection_errors: 0, job_errors: 0 };
 
   constructor(private readonly opts: PgSingletonsOptions) {}
 
@@ -187,6 +187,14 @@ export class PgSingletons implements Singletons {
 
   /** One round: connect if needed, check the session of the jobs held, try the locks of the others. */
   private async round(): Promise<void> {
+    try {
+      await this.tryAll();
+    } finally {
+      this.stats.rounds++;
+    }
+  }
+
+  private async tryAll(): Promise<void> {
     if (this.closed) return;
     const c = this.client ?? (await this.connect());
     if (!c) return;
