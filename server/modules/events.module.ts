@@ -61,7 +61,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       };
       const engine = createEventEngine({
         db, bus, log: ctx.log('engine'), devices, events, reads, secrets, resolveOidName, outbound: ctx.outbound,
-        publicUrl: config.publicUrl, ackLinkTtlMs: config.ackLinkTtlHours * 3_600_000, singletons: ctx.singletons,
+        publicUrl: config.publicUrl, ackLinkTtlMs: config.ackLinkTtlHours * 3_600_000, singletons: ctx.singletons, clustered: ctx.notices !== null,
         inbox: { dismissMs: config.inboxDismissDays * 86_400_000 },
         alarms: {
           recurrence: config.alarmRecurrence,

@@ -68,6 +68,8 @@ export interface EventEngineDeps {
    * run only on the node holding their singleton lock. Default: both run here.
    */
   singletons?: Singletons;
+  /** Several central nodes share the store: escalation positions are read from it at each tick (see EscalationService). */
+  clustered?: boolean;
 }
 
 /** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
@@ -169,6 +171,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const escalationsRepo = new EscalationRepository(db);
   const escalation = new EscalationService({
     repo: escalationsRepo,
+    sharedStates: deps.clustered === true,
     clock: Date.now,
     alarm: (id) => alarmsRepo.dto(id),
     device: (id) => {
