@@ -141,6 +141,15 @@ function deepFreeze(d: DeviceRecord): DeviceRecord {
   return Object.freeze(d);
 }
 
+/**
+ * Drops the cached device lists of every DeviceRepository on `db`: another central node changed
+ * devices (a change notice said so); this process's own writes bump the generation themselves.
+ */
+export function invalidateDeviceCache(db: Db): void {
+  const gen = generations.get(db);
+  if (gen) gen.n++;
+}
+
 export class DeviceRepository {
   private readonly stmts;
   private readonly gen: { n: number };
