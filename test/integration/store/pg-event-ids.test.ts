@@ -97,3 +97,54 @@ describe.skipIf(!postgresAvailable())('event ids and counters with two writers o
     sqlite.db.close();
   });
 });
+
+describe.skipIf(!postgresAvailable())('event id blocks when the main thread takes ids faster than blocks arrive', () => {
+  it('waits for the next block on the shared buffer and never repeats an id', async () => {
+    const url = await newPgDatabase();
+    const t = await openEventStoreThread({ postgresUrl: url }, { maintenanceIntervalMs: 3_600_000 });
+    try {
+      // 25,000 ids without returning to the event loop: the answers cannot arrive as messages.
+      const ids: number[] = [];
+      for (let i = 0; i < 25_000; i++) ids.push(t.nextId!());
+      for (let i = 1; i < ids.length; i++) if (!(ids[i]! > ids[i - 1]!)) throw new Error(`id ${ids[i]} after ${ids[i - 1]}`);
+      expect(t.counters().id_block_waits).toBeGreaterThanOrEqual(2);
+      // The late message answers are ignored: the next ids still go on from where the blocks left off.
+      await new Promise((r) => setTimeout(r, 200));
+      const more = Array.from({ length: 100 }, () => t.nextId!());
+      expect(more[0]!).toBeGreaterThan(ids.at(-1)!);
+      // And a second writer's blocks lie beyond everything reserved so far.
+      const other = await openEventStoreThread({ postgresUrl: url }, { maintenanceIntervalMs: 3_600_000 });
+      const first = other.nextId!();
+      await other.close();
+      expect(first).toBeGreaterThan(more.at(-1)!);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!postgresAvailable())('counters on PostgreSQL follow retention', () => {
+  it('drops the counters of minutes whose events are gone and before the dashboard hour; keeps the recent ones', async () => {
+    const { PgEventWriter } = await import('../../../server/store/pg/pg-event-writer.js');
+    const url = await newPgDatabase();
+    const now = Date.now();
+    const w = await PgEventWriter.open(url, { retention: { maxAgeMs: 2 * 86_400_000, maxRows: 0 }, now: () => now });
+    const db = openPgDb(url);
+    try {
+      await w.createAhead();
+      const old = [1, 2, 3].map((i) => event(0, i, i)).map((e) => ({ ...e, receivedAt: now - 5 * 86_400_000 + e.id * 1000 }));
+      const recent = [4, 5, 6].map((i) => event(0, i, i)).map((e) => ({ ...e, receivedAt: now - 10 * 60_000 + e.id * 1000 }));
+      await w.insert(eventRows([...old, ...recent]));
+      const minutes = () => db.prepare('SELECT minute FROM event_minutes ORDER BY minute').pluck().all() as number[];
+      expect(minutes()).toHaveLength(2);
+      await w.maintain();
+      expect(minutes()).toEqual([Math.floor(recent[0]!.receivedAt / 60_000)]);
+      expect(db.prepare('SELECT DISTINCT minute FROM event_counts').pluck().all()).toEqual(minutes());
+      expect(db.prepare('SELECT count(*) AS n FROM event_seconds WHERE second < ?').get(Math.floor(now / 1000) - 86_400)).toEqual({ n: 0 });
+      expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 3 });
+    } finally {
+      db.close();
+      await w.close();
+    }
+  }, 60_000);
+});
