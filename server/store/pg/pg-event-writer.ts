@@ -264,16 +264,19 @@ export class PgEventWriter {
     const min = [...d.minutes];
     const sevCol = (s: number) => min.map(([, m]) => m.sev[s] ?? 0);
     await c.query(UPSERT_MINUTES, [min.map((x) => x[0]), min.map((x) => x[1].n), sevCol(0), sevCol(1), sevCol(2), sevCol(3), sevCol(4), sevCol(5), min.map((x) => x[1].minId), min.map((x) => x[1].maxId)]);
-    // Two types that differ only by NUL vs U+FFFD become one key once cleaned: summed before the upsert.
-    const counts = new Map<string, { minute: number; type: string; source: string; severity: number; deviceId: number; n: number }>();
-    for (const x of d.counts) {
-      const row = { ...x, type: clean(x.type), source: clean(x.source) };
-      const key = JSON.stringify([row.minute, row.type, row.source, row.severity, row.deviceId]);
-      const had = counts.get(key);
-      if (had) had.n += row.n;
-      else counts.set(key, row);
+    let cl = d.counts;
+    if (cl.some((x) => x.type.includes('\u0000') || x.source.includes('\u0000'))) {
+      // Two types that differ only by NUL vs U+FFFD become one key once cleaned: summed before the upsert.
+      const counts = new Map<string, (typeof cl)[number]>();
+      for (const x of cl) {
+        const row = { ...x, type: clean(x.type), source: clean(x.source) };
+        const key = JSON.stringify([row.minute, row.type, row.source, row.severity, row.deviceId]);
+        const had = counts.get(key);
+        if (had) had.n += row.n;
+        else counts.set(key, row);
+      }
+      cl = [...counts.values()];
     }
-    const cl = [...counts.values()];
     await c.query(UPSERT_COUNTS, [cl.map((x) => x.minute), cl.map((x) => x.type), cl.map((x) => x.source), cl.map((x) => x.severity), cl.map((x) => x.deviceId), cl.map((x) => x.n)]);
     if (d.senders.size) {
       const senders = new Map<string, { address: string; count: number; firstSeen: number; lastSeen: number; lastMessage: string; firstId: number; lastId: number }>();
