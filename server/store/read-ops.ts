@@ -25,7 +25,6 @@ import type { LatencyResolution } from '../contracts/latency.js';
 import { TopologyRepository } from './topology.repository.js';
 import { DependencyRepository } from './dependency.repository.js';
 import { deriveFromStore, type DeriveDevice, type DerivedResult } from '../rootcause/derive.js';
-import { isPostgres } from './pg/pg-db.js';
 
 export interface ReaderRepositories {
   events: EventRepository;
@@ -47,7 +46,8 @@ export interface ReaderRepositories {
  * (pg/pg-read.worker.ts), and asking for it here is a mistake that says so.
  */
 export function readerRepositories(db: Db): ReaderRepositories {
-  if (isPostgres(db)) return lazyRepositories(db);
+  // isPostgres (pg/pg-db.ts) inline: a SQLite reader thread loads nothing of the PostgreSQL code.
+  if ((db as unknown as { engine?: string }).engine === 'postgres') return lazyRepositories(db);
   return {
     events: new EventRepository(db),
     dashboard: new DashboardRepository(db),
