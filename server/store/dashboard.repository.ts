@@ -8,7 +8,7 @@ import { SEVERITIES } from '../contracts/events.js';
  * so an hour costs 60 rows plus that hour's distinct types, whatever the
  * number of events stored.
  *
- * One SQL text for both engines (docs/POSTGRES.md, "Portable SQL"): on
+ * One SQL text for both engines (no scalar max(), explicit tie order): on
  * PostgreSQL the counters are kept by the event store thread(s) in the same
  * tables (pg/pg-event-writer.ts), several writers adding up. Ties are broken
  * explicitly so both engines give the same order.
