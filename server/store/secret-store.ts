@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, copyFileSync, existsSync, unlinkSync } from 'node:fs';
 import type { Db } from './database.js';
 import { schemaVersion } from './migrate.js';
+import { isPostgres } from './pg/pg-db.js';
 import { isSealed, newSecretKey, SecretBox, SecretKeyError, SecretUnreadableError, type SecretKey } from './secret-box.js';
 import { installStagedKey, readKeyFile, stagedKeyPath, writeKeyFile } from './secret-key-file.js';
 import { describeCell, SecretRepository } from './secret.repository.js';
@@ -119,16 +120,21 @@ export function openSecretBox(
     generatedKey = true;
   }
   const box = new SecretBox([key], key.kid, onUnreadable);
+  const seal = () =>
+    repo.transaction(() => {
+      const c = forEachSecret(repo, box, null);
+      if (repo.check()?.kid !== box.kid) repo.setCheck(box.kid, box.seal(CHECK_TEXT));
+      return c;
+    });
+  // PostgreSQL has no secure_delete or checkpoint to ask for: the plaintext an UPDATE replaces stays
+  // in the dead row version until VACUUM reuses the space (docs/POSTGRES.md says so).
+  if (isPostgres(db)) return { box, report: { kid: key.kid, generatedKey, rotation, ...seal() } };
   const prior = db.pragma('secure_delete', { simple: true }) as number;
   // Overwrite the plaintext being replaced instead of leaving it in the pages' free space.
   db.pragma('secure_delete = ON');
   let counts: { sealed: number; verified: number };
   try {
-    counts = repo.transaction(() => {
-      const c = forEachSecret(repo, box, null);
-      if (repo.check()?.kid !== box.kid) repo.setCheck(box.kid, box.seal(CHECK_TEXT));
-      return c;
-    });
+    counts = seal();
   } finally {
     db.pragma(`secure_delete = ${prior}`);
   }
