@@ -25,14 +25,21 @@ import { postgresAvailable, startPostgres, type PostgresHandle } from './postgre
  */
 export type StoreEngine = 'sqlite' | 'postgres';
 
-export const STORE_ENGINES: StoreEngine[] = postgresAvailable() ? ['sqlite', 'postgres'] : ['sqlite'];
+/**
+ * NW_TEST_STORE=postgres (`npm run test:postgres`, the second pass of .ci/run) runs the
+ * PostgreSQL cases only: the default pass has run both engines already.
+ */
+export const STORE_ENGINES: StoreEngine[] = process.env.NW_TEST_STORE === 'postgres' ? ['postgres'] : postgresAvailable() ? ['sqlite', 'postgres'] : ['sqlite'];
 
 let server: Promise<PostgresHandle> | null = null;
 
-afterAll(async () => {
-  if (server) await (await server).stop();
-  server = null;
-});
+// Only under vitest: test/helpers/server.ts imports this file and benchmarks import that with plain node.
+if (process.env.VITEST) {
+  afterAll(async () => {
+    if (server) await (await server).stop();
+    server = null;
+  });
+}
 
 /** One PostgreSQL per test file, started on first use. */
 export function testPostgres(): Promise<PostgresHandle> {
