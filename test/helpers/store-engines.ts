@@ -4,7 +4,7 @@ import { openDatabase, type Db } from '../../server/store/database.js';
 import { migrate, readMigrations } from '../../server/store/migrate.js';
 import { migratePostgres } from '../../server/store/pg/migrate.js';
 import { openPgDb } from '../../server/store/pg/pg-db.js';
-import { postgresAvailable, startPostgres, type PostgresHandle } from './postgres.js';
+import { postgresAvailable, sharedPostgres, startPostgres, type PostgresHandle } from './postgres.js';
 
 /**
  * Repository tests on both engines:
@@ -41,9 +41,13 @@ if (process.env.VITEST) {
   });
 }
 
-/** One PostgreSQL per test file, started on first use. */
+/**
+ * One PostgreSQL per test file, started on first use; under NW_TEST_STORE=postgres the one
+ * test/global-setup.ts started for the whole run (NW_TEST_PG_URL), which saves an initdb per file.
+ */
 export function testPostgres(): Promise<PostgresHandle> {
-  server ??= startPostgres();
+  const shared = process.env.NW_TEST_PG_URL;
+  server ??= shared ? Promise.resolve(sharedPostgres(shared)) : startPostgres();
   return server;
 }
 
