@@ -14,7 +14,7 @@ const URL_FILE = 'test-database-url';
 /**
  * The environment that puts a server on `dataDir` onto the test store: under
  * NW_TEST_STORE=postgres, `NMS_DATABASE_URL` of a fresh, EMPTY database on the
- * test file's one real PostgreSQL (the server migrates it itself), the same
+ * run's real PostgreSQL (test/global-setup.ts; the server migrates it itself), the same
  * database again for a server started later on the same data dir. Nothing
  * when the caller set NMS_DATABASE_URL itself, or on SQLite.
  */
