@@ -30,6 +30,7 @@ import { topologyModule } from './modules/topology.module.js';
 import { OutboundPolicy } from './net/outbound-policy.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { Db } from './store/database.js';
+import { describeBackend } from './store/open-store.js';
 import type { ReadPool } from './store/read-pool.js';
 import type { SecretBox } from './store/secret-box.js';
 import { CustomOidRepository } from './store/custom-oid.repository.js';
@@ -197,7 +198,7 @@ export async function startNetwatch(
   const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? 'localhost' : config.httpHost;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
   if (collector) log.info({ url, dataDir: resolve(config.dataDir), role: config.role, site: config.site }, `Netwatch ${VERSION} collector of site ${config.site}, health at ${url}`);
-  else log.info({ url, dataDir: resolve(config.dataDir), role: config.role }, `Netwatch ${VERSION} console at ${url}`);
+  else log.info({ url, dataDir: resolve(config.dataDir), role: config.role, store: all.store.store.backend.kind, database: describeBackend(all.store.store.backend) }, `Netwatch ${VERSION} console at ${url}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -2,6 +2,7 @@ import { startNetwatch } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, moduleLogger } from './log/logger.js';
 import { RoleError } from './modules/roles.js';
+import { StoreOpenError } from './store/open-store.js';
 import { SecretKeyError } from './store/secret-box.js';
 
 // Composition root: read config, start, stop cleanly on SIGINT/SIGTERM.
@@ -48,8 +49,9 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
   log.fatal({ err }, 'start-up failed');
-  // A missing or wrong secret key, or a role this setup cannot run, is the operator's to fix: say it plainly, like a config error.
-  const operators = err instanceof SecretKeyError || err instanceof RoleError;
+  // A missing or wrong secret key, a role this setup cannot run, or a PostgreSQL store that cannot be
+  // reached or migrated is the operator's to fix: say it plainly, like a config error (never with the URL's password).
+  const operators = err instanceof SecretKeyError || err instanceof RoleError || err instanceof StoreOpenError;
   if (operators) process.stderr.write(`netwatch: cannot start: ${err.message}\n`);
   process.exit(operators ? 2 : 1);
 }

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { HealthDto, ListenerStatus, StatusDto } from '../contracts/dto.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ApiRegistry } from './registry.js';
@@ -8,8 +7,8 @@ export interface SystemInfo {
   startedAt: number;
   httpPort: () => number;
   listeners: () => ListenerStatus[];
-  databasePath: string;
-  schemaVersion: () => number;
+  /** Where the store is (a file, or a PostgreSQL URL without its password), its size and schema version. */
+  database: () => { path: string; sizeBytes: number; schemaVersion: number };
 }
 
 const boundPort = (listeners: ListenerStatus[], prefix: string) =>
@@ -39,21 +38,13 @@ export function registerSystemRoutes(api: ApiRegistry, deps: { info: SystemInfo;
   );
 
   api.add({ method: 'get', path: '/status', summary: 'Listeners, counters and database facts for the status page', tag, access: 'viewer', response: 'Status' }, (): StatusDto => {
-    let sizeBytes = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        sizeBytes += statSync(info.databasePath + suffix).size;
-      } catch {
-        // the WAL file may not exist yet
-      }
-    }
     return {
       version: info.version,
       uptimeSec: uptimeSec(),
       startedAt: info.startedAt,
       listeners: info.listeners(),
       counters: metrics.snapshot(),
-      database: { path: info.databasePath, sizeBytes, schemaVersion: info.schemaVersion() },
+      database: info.database(),
     };
   });
 

@@ -29,6 +29,11 @@ function main(argv: string[]): number {
   try {
     const config = loadConfig(argv.filter((a) => a !== '--keep-old-key'));
     paths = storePaths(config.dataDir, config.secretKeyFile);
+    if (config.databaseUrl) {
+      // It locks the SQLite file to be sure no server is running; PostgreSQL has no such lock yet.
+      process.stderr.write('rotate-secret-key: the store is on PostgreSQL (databaseUrl is set): key rotation works on the SQLite store only so far\n');
+      return 2;
+    }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`rotate-secret-key: ${err.message}\n${USAGE}\n`);

@@ -4,6 +4,7 @@ import { SEVERITIES } from '../contracts/events.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { parseCidrList } from '../net/outbound-policy.js';
 import { siteProblem } from '../bus/nats-subjects.js';
+import { databaseUrlProblem } from '../store/database-url.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
@@ -65,6 +66,12 @@ const httpUrl = z.string().superRefine((v, ctx) => {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
 });
 
+/** `databaseUrl`: postgres:// or postgresql:// only; the messages never quote the value (it holds a password). */
+const databaseUrl = z.string().superRefine((v, ctx) => {
+  const problem = databaseUrlProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const siteName = z.string().superRefine((v, ctx) => {
   const problem = siteProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -100,7 +107,8 @@ export const OPTIONS = {
   role: { env: 'NMS_ROLE', schema: z.enum(['all', 'central', 'collector']).default('all'), help: 'What this process runs: all (everything, one process), central (API, console, rules, alarms, store) or collector (syslog/trap receivers of one site, sent to the central over NATS; polling at collectors comes later; needs NMS_NATS_URL)' },
   httpPort: { env: 'NMS_HTTP_PORT', schema: port.default(8080), help: 'HTTP port of the console and API' },
   httpHost: { env: 'NMS_HTTP_HOST', schema: z.string().min(1).default('0.0.0.0'), help: 'HTTP bind address' },
-  dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database and compiled MIB index live' },
+  dataDir: { env: 'NMS_DATA_DIR', schema: z.string().min(1).default('./data'), help: 'Where the SQLite database (unless databaseUrl is set), the secret key file and the compiled MIB index live' },
+  databaseUrl: { env: 'NMS_DATABASE_URL', schema: databaseUrl.optional(), help: 'PostgreSQL store (15 or later), e.g. postgres://user:password@host:5432/netwatch; unset = SQLite in dataDir. Migrated at start-up; several central nodes on one database must share the secretKeyFile. The password is never logged or shown' },
   secretKeyFile: { env: 'NMS_SECRET_KEY_FILE', schema: optionalText, help: 'Key file that encrypts stored secrets (default <dataDir>/secret.key, created 0600 on first start; back it up apart from the database)' },
   syslogHost: { env: 'NMS_SYSLOG_HOST', schema: bindAddresses, help: 'Syslog (UDP, TCP, TLS) bind addresses: at most one IPv4 and one IPv6, comma-separated; default all addresses of both (devices must reach them)' },
   syslogPort: { env: 'NMS_SYSLOG_PORT', schema: port.default(514), help: 'Syslog UDP (and TCP) port; falls back to 1514 when 514 is not allowed' },
@@ -174,7 +182,6 @@ export const OPTIONS = {
   outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },
   outboundDeny: { env: 'NMS_OUTBOUND_DENY', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery must not reach, on top of the built-in denials (link-local, cloud metadata, 0.0.0.0/8, multicast)' },
   site: { env: 'NMS_SITE', schema: siteName.default('central'), help: 'Name of this site: 1-64 letters, digits, "_" or "-" (remote collectors publish on netwatch.<site>.*)' },
-  databaseUrl: { env: 'NMS_DATABASE_URL', schema: z.string().optional(), help: 'PostgreSQL store (postgres://user:pass@host:5432/netwatch); unset = SQLite in dataDir. With it, several central nodes can share the store' },
   natsUrl: { env: 'NMS_NATS_URL', schema: natsUrls.optional(), help: 'NATS JetStream server(s) for remote collectors and the centre, comma-separated nats:// or tls:// URLs (e.g. nats://127.0.0.1:4222); unset = no NATS' },
   natsCredsFile: { env: 'NMS_NATS_CREDS', schema: optionalText, help: 'NATS credentials file (user JWT and nkey seed)' },
   natsTlsCa: { env: 'NMS_NATS_TLS_CA', schema: optionalText, help: 'PEM CA file that signs the NATS servers\' certificates (enables TLS)' },

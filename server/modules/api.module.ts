@@ -14,7 +14,7 @@ import { registerTokenRoutes } from '../api/tokens.routes.js';
 import { registerUserRoutes } from '../api/users.routes.js';
 import { AuthService } from '../auth/auth.service.js';
 import { DEFAULT_CLIENT_DIR } from '../paths.js';
-import { schemaVersion } from '../store/migrate.js';
+import { databaseFacts } from '../store/open-store.js';
 import type { DeviceMetricsCache } from '../metrics/device-metrics-cache.js';
 import { Late, type AppContext, type Module, type RouteRegistration } from './module.js';
 import type { StoreModule } from './store.module.js';
@@ -44,8 +44,7 @@ export function apiModule(
     startedAt: ctx.startedAt,
     httpPort: () => httpPort,
     listeners: () => ctx.listeners,
-    databasePath: deps.store.store.dbPath,
-    schemaVersion: () => schemaVersion(deps.store.store.db),
+    database: () => databaseFacts(deps.store.store.db, deps.store.store.backend),
   });
   return {
     name: 'api',

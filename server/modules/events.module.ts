@@ -15,6 +15,8 @@ import { EventRepository } from '../store/event.repository.js';
 import { PollStateRepository } from '../store/poll-state.repository.js';
 import { partitionRowsFor } from '../store/event-fts.js';
 import { openEventStoreThread, type EventStoreThread } from '../store/event-store-thread.js';
+import { connectionTarget } from '../store/open-store.js';
+import { pgNextEventId } from '../store/pg/pg-event-ids.js';
 import { UnknownSenderRepository } from '../store/unknown-sender.repository.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
@@ -51,7 +53,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       return parts.get().engine;
     },
     async start() {
-      const { db, dbPath, devices, reads, secrets } = deps.store.store;
+      const { db, backend, devices, reads, secrets } = deps.store.store;
       const events = new EventRepository(db);
       const resolver = new DeviceResolver(() => devices.addresses(), bus);
       // Rules naming MIB objects compile once the dictionary has loaded (the mib module reloads them then).
@@ -80,20 +82,21 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
         assertAllowed: (d) => ctx.outbound.assertAllowed('device', d.address, `device ${d.name} (${d.address})`),
         log: ctx.log('rmon'),
       });
-      const sink = await openEventStoreThread(dbPath, {
+      // SQLite: a thread on its own connection to the file. PostgreSQL: pg/pg-event-store.worker.ts, same protocol.
+      const sink = await openEventStoreThread(connectionTarget(backend), {
         retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
         ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
       });
       // Checkpoints happen on the store thread (every 8 batches, and every 10 s), never after a commit of
       // the main thread's: copying a storm's WAL into the database and syncing it takes tens of
       // milliseconds (seconds when the disk is busy).
-      db.pragma('wal_autocheckpoint = 0');
+      if (backend.kind === 'sqlite') db.pragma('wal_autocheckpoint = 0');
       const storeLog = ctx.log('event-store');
       sink.onError = (message) => storeLog.error({ err: new Error(message) }, 'event store upkeep step failed; it is retried at the next round');
       const writer = new EventWriter(
         events,
         {
-          sink: { rows: sink, nextId: events.nextId() },
+          sink: { rows: sink, nextId: backend.kind === 'postgres' ? pgNextEventId(db) : events.nextId() },
           flushIntervalMs: 20,
           batchSize: 1000,
           maxQueue: 200_000,

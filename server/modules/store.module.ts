@@ -9,15 +9,17 @@ import { AuthTokenRepository } from '../store/auth-token.repository.js';
 import type { Db } from '../store/database.js';
 import { ClusterBridge } from '../cluster/cluster-bridge.js';
 import { DeviceRepository, invalidateDeviceCache, toDeviceDto } from '../store/device.repository.js';
-import { openStore } from '../store/open-store.js';
+import { connectionTarget, openStore, type StoreBackend } from '../store/open-store.js';
 import { ReadPool } from '../store/read-pool.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { UserRepository } from '../store/user.repository.js';
 import { Late, type AppContext, type Module } from './module.js';
 
 export interface Store {
+  /** better-sqlite3, or on PostgreSQL the synchronous PgDb facade (same API for the repositories). */
   db: Db;
-  dbPath: string;
+  /** Which database: the SQLite file, or the PostgreSQL URL (threads that open their own connection take this). */
+  backend: StoreBackend;
   secrets: SecretBox;
   users: UserRepository;
   tokens: AuthTokenRepository;
@@ -46,15 +48,24 @@ export function storeModule(ctx: AppContext): StoreModule {
       return store.get();
     },
     async start() {
-      const { db, dbPath, secrets } = openStore({ dataDir: resolve(config.dataDir), secretKeyFile: config.secretKeyFile, migrationsDir: MIGRATIONS_DIR, log: ctx.log('store') });
-      const users = new UserRepository(db);
-      const tokens = new AuthTokenRepository(db);
-      await ensureAdmin(users, config, log, ctx.showOnce);
-      audit = new AuditRepository(db);
-      const auditTrail = new AuditTrail(audit, ctx.log('audit'));
-      const reads = await ReadPool.open({ file: dbPath, threads: config.readerThreads, queryTimeoutMs: config.queryTimeoutMs, maxQueue: config.readerQueueMax, log: ctx.log('reads') });
-      const devices = new DeviceRepository(db, secrets);
-      store.set({ db, dbPath, secrets, users, tokens, devices, reads, auditTrail });
+      const { db, backend, secrets } = await openStore({
+        dataDir: resolve(config.dataDir), secretKeyFile: config.secretKeyFile, databaseUrl: config.databaseUrl, migrationsDir: MIGRATIONS_DIR, log: ctx.log('store'),
+      });
+      let devices: DeviceRepository;
+      try {
+        const users = new UserRepository(db);
+        const tokens = new AuthTokenRepository(db);
+        await ensureAdmin(users, config, log, ctx.showOnce);
+        audit = new AuditRepository(db);
+        const auditTrail = new AuditTrail(audit, ctx.log('audit'));
+        const reads = await ReadPool.open({ file: connectionTarget(backend), threads: config.readerThreads, queryTimeoutMs: config.queryTimeoutMs, maxQueue: config.readerQueueMax, log: ctx.log('reads') });
+        devices = new DeviceRepository(db, secrets);
+        store.set({ db, backend, secrets, users, tokens, devices, reads, auditTrail });
+      } catch (err) {
+        // This module never started, so stop() is not called: the connection (a thread on PostgreSQL) goes here.
+        db.close();
+        throw err;
+      }
       // Several central nodes: device changes (and the rest the bridge carries) reach the other nodes' caches.
       if (ctx.notices) {
         ctx.cluster = new ClusterBridge(ctx.bus, ctx.notices, {

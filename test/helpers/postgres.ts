@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freeTcpPort } from './nats-server.js';
@@ -56,6 +57,36 @@ let dbSeq = 0;
 export interface PostgresOptions {
   /** fsync on (a bench measuring writes): tests run with fsync and full_page_writes off. */
   durable?: boolean;
+  /** max_connections (default 50; one server shared by a whole run needs more). */
+  maxConnections?: number;
+}
+
+/** A fresh database on the server at `adminUrl` (its `postgres` database); returns its URL. */
+async function createDatabase(adminUrl: string, name = `t${process.pid}_${++dbSeq}_${randomBytes(3).toString('hex')}`): Promise<string> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  return adminUrl.replace(/\/postgres$/, `/${name}`);
+}
+
+/**
+ * A PostgreSQL someone else started and stops (test/global-setup.ts under
+ * NW_TEST_STORE=postgres: one server for the whole run): new databases on it,
+ * stop() leaves it running.
+ */
+export function sharedPostgres(adminUrl: string): PostgresHandle {
+  return {
+    url: adminUrl,
+    port: Number(new URL(adminUrl).port),
+    dir: '',
+    newDatabase: (name?: string) => createDatabase(adminUrl, name),
+    log: () => '',
+    stop: async () => {},
+  };
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresHandle> {
@@ -69,7 +100,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freeTcpPort();
     const fast = options.durable ? '' : ' -c fsync=off -c full_page_writes=off';
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50${fast}`;
+    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=${options.maxConnections ?? 50}${fast}`;
     try {
       asPostgres(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
     } catch (err) {
@@ -81,16 +112,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       url,
       port,
       dir,
-      async newDatabase(name = `t${process.pid}_${++dbSeq}`) {
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        try {
-          await c.query(`CREATE DATABASE ${name}`);
-        } finally {
-          await c.end();
-        }
-        return `postgres://netwatch@127.0.0.1:${port}/${name}`;
-      },
+      newDatabase: (name?: string) => createDatabase(url, name),
       log: () => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : ''),
       async stop() {
         try {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testStoreEnv } from './test-store.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,11 +24,13 @@ export interface ServerProcess {
  * line). Use it where the test must kill the process (SIGKILL) and start it
  * again on the same data. `entry: 'dist'` runs the build instead, as `npm start` does
  * (`node --openssl-legacy-provider --disable-proto=throw dist/server/main.js`; run `npm run build` first).
+ * NW_TEST_STORE=postgres: the store is a fresh PostgreSQL database, the same one again on the same `dataDir`.
  */
 export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000, entry: 'sources' | 'dist' = 'sources'): Promise<ServerProcess> {
   mkdirSync(dataDir, { recursive: true });
   const warmIndex = process.env.NETWATCH_TEST_MIB_INDEX;
   if (warmIndex && existsSync(warmIndex) && !existsSync(join(dataDir, 'mib-index.json'))) copyFileSync(warmIndex, join(dataDir, 'mib-index.json'));
+  const storeEnv = await testStoreEnv(dataDir, env);
   const args = entry === 'dist' ? ['--openssl-legacy-provider', '--disable-proto=throw', 'dist/server/main.js'] : ['--openssl-legacy-provider', '--import', 'tsx', 'server/main.ts'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -43,6 +46,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
       NMS_LOGIN_RATE_LIMIT: '1000',
       NMS_POLL_WORKERS: '1',
       NMS_POLLER: 'false',
+      ...storeEnv,
       ...env,
       // The URL is read from the info line "… console at http://…" (a collector's: "… health at http://…").
       NMS_LOG_LEVEL: 'info',

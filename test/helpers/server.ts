@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startNetwatch, type Netwatch, type StartOptions } from '../../server/app.js';
 import { loadConfig } from '../../server/config/load-config.js';
 import { createLogger } from '../../server/log/logger.js';
+import { testStoreEnv } from './test-store.js';
 
 export interface TestServer {
   url: string;
@@ -16,6 +17,7 @@ export interface TestServer {
 /**
  * The real server, in-process, on a free loopback port with a temp data dir.
  * Listeners use port 0 (free ports); the built console is served from dist/client.
+ * NW_TEST_STORE=postgres: its store is a fresh PostgreSQL database (test-store.ts).
  */
 export async function startTestServer(opts: { adminPassword?: string; env?: Record<string, string>; coldMibs?: boolean; dataDir?: string; start?: StartOptions } = {}): Promise<TestServer> {
   // `dataDir`: start again on the data of an earlier server (stopped with `nms.stop()`, which keeps it).
@@ -24,6 +26,7 @@ export async function startTestServer(opts: { adminPassword?: string; env?: Reco
   const warmIndex = process.env.NETWATCH_TEST_MIB_INDEX;
   if (warmIndex && existsSync(warmIndex) && !opts.coldMibs && !existsSync(join(dataDir, 'mib-index.json'))) copyFileSync(warmIndex, join(dataDir, 'mib-index.json'));
   const adminPassword = opts.adminPassword ?? 'admin-test-password';
+  const storeEnv = await testStoreEnv(dataDir, opts.env);
   const config = loadConfig([], {
     NMS_DATA_DIR: dataDir,
     NMS_HTTP_PORT: '0',
@@ -37,6 +40,7 @@ export async function startTestServer(opts: { adminPassword?: string; env?: Reco
     NMS_POLL_WORKERS: '1',
     // No background polling in tests (only loopback peers, only when a test asks): poll-now still works.
     NMS_POLLER: 'false',
+    ...storeEnv,
     ...opts.env,
   });
   const nms = await startNetwatch(config, createLogger({ level: config.logLevel, format: 'json' }), opts.start);

@@ -4,7 +4,7 @@ import { openDatabase, type Db } from '../../server/store/database.js';
 import { migrate, readMigrations } from '../../server/store/migrate.js';
 import { migratePostgres } from '../../server/store/pg/migrate.js';
 import { openPgDb } from '../../server/store/pg/pg-db.js';
-import { postgresAvailable, startPostgres, type PostgresHandle } from './postgres.js';
+import { postgresAvailable, sharedPostgres, startPostgres, type PostgresHandle } from './postgres.js';
 
 /**
  * Repository tests on both engines:
@@ -25,18 +25,29 @@ import { postgresAvailable, startPostgres, type PostgresHandle } from './postgre
  */
 export type StoreEngine = 'sqlite' | 'postgres';
 
-export const STORE_ENGINES: StoreEngine[] = postgresAvailable() ? ['sqlite', 'postgres'] : ['sqlite'];
+/**
+ * NW_TEST_STORE=postgres (`npm run test:postgres`, the second pass of .ci/run) runs the
+ * PostgreSQL cases only: the default pass has run both engines already.
+ */
+export const STORE_ENGINES: StoreEngine[] = process.env.NW_TEST_STORE === 'postgres' ? ['postgres'] : postgresAvailable() ? ['sqlite', 'postgres'] : ['sqlite'];
 
 let server: Promise<PostgresHandle> | null = null;
 
-afterAll(async () => {
-  if (server) await (await server).stop();
-  server = null;
-});
+// Only under vitest: test/helpers/server.ts imports this file and benchmarks import that with plain node.
+if (process.env.VITEST) {
+  afterAll(async () => {
+    if (server) await (await server).stop();
+    server = null;
+  });
+}
 
-/** One PostgreSQL per test file, started on first use. */
+/**
+ * One PostgreSQL per test file, started on first use; under NW_TEST_STORE=postgres the one
+ * test/global-setup.ts started for the whole run (NW_TEST_PG_URL), which saves an initdb per file.
+ */
 export function testPostgres(): Promise<PostgresHandle> {
-  server ??= startPostgres();
+  const shared = process.env.NW_TEST_PG_URL;
+  server ??= shared ? Promise.resolve(sharedPostgres(shared)) : startPostgres();
   return server;
 }
 

@@ -9,7 +9,7 @@ import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import { openDatabase, type Db } from '../../../server/store/database.js';
 import { DeviceRepository } from '../../../server/store/device.repository.js';
 import { NotificationRepository } from '../../../server/store/notification.repository.js';
-import { openStore, storePaths } from '../../../server/store/open-store.js';
+import { openSqliteStore as openStore, storePaths } from '../../../server/store/open-store.js';
 import { newSecretKey, SecretKeyError, type SecretBox } from '../../../server/store/secret-box.js';
 import { formatKey, readKeyFile } from '../../../server/store/secret-key-file.js';
 import { rotateSecretKey } from '../../../server/store/secret-store.js';
