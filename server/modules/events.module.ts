@@ -11,12 +11,10 @@ import { DeviceResolver } from '../events/device-resolver.js';
 import { createEventEngine, type EventEngine } from '../events/engine/event-engine.js';
 import type { ClusterBridge } from '../cluster/cluster-bridge.js';
 import { EventWriter } from '../events/event-writer.js';
-import { EventRepository } from '../store/event.repository.js';
 import { PollStateRepository } from '../store/poll-state.repository.js';
 import { partitionRowsFor } from '../store/event-fts.js';
-import { openEventStoreThread, type EventStoreThread } from '../store/event-store-thread.js';
-import { connectionTarget } from '../store/open-store.js';
-import { pgNextEventId } from '../store/pg/pg-event-ids.js';
+import type { EventStoreThread } from '../store/event-store-thread.js';
+import { openEventsOn } from '../store/pg/open-events.js';
 import { UnknownSenderRepository } from '../store/unknown-sender.repository.js';
 import type { MibModule } from './mib.module.js';
 import { Late, type AppContext, type Module } from './module.js';
@@ -41,6 +39,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
   const exportStats = new ExportStats();
   const alertmanagerStats = new AlertmanagerIntakeStats();
   let unsubscribe = () => {};
+  let closeEvents: () => Promise<void> = async () => {};
   return {
     name: 'events',
     get writer() {
@@ -54,7 +53,15 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
     },
     async start() {
       const { db, backend, devices, reads, secrets } = deps.store.store;
-      const events = new EventRepository(db);
+      // The main thread's events repository, the event store thread and the id source, on either engine.
+      // SQLite: a thread on its own connection to the file. PostgreSQL: pg/pg-event-store.worker.ts, same
+      // protocol, ids in blocks from a sequence so several central nodes never assign the same one.
+      const opened = await openEventsOn(backend.kind === 'postgres' ? { postgresUrl: backend.url } : { sqlite: { db, file: backend.file } }, {
+        retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
+        ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
+      });
+      const { events, sink } = opened;
+      closeEvents = opened.close;
       const resolver = new DeviceResolver(() => devices.addresses(), bus);
       // Rules naming MIB objects compile once the dictionary has loaded (the mib module reloads them then).
       const resolveOidName = (name: string) => {
@@ -82,11 +89,6 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
         assertAllowed: (d) => ctx.outbound.assertAllowed('device', d.address, `device ${d.name} (${d.address})`),
         log: ctx.log('rmon'),
       });
-      // SQLite: a thread on its own connection to the file. PostgreSQL: pg/pg-event-store.worker.ts, same protocol.
-      const sink = await openEventStoreThread(connectionTarget(backend), {
-        retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
-        ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
-      });
       // Checkpoints happen on the store thread (every 8 batches, and every 10 s), never after a commit of
       // the main thread's: copying a storm's WAL into the database and syncing it takes tens of
       // milliseconds (seconds when the disk is busy).
@@ -96,7 +98,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const writer = new EventWriter(
         events,
         {
-          sink: { rows: sink, nextId: backend.kind === 'postgres' ? pgNextEventId(db) : events.nextId() },
+          sink: { rows: sink, nextId: opened.nextId },
           flushIntervalMs: 20,
           batchSize: 1000,
           maxQueue: 200_000,
@@ -130,7 +132,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       alertDevices.close();
       await rmon.close();
       await writer.close();
-      await sink.close();
+      await closeEvents();
       await engine.close();
       resolver.close();
     },
