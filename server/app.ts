@@ -174,15 +174,21 @@ export async function startNetwatch(
     await singletons.close();
     await notices?.stop();
   };
-  try {
+  // The cluster's connections open once the store has: a database that cannot be opened is then reported
+  // by the store (a plain start-up error without the password), not by whichever connection tried first.
+  const startCluster = async () => {
     if (singletons instanceof PgSingletons) await singletons.start();
     await notices?.start();
     ctx.metrics.addSource({ name: 'singletons', counters: () => singletons.counters() });
     if (notices) ctx.metrics.addSource({ name: 'cluster-notices', counters: () => notices.counters() });
+  };
+  try {
+    if (!modules.includes(all.store)) await startCluster();
     for (const m of modules) {
       await m.start();
       started.push(m);
       for (const source of m.counters?.() ?? []) ctx.metrics.addSource(source);
+      if (m === all.store) await startCluster();
     }
   } catch (err) {
     await stopAll().catch((stopErr: unknown) => log.error({ err: stopErr }, 'stopping after a failed start failed'));
