@@ -41,7 +41,10 @@ interface Row {
 }
 
 const PCOLS = 'p0, p10, p25, p50, p75, p90, p95, p100';
-/** Rolls `from` rows into buckets of `size` seconds; re-running a bucket (late data) merges by weight. */
+/**
+ * Rolls `from` rows into buckets of `size` seconds; re-running a bucket (late data) merges by weight.
+ * p0/p100 merge as min/max ignoring NULL (SQLite's two-argument min/max do not exist on PostgreSQL, hence CASE).
+ */
 const rollupSql = (into: string, from: string, size: number, raw: boolean) => `
   INSERT INTO ${into} (device_id, ts, sent, received, ${PCOLS}, cycles, answered)
   SELECT device_id, (ts / ${size}) * ${size}, sum(sent), sum(received), min(p0),
@@ -49,12 +52,13 @@ const rollupSql = (into: string, from: string, size: number, raw: boolean) => `
          max(p100), ${raw ? 'count(*), count(p50)' : 'sum(cycles), sum(answered)'}
     FROM ${from} WHERE ts >= ? AND ts < ? GROUP BY device_id, ts / ${size}
   ON CONFLICT (device_id, ts) DO UPDATE SET
-    sent = sent + excluded.sent, received = received + excluded.received,
-    p0 = coalesce(min(p0, excluded.p0), p0, excluded.p0), p100 = coalesce(max(p100, excluded.p100), p100, excluded.p100),
+    sent = ${into}.sent + excluded.sent, received = ${into}.received + excluded.received,
+    p0 = CASE WHEN ${into}.p0 IS NULL OR excluded.p0 < ${into}.p0 THEN excluded.p0 ELSE ${into}.p0 END,
+    p100 = CASE WHEN ${into}.p100 IS NULL OR excluded.p100 > ${into}.p100 THEN excluded.p100 ELSE ${into}.p100 END,
     ${['p10', 'p25', 'p50', 'p75', 'p90', 'p95']
-      .map((p) => `${p} = coalesce((${p} * answered + excluded.${p} * excluded.answered) / nullif(answered + excluded.answered, 0), ${p}, excluded.${p})`)
+      .map((p) => `${p} = coalesce((${into}.${p} * ${into}.answered + excluded.${p} * excluded.answered) / nullif(${into}.answered + excluded.answered, 0), ${into}.${p}, excluded.${p})`)
       .join(', ')},
-    cycles = cycles + excluded.cycles, answered = answered + excluded.answered`;
+    cycles = ${into}.cycles + excluded.cycles, answered = ${into}.answered + excluded.answered`;
 
 /**
  * The latency distribution of every ICMP cycle (per-probe RTTs and their percentiles), rolled up into
@@ -65,7 +69,11 @@ export class LatencyRepository {
 
   constructor(private readonly db: Db) {
     this.stmts = {
-      insert: db.prepare(`INSERT OR REPLACE INTO latency_raw (device_id, ts, sent, received, ${PCOLS}, rtts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(
+        `INSERT INTO latency_raw (device_id, ts, sent, received, ${PCOLS}, rtts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (device_id, ts) DO UPDATE SET sent = excluded.sent, received = excluded.received,
+           ${PCOLS.split(', ').map((p) => `${p} = excluded.${p}`).join(', ')}, rtts = excluded.rtts`,
+      ),
       raw: db.prepare<[number, number, number], Row>(`SELECT ts, sent, received, ${PCOLS}, rtts FROM latency_raw WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts`),
       r5m: db.prepare<[number, number, number], Row>(`SELECT ts, sent, received, ${PCOLS}, cycles FROM latency_5m WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts`),
       r1h: db.prepare<[number, number, number], Row>(`SELECT ts, sent, received, ${PCOLS}, cycles FROM latency_1h WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts`),

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { textForDb } from './pg-text.js';
 
 export type Resolution = 'raw' | '5m' | '1h';
 export const RESOLUTION_SECONDS: Record<Exclude<Resolution, 'raw'>, number> = { '5m': 300, '1h': 3600 };
@@ -29,20 +30,33 @@ export interface Point {
 }
 
 /**
+ * A bucket rolled up again (late samples) merges into the stored one by weight.
+ * Two-argument scalar min/max are SQLite-only, hence CASE (both engines).
+ */
+const mergeBucket = (t: string) => `ON CONFLICT (metric_id, ts) DO UPDATE SET
+           min = CASE WHEN excluded.min < ${t}.min THEN excluded.min ELSE ${t}.min END,
+           max = CASE WHEN excluded.max > ${t}.max THEN excluded.max ELSE ${t}.max END,
+           avg = (${t}.avg * ${t}.n + excluded.avg * excluded.n) / (${t}.n + excluded.n), n = ${t}.n + excluded.n`;
+
+/**
  * Time series: metrics are (device, name, instance) -> integer id, samples are
  * (metric_id, ts, value) in WITHOUT ROWID tables, written in one transaction per batch.
  */
 export class SampleRepository {
   private readonly ids = new Map<string, number>();
   private readonly stmts;
+  private readonly text: ReturnType<typeof textForDb>;
 
   constructor(private readonly db: Db) {
+    this.text = textForDb(db);
     this.stmts = {
       insertMetric: db.prepare<[number, string, string, string | null]>(
         'INSERT INTO metrics (device_id, name, instance, unit) VALUES (?, ?, ?, ?) ON CONFLICT (device_id, name, instance) DO NOTHING',
       ),
       metricId: db.prepare<[number, string, string], { id: number }>('SELECT id FROM metrics WHERE device_id = ? AND name = ? AND instance = ?'),
-      insertRaw: db.prepare<[number, number, number]>('INSERT OR REPLACE INTO samples_raw (metric_id, ts, value) VALUES (?, ?, ?)'),
+      insertRaw: db.prepare<[number, number, number]>(
+        'INSERT INTO samples_raw (metric_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (metric_id, ts) DO UPDATE SET value = excluded.value',
+      ),
       listMetrics: db.prepare<[number], { id: number; device_id: number; name: string; instance: string; unit: string | null }>(
         'SELECT id, device_id, name, instance, unit FROM metrics WHERE device_id = ? ORDER BY name, instance',
       ),
@@ -63,15 +77,13 @@ export class SampleRepository {
         `INSERT INTO samples_5m (metric_id, ts, min, avg, max, n)
          SELECT metric_id, (ts / 300) * 300, min(value), avg(value), max(value), count(*) FROM samples_raw
           WHERE ts >= ? AND ts < ? GROUP BY metric_id, ts / 300
-         ON CONFLICT (metric_id, ts) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max),
-           avg = (avg * n + excluded.avg * excluded.n) / (n + excluded.n), n = n + excluded.n`,
+         ${mergeBucket('samples_5m')}`,
       ),
       rollup1h: db.prepare<[number, number]>(
         `INSERT INTO samples_1h (metric_id, ts, min, avg, max, n)
          SELECT metric_id, (ts / 3600) * 3600, min(min), sum(avg * n) / sum(n), max(max), sum(n) FROM samples_5m
           WHERE ts >= ? AND ts < ? GROUP BY metric_id, ts / 3600
-         ON CONFLICT (metric_id, ts) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max),
-           avg = (avg * n + excluded.avg * excluded.n) / (n + excluded.n), n = n + excluded.n`,
+         ${mergeBucket('samples_1h')}`,
       ),
       minRawTs: db.prepare<[], { ts: number | null }>('SELECT min(ts) AS ts FROM samples_raw'),
       min5mTs: db.prepare<[], { ts: number | null }>('SELECT min(ts) AS ts FROM samples_5m'),
@@ -83,8 +95,9 @@ export class SampleRepository {
     const key = `${deviceId}\u0000${name}\u0000${instance}`;
     let id = this.ids.get(key);
     if (id === undefined) {
-      this.stmts.insertMetric.run(deviceId, name, instance, unit);
-      id = this.stmts.metricId.get(deviceId, name, instance)!.id;
+      const [n, i] = [this.text(name), this.text(instance)];
+      this.stmts.insertMetric.run(deviceId, n, i, this.text(unit));
+      id = this.stmts.metricId.get(deviceId, n, i)!.id;
       this.ids.set(key, id);
     }
     return id;
