@@ -1,0 +1,224 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rttPercentiles } from '../../../server/collectors/icmp/latency.js';
+import type { Db } from '../../../server/store/database.js';
+import { decodeRtts, LatencyRepository } from '../../../server/store/latency.repository.js';
+import { metricSeries } from '../../../server/store/sample-series.js';
+import { SampleRepository, type SampleInput } from '../../../server/store/sample.repository.js';
+import { openTestDb, STORE_ENGINES } from '../../helpers/store-engines.js';
+import { addDevice, HOSTILE, nulOf } from './store-fixtures.js';
+
+const T0 = 1_800_000_000 - (1_800_000_000 % 86_400); // a day boundary (UTC)
+
+describe.each(STORE_ENGINES)('SampleRepository on %s', (engine) => {
+  let db: Db;
+  let samples: SampleRepository;
+  let d1: number;
+  let d2: number;
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+    samples = new SampleRepository(db);
+    d1 = addDevice(db, 'r1');
+    d2 = addDevice(db, 'r2', '127.0.0.2');
+  }, 60_000);
+  afterEach(() => db.close());
+
+  const s = (deviceId: number, metric: string, instance: string, ts: number, value: number, unit: string | null = null): SampleInput => ({ deviceId, metric, instance, ts, value, unit });
+
+  it('names metrics by (device, name, instance), lists them by name then instance, and forgets a device\'s cache', () => {
+    const a = samples.metricId(d1, 'ifInBps', 'Gi0/10', 'bit/s');
+    const b = samples.metricId(d1, 'ifInBps', 'Gi0/2', 'bit/s');
+    const c = samples.metricId(d1, 'cpu', '');
+    expect(new Set([a, b, c]).size).toBe(3);
+    expect(samples.metricId(d1, 'ifInBps', 'Gi0/10')).toBe(a);
+    expect(samples.metricId(d2, 'cpu', '')).not.toBe(c);
+    expect(samples.metricsOf(d1)).toEqual([
+      { id: c, deviceId: d1, name: 'cpu', instance: '', unit: null },
+      { id: a, deviceId: d1, name: 'ifInBps', instance: 'Gi0/10', unit: 'bit/s' },
+      { id: b, deviceId: d1, name: 'ifInBps', instance: 'Gi0/2', unit: 'bit/s' },
+    ]);
+    // Another repository over the same database finds the stored ids (ON CONFLICT DO NOTHING, then the lookup).
+    expect(new SampleRepository(db).metricId(d1, 'ifInBps', 'Gi0/2')).toBe(b);
+    db.prepare('DELETE FROM devices WHERE id = ?').run(d1);
+    samples.forgetDevice(d1);
+    const d3 = addDevice(db, 'r1');
+    expect(samples.metricsOf(d1)).toEqual([]);
+    expect(samples.metricId(d3, 'cpu', '')).not.toBe(c);
+    expect(samples.allMetricIds()).toEqual([...samples.allMetricIds()].sort((x, y) => x - y));
+    expect(samples.allMetricIds()).toHaveLength(2);
+  });
+
+  it('writes a batch in one transaction: seconds floored, NaN and Infinity skipped, a second value for the same second replaces the first', () => {
+    samples.write([s(d1, 'cpu', '', T0 + 0.9, 1), s(d1, 'cpu', '', T0 + 60, NaN), s(d1, 'cpu', '', T0 + 61, Infinity), s(d1, 'cpu', '', T0 + 120, 3), s(d1, 'cpu', '', T0 + 120.5, 4)]);
+    const id = samples.metricId(d1, 'cpu', '');
+    expect(samples.points(id, T0, T0 + 600, 'raw')).toEqual([{ ts: T0, value: 1 }, { ts: T0 + 120, value: 4 }]);
+    // Bounds are inclusive; other metrics are not mixed in.
+    samples.write([s(d1, 'mem', '', T0 + 120, 9)]);
+    expect(samples.points(id, T0 + 120, T0 + 120, 'raw')).toEqual([{ ts: T0 + 120, value: 4 }]);
+    expect(samples.points(id, T0 + 121, T0 + 600, 'raw')).toEqual([]);
+    // A batch that a foreign key refuses leaves nothing behind.
+    expect(() => samples.write([s(d1, 'cpu', '', T0 + 180, 5), s(987_654, 'cpu', '', T0 + 180, 5)])).toThrow();
+    expect(samples.points(id, T0, T0 + 600, 'raw')).toHaveLength(2);
+  });
+
+  it('writes 10,000 samples of 100 metrics in one batch and reads each series back in time order', () => {
+    const batch: SampleInput[] = [];
+    for (let m = 99; m >= 0; m--) for (let k = 99; k >= 0; k--) batch.push(s(d1, 'ifInBps', `if${m}`, T0 + k * 60, m * 1000 + k));
+    samples.write(batch);
+    expect(samples.metricsOf(d1)).toHaveLength(100);
+    const id = samples.metricId(d1, 'ifInBps', 'if42');
+    const pts = samples.points(id, T0, T0 + 86_400, 'raw');
+    expect(pts).toHaveLength(100);
+    expect(pts[0]).toEqual({ ts: T0, value: 42_000 });
+    expect(pts.map((p) => p.ts)).toEqual([...pts.map((p) => p.ts)].sort((a, b) => a - b));
+  });
+
+  it('rolls up in bucket-aligned chunks, reports when more is left, builds hours only from complete 5-minute rows', () => {
+    const rows: SampleInput[] = [];
+    for (let m = 0; m < 180; m++) rows.push(s(d1, 'cpu', '', T0 + m * 60, m));
+    samples.write(rows);
+    const id = samples.metricId(d1, 'cpu', '');
+    expect(samples.rollupStep('1h', T0 + 3 * 3600)).toBe(false); // no 5-minute rows yet
+    expect(samples.rollupStep('5m', T0 + 3 * 3600, 3600)).toBe(true);
+    expect(samples.points(id, T0, T0 + 3 * 3600, '5m')).toHaveLength(12);
+    expect(samples.rollupStep('1h', T0 + 3 * 3600)).toBe(false);
+    expect(samples.points(id, T0, T0 + 3 * 3600, '1h')).toEqual([{ ts: T0, value: 29.5, min: 0, max: 59 }]);
+    expect(samples.rollupStep('5m', T0 + 3 * 3600, 3600)).toBe(true);
+    expect(samples.rollupStep('5m', T0 + 3 * 3600, 3600)).toBe(false);
+    expect(samples.rollupStep('5m', T0 + 3 * 3600, 3600)).toBe(false);
+    const five = samples.points(id, T0, T0 + 3 * 3600, '5m');
+    expect(five).toHaveLength(36);
+    expect(five[35]).toEqual({ ts: T0 + 175 * 60, value: 177, min: 175, max: 179 });
+    expect(samples.rollupStep('1h', T0 + 3 * 3600)).toBe(true);
+    expect(samples.rollupStep('1h', T0 + 3 * 3600)).toBe(false);
+    expect(samples.points(id, T0, T0 + 3 * 3600, '1h').map((p) => p.value)).toEqual([29.5, 89.5, 149.5]);
+  });
+
+  it('merges late samples into a bucket already rolled up, by weight, with min and max of both', () => {
+    samples.write([s(d1, 'cpu', '', T0, 10), s(d1, 'cpu', '', T0 + 60, 20)]);
+    const id = samples.metricId(d1, 'cpu', '');
+    samples.rollupStep('5m', T0 + 600);
+    expect(samples.points(id, T0, T0, '5m')).toEqual([{ ts: T0, value: 15, min: 10, max: 20 }]);
+    // Late rows for the same bucket, rolled up again over the same range (rollup_state is moved back as a re-run would).
+    db.prepare('DELETE FROM samples_raw').run();
+    samples.write([s(d1, 'cpu', '', T0 + 120, 60), s(d1, 'cpu', '', T0 + 180, 2)]);
+    db.prepare("UPDATE rollup_state SET done_until = ? WHERE resolution = '5m'").run(T0);
+    samples.rollupStep('5m', T0 + 600);
+    expect(samples.points(id, T0, T0, '5m')).toEqual([{ ts: T0, value: 23, min: 2, max: 60 }]);
+    while (samples.rollupStep('5m', T0 + 7200));
+    while (samples.rollupStep('1h', T0 + 7200));
+    expect(samples.points(id, T0, T0, '1h')).toEqual([{ ts: T0, value: 23, min: 2, max: 60 }]);
+  });
+
+  it('deletes one metric\'s rows older than the cutoff from each resolution and counts them', () => {
+    const rows: SampleInput[] = [];
+    for (let h = 0; h < 4; h++) rows.push(s(d1, 'cpu', '', T0 + h * 3600, h), s(d1, 'mem', '', T0 + h * 3600, h));
+    samples.write(rows);
+    samples.rollupStep('5m', T0 + 5 * 3600, 86_400);
+    samples.rollupStep('1h', T0 + 5 * 3600, 86_400);
+    const cpu = samples.metricId(d1, 'cpu', '');
+    const mem = samples.metricId(d1, 'mem', '');
+    expect(samples.deleteOlderThan('raw', cpu, T0 + 2 * 3600)).toBe(2);
+    expect(samples.deleteOlderThan('raw', cpu, T0 + 2 * 3600)).toBe(0);
+    expect(samples.deleteOlderThan('5m', cpu, T0 + 3600)).toBe(1);
+    expect(samples.deleteOlderThan('1h', cpu, T0 + 3 * 3600 + 1)).toBe(4);
+    expect(samples.points(cpu, 0, T0 + 86_400, 'raw').map((p) => p.value)).toEqual([2, 3]);
+    expect(samples.points(cpu, 0, T0 + 86_400, '5m').map((p) => p.value)).toEqual([1, 2, 3]);
+    expect(samples.points(cpu, 0, T0 + 86_400, '1h')).toEqual([]);
+    expect(samples.points(mem, 0, T0 + 86_400, 'raw')).toHaveLength(4);
+  });
+
+  it('shapes series for the API: every instance of a metric, or one, raw points bucketed to the step, ts in ms', () => {
+    samples.write([
+      s(d1, 'ifInBps', 'b', T0, 1, 'bit/s'), s(d1, 'ifInBps', 'b', T0 + 30, 3), s(d1, 'ifInBps', 'b', T0 + 60, 5),
+      s(d1, 'ifInBps', 'a', T0, 7, 'bit/s'), s(d1, 'other', 'a', T0, 100),
+    ]);
+    const all = metricSeries(samples, { deviceId: d1, metric: 'ifInBps', from: T0, to: T0 + 60, resolution: 'raw', step: 60 });
+    expect(all).toEqual([
+      { instance: 'a', unit: 'bit/s', points: [{ ts: T0 * 1000, value: 7, min: 7, max: 7 }] },
+      { instance: 'b', unit: 'bit/s', points: [{ ts: T0 * 1000, value: 2, min: 1, max: 3 }, { ts: (T0 + 60) * 1000, value: 5, min: 5, max: 5 }] },
+    ]);
+    expect(metricSeries(samples, { deviceId: d1, metric: 'ifInBps', instance: 'b', from: T0, to: T0, resolution: 'raw' })).toEqual([
+      { instance: 'b', unit: 'bit/s', points: [{ ts: T0 * 1000, value: 1 }] },
+    ]);
+    samples.rollupStep('5m', T0 + 600);
+    expect(metricSeries(samples, { deviceId: d1, metric: 'ifInBps', instance: 'a', from: T0, to: T0 + 600, resolution: '5m' })).toEqual([
+      { instance: 'a', unit: 'bit/s', points: [{ ts: T0 * 1000, value: 7, min: 7, max: 7 }] },
+    ]);
+  });
+
+  it('keeps hostile metric names and instances apart and finds them again (NUL as U+FFFD on PostgreSQL)', () => {
+    const names = [...HOSTILE, 'ifAlias\u0000pad', 'ifAlias\u0000pad\u0000'];
+    samples.write(names.map((n, i) => s(d1, n, n, T0, i, n)));
+    const got = samples.metricsOf(d1);
+    expect(got).toHaveLength(names.length);
+    names.forEach((n, i) => {
+      const id = samples.metricId(d1, n, n);
+      expect(got.find((m) => m.id === id)).toMatchObject({ name: nulOf(db, n), instance: nulOf(db, n), unit: nulOf(db, n) });
+      expect(samples.points(id, T0, T0, 'raw')).toEqual([{ ts: T0, value: i }]);
+    });
+    // Byte order, as SQLite's BINARY collation.
+    const sorted = got.map((m) => m.name);
+    expect(sorted).toEqual([...sorted].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  });
+});
+
+describe.each(STORE_ENGINES)('LatencyRepository on %s', (engine) => {
+  let db: Db;
+  let latency: LatencyRepository;
+  let d1: number;
+  let d2: number;
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+    latency = new LatencyRepository(db);
+    d1 = addDevice(db, 'r1');
+    d2 = addDevice(db, 'r2', '127.0.0.2');
+  }, 60_000);
+  afterEach(() => db.close());
+
+  const cycle = (deviceId: number, ts: number, rtts: (number | null)[]) => ({ deviceId, ts, sent: rtts.length, received: rtts.filter((v) => v !== null).length, rtts });
+
+  it('replaces a cycle written again for the same second, and lists devices in id order', () => {
+    expect(latency.write([cycle(d1, T0, [1, 2]), cycle(d1, T0 + 0.5, [5, null, 7]), cycle(d2, T0, [])])).toBe(3);
+    const [p] = latency.points(d1, T0, T0, 'raw');
+    expect(p).toMatchObject({ ts: T0 * 1000, sent: 3, received: 2, p0: 5, p100: 7, rtts: [5, null, 7] });
+    expect(latency.points(d2, T0, T0, 'raw')[0]).toMatchObject({ sent: 0, received: 0, lossPct: 100, p50: null, rtts: [] });
+    expect(latency.deviceIds()).toEqual([d1, d2]);
+    expect(decodeRtts(new Uint8Array(0))).toEqual([]);
+  });
+
+  it('merges late cycles into rolled-up buckets: min/max ignore a bucket with no answers, percentiles weigh by answers', () => {
+    latency.write([cycle(d1, T0, [null, null])]);
+    latency.rollupStep('5m', T0 + 600);
+    expect(latency.points(d1, T0, T0, '5m')[0]).toMatchObject({ sent: 2, received: 0, p0: null, p100: null, p50: null, cycles: 1 });
+    db.prepare('DELETE FROM latency_raw').run();
+    latency.write([cycle(d1, T0 + 60, [4, 6]), cycle(d1, T0 + 120, [1, 3])]);
+    db.prepare("UPDATE rollup_state SET done_until = ? WHERE resolution = 'latency_5m'").run(T0);
+    latency.rollupStep('5m', T0 + 600);
+    expect(latency.points(d1, T0, T0, '5m')[0]).toMatchObject({ ts: T0 * 1000, sent: 6, received: 4, p0: 1, p100: 6, p50: 3.5, cycles: 3 });
+    db.prepare('DELETE FROM latency_raw').run();
+    latency.write([cycle(d1, T0 + 180, [0.5, 100])]);
+    db.prepare("UPDATE rollup_state SET done_until = ? WHERE resolution = 'latency_5m'").run(T0);
+    latency.rollupStep('5m', T0 + 600);
+    expect(latency.points(d1, T0, T0, '5m')[0]).toMatchObject({ sent: 8, received: 6, p0: 0.5, p100: 100, cycles: 4 });
+    expect(latency.points(d1, T0, T0, '5m')[0]!.p50).toBeCloseTo((3.5 * 2 + rttPercentiles([0.5, 100]).p50!) / 3, 9);
+    while (latency.rollupStep('5m', T0 + 7200));
+    while (latency.rollupStep('1h', T0 + 7200));
+    expect(latency.points(d1, T0, T0 + 7200, '1h')[0]).toMatchObject({ ts: T0 * 1000, sent: 8, received: 6, p0: 0.5, p100: 100, cycles: 4 });
+  });
+
+  it('deletes one device\'s rows older than the cutoff per resolution; the samples\' rollup state is not touched', () => {
+    const rows = [];
+    for (let h = 0; h < 3; h++) rows.push(cycle(d1, T0 + h * 3600, [h + 1]), cycle(d2, T0 + h * 3600, [h + 1]));
+    latency.write(rows);
+    while (latency.rollupStep('5m', T0 + 4 * 3600));
+    while (latency.rollupStep('1h', T0 + 4 * 3600));
+    expect(db.prepare("SELECT resolution FROM rollup_state ORDER BY resolution").pluck().all()).toEqual(['latency_1h', 'latency_5m']);
+    expect(latency.deleteOlderThan('raw', d1, T0 + 3600)).toBe(1);
+    expect(latency.deleteOlderThan('5m', d1, T0 + 7200)).toBe(2);
+    expect(latency.deleteOlderThan('1h', d1, T0 + 10 * 3600)).toBe(3);
+    expect(latency.points(d1, 0, T0 + 86_400, 'raw')).toHaveLength(2);
+    expect(latency.points(d1, 0, T0 + 86_400, '5m')).toHaveLength(1);
+    expect(latency.points(d1, 0, T0 + 86_400, '1h')).toEqual([]);
+    expect(latency.points(d2, 0, T0 + 86_400, '1h')).toHaveLength(3);
+  });
+});
