@@ -2,7 +2,7 @@ import type { InventoryClass, InventoryItem } from '../contracts/inventory.js';
 import type { InventoryChangeField, InventoryHistoryDto, InventoryItemDto, InventorySearchHit } from '../contracts/inventory-api.js';
 import type { Db } from './database.js';
 import { isPostgres } from './pg/pg-db.js';
-import { textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './pg-text.js';
 
 interface ItemRow {
   device_id: number;
@@ -149,9 +149,13 @@ export class InventoryRepository {
   private readonly stmts;
   private readonly applyTx: (a: InventoryApply) => void;
   private readonly text: ReturnType<typeof textForDb>;
+  /** The primary key's text (source, index): see keyForDb. */
+  private readonly sourceKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
     const t = (this.text = textForDb(db));
+    const sourceKey = (this.sourceKey = keyForDb(db, 600));
+    const idxKey = keyForDb(db, 1500);
     this.stmts = {
       all: db.prepare<[number, string], ItemRow>('SELECT * FROM inventory_items WHERE device_id = ? AND source = ?'),
       current: db.prepare<[number], ItemRow>(`SELECT * FROM inventory_items WHERE device_id = ? AND removed_at IS NULL ORDER BY source, ${indexOrder(db, 'idx')}`),
@@ -187,40 +191,40 @@ export class InventoryRepository {
       history: db.prepare<[number, number, number], HistoryRow>('SELECT * FROM inventory_history WHERE device_id = ? AND id < ? ORDER BY id DESC LIMIT ?'),
     };
     this.applyTx = db.transaction((a: InventoryApply) => {
-      const source = t(a.source);
+      const source = sourceKey(a.source);
       const prior = this.stmts.source.get(a.deviceId, source);
       this.stmts.upsertSource.run({ deviceId: a.deviceId, source, at: a.at, items: a.count });
       if (prior && prior.collected_at > a.at) this.stmts.touchSource.run(prior.collected_at, a.deviceId, source);
       // Gone first, so that the one statement for every present (and unchanged) row leaves them out.
-      for (const idx of a.removed) this.stmts.remove.run(a.at, a.deviceId, source, t(idx));
+      for (const idx of a.removed) this.stmts.remove.run(a.at, a.deviceId, source, idxKey(idx));
       this.stmts.touch.run(a.at, a.deviceId, source);
       for (const i of a.upsert) {
         this.stmts.upsertItem.run({
-          deviceId: a.deviceId, source, idx: t(i.index), parentIdx: t(i.parentIndex), class: t(i.class), name: t(i.name), descr: t(i.descr),
+          deviceId: a.deviceId, source, idx: idxKey(i.index), parentIdx: idxKey(i.parentIndex), class: t(i.class), name: t(i.name), descr: t(i.descr),
           model: t(i.model), serial: t(i.serial), hardwareRev: t(i.hardwareRev), firmwareRev: t(i.firmwareRev), softwareRev: t(i.softwareRev),
           manufacturer: t(i.manufacturer), fru: i.fru === null ? null : i.fru ? 1 : 0, vendorType: t(i.vendorType ?? null),
           parentRelPos: i.parentRelPos ?? null, alias: t(i.alias ?? null), assetId: t(i.assetId ?? null), at: a.at,
         });
       }
       for (const h of a.history) {
-        this.stmts.addHistory.run(a.deviceId, source, t(h.index), a.at, h.change, t(h.class), t(h.name), t(h.model), t(h.serial), JSON.stringify(h.changes));
+        this.stmts.addHistory.run(a.deviceId, source, idxKey(h.index), a.at, h.change, t(h.class), t(h.name), t(h.model), t(h.serial), JSON.stringify(h.changes));
       }
     });
   }
 
   /** A snapshot equal to the stored one was read at `at`. */
   touchSource(deviceId: number, source: string, at: number): void {
-    this.stmts.touchSource.run(at, deviceId, this.text(source));
+    this.stmts.touchSource.run(at, deviceId, this.sourceKey(source));
   }
 
   /** Everything stored for a (device, source), removed components included, by index. */
   stored(deviceId: number, source: string): Map<string, StoredInventoryItem> {
-    return new Map(this.stmts.all.all(deviceId, this.text(source)).map((r) => [r.idx, toItem(r)]));
+    return new Map(this.stmts.all.all(deviceId, this.sourceKey(source)).map((r) => [r.idx, toItem(r)]));
   }
 
   /** The last snapshot's bookkeeping; undefined before the first (the next one is the baseline). */
   sourceState(deviceId: number, source: string): InventorySourceState | undefined {
-    const r = this.stmts.source.get(deviceId, this.text(source));
+    const r = this.stmts.source.get(deviceId, this.sourceKey(source));
     return r && { source: r.source, baselineAt: r.baseline_at, collectedAt: r.collected_at, items: r.items };
   }
 

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './pg-text.js';
 import type { DeviceStatusDto, InterfaceDto, NeighbourDto, ReachState, SnmpState } from '../contracts/poll-state.js';
 
 interface StatusRow {
@@ -73,9 +73,14 @@ export type NeighbourWrite = Omit<NeighbourDto, 'deviceId' | 'updatedAt'>;
 export class PollStateRepository {
   private readonly stmts;
   private readonly text: ReturnType<typeof textForDb>;
+  /** Text in unique keys (interface name; the neighbour key's ports): see keyForDb. */
+  private readonly ifKey: ReturnType<typeof keyForDb>;
+  private readonly portKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
     this.text = textForDb(db);
+    this.ifKey = keyForDb(db, 2000);
+    this.portKey = keyForDb(db, 800);
     this.stmts = {
       ensure: db.prepare<[number, number]>('INSERT INTO device_status (device_id, updated_at) VALUES (?, ?) ON CONFLICT (device_id) DO NOTHING'),
       snmp: db.prepare(
@@ -188,7 +193,7 @@ export class PollStateRepository {
     this.db.transaction(() => {
       const t = this.text;
       for (const i of ifaces) {
-        this.stmts.upsertIface.run({ deviceId, now, ...i, name: t(i.name), descr: t(i.descr), alias: t(i.alias), mac: t(i.mac), hcCounters: i.hcCounters ? 1 : 0 });
+        this.stmts.upsertIface.run({ deviceId, now, ...i, name: this.ifKey(i.name), descr: t(i.descr), alias: t(i.alias), mac: t(i.mac), hcCounters: i.hcCounters ? 1 : 0 });
       }
       this.stmts.deleteStaleIfaces.run(deviceId, now);
     }).immediate();
@@ -215,7 +220,7 @@ export class PollStateRepository {
       const t = this.text;
       for (const n of rows) {
         this.stmts.insertNeighbour.run({
-          deviceId, now, ...n, localPort: t(n.localPort), remoteChassis: t(n.remoteChassis), remotePort: t(n.remotePort),
+          deviceId, now, ...n, localPort: this.portKey(n.localPort), remoteChassis: this.portKey(n.remoteChassis), remotePort: this.portKey(n.remotePort),
           remotePortDesc: t(n.remotePortDesc), remoteSysName: t(n.remoteSysName), remoteMgmtAddr: t(n.remoteMgmtAddr),
         });
       }

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './pg-text.js';
 
 export type Resolution = 'raw' | '5m' | '1h';
 export const RESOLUTION_SECONDS: Record<Exclude<Resolution, 'raw'>, number> = { '5m': 300, '1h': 3600 };
@@ -46,9 +46,14 @@ export class SampleRepository {
   private readonly ids = new Map<string, number>();
   private readonly stmts;
   private readonly text: ReturnType<typeof textForDb>;
+  /** (device_id, name, instance) is a unique key: see keyForDb. */
+  private readonly nameKey: ReturnType<typeof keyForDb>;
+  private readonly instanceKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
     this.text = textForDb(db);
+    this.nameKey = keyForDb(db, 600);
+    this.instanceKey = keyForDb(db, 1500);
     this.stmts = {
       insertMetric: db.prepare<[number, string, string, string | null]>(
         'INSERT INTO metrics (device_id, name, instance, unit) VALUES (?, ?, ?, ?) ON CONFLICT (device_id, name, instance) DO NOTHING',
@@ -95,7 +100,7 @@ export class SampleRepository {
     const key = `${deviceId}\u0000${name}\u0000${instance}`;
     let id = this.ids.get(key);
     if (id === undefined) {
-      const [n, i] = [this.text(name), this.text(instance)];
+      const [n, i] = [this.nameKey(name), this.instanceKey(instance)];
       this.stmts.insertMetric.run(deviceId, n, i, this.text(unit));
       id = this.stmts.metricId.get(deviceId, n, i)!.id;
       this.ids.set(key, id);

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './pg-text.js';
 
 export interface ManualLink {
   id: number;
@@ -13,9 +13,11 @@ export interface ManualLink {
 export class TopologyRepository {
   private readonly stmts;
   private readonly text: ReturnType<typeof textForDb>;
+  private readonly nodeKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
     this.text = textForDb(db);
+    this.nodeKey = keyForDb(db, 2000);
     this.stmts = {
       links: db.prepare<[], { id: number; a_device_id: number; a_port: string | null; b_device_id: number; b_port: string | null }>(
         'SELECT id, a_device_id, a_port, b_device_id, b_port FROM topology_links ORDER BY id',
@@ -55,7 +57,7 @@ export class TopologyRepository {
 
   savePositions(positions: { nodeId: string; x: number; y: number }[], now = Date.now()): void {
     this.db.transaction(() => {
-      for (const p of positions) this.stmts.savePosition.run(this.text(p.nodeId), p.x, p.y, now);
+      for (const p of positions) this.stmts.savePosition.run(this.nodeKey(p.nodeId), p.x, p.y, now);
     }).immediate();
   }
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../server/store/database.js';
 import { type InterfaceWrite, type NeighbourWrite, PollStateRepository } from '../../../server/store/poll-state.repository.js';
+import { keyForDb } from '../../../server/store/pg-text.js';
 import { openTestDb, STORE_ENGINES } from '../../helpers/store-engines.js';
-import { addDevice, HOSTILE, nulOf } from './store-fixtures.js';
+import { addDevice, HOSTILE, longText, nulOf } from './store-fixtures.js';
 
 const iface = (ifIndex: number, name: string, extra: Partial<InterfaceWrite> = {}): InterfaceWrite => ({
   ifIndex, name, descr: name, alias: null, type: 6, speedBps: 10_000_000_000, mac: '00:11:22:33:44:55', adminStatus: 1, operStatus: 1,
@@ -98,11 +99,29 @@ describe.each(STORE_ENGINES)('PollStateRepository on %s', (engine) => {
     const names = [...HOSTILE, 'Gi0/1\u0000'];
     repo.replaceInterfaces(d1, names.map((n) => iface(5, n, { descr: n, alias: n, mac: n })), 1_000);
     const got = repo.interfaces(d1);
-    expect(got.map((i) => i.name)).toEqual(names.map((n) => nulOf(db, n)));
-    for (const i of got) expect([i.descr, i.alias, i.mac]).toEqual([i.name, i.name, i.name]);
+    // The name is a unique key: whole on SQLite, NUL as U+FFFD and a hash past 2,000 bytes on PostgreSQL (keyForDb).
+    expect(got.map((i) => i.name)).toEqual(names.map(keyForDb(db, 2000)));
+    got.forEach((i, k) => expect([i.descr, i.alias, i.mac]).toEqual(Array(3).fill(nulOf(db, names[k]!))));
     // The same batch again finds every row by its (stored) name: nothing new, nothing dropped.
     repo.replaceInterfaces(d1, names.map((n) => iface(5, n, { descr: n, alias: n, mac: n })), 2_000);
     expect(repo.interfaces(d1).map((i) => i.id)).toEqual(got.map((i) => i.id));
+  });
+
+  it('stores interface names and neighbour ports far longer than a PostgreSQL index entry, each one apart, and finds them again', () => {
+    const a = longText(1);
+    const b = a.slice(0, 19_000) + longText(2, 1_000); // the same first 19,000 characters
+    repo.replaceInterfaces(d1, [iface(1, a), iface(2, b)], 1_000);
+    const first = repo.interfaces(d1);
+    expect(first).toHaveLength(2);
+    // Kept whole on SQLite; on PostgreSQL cut to a prefix and a hash of the whole name, so both stay distinct.
+    if (engine === 'sqlite') expect(first.map((i) => i.name)).toEqual([a, b]);
+    else for (const i of first) expect(i.name).toMatch(/…#[0-9a-f]{16}$/);
+    repo.replaceInterfaces(d1, [iface(1, a), iface(2, b)], 2_000);
+    expect(repo.interfaces(d1).map((i) => [i.id, i.updatedAt])).toEqual(first.map((i) => [i.id, 2_000]));
+    repo.replaceNeighbours(d1, [nb(a, { remoteChassis: a, remotePort: a }), nb(b, { remoteChassis: b, remotePort: b }), nb(a, { remoteChassis: a, remotePort: a, remoteSysName: 'again' })], 1_000);
+    const ns = repo.neighbours(d1);
+    expect(ns).toHaveLength(2);
+    expect(ns.map((n) => n.remoteSysName).sort()).toEqual(['again', 'core']);
   });
 
   it('replaces a device\'s neighbours, keeping the last of duplicate keys, ordered by local port', () => {

@@ -4,8 +4,9 @@ import type { Db } from '../../../server/store/database.js';
 import { decodeRtts, LatencyRepository } from '../../../server/store/latency.repository.js';
 import { metricSeries } from '../../../server/store/sample-series.js';
 import { SampleRepository, type SampleInput } from '../../../server/store/sample.repository.js';
+import { keyForDb } from '../../../server/store/pg-text.js';
 import { openTestDb, STORE_ENGINES } from '../../helpers/store-engines.js';
-import { addDevice, HOSTILE, nulOf } from './store-fixtures.js';
+import { addDevice, HOSTILE, longText, nulOf } from './store-fixtures.js';
 
 const T0 = 1_800_000_000 - (1_800_000_000 % 86_400); // a day boundary (UTC)
 
@@ -153,9 +154,15 @@ describe.each(STORE_ENGINES)('SampleRepository on %s', (engine) => {
     expect(got).toHaveLength(names.length);
     names.forEach((n, i) => {
       const id = samples.metricId(d1, n, n);
-      expect(got.find((m) => m.id === id)).toMatchObject({ name: nulOf(db, n), instance: nulOf(db, n), unit: nulOf(db, n) });
+      // name and instance are a unique key (keyForDb: NUL as U+FFFD, a hash past 600/1,500 bytes, on PostgreSQL only); unit is plain text.
+      expect(got.find((m) => m.id === id)).toMatchObject({ name: keyForDb(db, 600)(n), instance: keyForDb(db, 1500)(n), unit: nulOf(db, n) });
       expect(samples.points(id, T0, T0, 'raw')).toEqual([{ ts: T0, value: i }]);
     });
+    // Instances far longer than a PostgreSQL index entry stay apart (prefix + hash there, whole on SQLite).
+    const [x, y] = [longText(3), longText(3, 19_999) + '!'];
+    const [ix, iy] = [samples.metricId(d2, 'ifInBps', x), samples.metricId(d2, 'ifInBps', y)];
+    expect(ix).not.toBe(iy);
+    expect(new SampleRepository(db).metricId(d2, 'ifInBps', y)).toBe(iy);
     // Byte order, as SQLite's BINARY collation.
     const sorted = got.map((m) => m.name);
     expect(sorted).toEqual([...sorted].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));

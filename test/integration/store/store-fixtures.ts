@@ -19,3 +19,10 @@ export const HOSTILE = [
 
 /** What a text with NUL reads back as: kept on SQLite, U+FFFD on PostgreSQL (docs/POSTGRES.md). */
 export const nulOf = (db: Db, s: string): string => (isPostgres(db) ? s.replace(/\u0000/g, '\uFFFD') : s);
+
+/** 20,000 printable characters that do not compress (a hostile agent's ifName, LLDP port id, ENTITY-MIB index). */
+export function longText(seed: number, length = 20_000): string {
+  let x = seed;
+  const next = () => (x = (x * 1_103_515_245 + 12_345) % 2_147_483_648);
+  return Array.from({ length }, () => String.fromCharCode(0x21 + (next() % 0x5d))).join('');
+}
