@@ -389,8 +389,11 @@ CREATE TABLE inventory_items (
   removed_at     bigint,
   PRIMARY KEY (device_id, source, idx)
 );
-CREATE INDEX inventory_items_serial ON inventory_items (lower(serial)) WHERE serial IS NOT NULL;
-CREATE INDEX inventory_items_model ON inventory_items (lower(model)) WHERE model IS NOT NULL;
+-- Search is `lower(serial) LIKE '%text%'`: a B-tree cannot serve a leading wildcard, and it would refuse a
+-- serial longer than an index entry (a hostile agent's); trigram GIN indexes serve the search and take any length.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX inventory_items_serial ON inventory_items USING gin (lower(serial) gin_trgm_ops) WHERE serial IS NOT NULL;
+CREATE INDEX inventory_items_model ON inventory_items USING gin (lower(model) gin_trgm_ops) WHERE model IS NOT NULL;
 CREATE TABLE inventory_sources (
   device_id    bigint NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
   source       text COLLATE "C"    NOT NULL,
