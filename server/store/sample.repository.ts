@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { isPostgres } from './pg/pg-db.js';
 import { keyForDb, textForDb } from './pg-text.js';
 
 export type Resolution = 'raw' | '5m' | '1h';
@@ -21,6 +22,21 @@ export interface MetricInfo {
   instance: string;
   unit: string | null;
 }
+
+export interface SampleRepositoryOptions {
+  /**
+   * PostgreSQL: how many days back a raw sample still gets its own day partition (the raw
+   * retention; default 31). Older and far-future rows go to the default partition.
+   */
+  rawKeepDays?: number;
+  /** Clock (ms), for the partition window. */
+  now?: () => number;
+}
+
+const DAY_SEC = 86_400;
+/** PostgreSQL: day partitions of samples_raw are created up to this many days ahead of today. */
+const DAYS_AHEAD = 3;
+const PARTITION_NAME = /^samples_raw_\d{8}$/;
 
 export interface Point {
   ts: number;
@@ -49,8 +65,17 @@ export class SampleRepository {
   /** (device_id, name, instance) is a unique key: see keyForDb. */
   private readonly nameKey: ReturnType<typeof keyForDb>;
   private readonly instanceKey: ReturnType<typeof keyForDb>;
+  /** PostgreSQL: days that have a samples_raw partition (loaded on first use); null on SQLite. */
+  private days: Set<number> | null = null;
+  /** samples_raw is partitioned by day (PostgreSQL): raw retention drops whole days (dropRawBefore). */
+  readonly rawPartitioned: boolean;
+  readonly partitionStats = { partitions_created: 0, partitions_dropped: 0, default_rows_removed: 0 };
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly opts: SampleRepositoryOptions = {},
+  ) {
+    this.rawPartitioned = isPostgres(db);
     this.text = textForDb(db);
     this.nameKey = keyForDb(db, 600);
     this.instanceKey = keyForDb(db, 1500);
@@ -108,8 +133,9 @@ export class SampleRepository {
     return id;
   }
 
-  /** One transaction for the whole batch. */
+  /** One transaction for the whole batch (on PostgreSQL, missing day partitions are created first). */
   write(samples: readonly SampleInput[]): void {
+    if (this.rawPartitioned) this.ensureDays(samples);
     this.db.transaction(() => {
       for (const s of samples) {
         if (!Number.isFinite(s.value)) continue;
@@ -155,6 +181,55 @@ export class SampleRepository {
       this.stmts.setDone.run(resolution, until);
     }).immediate();
     return until < end;
+  }
+
+  /** PostgreSQL: creates the day partitions a batch needs, for days inside the window (today − rawKeepDays − 1 … today + 3). */
+  private ensureDays(samples: readonly SampleInput[]): void {
+    const days = this.knownDays();
+    const today = Math.floor((this.opts.now?.() ?? Date.now()) / 1000 / DAY_SEC);
+    const keep = Math.ceil(this.opts.rawKeepDays ?? 31);
+    let want: Set<number> | undefined;
+    for (const s of samples) {
+      if (!Number.isFinite(s.value) || !Number.isFinite(s.ts)) continue;
+      const day = Math.floor(Math.floor(s.ts) / DAY_SEC);
+      if (days.has(day) || day < today - keep - 1 || day > today + DAYS_AHEAD) continue;
+      (want ??= new Set()).add(day);
+    }
+    if (!want) return;
+    const ensure = this.db.prepare<[number], { created: boolean }>('SELECT samples_raw_ensure_partition(CAST(? AS integer)) AS created');
+    for (const day of [...want].sort((a, b) => a - b)) {
+      if (ensure.get(day)!.created) this.partitionStats.partitions_created++;
+      days.add(day);
+    }
+  }
+
+  private knownDays(): Set<number> {
+    this.days ??= new Set(this.db.prepare<[], { day: number }>('SELECT day FROM sample_partitions').all().map((r) => r.day));
+    return this.days;
+  }
+
+  /**
+   * PostgreSQL raw retention: drops every day partition whose whole day lies before `cutoffSec`
+   * (DROP TABLE, no row DELETE), then deletes the default partition's rows before it. Rows of the
+   * day that holds the cutoff stay until that whole day is past: up to a day longer than on SQLite.
+   * Returns the partitions dropped. On SQLite it does nothing (retention there is deleteOlderThan).
+   */
+  dropRawBefore(cutoffSec: number): number {
+    if (!this.rawPartitioned) return 0;
+    const old = this.db
+      .prepare<[number], { day: number; name: string }>('SELECT day, name FROM sample_partitions WHERE (CAST(day AS bigint) + 1) * 86400 <= CAST(? AS bigint) ORDER BY day')
+      .all(Math.floor(cutoffSec));
+    for (const p of old) {
+      if (!PARTITION_NAME.test(p.name)) throw new Error(`unexpected samples partition name ${JSON.stringify(p.name)}`);
+      this.db.transaction(() => {
+        this.db.exec(`DROP TABLE IF EXISTS "${p.name}"`);
+        this.db.prepare<[number]>('DELETE FROM sample_partitions WHERE day = ?').run(p.day);
+      })();
+      this.knownDays().delete(p.day);
+      this.partitionStats.partitions_dropped++;
+    }
+    this.partitionStats.default_rows_removed += this.db.prepare<[number]>('DELETE FROM samples_raw_default WHERE ts < ?').run(Math.floor(cutoffSec)).changes;
+    return old.length;
   }
 
   /** Ids of every metric, for retention passes that go metric by metric. */

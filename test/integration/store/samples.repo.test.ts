@@ -2,13 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rttPercentiles } from '../../../server/collectors/icmp/latency.js';
 import type { Db } from '../../../server/store/database.js';
 import { decodeRtts, LatencyRepository } from '../../../server/store/latency.repository.js';
+import { createLogger } from '../../../server/log/logger.js';
+import { SampleMaintenance } from '../../../server/poller/sample-maintenance.js';
 import { metricSeries } from '../../../server/store/sample-series.js';
 import { SampleRepository, type SampleInput } from '../../../server/store/sample.repository.js';
 import { keyForDb } from '../../../server/store/pg-text.js';
 import { openTestDb, STORE_ENGINES } from '../../helpers/store-engines.js';
 import { addDevice, HOSTILE, longText, nulOf } from './store-fixtures.js';
 
-const T0 = 1_800_000_000 - (1_800_000_000 % 86_400); // a day boundary (UTC)
+const T0 = 1_800_000_000 - (1_800_000_000 % 86_400); // a day boundary (UTC): 2027-01-15
+const quiet = createLogger({ level: 'silent', format: 'json' });
 
 describe.each(STORE_ENGINES)('SampleRepository on %s', (engine) => {
   let db: Db;
@@ -227,5 +230,82 @@ describe.each(STORE_ENGINES)('LatencyRepository on %s', (engine) => {
     expect(latency.points(d1, 0, T0 + 86_400, '5m')).toHaveLength(1);
     expect(latency.points(d1, 0, T0 + 86_400, '1h')).toEqual([]);
     expect(latency.points(d2, 0, T0 + 86_400, '1h')).toHaveLength(3);
+  });
+});
+
+describe.each(STORE_ENGINES)('raw samples by day on %s', (engine) => {
+  const DAY = 86_400;
+  const D0 = T0 / DAY; // day number of T0
+  let db: Db;
+  let clock: number;
+  let samples: SampleRepository;
+  let d1: number;
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+    clock = (T0 + 5 * DAY) * 1000;
+    samples = new SampleRepository(db, { rawKeepDays: 7, now: () => clock });
+    d1 = addDevice(db, 'r1');
+  }, 60_000);
+  afterEach(() => db.close());
+
+  const at = (ts: number, value: number): SampleInput => ({ deviceId: d1, metric: 'cpu', instance: '', ts, value });
+  const parts = () =>
+    db.prepare("SELECT tableoid::regclass::text AS part, count(*) AS n FROM samples_raw GROUP BY tableoid ORDER BY 1").all() as { part: string; n: number }[];
+
+  it('writes each day into its own partition on PostgreSQL, other days into the default one, and reads across them alike', () => {
+    const rows = [at(T0 - 30 * DAY, -30), at(T0 + 100 * DAY, 100)];
+    for (let k = 0; k <= 5; k++) rows.push(at(T0 + k * DAY + 3600, k));
+    samples.write(rows);
+    const id = samples.metricId(d1, 'cpu', '');
+    expect(samples.points(id, 0, T0 + 200 * DAY, 'raw').map((p) => p.value)).toEqual([-30, 0, 1, 2, 3, 4, 5, 100]);
+    if (engine !== 'postgres') return;
+    expect(db.prepare('SELECT day FROM sample_partitions ORDER BY day').pluck().all()).toEqual([0, 1, 2, 3, 4, 5].map((k) => D0 + k));
+    expect(parts()).toEqual([
+      { part: 'samples_raw_20270115', n: 1 }, { part: 'samples_raw_20270116', n: 1 }, { part: 'samples_raw_20270117', n: 1 },
+      { part: 'samples_raw_20270118', n: 1 }, { part: 'samples_raw_20270119', n: 1 }, { part: 'samples_raw_20270120', n: 1 },
+      { part: 'samples_raw_default', n: 2 },
+    ]);
+    expect(samples.partitionStats.partitions_created).toBe(6);
+    // A day first seen outside the window (default partition) gets its own partition once the window reaches it; its rows move there.
+    const later = T0 + 10 * DAY;
+    samples.write([at(later, 10)]);
+    expect(parts().at(-1)).toEqual({ part: 'samples_raw_default', n: 3 });
+    clock = later * 1000;
+    samples.write([at(later + 60, 11)]);
+    expect(parts().find((p) => p.part === 'samples_raw_20270125')).toEqual({ part: 'samples_raw_20270125', n: 2 });
+    expect(parts().at(-1)).toEqual({ part: 'samples_raw_default', n: 2 });
+    // A second repository (another central node) finds the partitions made by the first.
+    const other = new SampleRepository(db, { rawKeepDays: 7, now: () => clock });
+    other.write([at(later + 120, 12)]);
+    expect(other.partitionStats.partitions_created).toBe(0);
+    expect(samples.points(id, later, later + 200, 'raw').map((p) => p.value)).toEqual([10, 11, 12]);
+  });
+
+  it('raw retention: SQLite deletes to the second, PostgreSQL drops whole days (and default-partition rows to the second)', async () => {
+    const rows = [at(T0 - 30 * DAY, -30)];
+    for (let k = 0; k <= 5; k++) rows.push(at(T0 + k * DAY + 3600, k), at(T0 + k * DAY + 7200, k + 0.5));
+    samples.write(rows);
+    const id = samples.metricId(d1, 'cpu', '');
+    // Cutoff: 2 days before now = T0 + 3 days, 5400 s into that day (between its two rows).
+    const maint = new SampleMaintenance(samples, { raw: 2 - 5400 / DAY, '5m': 3650, '1h': 3650 }, quiet);
+    await maint.runOnce(clock);
+    const left = samples.points(id, 0, T0 + 10 * DAY, 'raw').map((p) => p.value);
+    if (engine === 'sqlite') {
+      expect(left).toEqual([3.5, 4, 4.5, 5, 5.5]);
+      expect(maint.stats.raw_partitions_dropped).toBe(0);
+    } else {
+      // Days 0-2 dropped as tables; day 3 holds the cutoff and stays whole; the default partition's old row is deleted.
+      expect(left).toEqual([3, 3.5, 4, 4.5, 5, 5.5]);
+      expect(maint.stats.raw_partitions_dropped).toBe(3);
+      expect(samples.partitionStats.default_rows_removed).toBe(1);
+      expect(db.prepare('SELECT day FROM sample_partitions ORDER BY day').pluck().all()).toEqual([3, 4, 5].map((k) => D0 + k));
+      expect(db.prepare("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'samples_raw_2027%'").pluck().get()).toBe(3);
+      // A row written later for a dropped day inside the writer's window gets that day's partition again: nothing is lost.
+      samples.write([at(T0 + 3600 + 1, 99)]);
+      expect(samples.points(id, T0, T0 + DAY, 'raw').map((p) => p.value)).toEqual([99]);
+    }
+    // The rollups were built before retention ran, from every row.
+    expect(samples.points(id, T0, T0 + 10 * DAY, '1h').length).toBeGreaterThanOrEqual(10);
+    expect(maint.stats.errors).toBe(0);
   });
 });
