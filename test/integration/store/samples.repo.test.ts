@@ -64,6 +64,14 @@ describe.each(STORE_ENGINES)('SampleRepository on %s', (engine) => {
     expect(samples.points(id, T0, T0 + 600, 'raw')).toHaveLength(2);
   });
 
+  it('keeps every finite double exactly, and within one batch the last value of a second wins (multi-row on PostgreSQL)', () => {
+    const values = [0.1 + 0.2, 1e308, -1e-300, Number.MAX_SAFE_INTEGER, -0.000123456789012345, 5e-324, 123456789.123456789, 1e21];
+    samples.write(values.map((v, i) => s(d1, 'v', '', T0 + i, v)));
+    samples.write([s(d1, 'v', '', T0, 1), s(d1, 'v', '', T0 + 0.2, 2), s(d1, 'v', '', T0 + 0.9, 3)]);
+    const got = samples.points(samples.metricId(d1, 'v', ''), T0, T0 + 100, 'raw').map((p) => p.value);
+    expect(got).toEqual([3, ...values.slice(1)]);
+  });
+
   it('writes 10,000 samples of 100 metrics in one batch and reads each series back in time order', () => {
     const batch: SampleInput[] = [];
     for (let m = 99; m >= 0; m--) for (let k = 99; k >= 0; k--) batch.push(s(d1, 'ifInBps', `if${m}`, T0 + k * 60, m * 1000 + k));
