@@ -204,6 +204,16 @@ describe.each(STORE_ENGINES)('LatencyRepository on %s', (engine) => {
     expect(decodeRtts(new Uint8Array(0))).toEqual([]);
   });
 
+  it('writes a batch of 5,000 cycles (several multi-row statements on PostgreSQL), counting only cycles of devices still there', () => {
+    const batch = [];
+    for (let k = 0; k < 2_500; k++) batch.push(cycle(d1, T0 + k, [k % 7, null, k / 1000]), cycle(k % 2 ? d2 : 987_654, T0 + k, [1]));
+    expect(latency.write(batch)).toBe(3_750);
+    const pts = latency.points(d1, T0, T0 + 5_000, 'raw');
+    expect(pts).toHaveLength(2_500);
+    expect(pts[2_499]).toMatchObject({ ts: (T0 + 2_499) * 1000, sent: 3, received: 2, rtts: [2_499 % 7, null, 2.499] });
+    expect(latency.points(d2, T0, T0 + 5_000, 'raw')).toHaveLength(1_250);
+  });
+
   it('merges late cycles into rolled-up buckets: min/max ignore a bucket with no answers, percentiles weigh by answers', () => {
     latency.write([cycle(d1, T0, [null, null])]);
     latency.rollupStep('5m', T0 + 600);
