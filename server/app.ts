@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Express } from 'express';
 import type { ApiRegistry, RouteRegistration } from './api/registry.js';
 import type { Config } from './config/config.schema.js';
 import type { HeartbeatSink } from './contracts/collectors.js';
 import type { ListenerStatus } from './contracts/dto.js';
+import { PgChangeNotices } from './cluster/change-notices.js';
+import { LocalSingletons, PgSingletons } from './cluster/singleton.js';
 import { InProcessBus, type EventBus } from './events/bus.js';
 import { moduleLogger, type Logger } from './log/logger.js';
 import { EventLoopMonitor } from './metrics/event-loop-monitor.js';
@@ -141,6 +144,10 @@ export async function startNetwatch(
   if (problem) throw new RoleError(problem);
   const log = moduleLogger(rootLog, 'app');
   const busLog = moduleLogger(rootLog, 'bus');
+  // The store on PostgreSQL: this may be one of several central nodes (docs/SCALING.md).
+  const pgUrl = config.role !== 'collector' ? config.databaseUrl : undefined;
+  const singletons = pgUrl ? new PgSingletons({ url: pgUrl, log: moduleLogger(rootLog, 'singletons'), node: `${hostname()}:${process.pid}` }) : new LocalSingletons(moduleLogger(rootLog, 'singletons'));
+  const notices = pgUrl ? new PgChangeNotices({ url: pgUrl, log: moduleLogger(rootLog, 'cluster') }) : null;
   const ctx: AppContext = {
     config,
     log: (name) => moduleLogger(rootLog, name),
@@ -151,6 +158,9 @@ export async function startNetwatch(
     startedAt: Date.now(),
     listeners: [],
     showOnce: opts.showOnce ?? ((text) => process.stderr.write(text)),
+    singletons,
+    notices,
+    cluster: null,
   };
   const all = createModules(ctx, () => routes, opts);
   const modules = roleModules(config).map((name) => all[name]);
@@ -160,8 +170,14 @@ export async function startNetwatch(
   const started: Module[] = [];
   const stopAll = async () => {
     for (const m of started.splice(0).reverse()) await m.stop();
+    await singletons.close();
+    await notices?.stop();
   };
   try {
+    if (singletons instanceof PgSingletons) await singletons.start();
+    await notices?.start();
+    ctx.metrics.addSource({ name: 'singletons', counters: () => singletons.counters() });
+    if (notices) ctx.metrics.addSource({ name: 'cluster-notices', counters: () => notices.counters() });
     for (const m of modules) {
       await m.start();
       started.push(m);

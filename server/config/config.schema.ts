@@ -174,6 +174,7 @@ export const OPTIONS = {
   outboundAllow: { env: 'NMS_OUTBOUND_ALLOW', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery may reach even inside a denied range; the most specific rule wins' },
   outboundDeny: { env: 'NMS_OUTBOUND_DENY', schema: cidrList.default(''), help: 'CIDRs (comma-separated, IPv4/IPv6) that notifications, polling, MIB browse and discovery must not reach, on top of the built-in denials (link-local, cloud metadata, 0.0.0.0/8, multicast)' },
   site: { env: 'NMS_SITE', schema: siteName.default('central'), help: 'Name of this site: 1-64 letters, digits, "_" or "-" (remote collectors publish on netwatch.<site>.*)' },
+  databaseUrl: { env: 'NMS_DATABASE_URL', schema: z.string().optional(), help: 'PostgreSQL store (postgres://user:pass@host:5432/netwatch); unset = SQLite in dataDir. With it, several central nodes can share the store' },
   natsUrl: { env: 'NMS_NATS_URL', schema: natsUrls.optional(), help: 'NATS JetStream server(s) for remote collectors and the centre, comma-separated nats:// or tls:// URLs (e.g. nats://127.0.0.1:4222); unset = no NATS' },
   natsCredsFile: { env: 'NMS_NATS_CREDS', schema: optionalText, help: 'NATS credentials file (user JWT and nkey seed)' },
   natsTlsCa: { env: 'NMS_NATS_TLS_CA', schema: optionalText, help: 'PEM CA file that signs the NATS servers\' certificates (enables TLS)' },

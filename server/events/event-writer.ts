@@ -22,12 +22,14 @@ export interface EventWriterOptions {
   onStored: (events: StoredEvent[]) => void;
   /**
    * Store off the main thread: ids are assigned here, counting up from
-   * `nextId` (this writer must be the only one adding events), rows go to the
+   * `nextId` (this writer must be the only one adding events), or taken one
+   * by one from `nextId()` (PostgreSQL: blocks of ids reserved per writer, so
+   * several writers share one database; see EventStoreThread.nextId), rows go to the
    * sink (the event store thread) and `onStored` runs once the sink has
    * committed them, batch by batch in order. Without it, batches are written
    * with `repo` on this thread.
    */
-  sink?: { rows: EventRowSink; nextId: number };
+  sink?: { rows: EventRowSink; nextId: number | (() => number) };
 }
 
 /** A call to `submit` waiting for its events (sequence numbers start..end-1) to settle. */
@@ -67,7 +69,8 @@ export class EventWriter implements KeyedIntake {
   /** Events handed to the sink and not yet committed (count towards maxQueue). */
   private inFlight = 0;
   private inFlightDone: Promise<void> = Promise.resolve();
-  private nextId: number;
+  /** The id of the next event handed to the sink. */
+  private readonly takeId: () => number;
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private readonly stats = { queued: 0, stored: 0, dropped: 0, dropped_by_rules: 0, write_errors: 0, preprocess_errors: 0, resolve_errors: 0, batches: 0 };
@@ -77,7 +80,12 @@ export class EventWriter implements KeyedIntake {
     private readonly opts: EventWriterOptions,
     private readonly log: Logger,
   ) {
-    this.nextId = opts.sink?.nextId ?? 0;
+    const first = opts.sink?.nextId ?? 0;
+    if (typeof first === 'function') this.takeId = first;
+    else {
+      let next = first;
+      this.takeId = () => next++;
+    }
     this.timer = setInterval(() => this.flush(), opts.flushIntervalMs);
     this.timer.unref();
   }
@@ -249,7 +257,7 @@ export class EventWriter implements KeyedIntake {
       return;
     }
     const stored = events as StoredEvent[];
-    for (const e of stored) e.id = this.nextId++;
+    for (const e of stored) e.id = this.takeId();
     const rows = eventRows(stored);
     this.inFlight += stored.length;
     const done = this.opts.sink!.rows.insert(rows, keys).then(

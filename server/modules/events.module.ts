@@ -9,6 +9,7 @@ import { registerRmonRoutes } from '../api/rmon.routes.js';
 import { RmonService } from '../rmon/rmon.service.js';
 import { DeviceResolver } from '../events/device-resolver.js';
 import { createEventEngine, type EventEngine } from '../events/engine/event-engine.js';
+import type { ClusterBridge } from '../cluster/cluster-bridge.js';
 import { EventWriter } from '../events/event-writer.js';
 import { EventRepository } from '../store/event.repository.js';
 import { PollStateRepository } from '../store/poll-state.repository.js';
@@ -60,7 +61,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       };
       const engine = createEventEngine({
         db, bus, log: ctx.log('engine'), devices, events, reads, secrets, resolveOidName, outbound: ctx.outbound,
-        publicUrl: config.publicUrl, ackLinkTtlMs: config.ackLinkTtlHours * 3_600_000,
+        publicUrl: config.publicUrl, ackLinkTtlMs: config.ackLinkTtlHours * 3_600_000, singletons: ctx.singletons, clustered: ctx.notices !== null,
         inbox: { dismissMs: config.inboxDismissDays * 86_400_000 },
         alarms: {
           recurrence: config.alarmRecurrence,
@@ -70,6 +71,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
           flapSettleMs: config.flapWindowMinutes * 60_000,
         },
       });
+      if (ctx.cluster) shareReloads(ctx.cluster, engine);
       // RMON risingAlarm/fallingAlarm get `params.rmon` and their severity before the rules run; the
       // same service reads alarm/event/history tables on demand (GET /devices/:id/rmon).
       const rmon = new RmonService({
@@ -159,5 +161,32 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
         { name: 'rmon', counters: () => parts.get().rmon.counters() },
       ];
     },
+  };
+}
+
+/**
+ * Several central nodes: rules, maintenance windows and escalation policies are compiled/cached per node.
+ * A reload here (the routes call it after each change) tells the other nodes, which reload too.
+ */
+function shareReloads(cluster: ClusterBridge, engine: EventEngine): void {
+  const reloadRules = engine.reloadRules;
+  cluster.onNotice('rules', reloadRules);
+  engine.reloadRules = () => {
+    reloadRules();
+    cluster.announce('rules');
+  };
+  const { maintenanceIndex, escalation } = engine.parts;
+  const reloadMaintenance = maintenanceIndex.reload.bind(maintenanceIndex);
+  // The node where the window changed already swept the alarms it affects.
+  cluster.onNotice('maintenance', reloadMaintenance);
+  maintenanceIndex.reload = () => {
+    reloadMaintenance();
+    cluster.announce('maintenance');
+  };
+  const reloadEscalation = escalation.reload.bind(escalation);
+  cluster.onNotice('escalation', reloadEscalation);
+  escalation.reload = () => {
+    reloadEscalation();
+    cluster.announce('escalation');
   };
 }

@@ -5,6 +5,9 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { CounterSource, Metrics } from '../metrics/metrics.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
+import type { ClusterBridge } from '../cluster/cluster-bridge.js';
+import type { ChangeNotices } from '../cluster/change-notices.js';
+import type { Singletons } from '../cluster/singleton.js';
 
 export type ModuleName = 'store' | 'events' | 'registry' | 'intake' | 'polling' | 'topology' | 'mib' | 'api' | 'realtime' | 'transport' | 'health';
 
@@ -35,6 +38,15 @@ export interface AppContext {
   /** Every listening socket (HTTP first, then trap and syslog), as the status page shows them. */
   listeners: ListenerStatus[];
   showOnce(text: string): void;
+  /**
+   * Jobs that run on one node at a time (retention, rollups, alarm sweeps, housekeeping, a site's poll
+   * scheduling): on SQLite all run here; on PostgreSQL (`databaseUrl`) only while this node holds the job's lock.
+   */
+  singletons: Singletons;
+  /** On PostgreSQL: change notices to and from the other central nodes (null on SQLite: one process). */
+  notices: ChangeNotices | null;
+  /** With `notices`: the bridge between them and this node's bus and caches (the store module makes it when it starts). */
+  cluster: ClusterBridge | null;
 }
 
 /** A value a module makes in `start()`; reading it earlier is a wiring bug and says so. */

@@ -43,6 +43,8 @@ interface Polling {
   pollState: PollStateRepository;
   samples: SampleRepository;
   sampleMaintenance: SampleMaintenance;
+  /** Stops the singleton jobs (rollups, the site's poll scheduling) if they run here and gives their locks back. */
+  offJobs: () => Promise<void>;
   customOids: CustomOidRepository;
   output: RepositoryPollOutput;
   latest: DeviceMetricsCache;
@@ -225,7 +227,7 @@ export function pollingModule(
       const inventory = new InventoryService({ repo: inventoryRepo, bus, log: ctx.log('inventory'), device: (id) => devices.get(id) });
       const output = new RepositoryPollOutput({ pollState, samples, bus, latest, latency, inventory });
       const sampleMaintenance = new SampleMaintenance(samples, keepDays, ctx.log('samples'), latency);
-      sampleMaintenance.start();
+      const offRollups = ctx.singletons.register('sample-rollups', { start: () => sampleMaintenance.start(), stop: () => sampleMaintenance.stop() });
       const offs = [
         bus.subscribe('device.deleted', ({ id }) => {
           samples.forgetDevice(id);
@@ -264,8 +266,17 @@ export function pollingModule(
       // Collectors get the custom templates with their assignment: rewritten when they change.
       templates.onChange(() => bus.publish('templates.changed', { templates: templates.compiled().length }));
       started = true;
-      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, customOids, output, latest, remoteWrite, inventoryRepo, inventory, unsubscribe, templates, templateEngine });
-      if (config.pollerEnabled) poller?.start();
+      // Several nodes of one site on one store (`all` on PostgreSQL): one of them schedules the site's polls.
+      let offPoller = async (): Promise<void> => undefined;
+      const offJobs = async () => {
+        await offPoller();
+        await offRollups();
+      };
+      polling.set({ poller, discovery, pollState, samples, sampleMaintenance, offJobs, customOids, output, latest, remoteWrite, inventoryRepo, inventory, unsubscribe, templates, templateEngine });
+      if (poller && config.pollerEnabled) {
+        const p = poller;
+        offPoller = ctx.singletons.register(`poll-schedule.${config.site}`, { start: () => p.start(), stop: () => p.pause() });
+      }
     },
     async stop() {
       if (deps.remote) {
@@ -274,8 +285,8 @@ export function pollingModule(
         out.stop();
         return;
       }
-      const { sampleMaintenance, poller, remoteWrite, unsubscribe } = polling.get();
-      sampleMaintenance.stop();
+      const { offJobs, poller, remoteWrite, unsubscribe } = polling.get();
+      await offJobs();
       await remoteWrite?.stop();
       await poller?.stop();
       unsubscribe();

@@ -7,7 +7,8 @@ import { MIGRATIONS_DIR } from '../paths.js';
 import { AuditRepository } from '../store/audit.repository.js';
 import { AuthTokenRepository } from '../store/auth-token.repository.js';
 import type { Db } from '../store/database.js';
-import { DeviceRepository } from '../store/device.repository.js';
+import { ClusterBridge } from '../cluster/cluster-bridge.js';
+import { DeviceRepository, invalidateDeviceCache, toDeviceDto } from '../store/device.repository.js';
 import { openStore } from '../store/open-store.js';
 import { ReadPool } from '../store/read-pool.js';
 import type { SecretBox } from '../store/secret-box.js';
@@ -38,6 +39,7 @@ export function storeModule(ctx: AppContext): StoreModule {
   const store = new Late<Store>('the store');
   let audit: AuditRepository | undefined;
   let housekeeping: NodeJS.Timeout | undefined;
+  let offHousekeeping: () => Promise<void> = async () => undefined;
   return {
     name: 'store',
     get store() {
@@ -51,12 +53,32 @@ export function storeModule(ctx: AppContext): StoreModule {
       audit = new AuditRepository(db);
       const auditTrail = new AuditTrail(audit, ctx.log('audit'));
       const reads = await ReadPool.open({ file: dbPath, threads: config.readerThreads, queryTimeoutMs: config.queryTimeoutMs, maxQueue: config.readerQueueMax, log: ctx.log('reads') });
-      store.set({ db, dbPath, secrets, users, tokens, devices: new DeviceRepository(db, secrets), reads, auditTrail });
-      housekeeping = setInterval(() => runHousekeeping(store.get(), audit!, config, log), 3_600_000);
-      housekeeping.unref();
+      const devices = new DeviceRepository(db, secrets);
+      store.set({ db, dbPath, secrets, users, tokens, devices, reads, auditTrail });
+      // Several central nodes: device changes (and the rest the bridge carries) reach the other nodes' caches.
+      if (ctx.notices) {
+        ctx.cluster = new ClusterBridge(ctx.bus, ctx.notices, {
+          device: (id) => {
+            const d = devices.get(id);
+            return d && toDeviceDto(d);
+          },
+          deviceIds: () => devices.addresses().map((d) => d.id),
+          invalidateDevices: () => invalidateDeviceCache(db),
+          log: ctx.log('cluster'),
+        });
+      }
+      offHousekeeping = ctx.singletons.register('housekeeping', {
+        start() {
+          housekeeping = setInterval(() => runHousekeeping(store.get(), audit!, config, log), 3_600_000);
+          housekeeping.unref();
+        },
+        stop: () => clearInterval(housekeeping),
+      });
     },
     async stop() {
-      clearInterval(housekeeping);
+      await offHousekeeping();
+      ctx.cluster?.close();
+      ctx.cluster = null;
       const s = store.get();
       await s.reads.close();
       s.db.close();

@@ -84,6 +84,12 @@ interface CentreSide {
   unsubscribe: () => void;
   assignments: AssignmentPublisher | undefined;
   trapUsers: TrapUserPublisher | undefined;
+  /** Bumped when the publishers stop: a start still under way then gives up. */
+  publishersGen: number;
+  /** The publishers' start under way (or done). */
+  publishing: Promise<void>;
+  /** Unregisters the singleton job `site-assignments` (stopping the publishers if they run here). */
+  offPublishers: () => Promise<void>;
 }
 
 /**
@@ -297,21 +303,47 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         log.info({ site: config.site, id, spool: spoolOptions(config).dir }, 'collector transport started: events go to NATS (spooled while it is away)');
       } else {
         const consumer = new NatsBatchConsumer(linkOpts, handleBatch);
-        const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {}, assignments: undefined, trapUsers: undefined };
+        const s: CentreSide = { kind: 'centre', consumer, unsubscribe: () => {}, assignments: undefined, trapUsers: undefined, publishersGen: 0, publishing: Promise.resolve(), offPublishers: async () => undefined };
         side.set(s);
+        /** Writes the sites' assignments and trap users (KV) from now on; a stop before they started makes them give up. */
+        const startPublishers = async () => {
+          const gen = s.publishersGen;
+          const current = () => gen === s.publishersGen && !stopped.signal.aborted;
+          const source = deps.assignments?.();
+          if (source && current()) {
+            const assignments = new AssignmentPublisher({ link: consumer.link, source, bus: ctx.bus, log: ctx.log('assignment') });
+            if (await keepStarting('the site assignments (KV bucket)', () => assignments.start())) {
+              if (current()) s.assignments = assignments;
+              else await assignments.stop();
+            }
+          }
+          const users = deps.trapUsers?.();
+          if (users && current()) {
+            const trapUsers = new TrapUserPublisher({ link: consumer.link, source: users, bus: ctx.bus, log: ctx.log('trap-users') });
+            if (await keepStarting('the trap users for collectors (KV bucket)', () => trapUsers.start())) {
+              if (current()) s.trapUsers = trapUsers;
+              else await trapUsers.stop();
+            }
+          }
+        };
+        const stopPublishers = async () => {
+          s.publishersGen++;
+          const { assignments, trapUsers } = s;
+          s.assignments = undefined;
+          s.trapUsers = undefined;
+          await assignments?.stop();
+          await trapUsers?.stop();
+        };
         startup = keepStarting('the NATS consumer', () => consumer.start()).then(async (ok) => {
           if (!ok || stopped.signal.aborted) return;
           s.unsubscribe = consumer.link.subscribeCore(HEARTBEAT_SUBSCRIPTION, onHeartbeat);
-          const source = deps.assignments?.();
-          if (source) {
-            const assignments = new AssignmentPublisher({ link: consumer.link, source, bus: ctx.bus, log: ctx.log('assignment') });
-            if (await keepStarting('the site assignments (KV bucket)', () => assignments.start())) s.assignments = assignments;
-          }
-          const users = deps.trapUsers?.();
-          if (users && !stopped.signal.aborted) {
-            const trapUsers = new TrapUserPublisher({ link: consumer.link, source: users, bus: ctx.bus, log: ctx.log('trap-users') });
-            if (await keepStarting('the trap users for collectors (KV bucket)', () => trapUsers.start())) s.trapUsers = trapUsers;
-          }
+          // Several central nodes: one of them decides which collector polls what (singleton job; on SQLite, this node).
+          // Not awaited by the job's start: the KV buckets may take a while, the other singleton jobs must not wait for them.
+          s.offPublishers = ctx.singletons.register('site-assignments', {
+            start: () => void (s.publishing = startPublishers()),
+            stop: stopPublishers,
+          });
+          await s.publishing;
           log.info({ site: config.site }, 'centre transport started: consuming collector batches and heartbeats');
         });
       }
@@ -333,12 +365,13 @@ export function transportModule(ctx: AppContext, deps: TransportDeps): Transport
         await s.spool.close();
       } else {
         s.unsubscribe();
-        await s.assignments?.stop();
-        await s.trapUsers?.stop();
+        await s.offPublishers();
         // Stopping the consumer ends a connect still under way, so that `startup` settles.
         await s.consumer.stop();
         await startup;
-        // Started while we were stopping (stop is idempotent).
+        await s.publishing;
+        // Registered or started while we were stopping (both idempotent).
+        await s.offPublishers();
         await s.assignments?.stop();
         await s.trapUsers?.stop();
       }

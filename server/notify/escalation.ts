@@ -23,6 +23,11 @@ export interface EscalationDeps {
   ruleChannels: (ruleId: number | null) => number[];
   /** Hands one notification on (to the delivery gate). */
   send: (channelId: number, kind: AlarmNotificationPayload['kind'], alarm: AlarmDto, escalation?: AlarmNotificationPayload['escalation']) => void;
+  /**
+   * Several central nodes: alarms raised on other nodes start their escalations there (stored); the node
+   * running the ticks reads every alarm's position from the store at each tick. Default: this process only.
+   */
+  sharedStates?: boolean;
 }
 
 const sev = (s: Severity) => SEVERITIES.indexOf(s);
@@ -76,7 +81,7 @@ export class EscalationService {
 
   /** An alarm changed (`alarm.changed`): starts escalating a newly active alarm, stops on clear. */
   onAlarmChanged(a: AlarmDto): void {
-    const st = this.states.get(a.id);
+    const st = this.stateOf(a.id);
     if (a.state === 'active') {
       if (st || a.archived) return;
       const policy = this.match(a);
@@ -96,7 +101,7 @@ export class EscalationService {
 
   /** The alarm was acknowledged (console, API or signed link): escalation stops; PagerDuty/Opsgenie are told. */
   acknowledged(a: AlarmDto): void {
-    const st = this.states.get(a.id);
+    const st = this.stateOf(a.id);
     const targets = new Set([...this.deps.ruleChannels(a.ruleId), ...(st?.notified ?? [])]);
     if (st) this.stop(a, 'ack');
     for (const id of targets) {
@@ -105,6 +110,15 @@ export class EscalationService {
       this.deps.send(id, 'ack', a);
       this.stats.ack_notices++;
     }
+  }
+
+  /** An alarm's position: kept here, or (shared states) as stored now, by whichever node moved it last. */
+  private stateOf(alarmId: number): AlarmEscalationDto | undefined {
+    if (!this.deps.sharedStates) return this.states.get(alarmId);
+    const s = this.deps.repo.state(alarmId);
+    if (s) this.states.set(alarmId, s);
+    else this.states.delete(alarmId);
+    return s;
   }
 
   private stop(a: AlarmDto, why: 'ack' | 'clear'): void {
@@ -130,6 +144,11 @@ export class EscalationService {
   tick(): number {
     const now = this.deps.clock();
     let sent = 0;
+    if (this.deps.sharedStates) {
+      // Every change of a position is stored as it is made (here or on another node): the store is current.
+      this.states.clear();
+      for (const s of this.deps.repo.states()) this.states.set(s.alarmId, s);
+    }
     for (const st of [...this.states.values()]) {
       if (st.nextDueAt === null || st.nextDueAt > now) continue;
       const alarm = this.deps.alarm(st.alarmId);

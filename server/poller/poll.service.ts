@@ -413,6 +413,18 @@ export class PollService {
     return { ...this.stats, samples_pending: this.pendingSamples.length, ...this.inventory.stats, snmp_sessions_open: this.sessionsOpen, scheduled_devices: s.jobs, running: s.running, waiting: s.waiting, skipped_overlaps: s.skipped, max_lag_ms: s.maxLagMs, polls_started: s.started, poll_lag_ms_total: s.totalLagMs };
   }
 
+  /**
+   * Stops scheduling polls (another central node took this site's poll scheduling); `start()` resumes.
+   * SNMP sessions stay open; a poll already running finishes and is stored.
+   */
+  async pause(): Promise<void> {
+    this.scheduler.stop();
+    this.timers.splice(0).forEach((t) => clearInterval(t));
+    this.unsubscribe.splice(0).forEach((u) => u());
+    await this.icmpHandOver;
+    this.flushSamples(Infinity);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.scheduler.stop();

@@ -1,5 +1,6 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
+import { fromOtherNode } from '../cluster/cluster-bridge.js';
 import type { AuthService, AuthUser } from '../auth/auth.service.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/realtime.js';
 import type { StoredEvent } from '../contracts/events.js';
@@ -34,6 +35,11 @@ export interface RealtimeDeps {
   requestHost?: (req: IncomingMessage) => string | undefined;
   /** Safety net behind the revocation event: every socket's token is re-checked this often (expiry too). */
   recheckIntervalMs?: number;
+  /**
+   * Several central nodes: the socket.io adapter that carries every push to the browsers of every node
+   * (@socket.io/postgres-adapter). Each node pushes what happened on it; counters stay per node.
+   */
+  adapter?: ServerOptions['adapter'];
 }
 
 /**
@@ -48,6 +54,7 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
   const io: RealtimeServer = new Server(http, {
     serveClient: false,
     cors: { origin: false },
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
     allowRequest: (req, callback) => {
       const ok = isSameOriginRequest(req.headers, requestHost(req));
       if (!ok) deps.log.warn({ origin: req.headers.origin, site: req.headers['sec-fetch-site'] }, 'refused a cross-site socket.io connection');
@@ -103,10 +110,15 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
     });
   });
 
+  const clustered = deps.adapter !== undefined;
+  /** A change another node made: that node pushed it to every browser already (through the adapter). */
+  const mine = (p: object) => !fromOtherNode.has(p);
+  /** Whether a push can reach anyone: a browser here, or (clustered) on another node. */
+  const anyone = () => clustered || (io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) > 0;
   const unsubscribe = [
-    deps.bus.subscribe('device.created', (d) => io.to(ROOM).emit('device.created', d)),
-    deps.bus.subscribe('device.updated', (d) => io.to(ROOM).emit('device.updated', d)),
-    deps.bus.subscribe('device.deleted', (d) => io.to(ROOM).emit('device.deleted', d)),
+    deps.bus.subscribe('device.created', (d) => mine(d) && io.to(ROOM).emit('device.created', d)),
+    deps.bus.subscribe('device.updated', (d) => mine(d) && io.to(ROOM).emit('device.updated', d)),
+    deps.bus.subscribe('device.deleted', (d) => mine(d) && io.to(ROOM).emit('device.deleted', d)),
     deps.bus.subscribe('alarm.changed', (a) => io.to(ROOM).emit('alarm.changed', a)),
     deps.bus.subscribe('device.status', (s) => io.to(ROOM).emit('device.status', s)),
     deps.bus.subscribe('collector.changed', (c) => io.to(ROOM).emit('collector.changed', c)),
@@ -144,7 +156,7 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
   };
   unsubscribe.push(
     deps.bus.subscribe('events.stored', (batch) => {
-      if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
+      if (!anyone()) return;
       for (const e of batch) pending.push(e);
       if (pending.length > 4 * MAX_PUSH) {
         skipped += pending.length - MAX_PUSH;
@@ -163,7 +175,8 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
   const timer = setInterval(() => {
     if ((io.sockets.adapter.rooms.get(ROOM)?.size ?? 0) === 0) return;
     try {
-      io.to(ROOM).emit('status.counters', deps.counters());
+      // This node's counters to this node's browsers only.
+      io.local.to(ROOM).emit('status.counters', deps.counters());
     } catch (err) {
       deps.log.error({ err }, 'cannot push counters');
     }
@@ -178,7 +191,9 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
         clearInterval(recheckTimer);
         if (pushTimer) clearTimeout(pushTimer);
         unsubscribe.forEach((u) => u());
-        io.disconnectSockets(true);
+        // Only this node's sockets (clustered, io.disconnectSockets would reach every node's).
+        io.local.disconnectSockets(true);
+        if (clustered) void Promise.resolve(io.of('/').adapter.close()).catch((err: unknown) => deps.log.warn({ err }, 'closing the socket.io adapter failed'));
         // io.close() would also close the HTTP server; the caller owns that.
         io.engine.close();
         resolve();

@@ -1,4 +1,6 @@
 import type { Db } from './database.js';
+import { isPostgres } from './pg/pg-db.js';
+import { nullableTextFor, textFor } from './pg/pg-text.js';
 import { decodeParams } from './event-params.codec.js';
 import type { AlarmDto, AlarmNoteDto, AlarmState } from '../contracts/alarms.js';
 import { SEVERITIES, type Severity, type SourceKind, type StoredEvent } from '../contracts/events.js';
@@ -101,20 +103,26 @@ interface EventRow {
 
 export class AlarmRepository {
   private readonly s;
+  private readonly text: (s: string) => string;
+  private readonly nullableText: (s: string | null) => string | null;
 
   constructor(private readonly db: Db) {
+    this.text = textFor(db);
+    this.nullableText = nullableTextFor(db);
+    // A list of ids in one parameter (a JSON array): json_each on SQLite, json_array_elements_text on PostgreSQL.
+    const idList = isPostgres(db) ? 'SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(? AS json))' : 'SELECT value FROM json_each(?)';
     this.s = {
       get: db.prepare<[number], AlarmRow>('SELECT * FROM alarms WHERE id = ?'),
       open: db.prepare<[string], AlarmRow>("SELECT * FROM alarms WHERE reduction_key = ? AND state <> 'cleared'"),
       latest: db.prepare<[string], AlarmRow>('SELECT * FROM alarms WHERE reduction_key = ? AND archived = 0 ORDER BY id DESC LIMIT 1'),
-      insert: db.prepare(
+      insert: db.prepare<[Record<string, unknown>], { id: number }>(
         `INSERT INTO alarms (reduction_key, state, severity, title, message, device_id, source_address, source, event_type, rule_id,
                              first_seen, last_seen, count, in_maintenance)
          VALUES (@reductionKey, 'active', @severity, @title, @message, @deviceId, @sourceAddress, @source, @eventType, @ruleId,
-                 @at, @at, 1, @inMaintenance)`,
+                 @at, @at, 1, @inMaintenance) RETURNING id`,
       ),
       recur: db.prepare(
-        `UPDATE alarms SET count = count + @n, last_seen = max(last_seen, @at), severity = @severity, title = @title, message = @message,
+        `UPDATE alarms SET count = count + @n, last_seen = CASE WHEN last_seen > @at THEN last_seen ELSE @at END, severity = @severity, title = @title, message = @message,
                            in_maintenance = @inMaintenance WHERE id = @id`,
       ),
       reopen: db.prepare(
@@ -128,7 +136,7 @@ export class AlarmRepository {
       ),
       ack: db.prepare<[string, number, number]>("UPDATE alarms SET state = 'acknowledged', acked_by = ?, acked_at = ? WHERE id = ? AND state = 'active'"),
       unack: db.prepare<[number]>("UPDATE alarms SET state = 'active', acked_by = NULL, acked_at = NULL WHERE id = ? AND state = 'acknowledged'"),
-      link: db.prepare<[number, number]>('INSERT OR IGNORE INTO alarm_events (alarm_id, event_id) VALUES (?, ?)'),
+      link: db.prepare<[number, number]>('INSERT INTO alarm_events (alarm_id, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       flags: db.prepare<[number, number, number]>('UPDATE alarms SET in_maintenance = ?, flapping = ? WHERE id = ?'),
       addNote: db.prepare<[number, string, string, number]>('INSERT INTO alarm_notes (alarm_id, username, text, created_at) VALUES (?, ?, ?, ?)'),
       notes: db.prepare<[number], { id: number; username: string; text: string; created_at: number }>(
@@ -137,9 +145,9 @@ export class AlarmRepository {
       events: db.prepare<[number, number], EventRow>(
         'SELECT e.* FROM alarm_events ae JOIN events e ON e.id = ae.event_id WHERE ae.alarm_id = ? ORDER BY e.id DESC LIMIT ?',
       ),
-      many: db.prepare<[string], AlarmRow>('SELECT * FROM alarms WHERE id IN (SELECT value FROM json_each(?))'),
+      many: db.prepare<[string], AlarmRow>(`SELECT * FROM alarms WHERE id IN (${idList})`),
       manyNotes: db.prepare<[string], { id: number; alarm_id: number; username: string; text: string; created_at: number }>(
-        'SELECT id, alarm_id, username, text, created_at FROM alarm_notes WHERE alarm_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+        `SELECT id, alarm_id, username, text, created_at FROM alarm_notes WHERE alarm_id IN (${idList}) ORDER BY id`,
       ),
       openAll: db.prepare<[], AlarmRow>("SELECT * FROM alarms WHERE state <> 'cleared'"),
       flapping: db.prepare<[], AlarmRow>('SELECT * FROM alarms WHERE flapping = 1 AND archived = 0'),
@@ -160,14 +168,23 @@ export class AlarmRepository {
     return this.s.get.get(id);
   }
 
+  /**
+   * A reduction key as it is stored (on PostgreSQL NUL becomes U+FFFD; on SQLite the key itself).
+   * The alarm engine keys its cache of open alarms by this, so that what openAll() returns after a
+   * restart matches the keys of new events.
+   */
+  storedKey(key: string): string {
+    return this.text(key);
+  }
+
   /** The open (not cleared) alarm of a key. */
   open(key: string): AlarmRow | undefined {
-    return this.s.open.get(key);
+    return this.s.open.get(this.text(key));
   }
 
   /** The newest non-archived alarm of a key, cleared or not. */
   latest(key: string): AlarmRow | undefined {
-    return this.s.latest.get(key);
+    return this.s.latest.get(this.text(key));
   }
 
   openAll(): AlarmRow[] {
@@ -179,24 +196,34 @@ export class AlarmRepository {
   }
 
   insert(a: NewAlarm): number {
-    return Number(this.s.insert.run({ ...a, severity: sevIndex(a.severity), inMaintenance: a.inMaintenance ? 1 : 0 }).lastInsertRowid);
+    const t = this.text;
+    return this.s.insert.get({
+      ...a,
+      reductionKey: t(a.reductionKey),
+      title: t(a.title),
+      message: t(a.message),
+      sourceAddress: this.nullableText(a.sourceAddress),
+      eventType: t(a.eventType),
+      severity: sevIndex(a.severity),
+      inMaintenance: a.inMaintenance ? 1 : 0,
+    })!.id;
   }
 
   /** `n` more occurrences of an open alarm, the last at `at`. */
   recur(id: number, n: number, at: number, severity: Severity, title: string, message: string, inMaintenance: boolean): void {
-    this.s.recur.run({ id, n, at, severity: sevIndex(severity), title, message, inMaintenance: inMaintenance ? 1 : 0 });
+    this.s.recur.run({ id, n, at, severity: sevIndex(severity), title: this.text(title), message: this.text(message), inMaintenance: inMaintenance ? 1 : 0 });
   }
 
   reopen(id: number, at: number, severity: Severity, title: string, message: string, inMaintenance: boolean): void {
-    this.s.reopen.run({ id, at, severity: sevIndex(severity), title, message, inMaintenance: inMaintenance ? 1 : 0 });
+    this.s.reopen.run({ id, at, severity: sevIndex(severity), title: this.text(title), message: this.text(message), inMaintenance: inMaintenance ? 1 : 0 });
   }
 
   clear(id: number, at: number, by: string | null): boolean {
-    return this.s.clear.run(at, by, id).changes > 0;
+    return this.s.clear.run(at, this.nullableText(by), id).changes > 0;
   }
 
   ack(id: number, user: string, at: number): boolean {
-    return this.s.ack.run(user, at, id).changes > 0;
+    return this.s.ack.run(this.text(user), at, id).changes > 0;
   }
 
   unack(id: number): boolean {
@@ -212,7 +239,7 @@ export class AlarmRepository {
   }
 
   addNote(id: number, user: string, text: string, at: number): void {
-    this.s.addNote.run(id, user, text, at);
+    this.s.addNote.run(id, this.text(user), this.text(text), at);
   }
 
   notes(id: number): AlarmNoteDto[] {

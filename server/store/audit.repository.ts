@@ -1,5 +1,6 @@
 import type { AuditEntryDto, AuditListDto } from '../contracts/audit.js';
 import type { Db } from './database.js';
+import { storableText, textOrder } from './sql-portable.js';
 
 /** What the API records; `before`/`after`/`details` must already be redacted. */
 export type AuditWrite = Omit<AuditEntryDto, 'id'>;
@@ -66,28 +67,43 @@ function toDto(r: Row): AuditEntryDto {
 /** The audit log: append-only for the API, trimmed by age in small batches. */
 export class AuditRepository {
   private readonly s;
+  private readonly text;
 
   constructor(private readonly db: Db) {
+    this.text = storableText(db);
     this.s = {
-      insert: db.prepare(
+      insert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO audit_log (at, user_id, username, role, source_address, action, object_type, object_id, object_name, method, path, status, outcome, before_json, after_json, details_json)
-         VALUES (@at, @userId, @username, @role, @sourceAddress, @action, @objectType, @objectId, @objectName, @method, @path, @status, @outcome, @before, @after, @details)`,
+         VALUES (@at, @userId, @username, @role, @sourceAddress, @action, @objectType, @objectId, @objectName, @method, @path, @status, @outcome, @before, @after, @details)
+         RETURNING id`,
       ),
       get: db.prepare<[number], Row>('SELECT * FROM audit_log WHERE id = ?'),
       deleteOlder: db.prepare<[number, number]>('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)'),
-      objectTypes: db.prepare<[], { object_type: string }>('SELECT DISTINCT object_type FROM audit_log ORDER BY object_type'),
+      objectTypes: db.prepare<[], { object_type: string }>(`SELECT object_type FROM audit_log GROUP BY object_type ORDER BY object_type${textOrder(db)}`),
     };
   }
 
+  /**
+   * On PostgreSQL a NUL in a text field (a failed login names what the client
+   * typed) is stored as U+FFFD; the JSON fields escape it and keep it.
+   */
   record(e: AuditWrite): number {
-    const r = this.s.insert.run({
+    const t = this.text;
+    return this.s.insert.get({
       ...e,
-      objectId: e.objectId ?? null,
+      username: t(e.username),
+      role: t(e.role),
+      sourceAddress: t(e.sourceAddress),
+      action: t(e.action),
+      objectType: t(e.objectType),
+      objectId: t(e.objectId ?? null),
+      objectName: t(e.objectName),
+      method: t(e.method),
+      path: t(e.path),
       before: json(e.before),
       after: json(e.after),
       details: json(e.details),
-    });
-    return Number(r.lastInsertRowid);
+    })!.id;
   }
 
   get(id: number): AuditEntryDto | undefined {
@@ -97,13 +113,20 @@ export class AuditRepository {
 
   /** Newest first; every filter is answered from an index (time, object, user). */
   list(q: AuditQuery): AuditListDto {
+    // A NUL was stored as U+FFFD on PostgreSQL: look for that, as the event search does.
+    const t = (s: string) => this.text(s)!;
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.username !== undefined) (where.push('username = ?'), args.push(q.username));
-    if (q.objectType !== undefined) (where.push('object_type = ?'), args.push(q.objectType));
-    if (q.objectId !== undefined) (where.push('object_id = ?'), args.push(q.objectId));
+    if (q.username !== undefined) (where.push('username = ?'), args.push(t(q.username)));
+    if (q.objectType !== undefined) (where.push('object_type = ?'), args.push(t(q.objectType)));
+    if (q.objectId !== undefined) (where.push('object_id = ?'), args.push(t(q.objectId)));
     // `device` matches `device.update` and the rest of that object's actions; `device.update` only itself.
-    if (q.action !== undefined) (where.push("(action = ? OR action LIKE ? ESCAPE '\\')"), args.push(q.action, `${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}.%`));
+    // LIKE ignores ASCII case on SQLite only: lower() on both sides gives that on PostgreSQL too.
+    if (q.action !== undefined) {
+      const action = t(q.action);
+      where.push("(action = ? OR lower(action) LIKE lower(?) ESCAPE '\\')");
+      args.push(action, `${action.replace(/[\\%_]/g, (c) => `\\${c}`)}.%`);
+    }
     if (q.outcome !== undefined) (where.push('outcome = ?'), args.push(q.outcome));
     if (q.from !== undefined) (where.push('at >= ?'), args.push(q.from));
     if (q.to !== undefined) (where.push('at <= ?'), args.push(q.to));

@@ -25,8 +25,8 @@ export class AuthTokenRepository {
 
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare<[string, number, TokenKind, string | null, number, number | null]>(
-        'INSERT INTO auth_tokens (token_hash, user_id, kind, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, number, TokenKind, string | null, number, number | null], { id: number }>(
+        'INSERT INTO auth_tokens (token_hash, user_id, kind, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
       ),
       find: db.prepare<[string, number], { id: number; kind: TokenKind; user_id: number; username: string; role: Role; last_used_at: number | null }>(
         `SELECT t.id, t.kind, t.user_id, u.username, u.role, t.last_used_at
@@ -48,8 +48,7 @@ export class AuthTokenRepository {
   }
 
   create(input: { tokenHash: string; userId: number; kind: TokenKind; name?: string | null; expiresAt: number | null }, now = Date.now()): number {
-    const r = this.stmts.insert.run(input.tokenHash, input.userId, input.kind, input.name ?? null, now, input.expiresAt);
-    return Number(r.lastInsertRowid);
+    return this.stmts.insert.get(input.tokenHash, input.userId, input.kind, input.name ?? null, now, input.expiresAt)!.id;
   }
 
   /** The owner of a live token; records its use at most once a minute. */

@@ -1,5 +1,6 @@
 import type { CollectorDto } from '../contracts/collectors.js';
 import type { Db } from './database.js';
+import { textOrder } from './sql-portable.js';
 
 interface Row {
   id: string;
@@ -83,7 +84,7 @@ export class CollectorRepository {
   constructor(db: Db) {
     const cols = 'id, site, version, hostname, address, started_at, first_seen, last_seen, lag_ms, counters, spool_records, spool_bytes, state, public_key';
     this.stmts = {
-      list: db.prepare<[], Row>(`SELECT ${cols} FROM collectors ORDER BY site, hostname, id`),
+      list: db.prepare<[], Row>(`SELECT ${cols} FROM collectors ORDER BY site${textOrder(db)}, hostname${textOrder(db)}, id${textOrder(db)}`),
       get: db.prepare<[string], Row>(`SELECT ${cols} FROM collectors WHERE id = ?`),
       upsert: db.prepare<unknown[], Row>(
         `INSERT INTO collectors (${cols})
@@ -96,7 +97,7 @@ export class CollectorRepository {
       ),
       setState: db.prepare<[string, string]>('UPDATE collectors SET state = ? WHERE id = ?'),
       delete: db.prepare<[string]>('DELETE FROM collectors WHERE id = ?'),
-      sites: db.prepare<[], { site: string }>('SELECT DISTINCT site FROM collectors ORDER BY site'),
+      sites: db.prepare<[], { site: string }>(`SELECT site FROM collectors GROUP BY site ORDER BY site${textOrder(db)}`),
     };
   }
 

@@ -33,8 +33,8 @@ export class CustomOidRepository {
     this.stmts = {
       list: db.prepare<[], Row>('SELECT * FROM custom_oids ORDER BY id'),
       forDevice: db.prepare<[number, string | null], Row>('SELECT * FROM custom_oids WHERE device_id = ? OR (device_group IS NOT NULL AND device_group = ?) ORDER BY id'),
-      insert: db.prepare<[number | null, string | null, string, string, string, string | null, number]>(
-        'INSERT INTO custom_oids (device_id, device_group, oid, name, input, unit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[number | null, string | null, string, string, string, string | null, number], Row>(
+        'INSERT INTO custom_oids (device_id, device_group, oid, name, input, unit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
       ),
       get: db.prepare<[number], Row>('SELECT * FROM custom_oids WHERE id = ?'),
       delete: db.prepare<[number]>('DELETE FROM custom_oids WHERE id = ?'),
@@ -51,8 +51,7 @@ export class CustomOidRepository {
   }
 
   create(c: Omit<CustomOid, 'id' | 'createdAt'>, now = Date.now()): CustomOid {
-    const { lastInsertRowid } = this.stmts.insert.run(c.deviceId, c.group, c.oid, c.name, c.input, c.unit, now);
-    return toDto(this.stmts.get.get(Number(lastInsertRowid))!);
+    return toDto(this.stmts.insert.get(c.deviceId, c.group, c.oid, c.name, c.input, c.unit, now)!);
   }
 
   get(id: number): CustomOid | undefined {

@@ -7,6 +7,11 @@ import { SEVERITIES } from '../contracts/events.js';
  * minute; event_counts: a row per minute, type, source, severity and device),
  * so an hour costs 60 rows plus that hour's distinct types, whatever the
  * number of events stored.
+ *
+ * One SQL text for both engines (no scalar max(), explicit tie order): on
+ * PostgreSQL the counters are kept by the event store thread(s) in the same
+ * tables (pg/pg-event-writer.ts), several writers adding up. Ties are broken
+ * explicitly so both engines give the same order.
  */
 export class DashboardRepository {
   private readonly stmts;
@@ -15,20 +20,20 @@ export class DashboardRepository {
     this.stmts = {
       perMinute: db.prepare<[number], { minute: number; n: number }>('SELECT minute * 60000 AS minute, n FROM event_minutes WHERE minute >= ? ORDER BY minute'),
       topTypes: db.prepare<[number, number], { type: string; source: string; n: number }>(
-        'SELECT type, source, sum(n) AS n FROM event_counts WHERE minute >= ? GROUP BY type, source ORDER BY n DESC LIMIT ?',
+        'SELECT type, source, sum(n) AS n FROM event_counts WHERE minute >= ? GROUP BY type, source ORDER BY n DESC, type, source LIMIT ?',
       ),
       severities: db.prepare<[number], Record<(typeof SEVERITIES)[number], number | null>>(
         'SELECT sum(critical) AS critical, sum(major) AS major, sum(minor) AS minor, sum(warning) AS warning, sum(info) AS info, sum(debug) AS debug FROM event_minutes WHERE minute >= ?',
       ),
       slowest: db.prepare<[number], { device_id: number; name: string; last_poll_ms: number; last_poll_at: number; last_error: string | null }>(
         `SELECT s.device_id, d.name, s.last_poll_ms, s.last_poll_at, s.last_error FROM device_status s JOIN devices d ON d.id = s.device_id
-          WHERE s.last_poll_ms IS NOT NULL ORDER BY s.last_poll_ms DESC LIMIT ?`,
+          WHERE s.last_poll_ms IS NOT NULL ORDER BY s.last_poll_ms DESC, s.device_id LIMIT ?`,
       ),
       topIfaces: db.prepare<[number], { id: number; device_id: number; device: string; name: string; util: number; in_bps: number | null; out_bps: number | null; speed_bps: number | null }>(
-        `SELECT i.id, i.device_id, d.name AS device, i.name, max(coalesce(i.in_util_pct, 0), coalesce(i.out_util_pct, 0)) AS util,
+        `SELECT i.id, i.device_id, d.name AS device, i.name, CASE WHEN coalesce(i.in_util_pct, 0) >= coalesce(i.out_util_pct, 0) THEN coalesce(i.in_util_pct, 0) ELSE coalesce(i.out_util_pct, 0) END AS util,
                 i.in_bps, i.out_bps, i.speed_bps
            FROM interfaces i JOIN devices d ON d.id = i.device_id
-          WHERE i.in_util_pct IS NOT NULL OR i.out_util_pct IS NOT NULL ORDER BY util DESC LIMIT ?`,
+          WHERE i.in_util_pct IS NOT NULL OR i.out_util_pct IS NOT NULL ORDER BY util DESC, i.id LIMIT ?`,
       ),
       alarmCounts: db.prepare<[], { severity: number; n: number }>("SELECT severity, count(*) AS n FROM alarms WHERE state <> 'cleared' GROUP BY severity"),
       worstAlarmByDevice: db.prepare<[], { device_id: number; severity: number }>(

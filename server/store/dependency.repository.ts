@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { textFor } from './pg/pg-text.js';
 
 /** What an admin set for root-cause analysis: pinned parents per device and per group, roots. */
 export interface DependencyPins {
@@ -10,8 +11,10 @@ export interface DependencyPins {
 
 export class DependencyRepository {
   private readonly s;
+  private readonly text: (s: string) => string;
 
   constructor(private readonly db: Db) {
+    this.text = textFor(db);
     this.s = {
       devices: db.prepare<[], { device_id: number; pinned_parent_id: number | null; is_root: number }>('SELECT device_id, pinned_parent_id, is_root FROM device_dependencies'),
       device: db.prepare<[number], { pinned_parent_id: number | null; is_root: number }>('SELECT pinned_parent_id, is_root FROM device_dependencies WHERE device_id = ?'),
@@ -48,7 +51,7 @@ export class DependencyRepository {
   }
 
   group(name: string): { group: string; parentId: number | null } {
-    return { group: name, parentId: this.s.group.get(name)?.parent_id ?? null };
+    return { group: name, parentId: this.s.group.get(this.text(name))?.parent_id ?? null };
   }
 
   groups(): { group: string; parentId: number }[] {
@@ -57,7 +60,7 @@ export class DependencyRepository {
 
   /** Pins a parent for a group (null removes the pin). */
   setGroup(name: string, parentId: number | null, now = Date.now()): void {
-    if (parentId === null) this.s.removeGroup.run(name);
-    else this.s.upsertGroup.run(name, parentId, now);
+    if (parentId === null) this.s.removeGroup.run(this.text(name));
+    else this.s.upsertGroup.run(this.text(name), parentId, now);
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import type { AuthProtocol, DeviceDto, PrivProtocol, SnmpVersion } from '../contracts/dto.js';
 import type { SecretBox } from './secret-box.js';
+import { canMatchText, nocaseOrder, textOrder } from './sql-portable.js';
 
 /** SNMP settings as stored, secrets included. Never sent to clients. */
 export interface DeviceSnmpRecord {
@@ -128,6 +129,9 @@ export function toDeviceDto(d: DeviceRecord, collectorDown = false): DeviceDto {
 /**
  * Write generation per database, shared by every DeviceRepository on it (this
  * file holds all SQL that writes devices), so a cached list is never stale.
+ * On PostgreSQL this holds while this process's one connection (the `Db`) is
+ * the only writer of devices; several central nodes will need the bus to tell
+ * each other (issue 15, not done here).
  */
 const generations = new WeakMap<Db, { n: number }>();
 
@@ -135,6 +139,15 @@ function deepFreeze(d: DeviceRecord): DeviceRecord {
   Object.freeze(d.tags);
   Object.freeze(d.snmp);
   return Object.freeze(d);
+}
+
+/**
+ * Drops the cached device lists of every DeviceRepository on `db`: another central node changed
+ * devices (a change notice said so); this process's own writes bump the generation themselves.
+ */
+export function invalidateDeviceCache(db: Db): void {
+  const gen = generations.get(db);
+  if (gen) gen.n++;
 }
 
 export class DeviceRepository {
@@ -156,14 +169,14 @@ export class DeviceRepository {
     if (!gen) generations.set(db, (gen = { n: 0 }));
     this.gen = gen;
     this.stmts = {
-      list: db.prepare<[], Row>(`${SELECT} ORDER BY d.name`),
+      list: db.prepare<[], Row>(`${SELECT} ORDER BY ${nocaseOrder(db, 'd.name')}`),
       get: db.prepare<[number], Row>(`${SELECT} WHERE d.id = ?`),
       byName: db.prepare<[string], { id: number }>('SELECT id FROM devices WHERE name = ?'),
       byAddress: db.prepare<[string], { id: number }>('SELECT id FROM devices WHERE address = ? ORDER BY id LIMIT 1'),
       addresses: db.prepare<[], { id: number; address: string }>('SELECT id, address FROM devices'),
-      insert: db.prepare(
+      insert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO devices (name, address, device_group, location, tags, poll_interval_sec, icmp_enabled, site, created_at, updated_at)
-         VALUES (@name, @address, @group, @location, @tags, @pollIntervalSec, @icmpEnabled, @site, @now, @now)`,
+         VALUES (@name, @address, @group, @location, @tags, @pollIntervalSec, @icmpEnabled, @site, @now, @now) RETURNING id`,
       ),
       update: db.prepare(
         `UPDATE devices SET name = @name, address = @address, device_group = @group, location = @location, tags = @tags,
@@ -180,7 +193,7 @@ export class DeviceRepository {
            context = excluded.context, timeout_ms = excluded.timeout_ms, retries = excluded.retries`,
       ),
       delete: db.prepare<[number]>('DELETE FROM devices WHERE id = ?'),
-      sites: db.prepare<[], { site: string }>('SELECT DISTINCT site FROM devices ORDER BY site'),
+      sites: db.prepare<[], { site: string }>(`SELECT site FROM devices GROUP BY site ORDER BY site${textOrder(db)}`),
       versionSummary: db.prepare<[], { version: SnmpVersion; n: number }>(
         'SELECT version, count(*) AS n FROM device_snmp WHERE enabled = 1 GROUP BY version',
       ),
@@ -215,6 +228,7 @@ export class DeviceRepository {
   }
 
   idByName(name: string): number | undefined {
+    if (!canMatchText(this.db, name)) return undefined;
     return this.stmts.byName.get(name)?.id;
   }
 
@@ -237,8 +251,7 @@ export class DeviceRepository {
   create(input: DeviceWrite, now = Date.now()): DeviceRecord {
     this.gen.n++;
     return this.db.transaction(() => {
-      const { lastInsertRowid } = this.stmts.insert.run(this.params(input, now));
-      const id = Number(lastInsertRowid);
+      const id = this.stmts.insert.get(this.params(input, now))!.id;
       this.stmts.upsertSnmp.run(this.snmpParams(id, input.snmp));
       return this.get(id)!;
     }).immediate();

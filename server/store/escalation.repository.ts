@@ -1,5 +1,6 @@
 import type { AlarmEscalationDto, EscalationPolicyBody, EscalationPolicyDto } from '../contracts/escalation.js';
 import type { Db } from './database.js';
+import { textFor } from './pg/pg-text.js';
 
 interface PolicyRow {
   id: number;
@@ -46,15 +47,19 @@ const bodyOf = (p: EscalationPolicyBody) => JSON.stringify({ steps: p.steps, rep
 /** Escalation policies and where each escalating alarm stands. */
 export class EscalationRepository {
   private readonly s;
+  private readonly text: (s: string) => string;
 
   constructor(private readonly db: Db) {
+    this.text = textFor(db);
     this.s = {
       list: db.prepare<[], PolicyRow>('SELECT * FROM escalation_policies ORDER BY position, id'),
       get: db.prepare<[number], PolicyRow>('SELECT * FROM escalation_policies WHERE id = ?'),
-      insert: db.prepare('INSERT INTO escalation_policies (name, enabled, position, body, created_at, updated_at) VALUES (@name, @enabled, @position, @body, @now, @now)'),
+      insert: db.prepare<[Record<string, unknown>], { id: number }>(
+        'INSERT INTO escalation_policies (name, enabled, position, body, created_at, updated_at) VALUES (@name, @enabled, @position, @body, @now, @now) RETURNING id',
+      ),
       update: db.prepare('UPDATE escalation_policies SET name = @name, enabled = @enabled, position = @position, body = @body, updated_at = @now WHERE id = @id'),
       delete: db.prepare<[number]>('DELETE FROM escalation_policies WHERE id = ?'),
-      states: db.prepare<[], StateRow>('SELECT * FROM alarm_escalations'),
+      states: db.prepare<[], StateRow>('SELECT * FROM alarm_escalations ORDER BY alarm_id'),
       state: db.prepare<[number], StateRow>('SELECT * FROM alarm_escalations WHERE alarm_id = ?'),
       upsert: db.prepare(
         `INSERT INTO alarm_escalations (alarm_id, policy_id, started_at, next_step, next_due_at, repeats, notified)
@@ -76,12 +81,12 @@ export class EscalationRepository {
   }
 
   create(p: EscalationPolicyBody, now = Date.now()): EscalationPolicyDto {
-    const id = Number(this.s.insert.run({ name: p.name, enabled: p.enabled ? 1 : 0, position: p.position, body: bodyOf(p), now }).lastInsertRowid);
+    const id = this.s.insert.get({ name: this.text(p.name), enabled: p.enabled ? 1 : 0, position: p.position, body: bodyOf(p), now })!.id;
     return this.get(id)!;
   }
 
   update(id: number, p: EscalationPolicyBody, now = Date.now()): EscalationPolicyDto | undefined {
-    if (this.s.update.run({ id, name: p.name, enabled: p.enabled ? 1 : 0, position: p.position, body: bodyOf(p), now }).changes === 0) return undefined;
+    if (this.s.update.run({ id, name: this.text(p.name), enabled: p.enabled ? 1 : 0, position: p.position, body: bodyOf(p), now }).changes === 0) return undefined;
     return this.get(id);
   }
 

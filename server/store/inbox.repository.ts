@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { InboxDevice, InboxEntryDto, InboxSample, InboxState, ProposedRule } from '../contracts/inbox.js';
 import type { Db } from './database.js';
+import { nullableTextFor, textFor } from './pg/pg-text.js';
 
 /** One aggregated event type since the last flush (server/events/inbox/inbox-collector.ts). */
 export interface InboxDelta {
@@ -70,7 +71,7 @@ const toDto = (r: Row): InboxEntryDto => ({
 export class InboxRepository {
   private readonly byKey: Statement<[string, string], Row>;
   private readonly insert: Statement<[string, string, number, number, number, string, number, string]>;
-  private readonly update: Statement<[number, number, number, string, number, string, number, number, number]>;
+  private readonly update: Statement<[{ n: number; first: number; last: number; devices: string; deviceCount: number; sample: string; dismissMs: number; id: number }]>;
   private readonly rows: Statement<[], { n: number }>;
   private readonly pruneOld: Statement<[number]>;
   private readonly listNew: Statement<[number], Row>;
@@ -78,14 +79,21 @@ export class InboxRepository {
   private readonly one: Statement<[number], Row>;
   private readonly setState: Statement<[InboxState, number, string | null, string, number]>;
   private readonly setEdited: Statement<[string | null, number]>;
+  private readonly text: (s: string) => string;
+  private readonly nullableText: (s: string | null) => string | null;
 
   constructor(private readonly db: Db) {
+    this.text = textFor(db);
+    this.nullableText = nullableTextFor(db);
     this.byKey = db.prepare('SELECT * FROM event_inbox WHERE source = ? AND type = ?');
     this.insert = db.prepare('INSERT INTO event_inbox (source, type, count, first_seen, last_seen, devices, device_count, sample) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.update = db.prepare(
-      `UPDATE event_inbox SET count = count + ?, first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?), devices = ?, device_count = ?, sample = ?,
-        state = CASE WHEN state = 'accepted' THEN 'new' WHEN state = 'dismissed' AND ? >= COALESCE(state_at, 0) + ? THEN 'new' ELSE state END
-        WHERE id = ?`,
+      `UPDATE event_inbox SET count = count + @n,
+        first_seen = CASE WHEN first_seen < @first THEN first_seen ELSE @first END,
+        last_seen = CASE WHEN last_seen > @last THEN last_seen ELSE @last END,
+        devices = @devices, device_count = @deviceCount, sample = @sample,
+        state = CASE WHEN state = 'accepted' THEN 'new' WHEN state = 'dismissed' AND @last >= COALESCE(state_at, 0) + CAST(@dismissMs AS bigint) THEN 'new' ELSE state END
+        WHERE id = @id`,
     );
     this.rows = db.prepare('SELECT COUNT(*) AS n FROM event_inbox');
     this.pruneOld = db.prepare("DELETE FROM event_inbox WHERE last_seen < ? AND state != 'dismissed'");
@@ -105,7 +113,9 @@ export class InboxRepository {
     this.db.transaction(() => {
       let rows = this.rows.get()!.n;
       for (const d of deltas) {
-        const cur = this.byKey.get(d.source, d.type);
+        const source = this.text(d.source);
+        const type = this.text(d.type);
+        const cur = this.byKey.get(source, type);
         const sample = JSON.stringify(d.sample);
         if (!cur) {
           if (rows >= opts.maxRows) {
@@ -113,7 +123,7 @@ export class InboxRepository {
             continue;
           }
           const devices = d.devices.slice(0, INBOX_MAX_DEVICES);
-          this.insert.run(d.source, d.type, d.count, d.firstSeen, d.lastSeen, JSON.stringify(devices), devices.length, sample);
+          this.insert.run(source, type, d.count, d.firstSeen, d.lastSeen, JSON.stringify(devices), devices.length, sample);
           rows++;
           continue;
         }
@@ -126,7 +136,7 @@ export class InboxRepository {
           deviceCount++;
           if (known.length < INBOX_MAX_DEVICES) known.push(dev);
         }
-        this.update.run(d.count, d.firstSeen, d.lastSeen, JSON.stringify(known), deviceCount, sample, d.lastSeen, opts.dismissMs, cur.id);
+        this.update.run({ n: d.count, first: d.firstSeen, last: d.lastSeen, devices: JSON.stringify(known), deviceCount, sample, dismissMs: opts.dismissMs, id: cur.id });
       }
       // IMMEDIATE: takes the write lock first (waiting up to busy_timeout). A deferred transaction that reads
       // and then writes fails at once with SQLITE_BUSY when the event store thread is writing.
@@ -155,7 +165,7 @@ export class InboxRepository {
   }
 
   mark(id: number, state: InboxState, by: string | null, ruleIds: number[] = [], at = Date.now()): InboxEntryDto | undefined {
-    this.setState.run(state, at, by, JSON.stringify(ruleIds), id);
+    this.setState.run(state, at, this.nullableText(by), JSON.stringify(ruleIds), id);
     return this.get(id);
   }
 }

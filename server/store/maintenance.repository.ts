@@ -43,9 +43,10 @@ export class MaintenanceRepository {
     this.s = {
       list: db.prepare<[], Row>('SELECT * FROM maintenance_windows ORDER BY id'),
       get: db.prepare<[number], Row>('SELECT * FROM maintenance_windows WHERE id = ?'),
-      insert: db.prepare(
+      insert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO maintenance_windows (name, device_id, device_group, kind, starts_at, ends_at, days, start_time, duration_min, timezone, created_by, created_at)
-         VALUES (@name, @deviceId, @group, @kind, @startsAt, @endsAt, @days, @startTime, @durationMin, @timezone, @createdBy, @now)`,
+         VALUES (@name, @deviceId, @group, @kind, @startsAt, @endsAt, @days, @startTime, @durationMin, @timezone, @createdBy, @now)
+         RETURNING id`,
       ),
       delete: db.prepare<[number]>('DELETE FROM maintenance_windows WHERE id = ?'),
       deleteEndedBefore: db.prepare<[number]>("DELETE FROM maintenance_windows WHERE kind = 'once' AND ends_at < ?"),
@@ -62,7 +63,7 @@ export class MaintenanceRepository {
   }
 
   create(w: MaintenanceWrite, now = Date.now()): MaintenanceWindow {
-    const id = Number(this.s.insert.run({ ...w, days: JSON.stringify(w.days), now }).lastInsertRowid);
+    const id = this.s.insert.get({ ...w, days: JSON.stringify(w.days), now })!.id;
     return this.get(id)!;
   }
 

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { textFor } from './pg/pg-text.js';
 import type { ChannelDeliveryDto, ChannelType, NotificationChannelDto } from '../contracts/alarms.js';
 import { redactConfig } from '../notify/channel.schema.js';
 import { SecretUnreadableError, type SecretBox } from './secret-box.js';
@@ -85,17 +86,19 @@ function toDto(r: Row, secrets: SecretBox): NotificationChannelDto {
 
 export class NotificationRepository {
   private readonly s;
+  private readonly text: (s: string) => string;
 
   constructor(
     db: Db,
     private readonly secrets: SecretBox,
   ) {
+    this.text = textFor(db);
     this.s = {
       list: db.prepare<[], Row>('SELECT * FROM notification_channels ORDER BY name'),
       get: db.prepare<[number], Row>('SELECT * FROM notification_channels WHERE id = ?'),
-      insert: db.prepare(
+      insert: db.prepare<[Record<string, unknown>], { id: number }>(
         `INSERT INTO notification_channels (name, type, enabled, config, delivery, created_at, updated_at)
-         VALUES (@name, @type, @enabled, @config, @delivery, @now, @now)`,
+         VALUES (@name, @type, @enabled, @config, @delivery, @now, @now) RETURNING id`,
       ),
       update: db.prepare('UPDATE notification_channels SET name = @name, enabled = @enabled, config = @config, updated_at = @now WHERE id = @id'),
       delete: db.prepare<[number]>('DELETE FROM notification_channels WHERE id = ?'),
@@ -125,14 +128,19 @@ export class NotificationRepository {
   }
 
   create(w: ChannelWrite, now = Date.now()): NotificationChannelDto {
-    const id = Number(
-      this.s.insert.run({ name: w.name, type: w.type, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), delivery: JSON.stringify(w.delivery ?? {}), now }).lastInsertRowid,
-    );
+    const id = this.s.insert.get({
+      name: this.text(w.name),
+      type: w.type,
+      enabled: w.enabled ? 1 : 0,
+      config: this.secrets.seal(JSON.stringify(w.config)),
+      delivery: JSON.stringify(w.delivery ?? {}),
+      now,
+    })!.id;
     return this.dto(id)!;
   }
 
   update(id: number, w: Omit<ChannelWrite, 'type'>, now = Date.now()): NotificationChannelDto | undefined {
-    if (this.s.update.run({ id, name: w.name, enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), now }).changes === 0) return undefined;
+    if (this.s.update.run({ id, name: this.text(w.name), enabled: w.enabled ? 1 : 0, config: this.secrets.seal(JSON.stringify(w.config)), now }).changes === 0) return undefined;
     if (w.delivery !== undefined) this.s.setDelivery.run(JSON.stringify(w.delivery), id);
     return this.dto(id);
   }
@@ -154,11 +162,11 @@ export class NotificationRepository {
 
   /** One attempt failed (a retry may follow): the error is visible on the channel at once. */
   recordAttemptError(id: number, error: string, at = Date.now()): void {
-    this.s.attemptError.run(error.slice(0, 1000), at, id);
+    this.s.attemptError.run(this.text(error.slice(0, 1000)), at, id);
   }
 
   /** A delivery failed for good (after the last retry), or a test failed. */
   recordFailure(id: number, error: string, at = Date.now()): void {
-    this.s.fail.run(error.slice(0, 1000), at, id);
+    this.s.fail.run(this.text(error.slice(0, 1000)), at, id);
   }
 }

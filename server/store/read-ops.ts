@@ -39,8 +39,15 @@ export interface ReaderRepositories {
   dependencies: DependencyRepository;
 }
 
-/** The repositories a reader uses, on any connection (a reader's read-only one, or the main one in tests). */
+/**
+ * The repositories a reader uses, on any connection (a reader's read-only one, or the main one in tests).
+ * On PostgreSQL (a PgDb) each is built on first use, so an op only needs its own repositories'
+ * SQL to run there; `events` is not built at all: the events ops are served by PgEventRepository
+ * (pg/pg-read.worker.ts), and asking for it here is a mistake that says so.
+ */
 export function readerRepositories(db: Db): ReaderRepositories {
+  // isPostgres (pg/pg-db.ts) inline: a SQLite reader thread loads nothing of the PostgreSQL code.
+  if ((db as unknown as { engine?: string }).engine === 'postgres') return lazyRepositories(db);
   return {
     events: new EventRepository(db),
     dashboard: new DashboardRepository(db),
@@ -53,6 +60,31 @@ export function readerRepositories(db: Db): ReaderRepositories {
     latency: new LatencyRepository(db),
     dependencies: new DependencyRepository(db),
   };
+}
+
+function lazyRepositories(db: Db): ReaderRepositories {
+  const made = new Map<keyof ReaderRepositories, unknown>();
+  const lazy = <K extends keyof ReaderRepositories>(key: K, make: () => ReaderRepositories[K]) => ({
+    enumerable: true,
+    get(): ReaderRepositories[K] {
+      if (!made.has(key)) made.set(key, make());
+      return made.get(key) as ReaderRepositories[K];
+    },
+  });
+  return Object.defineProperties({} as ReaderRepositories, {
+    events: lazy('events', () => {
+      throw new Error('events on PostgreSQL are read through PgEventRepository (pg/pg-read.worker.ts), not EventRepository');
+    }),
+    dashboard: lazy('dashboard', () => new DashboardRepository(db)),
+    alarms: lazy('alarms', () => new AlarmRepository(db)),
+    samples: lazy('samples', () => new SampleRepository(db)),
+    audit: lazy('audit', () => new AuditRepository(db)),
+    pollState: lazy('pollState', () => new PollStateRepository(db)),
+    topology: lazy('topology', () => new TopologyRepository(db)),
+    unknownSenders: lazy('unknownSenders', () => new UnknownSenderRepository(db)),
+    latency: lazy('latency', () => new LatencyRepository(db)),
+    dependencies: lazy('dependencies', () => new DependencyRepository(db)),
+  });
 }
 
 /** One page of an export: the filter of GET /events, a cursor, and how to write the rows. */

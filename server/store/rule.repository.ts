@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { textFor } from './pg/pg-text.js';
 import type { RuleBody, RuleDto } from '../contracts/alarms.js';
 
 interface Row {
@@ -42,8 +43,10 @@ function toDto(r: Row): RuleDto {
 /** Rules in evaluation order (position, then id). Positions are kept dense: 1..n. */
 export class RuleRepository {
   private readonly stmts;
+  private readonly text: (s: string) => string;
 
   constructor(private readonly db: Db) {
+    this.text = textFor(db);
     this.stmts = {
       list: db.prepare<[], Row>('SELECT * FROM rules ORDER BY position, id'),
       get: db.prepare<[number], Row>('SELECT * FROM rules WHERE id = ?'),
@@ -51,9 +54,9 @@ export class RuleRepository {
       maxPos: db.prepare<[], { p: number | null }>('SELECT max(position) AS p FROM rules'),
       firstBuiltin: db.prepare<[], { p: number | null }>('SELECT min(position) AS p FROM rules WHERE builtin_key IS NOT NULL'),
       shift: db.prepare<[number]>('UPDATE rules SET position = position + 1 WHERE position >= ?'),
-      insert: db.prepare(
+      insert: db.prepare<[Record<string, unknown>], { id: number }>(
         `INSERT INTO rules (name, description, kind, enabled, position, builtin_key, body, created_at, updated_at)
-         VALUES (@name, @description, @kind, @enabled, @position, @key, @body, @now, @now)`,
+         VALUES (@name, @description, @kind, @enabled, @position, @key, @body, @now, @now) RETURNING id`,
       ),
       update: db.prepare(
         `UPDATE rules SET name = @name, description = @description, kind = @kind, enabled = @enabled, body = @body, updated_at = @now
@@ -79,7 +82,7 @@ export class RuleRepository {
       const end = (this.stmts.maxPos.get()?.p ?? 0) + 1;
       const pos = Math.min(position ?? this.stmts.firstBuiltin.get()?.p ?? end, end);
       this.stmts.shift.run(pos);
-      const id = Number(this.stmts.insert.run(this.params(w, now, pos, null)).lastInsertRowid);
+      const id = this.stmts.insert.get(this.params(w, now, pos, null))!.id;
       this.renumber();
       return this.get(id)!;
     }).immediate();
@@ -117,7 +120,7 @@ export class RuleRepository {
       for (const r of pack) {
         if (this.stmts.byKey.get(r.key)) continue;
         const pos = (this.stmts.maxPos.get()?.p ?? 0) + 1;
-        this.stmts.insert.run(this.params(r, now, pos, r.key));
+        this.stmts.insert.get(this.params(r, now, pos, r.key));
         added++;
       }
       return added;
@@ -132,8 +135,8 @@ export class RuleRepository {
 
   private params(w: RuleWrite, now: number, position: number, key: string | null) {
     return {
-      name: w.name,
-      description: w.description,
+      name: this.text(w.name),
+      description: this.text(w.description),
       kind: w.body.kind,
       enabled: w.enabled ? 1 : 0,
       position,

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, copyFileSync, existsSync, unlinkSync } from 'node:fs';
 import type { Db } from './database.js';
 import { schemaVersion } from './migrate.js';
+import { isPostgres, openPgDb } from './pg/pg-db.js';
 import { isSealed, newSecretKey, SecretBox, SecretKeyError, SecretUnreadableError, type SecretKey } from './secret-box.js';
 import { installStagedKey, readKeyFile, stagedKeyPath, writeKeyFile } from './secret-key-file.js';
 import { describeCell, SecretRepository } from './secret.repository.js';
@@ -10,6 +11,19 @@ import { describeCell, SecretRepository } from './secret.repository.js';
 const CHECK_TEXT = 'netwatch secret key check';
 /** The migration that introduced encrypted secret columns. */
 const SECRETS_SCHEMA = 7;
+
+/**
+ * PostgreSQL advisory lock keys ('nwsecret', 'nwseal  ' as 8 bytes). Every
+ * server holds SERVER_LOCK shared on its connection from openSecretBox on; a
+ * key rotation takes it exclusively, so it runs only while no server has the
+ * database open (SQLite's exclusive locking mode does that for a file).
+ * SEAL_LOCK makes the start-up pass of servers starting at once run one after
+ * the other.
+ */
+export const SECRET_SERVER_LOCK = 0x6e77736563726574n;
+const SECRET_SEAL_LOCK = 0x6e777365616c2020n;
+
+export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
 
 export interface SecretStartReport {
   kid: string;
@@ -108,6 +122,10 @@ export function openSecretBox(
   keyFile: string,
   onUnreadable?: (err: SecretUnreadableError, where: string) => void,
 ): { box: SecretBox; report: SecretStartReport } {
+  const pg = isPostgres(db);
+  if (pg && !db.prepare('SELECT pg_try_advisory_lock_shared(CAST(? AS bigint)) AS ok').pluck().get(SECRET_SERVER_LOCK.toString())) {
+    throw new SecretKeyError(`a secret key rotation is running on the database ${db.name}: start the server again when it has finished`);
+  }
   const repo = new SecretRepository(db);
   let { key, rotation } = resolveKey(repo, keyFile);
   let generatedKey = false;
@@ -119,21 +137,29 @@ export function openSecretBox(
     generatedKey = true;
   }
   const box = new SecretBox([key], key.kid, onUnreadable);
-  const prior = db.pragma('secure_delete', { simple: true }) as number;
-  // Overwrite the plaintext being replaced instead of leaving it in the pages' free space.
-  db.pragma('secure_delete = ON');
+  // SQLite: overwrite the plaintext being replaced instead of leaving it in the pages' free space.
+  // PostgreSQL has no such setting: the old row versions stay in the table files until VACUUM
+  // reuses their space, and in the WAL (docs/POSTGRES.md).
+  const prior = pg ? null : (db.pragma('secure_delete', { simple: true }) as number);
+  if (!pg) db.pragma('secure_delete = ON');
   let counts: { sealed: number; verified: number };
   try {
     counts = repo.transaction(() => {
+      if (pg) db.prepare('SELECT pg_advisory_xact_lock(CAST(? AS bigint))').run(SECRET_SEAL_LOCK.toString());
+      const check = repo.check();
+      // Another server starting at the same time sealed the database with its own key after resolveKey.
+      if (check && check.kid !== box.kid) {
+        throw new SecretKeyError(`another server just put the database's secrets under key ${check.kid} while this one holds key ${box.kid}: give every server the same key file`);
+      }
       const c = forEachSecret(repo, box, null);
-      if (repo.check()?.kid !== box.kid) repo.setCheck(box.kid, box.seal(CHECK_TEXT));
+      if (!check) repo.setCheck(box.kid, box.seal(CHECK_TEXT));
       return c;
     });
   } finally {
-    db.pragma(`secure_delete = ${prior}`);
+    if (prior !== null) db.pragma(`secure_delete = ${prior}`);
   }
   // Old plaintext pages in the WAL go with it.
-  if (counts.sealed) db.pragma('wal_checkpoint(TRUNCATE)');
+  if (counts.sealed && !pg) db.pragma('wal_checkpoint(TRUNCATE)');
   return { box, report: { kid: key.kid, generatedKey, rotation, ...counts } };
 }
 
@@ -155,8 +181,14 @@ export type RotationStep = 'staged' | 'committed' | 'installed';
  * the old. Interrupted anywhere, the key the database uses is still on disk
  * (the old file until the commit, `.new` after it) and the next start or
  * rotation finishes or undoes the step. `afterStep` is for crash tests.
+ *
+ * `dbFile` may be a PostgreSQL URL (postgres://…): the rotation then holds
+ * SECRET_SERVER_LOCK exclusively, so it refuses while any server has the
+ * database open, and a server cannot start until it has finished. Only this
+ * machine's key file is replaced: every other central node needs the new file.
  */
-export function rotateSecretKey(dbFile: string, keyFile: string, opts: { keepOldKey?: boolean; afterStep?: (step: RotationStep) => void } = {}): RotationResult {
+export function rotateSecretKey(dbFile: string, keyFile: string, opts: RotateOptions = {}): RotationResult {
+  if (isPostgresUrl(dbFile)) return rotatePostgres(dbFile, keyFile, opts);
   if (!existsSync(dbFile)) throw new SecretKeyError(`no database at ${dbFile}`);
   const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
   try {
@@ -174,37 +206,60 @@ export function rotateSecretKey(dbFile: string, keyFile: string, opts: { keepOld
     db.pragma('synchronous = FULL');
     db.pragma('secure_delete = ON');
     if (schemaVersion(db) < SECRETS_SCHEMA) throw new SecretKeyError('this database has not been opened by a server with encrypted secrets yet: start the server once, then rotate');
-    const repo = new SecretRepository(db);
-    if (!repo.check()) throw new SecretKeyError('the database has no key check yet: start the server once, then rotate');
-    const { key: old, rotation } = resolveKey(repo, keyFile);
-    const oldBox = new SecretBox([old!], old!.kid);
-    const next = newSecretKey();
-    const nextBox = new SecretBox([next], next.kid);
-    writeKeyFile(stagedKeyPath(keyFile), next);
-    opts.afterStep?.('staged');
-    let rewritten: number;
-    try {
-      rewritten = repo.transaction(() => {
-        const { sealed, verified } = forEachSecret(repo, oldBox, (plain) => nextBox.seal(plain));
-        repo.setCheck(next.kid, nextBox.seal(CHECK_TEXT));
-        return sealed + verified;
-      });
-    } catch (err) {
-      unlinkSync(stagedKeyPath(keyFile));
-      throw err;
-    }
-    opts.afterStep?.('committed');
-    let oldKeyFile: string | null = null;
-    if (opts.keepOldKey) {
-      oldKeyFile = `${keyFile}.${old!.kid}.old`;
-      copyFileSync(keyFile, oldKeyFile);
-      chmodSync(oldKeyFile, 0o600);
-    }
-    installStagedKey(keyFile);
-    opts.afterStep?.('installed');
+    const result = rotateLocked(db, keyFile, opts);
     db.pragma('wal_checkpoint(TRUNCATE)');
-    return { oldKid: old!.kid, newKid: next.kid, rewritten, rotation, oldKeyFile };
+    return result;
   } finally {
     db.close();
   }
+}
+
+type RotateOptions = { keepOldKey?: boolean; afterStep?: (step: RotationStep) => void };
+
+function rotatePostgres(url: string, keyFile: string, opts: RotateOptions): RotationResult {
+  const db = openPgDb(url);
+  try {
+    if (!db.prepare('SELECT pg_try_advisory_lock(CAST(? AS bigint)) AS ok').pluck().get(SECRET_SERVER_LOCK.toString())) {
+      throw new SecretKeyError(`the database ${db.name} is in use: stop every Netwatch server on it before rotating its key`);
+    }
+    if (db.prepare("SELECT to_regclass('secret_key_check') IS NULL").pluck().get()) {
+      throw new SecretKeyError('this database has not been opened by a server yet: start the server once, then rotate');
+    }
+    return rotateLocked(db, keyFile, opts);
+  } finally {
+    db.close(); // ends the session, and its lock with it
+  }
+}
+
+/** The rotation proper, on a database no server has open. */
+function rotateLocked(db: Db, keyFile: string, opts: RotateOptions): RotationResult {
+  const repo = new SecretRepository(db);
+  if (!repo.check()) throw new SecretKeyError('the database has no key check yet: start the server once, then rotate');
+  const { key: old, rotation } = resolveKey(repo, keyFile);
+  const oldBox = new SecretBox([old!], old!.kid);
+  const next = newSecretKey();
+  const nextBox = new SecretBox([next], next.kid);
+  writeKeyFile(stagedKeyPath(keyFile), next);
+  opts.afterStep?.('staged');
+  let rewritten: number;
+  try {
+    rewritten = repo.transaction(() => {
+      const { sealed, verified } = forEachSecret(repo, oldBox, (plain) => nextBox.seal(plain));
+      repo.setCheck(next.kid, nextBox.seal(CHECK_TEXT));
+      return sealed + verified;
+    });
+  } catch (err) {
+    unlinkSync(stagedKeyPath(keyFile));
+    throw err;
+  }
+  opts.afterStep?.('committed');
+  let oldKeyFile: string | null = null;
+  if (opts.keepOldKey) {
+    oldKeyFile = `${keyFile}.${old!.kid}.old`;
+    copyFileSync(keyFile, oldKeyFile);
+    chmodSync(oldKeyFile, 0o600);
+  }
+  installStagedKey(keyFile);
+  opts.afterStep?.('installed');
+  return { oldKid: old!.kid, newKid: next.kid, rewritten, rotation, oldKeyFile };
 }

@@ -4,6 +4,7 @@ import type { AuthProtocol, PrivProtocol, TrapUserDto } from '../contracts/dto.j
 export type { TrapUserDto };
 import type { Db } from './database.js';
 import type { SecretBox } from './secret-box.js';
+import { textOrder } from './sql-portable.js';
 
 /** A USM user traps/informs may come from, secrets included. Never sent to clients. */
 export interface TrapUserRecord {
@@ -75,7 +76,7 @@ export class TrapUserRepository {
   ) {}
 
   list(): TrapUserRecord[] {
-    return (this.db.prepare('SELECT * FROM trap_users ORDER BY username').all() as Row[]).map((r) => fromRow(r, this.secrets));
+    return (this.db.prepare(`SELECT * FROM trap_users ORDER BY username${textOrder(this.db)}`).all() as Row[]).map((r) => fromRow(r, this.secrets));
   }
 
   get(id: number): TrapUserRecord | undefined {
@@ -84,10 +85,10 @@ export class TrapUserRepository {
   }
 
   create(u: TrapUserWrite, now = Date.now()): TrapUserRecord {
-    const info = this.db
-      .prepare('INSERT INTO trap_users (username, auth_protocol, auth_key, priv_protocol, priv_key, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(u.username, u.authProtocol, this.secrets.sealNullable(u.authKey), u.privProtocol, this.secrets.sealNullable(u.privKey), now);
-    return this.get(Number(info.lastInsertRowid))!;
+    const { id } = this.db
+      .prepare<unknown[], { id: number }>('INSERT INTO trap_users (username, auth_protocol, auth_key, priv_protocol, priv_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
+      .get(u.username, u.authProtocol, this.secrets.sealNullable(u.authKey), u.privProtocol, this.secrets.sealNullable(u.privKey), now)!;
+    return this.get(id)!;
   }
 
   delete(id: number): boolean {
@@ -103,7 +104,7 @@ export class TrapUserRepository {
     const row = this.db.prepare('SELECT engine_id FROM trap_engine WHERE id = 1').get() as { engine_id: string } | undefined;
     if (row) return row.engine_id;
     const id = '80001f8805' + randomBytes(8).toString('hex');
-    this.db.prepare('INSERT OR IGNORE INTO trap_engine (id, engine_id) VALUES (1, ?)').run(id);
+    this.db.prepare('INSERT INTO trap_engine (id, engine_id) VALUES (1, ?) ON CONFLICT DO NOTHING').run(id);
     return (this.db.prepare('SELECT engine_id FROM trap_engine WHERE id = 1').get() as { engine_id: string }).engine_id;
   }
 }

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import type { Role, UserDto } from '../contracts/dto.js';
+import { canMatchText, nocaseOrder } from './sql-portable.js';
 
 interface UserRow {
   id: number;
@@ -29,11 +30,11 @@ export class UserRepository {
   constructor(private readonly db: Db) {
     this.stmts = {
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
-      list: db.prepare<[], UserRow>('SELECT id, username, password_hash, role, created_at, disabled_at FROM users ORDER BY username'),
+      list: db.prepare<[], UserRow>(`SELECT id, username, password_hash, role, created_at, disabled_at FROM users ORDER BY ${nocaseOrder(db, 'username')}`),
       byId: db.prepare<[number], UserRow>('SELECT id, username, password_hash, role, created_at, disabled_at FROM users WHERE id = ?'),
       byName: db.prepare<[string], UserRow>('SELECT id, username, password_hash, role, created_at, disabled_at FROM users WHERE username = ?'),
-      insert: db.prepare<[string, string, Role, number, number]>(
-        'INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, Role, number, number], { id: number }>(
+        'INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
       ),
       update: db.prepare<[string, string, Role, number, number]>(
         'UPDATE users SET username = ?, password_hash = ?, role = ?, updated_at = ? WHERE id = ?',
@@ -62,14 +63,16 @@ export class UserRepository {
     return row && toDto(row);
   }
 
+  /** Case-insensitive (NOCASE on SQLite, citext on PostgreSQL). */
   findByUsername(username: string): UserWithHash | undefined {
+    if (!canMatchText(this.db, username)) return undefined;
     const row = this.stmts.byName.get(username);
     return row && toDto(row);
   }
 
   create(input: { username: string; passwordHash: string; role: Role }, now = Date.now()): UserWithHash {
-    const { lastInsertRowid } = this.stmts.insert.run(input.username, input.passwordHash, input.role, now, now);
-    return this.get(Number(lastInsertRowid))!;
+    const { id } = this.stmts.insert.get(input.username, input.passwordHash, input.role, now, now)!;
+    return this.get(id)!;
   }
 
   update(id: number, patch: Partial<{ username: string; passwordHash: string; role: Role }>, now = Date.now()): UserWithHash | undefined {

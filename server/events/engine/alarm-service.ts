@@ -159,7 +159,7 @@ export class AlarmService {
 
   private raise(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
     const repo = this.deps.repo;
-    const key = d.reductionKey!;
+    const key = repo.storedKey(d.reductionKey!);
     const device = this.deps.device(e.deviceId);
     const inMaint = this.deps.maintenance.covers(e.deviceId, device, e.receivedAt);
     const ownTitle = own(e.params, 'title');
@@ -219,7 +219,7 @@ export class AlarmService {
   }
 
   private clearByKey(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
-    const key = d.clearKey!;
+    const key = this.deps.repo.storedKey(d.clearKey!);
     const open = this.openByKey.get(key);
     if (!open) {
       this.stats.clears_unmatched++;

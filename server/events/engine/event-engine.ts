@@ -1,4 +1,5 @@
 import type { AlarmDto, EventRuleBody, RuleDto, RuleTestResult } from '../../contracts/alarms.js';
+import type { Singletons } from '../../cluster/singleton.js';
 import type { NormalizedEvent, StoredEvent } from '../../contracts/events.js';
 import type { DeviceDto } from '../../contracts/dto.js';
 import type { Logger } from '../../log/logger.js';
@@ -62,6 +63,13 @@ export interface EventEngineDeps {
   escalationTickMs?: number;
   /** The unmatched inbox (issue 17): how often gathered types are written, how many rows, when a dismissed type comes back. */
   inbox?: Partial<InboxOptions>;
+  /**
+   * Several central nodes: the escalation tick (`alarm-escalation`) and the alarm sweep (`alarm-sweep`)
+   * run only on the node holding their singleton lock. Default: both run here.
+   */
+  singletons?: Singletons;
+  /** Several central nodes share the store: escalation positions are read from it at each tick (see EscalationService). */
+  clustered?: boolean;
 }
 
 /** The engine's stores and services, for the routes that manage them (the engine imports no route file). */
@@ -163,6 +171,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   const escalationsRepo = new EscalationRepository(db);
   const escalation = new EscalationService({
     repo: escalationsRepo,
+    sharedStates: deps.clustered === true,
     clock: Date.now,
     alarm: (id) => alarmsRepo.dto(id),
     device: (id) => {
@@ -209,8 +218,15 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       log.error({ err }, 'quiet hours / digest release failed');
     }
   };
-  const escalationTimer = setInterval(escalationTick, deps.escalationTickMs ?? 1000);
-  escalationTimer.unref();
+  let escalationTimer: NodeJS.Timeout | undefined;
+  const escalationJob = {
+    start() {
+      escalationTimer = setInterval(escalationTick, deps.escalationTickMs ?? 1000);
+      escalationTimer.unref();
+    },
+    stop: () => clearInterval(escalationTimer),
+  };
+  const offEscalation = deps.singletons ? deps.singletons.register('alarm-escalation', escalationJob) : (escalationJob.start(), async () => escalationJob.stop());
 
   // Alarm/clear decisions from preprocess until the event is stored. Several batches may be in flight
   // (the writer can store off the main thread), and a batch that fails to store is never seen again,
@@ -245,8 +261,15 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       log.error({ err }, 'alarm housekeeping failed');
     }
   };
-  const timer = setInterval(sweep, deps.sweepIntervalMs ?? 30_000);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  const sweepJob = {
+    start() {
+      timer = setInterval(sweep, deps.sweepIntervalMs ?? 30_000);
+      timer.unref();
+    },
+    stop: () => clearInterval(timer),
+  };
+  const offSweep = deps.singletons ? deps.singletons.register('alarm-sweep', sweepJob) : (sweepJob.start(), async () => sweepJob.stop());
 
   // Unmatched inbox: gathered in preprocess (a Map), written in batches by the writer.
   const inboxRepo = new InboxRepository(db);
@@ -386,8 +409,8 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     },
     flushInbox: () => inboxWriter.flush(true),
     async close() {
-      clearInterval(timer);
-      clearInterval(escalationTimer);
+      await offSweep();
+      await offEscalation();
       inboxWriter.close();
       unsubscribe.forEach((u) => u());
       try {

@@ -7,13 +7,17 @@
  * and runs partition upkeep between them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
 import { PG_MIGRATIONS_DIR } from '../../paths.js';
 import type { EventStoreOptions } from '../event-store-thread.js';
 import { migratePostgres, readMigrations } from './migrate.js';
 import { PgEventWriter } from './pg-event-writer.js';
+import { PG_TYPES } from './pg-types.js';
 
 const port = parentPort!;
-const { url, options } = workerData as { url: string; options: EventStoreOptions };
+const { url, options, idBuffer } = workerData as { url: string; options: EventStoreOptions; idBuffer: SharedArrayBuffer };
+const answered = new Int32Array(idBuffer, 0, 2);
+const block = new Float64Array(idBuffer, 8, 2);
 
 const stats: Record<string, number> = { maintenance_errors: 0, longest_insert_ms: 0, longest_retention_ms: 0 };
 let writer: PgEventWriter | null = null;
@@ -63,7 +67,41 @@ serial(async () => {
 });
 serial(maintain);
 
-port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[]; keys?: string[] } | { type: 'maintain' } | { type: 'close' }) => {
+/**
+ * Id blocks (message `ids`): answered on a connection of their own, at once,
+ * not behind the batches queued for the writer's connection. The answer goes
+ * into the shared buffer (the main thread may be waiting on it) and as a
+ * message. A failed reservation answers an empty block.
+ */
+let idClient: Promise<pg.Client> | null = null;
+async function reserveIds(seq: number): Promise<void> {
+  let answer: { start: number; end: number } | { message: string };
+  try {
+    idClient ??= (async () => {
+      const c = new pg.Client({ connectionString: url, types: PG_TYPES, application_name: 'netwatch-event-ids' });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    })();
+    answer = await PgEventWriter.idBlock(await idClient);
+  } catch (err) {
+    const c = idClient;
+    idClient = null;
+    void c?.then((x) => x.end()).catch(() => undefined);
+    answer = { message: (err as Error).message };
+  }
+  block[0] = 'start' in answer ? answer.start : 0;
+  block[1] = 'start' in answer ? answer.end : 0;
+  Atomics.store(answered, 0, seq);
+  Atomics.notify(answered, 0);
+  port.postMessage({ type: 'ids', seq, ...answer });
+}
+
+port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[]; keys?: string[] } | { type: 'maintain' } | { type: 'close' } | { type: 'ids'; seq: number }) => {
+  if (m.type === 'ids') {
+    void reserveIds(m.seq);
+    return;
+  }
   if (m.type === 'close') {
     serial(async () => {
       closed = true;
@@ -71,6 +109,7 @@ port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[]; keys?: st
       clearInterval(report);
       publish();
       await writer?.close().catch(() => undefined);
+      await idClient?.then((c) => c.end()).catch(() => undefined);
       port.postMessage({ type: 'closed' });
       port.close();
     });

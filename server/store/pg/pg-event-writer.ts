@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { aggregateCounts, minutesOf, MinuteTypes, type CountDelta } from '../event-counts.js';
+import { DASHBOARD_WINDOW_MS, MAX_UNKNOWN_SENDERS } from '../event-maintenance.js';
 import { COL, EVENT_ROW_WIDTH } from '../event-row.js';
 import { batchTsvectors } from './event-tsvector.js';
 import { DAY_MS, dayOf, PG_TYPES } from './pg-types.js';
@@ -15,6 +17,52 @@ SELECT id, received_at, reported_at, source, source_address, device_id, severity
 FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::text[], $5::text[], $6::bigint[], $7::smallint[], $8::text[], $9::text[], $10::text[], $11::text[])
   AS u(id, received_at, reported_at, source, source_address, device_id, severity, type, message, params, tsv)`;
 
+/**
+ * The counters, one multi-row upsert per table per batch (unnest of column
+ * arrays, each key once), in key order so that two writers adding to the
+ * same keys take their row locks in the same order and never deadlock.
+ * The sums are the database's (`n = n + excluded.n`): several writers add up.
+ */
+const UPSERT_SECONDS = `INSERT INTO event_seconds (second, min_id, max_id)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(second, min_id, max_id) ORDER BY second
+ON CONFLICT (second) DO UPDATE SET min_id = LEAST(event_seconds.min_id, excluded.min_id), max_id = GREATEST(event_seconds.max_id, excluded.max_id)`;
+const UPSERT_MINUTES = `INSERT INTO event_minutes (minute, n, critical, major, minor, warning, info, debug, min_id, max_id)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+  AS u(minute, n, critical, major, minor, warning, info, debug, min_id, max_id) ORDER BY minute
+ON CONFLICT (minute) DO UPDATE SET n = event_minutes.n + excluded.n, critical = event_minutes.critical + excluded.critical,
+  major = event_minutes.major + excluded.major, minor = event_minutes.minor + excluded.minor, warning = event_minutes.warning + excluded.warning,
+  info = event_minutes.info + excluded.info, debug = event_minutes.debug + excluded.debug,
+  min_id = LEAST(event_minutes.min_id, excluded.min_id), max_id = GREATEST(event_minutes.max_id, excluded.max_id)`;
+const UPSERT_COUNTS = `INSERT INTO event_counts (minute, type, source, severity, device_id, n)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(minute, type, source, severity, device_id, n)
+  ORDER BY minute, type, source, severity, device_id
+ON CONFLICT (minute, type, source, severity, device_id) DO UPDATE SET n = event_counts.n + excluded.n`;
+const UPSERT_SENDERS = `INSERT INTO unknown_senders (address, count, first_seen, last_seen, last_message, first_id, last_id)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[])
+  AS u(address, count, first_seen, last_seen, last_message, first_id, last_id) ORDER BY address
+ON CONFLICT (address) DO UPDATE SET count = unknown_senders.count + excluded.count,
+  first_seen = LEAST(unknown_senders.first_seen, excluded.first_seen), first_id = LEAST(unknown_senders.first_id, excluded.first_id),
+  last_seen = CASE WHEN excluded.last_id > unknown_senders.last_id THEN excluded.last_seen ELSE unknown_senders.last_seen END,
+  last_message = CASE WHEN excluded.last_id > unknown_senders.last_id THEN excluded.last_message ELSE unknown_senders.last_message END,
+  last_id = GREATEST(unknown_senders.last_id, excluded.last_id)`;
+
+/** `sql` with its parameters $n renumbered $n+by (to put several statements into one). */
+const shift = (sql: string, by: number) => sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + by}`);
+/**
+ * The four upserts as ONE statement (data-modifying CTEs): one round trip a
+ * batch instead of four. Parameters: seconds $1-$3, minutes $4-$13, counts
+ * $14-$19, senders $20-$26. Every writer runs the same statement, so the
+ * tables are written in the same order by all of them.
+ */
+const UPSERT_COUNTERS = `WITH s AS (${UPSERT_SECONDS} RETURNING 1),
+m AS (${shift(UPSERT_MINUTES, 3)} RETURNING 1),
+u AS (${shift(UPSERT_SENDERS, 19)} RETURNING 1)
+${shift(UPSERT_COUNTS, 13)}`;
+
+/** SQLSTATEs after which the whole batch is simply tried again: deadlock, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const BATCH_ATTEMPTS = 3;
+
 export interface PgWriterOptions {
   retention?: { maxAgeMs: number; maxRows: number };
   now?: () => number;
@@ -29,10 +77,15 @@ export interface PgWriterStats {
   rows_rejected: number;
   nul_replaced: number;
   batches_retried_by_row: number;
+  batches_retried: number;
+  counter_minutes_expired: number;
+  unknown_senders_trimmed: number;
 }
 
 // eslint-disable-next-line no-control-regex
 const NUL = /\u0000/g;
+/** Text for a counter key or summary (NUL as U+FFFD, as in the events; counted once, there). */
+const clean = (s: string): string => (s.includes('\u0000') ? s.replace(NUL, '\uFFFD') : s);
 
 /**
  * The write path of events on PostgreSQL: the flat rows of `eventRows` (the
@@ -58,7 +111,11 @@ export class PgEventWriter {
     rows_rejected: 0,
     nul_replaced: 0,
     batches_retried_by_row: 0,
+    batches_retried: 0,
+    counter_minutes_expired: 0,
+    unknown_senders_trimmed: 0,
   };
+  private readonly types = new MinuteTypes();
   private readonly days = new Set<number>();
   private readonly now: () => number;
 
@@ -147,7 +204,12 @@ export class PgEventWriter {
     ]);
   }
 
-  /** Stores a batch (ids ascending, assigned by the caller) in one transaction; `keys`: remote batch ids completed by it. */
+  /**
+   * Stores a batch (ids assigned by the caller) in one transaction with its
+   * counters; `keys`: remote batch ids completed by it. A deadlock or
+   * serialization failure (two writers on the same counter rows) retries the
+   * whole transaction.
+   */
   async insert(rows: unknown[], keys: readonly string[] = []): Promise<void> {
     if (rows.length % EVENT_ROW_WIDTH !== 0) throw new Error(`event rows: ${rows.length} values is not a whole number of rows`);
     const n = rows.length / EVENT_ROW_WIDTH;
@@ -156,9 +218,22 @@ export class PgEventWriter {
     for (let i = 0; i < n; i++) days.add(dayOf(rows[i * EVENT_ROW_WIDTH + COL.receivedAt] as number));
     for (const d of days) if (!this.days.has(d) && this.inWindow(d)) await this.ensureDay(d);
     const tsv = batchTsvectors(rows);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.insertOnce(rows, n, tsv, keys);
+        return;
+      } catch (err) {
+        if (attempt >= BATCH_ATTEMPTS || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+        this.stats.batches_retried++;
+      }
+    }
+  }
+
+  private async insertOnce(rows: unknown[], n: number, tsv: readonly string[], keys: readonly string[]): Promise<void> {
     const c = this.client;
     await c.query('BEGIN');
     try {
+      let stored: readonly unknown[] = rows;
       try {
         await c.query(INSERT, this.columns(rows, 0, n, tsv));
         await this.addCounts(this.dayCounts(rows, 0, n));
@@ -166,8 +241,9 @@ export class PgEventWriter {
         // A connection that failed fails here too (and the batch with it); a row PostgreSQL refuses does not.
         await c.query('ROLLBACK');
         await c.query('BEGIN');
-        await this.insertRowByRow(rows, n, tsv);
+        stored = await this.insertRowByRow(rows, n, tsv);
       }
+      await this.addCounters(stored);
       if (keys.length) await c.query('INSERT INTO remote_batches (msg_id, stored_at) SELECT k, $2 FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING', [[...keys], this.now()]);
       await c.query('COMMIT');
     } catch (err) {
@@ -176,11 +252,68 @@ export class PgEventWriter {
     }
   }
 
+  /**
+   * The dashboard's counters and the unknown-senders summary for the rows
+   * stored (same sums as SQLite's EventCountWriter, `aggregateCounts`), in
+   * the batch's transaction.
+   */
+  private async addCounters(rows: readonly unknown[]): Promise<void> {
+    if (rows.length === 0) return;
+    const c = this.client;
+    const unseen = [...minutesOf(rows)].filter((m) => !this.types.has(m));
+    if (unseen.length) {
+      // Minutes this writer has not counted (a restart, another writer's minute): the types stored count.
+      const r = await c.query<{ minute: number; types: string[] }>(
+        'SELECT minute, array_agg(DISTINCT type) AS types FROM event_counts WHERE minute = ANY($1::bigint[]) GROUP BY minute',
+        [unseen],
+      );
+      const found = new Map(r.rows.map((x) => [x.minute, x.types]));
+      for (const m of unseen) this.types.load(m, found.get(m) ?? []);
+    }
+    const d: CountDelta = aggregateCounts(rows, this.types);
+    this.types.trim();
+    const sec = [...d.seconds];
+    const min = [...d.minutes];
+    const sevCol = (s: number) => min.map(([, m]) => m.sev[s] ?? 0);
+    let cl = d.counts;
+    if (cl.some((x) => x.type.includes('\u0000') || x.source.includes('\u0000'))) {
+      // Two types that differ only by NUL vs U+FFFD become one key once cleaned: summed before the upsert.
+      const counts = new Map<string, (typeof cl)[number]>();
+      for (const x of cl) {
+        const row = { ...x, type: clean(x.type), source: clean(x.source) };
+        const key = JSON.stringify([row.minute, row.type, row.source, row.severity, row.deviceId]);
+        const had = counts.get(key);
+        if (had) had.n += row.n;
+        else counts.set(key, row);
+      }
+      cl = [...counts.values()];
+    }
+    const senders = new Map<string, { address: string; count: number; firstSeen: number; lastSeen: number; lastMessage: string; firstId: number; lastId: number }>();
+    for (const [a, s] of d.senders) {
+      const address = clean(a);
+      const had = senders.get(address);
+      if (!had) senders.set(address, { address, ...s, lastMessage: clean(s.lastMessage) });
+      else {
+        had.count += s.count;
+        if (s.firstId < had.firstId) (had.firstId = s.firstId), (had.firstSeen = s.firstSeen);
+        if (s.lastId > had.lastId) (had.lastId = s.lastId), (had.lastSeen = s.lastSeen), (had.lastMessage = clean(s.lastMessage));
+      }
+    }
+    const sl = [...senders.values()];
+    await c.query(UPSERT_COUNTERS, [
+      ...[sec.map((x) => x[0]), sec.map((x) => x[1][0]), sec.map((x) => x[1][1])],
+      ...[min.map((x) => x[0]), min.map((x) => x[1].n), sevCol(0), sevCol(1), sevCol(2), sevCol(3), sevCol(4), sevCol(5), min.map((x) => x[1].minId), min.map((x) => x[1].maxId)],
+      ...[cl.map((x) => x.minute), cl.map((x) => x.type), cl.map((x) => x.source), cl.map((x) => x.severity), cl.map((x) => x.deviceId), cl.map((x) => x.n)],
+      ...[sl.map((x) => x.address), sl.map((x) => x.count), sl.map((x) => Math.round(x.firstSeen)), sl.map((x) => Math.round(x.lastSeen)), sl.map((x) => x.lastMessage), sl.map((x) => x.firstId), sl.map((x) => x.lastId)],
+    ]);
+  }
+
   /** The fallback of a failed batch: each row under a savepoint; the rows that fail are counted and left out. */
-  private async insertRowByRow(rows: readonly unknown[], n: number, tsv: readonly string[]): Promise<void> {
+  private async insertRowByRow(rows: readonly unknown[], n: number, tsv: readonly string[]): Promise<unknown[]> {
     this.stats.batches_retried_by_row++;
     const c = this.client;
     const stored = new Map<number, number>();
+    const kept: unknown[] = [];
     for (let i = 0; i < n; i++) {
       await c.query('SAVEPOINT r');
       try {
@@ -188,12 +321,14 @@ export class PgEventWriter {
         await c.query('RELEASE SAVEPOINT r');
         const d = dayOf(rows[i * EVENT_ROW_WIDTH + COL.receivedAt] as number);
         if (this.days.has(d)) stored.set(d, (stored.get(d) ?? 0) + 1);
+        for (let k = 0; k < EVENT_ROW_WIDTH; k++) kept.push(rows[i * EVENT_ROW_WIDTH + k]);
       } catch {
         await c.query('ROLLBACK TO SAVEPOINT r');
         this.stats.rows_rejected++;
       }
     }
     await this.addCounts(stored);
+    return kept;
   }
 
   /** Whether the remote batch `key` was stored. */
@@ -259,12 +394,55 @@ export class PgEventWriter {
     return (await this.client.query('DELETE FROM remote_batches WHERE stored_at < $1', [this.now() - REMOTE_BATCH_KEEP_MS])).rowCount ?? 0;
   }
 
-  /** One round of upkeep: partitions ahead, age retention, row cap, remote batch ids. */
+  /**
+   * Counters of minutes before the dashboard's hour whose events are all
+   * gone (before the oldest event stored), as on SQLite; returns the minutes
+   * dropped. Idempotent: several writers may run it.
+   */
+  async expireCounters(): Promise<number> {
+    const oldest = (await this.client.query<{ t: number | null }>('SELECT min(received_at) AS t FROM events')).rows[0]?.t ?? null;
+    const dashboard = Math.floor((this.now() - DASHBOARD_WINDOW_MS) / 60_000);
+    const before = Math.min(dashboard, oldest === null ? Number.MAX_SAFE_INTEGER : Math.floor(oldest / 60_000));
+    await this.client.query('BEGIN');
+    try {
+      await this.client.query('DELETE FROM event_counts WHERE minute < $1', [before]);
+      const r = await this.client.query('DELETE FROM event_minutes WHERE minute < $1', [before]);
+      await this.client.query('DELETE FROM event_seconds WHERE second < $1', [before * 60]);
+      await this.client.query('COMMIT');
+      this.stats.counter_minutes_expired += r.rowCount ?? 0;
+      return r.rowCount ?? 0;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Keeps the unknown-senders summary within MAX_UNKNOWN_SENDERS (least recently seen go first). */
+  async trimSenders(max = MAX_UNKNOWN_SENDERS): Promise<number> {
+    const n = (await this.client.query<{ n: number }>('SELECT count(*) AS n FROM unknown_senders')).rows[0]!.n;
+    if (n <= max) return 0;
+    const r = await this.client.query('DELETE FROM unknown_senders WHERE address IN (SELECT address FROM unknown_senders ORDER BY last_seen, address LIMIT $1)', [n - max]);
+    this.stats.unknown_senders_trimmed += r.rowCount ?? 0;
+    return r.rowCount ?? 0;
+  }
+
+  /** One round of upkeep: partitions ahead, age retention, row cap, counters, the senders' bound, remote batch ids. */
   async maintain(): Promise<void> {
     await this.createAhead();
     const r = this.opts.retention;
     if (r?.maxAgeMs) await this.dropOlderThan(this.now() - r.maxAgeMs);
     if (r?.maxRows) await this.dropBeyondCap(r.maxRows);
+    await this.expireCounters();
+    await this.trimSenders();
     await this.expireRemoteBatches();
+  }
+
+  /** Reserves the next block of event ids for a writer: [start, end), from the sequence event_id_blocks (migration 0003). */
+  static async idBlock(client: pg.Client): Promise<{ start: number; end: number }> {
+    const r = await client.query<{ start: number; inc: number }>(
+      "SELECT nextval('event_id_blocks') AS start, (SELECT increment_by FROM pg_sequences WHERE sequencename = 'event_id_blocks' AND schemaname = current_schema()) AS inc",
+    );
+    const { start, inc } = r.rows[0]!;
+    return { start, end: start + inc };
   }
 }

@@ -4,12 +4,18 @@
  * event reads off the main thread, rows decoded here. One op at a time, on
  * one connection whose statements stop at the pool's time budget
  * (statement_timeout), so a reader the pool terminates leaves no query
- * running on the server for long. Only the events ops exist on PostgreSQL so
- * far; any other op fails with a message saying so.
+ * running on the server for long.
+ *
+ * The events ops run on PgEventRepository (async, pg.Pool). Every other op of
+ * READ_OPS runs as on SQLite: `runReadOp` on `readerRepositories(db)` built on
+ * a PgDb (the synchronous facade, one more connection, read-only, with the
+ * same statement_timeout), so the op's code and its repositories' SQL are the
+ * ones SQLite runs.
  */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
-import type { ExportPageArgs } from '../read-ops.js';
+import { readerRepositories, runReadOp, type ExportPageArgs } from '../read-ops.js';
 import type { EventQuery } from '../event.repository.js';
+import { openPgDb } from './pg-db.js';
 import { PgEventRepository } from './pg-event.repository.js';
 
 const port = parentPort!;
@@ -19,6 +25,18 @@ const pool = PgEventRepository.pool(url, 1, Math.max(1, Math.floor(statementTime
 // An idle connection the server closed: the pool drops it and opens another for the next read.
 pool.on('error', () => undefined);
 const repo = new PgEventRepository(pool);
+const timeout = Math.max(1, Math.floor(statementTimeoutMs));
+// The connection of the other ops: opened on first use (a reader that serves events only never opens it).
+let db: ReturnType<typeof openPgDb> | null = null;
+let repos: ReturnType<typeof readerRepositories> | null = null;
+function syncRepos() {
+  if (!repos) {
+    db = openPgDb(url, { statementTimeoutMs: timeout });
+    db.exec('SET default_transaction_read_only = on');
+    repos = readerRepositories(db);
+  }
+  return repos;
+}
 
 const OPS = new Map<string, (args: unknown) => Promise<unknown>>([
   ['events.query', (a) => repo.query(a as EventQuery)],
@@ -40,14 +58,11 @@ pool
 
 port.on('message', (m: { type: 'run'; id: number; op: string; args: unknown } | { type: 'close' }) => {
   if (m.type === 'close') {
+    db?.close();
     void pool.end().finally(() => port.close());
     return;
   }
-  const op = OPS.get(m.op);
-  if (!op) {
-    port.postMessage({ type: 'failed', id: m.id, error: { message: `read op ${m.op} is not available on the PostgreSQL store yet (events only)` } });
-    return;
-  }
+  const op = OPS.get(m.op) ?? (async (a: unknown) => runReadOp(syncRepos(), m.op, a));
   op(m.args).then(
     (result) => {
       const bytes = (result as { bytes?: unknown } | null)?.bytes;

@@ -29,6 +29,18 @@ export type SyncAnswer =
   | { ok: false; message: string; code?: string; detail?: string; constraint?: string; broken?: boolean };
 
 const init = workerData as Init;
+/**
+ * Server-side prepared statements by SQL text: the repositories prepare a fixed set of
+ * statements, so each is parsed and planned once per connection. Texts beyond the cap
+ * (SQL built per call, e.g. an IN list) run unnamed.
+ */
+const NAMED_MAX = 2_000;
+let names = new Map<string, string>();
+const nameOf = (sql: string): string | undefined => {
+  let n = names.get(sql);
+  if (n === undefined && names.size < NAMED_MAX) names.set(sql, (n = `nw${names.size}`));
+  return n;
+};
 const flag = new Int32Array(init.flag);
 let client: pg.Client | null = null;
 
@@ -39,6 +51,8 @@ async function connection(): Promise<pg.Client> {
     // A dropped connection: the next request connects again.
     if (client === c) client = null;
   });
+  // Prepared statements belong to a connection: a new one prepares again.
+  names = new Map();
   await c.connect();
   if (init.statementTimeoutMs > 0) await c.query(`SET statement_timeout = ${Math.floor(init.statementTimeoutMs)}`);
   client = c;
@@ -56,7 +70,8 @@ init.port.on('message', (req: SyncRequest) => {
     let c: pg.Client | null = null;
     try {
       c = await connection();
-      const r: pg.QueryResult = await c.query({ text: req.sql, values: req.params, rowMode: req.rowMode } as pg.QueryConfig);
+      const name = req.params.length ? nameOf(req.sql) : undefined;
+      const r: pg.QueryResult = await c.query({ name, text: req.sql, values: req.params, rowMode: req.rowMode } as pg.QueryConfig);
       answer({ ok: true, rows: r.rows, rowCount: r.rowCount ?? 0, fields: r.fields.map((f) => f.name) });
     } catch (err) {
       const e = err as pg.DatabaseError & { code?: string };

@@ -174,6 +174,35 @@ describe('event writer with the event store thread', () => {
   });
 });
 
+describe('event writer: ids from a function (PostgreSQL id blocks)', () => {
+  it('numbers events with what nextId() returns, and fails only the batch for which no id could be had', async () => {
+    const { events, file } = repo();
+    const sink = await openEventStoreThread(file);
+    // Two blocks, as PostgreSQL hands them out (another writer owns the ids between), and one failure.
+    const ids = [101, 102, 103, 5001, 5002, 'fail', 5003, 5004, 5005];
+    const nextId = () => {
+      const v = ids.shift();
+      if (typeof v !== 'number') throw new Error('event id block: no answer');
+      return v;
+    };
+    const stored: StoredEvent[] = [];
+    const w = new EventWriter(events, { flushIntervalMs: 10_000, batchSize: 5, maxQueue: 100, sink: { rows: sink, nextId }, onStored: (b) => stored.push(...b) }, log);
+    for (let i = 1; i <= 5; i++) w.push(ev(i));
+    w.flush();
+    w.push(ev(6)); // its id throws: this batch fails
+    w.flush();
+    for (let i = 7; i <= 9; i++) w.push(ev(i));
+    await w.close();
+    expect(stored.map((e) => [e.id, e.message])).toEqual([
+      [101, 'message 1'], [102, 'message 2'], [103, 'message 3'], [5001, 'message 4'], [5002, 'message 5'],
+      [5003, 'message 7'], [5004, 'message 8'], [5005, 'message 9'],
+    ]);
+    expect(w.counters()).toMatchObject({ stored: 8, write_errors: 1 });
+    expect(events.get(5001)?.message).toBe('message 4');
+    await sink.close();
+  });
+});
+
 describe('event writer: one bad event never costs its batch', () => {
   it('stores a batch unclassified when classification throws, and without a device when the lookup throws', async () => {
     const { events, file } = repo();
