@@ -7,7 +7,11 @@ import { SampleMaintenance } from '../../../server/poller/sample-maintenance.js'
 import { metricSeries } from '../../../server/store/sample-series.js';
 import { SampleRepository, type SampleInput } from '../../../server/store/sample.repository.js';
 import { keyForDb } from '../../../server/store/pg-text.js';
-import { openTestDb, STORE_ENGINES } from '../../helpers/store-engines.js';
+import { PG_MIGRATIONS_DIR } from '../../../server/paths.js';
+import { readMigrations } from '../../../server/store/migrate.js';
+import { migratePostgres } from '../../../server/store/pg/migrate.js';
+import { openPgDb } from '../../../server/store/pg/pg-db.js';
+import { openTestDb, STORE_ENGINES, testPostgres } from '../../helpers/store-engines.js';
 import { addDevice, HOSTILE, longText, nulOf } from './store-fixtures.js';
 
 const T0 = 1_800_000_000 - (1_800_000_000 % 86_400); // a day boundary (UTC): 2027-01-15
@@ -326,4 +330,29 @@ describe.each(STORE_ENGINES)('raw samples by day on %s', (engine) => {
     expect(samples.points(id, T0, T0 + 10 * DAY, '1h').length).toBeGreaterThanOrEqual(10);
     expect(maint.stats.errors).toBe(0);
   });
+});
+
+describe.skipIf(!STORE_ENGINES.includes('postgres'))('migration 0004 on PostgreSQL', () => {
+  it('turns a plain samples_raw into the day-partitioned one, keeping its rows, which move to their day when the writer creates it', async () => {
+    const url = await (await testPostgres()).newDatabase();
+    const all = readMigrations(PG_MIGRATIONS_DIR);
+    expect(all.find((m) => m.version === 4)?.name).toBe('samples_partitions');
+    await migratePostgres(url, all.filter((m) => m.version < 4));
+    let db = openPgDb(url);
+    const dev = addDevice(db, 'old');
+    const metric = new SampleRepository(db).metricId(dev, 'cpu', '');
+    db.prepare('INSERT INTO samples_raw (metric_id, ts, value) VALUES (?, ?, 1), (?, ?, 2)').run(metric, T0, metric, T0 + 60);
+    db.close();
+    expect((await migratePostgres(url, all)).applied).toContain(4);
+    db = openPgDb(url);
+    try {
+      expect(db.prepare("SELECT tableoid::regclass::text AS part, count(*) AS n FROM samples_raw GROUP BY tableoid").all()).toEqual([{ part: 'samples_raw_default', n: 2 }]);
+      const repo = new SampleRepository(db, { now: () => T0 * 1000 });
+      repo.write([{ deviceId: dev, metric: 'cpu', instance: '', ts: T0 + 120, value: 3 }]);
+      expect(db.prepare("SELECT tableoid::regclass::text AS part, count(*) AS n FROM samples_raw GROUP BY tableoid").all()).toEqual([{ part: 'samples_raw_20270115', n: 3 }]);
+      expect(repo.points(metric, T0, T0 + 600, 'raw').map((p) => p.value)).toEqual([1, 2, 3]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });
