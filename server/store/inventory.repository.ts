@@ -2,7 +2,7 @@ import type { InventoryClass, InventoryItem } from '../contracts/inventory.js';
 import type { InventoryChangeField, InventoryHistoryDto, InventoryItemDto, InventorySearchHit } from '../contracts/inventory-api.js';
 import type { Db } from './database.js';
 import { isPostgres } from './pg/pg-db.js';
-import { keyForDb, textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './key-text.js';
 
 interface ItemRow {
   device_id: number;

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { keyForDb, textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './key-text.js';
 import type { DeviceStatusDto, InterfaceDto, NeighbourDto, ReachState, SnmpState } from '../contracts/poll-state.js';
 
 interface StatusRow {

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { isPostgres } from './pg/pg-db.js';
-import { keyForDb, textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './key-text.js';
 
 export type Resolution = 'raw' | '5m' | '1h';
 export const RESOLUTION_SECONDS: Record<Exclude<Resolution, 'raw'>, number> = { '5m': 300, '1h': 3600 };

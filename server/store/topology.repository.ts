@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { keyForDb, textForDb } from './pg-text.js';
+import { keyForDb, textForDb } from './key-text.js';
 
 export interface ManualLink {
   id: number;

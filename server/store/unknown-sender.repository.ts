@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { UnknownSenderDto } from '../contracts/events.js';
 import type { Db } from './database.js';
 import { normalizeAddress } from '../net/normalize-address.js';
-import { textForDb } from './pg-text.js';
+import { textForDb } from './key-text.js';
 
 export type UnknownSender = UnknownSenderDto;
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../server/store/database.js';
 import { type InterfaceWrite, type NeighbourWrite, PollStateRepository } from '../../../server/store/poll-state.repository.js';
-import { keyForDb } from '../../../server/store/pg-text.js';
+import { keyForDb } from '../../../server/store/key-text.js';
 import { openTestDb, STORE_ENGINES } from '../../helpers/store-engines.js';
 import { addDevice, HOSTILE, longText, nulOf } from './store-fixtures.js';
 

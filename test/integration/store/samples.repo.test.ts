@@ -6,7 +6,7 @@ import { createLogger } from '../../../server/log/logger.js';
 import { SampleMaintenance } from '../../../server/poller/sample-maintenance.js';
 import { metricSeries } from '../../../server/store/sample-series.js';
 import { SampleRepository, type SampleInput } from '../../../server/store/sample.repository.js';
-import { keyForDb } from '../../../server/store/pg-text.js';
+import { keyForDb } from '../../../server/store/key-text.js';
 import { PG_MIGRATIONS_DIR } from '../../../server/paths.js';
 import { readMigrations } from '../../../server/store/migrate.js';
 import { migratePostgres } from '../../../server/store/pg/migrate.js';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './database.js';
 import { isPostgres } from './pg/pg-db.js';
-
-const NUL = /\u0000/g;
+import { textFor } from './pg/pg-text.js';
 
 type TextFn = <T extends string | null | undefined>(s: T) => T;
 
@@ -11,13 +10,13 @@ type TextFn = <T extends string | null | undefined>(s: T) => T;
  * ENTITY-MIB fields often carry NUL padding) on its way into a text column.
  * PostgreSQL's `text` cannot hold U+0000 ("invalid byte sequence for encoding
  * UTF8: 0x00") and would fail the whole write, so on PostgreSQL each NUL is
- * stored as U+FFFD, as the event writer does (docs/POSTGRES.md). SQLite keeps
+ * stored as U+FFFD (pg/pg-text.ts textFor, as the event writer does). SQLite keeps
  * the text as it is. Lookups by such a value go through the same function,
  * so they find what was stored.
  */
 export function textForDb(db: Db): TextFn {
-  if (!isPostgres(db)) return (s) => s;
-  return (s) => (typeof s === 'string' && s.includes('\u0000') ? (s.replace(NUL, '\uFFFD') as typeof s) : s);
+  const text = textFor(db);
+  return (s) => (typeof s === 'string' ? (text(s) as typeof s) : s);
 }
 
 /**
