@@ -217,7 +217,7 @@ export function pollingModule(
       }
       const { db, devices } = deps.store.store;
       const pollState = new PollStateRepository(db);
-      const samples = new SampleRepository(db);
+      const samples = new SampleRepository(db, { rawKeepDays: keepDays.raw });
       const customOids = new CustomOidRepository(db);
       const latest = new DeviceMetricsCache({ labelsOf: (id) => devices.get(id), ownSite: config.site });
       const states = pollState.allStatus();

@@ -1,6 +1,8 @@
 import type { InventoryClass, InventoryItem } from '../contracts/inventory.js';
 import type { InventoryChangeField, InventoryHistoryDto, InventoryItemDto, InventorySearchHit } from '../contracts/inventory-api.js';
 import type { Db } from './database.js';
+import { isPostgres } from './pg/pg-db.js';
+import { keyForDb, textForDb } from './key-text.js';
 
 interface ItemRow {
   device_id: number;
@@ -130,6 +132,15 @@ const toHistory = (r: HistoryRow): InventoryHistoryDto => ({
   changes: parseChanges(r.changes),
 });
 
+/**
+ * Components sort by their index as a number first (entPhysicalIndex 2 before 10), then as text.
+ * SQLite's CAST(idx AS INTEGER) takes the longest integer prefix (0 when there is none);
+ * PostgreSQL's CAST fails on such text, so there the same prefix is cut out with a regular
+ * expression (numeric, so no length of digits overflows).
+ */
+const indexOrder = (db: Db, col: string) =>
+  isPostgres(db) ? `COALESCE(CAST(substring(${col} FROM '^\\s*([-+]?[0-9]+)') AS numeric), 0), ${col}` : `CAST(${col} AS INTEGER), ${col}`;
+
 /** LIKE pattern matching `text` anywhere, with its own wildcards taken literally. */
 const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -137,11 +148,17 @@ const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}
 export class InventoryRepository {
   private readonly stmts;
   private readonly applyTx: (a: InventoryApply) => void;
+  private readonly text: ReturnType<typeof textForDb>;
+  /** The primary key's text (source, index): see keyForDb. */
+  private readonly sourceKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
+    const t = (this.text = textForDb(db));
+    const sourceKey = (this.sourceKey = keyForDb(db, 600));
+    const idxKey = keyForDb(db, 1500);
     this.stmts = {
       all: db.prepare<[number, string], ItemRow>('SELECT * FROM inventory_items WHERE device_id = ? AND source = ?'),
-      current: db.prepare<[number], ItemRow>('SELECT * FROM inventory_items WHERE device_id = ? AND removed_at IS NULL ORDER BY source, CAST(idx AS INTEGER), idx'),
+      current: db.prepare<[number], ItemRow>(`SELECT * FROM inventory_items WHERE device_id = ? AND removed_at IS NULL ORDER BY source, ${indexOrder(db, 'idx')}`),
       source: db.prepare<[number, string], { source: string; baseline_at: number; collected_at: number; items: number }>(
         'SELECT source, baseline_at, collected_at, items FROM inventory_sources WHERE device_id = ? AND source = ?',
       ),
@@ -174,39 +191,40 @@ export class InventoryRepository {
       history: db.prepare<[number, number, number], HistoryRow>('SELECT * FROM inventory_history WHERE device_id = ? AND id < ? ORDER BY id DESC LIMIT ?'),
     };
     this.applyTx = db.transaction((a: InventoryApply) => {
-      const prior = this.stmts.source.get(a.deviceId, a.source);
-      this.stmts.upsertSource.run({ deviceId: a.deviceId, source: a.source, at: a.at, items: a.count });
-      if (prior && prior.collected_at > a.at) this.stmts.touchSource.run(prior.collected_at, a.deviceId, a.source);
+      const source = sourceKey(a.source);
+      const prior = this.stmts.source.get(a.deviceId, source);
+      this.stmts.upsertSource.run({ deviceId: a.deviceId, source, at: a.at, items: a.count });
+      if (prior && prior.collected_at > a.at) this.stmts.touchSource.run(prior.collected_at, a.deviceId, source);
       // Gone first, so that the one statement for every present (and unchanged) row leaves them out.
-      for (const idx of a.removed) this.stmts.remove.run(a.at, a.deviceId, a.source, idx);
-      this.stmts.touch.run(a.at, a.deviceId, a.source);
+      for (const idx of a.removed) this.stmts.remove.run(a.at, a.deviceId, source, idxKey(idx));
+      this.stmts.touch.run(a.at, a.deviceId, source);
       for (const i of a.upsert) {
         this.stmts.upsertItem.run({
-          deviceId: a.deviceId, source: a.source, idx: i.index, parentIdx: i.parentIndex, class: i.class, name: i.name, descr: i.descr,
-          model: i.model, serial: i.serial, hardwareRev: i.hardwareRev, firmwareRev: i.firmwareRev, softwareRev: i.softwareRev,
-          manufacturer: i.manufacturer, fru: i.fru === null ? null : i.fru ? 1 : 0, vendorType: i.vendorType ?? null,
-          parentRelPos: i.parentRelPos ?? null, alias: i.alias ?? null, assetId: i.assetId ?? null, at: a.at,
+          deviceId: a.deviceId, source, idx: idxKey(i.index), parentIdx: idxKey(i.parentIndex), class: t(i.class), name: t(i.name), descr: t(i.descr),
+          model: t(i.model), serial: t(i.serial), hardwareRev: t(i.hardwareRev), firmwareRev: t(i.firmwareRev), softwareRev: t(i.softwareRev),
+          manufacturer: t(i.manufacturer), fru: i.fru === null ? null : i.fru ? 1 : 0, vendorType: t(i.vendorType ?? null),
+          parentRelPos: i.parentRelPos ?? null, alias: t(i.alias ?? null), assetId: t(i.assetId ?? null), at: a.at,
         });
       }
       for (const h of a.history) {
-        this.stmts.addHistory.run(a.deviceId, a.source, h.index, a.at, h.change, h.class, h.name, h.model, h.serial, JSON.stringify(h.changes));
+        this.stmts.addHistory.run(a.deviceId, source, idxKey(h.index), a.at, h.change, t(h.class), t(h.name), t(h.model), t(h.serial), JSON.stringify(h.changes));
       }
     });
   }
 
   /** A snapshot equal to the stored one was read at `at`. */
   touchSource(deviceId: number, source: string, at: number): void {
-    this.stmts.touchSource.run(at, deviceId, source);
+    this.stmts.touchSource.run(at, deviceId, this.sourceKey(source));
   }
 
   /** Everything stored for a (device, source), removed components included, by index. */
   stored(deviceId: number, source: string): Map<string, StoredInventoryItem> {
-    return new Map(this.stmts.all.all(deviceId, source).map((r) => [r.idx, toItem(r)]));
+    return new Map(this.stmts.all.all(deviceId, this.sourceKey(source)).map((r) => [r.idx, toItem(r)]));
   }
 
   /** The last snapshot's bookkeeping; undefined before the first (the next one is the baseline). */
   sourceState(deviceId: number, source: string): InventorySourceState | undefined {
-    const r = this.stmts.source.get(deviceId, source);
+    const r = this.stmts.source.get(deviceId, this.sourceKey(source));
     return r && { source: r.source, baselineAt: r.baseline_at, collectedAt: r.collected_at, items: r.items };
   }
 
@@ -234,19 +252,19 @@ export class InventoryRepository {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.serial !== undefined) {
-      where.push("i.serial LIKE ? ESCAPE '\\'");
-      args.push(contains(q.serial));
+      where.push("lower(i.serial) LIKE lower(?) ESCAPE '\\'");
+      args.push(this.text(contains(q.serial)));
     }
     if (q.model !== undefined) {
-      where.push("i.model LIKE ? ESCAPE '\\'");
-      args.push(contains(q.model));
+      where.push("lower(i.model) LIKE lower(?) ESCAPE '\\'");
+      args.push(this.text(contains(q.model)));
     }
     if (!q.includeRemoved) where.push('i.removed_at IS NULL');
     args.push(q.limit);
     const rows = this.db
       .prepare<(string | number)[], ItemRow & { device_name: string }>(
         `SELECT i.*, d.name AS device_name FROM inventory_items i JOIN devices d ON d.id = i.device_id
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.name, i.source, CAST(i.idx AS INTEGER), i.idx LIMIT ?`,
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.name, i.source, ${indexOrder(this.db, 'i.idx')} LIMIT ?`,
       )
       .all(...args);
     return rows.map((r) => ({ ...toDto(r), deviceId: r.device_id, deviceName: r.device_name, removedAt: r.removed_at }));

@@ -1,6 +1,8 @@
 import { rttPercentiles } from '../collectors/icmp/latency.js';
 import type { LatencyCycle, LatencyPoint, LatencyResolution } from '../contracts/latency.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import { isPostgres } from './pg/pg-db.js';
 
 const LOST = 0xffffffff;
 const SIZE = { '5m': 300, '1h': 3600 } as const;
@@ -41,7 +43,13 @@ interface Row {
 }
 
 const PCOLS = 'p0, p10, p25, p50, p75, p90, p95, p100';
-/** Rolls `from` rows into buckets of `size` seconds; re-running a bucket (late data) merges by weight. */
+const PKEYS = ['p0', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95', 'p100'] as const;
+/** PostgreSQL: cycles per multi-row INSERT. */
+const MULTI_ROW = 2_000;
+/**
+ * Rolls `from` rows into buckets of `size` seconds; re-running a bucket (late data) merges by weight.
+ * p0/p100 merge as min/max ignoring NULL (SQLite's two-argument min/max do not exist on PostgreSQL, hence CASE).
+ */
 const rollupSql = (into: string, from: string, size: number, raw: boolean) => `
   INSERT INTO ${into} (device_id, ts, sent, received, ${PCOLS}, cycles, answered)
   SELECT device_id, (ts / ${size}) * ${size}, sum(sent), sum(received), min(p0),
@@ -49,12 +57,23 @@ const rollupSql = (into: string, from: string, size: number, raw: boolean) => `
          max(p100), ${raw ? 'count(*), count(p50)' : 'sum(cycles), sum(answered)'}
     FROM ${from} WHERE ts >= ? AND ts < ? GROUP BY device_id, ts / ${size}
   ON CONFLICT (device_id, ts) DO UPDATE SET
-    sent = sent + excluded.sent, received = received + excluded.received,
-    p0 = coalesce(min(p0, excluded.p0), p0, excluded.p0), p100 = coalesce(max(p100, excluded.p100), p100, excluded.p100),
+    sent = ${into}.sent + excluded.sent, received = ${into}.received + excluded.received,
+    p0 = CASE WHEN ${into}.p0 IS NULL OR excluded.p0 < ${into}.p0 THEN excluded.p0 ELSE ${into}.p0 END,
+    p100 = CASE WHEN ${into}.p100 IS NULL OR excluded.p100 > ${into}.p100 THEN excluded.p100 ELSE ${into}.p100 END,
     ${['p10', 'p25', 'p50', 'p75', 'p90', 'p95']
-      .map((p) => `${p} = coalesce((${p} * answered + excluded.${p} * excluded.answered) / nullif(answered + excluded.answered, 0), ${p}, excluded.${p})`)
+      .map((p) => `${p} = coalesce((${into}.${p} * ${into}.answered + excluded.${p} * excluded.answered) / nullif(${into}.answered + excluded.answered, 0), ${into}.${p}, excluded.${p})`)
       .join(', ')},
-    cycles = cycles + excluded.cycles, answered = answered + excluded.answered`;
+    cycles = ${into}.cycles + excluded.cycles, answered = ${into}.answered + excluded.answered`;
+
+/** PostgreSQL: one statement for up to MULTI_ROW cycles (array literals unnested); devices that are gone are left out. */
+const INSERT_MANY = `INSERT INTO latency_raw (device_id, ts, sent, received, ${PCOLS}, rtts)
+         SELECT u.* FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]),
+                                ${PKEYS.map(() => 'CAST(? AS double precision[])').join(', ')}, CAST(? AS bytea[]))
+           AS u(device_id, ts, sent, received, ${PCOLS}, rtts)
+          WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u.device_id)
+         ON CONFLICT (device_id, ts) DO UPDATE SET sent = excluded.sent, received = excluded.received,
+           ${PCOLS.split(', ').map((p) => `${p} = excluded.${p}`).join(', ')}, rtts = excluded.rtts
+         RETURNING device_id`;
 
 /**
  * The latency distribution of every ICMP cycle (per-probe RTTs and their percentiles), rolled up into
@@ -62,10 +81,16 @@ const rollupSql = (into: string, from: string, size: number, raw: boolean) => `
  */
 export class LatencyRepository {
   private readonly stmts;
+  /** PostgreSQL only (prepared on first use: SQLite cannot parse it). */
+  private insertManyStmt: Statement<string[], { device_id: number }> | undefined;
 
   constructor(private readonly db: Db) {
     this.stmts = {
-      insert: db.prepare(`INSERT OR REPLACE INTO latency_raw (device_id, ts, sent, received, ${PCOLS}, rtts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(
+        `INSERT INTO latency_raw (device_id, ts, sent, received, ${PCOLS}, rtts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (device_id, ts) DO UPDATE SET sent = excluded.sent, received = excluded.received,
+           ${PCOLS.split(', ').map((p) => `${p} = excluded.${p}`).join(', ')}, rtts = excluded.rtts`,
+      ),
       raw: db.prepare<[number, number, number], Row>(`SELECT ts, sent, received, ${PCOLS}, rtts FROM latency_raw WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts`),
       r5m: db.prepare<[number, number, number], Row>(`SELECT ts, sent, received, ${PCOLS}, cycles FROM latency_5m WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts`),
       r1h: db.prepare<[number, number, number], Row>(`SELECT ts, sent, received, ${PCOLS}, cycles FROM latency_1h WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts`),
@@ -87,6 +112,7 @@ export class LatencyRepository {
 
   /** One transaction for the batch; a cycle of a device that is gone (deleted meanwhile) is skipped. */
   write(cycles: readonly LatencyCycle[]): number {
+    if (isPostgres(this.db)) return this.db.transaction(() => this.writeMultiRow(cycles)).immediate();
     let n = 0;
     this.db.transaction(() => {
       for (const c of cycles) {
@@ -97,6 +123,38 @@ export class LatencyRepository {
       }
     }).immediate();
     return n;
+  }
+
+  /**
+   * PostgreSQL: the batch in multi-row statements (one round trip each instead of two per cycle), as
+   * array literals unnested; devices that are gone are left out by the statement itself. A later cycle of
+   * the same (device, second) replaces an earlier one, as the row-by-row upsert does.
+   */
+  private writeMultiRow(cycles: readonly LatencyCycle[]): number {
+    const last = new Map<string, { c: LatencyCycle; ts: number }>();
+    for (const c of cycles) {
+      const ts = Math.floor(c.ts);
+      const key = `${c.deviceId}:${ts}`;
+      last.delete(key);
+      last.set(key, { c, ts });
+    }
+    const rows = [...last.values()];
+    const written = new Set<number>();
+    for (let i = 0; i < rows.length; i += MULTI_ROW) {
+      const chunk = rows.slice(i, i + MULTI_ROW).map(({ c, ts }) => ({ c, ts, p: rttPercentiles(c.rtts) }));
+      const num = (v: number | null) => (v === null ? 'NULL' : String(v));
+      const arr = (f: (r: (typeof chunk)[number]) => string) => `{${chunk.map(f).join(',')}}`;
+      const args = [
+        arr((r) => String(r.c.deviceId)), arr((r) => String(r.ts)), arr((r) => String(r.c.sent)), arr((r) => String(r.c.received)),
+        ...PKEYS.map((k) => arr((r) => num(r.p[k]))),
+        // bytea elements in hex form, quoted: "\\x0a0b…" in the array literal.
+        arr((r) => `"\\\\x${encodeRtts(r.c.rtts).toString('hex')}"`),
+      ];
+      this.insertManyStmt ??= this.db.prepare(INSERT_MANY);
+      for (const r of this.insertManyStmt.all(...args)) written.add(r.device_id);
+    }
+    // Counted as the row-by-row path counts: every cycle of a device that is still there.
+    return cycles.filter((c) => written.has(c.deviceId)).length;
   }
 
   /** Cycles (raw) or buckets of one device between `from` and `to` (seconds, inclusive), oldest first. */

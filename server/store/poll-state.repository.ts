@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { keyForDb, textForDb } from './key-text.js';
 import type { DeviceStatusDto, InterfaceDto, NeighbourDto, ReachState, SnmpState } from '../contracts/poll-state.js';
 
 interface StatusRow {
@@ -71,8 +72,15 @@ export type NeighbourWrite = Omit<NeighbourDto, 'deviceId' | 'updatedAt'>;
 /** Device status, interfaces and neighbours: the poller's latest view of each device. */
 export class PollStateRepository {
   private readonly stmts;
+  private readonly text: ReturnType<typeof textForDb>;
+  /** Text in unique keys (interface name; the neighbour key's ports): see keyForDb. */
+  private readonly ifKey: ReturnType<typeof keyForDb>;
+  private readonly portKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
+    this.text = textForDb(db);
+    this.ifKey = keyForDb(db, 2000);
+    this.portKey = keyForDb(db, 800);
     this.stmts = {
       ensure: db.prepare<[number, number]>('INSERT INTO device_status (device_id, updated_at) VALUES (?, ?) ON CONFLICT (device_id) DO NOTHING'),
       snmp: db.prepare(
@@ -89,8 +97,8 @@ export class PollStateRepository {
       ),
       get: db.prepare<[number], StatusRow>('SELECT * FROM device_status WHERE device_id = ?'),
       all: db.prepare<[], StatusRow>('SELECT * FROM device_status'),
-      sysNames: db.prepare<[], { id: number; sysName: string }>("SELECT device_id AS id, sys_name AS sysName FROM device_status WHERE sys_name IS NOT NULL AND sys_name <> ''"),
-      ifaces: db.prepare<[number], Record<string, unknown>>('SELECT * FROM interfaces WHERE device_id = ? ORDER BY if_index'),
+      sysNames: db.prepare<[], { id: number; sysName: string }>(`SELECT device_id AS id, sys_name AS "sysName" FROM device_status WHERE sys_name IS NOT NULL AND sys_name <> '' ORDER BY device_id`),
+      ifaces: db.prepare<[number], Record<string, unknown>>('SELECT * FROM interfaces WHERE device_id = ? ORDER BY if_index, id'),
       upsertIface: db.prepare(
         `INSERT INTO interfaces (device_id, if_index, name, descr, alias, type, speed_bps, mac, admin_status, oper_status, in_bps, out_bps,
                                  in_errors_ps, out_errors_ps, in_discards_ps, out_discards_ps, in_util_pct, out_util_pct, hc_counters, updated_at)
@@ -103,13 +111,15 @@ export class PollStateRepository {
            in_util_pct = excluded.in_util_pct, out_util_pct = excluded.out_util_pct, hc_counters = excluded.hc_counters, updated_at = excluded.updated_at`,
       ),
       deleteStaleIfaces: db.prepare<[number, number]>('DELETE FROM interfaces WHERE device_id = ? AND updated_at < ?'),
-      neighbours: db.prepare<[number], Record<string, unknown>>('SELECT * FROM neighbours WHERE device_id = ? ORDER BY local_port'),
-      allNeighbours: db.prepare<[], Record<string, unknown>>('SELECT * FROM neighbours'),
+      neighbours: db.prepare<[number], Record<string, unknown>>('SELECT * FROM neighbours WHERE device_id = ? ORDER BY local_port, protocol, remote_chassis, remote_port'),
+      allNeighbours: db.prepare<[], Record<string, unknown>>('SELECT * FROM neighbours ORDER BY device_id, protocol, local_port, remote_chassis, remote_port'),
       deleteNeighbours: db.prepare<[number]>('DELETE FROM neighbours WHERE device_id = ?'),
       insertNeighbour: db.prepare(
-        `INSERT OR REPLACE INTO neighbours (device_id, protocol, local_port, remote_chassis, remote_port, remote_port_desc, remote_sys_name,
-                                            remote_mgmt_addr, updated_at)
-         VALUES (@deviceId, @protocol, @localPort, @remoteChassis, @remotePort, @remotePortDesc, @remoteSysName, @remoteMgmtAddr, @now)`,
+        `INSERT INTO neighbours (device_id, protocol, local_port, remote_chassis, remote_port, remote_port_desc, remote_sys_name,
+                                 remote_mgmt_addr, updated_at)
+         VALUES (@deviceId, @protocol, @localPort, @remoteChassis, @remotePort, @remotePortDesc, @remoteSysName, @remoteMgmtAddr, @now)
+         ON CONFLICT (device_id, protocol, local_port, remote_chassis, remote_port) DO UPDATE SET remote_port_desc = excluded.remote_port_desc,
+           remote_sys_name = excluded.remote_sys_name, remote_mgmt_addr = excluded.remote_mgmt_addr, updated_at = excluded.updated_at`,
       ),
     };
   }
@@ -131,8 +141,15 @@ export class PollStateRepository {
   recordSnmp(deviceId: number, u: SnmpPollUpdate): void {
     this.db.transaction(() => {
       this.stmts.ensure.run(deviceId, u.at);
-      this.stmts.snmp.run({ deviceId, ...u });
-      if (u.system) this.stmts.system.run({ deviceId, ...u.system });
+      const t = this.text;
+      this.stmts.snmp.run({ deviceId, ...u, error: t(u.error), errorKind: t(u.errorKind) });
+      const s = u.system;
+      if (s) {
+        this.stmts.system.run({
+          deviceId, ...s, sysName: t(s.sysName), sysDescr: t(s.sysDescr), sysObjectID: t(s.sysObjectID), vendor: t(s.vendor),
+          sysContact: t(s.sysContact), sysLocation: t(s.sysLocation),
+        });
+      }
     }).immediate();
   }
 
@@ -174,7 +191,10 @@ export class PollStateRepository {
   /** Replaces the device's interface set: upsert by name, remove interfaces no longer present. */
   replaceInterfaces(deviceId: number, ifaces: InterfaceWrite[], now: number): void {
     this.db.transaction(() => {
-      for (const i of ifaces) this.stmts.upsertIface.run({ deviceId, now, ...i, hcCounters: i.hcCounters ? 1 : 0 });
+      const t = this.text;
+      for (const i of ifaces) {
+        this.stmts.upsertIface.run({ deviceId, now, ...i, name: this.ifKey(i.name), descr: t(i.descr), alias: t(i.alias), mac: t(i.mac), hcCounters: i.hcCounters ? 1 : 0 });
+      }
       this.stmts.deleteStaleIfaces.run(deviceId, now);
     }).immediate();
   }
@@ -197,7 +217,13 @@ export class PollStateRepository {
   replaceNeighbours(deviceId: number, rows: NeighbourWrite[], now: number): void {
     this.db.transaction(() => {
       this.stmts.deleteNeighbours.run(deviceId);
-      for (const n of rows) this.stmts.insertNeighbour.run({ deviceId, now, ...n });
+      const t = this.text;
+      for (const n of rows) {
+        this.stmts.insertNeighbour.run({
+          deviceId, now, ...n, localPort: this.portKey(n.localPort), remoteChassis: this.portKey(n.remoteChassis), remotePort: this.portKey(n.remotePort),
+          remotePortDesc: t(n.remotePortDesc), remoteSysName: t(n.remoteSysName), remoteMgmtAddr: t(n.remoteMgmtAddr),
+        });
+      }
     }).immediate();
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { keyForDb, textForDb } from './key-text.js';
 
 export interface ManualLink {
   id: number;
@@ -11,17 +12,21 @@ export interface ManualLink {
 /** Manual links and saved node positions of the topology map. */
 export class TopologyRepository {
   private readonly stmts;
+  private readonly text: ReturnType<typeof textForDb>;
+  private readonly nodeKey: ReturnType<typeof keyForDb>;
 
   constructor(private readonly db: Db) {
+    this.text = textForDb(db);
+    this.nodeKey = keyForDb(db, 2000);
     this.stmts = {
       links: db.prepare<[], { id: number; a_device_id: number; a_port: string | null; b_device_id: number; b_port: string | null }>(
         'SELECT id, a_device_id, a_port, b_device_id, b_port FROM topology_links ORDER BY id',
       ),
-      addLink: db.prepare<[number, string | null, number, string | null, number]>(
-        'INSERT INTO topology_links (a_device_id, a_port, b_device_id, b_port, created_at) VALUES (?, ?, ?, ?, ?)',
+      addLink: db.prepare<[number, string | null, number, string | null, number], { id: number }>(
+        'INSERT INTO topology_links (a_device_id, a_port, b_device_id, b_port, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
       ),
       deleteLink: db.prepare<[number]>('DELETE FROM topology_links WHERE id = ?'),
-      positions: db.prepare<[], { node_id: string; x: number; y: number }>('SELECT node_id, x, y FROM topology_positions'),
+      positions: db.prepare<[], { node_id: string; x: number; y: number }>('SELECT node_id, x, y FROM topology_positions ORDER BY node_id'),
       savePosition: db.prepare<[string, number, number, number]>(
         'INSERT INTO topology_positions (node_id, x, y, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET x = excluded.x, y = excluded.y, updated_at = excluded.updated_at',
       ),
@@ -34,7 +39,8 @@ export class TopologyRepository {
   }
 
   addManualLink(l: Omit<ManualLink, 'id'>, now = Date.now()): number {
-    return Number(this.stmts.addLink.run(l.aDeviceId, l.aPort, l.bDeviceId, l.bPort, now).lastInsertRowid);
+    const t = this.text;
+    return this.stmts.addLink.get(l.aDeviceId, t(l.aPort), l.bDeviceId, t(l.bPort), now)!.id;
   }
 
   manualLink(id: number): ManualLink | undefined {
@@ -51,7 +57,7 @@ export class TopologyRepository {
 
   savePositions(positions: { nodeId: string; x: number; y: number }[], now = Date.now()): void {
     this.db.transaction(() => {
-      for (const p of positions) this.stmts.savePosition.run(p.nodeId, p.x, p.y, now);
+      for (const p of positions) this.stmts.savePosition.run(this.nodeKey(p.nodeId), p.x, p.y, now);
     }).immediate();
   }
 

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { UnknownSenderDto } from '../contracts/events.js';
 import type { Db } from './database.js';
 import { normalizeAddress } from '../net/normalize-address.js';
+import { textForDb } from './key-text.js';
 
 export type UnknownSender = UnknownSenderDto;
 
@@ -26,8 +27,10 @@ export class UnknownSenderRepository {
   private readonly first: Statement<[number], Row>;
   private readonly after: Statement<[number, number, string, number], Row>;
   private readonly dismiss: Statement<[string]>;
+  private readonly text: ReturnType<typeof textForDb>;
 
   constructor(db: Db) {
+    this.text = textForDb(db);
     const cols = 'u.address, u.count, u.first_seen, u.last_seen, u.last_message';
     const notDevice = 'NOT EXISTS (SELECT 1 FROM devices d WHERE d.address = u.address)';
     this.first = db.prepare(`SELECT ${cols} FROM unknown_senders u WHERE ${notDevice} ORDER BY u.last_seen DESC, u.address DESC LIMIT ?`);
@@ -45,7 +48,7 @@ export class UnknownSenderRepository {
       const m = CURSOR.exec(q.cursor);
       if (!m) throw new RangeError('bad cursor');
       const seen = Number(m[1]);
-      rows = this.after.all(seen, seen, m[2]!, q.limit + 1);
+      rows = this.after.all(seen, seen, this.text(m[2]!), q.limit + 1);
     } else rows = this.first.all(q.limit + 1);
     const items = rows.slice(0, q.limit).map((r) => ({ address: r.address, count: r.count, firstSeen: r.first_seen, lastSeen: r.last_seen, lastMessage: r.last_message }));
     const last = items.at(-1);
@@ -54,6 +57,6 @@ export class UnknownSenderRepository {
 
   /** Forgets an address (it comes back with its next event). Returns whether it was listed. */
   remove(address: string): boolean {
-    return this.dismiss.run(normalizeAddress(address)).changes > 0;
+    return this.dismiss.run(this.text(normalizeAddress(address))).changes > 0;
   }
 }

@@ -1,19 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../server/log/logger.js';
-import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import { SampleMaintenance } from '../../../server/poller/sample-maintenance.js';
-import { openDatabase } from '../../../server/store/database.js';
+import type { Db } from '../../../server/store/database.js';
 import { decodeRtts, encodeRtts, LatencyRepository } from '../../../server/store/latency.repository.js';
-import { migrate, readMigrations } from '../../../server/store/migrate.js';
 import { SampleRepository } from '../../../server/store/sample.repository.js';
+import { openTestDb, STORE_ENGINES, type StoreEngine } from '../../helpers/store-engines.js';
 import { latencyResolution } from '../../../server/api/latency.routes.js';
 
-function setup() {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-latency-')), 'netwatch.db'));
-  migrate(db, readMigrations(MIGRATIONS_DIR));
+const open: Db[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+/** A fresh migrated store on the engine (both engines: the same repository code and SQL). */
+async function setup(engine: StoreEngine) {
+  const db = await openTestDb(engine);
+  open.push(db);
   db.prepare("INSERT INTO devices (id, name, address, created_at, updated_at) VALUES (1, 'd1', '127.0.0.1', 0, 0)").run();
   return { db, latency: new LatencyRepository(db), samples: new SampleRepository(db) };
 }
@@ -21,23 +23,23 @@ const T0 = 1_800_000_000 - (1_800_000_000 % 3600);
 const quiet = createLogger({ level: 'silent', format: 'json' });
 const cycle = (ts: number, rtts: (number | null)[]) => ({ deviceId: 1, ts, sent: rtts.length, received: rtts.filter((v) => v !== null).length, rtts });
 
-describe('latency store', () => {
-  it('keeps every probe of a cycle (µs precision, lost as null) and its percentiles', () => {
-    const { latency } = setup();
+describe.each(STORE_ENGINES)('latency store on %s', (engine) => {
+  it('keeps every probe of a cycle (µs precision, lost as null) and its percentiles', async () => {
+    const { latency } = await setup(engine);
     expect(decodeRtts(encodeRtts([0.012, null, 1234.5678]))).toEqual([0.012, null, 1234.568]);
     latency.write([cycle(T0, [1, 2, 3, 4, null])]);
     const [p] = latency.points(1, T0, T0, 'raw');
     expect(p).toEqual({ ts: T0 * 1000, sent: 5, received: 4, lossPct: 20, p0: 1, p10: 1.3, p25: 1.75, p50: 2.5, p75: 3.25, p90: 3.7, p95: 3.85, p100: 4, cycles: 1, rtts: [1, 2, 3, 4, null] });
   });
 
-  it('skips a cycle of a device deleted meanwhile and keeps the rest of the batch', () => {
-    const { latency } = setup();
+  it('skips a cycle of a device deleted meanwhile and keeps the rest of the batch', async () => {
+    const { latency } = await setup(engine);
     expect(latency.write([{ ...cycle(T0, [1]), deviceId: 99 }, cycle(T0, [1])])).toBe(1);
     expect(latency.points(1, 0, T0 + 1, 'raw')).toHaveLength(1);
   });
 
   it('rolls cycles up into 5-minute and hourly buckets with the samples, and prunes them by the same retention', async () => {
-    const { latency, samples } = setup();
+    const { latency, samples } = await setup(engine);
     const rows = [];
     // One cycle a minute for 2 h; every 10th cycle lost entirely.
     for (let m = 0; m < 120; m++) rows.push(cycle(T0 + m * 60, m % 10 === 9 ? [null, null] : [m, m + 2]));

@@ -1,28 +1,30 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bucket, pickResolution } from '../../../server/api/metrics.routes.js';
 import { createLogger } from '../../../server/log/logger.js';
-import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import { SampleMaintenance } from '../../../server/poller/sample-maintenance.js';
-import { openDatabase } from '../../../server/store/database.js';
-import { migrate, readMigrations } from '../../../server/store/migrate.js';
+import type { Db } from '../../../server/store/database.js';
 import { PollStateRepository } from '../../../server/store/poll-state.repository.js';
 import { SampleRepository } from '../../../server/store/sample.repository.js';
+import { openTestDb, STORE_ENGINES, type StoreEngine } from '../../helpers/store-engines.js';
 
-function setup() {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'nw-samples-')), 'netwatch.db'));
-  migrate(db, readMigrations(MIGRATIONS_DIR));
+const open: Db[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+/** A fresh migrated store on the engine (both engines: the same repository code and SQL). */
+async function setup(engine: StoreEngine) {
+  const db = await openTestDb(engine);
+  open.push(db);
   db.prepare("INSERT INTO devices (id, name, address, created_at, updated_at) VALUES (1, 'd1', '127.0.0.1', 0, 0)").run();
   return { db, samples: new SampleRepository(db), state: new PollStateRepository(db) };
 }
 
 const T0 = 1_800_000_000 - (1_800_000_000 % 3600); // an hour boundary
 
-describe('time series store', () => {
-  it('gives each (device, metric, instance) one integer id and stores samples by it', () => {
-    const { samples } = setup();
+describe.each(STORE_ENGINES)('time series store on %s', (engine) => {
+  it('gives each (device, metric, instance) one integer id and stores samples by it', async () => {
+    const { samples } = await setup(engine);
     const a = samples.metricId(1, 'ifInBps', 'Gi0/1', 'bit/s');
     expect(samples.metricId(1, 'ifInBps', 'Gi0/1')).toBe(a);
     expect(samples.metricId(1, 'ifInBps', 'Gi0/2')).not.toBe(a);
@@ -38,7 +40,7 @@ describe('time series store', () => {
   });
 
   it('rolls raw samples up into 5-minute and hourly min/avg/max, only for complete buckets', async () => {
-    const { samples } = setup();
+    const { samples } = await setup(engine);
     const rows = [];
     for (let m = 0; m < 120; m++) rows.push({ deviceId: 1, metric: 'cpu', instance: '', ts: T0 + m * 60, value: m });
     samples.write(rows);
@@ -55,7 +57,7 @@ describe('time series store', () => {
   });
 
   it('removes data past each resolution retention', async () => {
-    const { samples } = setup();
+    const { samples } = await setup(engine);
     const now = T0 + 10 * 86_400;
     samples.write([
       { deviceId: 1, metric: 'cpu', instance: '', ts: now - 8 * 86_400, value: 1 },
@@ -82,9 +84,9 @@ describe('time series store', () => {
   });
 });
 
-describe('poll state', () => {
-  it('keeps an interface identity by name across ifIndex renumbering and drops vanished ones', () => {
-    const { state } = setup();
+describe.each(STORE_ENGINES)('poll state on %s', (engine) => {
+  it('keeps an interface identity by name across ifIndex renumbering and drops vanished ones', async () => {
+    const { state } = await setup(engine);
     const iface = (ifIndex: number, name: string) => ({
       ifIndex, name, descr: name, alias: null, type: 6, speedBps: 1e9, mac: null, adminStatus: 1, operStatus: 1,
       inBps: 1, outBps: 2, inErrorsPs: 0, outErrorsPs: 0, inDiscardsPs: 0, outDiscardsPs: 0, inUtilPct: 0, outUtilPct: 0, hcCounters: true,
