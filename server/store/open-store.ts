@@ -92,8 +92,6 @@ export function openSqliteStore(opts: Omit<OpenStoreOptions, 'databaseUrl'>): Op
   }
 }
 
-/** The PostgreSQL migrations' advisory lock key is MIGRATION_LOCK_KEY; this one serialises the secret key check of nodes starting together ('nwsecret'). */
-const SECRET_LOCK_KEY = 0x6e77736563726574n;
 
 /**
  * Start-up of the PostgreSQL store: the migrations of migrations/postgres
@@ -104,7 +102,7 @@ const SECRET_LOCK_KEY = 0x6e77736563726574n;
  * node on the database must have the same one. The key check runs under a
  * session advisory lock, so two nodes starting at once on an empty database
  * cannot each make a key and seal the check with theirs: the second finds
- * the first's check and refuses to start without that key file.
+ * the first's check and refuses to start without that key file (secret-store.ts).
  * Errors come back as StoreOpenError without the password.
  */
 export async function openPgStore(opts: OpenStoreOptions & { databaseUrl: string }): Promise<OpenedStore> {
@@ -124,12 +122,9 @@ export async function openPgStore(opts: OpenStoreOptions & { databaseUrl: string
   }
   const db = openPgDb(url);
   try {
-    db.prepare('SELECT pg_advisory_lock(CAST(? AS bigint))').get(SECRET_LOCK_KEY.toString());
-    try {
-      return { db, backend: { kind: 'postgres', url }, keyFile, secrets: openSecrets(db, keyFile, log) };
-    } finally {
-      db.prepare('SELECT pg_advisory_unlock(CAST(? AS bigint))').get(SECRET_LOCK_KEY.toString());
-    }
+    // openSecretBox serialises nodes starting together itself (the seal lock, and a refusal when another
+    // node sealed the check with another key), and holds the shared server lock a key rotation waits for.
+    return { db, backend: { kind: 'postgres', url }, keyFile, secrets: openSecrets(db, keyFile, log) };
   } catch (err) {
     db.close();
     if ((err as Error).name === 'PgSyncError') throw new StoreOpenError(`PostgreSQL store at ${shown}: ${scrubDatabaseUrl((err as Error).message, url)}`);

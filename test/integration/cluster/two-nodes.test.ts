@@ -1,3 +1,5 @@
+import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/contracts/realtime.js';
@@ -8,10 +10,17 @@ const JOBS = ['housekeeping', 'sample_rollups', 'alarm_sweep', 'alarm_escalation
 const until = (check: () => void, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
 
 /**
- * Two real Netwatch nodes (in-process, each its own HTTP server) with NMS_DATABASE_URL on one real
- * PostgreSQL: the wiring of singleton jobs, change notices and the socket.io adapter. (Until the store
- * itself is on PostgreSQL each node keeps its data in its own SQLite file.)
+ * Two real Netwatch nodes (in-process, each its own HTTP server and listeners) on one real PostgreSQL
+ * store (NMS_DATABASE_URL) and one key file: singleton jobs on one node each, sessions valid on both,
+ * changes and events pushed to browsers on both, an alarm raised once, and the jobs moving when a node
+ * stops. (A SIGKILLed holder's takeover is in singleton.test.ts, with node processes.)
  */
+async function sendSyslog(port: number, line: string): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => s.send(Buffer.from(line), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  s.close();
+}
+
 describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
   let pgs: PostgresHandle;
   let a: TestServer | undefined;
@@ -21,7 +30,8 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
     pgs = await startPostgres();
     const url = await pgs.newDatabase();
     a = await startTestServer({ env: { NMS_DATABASE_URL: url } });
-    b = await startTestServer({ env: { NMS_DATABASE_URL: url } });
+    // Every central node on the database reads its secrets with the same key file.
+    b = await startTestServer({ env: { NMS_DATABASE_URL: url, NMS_SECRET_KEY_FILE: join(a.dataDir, 'secret.key') } });
   }, 120_000);
   afterAll(async () => {
     sockets.forEach((s) => s.close());
@@ -51,6 +61,62 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
     await until(() => expect(names).toEqual(['made-on-a']));
     // And B heard the change notice (its caches drop the device list).
     await until(() => expect(b!.nms.metrics.snapshot()['cluster-notices.received']).toBeGreaterThanOrEqual(1));
+  });
+
+  it('shares one store: a session made on A works on B, and both list the same devices', async () => {
+    const { token } = await login(a!.url, 'admin', a!.adminPassword);
+    const onB = await apiClient(b!.url, token)('GET', '/devices');
+    expect(onB.status).toBe(200);
+    expect((onB.body.items as Array<{ name: string }>).map((d) => d.name)).toContain('made-on-a');
+  });
+
+  it('an event received by A is stored once, pushed to browsers on both nodes, and raises one alarm', async () => {
+    const callA = apiClient(a!.url, (await login(a!.url, 'admin', a!.adminPassword)).token);
+    const callB = apiClient(b!.url, (await login(b!.url, 'admin', b!.adminPassword)).token);
+    const received = () => a!.nms.metrics.snapshot()['cluster-notices.received'] ?? 0;
+    const noticesBefore = received();
+    const rule = await callB('POST', '/rules', {
+      name: 'two-node fan',
+      body: { kind: 'event', match: { message: 'fan (?<fan>\\d+) failed' }, actions: { severity: 'critical', title: 'fan {fan} failed', disposition: 'alarm', reductionKey: 'fan:{deviceOrSource}:{fan}' } },
+    });
+    expect(rule.status).toBe(201);
+    const seen = { a: [] as string[], b: [] as string[], alarmsA: new Set<number>(), alarmsB: new Set<number>() };
+    for (const [node, list, alarms] of [[a!, seen.a, seen.alarmsA], [b!, seen.b, seen.alarmsB]] as const) {
+      const { token } = await login(node.url, 'admin', node.adminPassword);
+      const s: Socket<ServerToClientEvents, ClientToServerEvents> = connect(node.url, { transports: ['websocket'], reconnection: false, auth: { token } });
+      sockets.push(s);
+      await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
+      s.on('events.new', (events) => list.push(...events.map((e) => e.message)));
+      s.on('alarm.changed', (al) => al.reductionKey.startsWith('fan:') && alarms.add(al.id));
+    }
+    // The rule was made on B; A, which receives the line, reloads its rules on B's change notice.
+    await until(() => expect(received()).toBeGreaterThan(noticesBefore));
+    const port = (await callA('GET', '/health')).body.ports.syslog as number;
+    // Twice: the second reduces into the same alarm.
+    await sendSyslog(port, '<11>Dec  7 15:00:00 edge-2 envmon[1]: fan 7 failed');
+    await until(() => {
+      expect(seen.a.filter((m) => m.includes('fan 7 failed')).length).toBeGreaterThanOrEqual(1);
+      expect(seen.b.filter((m) => m.includes('fan 7 failed')).length).toBeGreaterThanOrEqual(1);
+    });
+    await sendSyslog(port, '<11>Dec  7 15:00:01 edge-2 envmon[1]: fan 7 failed');
+    const alarms = await until(async () => {
+      const r = await callB('GET', '/alarms');
+      const mine = (r.body.items as Array<{ id: number; reductionKey: string; count: number }>).filter((x) => x.reductionKey.startsWith('fan:'));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.count).toBe(2);
+      return mine;
+    });
+    // Stored once: both nodes list exactly two such events.
+    for (const call of [callA, callB]) {
+      const r = await call('GET', '/events?q=fan&limit=50');
+      expect(r.status).toBe(200);
+      expect((r.body.items as Array<{ message: string }>).filter((e) => e.message.includes('fan 7 failed'))).toHaveLength(2);
+    }
+    // Browsers on both nodes saw the one alarm, and no other.
+    await until(() => {
+      expect([...seen.alarmsA]).toEqual([alarms[0]!.id]);
+      expect([...seen.alarmsB]).toEqual([alarms[0]!.id]);
+    });
   });
 
   it('when the node holding the jobs stops, the other takes them within 30 s', async () => {

@@ -39,6 +39,9 @@ describe.each(STORE_ENGINES)('PollStateRepository on %s', (engine) => {
     const s = repo.status(d1)!;
     expect(s).toMatchObject({ snmpState: 'auth_failure', lastPollAt: 2_000, lastError: 'authorizationError', lastErrorKind: 'auth', updatedAt: 2_000 });
     expect(s.system).toEqual(system);
+    // A poll's duration is measured with performance.now(): fractional milliseconds are kept (a bigint column refused them).
+    repo.recordSnmp(d1, { snmpState: 'up', at: 3_000, durationMs: 13.718, error: null, errorKind: null });
+    expect(repo.status(d1)!.lastPollMs).toBe(13.718);
   });
 
   it('records a batch of ICMP results in one go, and refuses a state the schema does not know', () => {
