@@ -112,13 +112,13 @@ interface Container {
     capabilities?: { drop?: string[]; add?: string[] };
     seccompProfile?: { type: string };
   };
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 }
 interface PodSpec {
   containers: Container[];
   hostNetwork?: boolean;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number; seccompProfile?: { type: string }; sysctls?: Array<{ name: string; value: string }> };
-  volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string }; emptyDir?: object; secret?: object }>;
+  volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string }; emptyDir?: object; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } }>;
 }
 interface Workload extends K8sObject {
   spec: { replicas?: number; strategy?: { type: string }; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
@@ -226,8 +226,22 @@ function crossCheck(objs: K8sObject[]): string[] {
       const dataDir = setting(c, 'dataDir');
       const mountAt = (path: unknown) => (c.volumeMounts ?? []).find((m) => m.mountPath === path);
       const dataVolume = (pod.volumes ?? []).find((v) => v.name === mountAt(dataDir)?.name);
-      if (!dataVolume?.persistentVolumeClaim) problems.push(`${at}: the data dir ${String(dataDir)} is not mounted from a PersistentVolumeClaim`);
-      else if (!objs.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === dataVolume.persistentVolumeClaim!.claimName)) problems.push(`${at}: claim ${dataVolume.persistentVolumeClaim.claimName} is not rendered`);
+      // On PostgreSQL (NMS_DATABASE_URL) the data dir holds only per-node files (the MIB index), so it may be
+      // an emptyDir; the secret key file then must come from a Secret, the same for every replica.
+      const databaseUrl = c.env?.find((e) => e.name === OPTIONS.databaseUrl.env);
+      if (databaseUrl?.value !== undefined) problems.push(`${at}: ${OPTIONS.databaseUrl.env} is written in the manifest (it holds a password): take it from a Secret`);
+      if ((w.spec.replicas ?? 1) > 1 && !databaseUrl) problems.push(`${where}: ${String(w.spec.replicas)} replicas without ${OPTIONS.databaseUrl.env} (SQLite has one writer)`);
+      if (databaseUrl) {
+        const keyFile = c.env?.find((e) => e.name === OPTIONS.secretKeyFile.env)?.value;
+        const keyMount = keyFile ? (c.volumeMounts ?? []).find((m) => keyFile.startsWith(`${m.mountPath}/`)) : undefined;
+        const keySecret = (pod.volumes ?? []).find((v) => v.name === keyMount?.name)?.secret;
+        const keyPath = keyFile && keyMount ? keyFile.slice(keyMount.mountPath.length + 1) : '';
+        const inSecret = keySecret && (keySecret.items ? keySecret.items.some((i) => i.path === keyPath) : true);
+        if (!inSecret || keyMount?.readOnly !== true) problems.push(`${at}: on PostgreSQL, ${OPTIONS.secretKeyFile.env} (${String(keyFile)}) is not a file of a Secret mounted read-only (every central needs the same key)`);
+      }
+      if (!dataVolume?.persistentVolumeClaim) {
+        if (!(databaseUrl && dataVolume?.emptyDir)) problems.push(`${at}: the data dir ${String(dataDir)} is not mounted from a PersistentVolumeClaim (nor an emptyDir with ${OPTIONS.databaseUrl.env})`);
+      } else if (!objs.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === dataVolume.persistentVolumeClaim!.claimName)) problems.push(`${at}: claim ${dataVolume.persistentVolumeClaim.claimName} is not rendered`);
       if (!(pod.volumes ?? []).find((v) => v.name === mountAt('/tmp')?.name)?.emptyDir) problems.push(`${at}: /tmp is not an emptyDir (the root file system is read-only)`);
       if (!c.resources?.requests?.cpu || !c.resources.requests.memory || !c.resources.limits?.memory) problems.push(`${at}: needs cpu/memory requests and a memory limit`);
     }
@@ -339,14 +353,28 @@ describe.skipIf(!kubectl)('every overlay, rendered by kubectl kustomize', () => 
     expect(intake?.spec.ports.map((p) => `${p.port}/${p.protocol}`).sort()).toEqual(['162/UDP', '514/TCP', '514/UDP']);
   });
 
-  it('scaled: one central on SQLite (no PostgreSQL store yet), a hostNetwork collector per site, NATS from a Secret, a PDB', () => {
+  it('scaled: two centrals on PostgreSQL with one key from a Secret, a hostNetwork collector per site, NATS from a Secret, a PDB of minAvailable 1', () => {
     const objs = renderOverlay(kubectl!, 'scaled');
     const central = workloads(objs).find((w) => w.metadata.name === 'netwatch')!;
-    const env = central.spec.template.spec.containers[0]!.env!;
+    const container = central.spec.template.spec.containers[0]!;
+    const env = container.env!;
     expect(env).toContainEqual({ name: 'NMS_ROLE', value: 'central' });
     expect(env.find((e) => e.name === 'NMS_NATS_URL')?.valueFrom?.secretKeyRef?.name).toBe('netwatch-nats');
-    // SQLite: one writer. Two centrals need issue 15's PostgreSQL store (NMS_DATABASE_URL), not in the server yet.
-    expect(central.spec.replicas).toBe(1);
+    // PostgreSQL store: two replicas, rolled one at a time, no ReadWriteOnce volume.
+    expect(central.spec.replicas).toBe(2);
+    expect(central.spec.strategy?.type).toBe('RollingUpdate');
+    expect(env.find((e) => e.name === OPTIONS.databaseUrl.env)).toEqual({ name: 'NMS_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'netwatch-postgres', key: 'url' } } });
+    // The same key file in every pod: the Secret netwatch-secret-key, key secret.key, mounted read-only.
+    const keyFile = env.find((e) => e.name === OPTIONS.secretKeyFile.env)?.value;
+    expect(keyFile).toBe('/etc/netwatch/secret-key/secret.key');
+    const keyMount = container.volumeMounts!.find((m) => keyFile!.startsWith(`${m.mountPath}/`))!;
+    expect(keyMount.readOnly).toBe(true);
+    const keyVolume = central.spec.template.spec.volumes!.find((v) => v.name === keyMount.name)!;
+    expect(keyVolume.secret).toMatchObject({ secretName: 'netwatch-secret-key', items: [{ key: 'secret.key', path: 'secret.key' }] });
+    const dataVolume = central.spec.template.spec.volumes!.find((v) => v.name === container.volumeMounts!.find((m) => m.mountPath === '/data')!.name)!;
+    expect(dataVolume.emptyDir).toBeDefined();
+    expect(dataVolume.persistentVolumeClaim).toBeUndefined();
+    expect(objs.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name)).not.toContain('netwatch-data');
     expect(central.spec.template.spec.containers[0]!.ports!.map((p) => p.name)).toEqual(['http']);
     const collectors = workloads(objs).filter((w) => w.metadata.name.startsWith('netwatch-collector-'));
     expect(collectors.length).toBeGreaterThan(0);
@@ -359,7 +387,26 @@ describe.skipIf(!kubectl)('every overlay, rendered by kubectl kustomize', () => 
       expect(c.metadata.name).toBe(`netwatch-collector-${cenv.find((e) => e.name === 'NMS_SITE')!.value!}`);
       expect(cenv.find((e) => e.name === 'NMS_NATS_URL')?.valueFrom?.secretKeyRef?.name).toBe('netwatch-nats');
     }
-    expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(1);
+    const pdbs = objs.filter((o) => o.kind === 'PodDisruptionBudget');
+    expect(pdbs).toHaveLength(1);
+    expect(pdbs[0]!.spec).toMatchObject({ minAvailable: 1 });
+    expect(pdbs[0]!.spec).not.toHaveProperty('maxUnavailable');
+  });
+
+  it('scaled: the cross-check refuses two centrals without PostgreSQL, a database URL written in, or a key file not from a Secret', () => {
+    const broken = (change: (env: EnvVar[], pod: PodSpec) => void): string[] => {
+      const objs = renderOverlay(kubectl!, 'scaled');
+      const pod = workloads(objs).find((w) => w.metadata.name === 'netwatch')!.spec.template.spec;
+      change(pod.containers[0]!.env!, pod);
+      return crossCheck(objs);
+    };
+    const without = (env: EnvVar[], name: string) => env.splice(env.findIndex((e) => e.name === name), 1);
+    expect(broken((env) => without(env, 'NMS_DATABASE_URL')).join('\n')).toMatch(/2 replicas without NMS_DATABASE_URL/);
+    expect(broken((env) => without(env, 'NMS_DATABASE_URL')).join('\n')).toMatch(/not mounted from a PersistentVolumeClaim/);
+    expect(broken((env) => env.splice(env.findIndex((e) => e.name === 'NMS_DATABASE_URL'), 1, { name: 'NMS_DATABASE_URL', value: 'postgres://u:p@db/n' })).join('\n')).toMatch(/written in the manifest/);
+    expect(broken((env) => without(env, 'NMS_SECRET_KEY_FILE')).join('\n')).toMatch(/NMS_SECRET_KEY_FILE .* not a file of a Secret/);
+    expect(broken((env) => (env.find((e) => e.name === 'NMS_SECRET_KEY_FILE')!.value = '/data/secret.key')).join('\n')).toMatch(/not a file of a Secret/);
+    expect(broken((_env, pod) => delete pod.containers[0]!.volumeMounts!.find((m) => m.mountPath === '/etc/netwatch/secret-key')!.readOnly).join('\n')).toMatch(/not a file of a Secret mounted read-only/);
   });
 
   it('single with syslog-tls.yaml: 6514/TCP on the container and the intake Service, cert and key from a Secret', () => {
