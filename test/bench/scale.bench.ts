@@ -39,6 +39,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
+import { testPostgres } from '../helpers/store-engines.js';
 import { TEST_STORE } from '../helpers/test-store.js';
 import { readKernelUdpStats } from '../../server/collectors/udp/kernel-udp-stats.js';
 import { startPacedSender, writePacketFile, type SendResult } from './lib/paced-udp-sender.js';
@@ -267,4 +268,6 @@ try {
   await main();
 } finally {
   rmSync(work, { recursive: true, force: true });
+  // NW_TEST_STORE=postgres: the run's PostgreSQL (vitest stops it after a test file; here nobody else does).
+  if (TEST_STORE === 'postgres') await (await testPostgres()).stop();
 }
