@@ -1,6 +1,7 @@
 import type { AuditEntryDto, AuditListDto } from '../contracts/audit.js';
 import type { Db } from './database.js';
-import { storableText, textOrder } from './sql-portable.js';
+import { nullableTextFor } from './pg/pg-text.js';
+import { textOrder } from './sql-portable.js';
 
 /** What the API records; `before`/`after`/`details` must already be redacted. */
 export type AuditWrite = Omit<AuditEntryDto, 'id'>;
@@ -70,7 +71,7 @@ export class AuditRepository {
   private readonly text;
 
   constructor(private readonly db: Db) {
-    this.text = storableText(db);
+    this.text = nullableTextFor(db);
     this.s = {
       insert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO audit_log (at, user_id, username, role, source_address, action, object_type, object_id, object_name, method, path, status, outcome, before_json, after_json, details_json)

@@ -24,13 +24,5 @@ export const textOrder = (db: Db): string => (isPostgres(db) ? ' COLLATE "C"' : 
  */
 export const nocaseOrder = (db: Db, col: string): string => (isPostgres(db) ? `lower(CAST(${col} AS text) COLLATE "C")` : col);
 
-/**
- * PostgreSQL text cannot hold U+0000. Free text that is recorded as it came
- * (audit entries name what a client sent) keeps its place with U+FFFD there,
- * as the event writer does; SQLite stores it unchanged.
- */
-export const storableText = (db: Db): ((s: string | null) => string | null) =>
-  isPostgres(db) ? (s) => (s === null || !s.includes('\0') ? s : s.replaceAll('\0', '\uFFFD')) : (s) => s;
-
 /** Whether a lookup key can match any stored text at all (a NUL never can on PostgreSQL). */
 export const canMatchText = (db: Db, s: string): boolean => !(isPostgres(db) && s.includes('\0'));
