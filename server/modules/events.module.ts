@@ -40,6 +40,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
   const alertmanagerStats = new AlertmanagerIntakeStats();
   let unsubscribe = () => {};
   let closeEvents: () => Promise<void> = async () => {};
+  let offRetention: () => Promise<void> = async () => {};
   return {
     name: 'events',
     get writer() {
@@ -59,9 +60,15 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       const opened = await openEventsOn(backend.kind === 'postgres' ? { postgresUrl: backend.url } : { sqlite: { db, file: backend.file } }, {
         retention: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxRows: config.eventMaxRows },
         ftsPartitionRows: partitionRowsFor(config.eventMaxRows),
+        retentionBySingleton: backend.kind === 'postgres',
       });
       const { events, sink } = opened;
       closeEvents = opened.close;
+      // Several central nodes on one PostgreSQL: one of them drops old partitions at a time.
+      if (sink.setRetentionHeld) {
+        const setHeld = sink.setRetentionHeld;
+        offRetention = ctx.singletons.register('event-retention', { start: () => setHeld(true), stop: () => setHeld(false) });
+      }
       const resolver = new DeviceResolver(() => devices.addresses(), bus);
       // Rules naming MIB objects compile once the dictionary has loaded (the mib module reloads them then).
       const resolveOidName = (name: string) => {
@@ -132,6 +139,7 @@ export function eventsModule(ctx: AppContext, deps: { store: StoreModule; mib: M
       alertDevices.close();
       await rmon.close();
       await writer.close();
+      await offRetention();
       await closeEvents();
       await engine.close();
       resolver.close();

@@ -21,6 +21,11 @@ export interface EventStoreOptions extends InserterOptions {
   retention?: { maxAgeMs: number; maxRows: number };
   /** How often age retention and the other upkeep run (default 10 s). */
   maintenanceIntervalMs?: number;
+  /**
+   * PostgreSQL only: retention runs only while `setRetentionHeld(true)` says this node holds the
+   * `event-retention` singleton job (several central nodes on one database). Default: always.
+   */
+  retentionBySingleton?: boolean;
 }
 
 export interface EventStoreThread extends EventRowSink {
@@ -38,6 +43,8 @@ export interface EventStoreThread extends EventRowSink {
    * Throws when no block can be had within ID_BLOCK_WAIT_MS (the batch then fails).
    */
   nextId?: () => number;
+  /** PostgreSQL only (with `retentionBySingleton`): whether this node runs retention now. */
+  setRetentionHeld?: (held: boolean) => void;
 }
 
 /** How long `nextId` waits for a block from the store thread before it throws. */
@@ -231,6 +238,11 @@ export async function openEventStoreThread(target: EventStoreTarget, options: Ev
       throw err;
     });
     thread.nextId = () => ids.take();
+  }
+  if (typeof target !== 'string') {
+    thread.setRetentionHeld = (held) => {
+      if (!failure) worker.postMessage({ type: 'retention', held });
+    };
   }
   return thread;
 }

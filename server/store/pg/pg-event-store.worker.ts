@@ -40,10 +40,18 @@ async function timed(kind: 'longest_insert_ms' | 'longest_retention_ms', fn: () 
   }
 }
 
+/**
+ * Retention (partition drops, counter expiry, sender trim) on PostgreSQL is one node's job: with
+ * `retentionBySingleton` it runs only while the main thread says this node holds `event-retention`
+ * (message 'retention'); partitions ahead are made on every node (creation is idempotent and locked).
+ */
+let retentionHeld = !options.retentionBySingleton;
+stats.retention_held = retentionHeld ? 1 : 0;
+
 async function maintain(): Promise<void> {
   if (closed || !writer) return;
   try {
-    await timed('longest_retention_ms', () => writer!.maintain());
+    await timed('longest_retention_ms', () => writer!.maintain({ retention: retentionHeld }));
   } catch (err) {
     stats.maintenance_errors!++;
     port.postMessage({ type: 'maintenance-error', message: (err as Error).message });
@@ -97,7 +105,12 @@ async function reserveIds(seq: number): Promise<void> {
   port.postMessage({ type: 'ids', seq, ...answer });
 }
 
-port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[]; keys?: string[] } | { type: 'maintain' } | { type: 'close' } | { type: 'ids'; seq: number }) => {
+port.on('message', (m: { type: 'insert'; seq: number; rows: unknown[]; keys?: string[] } | { type: 'maintain' } | { type: 'close' } | { type: 'ids'; seq: number } | { type: 'retention'; held: boolean }) => {
+  if (m.type === 'retention') {
+    retentionHeld = m.held === true;
+    stats.retention_held = retentionHeld ? 1 : 0;
+    return;
+  }
   if (m.type === 'ids') {
     void reserveIds(m.seq);
     return;

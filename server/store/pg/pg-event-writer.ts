@@ -427,8 +427,10 @@ export class PgEventWriter {
   }
 
   /** One round of upkeep: partitions ahead, age retention, row cap, counters, the senders' bound, remote batch ids. */
-  async maintain(): Promise<void> {
+  /** `retention: false`: only the partitions ahead (another node holds the event-retention job). */
+  async maintain(opts: { retention?: boolean } = {}): Promise<void> {
     await this.createAhead();
+    if (opts.retention === false) return;
     const r = this.opts.retention;
     if (r?.maxAgeMs) await this.dropOlderThan(this.now() - r.maxAgeMs);
     if (r?.maxRows) await this.dropBeyondCap(r.maxRows);

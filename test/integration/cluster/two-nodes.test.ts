@@ -6,7 +6,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../../server
 import { postgresAvailable, startPostgres, type PostgresHandle } from '../../helpers/postgres.js';
 import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
 
-const JOBS = ['housekeeping', 'sample_rollups', 'alarm_sweep', 'alarm_escalation'];
+const JOBS = ['housekeeping', 'sample_rollups', 'alarm_sweep', 'alarm_escalation', 'event_retention'];
 const until = (check: () => void, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
 
 /**

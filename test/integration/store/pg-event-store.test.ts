@@ -186,6 +186,30 @@ describe.skipIf(!postgresAvailable())('PostgreSQL event store (real PostgreSQL)'
       }
     });
 
+    it('with retentionBySingleton, the store thread drops nothing until told this node holds event-retention', async () => {
+      const url = await migrated();
+      const thread = await openEventStoreThread({ postgresUrl: url }, { maintenanceIntervalMs: 3_600_000, retention: { maxAgeMs: 2 * DAY_MS, maxRows: 0 }, retentionBySingleton: true });
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const old = Date.now() - 5 * DAY_MS;
+        await thread.insert(eventRows(Array.from({ length: 10 }, (_, i) => ev(i + 1, old + i))));
+        const count = async () => (await c.query('SELECT count(*)::int AS n FROM events')).rows[0].n as number;
+        expect((await thread.maintain()).retention_held).toBe(0);
+        expect(await count()).toBe(10);
+        thread.setRetentionHeld!(true);
+        expect((await thread.maintain()).retention_held).toBe(1);
+        expect(await count()).toBe(0);
+        thread.setRetentionHeld!(false);
+        await thread.insert(eventRows([ev(11, old)]));
+        await thread.maintain();
+        expect(await count()).toBe(1);
+      } finally {
+        await c.end();
+        await thread.close();
+      }
+    });
+
     it('the row cap drops the oldest whole days while the newer days still hold the cap', async () => {
       const url = await migrated();
       const now = at(today);
