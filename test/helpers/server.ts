@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../../server/contracts/events.js';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,4 +95,17 @@ export function apiClient(url: string, token?: string) {
     }
     return { status: res.status, body: parsed, text };
   };
+}
+
+/** Every stored event of `type`, paged through GET /events by cursor (newest first). */
+export async function eventsOfType(call: ReturnType<typeof apiClient>, type: string): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  let cursor: number | null = null;
+  do {
+    const r = await call('GET', `/events?type=${encodeURIComponent(type)}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    if (r.status !== 200) throw new Error(`GET /events answered ${r.status}: ${r.text}`);
+    out.push(...(r.body.items as StoredEvent[]));
+    cursor = r.body.nextCursor;
+  } while (cursor);
+  return out;
 }

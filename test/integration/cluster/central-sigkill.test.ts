@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { StoredEvent } from '../../../server/contracts/events.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/contracts/realtime.js';
 import { natsServerAvailable, startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
 import { postgresAvailable } from '../../helpers/postgres.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { apiClient, login } from '../../helpers/server.js';
+import { apiClient, eventsOfType, login } from '../../helpers/server.js';
 import { testPostgres } from '../../helpers/store-engines.js';
 import { run } from '../collectors/collector-helpers.js';
 
@@ -21,20 +20,6 @@ import { run } from '../collectors/collector-helpers.js';
  */
 const PASSWORD = 'admin-password-sigkill';
 const until = <T>(check: () => T | Promise<T>, timeout = 120_000) => vi.waitFor(check, { timeout, interval: 250 });
-type Client = ReturnType<typeof apiClient>;
-
-async function eventsOfType(call: Client, type: string): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  let cursor: number | null = null;
-  do {
-    const r = await call('GET', `/events?type=${encodeURIComponent(type)}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
-    expect(r.status).toBe(200);
-    out.push(...(r.body.items as StoredEvent[]));
-    cursor = r.body.nextCursor;
-  } while (cursor);
-  return out;
-}
-
 describe.skipIf(!postgresAvailable() || !natsServerAvailable())('a central node killed with SIGKILL', { timeout: 300_000 }, () => {
   let nats: NatsServerHandle;
   let a: ServerProcess;
