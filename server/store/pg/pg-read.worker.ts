@@ -32,7 +32,9 @@ let repos: ReturnType<typeof readerRepositories> | null = null;
 function syncRepos() {
   if (!repos) {
     db = openPgDb(url, { statementTimeoutMs: timeout });
-    db.exec('SET default_transaction_read_only = on');
+    // One snapshot per op: an op of several statements (the dashboard's counters, an alarm and its
+    // events) sees one state of the database, not a commit between two of its statements.
+    db.exec('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     repos = readerRepositories(db);
   }
   return repos;
@@ -62,7 +64,12 @@ port.on('message', (m: { type: 'run'; id: number; op: string; args: unknown } | 
     void pool.end().finally(() => port.close());
     return;
   }
-  const op = OPS.get(m.op) ?? (async (a: unknown) => runReadOp(syncRepos(), m.op, a));
+  const op =
+    OPS.get(m.op) ??
+    (async (a: unknown) => {
+      const r = syncRepos();
+      return db!.transaction(() => runReadOp(r, m.op, a))();
+    });
   op(m.args).then(
     (result) => {
       const bytes = (result as { bytes?: unknown } | null)?.bytes;

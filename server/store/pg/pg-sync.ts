@@ -42,6 +42,21 @@ const SQLITE_CODE: Record<string, string> = Object.assign(Object.create(null) as
   '23514': 'SQLITE_CONSTRAINT_CHECK',
 });
 
+/**
+ * Sleeps until `flag[0]` is no longer 0 or `timeoutMs` has passed; true when it was set.
+ * It waits for the value, not for a wake-up: the connection thread's notify for the previous
+ * statement can land after that statement's answer was read (the wait having returned
+ * 'not-equal' first) and would otherwise end this wait with no answer on the port.
+ */
+export function waitForFlag(flag: Int32Array, timeoutMs: number): boolean {
+  const deadline = performance.now() + timeoutMs;
+  while (Atomics.load(flag, 0) === 0) {
+    const left = deadline - performance.now();
+    if (left <= 0 || Atomics.wait(flag, 0, 0, left) === 'timed-out') return Atomics.load(flag, 0) !== 0;
+  }
+  return true;
+}
+
 export interface SyncResult {
   rows: unknown[];
   rowCount: number;
@@ -83,7 +98,7 @@ export class PgSyncConnection {
     Atomics.store(this.flag, 0, 0);
     const req: SyncRequest = { sql, params: params.map(toWire), rowMode };
     this.port.postMessage(req);
-    const woke = Atomics.wait(this.flag, 0, 0, this.waitMs);
+    const woke = waitForFlag(this.flag, this.waitMs) ? 'ok' : 'timed-out';
     this.stats.statements++;
     this.stats.waitMs += performance.now() - started;
     if (woke === 'timed-out') {
