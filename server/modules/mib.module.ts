@@ -35,6 +35,7 @@ export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibMo
   const changed = () => {
     for (const fn of listeners) fn();
   };
+  let stopping = false;
   return {
     name: 'mib',
     mibs,
@@ -43,9 +44,14 @@ export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibMo
       mibs
         .load()
         .then(changed)
-        .catch((err: unknown) => log.error({ err }, 'MIB load failed'));
+        .catch((err: unknown) => {
+          // A stop during the first load aborts it: not a failure.
+          if (stopping) log.debug('MIB load stopped with the server');
+          else log.error({ err }, 'MIB load failed');
+        });
     },
     async stop() {
+      stopping = true;
       await mibs.close(); // before the engine stops: a load finishing now would reload its rules
     },
     routes(api, router) {
