@@ -96,6 +96,7 @@ export function registerAlertmanagerIntake(api: ApiRegistry, router: Router, dep
       // Not audited: this is intake, not a change of configuration. What arrives is kept as events
       // (immutable, with receiver and externalURL); refused attempts are counted (/metrics).
       audit: false,
+      allowNul: true,
     },
     async ({ body, req, res }) => {
       s.messages++;

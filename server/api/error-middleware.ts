@@ -27,6 +27,12 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
       res.status(status).json({ error: { code, message } });
       return;
     }
+    // PostgreSQL refused text it cannot store (U+0000, an invalid sequence) that a route passed on:
+    // the request's fault, not the server's.
+    if (err?.name === 'PgSyncError' && (err.pgCode === '22021' || err.pgCode === '22P05')) {
+      res.status(400).json({ error: { code: 'bad_request', message: 'The request holds text the database cannot store (a NUL character)' } });
+      return;
+    }
     log.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error in request');
     res.status(500).json({ error: { code: 'internal', message: 'An unexpected error occurred' } });
   };

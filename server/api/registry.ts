@@ -27,6 +27,12 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
    * Every non-GET route declares it; `false` for requests that change nothing (dry runs, reads by POST).
    */
   audit?: AuditSpec | false;
+  /**
+   * Text from the network (an intake of alerts) may carry U+0000: it is kept as the events keep
+   * it. Every other route refuses NUL in its body, query and path (a name or a setting never
+   * holds one, and PostgreSQL's text cannot store it).
+   */
+  allowNul?: boolean;
 }
 
 export interface HandlerContext<B, Q> {
@@ -40,6 +46,24 @@ export interface HandlerContext<B, Q> {
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/** Where in `value` a string holds U+0000 (a dotted path, '' for the value itself), or null. */
+export function nulPath(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > 64 || value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const at = path ? `${path}.${k}` : String(k);
+    if (typeof k === 'string' && k.includes('\u0000')) return at;
+    const found = nulPath(v, at, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function refuseNul(value: unknown, where: string): void {
+  const at = nulPath(value);
+  if (at !== null) throw new ValidationError(`Invalid ${where}: ${at || '(root)'}: text may not contain NUL (U+0000) characters`, [{ path: at, message: 'contains U+0000' }]);
+}
 
 /** Turns zod issues into the API's validation error. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
@@ -82,6 +106,11 @@ export class ApiRegistry {
       if (spec.access !== 'public' && !user) throw new UnauthorizedError();
       const run = async () => {
         if (spec.access !== 'public' && !roleAllows(user!.role, spec.access)) throw new ForbiddenError();
+        if (!spec.allowNul) {
+          refuseNul(req.params, 'path');
+          refuseNul(req.query, 'query');
+          refuseNul(req.body, 'request body');
+        }
         const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'request body') : undefined;
         const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
         return handler({

@@ -70,6 +70,25 @@ describe('devices API', () => {
     expect(off.body.snmp).toMatchObject({ enabled: false, communitySet: false });
   });
 
+  it('refuses U+0000 in names, settings, queries and paths with a 400, on either store, and keeps the good data', async () => {
+    const before = (await call('GET', '/devices')).body.items.length;
+    const bad = await call('POST', '/devices', { name: 'nul\u0000sw', address: '127.0.0.14' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'name' }] });
+    expect(bad.body.error.message).toMatch(/NUL/);
+    const inSecret = await call('POST', '/devices', { name: 'nul-sw', address: '127.0.0.14', snmp: { community: 'pub\u0000lic' } });
+    expect(inSecret.body.error.details).toEqual([{ path: 'snmp.community', message: expect.any(String) }]);
+    const trapUser = await call('POST', '/trap-users', { username: 'trap\u0000user', authProtocol: 'sha', authKey: 'auth-key-12345' });
+    expect(trapUser.status).toBe(400);
+    const key = await call('POST', '/devices', { name: 'nul-key-sw', address: '127.0.0.14', ['k\u0000']: 1 });
+    expect(key.status).toBe(400);
+    expect((await call('GET', '/events?type=a%00b')).status).toBe(400);
+    expect((await call('GET', '/devices/1%00')).status).toBe(400);
+    expect((await call('GET', '/devices')).body.items.length).toBe(before);
+    // The same device without the NUL is stored.
+    expect((await call('POST', '/devices', { name: 'nul-sw', address: '127.0.0.14' })).status).toBe(201);
+  });
+
   it('refuses a duplicate name with 409', async () => {
     await call('POST', '/devices', { name: 'dup', address: '127.0.0.12' });
     const again = await call('POST', '/devices', { name: 'DUP', address: '127.0.0.13' });
