@@ -36,6 +36,8 @@ export function registryModule(ctx: AppContext, deps: { store: StoreModule; even
       else notRunning++;
     },
   };
+  let raises = false;
+  let offAlarms: (() => Promise<void>) | undefined;
   const siteHealth: SiteHealth = {
     generation: () => running?.generation() ?? 0,
     allCollectorsDown: (site) => running?.allCollectorsDown(site) ?? false,
@@ -55,13 +57,17 @@ export function registryModule(ctx: AppContext, deps: { store: StoreModule; even
           intake: () => deps.events.writer,
           log: ctx.log('collectors'),
           timeoutMs: ctx.config.collectorTimeoutSeconds * 1000,
+          raisesAlarms: () => raises,
         }),
       );
       r.start();
       running = r;
+      // One node raises the collector alarms (every node on SQLite, where there is one).
+      offAlarms = ctx.singletons.register('collector-alarms', { start: () => void (raises = true), stop: () => void (raises = false) });
     },
     async stop() {
       running = null;
+      await offAlarms?.();
       registry.get().stop();
     },
     routes(api) {

@@ -75,6 +75,12 @@ export interface CollectorRegistryDeps {
   /** How often the monitor looks (default: a fifth of the timeout, at most 5 s). */
   checkEveryMs?: number;
   now?: () => number;
+  /**
+   * Whether this node raises and clears the collector alarms (default: always). Several central
+   * nodes all hear every heartbeat and all track each collector's state; only the holder of the
+   * `collector-alarms` singleton job emits collector.down/up, so one outage is one event.
+   */
+  raisesAlarms?: () => boolean;
 }
 
 /**
@@ -84,7 +90,7 @@ export interface CollectorRegistryDeps {
  */
 export class CollectorRegistry implements HeartbeatSink, SiteHealth {
   private readonly known = new Map<string, Known>();
-  private readonly stats = { heartbeats: 0, heartbeats_rejected: 0, heartbeat_errors: 0, collectors_down_events: 0, collectors_up_events: 0 };
+  private readonly stats = { heartbeats: 0, heartbeats_rejected: 0, heartbeat_errors: 0, collectors_down_events: 0, collectors_up_events: 0, collector_events_left_to_leader: 0 };
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Silence is counted from here at the earliest: a restarted centre gives collectors a full timeout. */
@@ -134,8 +140,10 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
       this.known.set(hb.id, { site: dto.site, hostname: dto.hostname, lastSeen: now, state: 'up' });
       if (!prev || prev.state === 'down' || prev.site !== dto.site) this.gen++;
       if (prev?.state === 'down') {
-        this.stats.collectors_up_events++;
-        this.emit(COLLECTOR_EVENT_TYPES.up, 'info', dto, `collector ${dto.site} (${dto.hostname}) heard from again`);
+        if (this.raisesAlarms()) {
+          this.stats.collectors_up_events++;
+          this.emit(COLLECTOR_EVENT_TYPES.up, 'info', dto, `collector ${dto.site} (${dto.hostname}) heard from again`);
+        } else this.stats.collector_events_left_to_leader++;
       }
       this.deps.bus.publish('collector.changed', dto);
     } catch (err) {
@@ -155,9 +163,11 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
         this.gen++;
         const dto = this.deps.repo.get(id);
         if (!dto) continue;
-        this.stats.collectors_down_events++;
-        const secs = Math.round(this.deps.timeoutMs / 1000);
-        this.emit(COLLECTOR_EVENT_TYPES.down, 'major', dto, `collector ${dto.site} (${dto.hostname}) not heard from for ${secs} s`, { timeoutSeconds: secs });
+        if (this.raisesAlarms()) {
+          this.stats.collectors_down_events++;
+          const secs = Math.round(this.deps.timeoutMs / 1000);
+          this.emit(COLLECTOR_EVENT_TYPES.down, 'major', dto, `collector ${dto.site} (${dto.hostname}) not heard from for ${secs} s`, { timeoutSeconds: secs });
+        } else this.stats.collector_events_left_to_leader++;
         this.deps.bus.publish('collector.changed', dto);
       } catch (err) {
         this.deps.log.error({ err, collector: id }, 'marking a collector down failed');
@@ -179,6 +189,7 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
     if (!dto || !this.deps.repo.delete(id)) return undefined;
     this.known.delete(id);
     this.gen++;
+    // Asked of this node (an API call): it clears the alarm whichever node raised it.
     if (dto.state === 'down') this.emit(COLLECTOR_EVENT_TYPES.forgotten, 'info', dto, `collector ${dto.site} (${dto.hostname}) removed`);
     this.deps.bus.publish('collector.changed', { ...dto, forgotten: true });
     return dto;
@@ -222,6 +233,10 @@ export class CollectorRegistry implements HeartbeatSink, SiteHealth {
       else down++;
     }
     return { ...this.stats, collectors_up: up, collectors_down: down };
+  }
+
+  private raisesAlarms(): boolean {
+    return this.deps.raisesAlarms?.() ?? true;
   }
 
   private emit(type: string, severity: NormalizedEvent['severity'], c: CollectorDto, message: string, extra: Record<string, unknown> = {}): void {

@@ -44,8 +44,8 @@ describe.skipIf(!postgresAvailable())('the poll scheduling of a site on one node
     // was registered), it holds it not and has not started its scheduler (no device tracked).
     const rounds = counters()['singletons.rounds']!;
     await until(async () => (counters()['singletons.rounds']! > rounds ? true : undefined), 20_000);
-    // Every other job of a PostgreSQL node: housekeeping, sample rollups, alarm sweep, alarm escalation, event retention.
-    expect(counters()['singletons.acquired']).toBe(5);
+    // Every other job of a PostgreSQL node: housekeeping, sample rollups, alarm sweep, alarm escalation, event retention, collector alarms.
+    expect(counters()['singletons.acquired']).toBe(6);
     expect(counters()['singletons.holds_poll_schedule_hq']).toBe(0);
     expect(counters()['poller.scheduled_devices']).toBe(0);
 

@@ -4,9 +4,9 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/contracts/realtime.js';
 import { postgresAvailable, startPostgres, type PostgresHandle } from '../../helpers/postgres.js';
-import { apiClient, login, startTestServer, type TestServer } from '../../helpers/server.js';
+import { apiClient, eventsOfType, login, startTestServer, type TestServer } from '../../helpers/server.js';
 
-const JOBS = ['housekeeping', 'sample_rollups', 'alarm_sweep', 'alarm_escalation', 'event_retention'];
+const JOBS = ['housekeeping', 'sample_rollups', 'alarm_sweep', 'alarm_escalation', 'event_retention', 'collector_alarms'];
 const until = (check: () => void, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
 
 /**
@@ -29,9 +29,9 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
   beforeAll(async () => {
     pgs = await startPostgres();
     const url = await pgs.newDatabase();
-    a = await startTestServer({ env: { NMS_DATABASE_URL: url } });
+    a = await startTestServer({ env: { NMS_DATABASE_URL: url, NMS_COLLECTOR_TIMEOUT_SECONDS: '5' } });
     // Every central node on the database reads its secrets with the same key file.
-    b = await startTestServer({ env: { NMS_DATABASE_URL: url, NMS_SECRET_KEY_FILE: join(a.dataDir, 'secret.key') } });
+    b = await startTestServer({ env: { NMS_DATABASE_URL: url, NMS_COLLECTOR_TIMEOUT_SECONDS: '5', NMS_SECRET_KEY_FILE: join(a.dataDir, 'secret.key') } });
   }, 120_000);
   afterAll(async () => {
     sockets.forEach((s) => s.close());
@@ -118,6 +118,33 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
       expect([...seen.alarmsB]).toEqual([alarms[0]!.id]);
     });
   });
+
+  it('a silent collector that both nodes hear from raises one collector.down alarm, and its return one collector.up', async () => {
+    const callA = apiClient(a!.url, (await login(a!.url, 'admin', a!.adminPassword)).token);
+    const id = 'cluster-col-1';
+    // Core NATS gives every central node each heartbeat: so do we.
+    const beat = () => {
+      const now = Date.now();
+      const hb = { id, site: 'branch-7', version: '1.0.0', hostname: 'col-branch-7', startedAt: now - 1000, sentAt: now, counters: {}, spoolRecords: 0, spoolBytes: 0 };
+      a!.nms.heartbeats.heartbeat(hb, '127.0.0.7');
+      b!.nms.heartbeats.heartbeat(hb, '127.0.0.7');
+    };
+    beat();
+    const counter = (n: TestServer, name: string) => n.nms.metrics.snapshot()[`collectors.${name}`] ?? 0;
+    // Both nodes see it go down; only the holder of collector-alarms raises the alarm.
+    await until(() => {
+      for (const n of [a!, b!]) expect(counter(n, 'collectors_down')).toBeGreaterThanOrEqual(1);
+    }, 20_000);
+    const alarmOf = async () => ((await callA('GET', '/alarms?state=all&limit=1000')).body.items as Array<{ reductionKey: string; count: number; state: string }>).find((x) => x.reductionKey === `collectorDown:${id}`);
+    await until(async () => expect(await alarmOf()).toMatchObject({ count: 1, state: 'active' }));
+    expect((await eventsOfType(callA, 'collector.down')).filter((e) => e.params.collectorId === id)).toHaveLength(1);
+    expect(counter(a!, 'collectors_down_events') + counter(b!, 'collectors_down_events')).toBe(1);
+    expect(counter(a!, 'collector_events_left_to_leader') + counter(b!, 'collector_events_left_to_leader')).toBe(1);
+    beat();
+    await until(async () => expect((await alarmOf())?.state).toBe('cleared'));
+    expect((await eventsOfType(callA, 'collector.up')).filter((e) => e.params.collectorId === id)).toHaveLength(1);
+    expect((await alarmOf())!.count).toBe(1);
+  }, 60_000);
 
   it('when the node holding the jobs stops, the other takes them within 30 s', async () => {
     const holder = holds(a, 'alarm_sweep') === 1 ? 'a' : 'b';
