@@ -265,6 +265,12 @@ export function pollingModule(
       remoteWrite?.start();
       // Collectors get the custom templates with their assignment: rewritten when they change.
       templates.onChange(() => bus.publish('templates.changed', { templates: templates.compiled().length }));
+      // Several central nodes: a custom template changed on one is read again on the others.
+      const cluster = ctx.cluster;
+      if (cluster) {
+        cluster.onNotice('templates', () => templates.reloadStored());
+        templates.onStoredChange(() => cluster.announce('templates'));
+      }
       started = true;
       // Several nodes of one site on one store (`all` on PostgreSQL): one of them schedules the site's polls.
       let offPoller = async (): Promise<void> => undefined;

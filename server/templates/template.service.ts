@@ -40,6 +40,7 @@ export class TemplateService {
   /** At a collector: the custom templates the centre assigned to its site (no database here). */
   private assigned: CompiledTemplate[] = [];
   private readonly listeners = new Set<() => void>();
+  private readonly storedListeners = new Set<() => void>();
 
   constructor(
     private readonly deps: {
@@ -64,6 +65,22 @@ export class TemplateService {
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Called after a custom template was created, changed or deleted here (not after a reload). */
+  onStoredChange(fn: () => void): () => void {
+    this.storedListeners.add(fn);
+    return () => this.storedListeners.delete(fn);
+  }
+
+  /** Reads the custom templates from the database again (another central node changed them). */
+  reloadStored(): void {
+    this.rebuild();
+  }
+
+  private storedChanged(): void {
+    this.rebuild();
+    for (const fn of this.storedListeners) fn();
   }
 
   private rebuild(): void {
@@ -150,7 +167,7 @@ export class TemplateService {
     if (input.deviceId !== undefined && input.group !== undefined) throw new TemplateError('a template is for one device or one group, not both', [{ path: 'group', message: 'both deviceId and group given' }]);
     if (this.get(body.id)) throw new TemplateConflictError(`template ${body.id} already exists`);
     repo.create({ id: body.id, body: JSON.stringify(body), sourceText: text, deviceId: input.deviceId ?? null, group: input.group ?? null });
-    this.rebuild();
+    this.storedChanged();
     return this.get(body.id)!;
   }
 
@@ -162,7 +179,7 @@ export class TemplateService {
     const { body, text } = TemplateService.parseInput(input);
     if (body.id !== id) throw new TemplateError('the id of a template cannot change', [{ path: 'id', message: `must stay ${id}` }]);
     repo.update(id, JSON.stringify(body), text);
-    this.rebuild();
+    this.storedChanged();
     return this.get(id)!;
   }
 
@@ -172,7 +189,7 @@ export class TemplateService {
     if (!cur) throw new TemplateNotFoundError(`no template ${id}`);
     if (cur.origin.source === 'file') throw new TemplateConflictError(`template ${id} comes from the file ${cur.origin.file ?? ''} and is read-only`);
     repo.delete(id);
-    this.rebuild();
+    this.storedChanged();
   }
 
   stored(id: string): StoredTemplate | undefined {

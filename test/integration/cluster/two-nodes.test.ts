@@ -119,6 +119,17 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
     });
   });
 
+  it('a custom collection template made on A is used on B, and its deletion on B reaches A', async () => {
+    const callA = apiClient(a!.url, (await login(a!.url, 'admin', a!.adminPassword)).token);
+    const callB = apiClient(b!.url, (await login(b!.url, 'admin', b!.adminPassword)).token);
+    const ids = async (call: typeof callA) => ((await call('GET', '/templates')).body.items as Array<{ id: string }>).map((t) => t.id);
+    const created = await callA('POST', '/templates', { template: { id: 'cluster-load', name: 'Cluster load', scalars: [{ name: 'cluster.load', oid: '1.3.6.1.4.1.2021.10.1.5.1', unit: '%' }] } });
+    expect(created.status, created.text).toBe(201);
+    await until(async () => expect(await ids(callB)).toContain('cluster-load'));
+    expect((await callB('DELETE', '/templates/cluster-load')).status).toBe(204);
+    await until(async () => expect(await ids(callA)).not.toContain('cluster-load'));
+  });
+
   it('a silent collector that both nodes hear from raises one collector.down alarm, and its return one collector.up', async () => {
     const callA = apiClient(a!.url, (await login(a!.url, 'admin', a!.adminPassword)).token);
     const id = 'cluster-col-1';
