@@ -132,8 +132,10 @@ describe.skipIf(!postgresAvailable())('counters on PostgreSQL follow retention',
     const db = openPgDb(url);
     try {
       await w.createAhead();
-      const old = [1, 2, 3].map((i) => event(0, i, i)).map((e) => ({ ...e, receivedAt: now - 5 * 86_400_000 + e.id * 1000 }));
-      const recent = [4, 5, 6].map((i) => event(0, i, i)).map((e) => ({ ...e, receivedAt: now - 10 * 60_000 + e.id * 1000 }));
+      // Each set within one minute (10 s past its start), whatever the second the test runs at.
+      const minuteStart = (t: number) => Math.floor(t / 60_000) * 60_000 + 10_000;
+      const old = [1, 2, 3].map((i) => event(0, i, i)).map((e) => ({ ...e, receivedAt: minuteStart(now - 5 * 86_400_000) + e.id * 1000 }));
+      const recent = [4, 5, 6].map((i) => event(0, i, i)).map((e) => ({ ...e, receivedAt: minuteStart(now - 10 * 60_000) + e.id * 1000 }));
       await w.insert(eventRows([...old, ...recent]));
       const minutes = () => db.prepare('SELECT minute FROM event_minutes ORDER BY minute').pluck().all() as number[];
       expect(minutes()).toHaveLength(2);
