@@ -13,7 +13,7 @@ export default defineConfig({
     pool: 'forks',
     // As `npm start` runs the server: the suite proves the code works with the __proto__ accessor disabled.
     execArgv: ['--disable-proto=throw'],
-    maxWorkers: 2,
+    maxWorkers: 3,
     reporters: ['default'],
   },
 });
