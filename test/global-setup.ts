@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MibService } from '../server/mib/mib.service.js';
 import { MIBS_DIR } from '../server/paths.js';
-import { startPostgres, type PostgresHandle } from './helpers/postgres.js';
+import { postgresAvailable, startPostgres, type PostgresHandle } from './helpers/postgres.js';
 
 /**
  * Compiles the MIB index once for the whole run: every test server then
@@ -15,9 +15,11 @@ export const TEST_MIB_CACHE = join(tmpdir(), `netwatch-test-mib-cache-${process.
 let postgres: PostgresHandle | undefined;
 
 export async function setup(): Promise<void> {
-  // NW_TEST_STORE=postgres (npm run test:postgres): one PostgreSQL for the whole run; each test
-  // server gets its own database on it (test/helpers/test-store.ts).
-  if (process.env.NW_TEST_STORE === 'postgres') {
+  // One PostgreSQL for the whole run: the repository tests on both engines and, under
+  // NW_TEST_STORE=postgres (npm run test:postgres), every test server get their own databases on it
+  // (test/helpers/store-engines.ts, test-store.ts). Tests that stop, cut or configure a server
+  // start their own (startPostgres). Under CI=true a missing PostgreSQL fails here, naming the package.
+  if (postgresAvailable()) {
     postgres = await startPostgres({ maxConnections: 300 });
     process.env.NW_TEST_PG_URL = postgres.url;
   }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll } from 'vitest';
 import { MIGRATIONS_DIR, PG_MIGRATIONS_DIR } from '../../server/paths.js';
 import { openDatabase, type Db } from '../../server/store/database.js';
@@ -51,11 +53,53 @@ export function testPostgres(): Promise<PostgresHandle> {
   return server;
 }
 
-/** A fresh, migrated PostgreSQL database URL. */
+let dbSeq = 0;
+let template: Promise<string> | null = null;
+
+/**
+ * The name of a database migrated with migrations/postgres as they are now, made once per server
+ * (the first process to ask builds it under an advisory lock; the name carries the migrations'
+ * hash, so a changed migration gets a new one). New test databases are copies of it.
+ */
+function migratedTemplate(pgs: PostgresHandle): Promise<string> {
+  template ??= (async () => {
+    const migrations = readMigrations(PG_MIGRATIONS_DIR);
+    const hash = createHash('sha256').update(JSON.stringify(migrations)).digest('hex').slice(0, 16);
+    const name = `nw_tpl_${hash}`;
+    const admin = new pg.Client({ connectionString: pgs.url });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_advisory_lock(4242, 1)');
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (!exists.rowCount) {
+        const build = `${name}_b${process.pid}`;
+        await admin.query(`DROP DATABASE IF EXISTS ${build}`);
+        await admin.query(`CREATE DATABASE ${build}`);
+        await migratePostgres(pgs.url.replace(/\/postgres$/, `/${build}`), migrations);
+        await admin.query(`ALTER DATABASE ${build} RENAME TO ${name}`);
+      }
+    } finally {
+      await admin.end();
+    }
+    return name;
+  })();
+  template.catch(() => (template = null));
+  return template;
+}
+
+/** A fresh, migrated PostgreSQL database URL (a copy of the migrated template: no migration run per test). */
 export async function newPgDatabase(): Promise<string> {
-  const url = await (await testPostgres()).newDatabase();
-  await migratePostgres(url, readMigrations(PG_MIGRATIONS_DIR));
-  return url;
+  const pgs = await testPostgres();
+  const from = await migratedTemplate(pgs);
+  const name = `t${process.pid}_${++dbSeq}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: pgs.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${from}`);
+  } finally {
+    await admin.end();
+  }
+  return pgs.url.replace(/\/postgres$/, `/${name}`);
 }
 
 export async function openTestDb(engine: StoreEngine): Promise<Db> {

@@ -11,7 +11,7 @@ import { loadConfig } from '../../../server/config/load-config.js';
 import { createLogger } from '../../../server/log/logger.js';
 import { freeTcpPort, startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { apiClient, login, startTestServer } from '../../helpers/server.js';
+import { apiClient, eventsOfType, login, startTestServer } from '../../helpers/server.js';
 import { run } from '../collectors/collector-helpers.js';
 
 /**
@@ -37,19 +37,6 @@ async function startCentral(): Promise<ServerProcess> {
 
 async function api() {
   return apiClient(central.url, (await login(central.url, 'admin', PASSWORD)).token);
-}
-
-/** Every stored event of `type` (paged by cursor), oldest last. */
-async function eventsOfType(call: Awaited<ReturnType<typeof api>>, type: string): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  let cursor: number | null = null;
-  do {
-    const r = await call('GET', `/events?type=${encodeURIComponent(type)}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
-    expect(r.status).toBe(200);
-    out.push(...(r.body.items as StoredEvent[]));
-    cursor = r.body.nextCursor;
-  } while (cursor);
-  return out;
 }
 
 /** `count` syslog messages with `tag` through real `logger`, 500 at a time, ~2,000/s so the kernel keeps them all. */

@@ -10,7 +10,7 @@ import { STREAM_NAME } from '../../../server/bus/nats-subjects.js';
 import type { StoredEvent } from '../../../server/contracts/events.js';
 import { startNatsServer, type NatsServerHandle } from '../../helpers/nats-server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { apiClient, login } from '../../helpers/server.js';
+import { apiClient, eventsOfType as eventsOfTypeVia, login } from '../../helpers/server.js';
 
 /**
  * Batch merging at a collector (issue 15): a central and a collector (the build, as `npm start` runs it), a real
@@ -46,17 +46,7 @@ async function collectorCounters(): Promise<Record<string, number>> {
   return (r.body as { id: string; counters: Record<string, number> }[]).find((x) => x.id === collectorId)?.counters ?? {};
 }
 
-async function eventsOfType(type: string): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  let cursor: number | null = null;
-  do {
-    const r = await call('GET', `/events?type=${encodeURIComponent(type)}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
-    expect(r.status).toBe(200);
-    out.push(...(r.body.items as StoredEvent[]));
-    cursor = r.body.nextCursor;
-  } while (cursor);
-  return out;
-}
+const eventsOfType = (type: string): Promise<StoredEvent[]> => eventsOfTypeVia(call, type);
 
 /**
  * One `logger` process; its stdin is fed `perWrite` lines every `pauseMs`: each line is one datagram as logger reads it.
