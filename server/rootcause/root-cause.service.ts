@@ -98,6 +98,7 @@ export class RootCauseService {
   private recomputeTimer: NodeJS.Timeout | null = null;
   private recomputing: Promise<void> | null = null;
   private again = false;
+  private followUp: Promise<void> | null = null;
   private stopped = false;
   /** The device whose own status is being handled (its status is pushed by the poller, not again here). */
   private current: number | null = null;
@@ -137,11 +138,18 @@ export class RootCauseService {
     this.recomputeTimer.unref();
   }
 
-  /** Recomputes parents now (resolves when applied). */
+  /**
+   * Recomputes parents now; resolves once a computation that started after this call is applied.
+   * One under way may have read the pins and links before the change the caller just made: one more
+   * follows it (shared by every call made meanwhile), and the callers are answered after that one.
+   */
   recompute(): Promise<void> {
     if (this.recomputing) {
-      this.again = true;
-      return this.recomputing;
+      this.followUp ??= this.recomputing.then(() => {
+        this.followUp = null;
+        return this.stopped ? undefined : this.recompute();
+      });
+      return this.followUp;
     }
     const started = performance.now();
     this.recomputing = this.deps

@@ -99,13 +99,14 @@ describe('Prometheus rate() over our exported counters', () => {
   it(`rate(ifHCInOctets{ifName="lo"}[~${W_SEC}s]) equals Netwatch's own rate for lo over the same polls within 5 %`, async () => {
     // N + 1 polls P seconds apart: the first one sets c_0, the N others each yield one interval's rate.
     // An interval Netwatch refuses to rate (lo above 110 % of its 10 Mbit/s because other programs on this
-    // shared machine sent a burst through the loopback) starts the run again from that poll, at most 3N polls.
+    // shared machine sent a burst through the loopback: a parallel test streams a million events over it)
+    // starts the run again from that poll, at most 5N polls.
     let rates: number[] = [];
     let doneAt: number[] = [];
     const skipped: string[] = [];
     const t0 = Date.now();
     for (let k = 0; rates.length < N; k++) {
-      expect(k, `no ${N} rated intervals in a row: ${skipped.join('; ')}`).toBeLessThan(3 * N);
+      expect(k, `no ${N} rated intervals in a row: ${skipped.join('; ')}`).toBeLessThan(5 * N);
       const wait = t0 + k * P_SEC * 1000 - Date.now();
       if (wait > 0) await sleep(wait);
       const r = await call('POST', `/devices/${deviceId}/poll`);
@@ -157,5 +158,5 @@ describe('Prometheus rate() over our exported counters', () => {
     // The generator's traffic is a floor under both (other loopback traffic only adds to it).
     expect(ours, ctx).toBeGreaterThan(TRAFFIC_BYTES_PER_SEC * 0.9);
     expect(Math.abs(theirs - ours) / ours, ctx).toBeLessThan(0.05);
-  }, 200_000);
+  }, 320_000);
 });

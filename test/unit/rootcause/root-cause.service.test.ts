@@ -57,6 +57,7 @@ describe('root-cause decisions', () => {
   let repolled: number[][];
   let rc: RootCauseService;
   let rows: DerivedRow[];
+  let deriveGate: Promise<void>;
 
   const make = async (holdMs = 5000) => {
     rc = new RootCauseService({
@@ -67,7 +68,12 @@ describe('root-cause decisions', () => {
       status: (id) => status.get(id),
       allStatus: () => status,
       publishStatus: () => {},
-      derive: async () => ({ rows, chosenRoots: [], links: 0 }),
+      derive: async () => {
+        // What derive reads, it reads when it starts (pins, links); the answer may come later.
+        const read = rows;
+        await deriveGate;
+        return { rows: read, chosenRoots: [], links: 0 };
+      },
       probe: async (id) => {
         probes.push(id);
         return probeAnswer(id);
@@ -93,6 +99,7 @@ describe('root-cause decisions', () => {
   };
 
   beforeEach(() => {
+    deriveGate = Promise.resolve();
     alarms = new Alarms();
     // 1 root -> 2 distribution -> 3..12 access
     rows = [row(1, null), row(2, 1, ['ge2', '2']), ...Array.from({ length: 10 }, (_, i) => row(3 + i, 2, [`p${i}`]))];
@@ -104,6 +111,21 @@ describe('root-cause decisions', () => {
   afterEach(() => {
     rc?.stop();
     vi.useRealTimers();
+  });
+
+  it('answers a recompute asked while another is under way only once one that read the change is applied', async () => {
+    await make();
+    let open!: () => void;
+    deriveGate = new Promise<void>((r) => (open = r));
+    const first = rc.recompute(); // reads the pins as they were
+    // An operator pins device 5 under the root, and the route asks for a recompute.
+    rows = rows.map((r) => (r.id === 5 ? row(5, 1) : r));
+    deriveGate = Promise.resolve();
+    const second = rc.recompute();
+    open();
+    await first;
+    await second;
+    expect(rc.parentOf(5)).toBe(1);
   });
 
   it('suppresses children that fail after their parent under the parent\'s alarm, counts them on it and notifies only the parent', async () => {
