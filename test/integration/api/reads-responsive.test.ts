@@ -74,12 +74,24 @@ describe('the main thread while reads run', () => {
     expect(res.body.error.message).toMatch(new RegExp(`took longer than ${BUDGET_MS} ms and was stopped; narrow the filter`));
 
     // The stopped readers are replaced: once they are, the next read is answered, and the stops are counted.
-    for (let t = Date.now(); (await counters())['readers.ready'] !== 2 && Date.now() - t < 20_000; ) await new Promise((r) => setTimeout(r, 20));
-    const next = await call('GET', '/events?limit=5');
+    // (On a loaded machine a fresh reader's first read can itself pass the 150 ms budget: it is stopped
+    // and answered 503 query_timeout like the others, counted, and the read asked again.)
+    const readersReady = async () => {
+      for (let t = Date.now(); (await counters())['readers.ready'] !== 2 && Date.now() - t < 20_000; ) await new Promise((r) => setTimeout(r, 20));
+    };
+    await readersReady();
+    let next = await call('GET', '/events?limit=5');
+    let extra = 0;
+    for (const t = Date.now(); next.status === 503 && Date.now() - t < 20_000; ) {
+      expect(next.body.error.code).toBe('query_timeout');
+      extra++;
+      await readersReady();
+      next = await call('GET', '/events?limit=5');
+    }
     expect(next.status).toBe(200);
     expect(next.body.items).toHaveLength(5);
     const after = await counters();
-    expect(after['readers.timeouts']! - before['readers.timeouts']!).toBe(3);
+    expect(after['readers.timeouts']! - before['readers.timeouts']!).toBe(3 + extra);
     expect(after['readers.threads']).toBe(2);
     // The main thread's longest stall is measured and exposed (status page and /metrics).
     expect(after['main-thread.delay_max_ms']).toBeGreaterThan(0);
