@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { CHANGES_CHANNEL, LISTEN_CHANGES, NOTIFY_CHANGE, SESSION_KEEPALIVES } from '../store/pg/cluster-queries.js';
 
 /** What another node may have cached and must read again. */
-export const CHANGE_KINDS = ['device', 'rules', 'maintenance', 'escalation', 'authRevoked', 'trapUsers', 'templates'] as const;
+export const CHANGE_KINDS = ['device', 'rules', 'maintenance', 'escalation', 'authRevoked', 'trapUsers', 'templates', 'mibs'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 const KINDS: ReadonlySet<string> = new Set(CHANGE_KINDS);
 const OPS: ReadonlySet<string> = new Set(['created', 'updated', 'deleted']);

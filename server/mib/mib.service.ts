@@ -1,7 +1,8 @@
 /**
  * Owns the live OID dictionary: loads it after start-up (warm from the index),
  * accepts uploaded MIB files into `<dataDir>/mibs/` and recompiles what changed.
- * Loads and uploads run one at a time.
+ * Loads and uploads run one at a time. Several central nodes on one store share their uploads through it
+ * (`share`, `syncShared`; see mib-shared.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { loadBundle } from './mib-bundle.load.js';
 import { loadBundleInWorker, loadMibsInWorker } from './mib-worker.js';
 import { parseMib } from './mib.parser.js';
 import { MibSyntaxError } from './mib.tokenizer.js';
+import { MIB_FILENAME_RE, readBundleFiles, syncSharedMibs, type MibUploadStore } from './mib-shared.js';
 import { OidDictionary } from './oid-dictionary.js';
 
 export interface MibServiceOptions {
@@ -39,7 +41,7 @@ export class MibUploadError extends Error {
   }
 }
 
-const FILENAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const FILENAME_RE = MIB_FILENAME_RE;
 
 export class MibService {
   private dict = new OidDictionary();
@@ -47,6 +49,7 @@ export class MibService {
   private queue: Promise<unknown> = Promise.resolve();
   private loadingNow = false;
   private readonly abort = new AbortController();
+  private shared: MibUploadStore | null = null;
   readonly uploadDir: string;
   readonly indexPath: string;
 
@@ -73,9 +76,34 @@ export class MibService {
     return this.loadingNow;
   }
 
+  /**
+   * Several central nodes on one store: from now on uploads are kept in `store` too, and `load` and
+   * `syncShared` first write into the upload directory what the store holds and it lacks.
+   */
+  share(store: MibUploadStore): void {
+    this.shared = store;
+  }
+
   /** Compiles (or loads from the index) every known MIB and swaps in the new dictionary. */
   load(): Promise<MibCompileResult> {
-    return this.serial(() => this.compileNow());
+    return this.serial(() => {
+      this.pullShared();
+      return this.compileNow();
+    });
+  }
+
+  /**
+   * Another node changed the uploads: writes what the store holds and this node lacks, and recompiles
+   * if anything was written. Resolves true when the dictionary was replaced.
+   */
+  syncShared(): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.shared) return false;
+      const r = syncSharedMibs(this.uploadDir, this.shared, this.opts.log);
+      if (r.written + r.bundles === 0) return false;
+      await this.compileNow();
+      return true;
+    });
   }
 
   /**
@@ -93,6 +121,8 @@ export class MibService {
         throw new MibUploadError(`${filename}: ${(err as Error).message}`, err instanceof MibSyntaxError ? err.line : null);
       }
       if (names.length === 0) throw new MibUploadError(`${filename}: no MIB module ("NAME DEFINITIONS ::= BEGIN") found`, null);
+      // Into the shared store first: a refused write there stores nothing here either.
+      this.shared?.putFile(filename, Buffer.from(content, 'utf8'), Date.now());
       mkdirSync(this.uploadDir, { recursive: true });
       writeFileSync(join(this.uploadDir, filename), content);
       const result = await this.compileNow();
@@ -113,6 +143,7 @@ export class MibService {
       try {
         const r = this.opts.worker !== false ? await loadBundleInWorker(input, this.abort.signal) : await loadBundle(input);
         this.install(r.loaded);
+        this.shared?.replaceBundle(r.report.bundle, readBundleFiles(this.uploadDir, r.report.bundle), Date.now());
         return { result: r.loaded.result, report: r.report };
       } finally {
         this.loadingNow = false;
@@ -139,6 +170,16 @@ export class MibService {
   uploaded(filename: string): string | null {
     const p = join(this.uploadDir, filename);
     return FILENAME_RE.test(filename) && existsSync(p) ? readFileSync(p, 'utf8') : null;
+  }
+
+  /** The first load: a store that cannot be read leaves this node with its own files (logged), not without MIBs. */
+  private pullShared(): void {
+    if (!this.shared) return;
+    try {
+      syncSharedMibs(this.uploadDir, this.shared, this.opts.log);
+    } catch (err) {
+      this.opts.log?.error({ err }, 'MIB uploads could not be read from the shared store; loading this node\'s files');
+    }
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { registerMibRoutes } from '../api/mib.routes.js';
 import { registerSnmpBrowseRoutes } from '../api/snmp-browse.routes.js';
 import { MibService } from '../mib/mib.service.js';
 import { MIBS_DIR } from '../paths.js';
+import { MibUploadRepository } from '../store/mib-upload.repository.js';
 import type { AppContext, Module } from './module.js';
 import type { StoreModule } from './store.module.js';
 
@@ -16,6 +17,8 @@ export interface MibModule extends Module {
 /**
  * The OID dictionary: the compiled MIB index, loaded at start (a warm start is fast; a cold compile logs
  * its result). The engine's rules naming MIB objects are recompiled once it has loaded, and after uploads.
+ * Several central nodes on one store keep uploads in it too: an upload through one node is announced
+ * (change notice `mibs`) and written and compiled on the others (docs/SCALING.md).
  */
 export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibModule {
   const log = ctx.log('app');
@@ -36,11 +39,28 @@ export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibMo
     for (const fn of listeners) fn();
   };
   let stopping = false;
+  const uploaded = () => {
+    changed();
+    ctx.cluster?.announce('mibs');
+  };
   return {
     name: 'mib',
     mibs,
     onChange: (fn) => void listeners.push(fn),
     async start() {
+      const cluster = ctx.cluster;
+      if (cluster && deps.store) {
+        mibs.share(new MibUploadRepository(deps.store.store.db));
+        cluster.onNotice('mibs', () => {
+          mibs
+            .syncShared()
+            .then((replaced) => replaced && changed())
+            .catch((err: unknown) => {
+              if (stopping) log.debug('MIB sync stopped with the server');
+              else log.error({ err }, 'MIB uploads from another node could not be loaded');
+            });
+        });
+      }
       mibs
         .load()
         .then(changed)
@@ -55,7 +75,7 @@ export function mibModule(ctx: AppContext, deps: { store?: StoreModule }): MibMo
       await mibs.close(); // before the engine stops: a load finishing now would reload its rules
     },
     routes(api, router) {
-      registerMibRoutes(api, router, { mibs, onChange: changed, bundleMaxBytes: ctx.config.mibBundleMaxBytes });
+      registerMibRoutes(api, router, { mibs, onChange: uploaded, bundleMaxBytes: ctx.config.mibBundleMaxBytes });
       if (deps.store) registerSnmpBrowseRoutes(api, { devices: deps.store.store.devices, dictionary: () => mibs.dictionary, outbound: ctx.outbound });
     },
   };

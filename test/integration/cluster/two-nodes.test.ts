@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -129,6 +130,17 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
     expect((await callB('DELETE', '/templates/cluster-load')).status).toBe(204);
     await until(async () => expect(await ids(callA)).not.toContain('cluster-load'));
   });
+
+  it('a MIB uploaded through A is known on B (kept in the store, announced, written and compiled there)', async () => {
+    const callA = apiClient(a!.url, (await login(a!.url, 'admin', a!.adminPassword)).token);
+    const callB = apiClient(b!.url, (await login(b!.url, 'admin', b!.adminPassword)).token);
+    const text = readFileSync(join(import.meta.dirname, '../../fixtures/mibs/ACME-SMI.txt'), 'utf8');
+    const up = await callA('POST', '/mibs', { filename: 'ACME-SMI.txt', content: text });
+    expect(up.status, up.text).toBe(201);
+    expect((await callA('GET', '/oids/acmeMgmt')).body).toMatchObject({ found: true, oid: '1.3.6.1.4.1.99999.2' });
+    await until(async () => expect((await callB('GET', '/oids/acmeMgmt')).body).toMatchObject({ found: true, oid: '1.3.6.1.4.1.99999.2' }), 60_000);
+    expect(readFileSync(join(b!.dataDir, 'mibs', 'ACME-SMI.txt'), 'utf8')).toBe(text);
+  }, 90_000);
 
   it('a silent collector that both nodes hear from raises one collector.down alarm, and its return one collector.up', async () => {
     const callA = apiClient(a!.url, (await login(a!.url, 'admin', a!.adminPassword)).token);
