@@ -1,11 +1,14 @@
 import type { AlarmDto } from '../contracts/alarms.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
 import type { AlarmImpactDto, DeviceDependencyDto, Reachability } from '../contracts/root-cause.js';
-import type { AlarmService, NotificationKind } from '../events/engine/alarm-service.js';
+import type { AlarmService } from '../events/engine/alarm-service.js';
 import type { Logger } from '../log/logger.js';
+import { AlarmSuppression } from './alarm-suppression.js';
+import { type Answer, answerOf, REACH_KEYS } from './answer.js';
 import type { DerivedResult, DerivedRow } from './derive.js';
+import { NotificationHold } from './notification-hold.js';
 
-type Answer = 'up' | 'down' | 'unknown';
+export { answerOf } from './answer.js';
 
 export interface RootCauseDeps {
   alarms: Pick<AlarmService, 'setGate' | 'openAlarmId' | 'applyRootCause' | 'release'>;
@@ -32,30 +35,7 @@ export interface RootCauseDeps {
   recomputeDelayMs?: number;
 }
 
-const REACH_KEYS = ['nodeDown', 'snmpUnreachable'] as const;
-/** Alarm writes and status pushes per turn of the event loop. */
-const FLUSH_SLICE = 500;
 const LINK_DOWN = /^linkDown:(\d+):(.+)$/;
-
-/** Whether a device answers, from its poll status: ICMP first (reachability), SNMP where ICMP is not known. */
-export function answerOf(s: DeviceStatusDto | undefined): Answer {
-  if (!s) return 'unknown';
-  if (s.icmpState === 'down') return 'down';
-  if (s.icmpState === 'up') return 'up';
-  if (s.snmpState === 'down') return 'down';
-  if (s.snmpState === 'up') return 'up';
-  return 'unknown';
-}
-
-/** Not answering at the last probe (before hysteresis calls it down): what a hold decides on. */
-const failingNow = (s: DeviceStatusDto | undefined) => !!s && (answerOf(s) === 'down' || s.rtt.lossPct === 100);
-
-interface Held {
-  deviceId: number;
-  parentId: number;
-  send: () => void;
-  timer: NodeJS.Timeout;
-}
 
 /**
  * Root-cause analysis (issue 17). Keeps each device's parent (derived on a reader thread, recomputed
@@ -69,6 +49,9 @@ interface Held {
  * up holds its notification: the parent is probed at once (OpenNMS path outage) and the notification
  * goes out only if the parent answers (or the hold ends undecided). When a cause answers again, the
  * devices behind it are polled at once; one still down then is its own problem (released, notified).
+ *
+ * This class keeps the graph and the reachability; it owns an AlarmSuppression (batched writes of
+ * suppressions, impact counts and status pushes) and a NotificationHold (the gate: hold, suspect, release).
  */
 export class RootCauseService {
   private rows = new Map<number, DerivedRow>();
@@ -80,21 +63,8 @@ export class RootCauseService {
   private readonly impacted = new Map<number, Set<number>>();
   /** Device -> its ports (lower case) with an open linkDown alarm, and the alarm. */
   private readonly downPorts = new Map<number, Map<string, number>>();
-  /** Cause device -> the alarms its impact was last counted on, with the counts (kept after they clear, so counts drop to 0). */
-  private readonly impactCounts = new Map<number, Map<number, number>>();
-  /** Alarm -> root alarm we last wrote (so each change is written once). */
-  private readonly written = new Map<number, number | null>();
-  private readonly held = new Map<number, Held>();
-  /** Parent -> alarms held for it (a parent's state resolves only its own children: O(children)). */
-  private readonly heldBy = new Map<number, Set<number>>();
-  /** Alarms suppressed because the parent failed a probe before being declared down: alarm -> parent. */
-  private readonly suspect = new Map<number, number>();
-  private readonly suspectBy = new Map<number, Set<number>>();
-  private readonly released = new Set<number>();
-  private readonly pendingSuppress = new Map<number, { suppressed: boolean; rootAlarmId: number | null }>();
-  private readonly pendingStatus = new Set<number>();
-  private readonly dirtyCauses = new Set<number>();
-  private flushScheduled = false;
+  private readonly suppression: AlarmSuppression;
+  private readonly hold: NotificationHold;
   private recomputeTimer: NodeJS.Timeout | null = null;
   private recomputing: Promise<void> | null = null;
   private again = false;
@@ -104,11 +74,14 @@ export class RootCauseService {
   private current: number | null = null;
   readonly stats = { recomputes: 0, recompute_errors: 0, recompute_ms_last: 0, notifications_suppressed: 0, notifications_held: 0, notifications_released_after_hold: 0, released_own_problem: 0, repolled: 0, unreachable: 0 };
 
-  constructor(private readonly deps: RootCauseDeps) {}
+  constructor(private readonly deps: RootCauseDeps) {
+    this.suppression = new AlarmSuppression(deps, { causeAlarmOf: (cause, forDevice) => this.causeAlarmOf(cause, forDevice), impacted: (cause) => this.impacted.get(cause) ?? [] });
+    this.hold = new NotificationHold(deps, this.stats, this, this.suppression);
+  }
 
   start(): void {
     for (const [id, s] of this.deps.allStatus()) this.answer.set(id, answerOf(s));
-    this.deps.alarms.setGate((kind, alarm, send) => this.gate(kind, alarm, send));
+    this.deps.alarms.setGate((kind, alarm, send) => this.hold.gate(kind, alarm, send));
     this.scheduleRecompute(0);
   }
 
@@ -116,9 +89,7 @@ export class RootCauseService {
     this.stopped = true;
     this.deps.alarms.setGate(null);
     if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
-    for (const h of this.held.values()) clearTimeout(h.timer);
-    this.held.clear();
-    this.heldBy.clear();
+    this.hold.stop();
   }
 
   // ---- graph ----
@@ -269,9 +240,9 @@ export class RootCauseService {
       } finally {
         this.current = null;
       }
-      if (behind.length) this.recover(behind);
+      if (behind.length) this.hold.recover(behind);
     }
-    this.resolveHolds(id, s);
+    this.hold.resolveHolds(id, s);
     this.decorate(s);
   }
 
@@ -311,7 +282,7 @@ export class RootCauseService {
     this.cause.set(id, cause);
     if (wasCause !== null) {
       this.impacted.get(wasCause)?.delete(id);
-      this.dirtyCauses.add(wasCause);
+      this.suppression.causeChanged(wasCause);
     }
     if (was === 'unreachable') this.stats.unreachable--;
     if (r === 'unreachable') {
@@ -319,16 +290,16 @@ export class RootCauseService {
       let set = this.impacted.get(cause!);
       if (!set) this.impacted.set(cause!, (set = new Set()));
       set.add(id);
-      this.dirtyCauses.add(cause!);
+      this.suppression.causeChanged(cause!);
       // Its alarms raised before the cause was known are suppressed now.
       for (const k of REACH_KEYS) {
         const alarmId = this.deps.alarms.openAlarmId(`${k}:${id}`);
-        if (alarmId !== undefined) this.suppress(alarmId, cause!);
+        if (alarmId !== undefined) this.suppression.suppress(alarmId, cause!);
       }
     }
     // Pushed in slices (a cause seen down after its 5,000 children must not hold the thread for 5,000 reads).
-    if (was !== undefined && id !== this.current) this.pendingStatus.add(id);
-    this.scheduleFlush();
+    if (was !== undefined && id !== this.current) this.suppression.statusChanged(id);
+    this.suppression.scheduleFlush();
     return true;
   }
 
@@ -346,61 +317,9 @@ export class RootCauseService {
     return null;
   }
 
-  private suppress(alarmId: number, cause: number | null, forDevice?: number): void {
-    const root = cause === null ? null : this.causeAlarmOf(cause, forDevice);
-    if (root === alarmId) return;
-    if (this.written.has(alarmId) && this.written.get(alarmId) === root) return;
-    this.written.set(alarmId, root);
-    this.pendingSuppress.set(alarmId, { suppressed: true, rootAlarmId: root });
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      try {
-        this.flush();
-      } catch (err) {
-        this.deps.log.error({ err }, 'root-cause alarm update failed');
-      }
-    });
-  }
-
   /** Writes pending suppressions and impact counts in one transaction. */
   flush(): void {
-    // At most FLUSH_SLICE writes and pushes per turn of the event loop; the rest on the next turn.
-    const suppress: { id: number; suppressed: boolean; rootAlarmId: number | null }[] = [];
-    for (const [id, v] of this.pendingSuppress) {
-      if (suppress.length >= FLUSH_SLICE) break;
-      suppress.push({ id, ...v });
-    }
-    for (const s of suppress) this.pendingSuppress.delete(s.id);
-    let pushed = 0;
-    for (const id of this.pendingStatus) {
-      if (pushed++ >= FLUSH_SLICE) break;
-      this.pendingStatus.delete(id);
-      const s = this.deps.status(id);
-      if (s) this.deps.publishStatus(s);
-    }
-    if (this.pendingSuppress.size || this.pendingStatus.size) this.scheduleFlush();
-    const impacts: { id: number; count: number }[] = [];
-    for (const c of this.dirtyCauses) {
-      // Per alarm: a linkDown on a port counts the devices behind that port, the device's own alarm the rest.
-      const counts = new Map<number, number>();
-      for (const d of this.impacted.get(c) ?? []) {
-        const alarmId = this.causeAlarmOf(c, d);
-        if (alarmId !== null) counts.set(alarmId, (counts.get(alarmId) ?? 0) + 1);
-      }
-      const before = this.impactCounts.get(c);
-      for (const [alarmId, n] of counts) impacts.push({ id: alarmId, count: n });
-      if (before) for (const alarmId of before.keys()) if (!counts.has(alarmId)) impacts.push({ id: alarmId, count: 0 });
-      if (counts.size) this.impactCounts.set(c, counts);
-      else this.impactCounts.delete(c);
-    }
-    this.dirtyCauses.clear();
-    this.deps.alarms.applyRootCause(suppress, impacts);
+    this.suppression.flush();
   }
 
   // ---- alarms ----
@@ -428,9 +347,8 @@ export class RootCauseService {
     }
     if (!open) {
       // A reopened alarm starts unsuppressed (the repository resets it): decided afresh.
-      this.written.delete(a.id);
-      this.released.delete(a.id);
-      this.unsuspect(a.id);
+      this.suppression.forget(a.id);
+      this.hold.cleared(a.id);
       return;
     }
     if (a.deviceId === null) return;
@@ -442,139 +360,18 @@ export class RootCauseService {
       for (const d of set) {
         for (const k of REACH_KEYS) {
           const alarmId = this.deps.alarms.openAlarmId(`${k}:${d}`);
-          if (alarmId !== undefined) this.suppress(alarmId, id, d);
+          if (alarmId !== undefined) this.suppression.suppress(alarmId, id, d);
         }
       }
-      this.dirtyCauses.add(id);
-      this.scheduleFlush();
+      this.suppression.causeChanged(id);
+      this.suppression.scheduleFlush();
     }
     // Held or suspect alarms of this device's children whose parent is now known down.
-    for (const alarmId of [...(this.suspectBy.get(id) ?? [])]) {
-      this.unsuspect(alarmId);
-      const dev = this.alarmDevice(alarmId);
-      this.suppress(alarmId, (dev !== null ? this.causeOf(dev) : null) ?? id, dev ?? undefined);
-    }
-  }
-
-  private alarmDevice(alarmId: number): number | null {
-    return this.deps.alarm(alarmId)?.deviceId ?? null;
+    this.hold.parentDown(id);
   }
 
   private updateChildren(dev: number): void {
     for (const c of this.children.get(dev) ?? []) this.update(c);
-  }
-
-  /** The notification gate (AlarmService): suppress, hold or let go. */
-  private gate(kind: NotificationKind, alarm: AlarmDto, send: () => void): boolean {
-    const id = alarm.deviceId;
-    if (kind !== 'raise' || id === null || this.released.has(alarm.id)) return false;
-    if (!REACH_KEYS.some((k) => alarm.reductionKey === `${k}:${id}`)) return false;
-    // Just raised or reopened: the stored row is not suppressed, whatever was written for it before.
-    this.written.delete(alarm.id);
-    if (this.reachability(id) === 'unreachable') {
-      this.suppress(alarm.id, this.causeOf(id), id);
-      this.stats.notifications_suppressed++;
-      return true;
-    }
-    const parent = this.parentOf(id);
-    if (parent === null || !this.deps.probe) return false;
-    if (failingNow(this.deps.status(parent))) {
-      // The parent failed its last probe but is not down yet (hysteresis): the child waits under it.
-      this.addSuspect(alarm.id, parent);
-      this.suppress(alarm.id, null);
-      this.stats.notifications_suppressed++;
-      return true;
-    }
-    // Hold until the parent's state is known: probe it now.
-    this.stats.notifications_held++;
-    const timer = setTimeout(() => this.endHold(alarm.id, 'timeout'), this.deps.holdMs);
-    timer.unref();
-    this.held.set(alarm.id, { deviceId: id, parentId: parent, send, timer });
-    let set = this.heldBy.get(parent);
-    if (!set) this.heldBy.set(parent, (set = new Set()));
-    set.add(alarm.id);
-    this.deps
-      .probe(parent)
-      .then((s) => {
-        if (s) this.resolveHolds(parent, s);
-      })
-      .catch((err: unknown) => this.deps.log.warn({ err, device: parent }, 'probing a parent failed'));
-    return true;
-  }
-
-  /** A parent's state arrived: held children are suppressed (it does not answer) or notified (it does). */
-  private resolveHolds(parentId: number, s: DeviceStatusDto): void {
-    const held = this.heldBy.get(parentId);
-    if (held) for (const alarmId of [...held]) this.endHold(alarmId, failingNow(s) ? 'suppress' : 'send');
-    // Suspects whose parent answers after all: their alarms were their own problem.
-    if (!failingNow(s) && answerOf(s) === 'up') {
-      for (const alarmId of [...(this.suspectBy.get(parentId) ?? [])]) {
-        this.unsuspect(alarmId);
-        const dev = this.alarmDevice(alarmId);
-        if (dev !== null && this.reachability(dev) === 'down') this.releaseAlarm(alarmId);
-      }
-    }
-  }
-
-  private endHold(alarmId: number, how: 'send' | 'suppress' | 'timeout'): void {
-    const h = this.held.get(alarmId);
-    if (!h) return;
-    this.held.delete(alarmId);
-    const set = this.heldBy.get(h.parentId);
-    set?.delete(alarmId);
-    if (set?.size === 0) this.heldBy.delete(h.parentId);
-    clearTimeout(h.timer);
-    if (how === 'suppress' || this.reachability(h.deviceId) === 'unreachable') {
-      if (this.reachability(h.deviceId) !== 'unreachable') this.addSuspect(alarmId, h.parentId);
-      this.suppress(alarmId, this.causeOf(h.deviceId), h.deviceId);
-      this.stats.notifications_suppressed++;
-      return;
-    }
-    this.stats.notifications_released_after_hold++;
-    h.send();
-  }
-
-  private addSuspect(alarmId: number, parentId: number): void {
-    this.suspect.set(alarmId, parentId);
-    let set = this.suspectBy.get(parentId);
-    if (!set) this.suspectBy.set(parentId, (set = new Set()));
-    set.add(alarmId);
-  }
-
-  private unsuspect(alarmId: number): void {
-    const p = this.suspect.get(alarmId);
-    if (p === undefined) return;
-    this.suspect.delete(alarmId);
-    const set = this.suspectBy.get(p);
-    set?.delete(alarmId);
-    if (set?.size === 0) this.suspectBy.delete(p);
-  }
-
-  private releaseAlarm(alarmId: number): void {
-    this.released.add(alarmId);
-    if (this.released.size > 100_000) this.released.delete(this.released.values().next().value!);
-    this.written.delete(alarmId);
-    this.pendingSuppress.delete(alarmId);
-    this.stats.released_own_problem++;
-    this.deps.alarms.release(alarmId);
-  }
-
-  /** A cause answers again: the devices behind it are polled now; one still down is its own problem. */
-  private recover(ids: number[]): void {
-    if (!this.deps.repoll) return;
-    this.stats.repolled += ids.length;
-    this.deps
-      .repoll(ids)
-      .then(() => {
-        for (const id of ids) {
-          if (this.reachability(id) !== 'down') continue;
-          for (const k of REACH_KEYS) {
-            const alarmId = this.deps.alarms.openAlarmId(`${k}:${id}`);
-            if (alarmId !== undefined && this.written.has(alarmId)) this.releaseAlarm(alarmId);
-          }
-        }
-      })
-      .catch((err: unknown) => this.deps.log.warn({ err, devices: ids.length }, 're-polling the devices behind a recovered cause failed'));
   }
 
   /** `GET /alarms/:id/impact`. */
@@ -596,6 +393,6 @@ export class RootCauseService {
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, devices: this.rows.size, held_now: this.held.size };
+    return { ...this.stats, devices: this.rows.size, held_now: this.hold.heldNow };
   }
 }
