@@ -1,13 +1,13 @@
 import type { AlarmDto, NotifyOn } from '../../contracts/alarms.js';
 import type { Severity, StoredEvent } from '../../contracts/events.js';
 import { sevIndex, sevName, type AlarmRepository, type AlarmRow } from '../../store/alarm.repository.js';
+import { AlarmPublisher } from './alarm-publisher.js';
 import type { DeviceInfo } from './event-context.js';
 import type { MaintenanceIndex } from './maintenance.js';
 import { own } from './own.js';
 import type { Decision } from './rule-compiler.js';
 
-/** Alarms pushed (`alarm.changed`) per turn of the event loop when many changed at once. */
-export const CHANGE_SLICE = 250;
+export { CHANGE_SLICE } from './alarm-publisher.js';
 
 export interface AlarmOptions {
   /** A cleared alarm that recurs: reopen it (default) or open a new one. */
@@ -80,7 +80,7 @@ interface Recurrence {
   inMaintenance: boolean;
 }
 
-interface PendingNotice {
+export interface PendingNotice {
   kind: NotificationKind;
   alarmId: number;
   /** Rule that raised the alarm (its notify settings apply when the event's rule has none). */
@@ -99,25 +99,19 @@ export class AlarmService {
   private readonly clock: () => number;
   /** State-change times per reduction key (flap detection). */
   private readonly changes = new Map<string, number[]>();
-  /** Last notified state per reduction key: what a settled flapping alarm must catch up on. */
-  private readonly lastNotified = new Map<string, NotificationKind>();
   readonly stats = { raised: 0, reopened: 0, reduced: 0, cleared: 0, clears_unmatched: 0, notifications_held: 0, notifications_suppressed: 0 };
   /** Open alarms by reduction key: lookups on the intake path never hit SQLite. */
   private readonly openByKey = new Map<string, OpenAlarm>();
   private readonly recurrences = new Map<number, Recurrence>();
-  private readonly pendingChanges = new Set<number>();
-  private changeTimer: NodeJS.Timeout | undefined;
-  /** The next slice of a push under way (drainChanges). */
-  private changeDrain: NodeJS.Immediate | undefined;
-  private readonly changeDelayMs: number;
   /** Reduction key -> id of the alarm marked flapping (so the flag is written once per transition). */
   private readonly flapping = new Map<string, number>();
-  private gate: NotifyGate | null = null;
+  /** Pushes `alarm.changed` and sends notifications (alarm-publisher.ts). */
+  private readonly out: AlarmPublisher;
 
   constructor(private readonly deps: AlarmServiceDeps) {
     this.opts = { ...DEFAULT_ALARM_OPTIONS, ...deps.options };
     this.clock = deps.clock ?? Date.now;
-    this.changeDelayMs = deps.changeDelayMs ?? 100;
+    this.out = new AlarmPublisher(deps, this.stats, deps.changeDelayMs ?? 100);
     this.loadOpen();
   }
 
@@ -154,7 +148,7 @@ export class AlarmService {
       this.loadOpen();
       throw err;
     }
-    this.publish(changed, notices);
+    this.out.publish(changed, notices);
   }
 
   private raise(e: StoredEvent, d: Decision, changed: Set<number>, notices: PendingNotice[]): void {
@@ -266,7 +260,7 @@ export class AlarmService {
     if (done && row) {
       if (this.openByKey.get(row.reduction_key)?.id === id) this.openByKey.delete(row.reduction_key);
       this.stateChanged(row.reduction_key, id, row.in_maintenance === 1);
-      this.publish(new Set(), [{ kind: 'clear', alarmId: id, ruleId: row.rule_id, target: null }]);
+      this.out.publish(new Set(), [{ kind: 'clear', alarmId: id, ruleId: row.rule_id, target: null }]);
     }
     return done;
   }
@@ -305,7 +299,7 @@ export class AlarmService {
           if (open) open.inMaintenance = inMaint;
           changed.add(a.id);
           // Out of maintenance and still a problem: tell the operator now (nothing was sent during the window).
-          if (!inMaint && a.flapping !== 1 && this.lastNotified.get(a.reduction_key) !== 'raise') {
+          if (!inMaint && a.flapping !== 1 && this.out.notified(a.reduction_key) !== 'raise') {
             notices.push({ kind: 'raise', alarmId: a.id, ruleId: a.rule_id, target: null });
           }
         }
@@ -316,10 +310,10 @@ export class AlarmService {
         repo.setFlags(a.id, a.in_maintenance === 1, false);
         changed.add(a.id);
         const state = a.state === 'cleared' ? 'clear' : 'raise';
-        if (this.lastNotified.get(a.reduction_key) !== state) notices.push({ kind: state, alarmId: a.id, ruleId: a.rule_id, target: null });
+        if (this.out.notified(a.reduction_key) !== state) notices.push({ kind: state, alarmId: a.id, ruleId: a.rule_id, target: null });
       }
     });
-    this.publish(changed, notices);
+    this.out.publish(changed, notices);
     return changed.size;
   }
 
@@ -328,48 +322,9 @@ export class AlarmService {
     return last === undefined || now - last >= this.opts.flapSettleMs;
   }
 
-  /**
-   * Pushes changes (`alarm.changed`) at most every `changeDelayMs`, the newest
-   * state of each alarm once, so a trap storm folding into one alarm does not
-   * become a storm of pushes. Notifications are decided at once.
-   */
-  private publish(changed: Set<number>, notices: PendingNotice[]): void {
-    for (const id of changed) this.pendingChanges.add(id);
-    if (this.changeDelayMs === 0) this.flushChanges();
-    else if (!this.changeDrain) this.armChangeTimer();
-    // Only notices some channel wants cost a database read.
-    const wanted: { n: PendingNotice; target: NotifyTarget }[] = [];
-    for (const n of notices) {
-      const target = n.target ?? this.deps.ruleNotify(n.ruleId);
-      if (target && target.on.includes(n.kind) && target.channelIds.length > 0) wanted.push({ n, target });
-    }
-    if (wanted.length === 0) return;
-    const dtos = new Map<number, AlarmDto>();
-    for (const d of this.deps.repo.dtos([...new Set(wanted.map((w) => w.n.alarmId))])) dtos.set(d.id, d);
-    for (const { n, target } of wanted) {
-      const alarm = dtos.get(n.alarmId);
-      if (!alarm) continue;
-      if (alarm.inMaintenance || alarm.flapping) {
-        this.stats.notifications_held++;
-        continue;
-      }
-      // Raised under a root cause: nothing goes out for it (issue 17).
-      if (alarm.suppressed) {
-        this.stats.notifications_suppressed++;
-        continue;
-      }
-      const send = () => {
-        this.lastNotified.set(alarm.reductionKey, n.kind === 'clear' ? 'clear' : 'raise');
-        this.deps.notify(n.kind, alarm, target.channelIds, n.previous);
-      };
-      if (this.gate?.(n.kind, alarm, send)) continue;
-      send();
-    }
-  }
-
   /** Root cause: who decides on notifications about to go out (server/rootcause). */
   setGate(gate: NotifyGate | null): void {
-    this.gate = gate;
+    this.out.setGate(gate);
   }
 
   /** The open alarm of a reduction key (from memory). */
@@ -391,7 +346,7 @@ export class AlarmService {
       }
       for (const i of impacts) if (this.deps.repo.setImpact(i.id, i.count)) changed.add(i.id);
     });
-    this.publish(changed, []);
+    this.out.publish(changed, []);
     return changed;
   }
 
@@ -400,65 +355,17 @@ export class AlarmService {
     const row = this.deps.repo.get(id);
     if (!row || row.state === 'cleared') return;
     this.deps.repo.setSuppressed(id, false, null);
-    this.publish(new Set([id]), [{ kind: 'raise', alarmId: id, ruleId: row.rule_id, target: null }]);
+    this.out.publish(new Set([id]), [{ kind: 'raise', alarmId: id, ruleId: row.rule_id, target: null }]);
   }
 
-  /**
-   * Publishes the oldest `max` pending alarm changes now (all by default), in the order they changed.
-   * An alarm changed again after its push is pending again and pushed again with its newest state.
-   */
+  /** Publishes the oldest `max` pending alarm changes now (all by default): AlarmPublisher.flushChanges. */
   flushChanges(max = Infinity): void {
-    if (this.pendingChanges.size === 0) return;
-    let ids: number[];
-    if (this.pendingChanges.size <= max) {
-      ids = [...this.pendingChanges];
-      this.pendingChanges.clear();
-    } else {
-      ids = [];
-      for (const id of this.pendingChanges) {
-        if (ids.length >= max) break;
-        ids.push(id);
-      }
-      for (const id of ids) this.pendingChanges.delete(id);
-    }
-    for (const d of this.deps.repo.dtos(ids)) this.deps.onChange(d);
-  }
-
-  /**
-   * The timer's push: CHANGE_SLICE alarms per turn of the event loop until none is pending (a storm
-   * raising 5,000 alarms pushed them in one turn: ~0.75 s of DTOs and `alarm.changed` listeners,
-   * PERFORMANCE.md "Alarm storm"). Changes arriving meanwhile are pushed after the next interval, as
-   * before (a busy alarm is not pushed every turn).
-   */
-  private drainChanges(left: number): void {
-    this.changeDrain = undefined;
-    const n = Math.min(CHANGE_SLICE, left);
-    try {
-      this.flushChanges(n);
-    } catch (err) {
-      this.deps.onError?.(err);
-    }
-    if (left - n > 0) this.changeDrain = setImmediate(() => this.drainChanges(left - n));
-    else this.armChangeTimer();
-  }
-
-  private armChangeTimer(): void {
-    if (this.changeTimer || this.pendingChanges.size === 0) return;
-    this.changeTimer = setTimeout(() => {
-      this.changeTimer = undefined;
-      // What is pending now, a slice per turn; what changes meanwhile waits for the next interval.
-      this.drainChanges(this.pendingChanges.size);
-    }, this.changeDelayMs);
-    this.changeTimer.unref();
+    this.out.flushChanges(max);
   }
 
   /** Stops the push timer after publishing what is pending. */
   close(): void {
-    if (this.changeTimer) clearTimeout(this.changeTimer);
-    this.changeTimer = undefined;
-    if (this.changeDrain) clearImmediate(this.changeDrain);
-    this.changeDrain = undefined;
-    this.flushChanges();
+    this.out.close();
   }
 
 }

@@ -3,15 +3,11 @@ import type { Singletons } from '../../cluster/singleton.js';
 import type { NormalizedEvent, StoredEvent } from '../../contracts/events.js';
 import type { DeviceDto } from '../../contracts/dto.js';
 import type { Logger } from '../../log/logger.js';
-import { buildPayload } from '../../notify/message.js';
-import { AckLinks } from '../../notify/ack-link.js';
-import { DeliveryGate } from '../../notify/delivery-gate.js';
-import { EscalationService } from '../../notify/escalation.js';
-import { EscalationRepository } from '../../store/escalation.repository.js';
-import { NotificationHeldRepository } from '../../store/notification-held.repository.js';
-import type { AlarmNotificationPayload } from '../../contracts/alarms.js';
-import { NotificationQueue, type QueueOptions } from '../../notify/notification-queue.js';
-import { createSenders } from '../../notify/senders.js';
+import type { AckLinks } from '../../notify/ack-link.js';
+import type { DeliveryGate } from '../../notify/delivery-gate.js';
+import type { EscalationService } from '../../notify/escalation.js';
+import type { EscalationRepository } from '../../store/escalation.repository.js';
+import type { NotificationQueue, QueueOptions } from '../../notify/notification-queue.js';
 import type { OutboundPolicy } from '../../net/outbound-policy.js';
 import { AlarmRepository } from '../../store/alarm.repository.js';
 import type { Db } from '../../store/database.js';
@@ -23,14 +19,16 @@ import type { Reads } from '../../store/read-ops.js';
 import { RuleRepository } from '../../store/rule.repository.js';
 import type { SecretBox } from '../../store/secret-box.js';
 import type { EventBus } from '../bus.js';
+import { createAlarmNotifications } from './alarm-notifications.js';
 import { AlarmService, type AlarmOptions } from './alarm-service.js';
 import { DEFAULT_RULES } from './default-rules.js';
-import { EventContext, type DeviceInfo, type OidNameResolver } from './event-context.js';
+import type { DeviceInfo, OidNameResolver } from './event-context.js';
 import { MaintenanceIndex } from './maintenance.js';
 import { own } from './own.js';
-import { compileEventRule, type Decision } from './rule-compiler.js';
+import type { Decision } from './rule-compiler.js';
 import { RuleSet } from './rule-set.js';
 import { ThresholdEvaluator } from './threshold-evaluator.js';
+import { dryRunLatest } from './dry-run.js';
 import { dryRunWindow } from './dry-run-window.js';
 import type { RuleWindowDryRun } from '../../contracts/inbox.js';
 import { InboxCollector } from '../inbox/inbox-collector.js';
@@ -116,12 +114,6 @@ export interface EventEngine {
   close(): Promise<void>;
 }
 
-/** A dry run gives the event loop back after this much work. */
-const DRY_RUN_SLICE_MS = 4;
-/** Stored events per read during a dry run (read on a reader thread, each page within the read budget). */
-const DRY_RUN_PAGE = 1000;
-const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
 const toInfo = (d: Pick<DeviceDto, 'id' | 'name' | 'address' | 'group' | 'tags'>): DeviceInfo => ({ id: d.id, name: d.name, address: d.address, group: d.group, tags: d.tags });
 
 /** Wires rules, thresholds, alarms, maintenance and notifications around the event writer. */
@@ -158,33 +150,13 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
   reloadRules();
 
   const maintenance = new MaintenanceIndex(() => maintenanceRepo.list());
-  const queue = new NotificationQueue(channels, log, deps.notifications, createSenders(deps.outbound));
-  // Quiet hours and digests sit between the decisions and the queue.
-  const gate = new DeliveryGate({ channel: (id) => channels.delivery(id), enqueue: (id, p) => queue.enqueue(id, p), clock: Date.now, store: new NotificationHeldRepository(db) });
-  const ackLinks = new AckLinks(deps.secrets.derivedKeys('ack-link'), { baseUrl: deps.publicUrl, ttlMs: deps.ackLinkTtlMs ?? 72 * 3_600_000 });
-  const ACKABLE = new Set<AlarmNotificationPayload['kind']>(['raise', 'severity', 'escalate']);
-  const payloadFor = (kind: AlarmNotificationPayload['kind'], alarm: AlarmDto, previous?: AlarmDto['severity']): AlarmNotificationPayload => {
-    const p = buildPayload(kind, alarm, device(alarm.deviceId)?.name ?? null, previous);
-    const ackUrl = ACKABLE.has(kind) && alarm.state === 'active' ? ackLinks.url(alarm.id) : undefined;
-    return ackUrl ? { ...p, ackUrl } : p;
-  };
-  const escalationsRepo = new EscalationRepository(db);
-  const escalation = new EscalationService({
-    repo: escalationsRepo,
-    sharedStates: deps.clustered === true,
-    clock: Date.now,
-    alarm: (id) => alarmsRepo.dto(id),
-    device: (id) => {
-      const group = id === null ? undefined : directory.get(id)?.group;
-      if (id === null || group === undefined) return undefined;
-      return { group, site: deps.devices.get(id)?.site ?? null };
-    },
-    channelType: (id) => channels.delivery(id)?.type,
+  // Queue, quiet hours and digests, acknowledge links, escalation (alarm-notifications.ts).
+  const { queue, gate, ackLinks, payloadFor, escalationsRepo, escalation, escalationTick } = createAlarmNotifications(deps, {
+    channels,
+    alarmsRepo,
+    directory,
+    device,
     ruleChannels: (ruleId) => (ruleId === null ? [] : (notifyByRule.get(ruleId)?.channelIds ?? [])),
-    send: (channelId, kind, alarm, step) => {
-      const p = payloadFor(kind, alarm);
-      gate.submit(channelId, step ? { ...p, escalation: step } : p);
-    },
   });
   const alarms = new AlarmService({
     repo: alarmsRepo,
@@ -206,18 +178,6 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       }
     },
   });
-  const escalationTick = () => {
-    try {
-      escalation.tick();
-    } catch (err) {
-      log.error({ err }, 'escalation step failed');
-    }
-    try {
-      gate.tick();
-    } catch (err) {
-      log.error({ err }, 'quiet hours / digest release failed');
-    }
-  };
   let escalationTimer: NodeJS.Timeout | undefined;
   const escalationJob = {
     start() {
@@ -361,47 +321,8 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     },
     reloadRules,
     sweep,
-    async dryRun(body, limit) {
-      const rule = compileEventRule(0, 'dry run', body, deps.resolveOidName);
-      // Newest first, a page at a time from a reader thread; then evaluated here (rules need the device
-      // directory and the MIB names) in slices that give the event loop back: a dry run over 10,000 long
-      // events never holds the server for more than a few milliseconds at once.
-      const items: StoredEvent[] = [];
-      let beforeId: number | undefined;
-      while (items.length < limit) {
-        const page = await deps.reads.run('events.query', { limit: Math.min(DRY_RUN_PAGE, limit - items.length), beforeId });
-        items.push(...page.items);
-        if (page.nextCursor === null) break;
-        beforeId = page.nextCursor;
-      }
-      const out: RuleTestResult = { evaluated: items.length, matched: 0, results: [] };
-      let sliceStart = performance.now();
-      for (const stored of items.reverse()) {
-        if (performance.now() - sliceStart > DRY_RUN_SLICE_MS) {
-          await yieldToLoop();
-          sliceStart = performance.now();
-        }
-        const e: StoredEvent = { ...stored, params: { ...stored.params } };
-        const ctx = new EventContext(e, device(e.deviceId), deps.resolveOidName);
-        if (!rule.test(ctx)) continue;
-        const d: Decision = { disposition: 'store', ruleId: null, reductionKey: null, clearKey: null, notify: null };
-        rule.apply(ctx, d);
-        out.matched++;
-        if (out.results.length < 200) {
-          out.results.push({
-            eventId: e.id,
-            receivedAt: e.receivedAt,
-            message: e.message,
-            severity: e.severity,
-            title: typeof own(e.params, 'title') === 'string' ? (own(e.params, 'title') as string) : null,
-            disposition: d.disposition,
-            reductionKey: d.reductionKey,
-            clearKey: d.clearKey,
-          });
-        }
-      }
-      out.results.reverse();
-      return out;
+    dryRun(body, limit) {
+      return dryRunLatest({ reads: deps.reads, device, resolveOidName: deps.resolveOidName }, body, limit);
     },
     dryRunWindow(body, hours) {
       const to = Date.now();
