@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../contracts/events.js';
 import type { RuleWindowDryRun } from '../../contracts/inbox.js';
 import type { Reads } from '../../store/read-ops.js';
 import { EventContext, type DeviceInfo, type OidNameResolver } from './event-context.js';
-import { compileEventRule, type Decision } from './rule-compiler.js';
+import { compileEventRule, type CompiledEventRule, type Decision } from './rule-compiler.js';
 
 /** Gives the event loop back after this much work (as the engine's dryRun). */
 const SLICE_MS = 4;
@@ -17,6 +17,16 @@ export interface WindowDryRunDeps {
   reads: Reads;
   device: (id: number | null) => DeviceInfo | undefined;
   resolveOidName?: OidNameResolver;
+}
+
+/** One stored event through a dry-run rule, on a copy: its event and decision, or null when the rule does not match. */
+export function tryRule(rule: CompiledEventRule, stored: StoredEvent, deps: Pick<WindowDryRunDeps, 'device' | 'resolveOidName'>): { e: StoredEvent; d: Decision } | null {
+  const e: StoredEvent = { ...stored, params: { ...stored.params } };
+  const ctx = new EventContext(e, deps.device(e.deviceId), deps.resolveOidName);
+  if (!rule.test(ctx)) return null;
+  const d: Decision = { disposition: 'store', ruleId: null, reductionKey: null, clearKey: null, notify: null };
+  rule.apply(ctx, d);
+  return { e, d };
 }
 
 /**
@@ -44,11 +54,9 @@ export async function dryRunWindow(deps: WindowDryRunDeps, body: EventRuleBody, 
         sliceStart = performance.now();
       }
       out.evaluated++;
-      const e: StoredEvent = { ...stored, params: { ...stored.params } };
-      const ctx = new EventContext(e, deps.device(e.deviceId), deps.resolveOidName);
-      if (!rule.test(ctx)) continue;
-      const d: Decision = { disposition: 'store', ruleId: null, reductionKey: null, clearKey: null, notify: null };
-      rule.apply(ctx, d);
+      const hit = tryRule(rule, stored, deps);
+      if (!hit) continue;
+      const { e, d } = hit;
       out.matched++;
       if (d.disposition === 'alarm' && d.reductionKey !== null) keys.add(d.reductionKey);
       else if (d.disposition === 'clear') out.clears++;

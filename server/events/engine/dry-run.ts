@@ -1,9 +1,8 @@
 import type { EventRuleBody, RuleTestResult } from '../../contracts/alarms.js';
 import type { StoredEvent } from '../../contracts/events.js';
-import type { WindowDryRunDeps } from './dry-run-window.js';
-import { EventContext } from './event-context.js';
+import { tryRule, type WindowDryRunDeps } from './dry-run-window.js';
 import { own } from './own.js';
-import { compileEventRule, type Decision } from './rule-compiler.js';
+import { compileEventRule } from './rule-compiler.js';
 
 /** A dry run gives the event loop back after this much work. */
 const DRY_RUN_SLICE_MS = 4;
@@ -32,11 +31,9 @@ export async function dryRunLatest(deps: WindowDryRunDeps, body: EventRuleBody, 
       await yieldToLoop();
       sliceStart = performance.now();
     }
-    const e: StoredEvent = { ...stored, params: { ...stored.params } };
-    const ctx = new EventContext(e, deps.device(e.deviceId), deps.resolveOidName);
-    if (!rule.test(ctx)) continue;
-    const d: Decision = { disposition: 'store', ruleId: null, reductionKey: null, clearKey: null, notify: null };
-    rule.apply(ctx, d);
+    const hit = tryRule(rule, stored, deps);
+    if (!hit) continue;
+    const { e, d } = hit;
     out.matched++;
     if (out.results.length < 200) {
       out.results.push({
