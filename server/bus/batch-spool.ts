@@ -1,11 +1,12 @@
-import { chmodSync, closeSync, constants, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { fdatasync as fdatasyncCb, write as writeCb } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BatchKind } from './nats-subjects.js';
-import { MAX_RECORD_BODY_BYTES, RECORD_HEADER_BYTES, crc32, decodeHeader, decodeRecord, encodeRecord, type SpoolRecord } from './spool-record.js';
+import { RECORD_HEADER_BYTES, crc32, decodeHeader, decodeRecord, encodeRecord, type SpoolRecord } from './spool-record.js';
+import { scanSegment } from './spool-scan.js';
 
 export interface BatchSpoolOptions {
   /** The spool's own directory, e.g. `<dataDir>/spool` (made 0700). */
@@ -21,19 +22,6 @@ interface Segment {
   seq: number;
   /** Bytes of whole, valid records (the file is never longer after open). */
   size: number;
-}
-
-interface SegmentScan {
-  /** Bytes of whole, valid records from the start. */
-  validBytes: number;
-  fileBytes: number;
-  /** Where a torn or corrupt record starts, if one does. */
-  tornAt: number | undefined;
-  reason: string;
-  pendingRecords: number;
-  pendingBytes: number;
-  /** The cursor's offset, on a record boundary. */
-  cursorOffset: number;
 }
 
 const SEGMENT_RE = /^(\d{10})\.seg$/;
@@ -327,7 +315,7 @@ export class BatchSpool {
         unlinkSync(file);
         continue;
       }
-      const scan = this.scanSegment(file, seq === start.seq ? start.offset : 0);
+      const scan = scanSegment(file, seq === start.seq ? start.offset : 0, this.opts.log);
       if (scan.tornAt !== undefined) {
         this.tornDropped++;
         this.opts.log?.warn({ segment: segName(seq), offset: scan.tornAt, droppedBytes: scan.fileBytes - scan.tornAt, reason: scan.reason }, 'spool segment ends in a torn or corrupt record; cut off, the records before it kept');
@@ -347,61 +335,5 @@ export class BatchSpool {
     this.readPos = { ...start };
     this.writeCursor();
     if (this.pendingRecords > 0) this.opts.log?.info({ records: this.pendingRecords, bytes: this.bytesOnDisk }, 'spool holds batches not yet delivered');
-  }
-
-  /** Reads a segment record by record, checking each; where it stops is where the valid data ends. */
-  private scanSegment(file: string, cursorOffset: number): SegmentScan {
-    chmodSync(file, 0o600);
-    const fileBytes = statSync(file).size;
-    const fd = openSync(file, 'r');
-    const head = Buffer.alloc(RECORD_HEADER_BYTES);
-    let offset = 0;
-    let pendingRecords = 0;
-    let pendingBytes = 0;
-    let cursorAt = -1;
-    let tornAt: number | undefined;
-    let reason = '';
-    try {
-      while (offset < fileBytes) {
-        if (offset === cursorOffset) cursorAt = offset;
-        const left = fileBytes - offset;
-        if (readSync(fd, head, 0, RECORD_HEADER_BYTES, offset) < RECORD_HEADER_BYTES) {
-          (tornAt = offset), (reason = 'short header');
-          break;
-        }
-        const h = decodeHeader(head, MAX_RECORD_BODY_BYTES);
-        if (!h.ok) {
-          (tornAt = offset), (reason = h.reason);
-          break;
-        }
-        const size = RECORD_HEADER_BYTES + h.bodyBytes;
-        // The length was checked against the maximum, and against what the file holds before allocating.
-        if (size > left) {
-          (tornAt = offset), (reason = 'short record');
-          break;
-        }
-        const buf = Buffer.allocUnsafe(size);
-        readSync(fd, buf, 0, size, offset);
-        const r = decodeRecord(buf);
-        if (!r.ok) {
-          (tornAt = offset), (reason = r.reason);
-          break;
-        }
-        if (offset >= cursorOffset) {
-          pendingRecords++;
-          pendingBytes += size;
-        }
-        offset += size;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    if (offset === cursorOffset) cursorAt = offset;
-    // A cursor not on a record boundary (it cannot be, unless the file changed): replay the whole segment.
-    if (cursorAt < 0 && cursorOffset > 0) {
-      this.opts.log?.warn({ file, cursorOffset }, 'spool cursor is not on a record boundary; replaying the segment');
-      return this.scanSegment(file, 0);
-    }
-    return { validBytes: offset, fileBytes, tornAt, reason, pendingRecords, pendingBytes, cursorOffset: cursorAt < 0 ? 0 : cursorAt };
   }
 }

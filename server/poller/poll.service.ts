@@ -1,22 +1,19 @@
-import type { IcmpResult, PollResult } from '../contracts/poll.js';
+import type { PollResult } from '../contracts/poll.js';
 import type { DeviceStatusDto } from '../contracts/poll-state.js';
-import type { NormalizedEvent } from '../contracts/events.js';
-import { initialReach, icmpSuccess, stepReach, type ReachState } from '../collectors/icmp/reachability.js';
 import type { Logger } from '../log/logger.js';
 import type { DeviceRecord } from '../store/device.repository.js';
 import type { SampleInput } from '../store/sample.repository.js';
-import { LATENCY_METRICS, rttPercentiles } from '../collectors/icmp/latency.js';
-import type { IcmpOutcome, PollDeviceSource, PollOutput } from './poll-io.js';
+import type { PollDeviceSource, PollOutput } from './poll-io.js';
 import { newMemory, processSnmpResult, type DevicePollMemory } from './poll-processor.js';
 import { PollScheduler } from './scheduler.js';
 import type { InventoryRequest } from '../collectors/snmp/snmp.collect.js';
 import { InventorySchedule, type InventoryOutcome } from './inventory-schedule.js';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { IcmpCycle, type IcmpRunner } from './icmp-cycle.js';
 import type { TemplateRequest } from '../contracts/templates.js';
 import type { TemplateEngine } from '../templates/template-engine.js';
 
-/** Devices of an ICMP cycle handed on per turn of the event loop (~130 µs each under load: ~35 ms). */
-export const ICMP_SLICE = 250;
+export { ICMP_SLICE, type IcmpRunner } from './icmp-cycle.js';
+
 /** Samples written per transaction and turn (~50 µs each under load: ~25 ms). */
 export const SAMPLE_SLICE = 500;
 
@@ -37,12 +34,6 @@ export interface SnmpRunner {
   close(): Promise<void> | void;
 }
 
-/** Pings many addresses in one batch. Never rejects. */
-export interface IcmpRunner {
-  readonly name: string;
-  ping(addresses: string[]): Promise<Map<string, IcmpResult>>;
-}
-
 export interface PollServiceOptions {
   concurrency: number;
   /** Consecutive failed ICMP cycles before a device is down. */
@@ -55,11 +46,6 @@ export interface PollServiceOptions {
   inventoryIntervalMs?: number;
 }
 
-interface IcmpEntry {
-  reach: ReachState;
-  nextDue: number;
-}
-
 /**
  * The poller: schedules SNMP polls per device, pings due devices in batches,
  * turns results into stored state, samples and events. Collectors return
@@ -68,15 +54,13 @@ interface IcmpEntry {
 export class PollService {
   private readonly scheduler: PollScheduler<DeviceRecord>;
   private readonly memory = new Map<number, DevicePollMemory>();
-  private readonly icmp = new Map<number, IcmpEntry>();
+  /** Reachability: the ICMP cycles and each device's state. */
+  private readonly icmpCycle: IcmpCycle;
   private readonly inventory: InventorySchedule;
   private pendingSamples: SampleInput[] = [];
   private sampleDrainScheduled = false;
   private stopped = false;
-  /** The ICMP cycle being handed on (handOverIcmp), if any: the next one waits for it. */
-  private icmpHandOver: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
-  private icmpRunning = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly stats = { snmp_polls: 0, snmp_failures: 0, snmp_poll_ms_total: 0, icmp_cycles: 0, icmp_hosts: 0, icmp_write_errors: 0, samples_written: 0, sample_write_errors: 0 };
   /** SNMP sessions open in the runner at the last count (after each poll-now and device change/delete). */
@@ -108,6 +92,7 @@ export class PollService {
       run: (_key, device) => this.pollSnmp(device.id),
       onError: (key, err) => deps.log.error({ err, key }, 'poll job failed'),
     });
+    this.icmpCycle = new IcmpCycle(deps, opts, this.stats, (s) => this.pendingSamples.push(s), () => this.stopped);
   }
 
   start(): void {
@@ -116,10 +101,10 @@ export class PollService {
     this.unsubscribe.push(this.deps.devices.watch((id) => this.reload(id), (id) => this.untrack(id)));
     this.scheduler.start();
     if (this.deps.icmp) {
-      const t = setInterval(() => void this.icmpTick(), this.opts.icmpTickMs ?? 5000);
+      const t = setInterval(() => void this.icmpCycle.icmpTick(), this.opts.icmpTickMs ?? 5000);
       t.unref();
       this.timers.push(t);
-      void this.icmpTick();
+      void this.icmpCycle.icmpTick();
     }
     const f = setInterval(() => this.flushSamples(), this.opts.sampleFlushMs ?? 250);
     f.unref();
@@ -141,12 +126,7 @@ export class PollService {
     if (!this.memory.has(d.id)) this.memory.set(d.id, newMemory(state?.snmpState ?? 'unknown'));
     if (d.snmp.enabled) this.scheduler.upsert(d.id, d.pollIntervalSec * 1000, d);
     else this.scheduler.remove(d.id);
-    if (d.icmpEnabled) {
-      if (!this.icmp.has(d.id)) {
-        const reach: ReachState = { status: state?.icmpState ?? 'unknown', failures: 0 };
-        this.icmp.set(d.id, { reach, nextDue: Date.now() });
-      }
-    } else this.icmp.delete(d.id);
+    this.icmpCycle.track(d, state);
   }
 
   private reload(id: number): void {
@@ -164,7 +144,7 @@ export class PollService {
     void this.countSessions();
     this.scheduler.remove(id);
     this.memory.delete(id);
-    this.icmp.delete(id);
+    this.icmpCycle.forget(id);
     this.inventory.forget(id);
     if (!this.deps.devices.get(id)) this.deps.templates?.forget(id);
   }
@@ -234,7 +214,7 @@ export class PollService {
     if (!this.mine(device) || (this.deps.allowed && !this.deps.allowed(device))) return this.deps.out.status(deviceId);
     const tasks: Promise<unknown>[] = [];
     if (device.snmp.enabled) tasks.push(this.scheduler.has(deviceId) ? this.scheduler.runNow(deviceId) : this.pollSnmp(deviceId));
-    if (device.icmpEnabled && this.deps.icmp) tasks.push(this.pingDevices([device]));
+    if (device.icmpEnabled && this.deps.icmp) tasks.push(this.icmpCycle.pingDevices([device]));
     await Promise.all(tasks);
     this.flushSamples(Infinity);
     await this.countSessions();
@@ -253,7 +233,7 @@ export class PollService {
     }
     const tasks: Promise<unknown>[] = [];
     const pingable = devices.filter((d) => d.icmpEnabled);
-    if (pingable.length && this.deps.icmp) tasks.push(this.pingDevices(pingable));
+    if (pingable.length && this.deps.icmp) tasks.push(this.icmpCycle.pingDevices(pingable));
     const snmp = devices.filter((d) => d.snmp.enabled).map((d) => d.id);
     let next = 0;
     const lane = async () => {
@@ -265,105 +245,6 @@ export class PollService {
     for (let i = 0; i < Math.min(concurrency, snmp.length); i++) tasks.push(lane());
     await Promise.all(tasks);
     this.flushSamples();
-  }
-
-  private async icmpTick(): Promise<void> {
-    if (this.icmpRunning || !this.deps.icmp) return;
-    const now = Date.now();
-    const due: DeviceRecord[] = [];
-    for (const [id, e] of this.icmp) {
-      if (e.nextDue > now) continue;
-      const d = this.deps.devices.get(id);
-      if (!d) continue;
-      e.nextDue = now + d.pollIntervalSec * 1000;
-      due.push(d);
-    }
-    if (due.length === 0) return;
-    this.icmpRunning = true;
-    try {
-      await this.pingDevices(due);
-    } catch (err) {
-      this.deps.log.error({ err }, 'ICMP cycle failed');
-    } finally {
-      this.icmpRunning = false;
-    }
-  }
-
-  private async pingDevices(devices: DeviceRecord[]): Promise<void> {
-    const results = await this.deps.icmp!.ping([...new Set(devices.map((d) => d.address))]);
-    // A ping that was out when stop() ran: its results would land after the store closed.
-    if (this.stopped) return;
-    this.stats.icmp_cycles++;
-    this.stats.icmp_hosts += devices.length;
-    const at = Date.now();
-    const ts = Math.floor(at / 1000);
-    const updates: IcmpOutcome[] = [];
-    const events: NormalizedEvent[] = [];
-    for (const d of devices) {
-      let entry = this.icmp.get(d.id);
-      if (!entry) {
-        // Poll-now of a device the loop does not track (yet): start its state here.
-        entry = { reach: initialReach(), nextDue: at + d.pollIntervalSec * 1000 };
-        if (d.icmpEnabled) this.icmp.set(d.id, entry);
-      }
-      const r = results.get(d.address);
-      if (!r) continue;
-      const step = stepReach(entry.reach, icmpSuccess(r), this.opts.icmpDownAfter);
-      entry.reach = step.state;
-      if (step.changed?.to === 'down') {
-        events.push({ receivedAt: at, reportedAt: null, source: 'icmp', sourceAddress: d.address, deviceId: d.id, severity: 'critical', type: 'icmp.down',
-          message: `${d.name}: not answering ping (${step.state.failures} cycles, ${r.error ?? `${r.lossPct}% loss`})`, params: { lossPct: r.lossPct, failures: step.state.failures, error: r.error ?? null } });
-      } else if (step.changed?.to === 'up' && step.changed.from === 'down') {
-        events.push({ receivedAt: at, reportedAt: null, source: 'icmp', sourceAddress: d.address, deviceId: d.id, severity: 'info', type: 'icmp.up',
-          message: `${d.name}: answers ping again (${r.rttAvgMs ?? '?'} ms)`, params: { rttMs: r.rttAvgMs, lossPct: r.lossPct } });
-      }
-      updates.push({ deviceId: d.id, update: { icmpState: step.state.status, at, min: r.rttMinMs, avg: r.rttAvgMs, max: r.rttMaxMs, jitter: r.jitterMs, lossPct: r.lossPct }, rtts: r.rtts });
-      this.pendingSamples.push({ deviceId: d.id, metric: 'icmpLoss', instance: '', ts, value: r.lossPct, unit: '%' });
-      if (r.rttAvgMs !== null) {
-        this.pendingSamples.push({ deviceId: d.id, metric: 'icmpRtt', instance: '', ts, value: r.rttAvgMs, unit: 'ms' });
-        if (r.jitterMs !== null) this.pendingSamples.push({ deviceId: d.id, metric: 'icmpJitter', instance: '', ts, value: r.jitterMs, unit: 'ms' });
-      }
-      // Loss and RTT percentiles as ordinary metrics, for threshold rules (a host that could not be pinged has no loss figure).
-      if (r.rtts.length) {
-        this.pendingSamples.push({ deviceId: d.id, metric: LATENCY_METRICS.lossPct, instance: '', ts, value: r.lossPct, unit: '%' });
-        const p = rttPercentiles(r.rtts);
-        for (const k of ['p50', 'p90', 'p95'] as const) {
-          const v = p[k];
-          if (v !== null) this.pendingSamples.push({ deviceId: d.id, metric: LATENCY_METRICS[k], instance: '', ts, value: v, unit: 'ms' });
-        }
-      }
-    }
-    // Handed on after any cycle still being handed on (a poll-now beside the tick): cycles land in order.
-    const handOver = this.icmpHandOver.then(() => this.handOverIcmp(updates, events));
-    this.icmpHandOver = handOver;
-    await handOver;
-  }
-
-  /**
-   * One cycle's results handed on in slices of ICMP_SLICE devices, a turn of the event loop each (a
-   * 5,000-device cycle in one turn held the main thread ~0.7 s: PERFORMANCE.md, "Alarm storm"): first
-   * every device's state (as before: all states are stored before any of the cycle's events), then the
-   * events, in the same order. Never rejects (a failed slice is counted and logged; the others go on).
-   */
-  private async handOverIcmp(updates: IcmpOutcome[], events: NormalizedEvent[]): Promise<void> {
-    for (let i = 0; i < updates.length; i += ICMP_SLICE) {
-      if (i > 0) await nextTurn();
-      const slice = updates.length <= ICMP_SLICE ? updates : updates.slice(i, i + ICMP_SLICE);
-      try {
-        this.deps.out.icmp(slice);
-      } catch (err) {
-        this.stats.icmp_write_errors++;
-        this.deps.log.error({ err, devices: slice.length }, 'ICMP results could not be stored');
-      }
-    }
-    for (let i = 0; i < events.length; i += ICMP_SLICE) {
-      if (i > 0 || updates.length > ICMP_SLICE) await nextTurn();
-      try {
-        this.deps.out.events(events.length <= ICMP_SLICE ? events : events.slice(i, i + ICMP_SLICE));
-      } catch (err) {
-        this.deps.log.error({ err, events: events.length }, 'ICMP events could not be handed on');
-      }
-    }
   }
 
   private queueSamples(samples: SampleInput[]): void {
@@ -421,7 +302,7 @@ export class PollService {
     this.scheduler.stop();
     this.timers.splice(0).forEach((t) => clearInterval(t));
     this.unsubscribe.splice(0).forEach((u) => u());
-    await this.icmpHandOver;
+    await this.icmpCycle.handOver;
     this.flushSamples(Infinity);
   }
 
@@ -431,7 +312,7 @@ export class PollService {
     this.timers.forEach((t) => clearInterval(t));
     this.unsubscribe.forEach((u) => u());
     // A cycle being handed on in slices finishes first; then every queued sample is written.
-    await this.icmpHandOver;
+    await this.icmpCycle.handOver;
     this.flushSamples(Infinity);
     await this.deps.snmp.close();
   }
