@@ -35,7 +35,7 @@ const spy = await connect({ servers: nats.url });
 const lastSeq = async () => (await (await jetstreamManager(spy)).streams.info(STREAM_NAME)).state.last_seq;
 
 const line = (i: number): NormalizedEvent => ({
-  receivedAt: Date.now(), reportedAt: null, source: 'syslog', sourceAddress: '192.0.2.10', deviceId: null, severity: 'notice', type: 'bench-edge',
+  receivedAt: Date.now(), reportedAt: null, source: 'syslog', sourceAddress: '192.0.2.10', deviceId: null, severity: 'info', type: 'bench-edge',
   message: `%LINK-3-UPDOWN: Interface GigabitEthernet0/${i % 48}, changed state to down (bench line ${i})`, params: { facility: 'local7', host: 'edge-sw1' },
 });
 

@@ -143,7 +143,9 @@ if (SIDES.includes('netwatch-templates')) {
       return outcome === 'ok' && result && plainComplete(result) ? 'ok' : outcome === 'failed' ? 'failed' : 'incomplete';
     },
     cpuMs: ownCpuMs,
-    close: async () => emit({ figure: 'template_engine_stats', ...tp.stats() }),
+    close: async () => {
+      emit({ figure: 'template_engine_stats', ...tp.stats() });
+    },
   });
 }
 

@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { MibService } from '../../server/mib/mib.service.js';
 import { MIBS_DIR } from '../../server/paths.js';

@@ -190,7 +190,7 @@ describe('event console in a real browser', { timeout: 180_000 }, () => {
         await row(page, 'e2e-proto-sd').first().click();
         const sd = page.getByTestId('event-details').getByTestId('structured-data');
         await sd.waitFor(WAIT);
-        const rows = await sd.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+        const rows = await sd.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())));
         expect(rows).toEqual([['__proto__', 'user', 'x'], ['__proto__', 'role', 'admin'], ['constructor', 'name', 'y']]);
         expect((({}) as Record<string, unknown>).user).toBeUndefined(); // the server runs in this process
       };

@@ -66,7 +66,7 @@ describe('events', () => {
         s.once('connect', () => resolve());
         s.once('connect_error', reject);
       });
-      const got = new Promise<StoredEvent[]>((resolve) => s.on('events.new', (batch) => batch.some((e) => e.message === 'live one') && resolve(batch)));
+      const got = new Promise<StoredEvent[]>((resolve) => s.on('events.new', (batch: StoredEvent[]) => batch.some((e) => e.message === 'live one') && resolve(batch)));
       publish('live one');
       const batch = await got;
       expect(batch.find((e) => e.message === 'live one')!.id).toBeGreaterThan(0);

@@ -52,13 +52,14 @@ describe('cross-site requests with the session cookie', () => {
   it('refuses a JSON request from another origin or site, even a bodiless one, and keeps the session', async () => {
     const before = await deviceCount();
     const other = srv.url.replace(/:(\d+)$/, (_m, p) => `:${Number(p) + 1}`);
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { origin: other },
       { origin: 'null' },
       { origin: 'http://evil.example' },
       { 'sec-fetch-site': 'same-site', origin: other },
       { 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const r = await post(srv.url, '/devices', { cookie: session.cookie, 'content-type': 'application/json', ...headers }, json);
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect(((await r.json()) as any).error.code).toBe('cross_site_refused');

@@ -49,7 +49,11 @@ beforeAll(async () => {
   nats = await startNatsServer();
   agent = await startSnmpd({ community: COMMUNITY, authPass: AUTH_PASS, privPass: PRIV_PASS, sysName: 'branch-agent' });
   spy = await connect({ servers: nats.url });
-  spy.subscribe('>', { callback: (_err, m) => seen.push({ subject: m.subject, data: Buffer.from(m.data) }) });
+  spy.subscribe('>', {
+    callback: (_err, m) => {
+      seen.push({ subject: m.subject, data: Buffer.from(m.data) });
+    },
+  });
   centralDir = mkdtempSync(join(tmpdir(), 'nw-central-poll-'));
   collectorDir = mkdtempSync(join(tmpdir(), 'nw-collector-poll-'));
   central = await startServerProcess(centralDir, { NMS_ROLE: 'central', NMS_NATS_URL: nats.url, NMS_ADMIN_PASSWORD: PASSWORD }, 60_000, 'dist');

@@ -82,7 +82,11 @@ function filesUnder(dir: string): string[] {
 beforeAll(async () => {
   nats = await startNatsServer();
   spy = await connect({ servers: nats.url });
-  spy.subscribe('>', { callback: (_err, m) => seen.push({ subject: m.subject, data: Buffer.from(m.data) }) });
+  spy.subscribe('>', {
+    callback: (_err, m) => {
+      seen.push({ subject: m.subject, data: Buffer.from(m.data) });
+    },
+  });
   centralDir = mkdtempSync(join(tmpdir(), 'nw-central-tu-'));
   collectorDir = mkdtempSync(join(tmpdir(), 'nw-collector-tu-'));
   persist = mkdtempSync(join(tmpdir(), 'nw-snmp-tu-'));

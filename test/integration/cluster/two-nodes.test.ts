@@ -8,7 +8,7 @@ import { postgresAvailable, startPostgres, type PostgresHandle } from '../../hel
 import { apiClient, eventsOfType, login, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const JOBS = ['housekeeping', 'sample_rollups', 'alarm_sweep', 'alarm_escalation', 'event_retention', 'collector_alarms'];
-const until = (check: () => void, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
+const until = <T>(check: () => T | Promise<T>, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
 
 /**
  * Two real Netwatch nodes (in-process, each its own HTTP server and listeners) on one real PostgreSQL

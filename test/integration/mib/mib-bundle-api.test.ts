@@ -47,7 +47,7 @@ async function uploadOnce(filename: string, data: Uint8Array, as: string): Promi
   const res = await fetch(`${srv.url}/api/v1/mibs/bundle?filename=${encodeURIComponent(filename)}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${as}`, 'content-type': 'application/octet-stream' },
-    body: data,
+    body: new Uint8Array(data), // a copy on its own ArrayBuffer: what fetch's BodyInit takes (a view's bytes only)
   });
   return { status: res.status, body: await res.json().catch(() => null) };
 }

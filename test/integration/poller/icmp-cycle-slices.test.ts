@@ -57,9 +57,11 @@ describe('an ICMP cycle of many devices handed on in slices', () => {
         snmp: { enabled: false, version: '2c', port: 161, community: 'public', username: null, authProtocol: null, authKey: null, privProtocol: null, privKey: null, context: null, timeoutMs: 1000, retries: 0 },
       }).id);
     }
-    const pinger = new IcmpPinger({ wrapper: ['ip', 'netns', 'exec', ns], count: 1, timeoutMs: 300 });
+    const pinger = new IcmpPinger({ wrapper: ['ip', 'netns', 'exec', ns] });
+    // Probes and timeout are per cycle (PingOptions, the runner's), not the pinger's.
+    const icmp = new PingerIcmpRunner(pinger, { count: 1, timeoutMs: 300 });
     poller = new PollService(
-      { devices: repositoryDevices(devices, bus), out: new RepositoryPollOutput({ pollState, samples, bus, latency }), log: createLogger({ level: 'silent', format: 'json' }), snmp: new InProcessSnmpRunner(), icmp: new PingerIcmpRunner(pinger) },
+      { devices: repositoryDevices(devices, bus), out: new RepositoryPollOutput({ pollState, samples, bus, latency }), log: createLogger({ level: 'silent', format: 'json' }), snmp: new InProcessSnmpRunner(), icmp },
       { concurrency: 4, icmpDownAfter: 1 },
     );
   });

@@ -196,8 +196,10 @@ describe('event filters', () => {
     const batch = Array.from({ length: n }, (_, i) =>
       ev(i, { receivedAt: base + Math.floor(i / 100), severity: i === 7 || i === 50_007 ? 'info' : 'debug', source: i % 2 ? 'trap' : 'syslog', message: `dense ${i}` }),
     );
-    for (let i = 0; i < n; i += 5000) dense.insertBatch(batch.slice(i, i + 5000));
-    const want = (pred: (i: number) => boolean) => batch.map((e, i) => [e, i] as const).filter(([, i]) => pred(i)).map(([e]) => e.id).reverse();
+    const stored: StoredEvent[] = [];
+    for (let i = 0; i < n; i += 5000) stored.push(...dense.insertBatch(batch.slice(i, i + 5000)));
+    expect(stored).toHaveLength(n);
+    const want = (pred: (i: number) => boolean) => stored.filter((_e, i) => pred(i)).map((e) => e.id).reverse();
     const cases: [EventQuery, number[]][] = [
       [{ limit: 10, minSeverity: 'info' }, want((i) => i === 7 || i === 50_007)],
       [{ limit: 10, from: base + 100, to: base + 100 }, want((i) => Math.floor(i / 100) === 100)],

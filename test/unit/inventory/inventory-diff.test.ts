@@ -22,7 +22,7 @@ describe('inventory diff', () => {
   });
 
   it('counts a component back after a removal as added, and a removed one is not removed twice', () => {
-    const d = diffInventory(stored([item('1', { removedAt: 5 }), item('2', { removedAt: 5 })]), [item('1')]);
+    const d = diffInventory(stored([{ ...item('1'), removedAt: 5 }, { ...item('2'), removedAt: 5 }]), [item('1')]);
     expect(d.added.map((i) => i.index)).toEqual(['1']);
     expect(d.removed).toEqual([]);
   });

@@ -323,7 +323,7 @@ describe('pre-compressed gzip exposition (blocks made at poll time)', () => {
     expect(Math.min(ifHC, rtt, devUp)).toBeGreaterThanOrEqual(0);
 
     const p = poll({ address: '192.0.2.2' });
-    p.interfaces[0]!.counters.inOctets = { value: 5n, bits: 64 };
+    p.interfaces![0]!.counters.inOctets = { value: 5n, bits: 64 };
     cache.snmp(2, up, snmpMetricsOf(p));
     // Made after the update, not in it.
     expect(cache.counters().deflate_pending).toBe(1);

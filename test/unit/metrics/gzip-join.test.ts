@@ -21,7 +21,7 @@ describe('one gzip stream joined from pieces compressed apart', () => {
   it('makes a stream that Node zlib and gzip(1) read whole, empty pieces and an empty stream included', async () => {
     const texts = ['# HELP x y\n', '', 'x{a="\\"q\\""} 1\n'.repeat(5000), 'ü\n', 'z 2\n'.repeat(70_000)];
     const j = new GzipJoin();
-    const parts = [GZIP_HEADER];
+    const parts: Buffer[] = [GZIP_HEADER];
     for (const [i, t] of texts.entries()) {
       const p = i % 2 ? await deflatePieceLater(t, 6) : deflatePiece(t, 1);
       j.add(p);

@@ -21,8 +21,11 @@ function tree(extra?: (dir: string) => void): string {
 async function tarOf(entries: { name: string; body?: string; type?: 'file' | 'symlink' | 'link' | 'character-device'; linkname?: string }[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
+  // streamx types 'data' as unknown; tar-stream's pack emits Buffers.
+  pack.on('data', (c) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
   for (const e of entries) pack.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname, ...(e.type === 'character-device' ? { devmajor: 1, devminor: 3 } : {}) }, e.body ?? '');
   pack.finalize();
   await done;
