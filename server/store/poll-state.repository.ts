@@ -1,5 +1,7 @@
 import type { Db } from './database.js';
 import { keyForDb, textForDb } from './key-text.js';
+import { isPostgres } from './pg/pg-db.js';
+import { lastPerKey, PgPollStateBatch } from './pg/poll-state-batch.js';
 import type { DeviceStatusDto, InterfaceDto, NeighbourDto, ReachState, SnmpState } from '../contracts/poll-state.js';
 
 interface StatusRow {
@@ -76,11 +78,14 @@ export class PollStateRepository {
   /** Text in unique keys (interface name; the neighbour key's ports): see keyForDb. */
   private readonly ifKey: ReturnType<typeof keyForDb>;
   private readonly portKey: ReturnType<typeof keyForDb>;
+  /** PostgreSQL: the many-row writes as multi-row statements (one round trip per statement there). */
+  private readonly pg: PgPollStateBatch | null;
 
   constructor(private readonly db: Db) {
     this.text = textForDb(db);
     this.ifKey = keyForDb(db, 2000);
     this.portKey = keyForDb(db, 800);
+    this.pg = isPostgres(db) ? new PgPollStateBatch(db) : null;
     this.stmts = {
       ensure: db.prepare<[number, number]>('INSERT INTO device_status (device_id, updated_at) VALUES (?, ?) ON CONFLICT (device_id) DO NOTHING'),
       snmp: db.prepare(
@@ -155,6 +160,12 @@ export class PollStateRepository {
 
   recordIcmp(results: { deviceId: number; update: IcmpUpdate }[]): void {
     this.db.transaction(() => {
+      if (this.pg) {
+        const rows = lastPerKey(results, (r) => String(r.deviceId));
+        const col = <T>(f: (u: IcmpUpdate) => T) => rows.map((r) => f(r.update));
+        this.pg.icmpResults([rows.map((r) => r.deviceId), col((u) => u.icmpState), col((u) => u.min), col((u) => u.avg), col((u) => u.max), col((u) => u.jitter), col((u) => u.lossPct), col((u) => u.at)]);
+        return;
+      }
       for (const { deviceId, update } of results) {
         this.stmts.ensure.run(deviceId, update.at);
         this.stmts.icmp.run({ deviceId, ...update });
@@ -192,8 +203,17 @@ export class PollStateRepository {
   replaceInterfaces(deviceId: number, ifaces: InterfaceWrite[], now: number): void {
     this.db.transaction(() => {
       const t = this.text;
-      for (const i of ifaces) {
-        this.stmts.upsertIface.run({ deviceId, now, ...i, name: this.ifKey(i.name), descr: t(i.descr), alias: t(i.alias), mac: t(i.mac), hcCounters: i.hcCounters ? 1 : 0 });
+      const rows = ifaces.map((i) => ({ ...i, name: this.ifKey(i.name), descr: t(i.descr), alias: t(i.alias), mac: t(i.mac), hcCounters: i.hcCounters ? 1 : 0 }));
+      if (this.pg) {
+        const r = lastPerKey(rows, (x) => x.name);
+        const col = <T>(f: (x: (typeof r)[number]) => T) => r.map(f);
+        this.pg.interfaces(deviceId, now, [
+          col((x) => x.ifIndex), col((x) => x.name), col((x) => x.descr), col((x) => x.alias), col((x) => x.type), col((x) => x.speedBps), col((x) => x.mac),
+          col((x) => x.adminStatus), col((x) => x.operStatus), col((x) => x.inBps), col((x) => x.outBps), col((x) => x.inErrorsPs), col((x) => x.outErrorsPs),
+          col((x) => x.inDiscardsPs), col((x) => x.outDiscardsPs), col((x) => x.inUtilPct), col((x) => x.outUtilPct), col((x) => x.hcCounters),
+        ]);
+      } else {
+        for (const r of rows) this.stmts.upsertIface.run({ deviceId, now, ...r });
       }
       this.stmts.deleteStaleIfaces.run(deviceId, now);
     }).immediate();
@@ -218,11 +238,18 @@ export class PollStateRepository {
     this.db.transaction(() => {
       this.stmts.deleteNeighbours.run(deviceId);
       const t = this.text;
-      for (const n of rows) {
-        this.stmts.insertNeighbour.run({
-          deviceId, now, ...n, localPort: this.portKey(n.localPort), remoteChassis: this.portKey(n.remoteChassis), remotePort: this.portKey(n.remotePort),
-          remotePortDesc: t(n.remotePortDesc), remoteSysName: t(n.remoteSysName), remoteMgmtAddr: t(n.remoteMgmtAddr),
-        });
+      const out = rows.map((n) => ({
+        ...n, localPort: this.portKey(n.localPort), remoteChassis: this.portKey(n.remoteChassis), remotePort: this.portKey(n.remotePort),
+        remotePortDesc: t(n.remotePortDesc), remoteSysName: t(n.remoteSysName), remoteMgmtAddr: t(n.remoteMgmtAddr),
+      }));
+      if (this.pg) {
+        const r = lastPerKey(out, (n) => JSON.stringify([n.protocol, n.localPort, n.remoteChassis, n.remotePort]));
+        this.pg.neighbours(deviceId, now, [
+          r.map((n) => n.protocol), r.map((n) => n.localPort), r.map((n) => n.remoteChassis), r.map((n) => n.remotePort),
+          r.map((n) => n.remotePortDesc), r.map((n) => n.remoteSysName), r.map((n) => n.remoteMgmtAddr),
+        ]);
+      } else {
+        for (const n of out) this.stmts.insertNeighbour.run({ deviceId, now, ...n });
       }
     }).immediate();
   }

@@ -152,6 +152,49 @@ describe.each(STORE_ENGINES)('PollStateRepository on %s', (engine) => {
     expect(repo.neighbours(d1)).toHaveLength(HOSTILE.length);
   });
 
+  // On PostgreSQL these rows go as arrays in multi-row statements (pg/poll-state-batch.ts): text that means something in an
+  // array literal, duplicate keys within one batch, and more rows than one statement takes.
+  const ARRAY_HOSTILE = ['NULL', 'null', '{a,b}', '"', '\\', 'a,b', ' padded ', '', '{}', '\u00a0', 'tab\there'];
+
+  it('stores text that means something in an array literal as given, and keeps the last of duplicate interface names at the first one\'s place', () => {
+    const names = ARRAY_HOSTILE.map((t, i) => `if${i}${t}`);
+    repo.replaceInterfaces(d1, [
+      ...ARRAY_HOSTILE.map((t, i) => iface(i + 1, names[i]!, { descr: t, alias: t, mac: t })),
+      iface(99, names[0]!, { descr: 'last', alias: null, operStatus: 2 }),
+    ], 1_000);
+    const got = repo.interfaces(d1);
+    expect(got).toHaveLength(ARRAY_HOSTILE.length);
+    const byName = new Map(got.map((i) => [i.name, i]));
+    expect(byName.get(names[0]!)).toMatchObject({ ifIndex: 99, descr: 'last', alias: null, operStatus: 2 });
+    ARRAY_HOSTILE.forEach((t, i) => {
+      if (i > 0) expect(byName.get(names[i]!)).toMatchObject({ ifIndex: i + 1, descr: t, alias: t, mac: t });
+    });
+    // Ids in the order the names first came, as when the rows are written one by one.
+    const ids = got.slice().sort((a, b) => a.id - b.id).map((i) => i.name);
+    expect(ids).toEqual(names);
+
+    repo.replaceNeighbours(d2, ARRAY_HOSTILE.map((t, i) => nb(`p${i}`, { remoteChassis: t, remotePort: t, remotePortDesc: t, remoteSysName: t, remoteMgmtAddr: t })), 1_000);
+    expect(repo.neighbours(d2).map((n) => n.remoteSysName).sort()).toEqual([...ARRAY_HOSTILE].sort());
+  });
+
+  it('writes more interfaces and ICMP results than one statement takes, and keeps the last of duplicate devices in one sweep', () => {
+    const many = Array.from({ length: 2_345 }, (_, i) => iface(i + 1, `Gi1/0/${i + 1}`, { inBps: i + 0.5 }));
+    repo.replaceInterfaces(d1, many, 1_000);
+    const got = repo.interfaces(d1);
+    expect(got).toHaveLength(2_345);
+    expect(got[2_344]).toMatchObject({ ifIndex: 2_345, name: 'Gi1/0/2345', inBps: 2_344.5, updatedAt: 1_000 });
+    repo.replaceInterfaces(d1, many.slice(0, 1_500), 2_000);
+    expect(repo.interfaces(d1)).toHaveLength(1_500);
+
+    const devices = [d1, d2, ...Array.from({ length: 1_200 }, (_, i) => addDevice(db, `d${i}`, `127.0.${(i >> 8) + 1}.${i & 255}`))];
+    const up = (at: number, avg: number) => ({ icmpState: 'up' as const, at, min: avg / 2, avg, max: avg * 2, jitter: 0.01, lossPct: 0 });
+    repo.recordIcmp([...devices.map((id, i) => ({ deviceId: id, update: up(5_000, i + 0.25) })), { deviceId: d2, update: { ...up(5_001, 7), icmpState: 'down' as const, lossPct: 100 } }]);
+    const all = repo.allStatus();
+    expect(all.size).toBe(devices.length);
+    expect(all.get(devices[1_201]!)!.rtt).toEqual({ min: 600.625, avg: 1_201.25, max: 2_402.5, jitter: 0.01, lossPct: 0, at: 5_000 });
+    expect(all.get(d2)).toMatchObject({ icmpState: 'down', rtt: { avg: 7, lossPct: 100, at: 5_001 }, updatedAt: 5_001 });
+  });
+
   it('loses status, interfaces and neighbours with the device', () => {
     repo.recordSnmp(d1, { snmpState: 'up', at: 1, durationMs: 1, error: null, errorKind: null });
     repo.replaceInterfaces(d1, [iface(1, 'eth0')], 1);
