@@ -7,12 +7,10 @@
  * thread (so the dashboard's counters and the unknown senders are the ones
  * the writers keep).
  *
- * The events ops and dashboard.summary run on code of this layer (PgEventRepository,
- * DashboardRepository, the PG writer's counters) and must match. The other ops
- * run repositories whose SQL is being made portable in other branches of issue 15
- * (alarm, sample, latency, unknown-sender, audit, poll-state, topology, dependency):
- * when PostgreSQL refuses their SQL, the case is skipped with the error (PENDING_PORT)
- * rather than failed; a result that differs always fails.
+ * The events ops and dashboard.summary run on PgEventRepository, DashboardRepository and the
+ * PG writer's counters; the other ops on the same repositories as SQLite, with portable SQL
+ * (alarm, sample, latency, unknown-sender, audit, poll-state, topology, dependency). Every op
+ * must answer as SQLite does: an error or a different result fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEVERITIES, type Severity, type StoredEvent } from '../../../server/contracts/events.js';
@@ -115,9 +113,6 @@ function events(): StoredEvent[] {
   return out;
 }
 
-/** Ops whose repositories another branch ports: a PostgreSQL error there is pending, not a failure of this layer. */
-const PENDING_PORT = new Set<ReadOp>(['alarms.list', 'alarms.detail', 'alarms.suppressedByDevice', 'metrics.series', 'latency.points', 'unknownSenders.list', 'audit.list', 'audit.objectTypes', 'topology.build', 'rootcause.derive']);
-
 const topoDevices = [
   { id: 1, name: 'core-1', address: '192.0.2.1', group: 'core', location: 'rack 1' },
   { id: 2, name: "O'Brien \"edge\"", address: '192.0.2.2', group: null, location: 'rack 2' },
@@ -174,17 +169,9 @@ describe.skipIf(!postgresAvailable())('READ_OPS on PostgreSQL reader threads giv
   });
 
   for (const [op, cases] of Object.entries(CASES) as [ReadOp, unknown[]][]) {
-    // it.for, not it.each: only it.for hands the test context (ctx.skip) to the callback; it.each spreads the case.
-    it.for(cases.map((c, i) => [i, c] as const))(`${op}${PENDING_PORT.has(op) ? ' [repository ported in another branch]' : ''} #%i`, async ([, args], ctx) => {
+    it.for(cases.map((c, i) => [i, c] as const))(`${op} #%i`, async ([, args]) => {
       const want = await ref.run(op, args as never);
-      let got: unknown;
-      try {
-        got = await pgReads.run(op, args as never);
-      } catch (err) {
-        // PostgreSQL refused the SQL of a repository another branch ports (SQLSTATE in the message's code, e.g. 42883).
-        if (PENDING_PORT.has(op) && /^PG_/.test(String((err as { code?: unknown }).code ?? ''))) return ctx.skip(`pending port: ${(err as Error).message}`);
-        throw err;
-      }
+      const got: unknown = await pgReads.run(op, args as never);
       if (op === 'events.exportPage') {
         const [a, b] = [got, want] as { bytes: Uint8Array }[];
         expect(new TextDecoder().decode(a!.bytes)).toBe(new TextDecoder().decode(b!.bytes));
