@@ -4,12 +4,12 @@
  * refused bundle leaves the installed MIBs as they were), run the normal load (dependency order,
  * index reuse), and build one report for the bundle. Runs in the MIB worker thread.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import type { MibBundleReport } from '../contracts/mib.js';
 import { extractBundle, MibBundleError, type BundleLimits } from './mib-bundle.js';
 import { loadMibs, type MibLoadResult } from './mib.loader.js';
+import { replaceFolder } from './replace-folder.js';
 
 export interface BundleLoadInput {
   opts: Parameters<typeof loadMibs>[0];
@@ -41,12 +41,9 @@ export async function loadBundle(input: BundleLoadInput): Promise<BundleLoadResu
   }
   const name = bundleName(input.filename);
   const root = join(input.opts.uploadDir, 'bundles');
-  mkdirSync(root, { recursive: true });
-  const tmp = join(root, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(tmp);
   // Stored name -> path in the archive. Stored names are the entry's base name, made safe and unique.
   const origin = new Map<string, string>();
-  try {
+  replaceFolder(root, name, (tmp) => {
     for (const f of ex.files) {
       let stored = basename(f.path).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 120) || 'mib';
       // The loader skips some extensions (.json, .md, ...) and names starting with a dot; MIBs keep theirs.
@@ -55,15 +52,7 @@ export async function loadBundle(input: BundleLoadInput): Promise<BundleLoadResu
       origin.set(stored.toLowerCase(), f.path);
       writeFileSync(join(tmp, stored), f.text, 'latin1' === detectEncoding(f.text) ? 'latin1' : 'utf8');
     }
-    const dir = join(root, name);
-    const old = existsSync(dir) ? join(root, `.old-${process.pid}-${randomBytes(4).toString('hex')}`) : null;
-    if (old) renameSync(dir, old);
-    renameSync(tmp, dir);
-    if (old) rmSync(old, { recursive: true, force: true });
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
   const loaded = loadMibs(input.opts);
   return { loaded, report: buildReport(name, join(root, name), ex, origin, loaded, Math.round(performance.now() - t0)) };
 }

@@ -7,9 +7,10 @@
  * whose path is not one an upload makes is skipped and counted, never written outside the directory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { replaceFolder } from './replace-folder.js';
 
 /** The store side (MibUploadRepository). */
 export interface MibUploadStore {
@@ -42,7 +43,7 @@ function localHash(path: string): string | null {
   }
 }
 
-const tmpName = (dir: string, what: string) => join(dir, `.${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
+const tmpName = (dir: string) => join(dir, `.sync-${process.pid}-${randomBytes(4).toString('hex')}`);
 
 /** Writes into `uploadDir` every stored upload it lacks or holds with other bytes. */
 export function syncSharedMibs(uploadDir: string, store: MibUploadStore, log?: Logger): SharedSyncResult {
@@ -72,7 +73,7 @@ export function syncSharedMibs(uploadDir: string, store: MibUploadStore, log?: L
     if (localHash(target) === s.sha256) continue;
     const content = store.content(s.path);
     if (!content) continue; // gone meanwhile
-    const tmp = tmpName(uploadDir, 'sync');
+    const tmp = tmpName(uploadDir);
     writeFileSync(tmp, content);
     renameSync(tmp, target);
     out.written++;
@@ -82,22 +83,12 @@ export function syncSharedMibs(uploadDir: string, store: MibUploadStore, log?: L
   for (const [name, files] of bundles) {
     const dir = join(root, name);
     if (sameBundle(dir, files)) continue;
-    mkdirSync(root, { recursive: true });
-    const tmp = tmpName(root, 'tmp');
-    mkdirSync(tmp);
-    try {
+    replaceFolder(root, name, (tmp) => {
       for (const f of files) {
         const content = store.content(f.path);
         if (content) writeFileSync(join(tmp, f.file), content);
       }
-      const old = existsSync(dir) ? tmpName(root, 'old') : null;
-      if (old) renameSync(dir, old);
-      renameSync(tmp, dir);
-      if (old) rmSync(old, { recursive: true, force: true });
-    } catch (err) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw err;
-    }
+    });
     out.bundles++;
   }
   if (out.written + out.bundles > 0) log?.info({ ...out }, `MIB uploads from the shared store: ${out.written} files and ${out.bundles} bundles written`);
