@@ -121,7 +121,9 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): { io: Real
     deps.bus.subscribe('device.deleted', (d) => mine(d) && io.to(ROOM).emit('device.deleted', d)),
     deps.bus.subscribe('alarm.changed', (a) => io.to(ROOM).emit('alarm.changed', a)),
     deps.bus.subscribe('device.status', (s) => io.to(ROOM).emit('device.status', s)),
-    deps.bus.subscribe('collector.changed', (c) => io.to(ROOM).emit('collector.changed', c)),
+    // Every central node hears every heartbeat and times collectors out itself, so it pushes those changes to its own
+    // browsers only (one push per browser, not one per node). A forget is one node's API call: pushed to every browser.
+    deps.bus.subscribe('collector.changed', (c) => (c.forgotten ? io.to(ROOM) : io.local.to(ROOM)).emit('collector.changed', c)),
     deps.bus.subscribe('discovery.progress', (j) => io.to(ROOM).emit('discovery.progress', j)),
     deps.bus.subscribe('topology.changed', () => io.to(ROOM).emit('topology.changed')),
     deps.bus.subscribe('inventory.changed', (c) => io.to(ROOM).emit('inventory.changed', c)),

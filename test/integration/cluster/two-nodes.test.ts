@@ -152,7 +152,17 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
       a!.nms.heartbeats.heartbeat(hb, '127.0.0.7');
       b!.nms.heartbeats.heartbeat(hb, '127.0.0.7');
     };
+    // A browser on B: each change reaches it once, not once per node that heard the heartbeat.
+    const { token } = await login(b!.url, 'admin', b!.adminPassword);
+    const s: Socket<ServerToClientEvents, ClientToServerEvents> = connect(b!.url, { transports: ['websocket'], reconnection: false, auth: { token } });
+    sockets.push(s);
+    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
+    const pushes: string[] = [];
+    s.on('collector.changed', (c) => c.id === id && pushes.push(c.forgotten ? 'forgotten' : c.state));
     beat();
+    await until(() => expect(pushes).toContain('up'));
+    await new Promise((r) => setTimeout(r, 1500)); // time for a second copy through the adapter, were one sent
+    expect(pushes).toEqual(['up']);
     const counter = (n: TestServer, name: string) => n.nms.metrics.snapshot()[`collectors.${name}`] ?? 0;
     // Both nodes see it go down; only the holder of collector-alarms raises the alarm.
     await until(() => {
@@ -167,6 +177,13 @@ describe.skipIf(!postgresAvailable())('two nodes with NMS_DATABASE_URL', () => {
     await until(async () => expect((await alarmOf())?.state).toBe('cleared'));
     expect((await eventsOfType(callA, 'collector.up')).filter((e) => e.params.collectorId === id)).toHaveLength(1);
     expect((await alarmOf())!.count).toBe(1);
+    // Down and up again reached B's browser once each; forgetting it through A reaches it too (from A, once).
+    expect(pushes.filter((p) => p === 'down')).toHaveLength(1);
+    expect(pushes.filter((p) => p === 'up')).toHaveLength(2);
+    expect((await callA('DELETE', `/collectors/${id}`)).status).toBe(204);
+    await until(() => expect(pushes).toContain('forgotten'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(pushes.filter((p) => p === 'forgotten')).toHaveLength(1);
   }, 60_000);
 
   it('when the node holding the jobs stops, the other takes them within 30 s', async () => {
