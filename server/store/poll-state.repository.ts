@@ -1,7 +1,7 @@
 import type { Db } from './database.js';
 import { keyForDb, textForDb } from './key-text.js';
 import { isPostgres } from './pg/pg-db.js';
-import { lastPerKey, PgPollStateBatch } from './pg/poll-state-batch.js';
+import { PgPollStateBatch } from './pg/poll-state-batch.js';
 import type { DeviceStatusDto, InterfaceDto, NeighbourDto, ReachState, SnmpState } from '../contracts/poll-state.js';
 
 interface StatusRow {
@@ -161,9 +161,7 @@ export class PollStateRepository {
   recordIcmp(results: { deviceId: number; update: IcmpUpdate }[]): void {
     this.db.transaction(() => {
       if (this.pg) {
-        const rows = lastPerKey(results, (r) => String(r.deviceId));
-        const col = <T>(f: (u: IcmpUpdate) => T) => rows.map((r) => f(r.update));
-        this.pg.icmpResults([rows.map((r) => r.deviceId), col((u) => u.icmpState), col((u) => u.min), col((u) => u.avg), col((u) => u.max), col((u) => u.jitter), col((u) => u.lossPct), col((u) => u.at)]);
+        this.pg.icmpResults(results);
         return;
       }
       for (const { deviceId, update } of results) {
@@ -205,13 +203,7 @@ export class PollStateRepository {
       const t = this.text;
       const rows = ifaces.map((i) => ({ ...i, name: this.ifKey(i.name), descr: t(i.descr), alias: t(i.alias), mac: t(i.mac), hcCounters: i.hcCounters ? 1 : 0 }));
       if (this.pg) {
-        const r = lastPerKey(rows, (x) => x.name);
-        const col = <T>(f: (x: (typeof r)[number]) => T) => r.map(f);
-        this.pg.interfaces(deviceId, now, [
-          col((x) => x.ifIndex), col((x) => x.name), col((x) => x.descr), col((x) => x.alias), col((x) => x.type), col((x) => x.speedBps), col((x) => x.mac),
-          col((x) => x.adminStatus), col((x) => x.operStatus), col((x) => x.inBps), col((x) => x.outBps), col((x) => x.inErrorsPs), col((x) => x.outErrorsPs),
-          col((x) => x.inDiscardsPs), col((x) => x.outDiscardsPs), col((x) => x.inUtilPct), col((x) => x.outUtilPct), col((x) => x.hcCounters),
-        ]);
+        this.pg.interfaces(deviceId, now, rows);
       } else {
         for (const r of rows) this.stmts.upsertIface.run({ deviceId, now, ...r });
       }
@@ -243,11 +235,7 @@ export class PollStateRepository {
         remotePortDesc: t(n.remotePortDesc), remoteSysName: t(n.remoteSysName), remoteMgmtAddr: t(n.remoteMgmtAddr),
       }));
       if (this.pg) {
-        const r = lastPerKey(out, (n) => JSON.stringify([n.protocol, n.localPort, n.remoteChassis, n.remotePort]));
-        this.pg.neighbours(deviceId, now, [
-          r.map((n) => n.protocol), r.map((n) => n.localPort), r.map((n) => n.remoteChassis), r.map((n) => n.remotePort),
-          r.map((n) => n.remotePortDesc), r.map((n) => n.remoteSysName), r.map((n) => n.remoteMgmtAddr),
-        ]);
+        this.pg.neighbours(deviceId, now, out);
       } else {
         for (const n of out) this.stmts.insertNeighbour.run({ deviceId, now, ...n });
       }

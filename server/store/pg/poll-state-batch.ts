@@ -1,4 +1,5 @@
 import type { Db } from '../database.js';
+import type { IcmpUpdate, InterfaceWrite, NeighbourWrite } from '../poll-state.repository.js';
 
 /**
  * PostgreSQL: the poll state's many-row writes (a device's interfaces, its neighbours, one ICMP sweep's
@@ -17,18 +18,25 @@ const MAX_ROWS = 1000;
 const INTERFACE_COLUMNS = `device_id, if_index, name, descr, alias, type, speed_bps, mac, admin_status, oper_status, in_bps, out_bps,
   in_errors_ps, out_errors_ps, in_discards_ps, out_discards_ps, in_util_pct, out_util_pct, hc_counters, updated_at`;
 
-/** One array per column, in INTERFACE_COLUMNS order without device_id and updated_at. */
-export type InterfaceColumns = [
-  ifIndex: number[], name: string[], descr: (string | null)[], alias: (string | null)[], type: (number | null)[], speedBps: (number | null)[],
-  mac: (string | null)[], adminStatus: (number | null)[], operStatus: (number | null)[], inBps: (number | null)[], outBps: (number | null)[],
-  inErrorsPs: (number | null)[], outErrorsPs: (number | null)[], inDiscardsPs: (number | null)[], outDiscardsPs: (number | null)[],
-  inUtilPct: (number | null)[], outUtilPct: (number | null)[], hcCounters: number[],
+/** An interface row as the repository stores it (text already made safe for PostgreSQL, hcCounters 0/1). */
+export type InterfaceRow = Omit<InterfaceWrite, 'hcCounters'> & { hcCounters: number };
+export type NeighbourRow = NeighbourWrite;
+export type IcmpRow = { deviceId: number; update: IcmpUpdate };
+
+/** Column arrays of `rows`, one per field, in the statement's order. */
+const columns = <R>(rows: readonly R[], fields: readonly ((r: R) => unknown)[]): unknown[][] => fields.map((f) => rows.map(f));
+
+const INTERFACE_FIELDS: ((r: InterfaceRow) => unknown)[] = [
+  (r) => r.ifIndex, (r) => r.name, (r) => r.descr, (r) => r.alias, (r) => r.type, (r) => r.speedBps, (r) => r.mac, (r) => r.adminStatus,
+  (r) => r.operStatus, (r) => r.inBps, (r) => r.outBps, (r) => r.inErrorsPs, (r) => r.outErrorsPs, (r) => r.inDiscardsPs, (r) => r.outDiscardsPs,
+  (r) => r.inUtilPct, (r) => r.outUtilPct, (r) => r.hcCounters,
 ];
-
-/** Neighbour key and values, in table order without device_id and updated_at. */
-export type NeighbourColumns = [protocol: string[], localPort: string[], remoteChassis: string[], remotePort: string[], remotePortDesc: (string | null)[], remoteSysName: (string | null)[], remoteMgmtAddr: (string | null)[]];
-
-export type IcmpColumns = [deviceId: number[], icmpState: string[], min: (number | null)[], avg: (number | null)[], max: (number | null)[], jitter: (number | null)[], lossPct: number[], at: number[]];
+const NEIGHBOUR_FIELDS: ((r: NeighbourRow) => unknown)[] = [
+  (r) => r.protocol, (r) => r.localPort, (r) => r.remoteChassis, (r) => r.remotePort, (r) => r.remotePortDesc, (r) => r.remoteSysName, (r) => r.remoteMgmtAddr,
+];
+const ICMP_FIELDS: ((r: IcmpRow) => unknown)[] = [
+  (r) => r.deviceId, (r) => r.update.icmpState, (r) => r.update.min, (r) => r.update.avg, (r) => r.update.max, (r) => r.update.jitter, (r) => r.update.lossPct, (r) => r.update.at,
+];
 
 /** PgDb spreads an array argument into positional values (as better-sqlite3 does): the values go as one array, so each column's array stays one value. */
 type Stmt = { run(params: unknown[]): unknown };
@@ -75,15 +83,21 @@ export class PgPollStateBatch {
     );
   }
 
-  interfaces(deviceId: number, now: number, cols: InterfaceColumns): void {
+  /** Upserts a device's interfaces by name (the last of a duplicate name wins). */
+  interfaces(deviceId: number, now: number, rows: readonly InterfaceRow[]): void {
+    const cols = columns(lastPerKey(rows, (r) => r.name), INTERFACE_FIELDS);
     for (const part of slices(cols)) this.upsertIfaces.run([deviceId, now, ...part]);
   }
 
-  neighbours(deviceId: number, now: number, cols: NeighbourColumns): void {
+  /** Inserts a device's neighbours (the last of a duplicate key wins). */
+  neighbours(deviceId: number, now: number, rows: readonly NeighbourRow[]): void {
+    const cols = columns(lastPerKey(rows, (n) => JSON.stringify([n.protocol, n.localPort, n.remoteChassis, n.remotePort])), NEIGHBOUR_FIELDS);
     for (const part of slices(cols)) this.insertNeighbours.run([deviceId, now, ...part]);
   }
 
-  icmpResults(cols: IcmpColumns): void {
+  /** One sweep's results (the last of a duplicate device wins). */
+  icmpResults(rows: readonly IcmpRow[]): void {
+    const cols = columns(lastPerKey(rows, (r) => String(r.deviceId)), ICMP_FIELDS);
     for (const part of slices(cols)) {
       this.ensureStatus.run([part[0], part[7]]);
       this.icmp.run([...part]);
@@ -98,7 +112,7 @@ function* slices<T extends unknown[][]>(cols: T): Generator<T> {
 }
 
 /** The last row of each key, at the place of the key's first row (what writing the rows one by one leaves). */
-export function lastPerKey<R>(rows: readonly R[], key: (r: R) => string): R[] {
+function lastPerKey<R>(rows: readonly R[], key: (r: R) => string): R[] {
   const byKey = new Map<string, R>();
   for (const r of rows) byKey.set(key(r), r);
   return byKey.size === rows.length ? (rows as R[]) : [...byKey.values()];
